@@ -1,0 +1,227 @@
+//! Scan throughput benchmark (run with `cargo bench --bench scan_throughput`).
+//!
+//! Starts one TLS server reachable on 2048 loopback addresses (127.1.0.0/21,
+//! one listener per address, all on one free port), then measures in the
+//! same run:
+//! 1. the ceiling: a minimal tokio-rustls client loop doing full handshakes
+//!    against the same server at the same concurrency;
+//! 2. certatlas: the release binary scanning 127.1.0.0/21 with
+//!    `--concurrency 1000`, writing JSON Lines, as a child process whose peak
+//!    RSS is read from `wait4`.
+//!
+//! It prints handshakes/s for both, the ratio, and the scanner's peak RSS.
+//! Only 127.0.0.0/8 is contacted.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+const ADDRESSES: u32 = 2048;
+const CONCURRENCY: usize = 1000;
+const ROUNDS: usize = 3;
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(bench());
+}
+
+async fn bench() {
+    let (port, _servers) = start_servers().await;
+    println!("server: {ADDRESSES} loopback addresses (127.1.0.0/21) on port {port}");
+    let mut ceiling = Vec::new();
+    let mut scanner = Vec::new();
+    for round in 1..=ROUNDS {
+        let c = ceiling_rate(port).await;
+        let (s, rss_kib, tls_lines) = scanner_rate(port).await;
+        println!(
+            "round {round}: ceiling {c:.0} handshakes/s · certatlas {s:.0} handshakes/s ({:.0} %) · peak RSS {:.1} MB · {tls_lines} chains",
+            100.0 * s / c,
+            rss_kib as f64 / 1024.0
+        );
+        assert_eq!(
+            tls_lines, ADDRESSES as usize,
+            "every endpoint yields a chain"
+        );
+        ceiling.push(c);
+        scanner.push((s, rss_kib));
+    }
+    let best_ceiling = ceiling.iter().cloned().fold(0.0, f64::max);
+    let best_scan = scanner.iter().map(|s| s.0).fold(0.0, f64::max);
+    let peak_rss = scanner.iter().map(|s| s.1).max().unwrap_or(0);
+    println!(
+        "result: ceiling {best_ceiling:.0}/s, certatlas {best_scan:.0}/s = {:.0} % of ceiling, peak RSS {:.1} MB at concurrency {CONCURRENCY}",
+        100.0 * best_scan / best_ceiling,
+        peak_rss as f64 / 1024.0
+    );
+}
+
+/// Address `i` of 127.1.0.0/21.
+fn address(i: u32) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 1, 0, 0)) + i))
+}
+
+/// Binds one listener per address on a common free port below 32768.
+async fn start_servers() -> (u16, Vec<tokio::task::JoinHandle<()>>) {
+    let acceptor = TlsAcceptor::from(server_config());
+    'port: for port in (20000..32000).step_by(97) {
+        let mut listeners = Vec::new();
+        for i in 0..ADDRESSES {
+            match TcpListener::bind(SocketAddr::new(address(i), port)).await {
+                Ok(l) => listeners.push(l),
+                Err(_) => continue 'port,
+            }
+        }
+        let tasks = listeners
+            .into_iter()
+            .map(|l| tokio::spawn(serve(l, acceptor.clone())))
+            .collect();
+        return (port, tasks);
+    }
+    panic!("no free port for {ADDRESSES} loopback listeners");
+}
+
+/// Accepts forever; each connection completes a handshake and closes.
+async fn serve(listener: TcpListener, acceptor: TlsAcceptor) {
+    while let Ok((socket, _)) = listener.accept().await {
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let _ = acceptor.accept(socket).await;
+        });
+    }
+}
+
+fn server_config() -> Arc<rustls::ServerConfig> {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let params = rcgen::CertificateParams::new(vec!["bench.certatlas.test".into()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let chain = vec![CertificateDer::from(cert.der().to_vec())];
+    let key = PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    Arc::new(config)
+}
+
+/// The minimal client loop: one shared config, full handshakes, no parsing.
+async fn ceiling_rate(port: u16) -> f64 {
+    let mut config = rustls::ClientConfig::builder()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAll))
+        .with_no_client_auth();
+    config.resumption = rustls::client::Resumption::disabled();
+    let connector = TlsConnector::from(Arc::new(config));
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..ADDRESSES {
+        let permit = slots.clone().acquire_owned().await.unwrap();
+        let connector = connector.clone();
+        tasks.spawn(async move {
+            let socket = TcpStream::connect(SocketAddr::new(address(i), port))
+                .await
+                .unwrap();
+            let name = ServerName::IpAddress(address(i).into());
+            connector.connect(name, socket).await.expect("handshake");
+            drop(permit);
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    f64::from(ADDRESSES) / started.elapsed().as_secs_f64()
+}
+
+/// Runs the real scanner; returns handshakes/s, peak RSS (KiB) and the
+/// number of `tls` observations it wrote.
+async fn scanner_rate(port: u16) -> (f64, i64, usize) {
+    let out = std::env::temp_dir().join(format!("certatlas-bench-{}.jsonl", std::process::id()));
+    let args = [
+        "scan".to_string(),
+        "127.1.0.0/21".into(),
+        "-p".into(),
+        port.to_string(),
+        "--concurrency".into(),
+        CONCURRENCY.to_string(),
+        "--per-host".into(),
+        "4".into(),
+        "--format".into(),
+        "jsonl".into(),
+        "-o".into(),
+        out.display().to_string(),
+        "-q".into(),
+    ];
+    let started = Instant::now();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_certatlas"))
+        .args(&args)
+        .spawn()
+        .expect("spawn certatlas");
+    let pid = child.id() as libc::pid_t;
+    let rss = tokio::task::spawn_blocking(move || wait_rss(pid))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    let tls = text
+        .lines()
+        .filter(|l| l.contains("\"status\":\"tls\""))
+        .count();
+    (f64::from(ADDRESSES) / elapsed, rss, tls)
+}
+
+/// Waits for `pid` and returns its peak resident set size in KiB.
+fn wait_rss(pid: libc::pid_t) -> i64 {
+    let mut status = 0;
+    // SAFETY: rusage is plain data, filled in by the kernel.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "scanner failed"
+    );
+    usage.ru_maxrss
+}
+
+#[derive(Debug)]
+struct AcceptAll;
+
+impl ServerCertVerifier for AcceptAll {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+    fn verify_tls13_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}

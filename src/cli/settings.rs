@@ -1,0 +1,242 @@
+//! Turning command-line arguments into typed, validated requests.
+//!
+//! Everything the user wrote is checked here, before any output is opened
+//! or any packet sent: a bad target, port list, exclusion or file ends the
+//! run with exit code 2 and a message naming where it was written.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::{DemoArgs, ScanArgs};
+use crate::probe::{ProbeSettings, SchemeOffer};
+use crate::report::OutputFormat;
+use crate::scan::limits;
+use crate::scan::ScanLimits;
+use crate::targets::{self, Origin, Scope, ScopeBuilder, TargetSpec, TargetsError};
+
+/// A validated `scan` invocation.
+#[derive(Debug)]
+pub struct ScanRequest {
+    /// What to probe.
+    pub scope: Scope,
+    /// Concurrency, rate and per-host limits.
+    pub limits: ScanLimits,
+    /// Per-probe timeouts and choices.
+    pub probe: ProbeSettings,
+    /// Extra trust anchors for the strict verdict.
+    pub anchor_files: Vec<PathBuf>,
+    /// How to write results.
+    pub format: OutputFormat,
+    /// Where to write results (stdout when absent).
+    pub output: Option<PathBuf>,
+    /// Set when the requested concurrency was lowered to fit the descriptor
+    /// budget: (requested, used).
+    pub concurrency_lowered: Option<(usize, usize)>,
+}
+
+/// A validated `demo` invocation.
+#[derive(Debug)]
+pub struct DemoRequest {
+    /// How to write the scan results.
+    pub format: OutputFormat,
+    /// Keep the lab up after the scan.
+    pub serve: bool,
+}
+
+/// Why the arguments cannot be run.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A target, exclusion, port list or target file is wrong.
+    #[error(transparent)]
+    Targets(#[from] TargetsError),
+    /// Nothing to scan.
+    #[error("no targets: give addresses, ranges or hostnames, or --input FILE")]
+    NoTargets,
+    /// A server name given with --sni is not a DNS name.
+    #[error("--sni: '{0}' is not a valid server name")]
+    BadSni(String),
+    /// Every target is excluded.
+    #[error("every target is excluded: nothing would be contacted")]
+    EverythingExcluded,
+}
+
+/// Validates `scan` arguments into a request.
+pub fn scan_request(args: ScanArgs) -> Result<ScanRequest, SettingsError> {
+    let specs = target_specs(&args)?;
+    let excludes = exclude_specs(&args)?;
+    let ports = match &args.ports {
+        Some(text) => {
+            targets::parse_ports(text).map_err(|e| e.with_origin(Origin::argument("--ports")))?
+        }
+        None => targets::DEFAULT_PORTS.to_vec(),
+    };
+    for name in &args.sni {
+        if !is_server_name(name) {
+            return Err(SettingsError::BadSni(name.clone()));
+        }
+    }
+    let scope = ScopeBuilder::new()
+        .targets(specs)
+        .ports(ports)
+        .exclude(excludes)
+        .extra_sni(args.sni.iter().map(|n| n.to_ascii_lowercase()).collect())
+        .build();
+    if scope.address_count() == 0 {
+        return Err(SettingsError::EverythingExcluded);
+    }
+    let (concurrency, lowered) =
+        limits::concurrency_within(args.concurrency, limits::descriptor_budget());
+    Ok(ScanRequest {
+        scope,
+        limits: ScanLimits {
+            concurrency,
+            rate: args.rate,
+            per_host: usize::try_from(args.per_host).unwrap_or(1),
+        },
+        probe: ProbeSettings {
+            connect_timeout: args.connect_timeout.min(args.timeout),
+            timeout: args.timeout,
+            verify_at: args.verify_at.map(unix_time),
+            offer: SchemeOffer::All,
+        },
+        anchor_files: args.ca_file,
+        format: args.format,
+        output: args.output,
+        concurrency_lowered: lowered.then(|| (args.concurrency.unwrap_or(0), concurrency)),
+    })
+}
+
+/// Validates `demo` arguments.
+pub fn demo_request(args: DemoArgs) -> DemoRequest {
+    DemoRequest {
+        format: args.format,
+        serve: args.serve,
+    }
+}
+
+/// Positional targets plus every `--input` file.
+fn target_specs(args: &ScanArgs) -> Result<Vec<TargetSpec>, SettingsError> {
+    let origin = Origin::argument("target argument");
+    let mut specs = Vec::new();
+    for text in &args.targets {
+        specs.push(targets::parse_spec(text).map_err(|e| e.with_origin(origin.clone()))?);
+    }
+    for path in &args.input {
+        specs.extend(targets::read_specs(path)?);
+    }
+    if specs.is_empty() {
+        return Err(SettingsError::NoTargets);
+    }
+    Ok(specs)
+}
+
+/// `--exclude` values plus every `--exclude-file`.
+fn exclude_specs(args: &ScanArgs) -> Result<Vec<TargetSpec>, SettingsError> {
+    let origin = Origin::argument("--exclude");
+    let mut specs = Vec::new();
+    for text in args.exclude.iter().filter(|t| !t.trim().is_empty()) {
+        specs.push(targets::parse_spec(text).map_err(|e| e.with_origin(origin.clone()))?);
+    }
+    for path in &args.exclude_file {
+        specs.extend(targets::read_specs(path)?);
+    }
+    Ok(specs)
+}
+
+/// A DNS name usable as SNI: labels of letters, digits, `-` and `_`.
+fn is_server_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        && name.parse::<std::net::IpAddr>().is_err()
+}
+
+/// `1500ms`, `3s`, `2m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (e.g. 500ms, 3s, 2m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "'{text}': unknown unit '{unit}' (use ms, s, m or h)"
+            ))
+        }
+    };
+    if !(seconds > 0.0 && seconds < 1e9) {
+        return Err(format!("'{text}' must be greater than zero"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// An output format by name, from the report registry.
+pub fn parse_format(text: &str) -> Result<OutputFormat, String> {
+    OutputFormat::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = OutputFormat::ALL.iter().map(|f| f.name()).collect();
+        format!("'{text}' is not a format (choose {})", names.join(", "))
+    })
+}
+
+/// An RFC 3339 instant.
+pub fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| format!("'{text}' is not an RFC 3339 time ({e})"))
+}
+
+/// Converts to the verifier's clock type.
+fn unix_time(at: OffsetDateTime) -> rustls::pki_types::UnixTime {
+    let seconds = u64::try_from(at.unix_timestamp()).unwrap_or(0);
+    rustls::pki_types::UnixTime::since_unix_epoch(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("3 parsecs")
+            .unwrap_err()
+            .contains("3 parsecs"));
+    }
+
+    #[test]
+    fn formats_come_from_the_registry() {
+        assert_eq!(parse_format("jsonl"), Ok(OutputFormat::Jsonl));
+        assert!(parse_format("xml")
+            .unwrap_err()
+            .contains("table, jsonl, json"));
+    }
+
+    #[test]
+    fn server_names_are_checked() {
+        assert!(is_server_name("www.example.org"));
+        assert!(is_server_name("_dmarc.example.org."));
+        assert!(!is_server_name("bad name"));
+        assert!(!is_server_name("10.0.0.1"));
+        assert!(!is_server_name("a..b"));
+    }
+}

@@ -1,0 +1,94 @@
+//! rustls server configurations for the lab: protocol versions, optional client-certificate
+//! requirement, and certificate selection (one fixed chain, or routing by SNI).
+
+use std::sync::Arc;
+
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::CertificateDer;
+use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
+
+use super::LabError;
+
+/// Which client certificates a server demands.
+pub(crate) enum ClientAuth {
+    /// None: any client may complete the handshake.
+    NotRequired,
+    /// A certificate chaining to this root is mandatory.
+    RequiredFrom(CertificateDer<'static>),
+}
+
+/// Builds a server configuration from the lab's crypto provider.
+pub(crate) fn server_config(
+    provider: &Arc<CryptoProvider>,
+    versions: &[&'static SupportedProtocolVersion],
+    client_auth: ClientAuth,
+    certificates: Arc<dyn ResolvesServerCert>,
+) -> Result<Arc<ServerConfig>, LabError> {
+    let builder = ServerConfig::builder_with_provider(Arc::clone(provider))
+        .with_protocol_versions(versions)
+        .map_err(tls_error)?;
+    let builder = match client_auth {
+        ClientAuth::NotRequired => builder.with_no_client_auth(),
+        ClientAuth::RequiredFrom(root) => {
+            let mut roots = RootCertStore::empty();
+            roots.add(root).map_err(tls_error)?;
+            let verifier =
+                WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
+                    .build()
+                    .map_err(tls_error)?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    Ok(Arc::new(builder.with_cert_resolver(certificates)))
+}
+
+/// Pairs a chain with its key, checking they match whenever the key can tell.
+pub(crate) fn certified_key(
+    chain: Vec<CertificateDer<'static>>,
+    key: Arc<dyn rustls::sign::SigningKey>,
+) -> Result<Arc<CertifiedKey>, LabError> {
+    let certified = CertifiedKey::new(chain, key);
+    certified.keys_match().map_err(tls_error)?;
+    Ok(Arc::new(certified))
+}
+
+/// Always presents the same chain.
+pub(crate) fn single_certificate(certified: Arc<CertifiedKey>) -> Arc<dyn ResolvesServerCert> {
+    Arc::new(SingleCertAndKey::from(certified))
+}
+
+/// Presents a chain chosen by the client's SNI, or a default one when there is no SNI or it
+/// matches no route.
+#[derive(Debug)]
+pub(crate) struct SniRouting {
+    routes: Vec<(String, Arc<CertifiedKey>)>,
+    default: Arc<CertifiedKey>,
+}
+
+impl SniRouting {
+    /// Routes each `(server name, chain)` pair, falling back to `default`.
+    pub(crate) fn new(
+        routes: Vec<(String, Arc<CertifiedKey>)>,
+        default: Arc<CertifiedKey>,
+    ) -> Self {
+        Self { routes, default }
+    }
+}
+
+impl ResolvesServerCert for SniRouting {
+    fn resolve(&self, client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let chosen = client_hello.server_name().and_then(|requested| {
+            self.routes
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(requested))
+                .map(|(_, certified)| certified)
+        });
+        Some(Arc::clone(chosen.unwrap_or(&self.default)))
+    }
+}
+
+fn tls_error(error: impl std::fmt::Display) -> LabError {
+    LabError::Tls(error.to_string())
+}

@@ -1,0 +1,278 @@
+//! The observation: what one probe of one endpoint saw.
+//!
+//! Every probe, whatever happened, yields the same envelope (as zgrab2 and
+//! sslyze do): where it went, when, a closed [`Outcome`] vocabulary, the TLS
+//! session parameters when a handshake got that far, the certificate chain
+//! *as received* in DER, and the strict verification verdict. Nothing here is
+//! parsed: stored observations can be re-evaluated later with new rules.
+//!
+//! The JSON form of [`Observation`] is part of certatlas's documented output
+//! (see the README, "Output formats"); [`SCHEMA_VERSION`] changes whenever a
+//! field changes meaning or disappears.
+
+use std::net::IpAddr;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Version of the observation JSON schema; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One probe of one `(address, port, sni)` endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The target as the user named it: a hostname, or the address itself.
+    pub host: String,
+    /// The address contacted; absent only when name resolution failed.
+    pub address: Option<IpAddr>,
+    /// TCP port.
+    pub port: u16,
+    /// Server name sent in the TLS SNI extension, if any.
+    pub sni: Option<String>,
+    /// When the probe started (RFC 3339, UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    /// Wall time of the whole probe, in milliseconds.
+    pub duration_ms: f64,
+    /// What happened; serialised as `status` plus its detail fields.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// TLS session parameters, present when a server hello was processed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSession>,
+    /// The certificate chain exactly as the server sent it, leaf first,
+    /// base64 DER. Empty when no Certificate message was received.
+    #[serde(default, with = "der_list")]
+    pub chain_der: Vec<Vec<u8>>,
+    /// The strict verification verdict; recorded, never enforced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+}
+
+impl Observation {
+    /// True when a certificate chain was captured.
+    pub fn has_chain(&self) -> bool {
+        !self.chain_der.is_empty()
+    }
+}
+
+/// The closed vocabulary of probe outcomes (`status` in JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A TLS server answered and its certificate chain was captured (the
+    /// handshake may still have failed afterwards; see [`TlsSession`]).
+    Tls,
+    /// The connection was refused (nothing listens on the port).
+    Closed,
+    /// The network or host is unreachable.
+    Unreachable {
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A deadline expired.
+    Timeout {
+        /// The phase that was running when it expired.
+        phase: Phase,
+    },
+    /// Something answered, but it does not speak TLS.
+    NotTls {
+        /// The first bytes the peer sent, hex encoded (at most 16).
+        first_bytes: String,
+    },
+    /// The TLS handshake failed before a certificate was received.
+    HandshakeFailed {
+        /// The TLS alert the server sent, if it sent one (snake_case name).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<String>,
+        /// Human readable detail.
+        reason: String,
+    },
+    /// The peer closed or reset the connection mid-handshake.
+    Reset {
+        /// The phase that was running.
+        phase: Phase,
+        /// Human readable detail.
+        reason: String,
+    },
+    /// The hostname did not resolve.
+    DnsError {
+        /// The resolver's reason.
+        reason: String,
+    },
+    /// Any other local or network error.
+    Error {
+        /// Human readable detail.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// The `status` word of this outcome, as written in JSON.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Tls => "tls",
+            Outcome::Closed => "closed",
+            Outcome::Unreachable { .. } => "unreachable",
+            Outcome::Timeout { .. } => "timeout",
+            Outcome::NotTls { .. } => "not_tls",
+            Outcome::HandshakeFailed { .. } => "handshake_failed",
+            Outcome::Reset { .. } => "reset",
+            Outcome::DnsError { .. } => "dns_error",
+            Outcome::Error { .. } => "error",
+        }
+    }
+
+    /// The status and its most useful detail, e.g. `timeout(connect)`.
+    pub fn reason_key(&self) -> String {
+        match self {
+            Outcome::Timeout { phase } | Outcome::Reset { phase, .. } => {
+                format!("{}({})", self.status(), phase.as_str())
+            }
+            Outcome::HandshakeFailed { alert: Some(a), .. } => format!("handshake_failed({a})"),
+            _ => self.status().to_string(),
+        }
+    }
+}
+
+/// The phases of a probe, for timeouts and resets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Resolving the hostname.
+    Resolve,
+    /// Establishing the TCP connection.
+    Connect,
+    /// The TLS handshake.
+    Handshake,
+}
+
+impl Phase {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Resolve => "resolve",
+            Phase::Connect => "connect",
+            Phase::Handshake => "handshake",
+        }
+    }
+}
+
+/// Parameters of the TLS session as far as the handshake got.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TlsSession {
+    /// Negotiated protocol version, e.g. `TLSv1.3`.
+    pub version: Option<String>,
+    /// Negotiated cipher suite (IANA name), e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: Option<String>,
+    /// Negotiated key-exchange group, e.g. `X25519MLKEM768`.
+    pub key_exchange_group: Option<String>,
+    /// Negotiated ALPN protocol.
+    pub alpn: Option<String>,
+    /// Time from TCP established to handshake end (or failure), ms.
+    pub handshake_ms: f64,
+    /// Whether the handshake completed.
+    pub handshake_complete: bool,
+    /// Why the handshake stopped after the certificate, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The server asked for a client certificate.
+    pub client_auth_requested: bool,
+    /// The server stapled an OCSP response.
+    pub ocsp_stapled: bool,
+}
+
+/// Result of strict (browser-like) verification of the captured chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// True when the chain builds to a trust anchor and the name matches.
+    pub trusted: bool,
+    /// The anchor the chain built to (its subject), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
+    /// Why it is not trusted: `expired`, `not_yet_valid`, `unknown_issuer`,
+    /// `name_mismatch`, `bad_signature`, `unsupported_signature_algorithm`,
+    /// `not_server_auth`, `ca_used_as_leaf`, `revoked`, `malformed`, or
+    /// `other`.
+    pub problems: Vec<String>,
+}
+
+/// Serde helpers for a list of DER blobs as base64 strings.
+mod der_list {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    /// Writes each blob as standard base64.
+    pub fn serialize<S: Serializer>(list: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        let engine = base64::engine::general_purpose::STANDARD;
+        s.collect_seq(list.iter().map(|der| engine.encode(der)))
+    }
+
+    /// Reads a list of standard base64 strings.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let texts = Vec::<String>::deserialize(d)?;
+        texts
+            .iter()
+            .map(|t| engine.decode(t).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+/// Hex encoding of up to `max` bytes, for `first_bytes` fields.
+pub fn hex_prefix(bytes: &[u8], max: usize) -> String {
+    bytes.iter().take(max).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(outcome: Outcome) -> Observation {
+        Observation {
+            host: "example.test".into(),
+            address: Some("127.0.0.1".parse().unwrap()),
+            port: 443,
+            sni: Some("example.test".into()),
+            started_at: time::macros::datetime!(2026-06-01 12:00 UTC),
+            duration_ms: 1.5,
+            outcome,
+            tls: None,
+            chain_der: vec![vec![0x30, 0x03, 1, 2, 3]],
+            verdict: None,
+        }
+    }
+
+    #[test]
+    fn status_is_flattened_with_its_detail() {
+        let obs = sample(Outcome::Timeout {
+            phase: Phase::Connect,
+        });
+        let json = serde_json::to_value(&obs).unwrap();
+        assert_eq!(json["status"], "timeout");
+        assert_eq!(json["phase"], "connect");
+        assert_eq!(json["chain_der"][0], "MAMBAgM=");
+        assert_eq!(json["started_at"], "2026-06-01T12:00:00Z");
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let obs = sample(Outcome::HandshakeFailed {
+            alert: Some("protocol_version".into()),
+            reason: "peer refused".into(),
+        });
+        let text = serde_json::to_string(&obs).unwrap();
+        let back: Observation = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, obs);
+        assert_eq!(
+            back.outcome.reason_key(),
+            "handshake_failed(protocol_version)"
+        );
+    }
+
+    #[test]
+    fn hex_prefix_is_bounded() {
+        assert_eq!(hex_prefix(b"SSH-2.0-OpenSSH_9.6 and more", 4), "5353482d");
+    }
+}

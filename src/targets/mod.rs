@@ -1,0 +1,42 @@
+//! Targets: what to scan. Owns parsing of target specs (addresses, CIDR
+//! blocks, dash ranges, host names, each with an optional port), port lists
+//! and the default TLS port set, exclusions, target files, and the lazy,
+//! deduplicated stream of [`Target`]s the scan engine consumes.
+//!
+//! Typical use by the CLI:
+//! ```ignore
+//! let scope = ScopeBuilder::new()
+//!     .targets(parse_specs_in(&args.targets, &Origin::argument("target argument"))?)
+//!     .targets(read_specs(&args.input)?)
+//!     .ports(parse_ports(&args.ports)?)
+//!     .exclude(parse_specs_in(&args.exclude, &Origin::argument("--exclude"))?)
+//!     .extra_sni(args.sni)
+//!     .build();
+//! for target in scope.iter() { /* probe */ }
+//! ```
+//!
+//! Errors ([`TargetsError`]) name where a bad value came from through an
+//! [`Origin`]: parsers ending in `_in` take one, the others use a default
+//! (`--ports` for [`parse_ports`], none for [`parse_spec`]), and
+//! [`TargetsError::with_origin`] re-labels an error afterwards.
+
+mod address_walk;
+mod error;
+mod exclusions;
+mod forms;
+mod plan;
+mod ports;
+mod ranges;
+mod scope;
+mod source;
+mod spec;
+mod target;
+mod walk;
+
+pub use error::{Origin, TargetsError};
+pub use ports::{parse_ports, parse_ports_in, DEFAULT_PORTS};
+pub use scope::{Scope, ScopeBuilder};
+pub use source::{read_specs, read_specs_from};
+pub use spec::{parse_spec, parse_spec_in, parse_specs_in, TargetSpec};
+pub use target::{Host, Target};
+pub use walk::TargetIter;

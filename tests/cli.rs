@@ -1,0 +1,152 @@
+//! The binary end to end: bad input ends with exit 2 and a message naming
+//! the input, before any output is written; a scan of the lab writes JSON
+//! Lines that parse; an interrupted scan keeps its output and says so.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::{certatlas, json_lines};
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn bad_cidr_exits_2_naming_the_input() {
+    let out = certatlas(&["scan", "10.0.0.0/33", "-p", "443"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("'10.0.0.0/33'"), "{err}");
+    assert!(err.contains("target argument"), "{err}");
+}
+
+#[test]
+fn bad_port_list_exits_2_naming_the_item() {
+    let out = certatlas(&["scan", "127.0.0.1", "-p", "443,70000"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("--ports") && err.contains("70000"), "{err}");
+}
+
+#[test]
+fn unreadable_input_file_exits_2_naming_the_file() {
+    let out = certatlas(&["scan", "-i", "/nonexistent/targets.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/nonexistent/targets.txt"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_line_in_input_file_names_file_and_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("targets.txt");
+    std::fs::write(&input, "# lab\n127.0.0.1\n\n10.0.0.1-10.0.0.0.1\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    let out = certatlas(&[
+        "scan",
+        "-i",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("targets.txt:4"), "{err}");
+    assert!(!output.exists(), "nothing is written before input is valid");
+}
+
+#[test]
+fn bad_exclusion_bad_duration_and_no_targets_exit_2() {
+    let cases: [&[&str]; 4] = [
+        &["scan", "127.0.0.1", "--exclude", "300.1.1.1"],
+        &["scan", "127.0.0.1", "--timeout", "soon"],
+        &["scan", "127.0.0.1", "--format", "xml"],
+        &["scan"],
+    ];
+    for args in cases {
+        let out = certatlas(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!stderr(&out).trim().is_empty(), "{args:?} explains itself");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scanning_a_lab_case_writes_parsable_json_lines() {
+    let lab = common::lab().await;
+    let case = lab.case("good-ecdsa").unwrap().clone();
+    let sni = case.server_names[0].clone().unwrap();
+    let ip = case.address.ip().to_string();
+    let port = case.address.port().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        certatlas(&[
+            "scan", &ip, "-p", &port, "--sni", &sni, "--format", "jsonl", "-q",
+        ])
+    })
+    .await
+    .unwrap();
+    lab.shutdown().await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    // no SNI, the extra SNI, then the summary
+    assert_eq!(lines.len(), 3);
+    let with_sni = lines
+        .iter()
+        .find(|l| l["sni"] == case.server_names[0].clone().unwrap().as_str())
+        .unwrap();
+    assert_eq!(with_sni["record"], "observation");
+    assert_eq!(with_sni["status"], "tls");
+    assert_eq!(with_sni["schema_version"], 1);
+    let leaf = &with_sni["certificates"][0]["certificate"];
+    assert_eq!(leaf["key"]["algorithm"], "ec");
+    assert_eq!(
+        with_sni["chain_der"].as_array().unwrap().len(),
+        case.expected_chains[0].len()
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["record"], "summary");
+    assert_eq!(summary["complete"], true);
+    assert_eq!(summary["observations"], 2);
+}
+
+#[test]
+fn interrupted_scan_keeps_output_and_is_marked_incomplete() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("scan.jsonl");
+    // Two targets: the closed neighbour finishes at once, the silent
+    // listener holds its probe open until we interrupt.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certatlas"))
+        .args([
+            "scan",
+            "127.0.0.1",
+            "127.0.0.2",
+            "-p",
+            &port,
+            "--timeout",
+            "60s",
+        ])
+        .args(["--format", "jsonl", "-o", output.to_str().unwrap(), "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The scan has started once the silent listener sees the connection.
+    let (_conn, _) = listener.accept().unwrap();
+    let pid = child.id() as i32;
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let file = std::fs::File::open(&output).unwrap();
+    let lines: Vec<serde_json::Value> = BufReader::new(file)
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect();
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["record"], "summary");
+    assert_eq!(summary["complete"], false);
+}

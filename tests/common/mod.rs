@@ -1,0 +1,59 @@
+//! Helpers shared by the integration tests: the lab on a fixed clock, a
+//! prober trusting the lab's approved root, and running the real binary.
+#![allow(dead_code)]
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use certatlas::demo::Lab;
+use certatlas::probe::{ProbeSettings, Prober, SchemeOffer, TrustStore};
+use rustls::pki_types::UnixTime;
+use time::OffsetDateTime;
+
+/// The fixed clock every test lab is generated for.
+pub fn fixed_now() -> OffsetDateTime {
+    time::macros::datetime!(2026-06-01 12:00 UTC)
+}
+
+/// Starts the lab on the fixed clock.
+pub async fn lab() -> Lab {
+    Lab::start(fixed_now()).await.expect("lab starts")
+}
+
+/// A prober that trusts the lab's approved root and verifies at the fixed clock.
+pub fn prober(lab: &Lab, timeout: Duration) -> Arc<Prober> {
+    let mut trust = TrustStore::empty();
+    trust
+        .add_certificate(lab.approved_root_der(), &|_| {
+            "lab approved root".to_string()
+        })
+        .unwrap();
+    let at = UnixTime::since_unix_epoch(Duration::from_secs(fixed_now().unix_timestamp() as u64));
+    Arc::new(Prober::new(
+        trust,
+        ProbeSettings {
+            connect_timeout: timeout,
+            timeout,
+            verify_at: Some(at),
+            offer: SchemeOffer::All,
+        },
+    ))
+}
+
+/// Runs the certatlas binary with `args`.
+pub fn certatlas(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_certatlas"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("certatlas binary runs")
+}
+
+/// Stdout as JSON Lines values.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+        .collect()
+}
