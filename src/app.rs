@@ -61,7 +61,7 @@ pub enum AppError {
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
     match cli.command {
-        Command::Scan(args) => scan(cli::settings::scan_request(args)?, cli.quiet).await,
+        Command::Scan(args) => scan(cli::settings::scan_request(*args)?, cli.quiet).await,
         Command::Demo(args) => demo(cli::settings::demo_request(args), cli.quiet).await,
     }
 }

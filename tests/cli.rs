@@ -150,3 +150,47 @@ fn interrupted_scan_keeps_output_and_is_marked_incomplete() {
     assert_eq!(summary["record"], "summary");
     assert_eq!(summary["complete"], false);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_scan_of_every_lab_case_captures_each_chain_as_sent() {
+    use base64::Engine as _;
+    let lab = common::lab().await;
+    let cases = lab.cases().to_vec();
+    let mut args: Vec<String> = vec!["scan".into(), "--format".into(), "jsonl".into(), "-q".into()];
+    let mut names = Vec::new();
+    for case in &cases {
+        args.push(case.address.to_string());
+        names.extend(case.server_names.iter().flatten().cloned());
+    }
+    args.push("--sni".into());
+    args.push(names.join(","));
+    let out = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        certatlas(&refs)
+    })
+    .await
+    .unwrap();
+    lab.shutdown().await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for case in &cases {
+        for (sni, expected) in case.server_names.iter().zip(&case.expected_chains) {
+            let line = lines
+                .iter()
+                .find(|l| {
+                    l["address"] == case.address.ip().to_string()
+                        && l["port"] == case.address.port()
+                        && l["sni"].as_str() == sni.as_deref()
+                })
+                .unwrap_or_else(|| panic!("{} {sni:?} was probed", case.name));
+            let chain: Vec<Vec<u8>> = line["chain_der"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| b64.decode(c.as_str().unwrap()).unwrap())
+                .collect();
+            assert_eq!(&chain, expected, "{} {sni:?}", case.name);
+        }
+    }
+}

@@ -63,7 +63,7 @@ pub fn name_value_text(contents: &[u8]) -> String {
     }
     der.extend_from_slice(contents);
     match x509_parser::x509::X509Name::from_der(&der) {
-        Ok((rest, name)) if rest.is_empty() => DistinguishedName::from_x509(&name).dn,
+        Ok(([], name)) => DistinguishedName::from_x509(&name).dn,
         _ => hex_lower(contents),
     }
 }

@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan targets for TLS endpoints and capture their certificate chains.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Start a built-in lab of TLS servers on loopback, scan it and report.
     Demo(DemoArgs),
 }
