@@ -161,3 +161,18 @@ async fn hostnames_resolve_and_send_their_name_as_sni() {
     }
     assert!(was_contacted(&listener));
 }
+
+#[tokio::test]
+async fn ipv6_cidr_targets_are_probed() {
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        eprintln!("SKIPPED ipv6_cidr_targets_are_probed: no IPv6 loopback on this machine");
+        return;
+    };
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = scan_scope(&["::1/128", "[::1]"], vec![port], &[], Duration::from_millis(300)).await;
+    assert_eq!(seen.len(), 1, "duplicate v6 forms are probed once: {seen:?}");
+    assert_eq!(seen[0].address, Some("::1".parse().unwrap()));
+    assert_eq!(seen[0].outcome, Outcome::Timeout { phase: Phase::Handshake });
+    assert!(was_contacted(&listener));
+}
