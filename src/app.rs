@@ -15,7 +15,7 @@ use crate::cli::{self, Cli, Command, DemoRequest, ScanRequest, SettingsError};
 use crate::demo::{Lab, LabError};
 use crate::observation::Observation;
 use crate::probe::verdict::AnchorError;
-use crate::probe::{ProbeSettings, Prober, TrustStore};
+use crate::probe::{Dialect, ProbeSettings, Prober, TrustStore};
 use crate::report::progress::Progress;
 use crate::report::{self, ObservationRecord, OutputFormat};
 use crate::scan::summary::{ScanSummary, Tally};
@@ -84,7 +84,12 @@ async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppError> 
         .writer(open_output(request.output.as_deref())?);
     let progress = Progress::new(request.scope.target_count(), quiet);
     let prober = Arc::new(Prober::new(trust, request.probe));
-    let work = Work::from(request.scope);
+    let known_names = request.scope.extra_sni().to_vec();
+    let mut work = Work::from_scope(request.scope, request.starttls);
+    if request.sni_discover {
+        let extractor: scan::NameExtractor = Arc::new(|der: &[u8]| sni_candidates(der));
+        work.discover = Some((extractor, known_names));
+    }
     let mut write =
         |record: &ObservationRecord<'_>| progress.suspend(|| writer.observation(record));
     let summary = collect(work, prober, request.limits, &mut write, &progress)
@@ -132,6 +137,8 @@ async fn demo(request: DemoRequest, quiet: bool) -> Result<RunStatus, AppError> 
     let settings = ProbeSettings {
         connect_timeout: std::time::Duration::from_secs(2),
         timeout: std::time::Duration::from_secs(5),
+        all_certs: true,
+        versions: true,
         ..ProbeSettings::default()
     };
     let prober = Arc::new(Prober::new(trust, settings));
@@ -182,19 +189,31 @@ async fn demo(request: DemoRequest, quiet: bool) -> Result<RunStatus, AppError> 
     Ok(status_of(&summary))
 }
 
-/// One target per lab case and server name.
-fn lab_targets(lab: &Lab) -> Vec<Target> {
+/// One target per lab case and server name, with the case's dialect.
+fn lab_targets(lab: &Lab) -> Vec<(Target, Option<Dialect>)> {
     let mut targets = Vec::new();
     for case in lab.cases() {
         for sni in &case.server_names {
-            targets.push(Target {
+            let target = Target {
                 host: Host::Ip(case.address.ip()),
                 port: case.address.port(),
                 sni: sni.clone(),
-            });
+            };
+            targets.push((target, case.starttls));
         }
     }
     targets
+}
+
+/// The DNS names of a leaf usable as SNI (wildcards cannot be sent).
+fn sni_candidates(der: &[u8]) -> Vec<String> {
+    let Ok(view) = certs::parse_certificate(der) else {
+        return Vec::new();
+    };
+    view.dns_names()
+        .filter(|n| !n.contains('*'))
+        .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
+        .collect()
 }
 
 /// Keeps the lab up until Ctrl-C or SIGTERM, listing where each case is.

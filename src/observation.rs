@@ -10,6 +10,7 @@
 //! (see the README, "Output formats"); [`SCHEMA_VERSION`] changes whenever a
 //! field changes meaning or disappears.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use base64::Engine as _;
@@ -30,6 +31,17 @@ pub struct Observation {
     pub port: u16,
     /// Server name sent in the TLS SNI extension, if any.
     pub sni: Option<String>,
+    /// Where the SNI came from: `none`, `target` (the hostname or `--sni`),
+    /// or `discovered` (a DNS name from a certificate seen on this address).
+    #[serde(default)]
+    pub sni_source: SniSource,
+    /// The STARTTLS dialect spoken before the handshake, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<String>,
+    /// The signature-scheme family offered, when it was restricted to reveal
+    /// a second certificate (`--all-certs`): `ecdsa` or `rsa`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_offer: Option<String>,
     /// When the probe started (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub started_at: OffsetDateTime,
@@ -48,6 +60,34 @@ pub struct Observation {
     /// The strict verification verdict; recorded, never enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// Protocol versions the endpoint accepts (`--versions`), by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<BTreeMap<String, VersionSupport>>,
+}
+
+/// Where an observation's SNI came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SniSource {
+    /// No SNI was sent.
+    #[default]
+    None,
+    /// The target's hostname or a name given with `--sni`.
+    Target,
+    /// A DNS name found in a certificate already captured on this address.
+    Discovered,
+}
+
+/// Whether one protocol version is accepted by an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionSupport {
+    /// The server completed a hello in this version.
+    Accepted,
+    /// The server refused it (alert, other version, or hang-up).
+    Rejected,
+    /// The probe could not tell (timeout or network error).
+    Unknown,
 }
 
 impl Observation {
@@ -96,6 +136,11 @@ pub enum Outcome {
         /// Human readable detail.
         reason: String,
     },
+    /// The server did not agree to start TLS (STARTTLS).
+    StarttlsRefused {
+        /// The server's reply, trimmed.
+        reply: String,
+    },
     /// The hostname did not resolve.
     DnsError {
         /// The resolver's reason.
@@ -119,6 +164,7 @@ impl Outcome {
             Outcome::NotTls { .. } => "not_tls",
             Outcome::HandshakeFailed { .. } => "handshake_failed",
             Outcome::Reset { .. } => "reset",
+            Outcome::StarttlsRefused { .. } => "starttls_refused",
             Outcome::DnsError { .. } => "dns_error",
             Outcome::Error { .. } => "error",
         }
@@ -144,6 +190,8 @@ pub enum Phase {
     Resolve,
     /// Establishing the TCP connection.
     Connect,
+    /// The STARTTLS exchange before the handshake.
+    Starttls,
     /// The TLS handshake.
     Handshake,
 }
@@ -154,6 +202,7 @@ impl Phase {
         match self {
             Phase::Resolve => "resolve",
             Phase::Connect => "connect",
+            Phase::Starttls => "starttls",
             Phase::Handshake => "handshake",
         }
     }
@@ -181,6 +230,27 @@ pub struct TlsSession {
     pub client_auth_requested: bool,
     /// The server stapled an OCSP response.
     pub ocsp_stapled: bool,
+    /// How the chain was captured: `rustls` (a TLS 1.2/1.3 handshake) or
+    /// `legacy_hello` (our own ClientHello, for SSLv3 to TLS 1.2 servers
+    /// rustls cannot talk to; the connection is closed after the
+    /// certificate).
+    #[serde(default)]
+    pub capture: CaptureMethod,
+    /// Weaknesses of the negotiated suite (`export`, `null`, `rc4`, `3des`,
+    /// `anon`, `cbc`), for legacy captures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suite_weaknesses: Vec<String>,
+}
+
+/// How a chain was captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureMethod {
+    /// A rustls TLS 1.2/1.3 handshake.
+    #[default]
+    Rustls,
+    /// certatlas's own legacy ClientHello.
+    LegacyHello,
 }
 
 /// Result of strict (browser-like) verification of the captured chain.
@@ -235,12 +305,16 @@ mod tests {
             address: Some("127.0.0.1".parse().unwrap()),
             port: 443,
             sni: Some("example.test".into()),
+            sni_source: SniSource::Target,
+            starttls: None,
+            signature_offer: None,
             started_at: time::macros::datetime!(2026-06-01 12:00 UTC),
             duration_ms: 1.5,
             outcome,
             tls: None,
             chain_der: vec![vec![0x30, 0x03, 1, 2, 3]],
             verdict: None,
+            versions: None,
         }
     }
 

@@ -7,6 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+use certatlas::demo::LabCase;
 use common::{certatlas, json_lines};
 
 fn stderr(output: &std::process::Output) -> String {
@@ -151,14 +152,17 @@ fn interrupted_scan_keeps_output_and_is_marked_incomplete() {
     assert_eq!(summary["complete"], false);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn cli_scan_of_every_lab_case_captures_each_chain_as_sent() {
-    use base64::Engine as _;
-    let lab = common::lab().await;
-    let cases = lab.cases().to_vec();
-    let mut args: Vec<String> = vec!["scan".into(), "--format".into(), "jsonl".into(), "-q".into()];
+/// Runs `certatlas scan` (JSON Lines) over `cases`, with `extra` arguments.
+async fn scan_cases(cases: &[LabCase], extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        "--format".into(),
+        "jsonl".into(),
+        "-q".into(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
     let mut names = Vec::new();
-    for case in &cases {
+    for case in cases {
         args.push(case.address.to_string());
         names.extend(case.server_names.iter().flatten().cloned());
     }
@@ -170,11 +174,15 @@ async fn cli_scan_of_every_lab_case_captures_each_chain_as_sent() {
     })
     .await
     .unwrap();
-    lab.shutdown().await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let lines = json_lines(&out);
+    json_lines(&out)
+}
+
+/// Asserts every server name of every case yielded exactly the chain sent.
+fn assert_chains_as_sent(cases: &[LabCase], lines: &[serde_json::Value]) {
+    use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
-    for case in &cases {
+    for case in cases {
         for (sni, expected) in case.server_names.iter().zip(&case.expected_chains) {
             let line = lines
                 .iter()
@@ -193,4 +201,24 @@ async fn cli_scan_of_every_lab_case_captures_each_chain_as_sent() {
             assert_eq!(&chain, expected, "{} {sni:?}", case.name);
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_scan_of_every_lab_case_captures_each_chain_as_sent() {
+    let lab = common::lab().await;
+    let (plain, starttls): (Vec<LabCase>, Vec<LabCase>) = lab
+        .cases()
+        .iter()
+        .cloned()
+        .partition(|c| c.starttls.is_none());
+    let lines = scan_cases(&plain, &[]).await;
+    assert_chains_as_sent(&plain, &lines);
+    // Lab ports are ephemeral, so the dialect is named with --starttls.
+    for case in &starttls {
+        let dialect = case.starttls.unwrap().name();
+        let lines = scan_cases(std::slice::from_ref(case), &["--starttls", dialect]).await;
+        assert_chains_as_sent(std::slice::from_ref(case), &lines);
+        assert!(lines.iter().any(|l| l["starttls"] == dialect), "{dialect}");
+    }
+    lab.shutdown().await;
 }

@@ -9,7 +9,7 @@ use std::net::{IpAddr, TcpListener};
 use std::time::Duration;
 
 use certatlas::observation::{Observation, Outcome, Phase};
-use certatlas::scan::{self, ScanLimits, Work};
+use certatlas::scan::{self, ScanLimits, StartTlsMode, Work};
 use certatlas::targets::{self, ScopeBuilder};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -44,7 +44,7 @@ async fn scan_scope(
         per_host: 4,
     };
     let run = tokio::spawn(scan::run(
-        Work::from(scope),
+        Work::from_scope(scope, StartTlsMode::Off),
         prober,
         limits,
         sink,
@@ -170,9 +170,24 @@ async fn ipv6_cidr_targets_are_probed() {
     };
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
-    let seen = scan_scope(&["::1/128", "[::1]"], vec![port], &[], Duration::from_millis(300)).await;
-    assert_eq!(seen.len(), 1, "duplicate v6 forms are probed once: {seen:?}");
+    let seen = scan_scope(
+        &["::1/128", "[::1]"],
+        vec![port],
+        &[],
+        Duration::from_millis(300),
+    )
+    .await;
+    assert_eq!(
+        seen.len(),
+        1,
+        "duplicate v6 forms are probed once: {seen:?}"
+    );
     assert_eq!(seen[0].address, Some("::1".parse().unwrap()));
-    assert_eq!(seen[0].outcome, Outcome::Timeout { phase: Phase::Handshake });
+    assert_eq!(
+        seen[0].outcome,
+        Outcome::Timeout {
+            phase: Phase::Handshake
+        }
+    );
     assert!(was_contacted(&listener));
 }

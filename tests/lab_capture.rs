@@ -6,7 +6,6 @@ mod common;
 use std::time::Duration;
 
 use certatlas::observation::{Observation, Outcome};
-use certatlas::probe::Endpoint;
 
 async fn probe_case(name: &str) -> Vec<(Observation, Vec<Vec<u8>>)> {
     let lab = common::lab().await;
@@ -17,13 +16,13 @@ async fn probe_case(name: &str) -> Vec<(Observation, Vec<Vec<u8>>)> {
         .clone();
     let mut seen = Vec::new();
     for (sni, expected) in case.server_names.iter().zip(&case.expected_chains) {
-        let endpoint = Endpoint {
-            host: case.address.ip().to_string(),
-            address: case.address.ip(),
-            port: case.address.port(),
-            sni: sni.clone(),
-        };
-        seen.push((prober.probe(&endpoint).await, expected.clone()));
+        let mut observations = prober.probe(&common::endpoint(&case, sni.clone())).await;
+        assert_eq!(
+            observations.len(),
+            1,
+            "one observation per probe by default"
+        );
+        seen.push((observations.remove(0), expected.clone()));
     }
     lab.shutdown().await;
     seen

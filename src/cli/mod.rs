@@ -80,6 +80,23 @@ pub struct ScanArgs {
     /// Write the output to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// STARTTLS: `auto` picks the dialect by port (25/587 smtp, 143 imap,
+    /// 110 pop3, 21 ftp, 389 ldap, 5432 postgres, 5222 xmpp), a dialect name
+    /// forces it on every port, `none` disables it.
+    #[arg(long, value_name = "PROTO", default_value = "auto", value_parser = settings::parse_starttls)]
+    pub starttls: crate::scan::StartTlsMode,
+    /// Also record which protocol versions each endpoint accepts (TLS 1.3 to SSLv3).
+    #[arg(long)]
+    pub versions: bool,
+    /// Also look for a second certificate of the other key type (RSA vs ECDSA).
+    #[arg(long)]
+    pub all_certs: bool,
+    /// Also try the DNS names found in certificates captured without SNI.
+    #[arg(long)]
+    pub sni_discover: bool,
+    /// Do not retry with the legacy ClientHello (SSLv3 to TLS 1.2) when rustls fails.
+    #[arg(long)]
+    pub no_legacy: bool,
     /// Extra trust anchors (PEM or DER certificates) for the strict verdict.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,

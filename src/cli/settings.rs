@@ -11,10 +11,10 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{DemoArgs, ScanArgs};
-use crate::probe::{ProbeSettings, SchemeOffer};
+use crate::probe::{Dialect, ProbeSettings};
 use crate::report::OutputFormat;
 use crate::scan::limits;
-use crate::scan::ScanLimits;
+use crate::scan::{ScanLimits, StartTlsMode};
 use crate::targets::{self, Origin, Scope, ScopeBuilder, TargetSpec, TargetsError};
 
 /// A validated `scan` invocation.
@@ -28,6 +28,10 @@ pub struct ScanRequest {
     pub probe: ProbeSettings,
     /// Extra trust anchors for the strict verdict.
     pub anchor_files: Vec<PathBuf>,
+    /// How STARTTLS dialects are chosen.
+    pub starttls: StartTlsMode,
+    /// Try DNS names found in certificates as SNI.
+    pub sni_discover: bool,
     /// How to write results.
     pub format: OutputFormat,
     /// Where to write results (stdout when absent).
@@ -100,9 +104,13 @@ pub fn scan_request(args: ScanArgs) -> Result<ScanRequest, SettingsError> {
             connect_timeout: args.connect_timeout.min(args.timeout),
             timeout: args.timeout,
             verify_at: args.verify_at.map(unix_time),
-            offer: SchemeOffer::All,
+            legacy_fallback: !args.no_legacy,
+            all_certs: args.all_certs,
+            versions: args.versions,
         },
         anchor_files: args.ca_file,
+        starttls: args.starttls,
+        sni_discover: args.sni_discover,
         format: args.format,
         output: args.output,
         concurrency_lowered: lowered.then(|| (args.concurrency.unwrap_or(0), concurrency)),
@@ -194,6 +202,23 @@ pub fn parse_format(text: &str) -> Result<OutputFormat, String> {
         let names: Vec<&str> = OutputFormat::ALL.iter().map(|f| f.name()).collect();
         format!("'{text}' is not a format (choose {})", names.join(", "))
     })
+}
+
+/// `auto`, `none`, or a STARTTLS dialect name.
+pub fn parse_starttls(text: &str) -> Result<StartTlsMode, String> {
+    match text {
+        "auto" => Ok(StartTlsMode::ByPort),
+        "none" => Ok(StartTlsMode::Off),
+        name => Dialect::from_name(name)
+            .map(StartTlsMode::Force)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
+                format!(
+                    "'{name}' is not a STARTTLS dialect (auto, none, {})",
+                    names.join(", ")
+                )
+            }),
+    }
 }
 
 /// An RFC 3339 instant.

@@ -11,9 +11,16 @@ use rustls::SupportedProtocolVersion;
 use time::{Duration, OffsetDateTime};
 
 use super::cases::{probe_name, CaseBlueprint, CaseInfo};
+use super::legacy_server::{Delivery, LegacyServer};
 use super::legacy_sign::resign_with_sha1;
 use super::pki::{self, Hierarchies, LeafKey, LeafRequest, Validity};
-use super::tls_config::{self, ClientAuth, SniRouting};
+use super::server::Service;
+use super::tls_config::{self, ClientAuth, DualCertificate, SniRouting};
+use crate::probe::legacy::LegacyVersion;
+use crate::probe::Dialect;
+
+/// The legacy lab server's one suite (0xc009).
+const TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: u16 = 0xc009;
 use super::{CaseKind, LabError, LAB_DOMAIN};
 
 /// Which certificates a server sends after an approved leaf.
@@ -133,19 +140,25 @@ impl CaseFactory {
     }
 
     /// One address, one certificate per SNI `<label>.lab.certatlas.test`, and the case's
-    /// own certificate as the default for clients without (or with another) SNI.
+    /// own certificate (also naming the routed names) as the default for clients without
+    /// (or with another) SNI.
     pub(crate) fn sni_routing(
         &self,
         info: CaseInfo,
         routed_labels: [&str; 2],
     ) -> Result<CaseBlueprint, LabError> {
         let default_name = probe_name(info.name);
-        let (default_chain, default) = self.routed_certificate(&default_name)?;
+        let routed: Vec<String> = routed_labels
+            .iter()
+            .map(|label| format!("{label}.{LAB_DOMAIN}"))
+            .collect();
+        // Like many real default certificates, it also lists the names the
+        // server routes, which is what `--sni-discover` follows.
+        let (default_chain, default) = self.routed_certificate(&default_name, &routed)?;
         let mut probes = vec![(None, default_chain)];
         let mut routes = Vec::new();
-        for label in routed_labels {
-            let name = format!("{label}.{LAB_DOMAIN}");
-            let (chain, certified) = self.routed_certificate(&name)?;
+        for name in routed {
+            let (chain, certified) = self.routed_certificate(&name, &[])?;
             routes.push((name.clone(), certified));
             probes.push((Some(name), chain));
         }
@@ -159,6 +172,83 @@ impl CaseFactory {
         Ok(CaseBlueprint::tls(info, CaseKind::Tls, probes, config))
     }
 
+    /// One address holding an ECDSA and an RSA certificate for the same
+    /// name: the default probe gets the ECDSA chain, `--all-certs` also
+    /// reveals the RSA one (`alternate`).
+    pub(crate) fn dual_certificate(
+        &self,
+        info: CaseInfo,
+        rsa_key: KeyPair,
+    ) -> Result<CaseBlueprint, LabError> {
+        let name = probe_name(info.name);
+        let ecdsa_key = pki::p256_leaf_key()?;
+        let rsa_key = LeafKey::Modern(rsa_key);
+        let mut certified = Vec::new();
+        let mut chains = Vec::new();
+        for key in [&ecdsa_key, &rsa_key] {
+            let leaf = self.approved_leaf(&name, key, self.standard_validity())?;
+            let chain = self.chain(leaf, ChainShape::WithIssuing);
+            let signing = key.to_rustls(&self.provider)?;
+            certified.push(tls_config::certified_key(chain.clone(), signing)?);
+            chains.push(chain);
+        }
+        let rsa = certified.pop().expect("two keys");
+        let resolver = Arc::new(DualCertificate::new(
+            certified.pop().expect("two keys"),
+            rsa,
+        ));
+        let versions: &[&SupportedProtocolVersion] = &[&TLS13, &TLS12];
+        let config =
+            tls_config::server_config(&self.provider, versions, ClientAuth::NotRequired, resolver)?;
+        let rsa_chain = chains.pop().expect("two chains");
+        let probes = vec![(Some(name), chains.pop().expect("two chains"))];
+        Ok(CaseBlueprint::tls(info, CaseKind::Tls, probes, config).with_alternate(rsa_chain))
+    }
+
+    /// An old server that speaks only TLS 1.0 with one CBC suite: rustls
+    /// cannot talk to it, the legacy ClientHello captures its chain.
+    pub(crate) fn legacy_tls10(&self, info: CaseInfo) -> Result<CaseBlueprint, LabError> {
+        let key = pki::p256_leaf_key()?;
+        let leaf = self.approved_leaf(&probe_name(info.name), &key, self.standard_validity())?;
+        let chain = self.chain(leaf, ChainShape::WithIssuing);
+        let server = LegacyServer {
+            versions: LegacyVersion::Tls10..=LegacyVersion::Tls10,
+            suite: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+            chain: chain.iter().map(|c| c.to_vec()).collect(),
+            delivery: Delivery::CertificateFragmented(700),
+        };
+        let probes = vec![(Some(probe_name(info.name)), chain)];
+        let service = Service::Legacy(Arc::new(server));
+        Ok(CaseBlueprint::with_service(
+            info,
+            CaseKind::Legacy,
+            probes,
+            service,
+        ))
+    }
+
+    /// A mail server that offers TLS only through SMTP STARTTLS.
+    pub(crate) fn starttls(
+        &self,
+        info: CaseInfo,
+        dialect: Dialect,
+    ) -> Result<CaseBlueprint, LabError> {
+        let key = pki::p256_leaf_key()?;
+        let leaf = self.approved_leaf(&probe_name(info.name), &key, self.standard_validity())?;
+        let chain = self.chain(leaf, ChainShape::WithIssuing);
+        let certified = tls_config::certified_key(chain.clone(), key.to_rustls(&self.provider)?)?;
+        let resolver = tls_config::single_certificate(certified);
+        let versions: &[&SupportedProtocolVersion] = &[&TLS13, &TLS12];
+        let config =
+            tls_config::server_config(&self.provider, versions, ClientAuth::NotRequired, resolver)?;
+        let probes = vec![(Some(probe_name(info.name)), chain)];
+        let service = Service::StartTls(dialect, config);
+        Ok(
+            CaseBlueprint::with_service(info, CaseKind::StartTls, probes, service)
+                .speaking(dialect),
+        )
+    }
+
     /// A self-signed leaf that is not a CA.
     pub(crate) fn self_signed(&self, info: CaseInfo) -> Result<CaseBlueprint, LabError> {
         let key_pair = pki::p256_key_pair()?;
@@ -166,6 +256,7 @@ impl CaseFactory {
         let request = LeafRequest {
             dns_name: &dns_name,
             validity: self.standard_validity(),
+            other_names: &[],
         };
         let leaf = pki::self_signed_leaf(request, &key_pair)?;
         self.serve_chain(
@@ -183,6 +274,7 @@ impl CaseFactory {
         let request = LeafRequest {
             dns_name: &dns_name,
             validity: self.standard_validity(),
+            other_names: &[],
         };
         let leaf = pki::issue_leaf(request, &key, &self.pki.shadow_root)?;
         let chain = vec![leaf, self.pki.shadow_root.der().clone()];
@@ -220,6 +312,7 @@ impl CaseFactory {
     fn routed_certificate(
         &self,
         dns_name: &str,
+        other_names: &[String],
     ) -> Result<
         (
             Vec<CertificateDer<'static>>,
@@ -228,7 +321,8 @@ impl CaseFactory {
         LabError,
     > {
         let key = pki::p256_leaf_key()?;
-        let leaf = self.approved_leaf(dns_name, &key, self.standard_validity())?;
+        let validity = self.standard_validity();
+        let leaf = self.approved_leaf_naming(dns_name, other_names, &key, validity)?;
         let chain = self.chain(leaf, ChainShape::WithIssuing);
         let certified = tls_config::certified_key(chain.clone(), key.to_rustls(&self.provider)?)?;
         Ok((chain, certified))
@@ -241,11 +335,23 @@ impl CaseFactory {
         key: &LeafKey,
         validity: Validity,
     ) -> Result<CertificateDer<'static>, LabError> {
-        pki::issue_leaf(
-            LeafRequest { dns_name, validity },
-            key,
-            &self.pki.issuing_ca,
-        )
+        self.approved_leaf_naming(dns_name, &[], key, validity)
+    }
+
+    /// A leaf for `dns_name` and `other_names` from the approved issuing CA.
+    fn approved_leaf_naming(
+        &self,
+        dns_name: &str,
+        other_names: &[String],
+        key: &LeafKey,
+        validity: Validity,
+    ) -> Result<CertificateDer<'static>, LabError> {
+        let request = LeafRequest {
+            dns_name,
+            validity,
+            other_names,
+        };
+        pki::issue_leaf(request, key, &self.pki.issuing_ca)
     }
 
     /// The chain a server sends for an approved `leaf`.

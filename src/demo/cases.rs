@@ -13,6 +13,7 @@ use super::legacy_sign::LegacyRsaKey;
 use super::pki::{self, Hierarchies, LeafKey};
 use super::server::Service;
 use super::{CaseKind, LabCase, LabError};
+use crate::probe::Dialect;
 
 /// Banner of the `not-tls` case.
 pub(crate) const NOT_TLS_BANNER: &[u8] = b"220 lab.certatlas.test ESMTP not-tls\r\n";
@@ -60,6 +61,26 @@ const SNI_ROUTING: CaseInfo = info(
 const SELF_SIGNED: CaseInfo = info("self-signed", "self-signed leaf (CA:FALSE), no issuer");
 const SHADOW_CA: CaseInfo = info("shadow-ca", "leaf from the undeclared Shadow Private Root");
 const TLS12_ONLY: CaseInfo = info("tls12-only", "server limited to TLS 1.2");
+const DUAL_CERT: CaseInfo = info(
+    "dual-cert",
+    "one name, an ECDSA and an RSA certificate (--all-certs reveals both)",
+);
+const LEGACY_TLS10: CaseInfo = info(
+    "legacy-tls10",
+    "old server: TLS 1.0 only, one CBC suite (rustls cannot talk to it)",
+);
+const STARTTLS_SMTP: CaseInfo = info(
+    "starttls-smtp",
+    "mail server: TLS only through SMTP STARTTLS",
+);
+const STARTTLS_LDAP: CaseInfo = info(
+    "starttls-ldap",
+    "directory: TLS through the LDAP StartTLS operation",
+);
+const STARTTLS_POSTGRES: CaseInfo = info(
+    "starttls-postgres",
+    "database: TLS through the PostgreSQL SSLRequest",
+);
 const NOT_TLS: CaseInfo = info("not-tls", "plain-text SMTP-like banner, no TLS at all");
 
 /// Everything generated for a lab, before its servers listen.
@@ -94,6 +115,11 @@ pub(crate) fn build_lab(now: OffsetDateTime) -> Result<LabBlueprint, LabError> {
         factory.self_signed(SELF_SIGNED)?,
         factory.shadow_ca(SHADOW_CA)?,
         factory.profile_case(TLS12_ONLY, ServerProfile::Tls12Only)?,
+        factory.dual_certificate(DUAL_CERT, keys.dual_rsa_leaf)?,
+        factory.legacy_tls10(LEGACY_TLS10)?,
+        factory.starttls(STARTTLS_SMTP, Dialect::Smtp)?,
+        factory.starttls(STARTTLS_LDAP, Dialect::Ldap)?,
+        factory.starttls(STARTTLS_POSTGRES, Dialect::Postgres)?,
         CaseBlueprint::banner(NOT_TLS, NOT_TLS_BANNER),
     ];
     let (approved_root_der, shadow_root_der) = factory.root_ders();
@@ -112,6 +138,10 @@ pub(crate) struct CaseBlueprint {
     probes: Vec<(Option<String>, Vec<CertificateDer<'static>>)>,
     /// What the server does with each connection.
     pub(crate) service: Service,
+    /// The STARTTLS dialect spoken before TLS, if any.
+    starttls: Option<crate::probe::Dialect>,
+    /// A second chain the server holds for the same name (dual certificates).
+    alternate: Option<Vec<CertificateDer<'static>>>,
 }
 
 impl CaseBlueprint {
@@ -128,7 +158,32 @@ impl CaseBlueprint {
             kind,
             probes,
             service,
+            starttls: None,
+            alternate: None,
         }
+    }
+
+    /// A TLS case whose server is `service` (legacy or STARTTLS servers).
+    pub(crate) fn with_service(
+        info: CaseInfo,
+        kind: CaseKind,
+        probes: Vec<(Option<String>, Vec<CertificateDer<'static>>)>,
+        service: Service,
+    ) -> Self {
+        Self {
+            info,
+            kind,
+            probes,
+            service,
+            starttls: None,
+            alternate: None,
+        }
+    }
+
+    /// The same case, speaking `dialect` before TLS.
+    pub(crate) fn speaking(mut self, dialect: crate::probe::Dialect) -> Self {
+        self.starttls = Some(dialect);
+        self
     }
 
     /// A plain TCP case that sends `banner` (probed once, with its usual server name).
@@ -138,7 +193,15 @@ impl CaseBlueprint {
             kind: CaseKind::NotTls,
             probes: vec![(Some(probe_name(info.name)), Vec::new())],
             service: Service::Banner(banner),
+            starttls: None,
+            alternate: None,
         }
+    }
+
+    /// The same case, also holding `chain` as a second certificate.
+    pub(crate) fn with_alternate(mut self, chain: Vec<CertificateDer<'static>>) -> Self {
+        self.alternate = Some(chain);
+        self
     }
 
     /// The public description of this case once it listens on `address`.
@@ -154,6 +217,10 @@ impl CaseBlueprint {
             address,
             server_names,
             expected_chains,
+            starttls: self.starttls,
+            alternate_chain: self
+                .alternate
+                .map(|chain| chain.iter().map(|der| der.to_vec()).collect()),
             kind: self.kind,
         }
     }
@@ -169,6 +236,7 @@ struct SlowKeys {
     issuing_ca: KeyPair,
     good_rsa_leaf: KeyPair,
     sha1_leaf: KeyPair,
+    dual_rsa_leaf: KeyPair,
     rsa_1024_leaf: LegacyRsaKey,
 }
 
@@ -177,12 +245,14 @@ impl SlowKeys {
         std::thread::scope(|scope| {
             let rsa_1024_leaf = scope.spawn(|| LegacyRsaKey::generate(1024));
             let sha1_leaf = scope.spawn(pki::rsa_key_pair);
+            let dual_rsa_leaf = scope.spawn(pki::rsa_key_pair);
             let issuing_ca = pki::rsa_key_pair()?;
             let good_rsa_leaf = pki::rsa_key_pair()?;
             Ok(Self {
                 issuing_ca,
                 good_rsa_leaf,
                 sha1_leaf: join_key_thread(sha1_leaf.join())?,
+                dual_rsa_leaf: join_key_thread(dual_rsa_leaf.join())?,
                 rsa_1024_leaf: join_key_thread(rsa_1024_leaf.join())?,
             })
         })

@@ -11,10 +11,12 @@
 
 mod case_factory;
 mod cases;
+pub mod legacy_server;
 mod legacy_sign;
 mod pki;
 mod rsa_signer;
 mod server;
+pub mod starttls_server;
 mod tls_config;
 
 #[cfg(test)]
@@ -77,6 +79,12 @@ pub struct LabCase {
     /// For each entry of `server_names` (same index): the exact chain (DER, in order) the
     /// server sends, or an empty chain if the case is not TLS.
     pub expected_chains: Vec<Vec<Vec<u8>>>,
+    /// The STARTTLS dialect the server speaks before TLS, if any (lab ports
+    /// are ephemeral, so the scanner is told instead of guessing by port).
+    pub starttls: Option<crate::probe::Dialect>,
+    /// A second chain the server holds for the same name and sends to
+    /// clients offering only the other key type (revealed by `--all-certs`).
+    pub alternate_chain: Option<Vec<Vec<u8>>>,
     /// How the server behaves at the protocol level.
     pub kind: CaseKind,
 }
@@ -90,6 +98,10 @@ pub enum CaseKind {
     ClientCertRequired,
     /// A plain TCP service (an SMTP-like banner), not TLS at all.
     NotTls,
+    /// An old server only the legacy ClientHello can talk to (SSLv3 to TLS 1.2).
+    Legacy,
+    /// A TLS server reached through a STARTTLS dialect ([`LabCase::starttls`]).
+    StartTls,
 }
 
 /// Why the lab could not start.

@@ -151,6 +151,9 @@ pub(crate) struct LeafRequest<'a> {
     pub(crate) dns_name: &'a str,
     /// notBefore .. notAfter.
     pub(crate) validity: Validity,
+    /// More DNS names for the SAN after `dns_name` (a default certificate
+    /// listing the other names its server answers for).
+    pub(crate) other_names: &'a [String],
 }
 
 /// Issues a leaf for `key` signed by `issuer` (with an Authority Key Identifier).
@@ -197,9 +200,11 @@ fn leaf_params(
     let mut params = CertificateParams::default();
     params.distinguished_name = distinguished_name(request.dns_name, None);
     params.serial_number = Some(random_serial());
-    params.subject_alt_names = vec![SanType::DnsName(
-        request.dns_name.try_into().map_err(rcgen_error)?,
-    )];
+    let names =
+        std::iter::once(request.dns_name).chain(request.other_names.iter().map(String::as_str));
+    params.subject_alt_names = names
+        .map(|name| Ok(SanType::DnsName(name.try_into().map_err(rcgen_error)?)))
+        .collect::<Result<_, LabError>>()?;
     params.not_before = request.validity.not_before;
     params.not_after = request.validity.not_after;
     params.is_ca = IsCa::ExplicitNoCa;

@@ -11,6 +11,10 @@ use tokio::task::{JoinError, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+use super::legacy_server::LegacyServer;
+use super::starttls_server::serve_plaintext_phase;
+use crate::probe::Dialect;
+
 /// Upper bound on one connection's life (handshake, or banner exchange), so nothing leaks.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pause after a failed `accept` (e.g. out of file descriptors) so the loop cannot spin.
@@ -23,6 +27,11 @@ pub(crate) enum Service {
     Tls(Arc<ServerConfig>),
     /// Send this banner, then read and discard input until the peer closes.
     Banner(&'static [u8]),
+    /// Answer as an old server rustls cannot talk to (SSLv3 to TLS 1.2).
+    Legacy(Arc<LegacyServer>),
+    /// Speak a STARTTLS dialect's plaintext phase, then complete a TLS
+    /// handshake with this configuration.
+    StartTls(Dialect, Arc<ServerConfig>),
 }
 
 impl std::fmt::Debug for Service {
@@ -30,6 +39,8 @@ impl std::fmt::Debug for Service {
         match self {
             Self::Tls(_) => formatter.write_str("Service::Tls"),
             Self::Banner(banner) => write!(formatter, "Service::Banner({banner:?})"),
+            Self::Legacy(server) => write!(formatter, "Service::Legacy({:?})", server.versions),
+            Self::StartTls(dialect, _) => write!(formatter, "Service::StartTls({dialect:?})"),
         }
     }
 }
@@ -70,6 +81,10 @@ async fn handle_connection(stream: TcpStream, service: Service, cancel: Cancella
         match service {
             Service::Tls(config) => complete_handshake(stream, config).await,
             Service::Banner(banner) => send_banner_and_drain(stream, banner).await,
+            Service::Legacy(server) => server.serve_connection(stream).await,
+            Service::StartTls(dialect, config) => {
+                upgrade_then_handshake(stream, dialect, config).await
+            }
         }
     };
     tokio::select! {
@@ -86,6 +101,16 @@ async fn handle_connection(stream: TcpStream, service: Service, cancel: Cancella
 async fn complete_handshake(stream: TcpStream, config: Arc<ServerConfig>) -> std::io::Result<()> {
     let mut tls = TlsAcceptor::from(config).accept(stream).await?;
     tls.shutdown().await
+}
+
+/// Speaks `dialect`'s plaintext phase, then completes a TLS handshake.
+async fn upgrade_then_handshake(
+    mut stream: TcpStream,
+    dialect: Dialect,
+    config: Arc<ServerConfig>,
+) -> std::io::Result<()> {
+    serve_plaintext_phase(dialect, &mut stream, false).await?;
+    complete_handshake(stream, config).await
 }
 
 /// Sends `banner`, then reads and discards whatever the peer sends until it closes.

@@ -17,7 +17,7 @@ use super::{CaseKind, Lab, LabCase};
 
 pub(super) const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
 
-const REQUIRED_CASES: [&str; 16] = [
+const REQUIRED_CASES: [&str; 21] = [
     "good-rsa",
     "good-ecdsa",
     "ed25519",
@@ -33,6 +33,11 @@ const REQUIRED_CASES: [&str; 16] = [
     "self-signed",
     "shadow-ca",
     "tls12-only",
+    "dual-cert",
+    "legacy-tls10",
+    "starttls-smtp",
+    "starttls-ldap",
+    "starttls-postgres",
     "not-tls",
 ];
 
@@ -110,7 +115,7 @@ async fn every_tls_case_sends_exactly_its_expected_chain() {
     for case in lab
         .cases()
         .iter()
-        .filter(|case| case.kind != CaseKind::NotTls)
+        .filter(|case| matches!(case.kind, CaseKind::Tls | CaseKind::ClientCertRequired))
     {
         for (server_name, expected) in case.server_names.iter().zip(&case.expected_chains) {
             let report = probe(case.address, server_name.as_deref()).await;

@@ -89,6 +89,36 @@ impl ResolvesServerCert for SniRouting {
     }
 }
 
+/// Holds an ECDSA and an RSA chain and presents the ECDSA one to clients
+/// that offer ECDSA signature schemes, the RSA one otherwise (how servers
+/// with two certificates behave).
+#[derive(Debug)]
+pub(crate) struct DualCertificate {
+    ecdsa: Arc<CertifiedKey>,
+    rsa: Arc<CertifiedKey>,
+}
+
+impl DualCertificate {
+    /// A resolver choosing between the two chains.
+    pub(crate) fn new(ecdsa: Arc<CertifiedKey>, rsa: Arc<CertifiedKey>) -> Self {
+        Self { ecdsa, rsa }
+    }
+}
+
+impl ResolvesServerCert for DualCertificate {
+    fn resolve(&self, client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        use rustls::SignatureScheme as S;
+        let offers_ecdsa = client_hello.signature_schemes().iter().any(|s| {
+            matches!(
+                s,
+                S::ECDSA_NISTP256_SHA256 | S::ECDSA_NISTP384_SHA384 | S::ECDSA_NISTP521_SHA512
+            )
+        });
+        let chosen = if offers_ecdsa { &self.ecdsa } else { &self.rsa };
+        Some(Arc::clone(chosen))
+    }
+}
+
 fn tls_error(error: impl std::fmt::Display) -> LabError {
     LabError::Tls(error.to_string())
 }

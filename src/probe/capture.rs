@@ -12,7 +12,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::{ResolvesClientCert, Resumption};
 use rustls::crypto::{aws_lc_rs, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
 
 /// What the capturing hooks saw during one handshake.
 #[derive(Debug, Default, Clone)]
@@ -79,10 +79,12 @@ pub fn scanning_provider() -> Arc<CryptoProvider> {
     Arc::new(provider)
 }
 
-/// Builds the per-probe client configuration and the slot it captures into.
+/// Builds the per-probe client configuration offering `versions` and the
+/// slot it captures into.
 pub fn client_config(
     provider: &Arc<CryptoProvider>,
     offer: SchemeOffer,
+    versions: &[&'static SupportedProtocolVersion],
 ) -> Result<(Arc<ClientConfig>, CaptureSlot), rustls::Error> {
     let slot = CaptureSlot::default();
     let verifier = Arc::new(CapturingVerifier {
@@ -91,7 +93,7 @@ pub fn client_config(
     });
     let resolver = Arc::new(ClientAuthRecorder { slot: slot.clone() });
     let mut config = ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(rustls::ALL_VERSIONS)?
+        .with_protocol_versions(versions)?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_client_cert_resolver(resolver);
@@ -191,7 +193,7 @@ mod tests {
         let provider = scanning_provider();
         let first = provider.kx_groups[0].name();
         assert_eq!(format!("{first:?}"), "X25519MLKEM768");
-        let (config, _) = client_config(&provider, SchemeOffer::All).unwrap();
+        let (config, _) = client_config(&provider, SchemeOffer::All, rustls::ALL_VERSIONS).unwrap();
         assert!(config.alpn_protocols.contains(&b"h2".to_vec()));
     }
 }

@@ -1,33 +1,39 @@
-//! Probes: one endpoint in, one [`Observation`] out.
+//! Probes: one endpoint in, its observations out.
 //!
-//! This module owns everything that talks to a peer: TCP connect with its own
-//! timeout, the rustls handshake through a capturing verifier ([`capture`],
-//! [`tls`]) and the strict verdict computed afterwards ([`verdict`]). A probe
-//! never fails: every way a connection can go wrong is an [`Outcome`], and
-//! nothing outlives the probe's deadline.
+//! This module owns everything that talks to a peer: the connection and
+//! STARTTLS ([`connect`], [`starttls`]), the rustls handshake through a
+//! capturing verifier ([`capture`], [`tls`]), the legacy ClientHello for
+//! servers rustls cannot talk to ([`legacy`]), the accepted-version sweep
+//! ([`versions`]) and the strict verdict computed afterwards ([`verdict`]).
+//! A probe never fails: every way a connection can go wrong is an
+//! [`Outcome`], and nothing outlives the probe's deadline.
 
 pub mod capture;
+pub mod classify;
+pub mod connect;
+pub mod legacy;
+pub mod starttls;
 pub mod tls;
 pub mod verdict;
+mod versions;
 
-use std::io::ErrorKind;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant as Clock};
 
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{ServerName, UnixTime};
 use time::OffsetDateTime;
-use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
-use crate::observation::{hex_prefix, Observation, Outcome, Phase, TlsSession};
+use crate::observation::{Observation, Outcome, Phase, SniSource, TlsSession};
 pub use capture::SchemeOffer;
-use tls::{HandshakeFailure, HandshakeRecord};
+use classify::Attempt;
+use legacy::{LegacyHello, LegacyVersion, SuiteOffer};
+pub use starttls::Dialect;
 pub use verdict::TrustStore;
 
-/// One concrete thing to probe: an address and port, with the name the user
-/// gave (or the address) and the SNI to send.
+/// One concrete thing to probe.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Endpoint {
     /// The target as named by the user (hostname or address text).
@@ -38,6 +44,10 @@ pub struct Endpoint {
     pub port: u16,
     /// Server name to send in SNI, if any.
     pub sni: Option<String>,
+    /// Where the SNI came from.
+    pub sni_source: SniSource,
+    /// STARTTLS dialect to speak before the handshake, if any.
+    pub starttls: Option<Dialect>,
 }
 
 /// Limits and choices that apply to every probe.
@@ -45,12 +55,16 @@ pub struct Endpoint {
 pub struct ProbeSettings {
     /// Deadline for the TCP connection alone.
     pub connect_timeout: Duration,
-    /// Deadline for the whole probe, connection included.
+    /// Deadline for each connection's whole exchange.
     pub timeout: Duration,
     /// The clock for the strict verdict; `None` means the real time.
     pub verify_at: Option<UnixTime>,
-    /// Which signature-scheme family to offer.
-    pub offer: SchemeOffer,
+    /// Retry with the legacy ClientHello when rustls cannot talk to a server.
+    pub legacy_fallback: bool,
+    /// Look for a second certificate of the other key family (`--all-certs`).
+    pub all_certs: bool,
+    /// Record which protocol versions are accepted (`--versions`).
+    pub versions: bool,
 }
 
 impl Default for ProbeSettings {
@@ -59,7 +73,9 @@ impl Default for ProbeSettings {
             connect_timeout: Duration::from_secs(3),
             timeout: Duration::from_secs(10),
             verify_at: None,
-            offer: SchemeOffer::All,
+            legacy_fallback: true,
+            all_certs: false,
+            versions: false,
         }
     }
 }
@@ -71,9 +87,6 @@ pub struct Prober {
     trust: TrustStore,
     settings: ProbeSettings,
 }
-
-/// What an attempt produced before the verdict is added.
-type Attempt = (Outcome, Option<TlsSession>, Vec<Vec<u8>>);
 
 impl Prober {
     /// A prober verifying against `trust` with `settings`.
@@ -90,12 +103,54 @@ impl Prober {
         &self.settings
     }
 
-    /// Probes one endpoint; always returns an observation.
-    pub async fn probe(&self, endpoint: &Endpoint) -> Observation {
+    /// Probes one endpoint: the main capture, then (as configured) a second
+    /// certificate of the other key family and the accepted versions.
+    pub async fn probe(&self, endpoint: &Endpoint) -> Vec<Observation> {
+        let mut main = self.observe(endpoint, SchemeOffer::All).await;
+        let answered = !matches!(
+            main.outcome,
+            Outcome::Closed
+                | Outcome::Unreachable { .. }
+                | Outcome::Timeout {
+                    phase: Phase::Connect
+                }
+        );
+        if self.settings.versions && answered {
+            main.versions = Some(versions::accepted(self, endpoint).await);
+        }
+        let second = match self.settings.all_certs && main.has_chain() {
+            true => self.second_certificate(endpoint, &main).await,
+            false => None,
+        };
+        std::iter::once(main).chain(second).collect()
+    }
+
+    /// Offers one key family at a time; returns the first capture whose
+    /// leaf differs from `main`'s.
+    async fn second_certificate(
+        &self,
+        endpoint: &Endpoint,
+        main: &Observation,
+    ) -> Option<Observation> {
+        for (offer, name) in [
+            (SchemeOffer::EcdsaOnly, "ecdsa"),
+            (SchemeOffer::RsaOnly, "rsa"),
+        ] {
+            let mut other = self.observe(endpoint, offer).await;
+            if other.has_chain() && other.chain_der.first() != main.chain_der.first() {
+                other.signature_offer = Some(name.to_string());
+                return Some(other);
+            }
+        }
+        None
+    }
+
+    /// One capture, as an observation with its verdict.
+    async fn observe(&self, endpoint: &Endpoint, offer: SchemeOffer) -> Observation {
         let started_at = OffsetDateTime::now_utc();
-        let clock = std::time::Instant::now();
+        let clock = Clock::now();
         let deadline = Instant::now() + self.settings.timeout;
-        let (outcome, tls, chain_der) = self.attempt(endpoint, deadline).await;
+        let (outcome, tls, chain_der) = self.capture(endpoint, offer, deadline).await;
         let verdict = (!chain_der.is_empty()).then(|| {
             let now = self.settings.verify_at.unwrap_or_else(UnixTime::now);
             self.trust.verdict(&chain_der, &server_name(endpoint), now)
@@ -105,23 +160,40 @@ impl Prober {
             address: Some(endpoint.address),
             port: endpoint.port,
             sni: endpoint.sni.clone(),
+            sni_source: endpoint.sni_source,
+            starttls: endpoint.starttls.map(|d| d.name().to_string()),
+            signature_offer: None,
             started_at,
             duration_ms: clock.elapsed().as_secs_f64() * 1000.0,
             outcome,
             tls,
             chain_der,
             verdict,
+            versions: None,
         }
     }
 
-    /// Connects and runs the rustls handshake within `deadline`.
-    async fn attempt(&self, endpoint: &Endpoint, deadline: Instant) -> Attempt {
-        let addr = SocketAddr::new(endpoint.address, endpoint.port);
-        let mut socket = match connect(addr, deadline, self.settings.connect_timeout).await {
+    /// The rustls attempt, then the legacy ClientHello when it failed the
+    /// way old servers fail; the legacy result wins only with a chain.
+    async fn capture(&self, endpoint: &Endpoint, offer: SchemeOffer, deadline: Instant) -> Attempt {
+        let modern = self.modern(endpoint, offer, deadline).await;
+        if !self.settings.legacy_fallback || !classify::wants_legacy_retry(&modern.0) {
+            return modern;
+        }
+        self.legacy(endpoint, offer, deadline)
+            .await
+            .unwrap_or(modern)
+    }
+
+    /// A rustls TLS 1.3/1.2 handshake within `deadline`.
+    async fn modern(&self, endpoint: &Endpoint, offer: SchemeOffer, deadline: Instant) -> Attempt {
+        let connect_timeout = self.settings.connect_timeout;
+        let mut socket = match connect::open(endpoint, deadline, connect_timeout).await {
             Ok(socket) => socket,
             Err(outcome) => return (outcome, None, Vec::new()),
         };
-        let (config, slot) = match capture::client_config(&self.provider, self.settings.offer) {
+        let versions = rustls::ALL_VERSIONS;
+        let (config, slot) = match capture::client_config(&self.provider, offer, versions) {
             Ok(pair) => pair,
             Err(e) => {
                 return (
@@ -135,7 +207,7 @@ impl Prober {
         };
         let handshake = tls::handshake(&mut socket, config, &slot, server_name(endpoint));
         match timeout_at(deadline, handshake).await {
-            Ok(record) => classify(record),
+            Ok(record) => classify::modern(record),
             Err(_) => {
                 let chain = slot.lock().unwrap_or_else(|e| e.into_inner()).chain.clone();
                 if chain.is_empty() {
@@ -150,6 +222,47 @@ impl Prober {
             }
         }
     }
+
+    /// Legacy ClientHellos, highest version first, stepping down while the
+    /// server answers with an alert or a hang-up (version intolerance).
+    async fn legacy(
+        &self,
+        endpoint: &Endpoint,
+        offer: SchemeOffer,
+        deadline: Instant,
+    ) -> Option<Attempt> {
+        let suites = match offer {
+            SchemeOffer::All => SuiteOffer::Broad,
+            SchemeOffer::EcdsaOnly => SuiteOffer::EcdsaOnly,
+            SchemeOffer::RsaOnly => SuiteOffer::RsaOnly,
+        };
+        for version in [
+            LegacyVersion::Tls12,
+            LegacyVersion::Tls10,
+            LegacyVersion::Ssl3,
+        ] {
+            let connect_timeout = self.settings.connect_timeout;
+            let mut socket = connect::open(endpoint, deadline, connect_timeout)
+                .await
+                .ok()?;
+            let sni = endpoint.sni.clone();
+            let hello = LegacyHello {
+                version,
+                sni,
+                suites,
+            };
+            let started = Clock::now();
+            match timeout_at(deadline, legacy::capture(&mut socket, &hello)).await {
+                Ok(Ok(capture)) => {
+                    let ms = started.elapsed().as_secs_f64() * 1000.0;
+                    return Some(classify::legacy(capture, ms));
+                }
+                Ok(Err(e)) if classify::legacy_may_work_lower(&e) => continue,
+                _ => return None,
+            }
+        }
+        None
+    }
 }
 
 /// An observation for a hostname that did not resolve.
@@ -158,94 +271,21 @@ pub fn unresolved(host: &str, port: u16, sni: Option<String>, outcome: Outcome) 
         host: host.to_string(),
         address: None,
         port,
+        sni_source: if sni.is_some() {
+            SniSource::Target
+        } else {
+            SniSource::None
+        },
         sni,
+        starttls: None,
+        signature_offer: None,
         started_at: OffsetDateTime::now_utc(),
         duration_ms: 0.0,
         outcome,
         tls: None,
         chain_der: Vec::new(),
         verdict: None,
-    }
-}
-
-/// TCP connect bounded by the connect timeout and the probe deadline.
-async fn connect(
-    addr: SocketAddr,
-    deadline: Instant,
-    connect_timeout: Duration,
-) -> Result<TcpStream, Outcome> {
-    let connect_deadline = deadline.min(Instant::now() + connect_timeout);
-    match timeout_at(connect_deadline, TcpStream::connect(addr)).await {
-        Err(_) => Err(Outcome::Timeout {
-            phase: Phase::Connect,
-        }),
-        Ok(Err(e)) => Err(connect_error(&e)),
-        Ok(Ok(socket)) => {
-            let _ = socket.set_nodelay(true);
-            Ok(socket)
-        }
-    }
-}
-
-/// Maps a connect error to the outcome vocabulary.
-fn connect_error(e: &std::io::Error) -> Outcome {
-    let reason = e.to_string();
-    match e.kind() {
-        ErrorKind::ConnectionRefused => Outcome::Closed,
-        ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable => {
-            Outcome::Unreachable { reason }
-        }
-        ErrorKind::TimedOut => Outcome::Timeout {
-            phase: Phase::Connect,
-        },
-        _ => Outcome::Error { reason },
-    }
-}
-
-/// Turns a finished handshake attempt into an outcome.
-fn classify(record: HandshakeRecord) -> Attempt {
-    if !record.captured.chain.is_empty() {
-        return (Outcome::Tls, Some(record.session), record.captured.chain);
-    }
-    let outcome = match &record.failure {
-        None => Outcome::HandshakeFailed {
-            alert: None,
-            reason: "handshake completed without a certificate".into(),
-        },
-        Some(failure) => failure_outcome(failure, &record.first_bytes),
-    };
-    let session = record.session.version.is_some().then_some(record.session);
-    (outcome, session, Vec::new())
-}
-
-/// The outcome of a handshake that failed before any certificate.
-fn failure_outcome(failure: &HandshakeFailure, first_bytes: &[u8]) -> Outcome {
-    if !tls::looks_like_tls(first_bytes) {
-        return Outcome::NotTls {
-            first_bytes: hex_prefix(first_bytes, 16),
-        };
-    }
-    let reason = tls::describe_failure(failure);
-    let phase = Phase::Handshake;
-    match failure {
-        HandshakeFailure::Closed { .. } => Outcome::Reset { phase, reason },
-        HandshakeFailure::Io(e)
-            if matches!(
-                e.kind(),
-                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe | ErrorKind::ConnectionAborted
-            ) =>
-        {
-            Outcome::Reset { phase, reason }
-        }
-        HandshakeFailure::Io(_) => Outcome::Error { reason },
-        HandshakeFailure::Tls(rustls::Error::AlertReceived(a)) => Outcome::HandshakeFailed {
-            alert: Some(tls::alert_name(*a)),
-            reason,
-        },
-        HandshakeFailure::Tls(_) => Outcome::HandshakeFailed {
-            alert: None,
-            reason,
-        },
+        versions: None,
     }
 }
 

@@ -175,17 +175,10 @@ pub fn describe_failure(f: &HandshakeFailure) -> String {
     }
 }
 
-/// `HandshakeFailure` → `handshake_failure`: the RFC's snake_case names.
+/// The RFC's snake_case name of an alert (`handshake_failure`,
+/// `unknown_ca`), shared with the legacy path.
 pub fn alert_name(a: rustls::AlertDescription) -> String {
-    let camel = format!("{a:?}");
-    let mut out = String::with_capacity(camel.len() + 4);
-    for (i, ch) in camel.chars().enumerate() {
-        if ch.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(ch.to_ascii_lowercase());
-    }
-    out
+    super::legacy::alerts::alert_name(u8::from(a))
 }
 
 /// Whether the first bytes are a plausible TLS record header.

@@ -30,6 +30,26 @@ fn is_unsafe_on_terminal(ch: char) -> bool {
         || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// One CSV cell: a value that a spreadsheet would run as a formula (starting
+/// with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`; the
+/// cell is quoted when it holds a comma, quote or line break, with quotes
+/// doubled (RFC 4180).
+pub fn csv_cell(text: &str) -> Cow<'_, str> {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let needs_quotes = text.contains([',', '"', '\n', '\r']) || formula;
+    if !needs_quotes {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    out.push('"');
+    if formula {
+        out.push('\'');
+    }
+    out.push_str(&text.replace('"', "\"\""));
+    out.push('"');
+    Cow::Owned(out)
+}
+
 /// Truncates to at most `width` characters, marking the cut with `…`.
 pub fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -56,6 +76,17 @@ mod tests {
     fn bidi_overrides_are_made_visible() {
         assert_eq!(terminal("a\u{202e}b"), "a\\u{202e}b");
         assert!(matches!(terminal("plain.example"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn csv_cells_neutralise_formulas_and_quote() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "\"'+1\"");
+        assert_eq!(csv_cell("-2"), "\"'-2\"");
+        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
     }
 
     #[test]

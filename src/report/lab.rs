@@ -5,9 +5,9 @@ use std::io::{self, Write};
 
 use super::escape::terminal;
 use super::table::{detail, endpoint_text, key_text, write_summary};
-use super::ObservationRecord;
+use super::{ChainEntry, ObservationRecord};
 use crate::demo::{Lab, LabCase};
-use crate::observation::Observation;
+use crate::observation::{CaptureMethod, Observation, VersionSupport};
 use crate::scan::summary::ScanSummary;
 
 /// Writes every case of `lab` with its observations, then the summary.
@@ -40,12 +40,19 @@ fn write_case(
 ) -> io::Result<()> {
     writeln!(out, "● {} — {}", case.name, case.description)?;
     for sni in &case.server_names {
-        let found = observations.iter().find(|o| {
-            o.address == Some(case.address.ip()) && o.port == case.address.port() && &o.sni == sni
-        });
-        match found {
-            Some(observation) => write_observation(out, &ObservationRecord::new(observation))?,
-            None => writeln!(out, "    (not probed: the scan was interrupted)")?,
+        let mut found = observations
+            .iter()
+            .filter(|o| {
+                o.address == Some(case.address.ip())
+                    && o.port == case.address.port()
+                    && &o.sni == sni
+            })
+            .peekable();
+        if found.peek().is_none() {
+            writeln!(out, "    (not probed: the scan was interrupted)")?;
+        }
+        for observation in found {
+            write_observation(out, &ObservationRecord::new(observation))?;
         }
     }
     writeln!(out)
@@ -54,45 +61,9 @@ fn write_case(
 /// The lines of one observation.
 fn write_observation(out: &mut impl Write, record: &ObservationRecord<'_>) -> io::Result<()> {
     let obs = record.observation;
-    let sni = obs
-        .sni
-        .as_deref()
-        .map_or("no SNI".to_string(), |s| format!("SNI {s}"));
-    let mut line = format!(
-        "{}  {sni}  →  {}",
-        endpoint_text(obs),
-        obs.outcome.reason_key()
-    );
-    if let Some(tls) = &obs.tls {
-        for part in [&tls.version, &tls.cipher_suite, &tls.key_exchange_group]
-            .into_iter()
-            .flatten()
-        {
-            line.push_str(&format!("  {part}"));
-        }
-    }
-    if !obs.has_chain() {
-        line.push_str(&format!("  ({})", detail(&obs.outcome)));
-    }
-    writeln!(out, "    {}", terminal(&line))?;
+    writeln!(out, "    {}", terminal(&heading(obs)))?;
     for entry in &record.certificates {
-        let text = match &entry.certificate {
-            Some(c) => format!(
-                "#{} {} · {} · {} · until {} · issuer {}",
-                entry.position,
-                c.subject.dn,
-                key_text(c),
-                c.signature_algorithm.name,
-                c.not_after.date(),
-                c.issuer.dn
-            ),
-            None => format!(
-                "#{} unparseable ({})",
-                entry.position,
-                entry.parse_error.as_deref().unwrap_or("?")
-            ),
-        };
-        writeln!(out, "      {}", terminal(&text))?;
+        writeln!(out, "      {}", terminal(&chain_entry_text(entry)))?;
     }
     if let Some(verdict) = &obs.verdict {
         let text = if verdict.trusted {
@@ -102,21 +73,80 @@ fn write_observation(out: &mut impl Write, record: &ObservationRecord<'_>) -> io
         };
         writeln!(out, "      verdict: {}", terminal(&text))?;
     }
-    if let Some(tls) = obs
-        .tls
-        .as_ref()
-        .filter(|t| t.client_auth_requested || t.error.is_some())
-    {
-        let mut notes = Vec::new();
-        if tls.client_auth_requested {
-            notes.push("server requested a client certificate".to_string());
-        }
-        notes.extend(
-            tls.error
-                .iter()
-                .map(|e| format!("handshake then stopped: {e}")),
-        );
-        writeln!(out, "      note: {}", terminal(&notes.join("; ")))?;
+    for note in notes(obs) {
+        writeln!(out, "      {}", terminal(&note))?;
     }
     Ok(())
+}
+
+/// Endpoint, SNI, dialect, offer, status and TLS parameters on one line.
+fn heading(obs: &Observation) -> String {
+    let sni = obs
+        .sni
+        .as_deref()
+        .map_or("no SNI".into(), |s| format!("SNI {s}"));
+    let mut line = format!("{}  {sni}", endpoint_text(obs));
+    if let Some(dialect) = &obs.starttls {
+        line.push_str(&format!("  STARTTLS {dialect}"));
+    }
+    if let Some(offer) = &obs.signature_offer {
+        line.push_str(&format!("  offering only {offer} signatures"));
+    }
+    line.push_str(&format!("  →  {}", obs.outcome.reason_key()));
+    if let Some(tls) = &obs.tls {
+        let parts = [&tls.version, &tls.cipher_suite, &tls.key_exchange_group];
+        for part in parts.into_iter().flatten() {
+            line.push_str(&format!("  {part}"));
+        }
+    }
+    if !obs.has_chain() {
+        line.push_str(&format!("  ({})", detail(&obs.outcome)));
+    }
+    line
+}
+
+/// One certificate of the chain.
+fn chain_entry_text(entry: &ChainEntry) -> String {
+    match &entry.certificate {
+        Some(c) => format!(
+            "#{} {} · {} · {} · until {} · issuer {}",
+            entry.position,
+            c.subject.dn,
+            key_text(c),
+            c.signature_algorithm.name,
+            c.not_after.date(),
+            c.issuer.dn
+        ),
+        None => format!(
+            "#{} unparseable ({})",
+            entry.position,
+            entry.parse_error.as_deref().unwrap_or("?")
+        ),
+    }
+}
+
+/// Versions accepted, capture method, client-auth and late-failure notes.
+fn notes(obs: &Observation) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(versions) = &obs.versions {
+        let accepted: Vec<&str> = versions
+            .iter()
+            .filter(|(_, support)| **support == VersionSupport::Accepted)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        notes.push(format!("versions accepted: {}", accepted.join(", ")));
+    }
+    let Some(tls) = &obs.tls else {
+        return notes;
+    };
+    if tls.capture == CaptureMethod::LegacyHello {
+        notes.push("captured with the legacy ClientHello (rustls cannot talk to it)".into());
+    }
+    if tls.client_auth_requested {
+        notes.push("the server requested a client certificate".into());
+    }
+    if let Some(error) = &tls.error {
+        notes.push(format!("the handshake then stopped: {error}"));
+    }
+    notes
 }

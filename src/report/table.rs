@@ -146,6 +146,7 @@ pub fn detail(outcome: &Outcome) -> String {
         | Outcome::DnsError { reason }
         | Outcome::Error { reason } => reason.clone(),
         Outcome::Timeout { phase } => format!("no answer during {}", phase.as_str()),
+        Outcome::StarttlsRefused { reply } => format!("STARTTLS refused: {reply}"),
         Outcome::Closed => "connection refused".into(),
         Outcome::Tls => String::new(),
     }

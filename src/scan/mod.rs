@@ -12,6 +12,7 @@
 pub mod limits;
 pub mod summary;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,10 +21,13 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::observation::{Observation, Outcome, Phase};
-use crate::probe::{self, Endpoint, Prober};
+use crate::observation::{Observation, Outcome, Phase, SniSource};
+use crate::probe::{self, Dialect, Endpoint, Prober};
 use crate::targets::{Host, Scope, Target};
 use limits::{HostLimiter, RateLimiter};
+
+/// At most this many names are tried per address by SNI discovery.
+const MAX_DISCOVERED_NAMES: usize = 32;
 
 /// How hard the engine may push.
 #[derive(Debug, Clone)]
@@ -45,31 +49,78 @@ pub struct EngineRun {
     pub dispatched: u64,
 }
 
-/// The targets of one run and the exclusion test applied to the addresses
-/// hostnames resolve to.
+/// How the engine picks a STARTTLS dialect for each target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartTlsMode {
+    /// By port: 25/587 SMTP, 143 IMAP, 110 POP3, 21 FTP, 389 LDAP, 5432
+    /// PostgreSQL, 5222 XMPP; every other port is plain TLS.
+    ByPort,
+    /// The same dialect on every port (`--starttls PROTO`).
+    Force(Dialect),
+    /// Never (`--starttls none`).
+    Off,
+}
+
+impl StartTlsMode {
+    /// The dialect for `port` under this mode.
+    pub fn dialect_for(self, port: u16) -> Option<Dialect> {
+        match self {
+            StartTlsMode::ByPort => Dialect::for_port(port),
+            StartTlsMode::Force(dialect) => Some(dialect),
+            StartTlsMode::Off => None,
+        }
+    }
+}
+
+/// Extracts the DNS names worth trying as SNI from a leaf certificate (DER).
+pub type NameExtractor = Arc<dyn Fn(&[u8]) -> Vec<String> + Send + Sync>;
+
+/// The targets of one run and the per-target decisions the engine needs.
 pub struct Work {
     /// The lazy target stream.
     pub targets: Box<dyn Iterator<Item = Target> + Send>,
     /// True for an address that must never be contacted.
     pub excluded: Box<dyn Fn(IpAddr) -> bool + Send + Sync>,
+    /// The STARTTLS dialect for an address and port.
+    pub dialect: Box<dyn Fn(IpAddr, u16) -> Option<Dialect> + Send + Sync>,
+    /// With `--sni-discover`: how to find names in a captured leaf, and the
+    /// names already tried on every address (not tried again).
+    pub discover: Option<(NameExtractor, Vec<String>)>,
 }
 
-impl From<Scope> for Work {
-    fn from(scope: Scope) -> Work {
+impl Work {
+    /// The work of a scope, picking dialects by `mode`.
+    pub fn from_scope(scope: Scope, mode: StartTlsMode) -> Work {
+        let targets = Box::new(scope.iter());
         Work {
-            targets: Box::new(scope.iter()),
+            targets,
             excluded: Box::new(move |ip| scope.is_excluded(ip)),
+            dialect: Box::new(move |_, port| mode.dialect_for(port)),
+            discover: None,
+        }
+    }
+
+    /// An explicit list of targets, each with its dialect, and no
+    /// exclusions (the demo lab).
+    pub fn list(targets: Vec<(Target, Option<Dialect>)>) -> Work {
+        let dialects: HashMap<(IpAddr, u16), Dialect> = targets
+            .iter()
+            .filter_map(|(t, d)| Some(((target_ip(t)?, t.port), (*d)?)))
+            .collect();
+        Work {
+            targets: Box::new(targets.into_iter().map(|(t, _)| t)),
+            excluded: Box::new(|_| false),
+            dialect: Box::new(move |ip, port| dialects.get(&(ip, port)).copied()),
+            discover: None,
         }
     }
 }
 
-impl Work {
-    /// An explicit list of targets with no exclusions (the demo lab).
-    pub fn list(targets: Vec<Target>) -> Work {
-        Work {
-            targets: Box::new(targets.into_iter()),
-            excluded: Box::new(|_| false),
-        }
+/// The address of a target given as an address.
+fn target_ip(target: &Target) -> Option<IpAddr> {
+    match target.host {
+        Host::Ip(ip) => Some(ip),
+        Host::Name(_) => None,
     }
 }
 
@@ -77,6 +128,8 @@ impl Work {
 struct Shared {
     prober: Arc<Prober>,
     excluded: Box<dyn Fn(IpAddr) -> bool + Send + Sync>,
+    dialect: Box<dyn Fn(IpAddr, u16) -> Option<Dialect> + Send + Sync>,
+    discover: Option<(NameExtractor, Vec<String>)>,
     hosts: Arc<HostLimiter>,
     pacer: Option<RateLimiter>,
     sink: mpsc::Sender<Observation>,
@@ -96,6 +149,8 @@ pub async fn run(
         hosts: HostLimiter::new(limits.per_host),
         pacer: limits.rate.map(RateLimiter::new),
         excluded: work.excluded,
+        dialect: work.dialect,
+        discover: work.discover,
         sink,
     });
     let slots = Arc::new(Semaphore::new(limits.concurrency.max(1)));
@@ -156,58 +211,81 @@ fn report_panic(result: Result<(), tokio::task::JoinError>) {
 /// Probes one target: directly for an address, through DNS for a name.
 async fn probe_target(shared: &Shared, target: Target) {
     let Target { host, port, sni } = target;
-    match host {
-        Host::Ip(address) => {
-            let host = address.to_string();
-            let endpoint = Endpoint {
-                host,
-                address,
-                port,
-                sni,
-            };
-            probe_endpoint(shared, endpoint).await;
-        }
+    let sni_source = match sni {
+        Some(_) => SniSource::Target,
+        None => SniSource::None,
+    };
+    let (name, addresses) = match host {
+        Host::Ip(address) => (address.to_string(), vec![address]),
         Host::Name(name) => {
             let timeout = shared.prober.settings().connect_timeout;
-            let addresses = match resolve(&name, port, timeout).await {
-                Ok(addresses) => addresses,
+            match resolve(&name, port, timeout).await {
+                Ok(addresses) => (name, addresses),
                 Err(outcome) => {
                     let obs = probe::unresolved(&name, port, sni, outcome);
                     let _ = shared.sink.send(obs).await;
                     return;
                 }
-            };
-            for address in addresses {
-                if (shared.excluded)(address) {
-                    tracing::debug!(%name, %address, "resolved address is excluded; not contacted");
-                    continue;
-                }
-                let host = name.clone();
-                let sni = sni.clone();
-                probe_endpoint(
-                    shared,
-                    Endpoint {
-                        host,
-                        address,
-                        port,
-                        sni,
-                    },
-                )
-                .await;
             }
+        }
+    };
+    for address in addresses {
+        if (shared.excluded)(address) {
+            tracing::debug!(%name, %address, "resolved address is excluded; not contacted");
+            continue;
+        }
+        let endpoint = Endpoint {
+            host: name.clone(),
+            address,
+            port,
+            sni: sni.clone(),
+            sni_source,
+            starttls: (shared.dialect)(address, port),
+        };
+        let leaves = probe_endpoint(shared, &endpoint).await;
+        if sni_source == SniSource::None {
+            discover_names(shared, &endpoint, &leaves).await;
         }
     }
 }
 
-/// Probes one endpoint within the per-host cap and the global rate.
-async fn probe_endpoint(shared: &Shared, endpoint: Endpoint) {
+/// Probes one endpoint within the per-host cap and the global rate, sends
+/// its observations, and returns the leaves captured.
+async fn probe_endpoint(shared: &Shared, endpoint: &Endpoint) -> Vec<Vec<u8>> {
     let _slot = shared.hosts.acquire(endpoint.address).await;
     if let Some(pacer) = &shared.pacer {
         pacer.wait().await;
     }
-    let observation = shared.prober.probe(&endpoint).await;
-    // A closed sink means the writer is gone (run cancelled); drop quietly.
-    let _ = shared.sink.send(observation).await;
+    let mut leaves = Vec::new();
+    for observation in shared.prober.probe(endpoint).await {
+        leaves.extend(observation.chain_der.first().cloned());
+        // A closed sink means the writer is gone (run cancelled); stop quietly.
+        if shared.sink.send(observation).await.is_err() {
+            break;
+        }
+    }
+    leaves
+}
+
+/// With `--sni-discover`: probes the DNS names found in the leaves captured
+/// without SNI, each as its own observation marked `discovered`.
+async fn discover_names(shared: &Shared, endpoint: &Endpoint, leaves: &[Vec<u8>]) {
+    let Some((extract, known)) = &shared.discover else {
+        return;
+    };
+    let mut tried: Vec<String> = known.clone();
+    for name in leaves.iter().flat_map(|leaf| extract(leaf)) {
+        if tried.len() >= known.len() + MAX_DISCOVERED_NAMES || tried.contains(&name) {
+            continue;
+        }
+        tried.push(name.clone());
+        let discovered = Endpoint {
+            sni: Some(name),
+            sni_source: SniSource::Discovered,
+            ..endpoint.clone()
+        };
+        probe_endpoint(shared, &discovered).await;
+    }
 }
 
 /// Resolves a hostname to its distinct addresses, in resolver order.

@@ -6,8 +6,9 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use certatlas::demo::Lab;
-use certatlas::probe::{ProbeSettings, Prober, SchemeOffer, TrustStore};
+use certatlas::demo::{Lab, LabCase};
+use certatlas::observation::SniSource;
+use certatlas::probe::{Endpoint, ProbeSettings, Prober, TrustStore};
 use rustls::pki_types::UnixTime;
 use time::OffsetDateTime;
 
@@ -23,6 +24,15 @@ pub async fn lab() -> Lab {
 
 /// A prober that trusts the lab's approved root and verifies at the fixed clock.
 pub fn prober(lab: &Lab, timeout: Duration) -> Arc<Prober> {
+    prober_with(lab, timeout, |_| {})
+}
+
+/// Like [`prober`], with the settings adjusted by `adjust`.
+pub fn prober_with(
+    lab: &Lab,
+    timeout: Duration,
+    adjust: impl FnOnce(&mut ProbeSettings),
+) -> Arc<Prober> {
     let mut trust = TrustStore::empty();
     trust
         .add_certificate(lab.approved_root_der(), &|_| {
@@ -30,15 +40,30 @@ pub fn prober(lab: &Lab, timeout: Duration) -> Arc<Prober> {
         })
         .unwrap();
     let at = UnixTime::since_unix_epoch(Duration::from_secs(fixed_now().unix_timestamp() as u64));
-    Arc::new(Prober::new(
-        trust,
-        ProbeSettings {
-            connect_timeout: timeout,
-            timeout,
-            verify_at: Some(at),
-            offer: SchemeOffer::All,
+    let mut settings = ProbeSettings {
+        connect_timeout: timeout,
+        timeout,
+        verify_at: Some(at),
+        ..ProbeSettings::default()
+    };
+    adjust(&mut settings);
+    Arc::new(Prober::new(trust, settings))
+}
+
+/// The endpoint of a lab case for one of its server names.
+pub fn endpoint(case: &LabCase, sni: Option<String>) -> Endpoint {
+    Endpoint {
+        host: case.address.ip().to_string(),
+        address: case.address.ip(),
+        port: case.address.port(),
+        sni_source: if sni.is_some() {
+            SniSource::Target
+        } else {
+            SniSource::None
         },
-    ))
+        sni,
+        starttls: case.starttls,
+    }
 }
 
 /// Runs the certatlas binary with `args`.

@@ -1,0 +1,271 @@
+//! The config file (`certatlas.toml`): scan scope, approved private trust
+//! anchors, owner rules and accepted exceptions. The format is documented in
+//! `docs/config.md`.
+//!
+//! Loading is strict: unknown keys, wrong types and bad values are errors,
+//! and every error names the file, the line and column, and the problem
+//! ([`ConfigError`]), so the CLI can exit 2 with a message the user can act
+//! on. Scope targets and ports are checked with `crate::targets`; owner
+//! rules are built with `crate::inventory::owners`. Anchor files are read
+//! only when [`Config::approved_anchor_ders`] is called.
+
+mod anchors;
+mod error;
+mod raw;
+#[cfg(test)]
+mod tests;
+
+pub use error::{ConfigError, Position};
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::inventory::owners::{MatcherKind, OwnerRuleError, OwnerRuleSpec, OwnerRules};
+
+/// A loaded, checked config file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `[scope]`: what `certatlas scan` scans when no targets are given.
+    pub scope: Option<ScopeConfig>,
+    /// `[[anchors]]`: approved private trust anchors.
+    pub anchors: Vec<AnchorConfig>,
+    /// `[[owners]]`: owner rules, in file order (first match wins).
+    pub owners: Vec<OwnerRuleConfig>,
+    /// `[[exceptions]]`: accepted deviations.
+    pub exceptions: Vec<ExceptionConfig>,
+    path: PathBuf,
+}
+
+/// `[scope]`. Values are kept as written (already checked to parse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeConfig {
+    /// Target specs (addresses, CIDR blocks, ranges, host names, `host:port`).
+    pub targets: Vec<String>,
+    /// Port list such as `"443,8443"`.
+    pub ports: Option<String>,
+    /// Specs to leave out.
+    pub exclude: Vec<String>,
+}
+
+/// One `[[anchors]]` entry: a certificate file or an SPKI hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorConfig {
+    /// Display name.
+    pub name: String,
+    /// PEM or DER certificate file, resolved against the config file's directory.
+    pub file: Option<PathBuf>,
+    /// SHA-256 of the SubjectPublicKeyInfo, lowercase hex.
+    pub spki_sha256: Option<String>,
+    position: Option<Position>,
+}
+
+/// One `[[owners]]` rule as written (see `inventory::owners` for matching).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerRuleConfig {
+    /// The owner (team) the rule assigns.
+    pub name: String,
+    /// CIDR blocks or addresses.
+    pub cidr: Vec<String>,
+    /// Host name globs (SNI / target names).
+    pub hostname: Vec<String>,
+    /// SAN DNS name globs.
+    pub san: Vec<String>,
+    /// Substrings of the issuer DN or CN.
+    pub issuer: Vec<String>,
+    /// Subject O values.
+    pub subject_o: Vec<String>,
+    /// Subject OU values.
+    pub subject_ou: Vec<String>,
+    positions: OwnerPositions,
+}
+
+/// Where an owner rule's parts are in the file (for error messages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct OwnerPositions {
+    table: Option<Position>,
+    name: Option<Position>,
+    cidr: Option<Position>,
+    hostname: Option<Position>,
+    san: Option<Position>,
+    issuer: Option<Position>,
+    subject_o: Option<Position>,
+    subject_ou: Option<Position>,
+}
+
+/// One `[[exceptions]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionConfig {
+    /// What the exception covers.
+    pub what: ExceptionTarget,
+    /// Who accepted it.
+    pub owner: Option<String>,
+    /// Why it is accepted.
+    pub reason: String,
+    /// When it must be looked at again.
+    pub review: Option<time::Date>,
+}
+
+/// The subject of an exception: `certificate:<sha256>` or `endpoint:<host>:<port>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExceptionTarget {
+    /// A certificate by SHA-256 (lowercase hex).
+    Certificate {
+        /// The fingerprint.
+        sha256: String,
+    },
+    /// An endpoint by host (address or name, IPv6 without brackets) and port.
+    Endpoint {
+        /// Address or host name.
+        host: String,
+        /// TCP port.
+        port: u16,
+    },
+}
+
+impl ExceptionTarget {
+    /// Parses `certificate:<64 hex>` or `endpoint:<host>:<port>` (IPv6 in
+    /// brackets: `endpoint:[2001:db8::1]:443`). The error says what is wrong.
+    pub fn parse(text: &str) -> Result<ExceptionTarget, String> {
+        let text = text.trim();
+        if let Some(sha) = text.strip_prefix("certificate:") {
+            return raw::normalise_sha256(sha)
+                .map(|sha256| ExceptionTarget::Certificate { sha256 })
+                .ok_or_else(|| format!("certificate fingerprint {}", raw::SHA256_FORM));
+        }
+        let Some(endpoint) = text.strip_prefix("endpoint:") else {
+            return Err(format!(
+                "{text:?} must start with certificate: or endpoint:"
+            ));
+        };
+        let bad = || format!("{endpoint:?} is not host:port (IPv6 as [addr]:port)");
+        let (host, port) = endpoint.rsplit_once(':').ok_or_else(bad)?;
+        let host = match host.strip_prefix('[') {
+            Some(inner) => inner.strip_suffix(']').ok_or_else(bad)?,
+            None if host.contains(':') => return Err(bad()),
+            None => host,
+        };
+        let port: u16 = port.parse().ok().filter(|p| *p != 0).ok_or_else(bad)?;
+        if host.is_empty() {
+            return Err(bad());
+        }
+        Ok(ExceptionTarget::Endpoint {
+            host: host.to_string(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for ExceptionTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExceptionTarget::Certificate { sha256 } => write!(f, "certificate:{sha256}"),
+            ExceptionTarget::Endpoint { host, port } if host.contains(':') => {
+                write!(f, "endpoint:[{host}]:{port}")
+            }
+            ExceptionTarget::Endpoint { host, port } => write!(f, "endpoint:{host}:{port}"),
+        }
+    }
+}
+
+/// Reads and checks a config file (owner rules included).
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+/// Checks config text as if read from `path` (which names it in errors
+/// and anchors relative file names).
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let src = raw::Source { text, path };
+    let parsed: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        position: e.span().map(|span| Position::of_span(text, &span)),
+        problem: e.message().trim().to_string(),
+    })?;
+    let config = parsed.check(&src)?;
+    config.owner_rules()?;
+    Ok(config)
+}
+
+impl Config {
+    /// The config file this was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The owner rules, in file order. Errors point at the offending value.
+    pub fn owner_rules(&self) -> Result<OwnerRules, ConfigError> {
+        let mut rules = OwnerRules::new();
+        for (index, rule) in self.owners.iter().enumerate() {
+            let spec = OwnerRuleSpec {
+                owner: rule.name.clone(),
+                cidr: rule.cidr.clone(),
+                hostname: rule.hostname.clone(),
+                san: rule.san.clone(),
+                issuer: rule.issuer.clone(),
+                subject_o: rule.subject_o.clone(),
+                subject_ou: rule.subject_ou.clone(),
+            };
+            rules
+                .push(spec)
+                .map_err(|e| self.owner_error(index, rule, e))?;
+        }
+        Ok(rules)
+    }
+
+    /// SPKI SHA-256s of the anchors declared by hash (lowercase hex).
+    pub fn approved_spki(&self) -> Vec<String> {
+        self.anchors
+            .iter()
+            .filter_map(|a| a.spki_sha256.clone())
+            .collect()
+    }
+
+    /// DER certificates of the anchors declared by file (every certificate
+    /// of a PEM bundle). Errors name the config position and the file.
+    pub fn approved_anchor_ders(&self) -> Result<Vec<Vec<u8>>, ConfigError> {
+        let mut ders = Vec::new();
+        for anchor in &self.anchors {
+            let Some(file) = &anchor.file else { continue };
+            let found =
+                anchors::read_certificates(file).map_err(|problem| ConfigError::AnchorFile {
+                    path: self.path.clone(),
+                    position: anchor.position,
+                    name: anchor.name.clone(),
+                    file: file.clone(),
+                    problem,
+                })?;
+            ders.extend(found);
+        }
+        Ok(ders)
+    }
+
+    fn owner_error(
+        &self,
+        index: usize,
+        rule: &OwnerRuleConfig,
+        error: OwnerRuleError,
+    ) -> ConfigError {
+        let p = &rule.positions;
+        let position = match &error {
+            OwnerRuleError::EmptyOwner => p.name,
+            OwnerRuleError::NoMatcher(_) => p.table,
+            OwnerRuleError::BadValue { kind, .. } => match kind {
+                MatcherKind::Cidr => p.cidr,
+                MatcherKind::Hostname => p.hostname,
+                MatcherKind::San => p.san,
+                MatcherKind::Issuer => p.issuer,
+                MatcherKind::SubjectO => p.subject_o,
+                MatcherKind::SubjectOu => p.subject_ou,
+            },
+        };
+        ConfigError::Invalid {
+            path: self.path.clone(),
+            position: position.or(p.table),
+            problem: format!("owners[{index}] ({:?}): {error}", rule.name),
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The config file as serde reads it (strict: unknown keys are errors), with
+//! spans kept on every value a later check may reject, and the checks that
+//! turn it into the public [`Config`] types.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::{ConfigError, Position};
+use super::{
+    AnchorConfig, Config, ExceptionConfig, ExceptionTarget, OwnerPositions, OwnerRuleConfig,
+    ScopeConfig,
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    scope: Option<RawScope>,
+    #[serde(default)]
+    anchors: Vec<Spanned<RawAnchor>>,
+    #[serde(default)]
+    owners: Vec<Spanned<RawOwner>>,
+    #[serde(default)]
+    exceptions: Vec<Spanned<RawException>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    #[serde(default)]
+    targets: Vec<Spanned<String>>,
+    ports: Option<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnchor {
+    name: String,
+    file: Option<Spanned<String>>,
+    spki_sha256: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOwner {
+    name: Spanned<String>,
+    cidr: Option<Spanned<OneOrMany>>,
+    hostname: Option<Spanned<OneOrMany>>,
+    san: Option<Spanned<OneOrMany>>,
+    issuer: Option<Spanned<OneOrMany>>,
+    subject_o: Option<Spanned<OneOrMany>>,
+    subject_ou: Option<Spanned<OneOrMany>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    what: Spanned<String>,
+    owner: Option<String>,
+    reason: Spanned<String>,
+    review: Option<Spanned<toml::Value>>,
+}
+
+/// A matcher value: one string or an array of strings.
+#[derive(Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "invalid type: expected a string or an array of strings"
+)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
+    }
+}
+
+/// What every check needs: the text (for positions) and where the file is.
+pub(super) struct Source<'a> {
+    pub text: &'a str,
+    pub path: &'a Path,
+}
+
+impl Source<'_> {
+    /// An [`ConfigError::Invalid`] at the start of `span`.
+    pub fn error(&self, span: &Range<usize>, problem: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            position: Some(Position::of_span(self.text, span)),
+            problem: problem.into(),
+        }
+    }
+
+    fn position(&self, span: &Range<usize>) -> Position {
+        Position::of_span(self.text, span)
+    }
+
+    /// Relative paths are relative to the config file's directory.
+    fn resolve(&self, file: &str) -> PathBuf {
+        let dir = self.path.parent().unwrap_or_else(|| Path::new(""));
+        dir.join(file)
+    }
+}
+
+impl RawConfig {
+    /// Checks every value and builds the public config.
+    pub fn check(self, src: &Source<'_>) -> Result<Config, ConfigError> {
+        let scope = self.scope.map(|s| check_scope(s, src)).transpose()?;
+        let anchors = self.anchors.into_iter().enumerate();
+        let anchors = anchors
+            .map(|(i, a)| check_anchor(i, a, src))
+            .collect::<Result<_, _>>()?;
+        let owners = self
+            .owners
+            .into_iter()
+            .map(|o| owner_config(o, src))
+            .collect();
+        let exceptions = self.exceptions.into_iter().enumerate();
+        let exceptions = exceptions
+            .map(|(i, e)| check_exception(i, e, src))
+            .collect::<Result<_, _>>()?;
+        Ok(Config {
+            scope,
+            anchors,
+            owners,
+            exceptions,
+            path: src.path.to_path_buf(),
+        })
+    }
+}
+
+fn check_scope(raw: RawScope, src: &Source<'_>) -> Result<ScopeConfig, ConfigError> {
+    let specs = |key: &str, values: Vec<Spanned<String>>| -> Result<Vec<String>, ConfigError> {
+        values
+            .into_iter()
+            .map(|value| match crate::targets::parse_spec(value.get_ref()) {
+                Ok(_) => Ok(value.into_inner()),
+                Err(e) => Err(src.error(&value.span(), format!("scope.{key}: {e}"))),
+            })
+            .collect()
+    };
+    let ports = match raw.ports {
+        Some(ports) => {
+            let origin = crate::targets::Origin::Unspecified;
+            if let Err(e) = crate::targets::parse_ports_in(ports.get_ref(), &origin) {
+                return Err(src.error(&ports.span(), format!("scope.ports: {e}")));
+            }
+            Some(ports.into_inner())
+        }
+        None => None,
+    };
+    Ok(ScopeConfig {
+        targets: specs("targets", raw.targets)?,
+        ports,
+        exclude: specs("exclude", raw.exclude)?,
+    })
+}
+
+fn check_anchor(
+    index: usize,
+    raw: Spanned<RawAnchor>,
+    src: &Source<'_>,
+) -> Result<AnchorConfig, ConfigError> {
+    let table_span = raw.span();
+    let raw = raw.into_inner();
+    let label = format!("anchors[{index}] ({:?})", raw.name);
+    if raw.name.trim().is_empty() {
+        return Err(src.error(&table_span, format!("anchors[{index}]: name is empty")));
+    }
+    let (file, spki) = match (raw.file, raw.spki_sha256) {
+        (Some(_), Some(spki)) => {
+            let problem = format!("{label}: set either file or spki_sha256, not both");
+            return Err(src.error(&spki.span(), problem));
+        }
+        (None, None) => {
+            let problem = format!("{label}: needs file (a PEM or DER certificate) or spki_sha256");
+            return Err(src.error(&table_span, problem));
+        }
+        (file, spki) => (file, spki),
+    };
+    let spki_sha256 = match spki {
+        Some(spki) => Some(normalise_sha256(spki.get_ref()).ok_or_else(|| {
+            src.error(&spki.span(), format!("{label}: spki_sha256 {SHA256_FORM}"))
+        })?),
+        None => None,
+    };
+    let position = file.as_ref().map(|f| src.position(&f.span()));
+    if file.as_ref().is_some_and(|f| f.get_ref().trim().is_empty()) {
+        return Err(src.error(&table_span, format!("{label}: file is empty")));
+    }
+    Ok(AnchorConfig {
+        name: raw.name,
+        file: file.map(|f| src.resolve(f.get_ref())),
+        spki_sha256,
+        position: position.or(Some(src.position(&table_span))),
+    })
+}
+
+fn owner_config(raw: Spanned<RawOwner>, src: &Source<'_>) -> OwnerRuleConfig {
+    let table = src.position(&raw.span());
+    let raw = raw.into_inner();
+    let mut positions = OwnerPositions {
+        table: Some(table),
+        ..OwnerPositions::default()
+    };
+    let take = |value: Option<Spanned<OneOrMany>>, slot: &mut Option<Position>| {
+        value.map_or_else(Vec::new, |v| {
+            *slot = Some(src.position(&v.span()));
+            v.into_inner().into_vec()
+        })
+    };
+    let cidr = take(raw.cidr, &mut positions.cidr);
+    let hostname = take(raw.hostname, &mut positions.hostname);
+    let san = take(raw.san, &mut positions.san);
+    let issuer = take(raw.issuer, &mut positions.issuer);
+    let subject_o = take(raw.subject_o, &mut positions.subject_o);
+    let subject_ou = take(raw.subject_ou, &mut positions.subject_ou);
+    positions.name = Some(src.position(&raw.name.span()));
+    OwnerRuleConfig {
+        name: raw.name.into_inner(),
+        cidr,
+        hostname,
+        san,
+        issuer,
+        subject_o,
+        subject_ou,
+        positions,
+    }
+}
+
+fn check_exception(
+    index: usize,
+    raw: Spanned<RawException>,
+    src: &Source<'_>,
+) -> Result<ExceptionConfig, ConfigError> {
+    let raw = raw.into_inner();
+    let label = format!("exceptions[{index}]");
+    let what = ExceptionTarget::parse(raw.what.get_ref())
+        .map_err(|problem| src.error(&raw.what.span(), format!("{label}: what: {problem}")))?;
+    if raw.reason.get_ref().trim().is_empty() {
+        let problem = format!("{label}: reason is empty (say why the exception is accepted)");
+        return Err(src.error(&raw.reason.span(), problem));
+    }
+    let review = match raw.review {
+        Some(review) => Some(review_date(review.get_ref()).ok_or_else(|| {
+            src.error(
+                &review.span(),
+                format!("{label}: review must be a date like 2027-01-31"),
+            )
+        })?),
+        None => None,
+    };
+    Ok(ExceptionConfig {
+        what,
+        owner: raw.owner,
+        reason: raw.reason.into_inner(),
+        review,
+    })
+}
+
+/// A review date written as a TOML local date (`2027-01-31`) or a string.
+fn review_date(value: &toml::Value) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match value {
+        toml::Value::String(text) => time::Date::parse(text.trim(), &format).ok(),
+        toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+            let date = dt.date?;
+            let month = time::Month::try_from(date.month).ok()?;
+            time::Date::from_calendar_date(i32::from(date.year), month, date.day).ok()
+        }
+        _ => None,
+    }
+}
+
+/// How a SHA-256 must be written (for messages).
+pub(super) const SHA256_FORM: &str = "must be 64 hex digits (colons and spaces allowed)";
+
+/// Lowercase 64-digit hex with `:` and whitespace removed, or `None`.
+pub(super) fn normalise_sha256(text: &str) -> Option<String> {
+    let hex: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
+}

@@ -1,0 +1,230 @@
+//! The CA graph: every known certificate (deduplicated by SHA-256) with its
+//! confirmed issuer links, what the trust context says about each node, the
+//! CA summaries and their usage counts.
+
+use std::collections::HashMap;
+
+use crate::certs::{self, CertificateView, KeyAlgorithm, PublicKeyInfo, SignatureCheck};
+
+use super::trust::{AnchorKey, TrustContext};
+use super::CaSummary;
+
+/// One certificate in the graph.
+#[derive(Debug)]
+pub(super) struct Node {
+    pub der: Vec<u8>,
+    pub view: CertificateView,
+    /// Seen in a chain (false: known only as a declared anchor).
+    pub served: bool,
+    /// Verifiably signs itself (see [`signs_itself`]).
+    pub self_signed: bool,
+    /// Confirmed issuers (never the node itself).
+    pub issuers: Vec<usize>,
+    /// Certificates this one confirmedly signed (never itself).
+    pub issued: Vec<usize>,
+    /// The certificate itself is an approved anchor (certificate or SPKI).
+    pub approved: bool,
+    /// The Mozilla root whose key this certificate carries.
+    pub public_key: Option<AnchorKey>,
+    /// A Mozilla root (known only by key) whose key signed this certificate.
+    pub signed_by_public: Option<AnchorKey>,
+    /// The issuer's name is the subject of a Mozilla root.
+    pub issuer_named_public: bool,
+}
+
+/// Every known certificate linked to its confirmed issuers. Build once per
+/// inventory snapshot with [`CaGraph::build`]; queries are read-only.
+#[derive(Debug, Default)]
+pub struct CaGraph {
+    pub(super) nodes: Vec<Node>,
+    pub(super) index: HashMap<String, usize>,
+}
+
+impl CaGraph {
+    /// Builds the graph from every certificate of the inventory (duplicates
+    /// ignored) plus the approved anchor certificates of `trust`. An issuer
+    /// link needs issuer DN == subject DN, AKI == SKI when both are present,
+    /// and a signature that verifies. A certificate that signs itself gets
+    /// no other issuer links. Cost: one signature check per candidate pair.
+    pub fn build(certs: &[(Vec<u8>, CertificateView)], trust: &TrustContext) -> CaGraph {
+        let mut graph = CaGraph::default();
+        for (der, view) in certs {
+            graph.add_node(der, view, true, trust);
+        }
+        for (der, view) in trust.approved_certs() {
+            graph.add_node(der, view, false, trust);
+        }
+        graph.link();
+        graph
+    }
+
+    /// Number of distinct certificates in the graph.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when the graph holds no certificate.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// True when the certificate with this SHA-256 (lowercase hex) is known.
+    pub fn contains(&self, sha256: &str) -> bool {
+        self.index.contains_key(sha256)
+    }
+
+    /// SHA-256s of the confirmed issuers of a certificate (empty if unknown).
+    pub fn issuers_of(&self, sha256: &str) -> Vec<String> {
+        self.index.get(sha256).map_or_else(Vec::new, |&i| {
+            let node = &self.nodes[i];
+            node.issuers
+                .iter()
+                .map(|&j| self.nodes[j].view.sha256.clone())
+                .collect()
+        })
+    }
+
+    /// Every CA certificate (basic constraints say CA, or it confirmedly
+    /// signed another certificate), in the order first seen, with `leaves`
+    /// and `endpoints` at 0 (see [`CaGraph::fill_usage`]).
+    pub fn cas(&self) -> Vec<CaSummary> {
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].view.is_ca() || !self.nodes[i].issued.is_empty())
+            .map(|i| self.summary(i))
+            .collect()
+    }
+
+    /// Adds usage to `cas`: for each `(leaf sha256, endpoint count)`, every
+    /// CA on the leaf's classification path (the leaf itself excluded) gets
+    /// `leaves += 1` and `endpoints += count`. Unknown leaves are skipped.
+    /// Only the one path classification chose counts (not cross-signed
+    /// alternatives).
+    pub fn fill_usage<S: AsRef<str>>(
+        &self,
+        cas: &mut [CaSummary],
+        leaf_endpoints: impl IntoIterator<Item = (S, u64)>,
+    ) {
+        let position: HashMap<String, usize> = cas
+            .iter()
+            .enumerate()
+            .map(|(i, ca)| (ca.sha256.clone(), i))
+            .collect();
+        for (leaf, endpoints) in leaf_endpoints {
+            let path = self.classify_leaf(leaf.as_ref()).path;
+            for sha in path.iter().skip(1) {
+                if let Some(&i) = position.get(sha) {
+                    cas[i].leaves += 1;
+                    cas[i].endpoints += endpoints;
+                }
+            }
+        }
+    }
+
+    fn summary(&self, i: usize) -> CaSummary {
+        let node = &self.nodes[i];
+        CaSummary {
+            sha256: node.view.sha256.clone(),
+            spki_sha256: node.view.spki_sha256.clone(),
+            subject: node.view.subject.dn.clone(),
+            class: self.classify_index(i, true).class,
+            key: key_text(&node.view.key),
+            not_after: node.view.not_after,
+            self_signed: node.self_signed,
+            issued: node.issued.len() as u64,
+            served: node.served,
+            leaves: 0,
+            endpoints: 0,
+        }
+    }
+
+    fn add_node(&mut self, der: &[u8], view: &CertificateView, served: bool, trust: &TrustContext) {
+        if let Some(&i) = self.index.get(&view.sha256) {
+            self.nodes[i].served |= served;
+            return;
+        }
+        // Approved anchor certificates are nodes themselves: only keep
+        // anchors known by key alone (the Mozilla roots) here.
+        let signed_by_public = trust
+            .signing_anchor(der, view)
+            .filter(|anchor| anchor.cert_sha256.is_none())
+            .cloned();
+        self.index.insert(view.sha256.clone(), self.nodes.len());
+        self.nodes.push(Node {
+            der: der.to_vec(),
+            view: view.clone(),
+            served,
+            self_signed: signs_itself(der, view),
+            issuers: Vec::new(),
+            issued: Vec::new(),
+            approved: trust.is_approved(view),
+            public_key: trust.public_key_anchor(view).cloned(),
+            signed_by_public,
+            issuer_named_public: trust.is_public_subject(&view.issuer.der_sha256),
+        });
+    }
+
+    /// Finds and confirms every issuer link.
+    fn link(&mut self) {
+        let mut by_subject: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            by_subject
+                .entry(&node.view.subject.der_sha256)
+                .or_default()
+                .push(i);
+        }
+        let mut links = Vec::new();
+        for (child, node) in self.nodes.iter().enumerate() {
+            if node.self_signed {
+                continue;
+            }
+            let candidates = by_subject.get(node.view.issuer.der_sha256.as_str());
+            for &issuer in candidates.into_iter().flatten() {
+                let candidate = &self.nodes[issuer];
+                if issuer != child
+                    && key_ids_agree(&node.view, &candidate.view)
+                    && certs::is_signed_by(&node.der, &candidate.der)
+                {
+                    links.push((child, issuer));
+                }
+            }
+        }
+        for (child, issuer) in links {
+            self.nodes[child].issuers.push(issuer);
+            self.nodes[issuer].issued.push(child);
+        }
+    }
+}
+
+/// The certificate signs itself: its signature verifies under its own key
+/// (names equal). When the algorithm cannot be verified at all, the view's
+/// name/key-identifier judgement stands in.
+pub(super) fn signs_itself(der: &[u8], view: &CertificateView) -> bool {
+    match certs::signature_check(der, der) {
+        SignatureCheck::Valid => true,
+        SignatureCheck::Invalid => false,
+        SignatureCheck::Unsupported => view.self_signed,
+    }
+}
+
+/// AKI of the child equals SKI of the candidate issuer, when both are present.
+fn key_ids_agree(child: &CertificateView, issuer: &CertificateView) -> bool {
+    match (&child.authority_key_id, &issuer.subject_key_id) {
+        (Some(aki), Some(ski)) => aki == ski,
+        _ => true,
+    }
+}
+
+/// Short key description: "RSA 2048", "EC P-256", "Ed25519", "DSA 1024".
+pub fn key_text(key: &PublicKeyInfo) -> String {
+    match &key.algorithm {
+        KeyAlgorithm::Rsa => format!("RSA {}", key.bits),
+        KeyAlgorithm::Ec => match &key.curve {
+            Some(curve) => format!("EC {curve}"),
+            None => format!("EC {}", key.bits),
+        },
+        KeyAlgorithm::Ed25519 => "Ed25519".to_string(),
+        KeyAlgorithm::Ed448 => "Ed448".to_string(),
+        KeyAlgorithm::Dsa => format!("DSA {}", key.bits),
+        KeyAlgorithm::Other(oid) => oid.clone(),
+    }
+}

@@ -1,0 +1,123 @@
+//! [`StoreError`]: everything that can go wrong in the inventory store, each
+//! variant naming the database file so the CLI can report what and where.
+
+use std::path::{Path, PathBuf};
+
+/// An inventory store failure. Every variant names the database path.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The directory that should hold the database could not be created.
+    #[error("cannot create directory {} for the inventory database: {source}", .path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The database could not be opened or configured (WAL, foreign keys).
+    #[error("cannot open inventory database {}: {source}", .path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
+    /// Applying a schema migration failed.
+    #[error("cannot migrate inventory database {} to schema version {version}: {source}", .path.display())]
+    Migrate {
+        /// The database file.
+        path: PathBuf,
+        /// The migration that failed.
+        version: u32,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer certatlas.
+    #[error(
+        "inventory database {} has schema version {found}, newer than version {supported} \
+         that this certatlas understands; use a newer certatlas",
+        .path.display()
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// The schema version found in the file.
+        found: u32,
+        /// The newest schema version this binary knows.
+        supported: u32,
+    },
+    /// A statement failed.
+    #[error("inventory database {}: {context}: {source}", .path.display())]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What the store was doing.
+        context: &'static str,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
+    /// A stored value could not be decoded (a damaged or hand-edited row).
+    #[error("inventory database {}: {what}", .path.display())]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// Which value, and why.
+        what: String,
+    },
+    /// A scan id that is not in the database.
+    #[error("inventory database {}: no scan with id {scan}", .path.display())]
+    UnknownScan {
+        /// The database file.
+        path: PathBuf,
+        /// The scan id asked for.
+        scan: i64,
+    },
+    /// An event refers to an endpoint or certificate that is not stored.
+    #[error("inventory database {}: event refers to unknown {what} {key}", .path.display())]
+    UnknownReference {
+        /// The database file.
+        path: PathBuf,
+        /// `endpoint` or `certificate`.
+        what: &'static str,
+        /// The key that was not found.
+        key: String,
+    },
+    /// The writer thread could not be started.
+    #[error("cannot start the writer thread for inventory database {}: {source}", .path.display())]
+    Spawn {
+        /// The database file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The writer thread has stopped; `finish()` reports why.
+    #[error(
+        "the writer thread for inventory database {} has stopped (finish() reports why)",
+        .path.display()
+    )]
+    WriterGone {
+        /// The database file.
+        path: PathBuf,
+    },
+}
+
+/// Builds a mapper from a rusqlite error to [`StoreError::Sqlite`].
+/// Allocates only when an error actually happens.
+pub(crate) fn sql<'a>(
+    path: &'a Path,
+    context: &'static str,
+) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
+    move |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        context,
+        source,
+    }
+}
+
+/// Builds a [`StoreError::Corrupt`] for `path`.
+pub(crate) fn corrupt(path: &Path, what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        path: path.to_path_buf(),
+        what: what.into(),
+    }
+}

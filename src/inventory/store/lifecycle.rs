@@ -1,0 +1,220 @@
+//! Scan life cycle and events: starting a scan (recording pid and host),
+//! handing out its writer, finishing it, recording change events, and — on
+//! every open — marking as `interrupted` the running scans of this host
+//! whose process no longer exists.
+//!
+//! Only processes on this host can be checked: running scans recorded by
+//! another host are left alone. A recycled pid (another process now has the
+//! dead scanner's pid) keeps a scan `running` until that process is gone.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use time::OffsetDateTime;
+
+use super::codec::{format_instant, json_text, sni_text};
+use super::error::{sql, StoreError};
+use super::records::{EndpointKey, NewEvent, ScanId, ScanMeta, ScanStatus};
+use super::writer::ObservationWriter;
+use super::Store;
+
+impl Store {
+    /// Records a new scan as `running`, with this process's pid and host.
+    pub fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO scans (started_at, status, targets, options, tool_version, pid, host)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                format_instant(meta.started_at),
+                ScanStatus::Running.as_str(),
+                json_text(&meta.targets),
+                json_text(&meta.options),
+                meta.tool_version,
+                std::process::id(),
+                hostname()
+            ],
+        )
+        .map_err(sql(&self.path, "begin scan"))?;
+        Ok(ScanId(conn.last_insert_rowid()))
+    }
+
+    /// Starts the writer thread for `scan` on its own connection.
+    pub fn writer(&self, scan: ScanId) -> Result<ObservationWriter, StoreError> {
+        self.require_scan(&self.conn(), scan)?;
+        ObservationWriter::start(&self.path, scan)
+    }
+
+    /// Marks `scan` `complete` (or `interrupted` when `complete` is false),
+    /// with the finish time and the run summary.
+    pub fn finish_scan(
+        &self,
+        scan: ScanId,
+        complete: bool,
+        summary: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let status = match complete {
+            true => ScanStatus::Complete,
+            false => ScanStatus::Interrupted,
+        };
+        let changed = self
+            .conn()
+            .execute(
+                "UPDATE scans SET status = ?2, finished_at = ?3, summary = ?4 WHERE id = ?1",
+                params![
+                    scan.0,
+                    status.as_str(),
+                    format_instant(OffsetDateTime::now_utc()),
+                    json_text(summary)
+                ],
+            )
+            .map_err(sql(&self.path, "finish scan"))?;
+        match changed {
+            0 => Err(self.unknown_scan(scan)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores change events for `scan` in one transaction. Every endpoint
+    /// and certificate they name must already be stored.
+    pub fn record_events(&self, scan: ScanId, events: &[NewEvent]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(sql(&self.path, "begin events"))?;
+        self.require_scan(&tx, scan)?;
+        let at = format_instant(OffsetDateTime::now_utc());
+        for event in events {
+            let endpoint = match &event.endpoint {
+                Some(key) => Some(self.endpoint_id(&tx, key)?),
+                None => None,
+            };
+            let old = self.certificate_id(&tx, event.old_sha256.as_deref())?;
+            let new = self.certificate_id(&tx, event.new_sha256.as_deref())?;
+            tx.prepare_cached(
+                "INSERT INTO events (scan_id, kind, endpoint_id, old_certificate_id,
+                     new_certificate_id, lead_days, detail, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    scan.0,
+                    event.kind.as_str(),
+                    endpoint,
+                    old,
+                    new,
+                    event.lead_days,
+                    json_text(&event.detail),
+                    at
+                ])
+            })
+            .map_err(sql(&self.path, "record event"))?;
+        }
+        tx.commit().map_err(sql(&self.path, "commit events"))
+    }
+
+    /// Errors with [`StoreError::UnknownScan`] unless `scan` exists.
+    pub(super) fn require_scan(&self, conn: &Connection, scan: ScanId) -> Result<(), StoreError> {
+        let found: Option<i64> = conn
+            .prepare_cached("SELECT id FROM scans WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([scan.0], |row| row.get(0)).optional())
+            .map_err(sql(&self.path, "look up scan"))?;
+        found.map(|_| ()).ok_or_else(|| self.unknown_scan(scan))
+    }
+
+    /// The error for a scan id that is not stored.
+    pub(super) fn unknown_scan(&self, scan: ScanId) -> StoreError {
+        StoreError::UnknownScan {
+            path: self.path.clone(),
+            scan: scan.0,
+        }
+    }
+
+    /// The id of a stored endpoint.
+    fn endpoint_id(&self, conn: &Connection, key: &EndpointKey) -> Result<i64, StoreError> {
+        let found: Option<i64> = conn
+            .prepare_cached(
+                "SELECT id FROM endpoints WHERE address = ?1 AND port = ?2 AND sni = ?3",
+            )
+            .and_then(|mut stmt| {
+                let sni = sni_text(key.sni.as_deref());
+                stmt.query_row(params![key.address, key.port, sni], |row| row.get(0))
+                    .optional()
+            })
+            .map_err(sql(&self.path, "look up endpoint"))?;
+        found.ok_or_else(|| StoreError::UnknownReference {
+            path: self.path.clone(),
+            what: "endpoint",
+            key: format!("{}:{} (sni {:?})", key.address, key.port, key.sni),
+        })
+    }
+
+    /// The id of a stored certificate, when a SHA-256 is given.
+    fn certificate_id(
+        &self,
+        conn: &Connection,
+        sha256: Option<&str>,
+    ) -> Result<Option<i64>, StoreError> {
+        let Some(sha256) = sha256 else {
+            return Ok(None);
+        };
+        let found: Option<i64> = conn
+            .prepare_cached("SELECT id FROM certificates WHERE sha256 = ?1")
+            .and_then(|mut stmt| stmt.query_row([sha256], |row| row.get(0)).optional())
+            .map_err(sql(&self.path, "look up certificate"))?;
+        found.map(Some).ok_or_else(|| StoreError::UnknownReference {
+            path: self.path.clone(),
+            what: "certificate",
+            key: sha256.to_string(),
+        })
+    }
+}
+
+/// Marks as `interrupted` every `running` scan of this host whose process is
+/// gone. Returns how many were marked.
+pub(super) fn mark_interrupted(conn: &Connection, path: &Path) -> Result<usize, StoreError> {
+    let running: Vec<(i64, i64)> = conn
+        .prepare("SELECT id, pid FROM scans WHERE status = 'running' AND host = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_map([hostname()], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .map_err(sql(path, "find running scans"))?;
+    let mut marked = 0;
+    for (id, _pid) in running.into_iter().filter(|&(_, pid)| !process_alive(pid)) {
+        marked += conn
+            .execute(
+                "UPDATE scans SET status = 'interrupted' WHERE id = ?1 AND status = 'running'",
+                [id],
+            )
+            .map_err(sql(path, "mark scan interrupted"))?;
+    }
+    Ok(marked)
+}
+
+/// True unless `kill(pid, 0)` says no such process exists (a process we
+/// may not signal still exists; a zombie still counts until reaped).
+fn process_alive(pid: i64) -> bool {
+    match libc::pid_t::try_from(pid) {
+        // kill(0 or negative) would address process groups: never a scan.
+        Ok(pid) if pid > 0 => {
+            // SAFETY: signal 0 performs only the existence and permission
+            // check; no signal is delivered.
+            let result = unsafe { libc::kill(pid, 0) };
+            result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+        }
+        _ => false,
+    }
+}
+
+/// This machine's host name (`unknown` if it cannot be read).
+pub fn hostname() -> String {
+    let mut buffer = [0u8; 256];
+    // SAFETY: the pointer and length describe `buffer`, which outlives the call.
+    let result = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+    if result != 0 {
+        return "unknown".to_string();
+    }
+    let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
+    String::from_utf8_lossy(&buffer[..end]).into_owned()
+}

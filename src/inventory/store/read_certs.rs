@@ -1,0 +1,219 @@
+//! Queries over certificates and chains: one certificate by SHA-256, the
+//! certificates of a scan, every distinct chain (the CA graph's input), and
+//! the leaf each endpoint served in a scan (the diff's input).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{Connection, Row};
+
+use super::codec::{json_column, sni_option, stored_time};
+use super::error::{sql, StoreError};
+use super::records::{EndpointKey, EndpointLeaf, ScanId, StoredCertificate};
+use super::Store;
+use crate::certs::CertificateView;
+
+/// The columns [`RawCertificate::from_row`] reads, in order.
+const CERTIFICATE_COLUMNS: &str = "sha256, der, view, parse_error, first_seen, last_seen";
+
+/// The chains used by the observations of scan `?1`.
+const SCAN_CHAINS: &str =
+    "SELECT DISTINCT chain_id FROM observations WHERE scan_id = ?1 AND chain_id IS NOT NULL";
+
+impl Store {
+    /// One stored certificate by SHA-256 (lowercase hex).
+    pub fn certificate(&self, sha256: &str) -> Result<Option<StoredCertificate>, StoreError> {
+        let tail = "WHERE sha256 = ?1";
+        Ok(self.query_certificates(tail, [sha256])?.pop())
+    }
+
+    /// Every distinct certificate that appeared in any chain of `scan`,
+    /// ordered by SHA-256.
+    pub fn certificates_in_scan(&self, scan: ScanId) -> Result<Vec<StoredCertificate>, StoreError> {
+        let tail = format!(
+            "WHERE id IN (SELECT certificate_id FROM chain_links WHERE chain_id IN ({SCAN_CHAINS}))
+             ORDER BY sha256"
+        );
+        self.query_certificates(&tail, [scan.0])
+    }
+
+    /// Every distinct chain ever stored, as ordered certificate SHA-256s
+    /// (leaf first), in the order the chains were first stored.
+    pub fn all_chains(&self) -> Result<Vec<Vec<String>>, StoreError> {
+        let conn = self.conn();
+        let chains = chain_sha256s(&conn, "", []).map_err(sql(&self.path, "read chains"))?;
+        let mut chains: Vec<(i64, Vec<String>)> = chains.into_iter().collect();
+        chains.sort_unstable_by_key(|(id, _)| *id);
+        Ok(chains.into_iter().map(|(_, chain)| chain).collect())
+    }
+
+    /// For each endpoint that presented a chain in `scan`: its leaf and chain,
+    /// ordered by endpoint. An endpoint that presented several distinct
+    /// chains in the scan (an ECDSA and an RSA certificate, seen with
+    /// `--all-certs`) appears once per chain, most recently observed first;
+    /// repeated observations of one chain appear once, at the latest time.
+    pub fn endpoint_leaves(&self, scan: ScanId) -> Result<Vec<EndpointLeaf>, StoreError> {
+        let conn = self.conn();
+        let rows = leaf_rows(&conn, scan).map_err(sql(&self.path, "read endpoint leaves"))?;
+        let filter = format!("WHERE cl.chain_id IN ({SCAN_CHAINS})");
+        let chains = chain_sha256s(&conn, &filter, [scan.0])
+            .map_err(sql(&self.path, "read chains of scan"))?;
+        let views = self.leaf_views(&conn, scan)?;
+        let mut leaves: Vec<EndpointLeaf> = Vec::with_capacity(rows.len());
+        let mut chains_of_endpoint: Vec<i64> = Vec::new();
+        for row in rows {
+            if leaves.last().is_none_or(|last| last.endpoint != row.endpoint) {
+                chains_of_endpoint.clear();
+            } else if chains_of_endpoint.contains(&row.chain_id) {
+                continue; // an older observation of the same chain
+            }
+            chains_of_endpoint.push(row.chain_id);
+            let chain = chains.get(&row.chain_id).cloned().unwrap_or_default();
+            leaves.push(EndpointLeaf {
+                leaf_sha256: chain.first().cloned().unwrap_or_default(),
+                leaf: views.get(&row.leaf_id).cloned().flatten(),
+                endpoint: row.endpoint,
+                host: row.host,
+                chain,
+                observed_at: stored_time(&self.path, "observations.observed_at", &row.observed_at)?,
+            });
+        }
+        Ok(leaves)
+    }
+
+    /// Parsed views of the leaves served in `scan`, by certificate id.
+    fn leaf_views(
+        &self,
+        conn: &Connection,
+        scan: ScanId,
+    ) -> Result<HashMap<i64, Option<CertificateView>>, StoreError> {
+        let raw: Vec<(i64, Option<String>)> = conn
+            .prepare_cached(
+                "SELECT id, view FROM certificates WHERE id IN
+                 (SELECT leaf_certificate_id FROM observations WHERE scan_id = ?1)",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([scan.0], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .map_err(sql(&self.path, "read leaf certificates"))?;
+        raw.into_iter()
+            .map(|(id, view)| {
+                let view = match view {
+                    Some(text) => Some(json_column(&self.path, "certificates.view", &text)?),
+                    None => None,
+                };
+                Ok((id, view))
+            })
+            .collect()
+    }
+
+    /// Runs `SELECT <certificate columns> FROM certificates <tail>`.
+    pub(super) fn query_certificates(
+        &self,
+        tail: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<StoredCertificate>, StoreError> {
+        let conn = self.conn();
+        let raws: Vec<RawCertificate> = conn
+            .prepare_cached(&format!(
+                "SELECT {CERTIFICATE_COLUMNS} FROM certificates {tail}"
+            ))
+            .and_then(|mut stmt| stmt.query_map(params, RawCertificate::from_row)?.collect())
+            .map_err(sql(&self.path, "read certificates"))?;
+        raws.into_iter().map(|raw| raw.decode(&self.path)).collect()
+    }
+}
+
+/// One observation row of [`leaf_rows`].
+struct LeafRow {
+    endpoint: EndpointKey,
+    host: String,
+    chain_id: i64,
+    leaf_id: i64,
+    observed_at: String,
+}
+
+/// Observations with a chain in `scan`, by endpoint, newest first within one.
+fn leaf_rows(conn: &Connection, scan: ScanId) -> rusqlite::Result<Vec<LeafRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.address, e.port, e.sni, o.host, o.chain_id, o.leaf_certificate_id, o.observed_at
+         FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
+         WHERE o.scan_id = ?1 AND o.chain_id IS NOT NULL
+         ORDER BY e.address, e.port, e.sni, o.observed_at DESC, o.id DESC",
+    )?;
+    let rows = stmt.query_map([scan.0], |row| {
+        Ok(LeafRow {
+            endpoint: EndpointKey {
+                address: row.get(0)?,
+                port: row.get(1)?,
+                sni: sni_option(row.get(2)?),
+            },
+            host: row.get(3)?,
+            chain_id: row.get(4)?,
+            leaf_id: row.get(5)?,
+            observed_at: row.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Chain id → ordered certificate SHA-256s, for the chains that `filter`
+/// (a `WHERE` clause on `chain_links cl`, or empty) keeps.
+fn chain_sha256s(
+    conn: &Connection,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<HashMap<i64, Vec<String>>> {
+    let query = format!(
+        "SELECT cl.chain_id, c.sha256 FROM chain_links cl
+         JOIN certificates c ON c.id = cl.certificate_id {filter}
+         ORDER BY cl.chain_id, cl.position"
+    );
+    let mut stmt = conn.prepare_cached(&query)?;
+    let mut rows = stmt.query(params)?;
+    let mut chains: HashMap<i64, Vec<String>> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        chains.entry(row.get(0)?).or_default().push(row.get(1)?);
+    }
+    Ok(chains)
+}
+
+/// A `certificates` row as stored.
+struct RawCertificate {
+    sha256: String,
+    der: Vec<u8>,
+    view: Option<String>,
+    parse_error: Option<String>,
+    first_seen: String,
+    last_seen: String,
+}
+
+impl RawCertificate {
+    /// Reads the [`CERTIFICATE_COLUMNS`].
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawCertificate> {
+        Ok(RawCertificate {
+            sha256: row.get(0)?,
+            der: row.get(1)?,
+            view: row.get(2)?,
+            parse_error: row.get(3)?,
+            first_seen: row.get(4)?,
+            last_seen: row.get(5)?,
+        })
+    }
+
+    /// Decodes the view JSON and the times.
+    fn decode(self, path: &Path) -> Result<StoredCertificate, StoreError> {
+        Ok(StoredCertificate {
+            view: match &self.view {
+                Some(text) => Some(json_column(path, "certificates.view", text)?),
+                None => None,
+            },
+            first_seen: stored_time(path, "certificates.first_seen", &self.first_seen)?,
+            last_seen: stored_time(path, "certificates.last_seen", &self.last_seen)?,
+            sha256: self.sha256,
+            der: self.der,
+            parse_error: self.parse_error,
+        })
+    }
+}

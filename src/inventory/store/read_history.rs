@@ -1,0 +1,186 @@
+//! Queries over observations: an endpoint's history, where and when a
+//! certificate was served, and the stored observations of a scan rebuilt as
+//! [`Observation`] values (so they can be re-evaluated with new rules).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{params, Connection, Row};
+
+use super::codec::{sni_option, sni_text, stored_time, ObservationColumns};
+use super::error::{sql, StoreError};
+use super::records::{EndpointKey, HistoryEntry, ScanId};
+use super::Store;
+use crate::observation::Observation;
+
+/// The columns [`RawHistory::from_row`] reads; `o` is the observation, `e`
+/// its endpoint, `c` its leaf, `?position` a chain position or NULL.
+const HISTORY_COLUMNS: &str = "o.scan_id, o.observed_at, e.address, e.port, e.sni, o.host,
+    o.status, o.reason, c.sha256, c.subject_dn, c.not_after";
+
+impl Store {
+    /// Every observation of one endpoint, oldest first. `sni: None` means
+    /// the probes that sent no SNI.
+    pub fn endpoint_history(
+        &self,
+        address: &str,
+        port: u16,
+        sni: Option<&str>,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let query = format!(
+            "SELECT {HISTORY_COLUMNS}, NULL
+             FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
+             LEFT JOIN certificates c ON c.id = o.leaf_certificate_id
+             WHERE e.address = ?1 AND e.port = ?2 AND e.sni = ?3
+             ORDER BY o.observed_at, o.id"
+        );
+        self.query_history(&query, params![address, port, sni_text(sni)])
+    }
+
+    /// Every observation whose chain contained the certificate, as leaf or
+    /// elsewhere (`position` says where), oldest first.
+    pub fn certificate_history(&self, sha256: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        let query = format!(
+            "SELECT {HISTORY_COLUMNS}, cl.position
+             FROM certificates target
+             JOIN chain_links cl ON cl.certificate_id = target.id
+             JOIN observations o ON o.chain_id = cl.chain_id
+             JOIN endpoints e ON e.id = o.endpoint_id
+             LEFT JOIN certificates c ON c.id = o.leaf_certificate_id
+             WHERE target.sha256 = ?1
+             ORDER BY o.observed_at, o.id, cl.position"
+        );
+        self.query_history(&query, params![sha256])
+    }
+
+    /// The observations of `scan` as written, in writing order, with their
+    /// chains' DER restored.
+    pub fn observations(&self, scan: ScanId) -> Result<Vec<Observation>, StoreError> {
+        let conn = self.conn();
+        let raws = raw_observations(&conn, scan).map_err(sql(&self.path, "read observations"))?;
+        let chains = chain_ders(&conn, scan).map_err(sql(&self.path, "read chains"))?;
+        raws.into_iter()
+            .map(|(chain_id, columns)| {
+                let chain_der = chain_id
+                    .and_then(|id| chains.get(&id).cloned())
+                    .unwrap_or_default();
+                columns.rebuild(&self.path, chain_der)
+            })
+            .collect()
+    }
+
+    /// Runs a history query whose columns are [`HISTORY_COLUMNS`] + position.
+    fn query_history(
+        &self,
+        query: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let conn = self.conn();
+        let raws: Vec<RawHistory> = conn
+            .prepare_cached(query)
+            .and_then(|mut stmt| stmt.query_map(params, RawHistory::from_row)?.collect())
+            .map_err(sql(&self.path, "read history"))?;
+        raws.into_iter().map(|raw| raw.decode(&self.path)).collect()
+    }
+}
+
+/// A history row as stored.
+struct RawHistory {
+    scan: i64,
+    observed_at: String,
+    endpoint: EndpointKey,
+    host: String,
+    status: String,
+    reason: String,
+    leaf_sha256: Option<String>,
+    leaf_subject: Option<String>,
+    leaf_not_after: Option<String>,
+    position: Option<u32>,
+}
+
+impl RawHistory {
+    /// Reads [`HISTORY_COLUMNS`] and the position.
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawHistory> {
+        Ok(RawHistory {
+            scan: row.get(0)?,
+            observed_at: row.get(1)?,
+            endpoint: EndpointKey {
+                address: row.get(2)?,
+                port: row.get(3)?,
+                sni: sni_option(row.get(4)?),
+            },
+            host: row.get(5)?,
+            status: row.get(6)?,
+            reason: row.get(7)?,
+            leaf_sha256: row.get(8)?,
+            leaf_subject: row.get(9)?,
+            leaf_not_after: row.get(10)?,
+            position: row.get(11)?,
+        })
+    }
+
+    /// Decodes the times.
+    fn decode(self, path: &Path) -> Result<HistoryEntry, StoreError> {
+        Ok(HistoryEntry {
+            scan: ScanId(self.scan),
+            observed_at: stored_time(path, "observations.observed_at", &self.observed_at)?,
+            endpoint: self.endpoint,
+            host: self.host,
+            status: self.status,
+            reason: self.reason,
+            leaf_sha256: self.leaf_sha256,
+            leaf_subject: self.leaf_subject,
+            leaf_not_after: match &self.leaf_not_after {
+                Some(text) => Some(stored_time(path, "certificates.not_after", text)?),
+                None => None,
+            },
+            position: self.position,
+        })
+    }
+}
+
+/// The observation rows of `scan`, in writing order.
+fn raw_observations(
+    conn: &Connection,
+    scan: ScanId,
+) -> rusqlite::Result<Vec<(Option<i64>, ObservationColumns)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.chain_id, o.host, e.address, e.port, e.sni, o.observed_at, o.duration_ms,
+             o.status, o.detail, o.tls, o.verdict, o.extra
+         FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
+         WHERE o.scan_id = ?1 ORDER BY o.id",
+    )?;
+    let rows = stmt.query_map([scan.0], |row| {
+        let columns = ObservationColumns {
+            host: row.get(1)?,
+            address: row.get(2)?,
+            port: row.get(3)?,
+            sni: row.get(4)?,
+            observed_at: row.get(5)?,
+            duration_ms: row.get(6)?,
+            status: row.get(7)?,
+            detail: row.get(8)?,
+            tls: row.get(9)?,
+            verdict: row.get(10)?,
+            extra: row.get(11)?,
+        };
+        Ok((row.get(0)?, columns))
+    })?;
+    rows.collect()
+}
+
+/// Chain id → ordered DER, for the chains used in `scan`.
+fn chain_ders(conn: &Connection, scan: ScanId) -> rusqlite::Result<HashMap<i64, Vec<Vec<u8>>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT cl.chain_id, c.der FROM chain_links cl
+         JOIN certificates c ON c.id = cl.certificate_id
+         WHERE cl.chain_id IN (SELECT chain_id FROM observations WHERE scan_id = ?1)
+         ORDER BY cl.chain_id, cl.position",
+    )?;
+    let mut rows = stmt.query([scan.0])?;
+    let mut chains: HashMap<i64, Vec<Vec<u8>>> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        chains.entry(row.get(0)?).or_default().push(row.get(1)?);
+    }
+    Ok(chains)
+}

@@ -1,0 +1,303 @@
+//! The owned value types the store takes and returns: scan ids and metadata,
+//! endpoint keys, stored certificates, history entries and events. All read
+//! results serialise with serde for the JSON outputs.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::certs::CertificateView;
+
+/// The id of one scan (`scans.id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScanId(pub i64);
+
+impl std::fmt::Display for ScanId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What is recorded about a scan when it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanMeta {
+    /// When the scan started.
+    pub started_at: OffsetDateTime,
+    /// The target specs as the user gave them.
+    pub targets: Vec<String>,
+    /// The scan options, as a JSON object.
+    pub options: serde_json::Value,
+    /// The certatlas version that ran the scan.
+    pub tool_version: String,
+}
+
+/// The life-cycle state of a scan (`scans.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanStatus {
+    /// Still running (or its process has not yet been noticed gone).
+    Running,
+    /// Finished normally.
+    Complete,
+    /// The scanning process went away, or the scan was cut short.
+    Interrupted,
+}
+
+impl ScanStatus {
+    /// The text stored in `scans.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanStatus::Running => "running",
+            ScanStatus::Complete => "complete",
+            ScanStatus::Interrupted => "interrupted",
+        }
+    }
+
+    /// Parses the stored text.
+    pub fn parse(text: &str) -> Option<ScanStatus> {
+        [Self::Running, Self::Complete, Self::Interrupted]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+/// One stored scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScanRecord {
+    /// Its id.
+    pub id: ScanId,
+    /// When it started.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    /// When it finished (or was cut short); absent while running or when
+    /// found interrupted.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+    /// Its state.
+    pub status: ScanStatus,
+    /// The target specs.
+    pub targets: Vec<String>,
+    /// The scan options.
+    pub options: serde_json::Value,
+    /// The certatlas version that ran it.
+    pub tool_version: String,
+    /// The scanning process id.
+    pub pid: i64,
+    /// The scanning machine's host name.
+    pub host: String,
+    /// The run summary recorded at the end, if any.
+    pub summary: Option<serde_json::Value>,
+    /// How many observations it stored.
+    pub observations: u64,
+}
+
+/// Identifies an endpoint: `(address, port, sni)`. `address` is the IP
+/// address as text, or the host name for observations without an address
+/// (`dns_error`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EndpointKey {
+    /// IP address text, or the host name when there was no address.
+    pub address: String,
+    /// TCP port.
+    pub port: u16,
+    /// SNI sent, if any.
+    pub sni: Option<String>,
+}
+
+/// The leaf certificate an endpoint served in one scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndpointLeaf {
+    /// The endpoint.
+    pub endpoint: EndpointKey,
+    /// The target as the user named it.
+    pub host: String,
+    /// SHA-256 of the leaf certificate.
+    pub leaf_sha256: String,
+    /// The parsed leaf; `None` when its DER does not parse.
+    pub leaf: Option<CertificateView>,
+    /// SHA-256s of the chain as sent, leaf first.
+    pub chain: Vec<String>,
+    /// When it was observed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub observed_at: OffsetDateTime,
+}
+
+/// One distinct stored certificate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredCertificate {
+    /// SHA-256 of the DER.
+    pub sha256: String,
+    /// The DER as received (base64 in JSON).
+    #[serde(with = "super::codec::base64_bytes")]
+    pub der: Vec<u8>,
+    /// The parsed view; `None` when the DER does not parse.
+    pub view: Option<CertificateView>,
+    /// Why it does not parse, when it does not.
+    pub parse_error: Option<String>,
+    /// First time it was observed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: OffsetDateTime,
+    /// Last time it was observed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen: OffsetDateTime,
+}
+
+/// One observation in an endpoint's or a certificate's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    /// The scan that made it.
+    pub scan: ScanId,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub observed_at: OffsetDateTime,
+    /// Which endpoint.
+    pub endpoint: EndpointKey,
+    /// The target as the user named it.
+    pub host: String,
+    /// The outcome word (`tls`, `timeout`, ...).
+    pub status: String,
+    /// The outcome key with detail (`timeout(connect)`).
+    pub reason: String,
+    /// The leaf served, if any.
+    pub leaf_sha256: Option<String>,
+    /// The leaf's subject DN, if it parsed.
+    pub leaf_subject: Option<String>,
+    /// The leaf's notAfter, if it parsed.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub leaf_not_after: Option<OffsetDateTime>,
+    /// For a certificate's history: its position in the chain (0 = leaf).
+    pub position: Option<u32>,
+}
+
+/// The kinds of change events (`events.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A certificate not served before appeared.
+    NewCertificate,
+    /// A certificate served before is no longer served anywhere.
+    CertificateGone,
+    /// An endpoint now serves a different certificate.
+    CertificateChanged,
+    /// The new certificate renews the old one (same subject, later validity).
+    Renewal,
+    /// The renewal also changed the key.
+    Rekey,
+    /// An endpoint that served a certificate no longer does.
+    EndpointGone,
+    /// An endpoint serves a certificate that has expired.
+    ExpiredInService,
+}
+
+impl EventKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [EventKind; 7] = [
+        EventKind::NewCertificate,
+        EventKind::CertificateGone,
+        EventKind::CertificateChanged,
+        EventKind::Renewal,
+        EventKind::Rekey,
+        EventKind::EndpointGone,
+        EventKind::ExpiredInService,
+    ];
+
+    /// The text stored in `events.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::NewCertificate => "new_certificate",
+            EventKind::CertificateGone => "certificate_gone",
+            EventKind::CertificateChanged => "certificate_changed",
+            EventKind::Renewal => "renewal",
+            EventKind::Rekey => "rekey",
+            EventKind::EndpointGone => "endpoint_gone",
+            EventKind::ExpiredInService => "expired_in_service",
+        }
+    }
+
+    /// Parses the stored text.
+    pub fn parse(text: &str) -> Option<EventKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+/// An event to record for a scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewEvent {
+    /// What happened.
+    pub kind: EventKind,
+    /// Where, if at one endpoint (must already be stored).
+    pub endpoint: Option<EndpointKey>,
+    /// The certificate before (must already be stored).
+    pub old_sha256: Option<String>,
+    /// The certificate after (must already be stored).
+    pub new_sha256: Option<String>,
+    /// For renewals: days between the new certificate appearing and the old
+    /// one expiring.
+    pub lead_days: Option<f64>,
+    /// Anything else, as JSON.
+    pub detail: serde_json::Value,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    /// `events.id`.
+    pub id: i64,
+    /// The scan it was recorded for.
+    pub scan: ScanId,
+    /// What happened.
+    pub kind: EventKind,
+    /// Where.
+    pub endpoint: Option<EndpointKey>,
+    /// The certificate before.
+    pub old_sha256: Option<String>,
+    /// The certificate after.
+    pub new_sha256: Option<String>,
+    /// Renewal lead time in days.
+    pub lead_days: Option<f64>,
+    /// Anything else.
+    pub detail: serde_json::Value,
+    /// When it was recorded.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// What an [`super::ObservationWriter`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriteStats {
+    /// Observations stored.
+    pub observations: u64,
+    /// Transactions committed.
+    pub batches: u64,
+    /// Certificates new to the store (parsed and inserted).
+    pub new_certificates: u64,
+    /// Chains new to the store.
+    pub new_chains: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_kinds_text_matches_serde_and_parses_back() {
+        for kind in EventKind::ALL {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, kind.as_str());
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EventKind::parse("renewed"), None);
+    }
+
+    #[test]
+    fn scan_status_text_parses_back() {
+        for status in [
+            ScanStatus::Running,
+            ScanStatus::Complete,
+            ScanStatus::Interrupted,
+        ] {
+            assert_eq!(ScanStatus::parse(status.as_str()), Some(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+    }
+}
