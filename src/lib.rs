@@ -21,7 +21,10 @@
 pub mod app;
 pub mod certs;
 pub mod cli;
+pub mod clock;
+pub mod config;
 pub mod demo;
+pub mod inventory;
 pub mod observation;
 pub mod probe;
 pub mod report;

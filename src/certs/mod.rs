@@ -10,6 +10,7 @@ mod extensions;
 mod key;
 mod name;
 mod signature;
+mod signed_by;
 #[cfg(test)]
 mod testgen;
 mod view;
@@ -18,6 +19,7 @@ pub use extensions::{BasicConstraints, SubjectAltNames};
 pub use key::{KeyAlgorithm, PublicKeyInfo};
 pub use name::DistinguishedName;
 pub use signature::SignatureAlgorithm;
+pub use signed_by::*;
 pub use view::CertificateView;
 
 use sha2::{Digest, Sha256};

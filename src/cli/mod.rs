@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use settings::{DemoRequest, ScanRequest, SettingsError};
+pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
 
 /// certatlas: find every TLS certificate on your networks, keep an inventory,
 /// and turn it into PKI maturity evidence.
@@ -23,6 +23,10 @@ pub struct Cli {
     /// Only errors on stderr; no progress bar.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Pretend the current time is TIME (RFC 3339) and advance from there:
+    /// reproducible runs for tests.
+    #[arg(long, global = true, hide = true, value_name = "TIME", value_parser = settings::parse_instant)]
+    pub clock: Option<time::OffsetDateTime>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -35,6 +39,110 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Start a built-in lab of TLS servers on loopback, scan it and report.
     Demo(DemoArgs),
+    /// List the certificates of a stored scan, with owners and CA classes.
+    Inventory(InventoryArgs),
+    /// List the certificate authorities seen, with their class and reach.
+    Cas(CasArgs),
+    /// Show what changed between two stored scans.
+    Diff(DiffArgs),
+    /// Show the history of an endpoint (ADDRESS:PORT[/SNI]) or a certificate (SHA-256).
+    History(HistoryArgs),
+    /// List the stored scans.
+    Scans(ScansArgs),
+}
+
+/// Where the inventory lives and how to read it.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The inventory database (default: $CERTATLAS_DB, else the user's data
+    /// directory, e.g. ~/.local/share/certatlas/inventory.db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The configuration file: owners, approved anchors, scope, exceptions.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Arguments of `certatlas inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    /// The scan to list (default: the latest complete scan).
+    #[arg(long, value_name = "ID")]
+    pub scan: Option<i64>,
+    /// Only certificates expiring within this long (e.g. 30d), expired included.
+    #[arg(long, value_name = "DURATION", value_parser = settings::parse_duration)]
+    pub expiring: Option<Duration>,
+    /// Only certificates of this owner (`unassigned` for none).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    /// Only certificates whose issuer DN contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub issuer: Option<String>,
+    /// Only certificates chaining to this CA class: public, approved, shadow, self_signed, unknown.
+    #[arg(long, value_name = "CLASS", value_parser = settings::parse_ca_class)]
+    pub ca_class: Option<crate::inventory::ca::CaClass>,
+    /// Only keys of this type: rsa, ec, ed25519, ed448, dsa.
+    #[arg(long, value_name = "TYPE", value_parser = ["rsa", "ec", "ed25519", "ed448", "dsa"])]
+    pub key_type: Option<String>,
+    /// Output format: table, json or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
+}
+
+/// Arguments of `certatlas cas`.
+#[derive(Debug, Args)]
+pub struct CasArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    /// The scan whose chains are examined (default: the latest complete scan).
+    #[arg(long, value_name = "ID")]
+    pub scan: Option<i64>,
+    /// Output format: table, json or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
+}
+
+/// Arguments of `certatlas diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    /// The older scan (default: the complete scan before the newer one).
+    pub from: Option<i64>,
+    /// The newer scan (default: the latest complete scan).
+    pub to: Option<i64>,
+    /// Output format: table or json.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
+}
+
+/// Arguments of `certatlas history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    /// ADDRESS:PORT, [V6]:PORT, either followed by /SNI, or a certificate SHA-256.
+    pub target: String,
+    /// Output format: table, json or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
+}
+
+/// Arguments of `certatlas scans`.
+#[derive(Debug, Args)]
+pub struct ScansArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    /// Output format: table, json or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
 }
 
 /// Arguments of `certatlas scan`.
@@ -100,6 +208,12 @@ pub struct ScanArgs {
     /// Extra trust anchors (PEM or DER certificates) for the strict verdict.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    /// Do not store the scan in the inventory database.
+    #[arg(long)]
+    pub no_db: bool,
     /// Verify chains as of this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", value_parser = settings::parse_instant)]
     pub verify_at: Option<time::OffsetDateTime>,
@@ -114,6 +228,9 @@ pub struct DemoArgs {
     /// Keep the lab running after the scan until Ctrl-C, to scan it by hand.
     #[arg(long)]
     pub serve: bool,
+    /// Keep the demo's inventory in this database (default: a temporary file, removed).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 const SCAN_EXAMPLES: &str = "Examples:

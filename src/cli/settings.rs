@@ -10,8 +10,13 @@ use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{DemoArgs, ScanArgs};
+use super::{DemoArgs, ScanArgs, StoreArgs};
+use crate::clock::Clock;
+use crate::config::{self, Config, ConfigError};
+use crate::inventory::ca::CaClass;
+use crate::inventory::store::Store;
 use crate::probe::{Dialect, ProbeSettings};
+use crate::report::ListingFormat;
 use crate::report::OutputFormat;
 use crate::scan::limits;
 use crate::scan::{ScanLimits, StartTlsMode};
@@ -39,6 +44,21 @@ pub struct ScanRequest {
     /// Set when the requested concurrency was lowered to fit the descriptor
     /// budget: (requested, used).
     pub concurrency_lowered: Option<(usize, usize)>,
+    /// Where to store the scan; `None` with `--no-db`.
+    pub store: Option<StoreRequest>,
+    /// The targets as written (recorded with the scan).
+    pub targets_text: Vec<String>,
+    /// The options as given (recorded with the scan).
+    pub options: serde_json::Value,
+}
+
+/// The inventory database and configuration a command uses.
+#[derive(Debug)]
+pub struct StoreRequest {
+    /// The database file.
+    pub db: PathBuf,
+    /// The configuration file, loaded and checked.
+    pub config: Option<Config>,
 }
 
 /// A validated `demo` invocation.
@@ -48,6 +68,8 @@ pub struct DemoRequest {
     pub format: OutputFormat,
     /// Keep the lab up after the scan.
     pub serve: bool,
+    /// The demo's database, when the user chose one.
+    pub db: Option<PathBuf>,
 }
 
 /// Why the arguments cannot be run.
@@ -65,10 +87,26 @@ pub enum SettingsError {
     /// Every target is excluded.
     #[error("every target is excluded: nothing would be contacted")]
     EverythingExcluded,
+    /// The configuration file is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
-/// Validates `scan` arguments into a request.
-pub fn scan_request(args: ScanArgs) -> Result<ScanRequest, SettingsError> {
+/// Validates `--db` and `--config`.
+pub fn store_request(args: &StoreArgs) -> Result<StoreRequest, SettingsError> {
+    let config = args.config.as_deref().map(config::load).transpose()?;
+    Ok(StoreRequest {
+        db: args.db.clone().unwrap_or_else(Store::default_path),
+        config,
+    })
+}
+
+/// Validates `scan` arguments into a request, stamping with `clock`.
+pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, SettingsError> {
+    let store = store_request(&args.store)?;
+    apply_config_scope(&mut args, store.config.as_ref());
+    let options = options_record(&args);
+    let targets_text = targets_text(&args);
     let specs = target_specs(&args)?;
     let excludes = exclude_specs(&args)?;
     let ports = match &args.ports {
@@ -103,6 +141,7 @@ pub fn scan_request(args: ScanArgs) -> Result<ScanRequest, SettingsError> {
         probe: ProbeSettings {
             connect_timeout: args.connect_timeout.min(args.timeout),
             timeout: args.timeout,
+            clock,
             verify_at: args.verify_at.map(unix_time),
             legacy_fallback: !args.no_legacy,
             all_certs: args.all_certs,
@@ -114,6 +153,46 @@ pub fn scan_request(args: ScanArgs) -> Result<ScanRequest, SettingsError> {
         format: args.format,
         output: args.output,
         concurrency_lowered: lowered.then(|| (args.concurrency.unwrap_or(0), concurrency)),
+        options,
+        targets_text,
+        store: (!args.no_db).then_some(store),
+    })
+}
+
+/// With no targets on the command line, the config's `[scope]` is scanned.
+fn apply_config_scope(args: &mut ScanArgs, config: Option<&Config>) {
+    let Some(scope) = config.and_then(|c| c.scope.as_ref()) else {
+        return;
+    };
+    if !args.targets.is_empty() || !args.input.is_empty() {
+        return;
+    }
+    args.targets = scope.targets.clone();
+    if args.ports.is_none() {
+        args.ports = scope.ports.clone();
+    }
+    args.exclude.extend(scope.exclude.iter().cloned());
+}
+
+/// The targets as the user wrote them, files named as `@FILE`.
+fn targets_text(args: &ScanArgs) -> Vec<String> {
+    let files = args.input.iter().map(|p| format!("@{}", p.display()));
+    args.targets.iter().cloned().chain(files).collect()
+}
+
+/// The options that shape a scan, as recorded with it.
+fn options_record(args: &ScanArgs) -> serde_json::Value {
+    serde_json::json!({
+        "ports": args.ports,
+        "exclude": args.exclude,
+        "sni": args.sni,
+        "starttls": format!("{:?}", args.starttls),
+        "versions": args.versions,
+        "all_certs": args.all_certs,
+        "sni_discover": args.sni_discover,
+        "legacy_fallback": !args.no_legacy,
+        "connect_timeout_ms": args.connect_timeout.as_millis() as u64,
+        "timeout_ms": args.timeout.as_millis() as u64,
     })
 }
 
@@ -122,6 +201,7 @@ pub fn demo_request(args: DemoArgs) -> DemoRequest {
     DemoRequest {
         format: args.format,
         serve: args.serve,
+        db: args.db,
     }
 }
 
@@ -169,7 +249,7 @@ fn is_server_name(name: &str) -> bool {
         && name.parse::<std::net::IpAddr>().is_err()
 }
 
-/// `1500ms`, `3s`, `2m`, `1h`, or a bare number of seconds.
+/// `1500ms`, `3s`, `2m`, `1h`, `30d`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -184,9 +264,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "" | "s" => value,
         "m" => value * 60.0,
         "h" => value * 3600.0,
+        "d" => value * 86_400.0,
         _ => {
             return Err(format!(
-                "'{text}': unknown unit '{unit}' (use ms, s, m or h)"
+                "'{text}': unknown unit '{unit}' (use ms, s, m, h or d)"
             ))
         }
     };
@@ -219,6 +300,19 @@ pub fn parse_starttls(text: &str) -> Result<StartTlsMode, String> {
                 )
             }),
     }
+}
+
+/// A listing format by name, from the report registry.
+pub fn parse_listing(text: &str) -> Result<ListingFormat, String> {
+    ListingFormat::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = ListingFormat::ALL.iter().map(|f| f.name()).collect();
+        format!("'{text}' is not a format (choose {})", names.join(", "))
+    })
+}
+
+/// A CA class by name.
+pub fn parse_ca_class(text: &str) -> Result<CaClass, String> {
+    text.parse::<CaClass>().map_err(|e| e.to_string())
 }
 
 /// An RFC 3339 instant.

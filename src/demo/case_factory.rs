@@ -15,7 +15,7 @@ use super::legacy_server::{Delivery, LegacyServer};
 use super::legacy_sign::resign_with_sha1;
 use super::pki::{self, Hierarchies, LeafKey, LeafRequest, Validity};
 use super::server::Service;
-use super::tls_config::{self, ClientAuth, DualCertificate, SniRouting};
+use super::tls_config::{self, ClientAuth, DualCertificate, Renewable, SniRouting};
 use crate::probe::legacy::LegacyVersion;
 use crate::probe::Dialect;
 
@@ -302,10 +302,11 @@ impl CaseFactory {
                 )
             }
         };
-        let resolver = tls_config::single_certificate(certified);
+        let renewable = Arc::new(Renewable::new(certified));
+        let resolver: Arc<dyn rustls::server::ResolvesServerCert> = renewable.clone();
         let config = tls_config::server_config(&self.provider, versions, client_auth, resolver)?;
         let probes = vec![(Some(probe_name(info.name)), chain)];
-        Ok(CaseBlueprint::tls(info, kind, probes, config))
+        Ok(CaseBlueprint::tls(info, kind, probes, config).renewable_through(renewable))
     }
 
     /// A fresh approved leaf for `dns_name`: its complete chain and the rustls pairing.
@@ -366,6 +367,27 @@ impl CaseFactory {
             ChainShape::LeafOnly => vec![leaf],
             ChainShape::WithRoot => vec![leaf, issuing, self.pki.approved_root.der().clone()],
         }
+    }
+
+    /// A renewal of case `name`'s certificate issued at `now`: a new key, the
+    /// same name, valid for the standard 90 days from `now`, with its chain.
+    pub(crate) fn renewal(
+        &self,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<
+        (
+            Vec<CertificateDer<'static>>,
+            Arc<rustls::sign::CertifiedKey>,
+        ),
+        LabError,
+    > {
+        let key = pki::p256_leaf_key()?;
+        let validity = Validity::new(now, now + Duration::days(90));
+        let leaf = self.approved_leaf(&probe_name(name), &key, validity)?;
+        let chain = self.chain(leaf, ChainShape::WithIssuing);
+        let certified = tls_config::certified_key(chain.clone(), key.to_rustls(&self.provider)?)?;
+        Ok((chain, certified))
     }
 
     fn standard_validity(&self) -> Validity {

@@ -91,6 +91,8 @@ pub(crate) struct LabBlueprint {
     pub(crate) approved_root_der: Vec<u8>,
     /// DER of the shadow root.
     pub(crate) shadow_root_der: Vec<u8>,
+    /// The factory, kept to issue renewals while the lab runs.
+    pub(crate) factory: CaseFactory,
 }
 
 /// Generates every key, certificate and server configuration of the lab (CPU-bound).
@@ -127,6 +129,7 @@ pub(crate) fn build_lab(now: OffsetDateTime) -> Result<LabBlueprint, LabError> {
         cases,
         approved_root_der,
         shadow_root_der,
+        factory,
     })
 }
 
@@ -142,6 +145,8 @@ pub(crate) struct CaseBlueprint {
     starttls: Option<crate::probe::Dialect>,
     /// A second chain the server holds for the same name (dual certificates).
     alternate: Option<Vec<CertificateDer<'static>>>,
+    /// The handle that replaces the served certificate, for renewable cases.
+    pub(crate) renewable: Option<Arc<crate::demo::tls_config::Renewable>>,
 }
 
 impl CaseBlueprint {
@@ -160,6 +165,7 @@ impl CaseBlueprint {
             service,
             starttls: None,
             alternate: None,
+            renewable: None,
         }
     }
 
@@ -177,7 +183,17 @@ impl CaseBlueprint {
             service,
             starttls: None,
             alternate: None,
+            renewable: None,
         }
+    }
+
+    /// The same case, whose certificate `renewable` can replace.
+    pub(crate) fn renewable_through(
+        mut self,
+        renewable: Arc<crate::demo::tls_config::Renewable>,
+    ) -> Self {
+        self.renewable = Some(renewable);
+        self
     }
 
     /// The same case, speaking `dialect` before TLS.
@@ -195,6 +211,7 @@ impl CaseBlueprint {
             service: Service::Banner(banner),
             starttls: None,
             alternate: None,
+            renewable: None,
         }
     }
 

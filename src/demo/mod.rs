@@ -27,6 +27,7 @@ mod test_probe;
 mod tests;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
@@ -62,6 +63,8 @@ pub struct Lab {
     shadow_root_der: Vec<u8>,
     cancel: CancellationToken,
     servers: JoinSet<()>,
+    factory: case_factory::CaseFactory,
+    renewables: Vec<Option<Arc<tls_config::Renewable>>>,
 }
 
 /// One lab server: what it demonstrates, where it listens and exactly what it sends.
@@ -138,9 +141,12 @@ impl Lab {
             shadow_root_der: blueprint.shadow_root_der,
             cancel: CancellationToken::new(),
             servers: JoinSet::new(),
+            factory: blueprint.factory,
+            renewables: Vec::new(),
         };
         for (index, case) in blueprint.cases.into_iter().enumerate() {
             let (listener, address) = bind_case_listener(index).await?;
+            lab.renewables.push(case.renewable.clone());
             let service = case.service.clone();
             let cancel = lab.cancel.child_token();
             lab.servers.spawn(server::serve(listener, service, cancel));
@@ -168,6 +174,23 @@ impl Lab {
     /// DER of the separate, undeclared private root (a "shadow" CA).
     pub fn shadow_root_der(&self) -> &[u8] {
         &self.shadow_root_der
+    }
+
+    /// Renews case `name`'s certificate as of `now`: the server presents a
+    /// new leaf (new key, same name, valid 90 days from `now`) from the next
+    /// handshake on, and the case's expected chain follows. Only cases with
+    /// one plain certificate can be renewed.
+    pub fn renew(&mut self, name: &str, now: OffsetDateTime) -> Result<&LabCase, LabError> {
+        let index = self.cases.iter().position(|case| case.name == name);
+        let renewable = index.and_then(|i| self.renewables[i].clone());
+        let (Some(index), Some(renewable)) = (index, renewable) else {
+            return Err(LabError::Generate(format!("case {name} cannot be renewed")));
+        };
+        let (chain, certified) = self.factory.renewal(name, now)?;
+        renewable.replace(certified);
+        let case = &mut self.cases[index];
+        case.expected_chains[0] = chain.iter().map(|der| der.to_vec()).collect();
+        Ok(case)
     }
 
     /// Stops every server and waits for their tasks to finish (graceful; no leaked tasks).

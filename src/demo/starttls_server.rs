@@ -378,11 +378,11 @@ mod tests {
     ) -> (Result<(), StartTlsError>, Result<(), Error>) {
         let (mut client, mut server) = duplex(64 * 1024);
         let serving = tokio::spawn(async move {
-            let served = serve_plaintext_phase(dialect, &mut server, refuse).await;
-            (served, server)
+            // `server` is dropped when this task ends: a client still waiting fails, not hangs.
+            serve_plaintext_phase(dialect, &mut server, refuse).await
         });
         let upgraded = upgrade(dialect, &mut client, Some(SERVER_NAME)).await;
-        let (served, _server) = serving.await.expect("server task");
+        let served = serving.await.expect("server task");
         (upgraded, served)
     }
 

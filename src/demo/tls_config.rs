@@ -59,6 +59,35 @@ pub(crate) fn single_certificate(certified: Arc<CertifiedKey>) -> Arc<dyn Resolv
     Arc::new(SingleCertAndKey::from(certified))
 }
 
+/// Presents one chain that can be replaced while the server runs (a
+/// renewal, [`super::Lab::renew`]).
+#[derive(Debug)]
+pub(crate) struct Renewable {
+    current: std::sync::RwLock<Arc<CertifiedKey>>,
+}
+
+impl Renewable {
+    /// Starts with `certified`.
+    pub(crate) fn new(certified: Arc<CertifiedKey>) -> Self {
+        Self {
+            current: std::sync::RwLock::new(certified),
+        }
+    }
+
+    /// Serves `certified` from the next handshake on.
+    pub(crate) fn replace(&self, certified: Arc<CertifiedKey>) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = certified;
+    }
+}
+
+impl ResolvesServerCert for Renewable {
+    fn resolve(&self, _client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(Arc::clone(
+            &self.current.read().unwrap_or_else(|e| e.into_inner()),
+        ))
+    }
+}
+
 /// Presents a chain chosen by the client's SNI, or a default one when there is no SNI or it
 /// matches no route.
 #[derive(Debug)]

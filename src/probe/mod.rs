@@ -19,13 +19,14 @@ mod versions;
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant as Clock};
+use std::time::{Duration, Instant as Stopwatch};
 
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{ServerName, UnixTime};
 use time::OffsetDateTime;
 use tokio::time::{timeout_at, Instant};
 
+use crate::clock::Clock;
 use crate::observation::{Observation, Outcome, Phase, SniSource, TlsSession};
 pub use capture::SchemeOffer;
 use classify::Attempt;
@@ -57,7 +58,9 @@ pub struct ProbeSettings {
     pub connect_timeout: Duration,
     /// Deadline for each connection's whole exchange.
     pub timeout: Duration,
-    /// The clock for the strict verdict; `None` means the real time.
+    /// The clock observations are stamped with.
+    pub clock: Clock,
+    /// Verify chains as of this instant instead of the clock's now.
     pub verify_at: Option<UnixTime>,
     /// Retry with the legacy ClientHello when rustls cannot talk to a server.
     pub legacy_fallback: bool,
@@ -72,6 +75,7 @@ impl Default for ProbeSettings {
         ProbeSettings {
             connect_timeout: Duration::from_secs(3),
             timeout: Duration::from_secs(10),
+            clock: Clock::real(),
             verify_at: None,
             legacy_fallback: true,
             all_certs: false,
@@ -107,15 +111,17 @@ impl Prober {
     /// certificate of the other key family and the accepted versions.
     pub async fn probe(&self, endpoint: &Endpoint) -> Vec<Observation> {
         let mut main = self.observe(endpoint, SchemeOffer::All).await;
-        let answered = !matches!(
+        // Only an endpoint that speaks TLS has versions to sweep.
+        let speaks_tls = matches!(
             main.outcome,
-            Outcome::Closed
-                | Outcome::Unreachable { .. }
-                | Outcome::Timeout {
-                    phase: Phase::Connect
+            Outcome::Tls
+                | Outcome::HandshakeFailed { .. }
+                | Outcome::Reset {
+                    phase: Phase::Handshake,
+                    ..
                 }
         );
-        if self.settings.versions && answered {
+        if self.settings.versions && speaks_tls {
             main.versions = Some(versions::accepted(self, endpoint).await);
         }
         let second = match self.settings.all_certs && main.has_chain() {
@@ -147,12 +153,12 @@ impl Prober {
 
     /// One capture, as an observation with its verdict.
     async fn observe(&self, endpoint: &Endpoint, offer: SchemeOffer) -> Observation {
-        let started_at = OffsetDateTime::now_utc();
-        let clock = Clock::now();
+        let started_at = self.settings.clock.now();
+        let stopwatch = Stopwatch::now();
         let deadline = Instant::now() + self.settings.timeout;
         let (outcome, tls, chain_der) = self.capture(endpoint, offer, deadline).await;
         let verdict = (!chain_der.is_empty()).then(|| {
-            let now = self.settings.verify_at.unwrap_or_else(UnixTime::now);
+            let now = (self.settings.verify_at).unwrap_or_else(|| self.settings.clock.unix_now());
             self.trust.verdict(&chain_der, &server_name(endpoint), now)
         });
         Observation {
@@ -164,7 +170,7 @@ impl Prober {
             starttls: endpoint.starttls.map(|d| d.name().to_string()),
             signature_offer: None,
             started_at,
-            duration_ms: clock.elapsed().as_secs_f64() * 1000.0,
+            duration_ms: stopwatch.elapsed().as_secs_f64() * 1000.0,
             outcome,
             tls,
             chain_der,
@@ -251,7 +257,7 @@ impl Prober {
                 sni,
                 suites,
             };
-            let started = Clock::now();
+            let started = Stopwatch::now();
             match timeout_at(deadline, legacy::capture(&mut socket, &hello)).await {
                 Ok(Ok(capture)) => {
                     let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -265,8 +271,14 @@ impl Prober {
     }
 }
 
-/// An observation for a hostname that did not resolve.
-pub fn unresolved(host: &str, port: u16, sni: Option<String>, outcome: Outcome) -> Observation {
+/// An observation for a hostname that did not resolve, stamped `at`.
+pub fn unresolved(
+    host: &str,
+    port: u16,
+    sni: Option<String>,
+    outcome: Outcome,
+    at: OffsetDateTime,
+) -> Observation {
     Observation {
         host: host.to_string(),
         address: None,
@@ -279,7 +291,7 @@ pub fn unresolved(host: &str, port: u16, sni: Option<String>, outcome: Outcome) 
         sni,
         starttls: None,
         signature_offer: None,
-        started_at: OffsetDateTime::now_utc(),
+        started_at: at,
         duration_ms: 0.0,
         outcome,
         tls: None,

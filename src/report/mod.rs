@@ -6,9 +6,11 @@
 //! builds its `--format` help from it).
 
 pub mod escape;
+pub mod inventory;
 pub mod json;
 pub mod jsonl;
 pub mod lab;
+pub mod listing;
 pub mod progress;
 pub mod record;
 pub mod table;
@@ -16,6 +18,7 @@ pub mod table;
 use std::io::{self, Write};
 
 use crate::scan::summary::ScanSummary;
+pub use listing::{write_listing, Listing, ListingFormat};
 pub use record::{ChainEntry, ObservationRecord};
 
 /// A destination for one scan's records, written as they arrive.

@@ -222,7 +222,8 @@ async fn probe_target(shared: &Shared, target: Target) {
             match resolve(&name, port, timeout).await {
                 Ok(addresses) => (name, addresses),
                 Err(outcome) => {
-                    let obs = probe::unresolved(&name, port, sni, outcome);
+                    let at = shared.prober.settings().clock.now();
+                    let obs = probe::unresolved(&name, port, sni, outcome, at);
                     let _ = shared.sink.send(obs).await;
                     return;
                 }

@@ -79,9 +79,14 @@ impl Tally {
         }
     }
 
-    /// Closes the tally.
-    pub fn finish(mut self, complete: bool, dispatched: u64) -> ScanSummary {
-        self.summary.finished_at = OffsetDateTime::now_utc();
+    /// Closes the tally at `finished_at`.
+    pub fn finish(
+        mut self,
+        complete: bool,
+        dispatched: u64,
+        finished_at: OffsetDateTime,
+    ) -> ScanSummary {
+        self.summary.finished_at = finished_at;
         self.summary.complete = complete;
         self.summary.targets_dispatched = dispatched;
         self.summary

@@ -36,12 +36,32 @@ pub struct ChainShape {
 pub fn chain_shape(chain: &[(Vec<u8>, CertificateView)], trust: &TrustContext) -> ChainShape {
     let refs: Vec<(&[u8], &CertificateView)> =
         chain.iter().map(|(d, v)| (d.as_slice(), v)).collect();
-    shape(&refs, |top| {
+    let self_signed: Vec<bool> = refs
+        .iter()
+        .map(|(der, view)| signs_itself(der, view))
+        .collect();
+    let links = Links {
+        self_signed: &|i| self_signed[i],
+        issued_by: &|i, j| {
+            refs[i].1.issuer.der_sha256 == refs[j].1.subject.der_sha256
+                && certs::is_signed_by(refs[i].0, refs[j].0)
+        },
+        is_ca: &|i| refs[i].1.is_ca(),
+    };
+    shape(refs.len(), &links, |top| {
         let (der, view) = refs[top];
         trust.is_approved(view)
             || trust.public_key_anchor(view).is_some()
             || trust.signing_anchor(der, view).is_some()
     })
+}
+
+/// How the links of a chain are judged: by signatures (a bare chain) or by
+/// the graph's already confirmed edges.
+struct Links<'a> {
+    self_signed: &'a dyn Fn(usize) -> bool,
+    issued_by: &'a dyn Fn(usize, usize) -> bool,
+    is_ca: &'a dyn Fn(usize) -> bool,
 }
 
 impl CaGraph {
@@ -54,15 +74,17 @@ impl CaGraph {
             .iter()
             .map(|sha| self.index.get(sha).copied())
             .collect::<Option<_>>()?;
-        let refs: Vec<(&[u8], &CertificateView)> = indices
-            .iter()
-            .map(|&i| (self.nodes[i].der.as_slice(), &self.nodes[i].view))
-            .collect();
         let is_anchor = |n: usize| {
             let node = &self.nodes[n];
             node.approved || node.public_key.is_some()
         };
-        Some(shape(&refs, |top| {
+        // The graph's edges are already confirmed by signature.
+        let links = Links {
+            self_signed: &|i| self.nodes[indices[i]].self_signed,
+            issued_by: &|i, j| self.nodes[indices[i]].issuers.contains(&indices[j]),
+            is_ca: &|i| self.nodes[indices[i]].view.is_ca(),
+        };
+        Some(shape(indices.len(), &links, |top| {
             let node = &self.nodes[indices[top]];
             is_anchor(indices[top])
                 || node.signed_by_public.is_some()
@@ -76,23 +98,12 @@ impl CaGraph {
 
 /// The shape of `chain`; `top_is_complete(i)` says whether a path that stops
 /// at position `i` (not self-signed, issuer not in the chain) is complete.
-fn shape(
-    chain: &[(&[u8], &CertificateView)],
-    top_is_complete: impl Fn(usize) -> bool,
-) -> ChainShape {
-    let n = chain.len();
+fn shape(n: usize, links: &Links<'_>, top_is_complete: impl Fn(usize) -> bool) -> ChainShape {
     if n == 0 {
         return ChainShape::default();
     }
-    let self_signed: Vec<bool> = chain
-        .iter()
-        .map(|(der, view)| signs_itself(der, view))
-        .collect();
-    let issued_by = |i: usize, j: usize| {
-        i != j
-            && chain[i].1.issuer.der_sha256 == chain[j].1.subject.der_sha256
-            && certs::is_signed_by(chain[i].0, chain[j].0)
-    };
+    let self_signed: Vec<bool> = (0..n).map(|i| (links.self_signed)(i)).collect();
+    let issued_by = |i: usize, j: usize| i != j && (links.issued_by)(i, j);
     let mut on_path = vec![false; n];
     on_path[0] = true;
     let mut current = 0;
@@ -108,7 +119,7 @@ fn shape(
         on_path[next] = true;
         current = next;
     }
-    let root_included = (1..n).any(|i| self_signed[i] && (on_path[i] || chain[i].1.is_ca()));
+    let root_included = (1..n).any(|i| self_signed[i] && (on_path[i] || (links.is_ca)(i)));
     ChainShape {
         incomplete: !self_signed[current] && !top_is_complete(current),
         out_of_order,

@@ -62,7 +62,10 @@ impl Store {
         let mut leaves: Vec<EndpointLeaf> = Vec::with_capacity(rows.len());
         let mut chains_of_endpoint: Vec<i64> = Vec::new();
         for row in rows {
-            if leaves.last().is_none_or(|last| last.endpoint != row.endpoint) {
+            if leaves
+                .last()
+                .is_none_or(|last| last.endpoint != row.endpoint)
+            {
                 chains_of_endpoint.clear();
             } else if chains_of_endpoint.contains(&row.chain_id) {
                 continue; // an older observation of the same chain

@@ -54,7 +54,8 @@ pub(super) async fn run(dialect: Dialect, server_name: Option<&str>, steps: Vec<
     }
 }
 
-/// Follows `steps`, then collects whatever the client still sends until it hangs up.
+/// Follows `steps`, closes its sending side, then collects whatever the client still sends
+/// until it hangs up.
 async fn fake_server(mut stream: DuplexStream, steps: Vec<Step>) -> (Result<(), String>, Vec<u8>) {
     for step in steps {
         let outcome = match step {
@@ -71,6 +72,8 @@ async fn fake_server(mut stream: DuplexStream, steps: Vec<Step>) -> (Result<(), 
             return (Err(problem), Vec::new());
         }
     }
+    // Hang up our side, so a client that still waits for something fails instead of hanging.
+    let _ = stream.shutdown().await;
     let mut after = Vec::new();
     let _ = stream.read_to_end(&mut after).await;
     (Ok(()), after)

@@ -47,6 +47,18 @@ fn an_unusable_directory_is_reported_with_its_path() {
 }
 
 #[test]
+fn a_file_that_is_not_a_database_is_reported_with_its_path() {
+    let (_dir, path) = temp_db();
+    std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Open { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains(&path.display().to_string()),
+        "{error}"
+    );
+}
+
+#[test]
 fn default_path_prefers_env_then_xdg_then_home() {
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
         move |name| {
@@ -172,7 +184,7 @@ fn killed_writer_child() {
         }
         writer.flush().unwrap();
     }
-    println!("{READY} {scan} {written}");
+    println!("\n{READY} {scan} {written}"); // libtest may have begun a line
     let at = t0() + time::Duration::hours(1);
     writer
         .write(tls_observation(
@@ -187,9 +199,10 @@ fn killed_writer_child() {
     let _ = std::io::stdin().read_line(&mut line); // returns only if the parent went away
 }
 
-#[test]
-fn a_sigkilled_scan_is_interrupted_and_keeps_its_committed_batches() {
-    let (_dir, path) = temp_db();
+/// Runs [`killed_writer_child`] as a child process on `path`, SIGKILLs it
+/// once it reports committed batches, reaps it, and returns its scan id and
+/// the number of observations it had committed.
+fn run_and_kill_child(path: &Path) -> (ScanId, i64) {
     let test_name = module_path!()
         .split_once("::")
         .map(|(_, rest)| format!("{rest}::killed_writer_child"))
@@ -201,22 +214,30 @@ fn a_sigkilled_scan_is_interrupted_and_keeps_its_committed_batches() {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env(CHILD_ENV, &path)
+        .env(CHILD_ENV, path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
+    // Bounded: the harness prints a couple of lines before the child's own.
     let ready = stdout
         .lines()
+        .take(20)
         .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix(READY).map(str::to_string));
+        .find_map(|line| line.split_once(READY).map(|(_, rest)| rest.to_string()));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let ready = ready.expect("the child never reported its committed batches");
     let mut fields = ready.split_whitespace().map(|f| f.parse::<i64>().unwrap());
-    let (scan, committed) = (ScanId(fields.next().unwrap()), fields.next().unwrap());
+    (ScanId(fields.next().unwrap()), fields.next().unwrap())
+}
+
+#[test]
+fn a_sigkilled_scan_is_interrupted_and_keeps_its_committed_batches() {
+    let (_dir, path) = temp_db();
+    let (scan, committed) = run_and_kill_child(&path);
     let store = Store::open(&path).unwrap();
     let record = store.scan(scan).unwrap().unwrap();
     assert_eq!(record.status, ScanStatus::Interrupted);

@@ -240,3 +240,48 @@ fn events_naming_unknown_things_are_refused_whole() {
         "nothing half-recorded"
     );
 }
+
+/// Every row of `query`, each value in its debug form.
+fn run_query(store: &Store, query: &str) -> Vec<Vec<String>> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare(query)
+        .unwrap_or_else(|err| panic!("{err}: {query}"));
+    let rows = stmt
+        .query_map([], |row| {
+            (0..row.as_ref().column_count())
+                .map(|i| {
+                    row.get::<_, rusqlite::types::Value>(i)
+                        .map(|v| format!("{v:?}"))
+                })
+                .collect()
+        })
+        .unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
+#[test]
+fn the_documented_example_queries_run() {
+    let doc = include_str!("../../../../docs/inventory-schema.md");
+    let queries: Vec<&str> = doc
+        .split("```sql")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    assert_eq!(
+        queries.len(),
+        3,
+        "docs/inventory-schema.md shows three queries"
+    );
+    let e = estate();
+    let results: Vec<Vec<Vec<String>>> = queries.iter().map(|q| run_query(&e.store, q)).collect();
+    let issuer = parse_certificate(&pki().intermediate).unwrap().subject.dn;
+    let per_issuer = &results[1];
+    assert_eq!(per_issuer.len(), 1, "{per_issuer:?}");
+    assert!(per_issuer[0][0].contains(&issuer), "{per_issuer:?}");
+    assert_eq!(per_issuer[0][1], "Integer(1)");
+    assert!(
+        results[2].is_empty(),
+        "the latest scan is still running, empty"
+    );
+}

@@ -35,68 +35,49 @@ fn with_extras(mut base: Observation) -> Observation {
     base
 }
 
+/// DER that is not a certificate.
+const GARBAGE: &[u8] = b"not a certificate at all";
+
+/// One observation of each interesting shape: extra fields, unparseable
+/// DER, `dns_error`, a timeout and a handshake failure with an alert.
+fn varied_observations() -> Vec<Observation> {
+    let leaf0 = tls_observation("127.0.0.1", 25, Some("leaf-0.test"), t0(), pki().chain(0));
+    let mut bad_der = tls_observation("::1", 8443, Some("bad.test"), t0(), vec![GARBAGE.to_vec()]);
+    bad_der.tls = None;
+    let timeout = Outcome::Timeout {
+        phase: Phase::Connect,
+    };
+    let refused = Outcome::HandshakeFailed {
+        alert: Some("protocol_version".into()),
+        reason: "peer refused".into(),
+    };
+    vec![
+        with_extras(leaf0),
+        bad_der,
+        dns_error("missing.test", t0() + Duration::seconds(1)),
+        failed_observation("127.0.0.3", 25, t0(), timeout),
+        failed_observation("127.0.0.4", 443, t0(), refused),
+    ]
+}
+
 #[test]
 fn observations_round_trip_including_bad_der_and_dns_errors() {
     let (_dir, path) = temp_db();
     let store = Store::open(&path).unwrap();
-    let garbage = b"not a certificate at all".to_vec();
-    let mut with_bad_der =
-        tls_observation("::1", 8443, Some("bad.test"), t0(), vec![garbage.clone()]);
-    with_bad_der.tls = None;
-    let originals = vec![
-        with_extras(tls_observation(
-            "127.0.0.1",
-            25,
-            Some("leaf-0.test"),
-            t0(),
-            pki().chain(0),
-        )),
-        with_bad_der,
-        dns_error("missing.test", t0() + Duration::seconds(1)),
-        failed_observation(
-            "127.0.0.3",
-            25,
-            t0(),
-            Outcome::Timeout {
-                phase: Phase::Connect,
-            },
-        ),
-        failed_observation(
-            "127.0.0.4",
-            443,
-            t0(),
-            Outcome::HandshakeFailed {
-                alert: Some("protocol_version".into()),
-                reason: "peer refused".into(),
-            },
-        ),
-    ];
+    let originals = varied_observations();
+    let plain = tls_observation("127.0.0.1", 25, Some("leaf-0.test"), t0(), pki().chain(0));
+    assert_ne!(
+        originals[0], plain,
+        "the extra fields must make a difference"
+    );
     let scan = complete_scan(&store, t0(), originals.clone());
     assert_eq!(store.observations(scan).unwrap(), originals);
-    assert_ne!(
-        originals[0],
-        tls_observation("127.0.0.1", 25, Some("leaf-0.test"), t0(), pki().chain(0))
-    );
-    let stored = store.certificate(&sha256_hex(&garbage)).unwrap().unwrap();
-    assert_eq!(stored.der, garbage);
-    assert_eq!(stored.view, None);
-    let expected_error = parse_certificate(&garbage).unwrap_err().to_string();
-    assert_eq!(stored.parse_error, Some(expected_error));
-    let leaf = store
-        .certificate(&sha256_hex(&pki().leaves[0]))
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        leaf.view,
-        Some(parse_certificate(&pki().leaves[0]).unwrap())
-    );
-    assert_eq!(leaf.parse_error, None);
     let history = store
         .endpoint_history("missing.test", 443, Some("missing.test"))
         .unwrap();
-    assert_eq!(history.len(), 1);
-    assert_eq!(history[0].reason, "dns_error");
-    let detail: String = store
+    let reasons: Vec<&str> = history.iter().map(|h| h.reason.as_str()).collect();
+    assert_eq!(reasons, vec!["dns_error"], "keyed by the host name");
+    let reason: String = store
         .conn()
         .query_row(
             "SELECT reason FROM observations WHERE status = 'timeout'",
@@ -104,7 +85,33 @@ fn observations_round_trip_including_bad_der_and_dns_errors() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(detail, "timeout(connect)");
+    assert_eq!(reason, "timeout(connect)");
+}
+
+#[test]
+fn unparseable_der_is_kept_with_its_parse_error() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    complete_scan(&store, t0(), varied_observations());
+    let stored = store.certificate(&sha256_hex(GARBAGE)).unwrap().unwrap();
+    assert_eq!(stored.der, GARBAGE);
+    assert_eq!(stored.view, None);
+    let expected_error = parse_certificate(GARBAGE).unwrap_err().to_string();
+    assert_eq!(stored.parse_error, Some(expected_error));
+    let leaf_sha = sha256_hex(&pki().leaves[0]);
+    let leaf = store.certificate(&leaf_sha).unwrap().unwrap();
+    assert_eq!(
+        leaf.view,
+        Some(parse_certificate(&pki().leaves[0]).unwrap())
+    );
+    assert_eq!(leaf.parse_error, None);
+    assert_eq!(store.certificate(&"0".repeat(64)).unwrap(), None);
+}
+
+/// Number of rows in `table`.
+fn count_rows(store: &Store, table: &str) -> i64 {
+    let query = format!("SELECT count(*) FROM {table}");
+    store.conn().query_row(&query, [], |r| r.get(0)).unwrap()
 }
 
 #[test]
@@ -129,27 +136,19 @@ fn certificates_are_stored_once_with_first_and_last_seen() {
         tls_observation("127.0.0.2", 443, None, earliest, pki().chain(0)),
     ];
     complete_scan(&store, later, second);
-    let rows: i64 = store
-        .conn()
-        .query_row("SELECT count(*) FROM certificates", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(rows, 2, "one leaf and one intermediate");
+    assert_eq!(
+        count_rows(&store, "certificates"),
+        2,
+        "one leaf, one intermediate"
+    );
     let leaf = store
         .certificate(&sha256_hex(&pki().leaves[0]))
         .unwrap()
         .unwrap();
     assert_eq!(leaf.first_seen, earliest);
     assert_eq!(leaf.last_seen, later);
-    let chains: i64 = store
-        .conn()
-        .query_row("SELECT count(*) FROM chains", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(chains, 1);
-    let endpoints: i64 = store
-        .conn()
-        .query_row("SELECT count(*) FROM endpoints", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(endpoints, 3);
+    assert_eq!(count_rows(&store, "chains"), 1);
+    assert_eq!(count_rows(&store, "endpoints"), 3);
 }
 
 #[test]

@@ -1,0 +1,154 @@
+//! The inventory commands: `inventory`, `cas`, `diff`, `history`, `scans`.
+//! Each opens the store read-mostly, asks it for one scan's facts, computes
+//! with `inventory`, and prints with `report`.
+
+use std::io;
+
+use super::recording::InventoryContext;
+use super::{stdout_error, AppError, RunStatus};
+use crate::cli::settings::store_request;
+use crate::cli::{CasArgs, DiffArgs, HistoryArgs, InventoryArgs, ScansArgs, StoreArgs};
+use crate::clock::Clock;
+use crate::inventory::history;
+use crate::inventory::store::{ScanId, Store};
+use crate::inventory::view::{self, InventoryFilter};
+use crate::report::inventory as present;
+
+/// Opens an existing inventory (never creates one for a read).
+fn open(args: &StoreArgs) -> Result<(Store, InventoryContext), AppError> {
+    let request = store_request(args)?;
+    if !request.db.exists() {
+        let db = request.db.display();
+        return Err(AppError::Inventory(format!(
+            "no inventory at {db}: run `certatlas scan` first, or pass --db"
+        )));
+    }
+    let context = InventoryContext::new(request.config.as_ref(), Vec::new())?;
+    Ok((Store::open(&request.db)?, context))
+}
+
+/// The scan asked for, or the latest complete one.
+fn pick_scan(store: &Store, id: Option<i64>) -> Result<ScanId, AppError> {
+    let db = store.path().display().to_string();
+    match id {
+        Some(id) => match store.scan(ScanId(id))? {
+            Some(scan) => Ok(scan.id),
+            None => Err(AppError::Inventory(format!("{db} has no scan {id}"))),
+        },
+        None => match store.latest_scan(true)? {
+            Some(scan) => Ok(scan.id),
+            None => Err(AppError::Inventory(format!(
+                "{db} has no complete scan yet"
+            ))),
+        },
+    }
+}
+
+/// `certatlas inventory`.
+pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppError> {
+    let (store, context) = open(&args.store)?;
+    let scan = pick_scan(&store, args.scan)?;
+    let leaves = store.endpoint_leaves(scan)?;
+    let certificates = store.certificates_in_scan(scan)?;
+    let graph = view::graph(&certificates, &context.trust);
+    let now = clock.now();
+    let filter = InventoryFilter {
+        expiring_within: args.expiring.and_then(|d| time::Duration::try_from(d).ok()),
+        owner: args.owner,
+        issuer: args.issuer,
+        ca_class: args.ca_class,
+        key_type: args.key_type,
+    };
+    let mut rows = view::rows(&leaves, &certificates, &graph, &context.owners, now);
+    rows.retain(|row| filter.keeps(row, now));
+    rows.sort_by_key(|row| row.certificate.not_after);
+    present::write_inventory(&mut io::stdout().lock(), args.format, &rows).map_err(stdout_error)?;
+    Ok(RunStatus::Complete)
+}
+
+/// `certatlas cas`.
+pub fn cas(args: CasArgs) -> Result<RunStatus, AppError> {
+    let (store, context) = open(&args.store)?;
+    let scan = pick_scan(&store, args.scan)?;
+    let leaves = store.endpoint_leaves(scan)?;
+    let certificates = store.certificates_in_scan(scan)?;
+    let graph = view::graph(&certificates, &context.trust);
+    let mut endpoints: std::collections::BTreeMap<&str, u64> = Default::default();
+    for leaf in &leaves {
+        *endpoints.entry(leaf.leaf_sha256.as_str()).or_default() += 1;
+    }
+    let mut cas = graph.cas();
+    graph.fill_usage(&mut cas, endpoints);
+    cas.sort_by(|a, b| a.class.cmp(&b.class).then(b.leaves.cmp(&a.leaves)));
+    present::write_cas(&mut io::stdout().lock(), args.format, &cas).map_err(stdout_error)?;
+    Ok(RunStatus::Complete)
+}
+
+/// `certatlas diff [FROM] [TO]`.
+pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
+    let (store, _) = open(&args.store)?;
+    let to = pick_scan(&store, args.to)?;
+    let from = match args.from {
+        Some(id) => pick_scan(&store, Some(id))?,
+        None => match store.previous_scan(to)? {
+            Some(previous) => previous.id,
+            None => {
+                let db = store.path().display();
+                return Err(AppError::Inventory(format!(
+                    "{db} has no complete scan before scan {to}"
+                )));
+            }
+        },
+    };
+    let changes = history::diff(&store.endpoint_leaves(from)?, &store.endpoint_leaves(to)?);
+    present::write_diff(
+        &mut io::stdout().lock(),
+        args.format,
+        from.0,
+        to.0,
+        &changes,
+    )
+    .map_err(stdout_error)?;
+    Ok(RunStatus::Complete)
+}
+
+/// `certatlas history ENDPOINT|SHA-256`.
+pub fn history(args: HistoryArgs) -> Result<RunStatus, AppError> {
+    let (store, _) = open(&args.store)?;
+    let target = args.target.trim();
+    let entries = if target.len() == 64 && target.bytes().all(|b| b.is_ascii_hexdigit()) {
+        store.certificate_history(&target.to_ascii_lowercase())?
+    } else {
+        let (address, port, sni) = parse_endpoint(target)?;
+        store.endpoint_history(&address, port, sni.as_deref())?
+    };
+    present::write_history(&mut io::stdout().lock(), args.format, &entries)
+        .map_err(stdout_error)?;
+    Ok(RunStatus::Complete)
+}
+
+/// `certatlas scans`.
+pub fn scans(args: ScansArgs) -> Result<RunStatus, AppError> {
+    let (store, _) = open(&args.store)?;
+    let scans = store.scans()?;
+    present::write_scans(&mut io::stdout().lock(), args.format, &scans).map_err(stdout_error)?;
+    Ok(RunStatus::Complete)
+}
+
+/// `ADDRESS:PORT[/SNI]` or `[V6]:PORT[/SNI]`.
+fn parse_endpoint(text: &str) -> Result<(String, u16, Option<String>), AppError> {
+    let bad = || {
+        AppError::Inventory(format!(
+            "history: '{text}' is neither ADDRESS:PORT[/SNI] nor a certificate SHA-256"
+        ))
+    };
+    let (endpoint, sni) = match text.split_once('/') {
+        Some((endpoint, sni)) => (endpoint, Some(sni.to_ascii_lowercase())),
+        None => (text, None),
+    };
+    let (address, port) = endpoint.rsplit_once(':').ok_or_else(bad)?;
+    let address = address.trim_start_matches('[').trim_end_matches(']');
+    let address: std::net::IpAddr = address.parse().map_err(|_| bad())?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    Ok((address.to_string(), port, sni))
+}

@@ -1,0 +1,137 @@
+//! Wires the pipeline stages for each subcommand: the one module that knows
+//! them all. Computing happens in the stages and printing in `report`; this
+//! module connects them, opens files and databases, and handles signals.
+//!
+//! - [`scan`](mod@scan): `certatlas scan`, and the collection loop shared
+//!   with the demo;
+//! - `recording`: storing a scan and computing its inventory afterwards;
+//! - `demo`: the lab, scanned twice around a renewal;
+//! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`.
+
+mod demo;
+mod listings;
+mod recording;
+pub mod scan;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{self, Cli, Command, SettingsError};
+use crate::clock::Clock;
+use crate::demo::LabError;
+use crate::inventory::store::StoreError;
+use crate::probe::verdict::AnchorError;
+
+/// How a run ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Everything asked for was done.
+    Complete,
+    /// Interrupted by a signal; what was collected was written.
+    Interrupted,
+}
+
+/// Operational errors: they end the run with exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad arguments, input or configuration files.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// A trust-anchor file that cannot be used.
+    #[error("--ca-file {path}: {reason}")]
+    Anchor {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The output cannot be written.
+    #[error("cannot write {target}: {source}")]
+    Output {
+        /// The file, or `stdout`.
+        target: String,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// The inventory database cannot be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The inventory has nothing to show for what was asked.
+    #[error("{0}")]
+    Inventory(String),
+    /// The demo lab could not start.
+    #[error("demo lab: {0}")]
+    Lab(#[from] LabError),
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
+    let clock = cli.clock.map_or(Clock::real(), Clock::starting_at);
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Scan(args) => {
+            let request = cli::settings::scan_request(*args, clock)?;
+            scan::scan(request, quiet).await
+        }
+        Command::Demo(args) => demo::demo(cli::settings::demo_request(args), clock, quiet).await,
+        Command::Inventory(args) => listings::inventory(args, clock),
+        Command::Cas(args) => listings::cas(args),
+        Command::Diff(args) => listings::diff(args),
+        Command::History(args) => listings::history(args),
+        Command::Scans(args) => listings::scans(args),
+    }
+}
+
+/// A token cancelled by the first Ctrl-C or SIGTERM.
+fn cancel_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::warn!("interrupted: stopping; what was collected is kept");
+        trigger.cancel();
+    });
+    token
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+fn anchor_error(path: &Path, e: AnchorError) -> AppError {
+    AppError::Anchor {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Opens the output file (or stdout) before anything is probed.
+fn open_output(path: Option<&Path>) -> Result<Box<dyn Write + Send>, AppError> {
+    match path {
+        None => Ok(Box::new(io::stdout())),
+        Some(path) => std::fs::File::create(path)
+            .map(|f| Box::new(f) as Box<dyn Write + Send>)
+            .map_err(|source| output_error(&path.display().to_string(), source)),
+    }
+}
+
+fn output_error(target: &str, source: io::Error) -> AppError {
+    AppError::Output {
+        target: target.to_string(),
+        source,
+    }
+}
+
+fn stdout_error(source: io::Error) -> AppError {
+    output_error("stdout", source)
+}

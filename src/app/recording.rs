@@ -1,0 +1,169 @@
+//! Storing a scan in the inventory and, once it is complete, computing what
+//! it means: the diff against the previous complete scan, the change events
+//! (recorded in the store), and the one-screen inventory summary.
+
+use std::io::{self, Write};
+
+use super::AppError;
+use crate::cli::{ScanRequest, StoreRequest};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::inventory::ca::TrustContext;
+use crate::inventory::history::{self, ScanDiff};
+use crate::inventory::owners::OwnerRules;
+use crate::inventory::store::{ObservationWriter, ScanId, ScanMeta, Store};
+use crate::inventory::view::{self, InventorySummary};
+use crate::observation::Observation;
+use crate::report;
+use crate::scan::summary::ScanSummary;
+
+/// What classification and ownership are judged against.
+pub(super) struct InventoryContext {
+    /// Public roots plus the approved anchors.
+    pub trust: TrustContext,
+    /// The owner rules, first match wins.
+    pub owners: OwnerRules,
+}
+
+impl InventoryContext {
+    /// From the config (if any) plus `extra_approved` anchor certificates.
+    pub fn new(config: Option<&Config>, extra_approved: Vec<Vec<u8>>) -> Result<Self, AppError> {
+        let mut approved = extra_approved;
+        let mut spki = Vec::new();
+        let mut owners = OwnerRules::new();
+        if let Some(config) = config {
+            approved.extend(config.approved_anchor_ders().map_err(settings_error)?);
+            spki = config.approved_spki();
+            owners = config.owner_rules().map_err(settings_error)?;
+        }
+        Ok(InventoryContext {
+            trust: TrustContext::new(approved, spki, true),
+            owners,
+        })
+    }
+}
+
+fn settings_error(e: crate::config::ConfigError) -> AppError {
+    AppError::Settings(e.into())
+}
+
+/// A scan being written to the inventory.
+pub(super) struct Recording {
+    store: Store,
+    scan: ScanId,
+    writer: ObservationWriter,
+    context: InventoryContext,
+}
+
+impl Recording {
+    /// Opens the store and starts a scan there for `request`.
+    pub fn begin(
+        store: &StoreRequest,
+        request: &ScanRequest,
+        clock: Clock,
+    ) -> Result<Self, AppError> {
+        let context = InventoryContext::new(store.config.as_ref(), Vec::new())?;
+        let meta = ScanMeta {
+            started_at: clock.now(),
+            targets: request.targets_text.clone(),
+            options: request.options.clone(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        Recording::begin_with(&store.db, meta, context)
+    }
+
+    /// Opens the store at `db` and starts a scan described by `meta`.
+    pub fn begin_with(
+        db: &std::path::Path,
+        meta: ScanMeta,
+        context: InventoryContext,
+    ) -> Result<Self, AppError> {
+        let store = Store::open(db)?;
+        let scan = store.begin_scan(&meta)?;
+        let writer = store.writer(scan)?;
+        Ok(Recording {
+            store,
+            scan,
+            writer,
+            context,
+        })
+    }
+
+    /// Queues one observation for the writer thread.
+    pub fn write(&self, observation: &Observation) -> io::Result<()> {
+        self.writer
+            .write(observation.clone())
+            .map_err(io::Error::other)
+    }
+
+    /// Flushes, closes the scan, and (for a complete scan) records its
+    /// events and summarises the inventory.
+    pub fn finish(self, summary: &ScanSummary, clock: Clock) -> Result<StoredScan, AppError> {
+        self.writer.finish()?;
+        let summary_json = serde_json::to_value(summary).unwrap_or_default();
+        self.store
+            .finish_scan(self.scan, summary.complete, &summary_json)?;
+        let db = self.store.path().display().to_string();
+        if !summary.complete {
+            return Ok(StoredScan {
+                scan: self.scan,
+                db,
+                outcome: None,
+            });
+        }
+        let (diff, inventory) = analyse(&self.store, self.scan, &self.context, clock)?;
+        Ok(StoredScan {
+            scan: self.scan,
+            db,
+            outcome: Some((diff, inventory)),
+        })
+    }
+}
+
+/// Diffs a scan against the previous complete one, records the events,
+/// and summarises its inventory.
+pub(super) fn analyse(
+    store: &Store,
+    scan: ScanId,
+    context: &InventoryContext,
+    clock: Clock,
+) -> Result<(ScanDiff, InventorySummary), AppError> {
+    let leaves = store.endpoint_leaves(scan)?;
+    let older = match store.previous_scan(scan)? {
+        Some(previous) => store.endpoint_leaves(previous.id)?,
+        None => Vec::new(),
+    };
+    let diff = history::diff(&older, &leaves);
+    store.record_events(scan, &history::events(&diff, &leaves))?;
+    let certificates = store.certificates_in_scan(scan)?;
+    let graph = view::graph(&certificates, &context.trust);
+    let now = clock.now();
+    let rows = view::rows(&leaves, &certificates, &graph, &context.owners, now);
+    Ok((diff.clone(), view::summary(&rows, &diff, now)))
+}
+
+/// A stored scan and, when it completed, what it changed.
+pub(super) struct StoredScan {
+    /// Its id.
+    pub scan: ScanId,
+    /// The database it is in.
+    pub db: String,
+    /// The diff and inventory summary, for a complete scan.
+    pub outcome: Option<(ScanDiff, InventorySummary)>,
+}
+
+impl StoredScan {
+    /// Prints the inventory summary (or why there is none).
+    pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
+        match &self.outcome {
+            Some((_, summary)) => {
+                report::inventory::write_summary(out, self.scan.0, &self.db, summary)
+            }
+            None => writeln!(
+                out,
+                "\nscan {} stored in {} as interrupted; no inventory changes computed",
+                self.scan.0, self.db
+            ),
+        }
+    }
+}

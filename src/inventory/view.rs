@@ -1,0 +1,233 @@
+//! The inventory as people read it: one row per leaf certificate served in
+//! a scan, with where it is served, its CA class, its owner (and the rule
+//! that decided it), chain problems and days left; the filters of
+//! `certatlas inventory`; and the one-screen summary printed after a scan.
+//! Pure functions over what the store returns.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use super::ca::{CaClass, CaGraph, TrustContext};
+use super::history::ScanDiff;
+use super::owners::{OwnerRules, OwnerSubject};
+use super::store::{EndpointKey, EndpointLeaf, StoredCertificate};
+use crate::certs::{CertificateView, KeyAlgorithm};
+
+/// One leaf certificate of the inventory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InventoryRow {
+    /// SHA-256 of the DER.
+    pub sha256: String,
+    /// The parsed certificate.
+    pub certificate: CertificateView,
+    /// Days until notAfter at the time of the query (negative: expired).
+    pub days_left: i64,
+    /// The class of the CA it chains to.
+    pub ca_class: CaClass,
+    /// The anchor it chains to, when known.
+    pub anchor: Option<String>,
+    /// The owner, or `None` for unassigned.
+    pub owner: Option<String>,
+    /// The owner rule that matched, or `None` for unassigned.
+    pub owner_rule: Option<String>,
+    /// Where it is served.
+    pub endpoints: Vec<EndpointKey>,
+    /// Problems of the chains served with it: `incomplete`, `out_of_order`,
+    /// `root_included`, `unrelated_certificates`.
+    pub chain_problems: Vec<String>,
+    /// First and last time the store saw it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: OffsetDateTime,
+    /// Last time the store saw it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen: OffsetDateTime,
+}
+
+/// Builds the CA graph from the certificates of a scan plus the anchors.
+pub fn graph(certificates: &[StoredCertificate], trust: &TrustContext) -> CaGraph {
+    let parsed: Vec<(Vec<u8>, CertificateView)> = certificates
+        .iter()
+        .filter_map(|c| Some((c.der.clone(), c.view.clone()?)))
+        .collect();
+    CaGraph::build(&parsed, trust)
+}
+
+/// One row per distinct parsed leaf in `leaves`.
+pub fn rows(
+    leaves: &[EndpointLeaf],
+    certificates: &[StoredCertificate],
+    graph: &CaGraph,
+    owners: &OwnerRules,
+    now: OffsetDateTime,
+) -> Vec<InventoryRow> {
+    let by_sha: BTreeMap<&str, &StoredCertificate> = certificates
+        .iter()
+        .map(|c| (c.sha256.as_str(), c))
+        .collect();
+    let mut served: BTreeMap<&str, Vec<&EndpointLeaf>> = BTreeMap::new();
+    for leaf in leaves {
+        served.entry(&leaf.leaf_sha256).or_default().push(leaf);
+    }
+    served
+        .into_iter()
+        .filter_map(|(sha, at)| row(by_sha.get(sha)?, &at, graph, owners, now))
+        .collect()
+}
+
+/// The row of one stored leaf served at `at`.
+fn row(
+    stored: &StoredCertificate,
+    at: &[&EndpointLeaf],
+    graph: &CaGraph,
+    owners: &OwnerRules,
+    now: OffsetDateTime,
+) -> Option<InventoryRow> {
+    let view = stored.view.clone()?;
+    let class = graph.classify_leaf(&stored.sha256);
+    let hostnames: Vec<String> = at
+        .iter()
+        .flat_map(|l| l.endpoint.sni.iter().chain(std::iter::once(&l.host)))
+        .cloned()
+        .collect();
+    let address = at.iter().find_map(|l| l.endpoint.address.parse().ok());
+    let owner = owners.assign(&OwnerSubject {
+        address,
+        hostnames: &hostnames,
+        view: &view,
+    });
+    Some(InventoryRow {
+        sha256: stored.sha256.clone(),
+        days_left: (view.not_after - now).whole_days(),
+        ca_class: class.class,
+        anchor: class.anchor_subject,
+        owner: owner.owner,
+        owner_rule: owner.rule,
+        endpoints: at.iter().map(|l| l.endpoint.clone()).collect(),
+        chain_problems: chain_problems(graph, at),
+        first_seen: stored.first_seen,
+        last_seen: stored.last_seen,
+        certificate: view,
+    })
+}
+
+/// The union of the shape problems of the chains a leaf is served with.
+fn chain_problems(graph: &CaGraph, at: &[&EndpointLeaf]) -> Vec<String> {
+    let mut problems = std::collections::BTreeSet::new();
+    for shape in at.iter().filter_map(|l| graph.chain_shape(&l.chain)) {
+        let flags = [
+            (shape.incomplete, "incomplete"),
+            (shape.out_of_order, "out_of_order"),
+            (shape.root_included, "root_included"),
+            (shape.unrelated > 0, "unrelated_certificates"),
+        ];
+        problems.extend(flags.into_iter().filter(|(set, _)| *set).map(|(_, n)| n));
+    }
+    problems.into_iter().map(String::from).collect()
+}
+
+/// The filters of `certatlas inventory`; every one given must match.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryFilter {
+    /// Expiring within this long (already expired included).
+    pub expiring_within: Option<Duration>,
+    /// Owner name, case-insensitive; `unassigned` matches rows without one.
+    pub owner: Option<String>,
+    /// Substring of the issuer DN, case-insensitive.
+    pub issuer: Option<String>,
+    /// CA class.
+    pub ca_class: Option<CaClass>,
+    /// Key algorithm: `rsa`, `ec`, `ed25519`, `ed448`, `dsa`.
+    pub key_type: Option<String>,
+}
+
+impl InventoryFilter {
+    /// Whether `row` passes every filter given, as of `now`.
+    pub fn keeps(&self, row: &InventoryRow, now: OffsetDateTime) -> bool {
+        let cert = &row.certificate;
+        let lower = |s: &str| s.to_ascii_lowercase();
+        self.expiring_within
+            .is_none_or(|w| cert.not_after <= now + w)
+            && self.owner.as_deref().is_none_or(|o| match &row.owner {
+                Some(owner) => lower(owner) == lower(o),
+                None => lower(o) == "unassigned",
+            })
+            && self
+                .issuer
+                .as_deref()
+                .is_none_or(|i| lower(&cert.issuer.dn).contains(&lower(i)))
+            && self.ca_class.is_none_or(|c| c == row.ca_class)
+            && self
+                .key_type
+                .as_deref()
+                .is_none_or(|k| key_type(&cert.key.algorithm) == lower(k))
+    }
+}
+
+/// The filter name of a key algorithm.
+pub fn key_type(algorithm: &KeyAlgorithm) -> String {
+    match algorithm {
+        KeyAlgorithm::Rsa => "rsa".into(),
+        KeyAlgorithm::Ec => "ec".into(),
+        KeyAlgorithm::Ed25519 => "ed25519".into(),
+        KeyAlgorithm::Ed448 => "ed448".into(),
+        KeyAlgorithm::Dsa => "dsa".into(),
+        KeyAlgorithm::Other(oid) => oid.clone(),
+    }
+}
+
+/// The one-screen summary printed at the end of `certatlas scan`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InventorySummary {
+    /// Endpoints that served a chain.
+    pub endpoints: u64,
+    /// Distinct leaf certificates.
+    pub certificates: u64,
+    /// Leaves not served in the previous scan.
+    pub new: u64,
+    /// Endpoints whose leaf changed.
+    pub changed: u64,
+    /// Leaves no longer served.
+    pub gone: u64,
+    /// Leaves already expired.
+    pub expired: u64,
+    /// Leaves expiring within 30 days.
+    pub expiring_30_days: u64,
+    /// Leaves per CA class.
+    pub by_class: BTreeMap<CaClass, u64>,
+    /// Subjects of the shadow CAs that issued served leaves.
+    pub shadow_cas: Vec<String>,
+}
+
+/// Summarises a scan's rows and its diff against the previous scan.
+pub fn summary(rows: &[InventoryRow], diff: &ScanDiff, now: OffsetDateTime) -> InventorySummary {
+    let mut by_class = BTreeMap::new();
+    let mut shadow_cas = std::collections::BTreeSet::new();
+    for row in rows {
+        *by_class.entry(row.ca_class).or_default() += 1;
+        if row.ca_class == CaClass::Shadow {
+            shadow_cas.insert(
+                row.anchor
+                    .clone()
+                    .unwrap_or_else(|| row.certificate.issuer.dn.clone()),
+            );
+        }
+    }
+    let endpoints: std::collections::BTreeSet<&EndpointKey> =
+        rows.iter().flat_map(|r| &r.endpoints).collect();
+    let count = |f: &dyn Fn(&InventoryRow) -> bool| rows.iter().filter(|r| f(r)).count() as u64;
+    InventorySummary {
+        endpoints: endpoints.len() as u64,
+        certificates: rows.len() as u64,
+        new: diff.new_certificates.len() as u64,
+        changed: diff.changed.len() as u64,
+        gone: diff.gone_certificates.len() as u64,
+        expired: count(&|r| r.certificate.not_after < now),
+        expiring_30_days: count(&|r| {
+            r.certificate.not_after >= now && r.certificate.not_after <= now + Duration::days(30)
+        }),
+        by_class,
+        shadow_cas: shadow_cas.into_iter().collect(),
+    }
+}

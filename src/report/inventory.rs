@@ -1,0 +1,374 @@
+//! Presentation of the inventory: the columns of `inventory`, `cas`,
+//! `history` and `scans`, the `diff` report, and the summary printed after
+//! a stored scan.
+
+use std::io::{self, Write};
+
+use super::escape::terminal;
+use super::listing::{write_json, write_listing, Listing, ListingFormat};
+use crate::inventory::ca::CaSummary;
+use crate::inventory::history::{ChangeKind, EndpointChange, ScanDiff};
+use crate::inventory::store::{EndpointKey, HistoryEntry, ScanRecord};
+use crate::inventory::view::{InventoryRow, InventorySummary};
+
+/// `address:port` or `address:port/sni`.
+pub fn endpoint_key_text(key: &EndpointKey) -> String {
+    let address = match key.address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => format!("[{v6}]"),
+        _ => key.address.clone(),
+    };
+    match &key.sni {
+        Some(sni) => format!("{address}:{}/{sni}", key.port),
+        None => format!("{address}:{}", key.port),
+    }
+}
+
+fn date(at: time::OffsetDateTime) -> String {
+    at.date().to_string()
+}
+
+/// Writes the inventory rows.
+pub fn write_inventory(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    rows: &[InventoryRow],
+) -> io::Result<()> {
+    let headers = [
+        "SUBJECT",
+        "NAMES",
+        "ISSUER",
+        "NOT AFTER",
+        "DAYS",
+        "KEY",
+        "SIGNATURE",
+        "CA CLASS",
+        "OWNER",
+        "OWNER RULE",
+        "ENDPOINTS",
+        "CHAIN",
+        "SHA-256",
+    ];
+    let cells = |r: &InventoryRow| {
+        let c = &r.certificate;
+        let names: Vec<&str> = c.dns_names().collect();
+        let endpoints: Vec<String> = r.endpoints.iter().map(endpoint_key_text).collect();
+        vec![
+            c.subject
+                .common_names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| c.subject.dn.clone()),
+            names.join(" "),
+            c.issuer
+                .common_names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| c.issuer.dn.clone()),
+            date(c.not_after),
+            r.days_left.to_string(),
+            super::table::key_text(c),
+            c.signature_algorithm.name.clone(),
+            r.ca_class.name().to_string(),
+            r.owner.clone().unwrap_or_else(|| "unassigned".into()),
+            r.owner_rule.clone().unwrap_or_default(),
+            endpoints.join(" "),
+            if r.chain_problems.is_empty() {
+                "ok".into()
+            } else {
+                r.chain_problems.join(",")
+            },
+            r.sha256.clone(),
+        ]
+    };
+    write_listing(
+        out,
+        format,
+        &Listing {
+            kind: "certificates",
+            headers: &headers,
+            items: rows,
+            cells: &cells,
+        },
+    )
+}
+
+/// Writes the CA list.
+pub fn write_cas(out: &mut dyn Write, format: ListingFormat, cas: &[CaSummary]) -> io::Result<()> {
+    let headers = [
+        "SUBJECT",
+        "CLASS",
+        "KEY",
+        "NOT AFTER",
+        "SELF-SIGNED",
+        "ISSUED",
+        "LEAVES",
+        "ENDPOINTS",
+        "SHA-256",
+    ];
+    let cells = |c: &CaSummary| {
+        vec![
+            c.subject.clone(),
+            c.class.name().to_string(),
+            c.key.clone(),
+            date(c.not_after),
+            if c.self_signed {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+            c.issued.to_string(),
+            c.leaves.to_string(),
+            c.endpoints.to_string(),
+            c.sha256.clone(),
+        ]
+    };
+    write_listing(
+        out,
+        format,
+        &Listing {
+            kind: "certificate authorities",
+            headers: &headers,
+            items: cas,
+            cells: &cells,
+        },
+    )
+}
+
+/// Writes an endpoint's or a certificate's history.
+pub fn write_history(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    entries: &[HistoryEntry],
+) -> io::Result<()> {
+    let headers = [
+        "SCAN",
+        "OBSERVED",
+        "ENDPOINT",
+        "STATUS",
+        "POSITION",
+        "LEAF SUBJECT",
+        "LEAF NOT AFTER",
+        "LEAF SHA-256",
+    ];
+    let cells = |e: &HistoryEntry| {
+        vec![
+            e.scan.0.to_string(),
+            e.observed_at.to_string(),
+            endpoint_key_text(&e.endpoint),
+            e.reason.clone(),
+            e.position.map(|p| p.to_string()).unwrap_or_default(),
+            e.leaf_subject.clone().unwrap_or_default(),
+            e.leaf_not_after.map(date).unwrap_or_default(),
+            e.leaf_sha256.clone().unwrap_or_default(),
+        ]
+    };
+    write_listing(
+        out,
+        format,
+        &Listing {
+            kind: "observations",
+            headers: &headers,
+            items: entries,
+            cells: &cells,
+        },
+    )
+}
+
+/// Writes the stored scans.
+pub fn write_scans(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    scans: &[ScanRecord],
+) -> io::Result<()> {
+    let headers = [
+        "ID",
+        "STARTED",
+        "FINISHED",
+        "STATUS",
+        "OBSERVATIONS",
+        "TARGETS",
+        "HOST",
+    ];
+    let cells = |s: &ScanRecord| {
+        vec![
+            s.id.0.to_string(),
+            s.started_at.to_string(),
+            s.finished_at.map(|t| t.to_string()).unwrap_or_default(),
+            s.status.as_str().to_string(),
+            s.observations.to_string(),
+            s.targets.join(" "),
+            s.host.clone(),
+        ]
+    };
+    write_listing(
+        out,
+        format,
+        &Listing {
+            kind: "scans",
+            headers: &headers,
+            items: scans,
+            cells: &cells,
+        },
+    )
+}
+
+/// Writes a diff: sections for a terminal, the whole diff as JSON, or one
+/// CSV row per change.
+pub fn write_diff(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    from: i64,
+    to: i64,
+    diff: &ScanDiff,
+) -> io::Result<()> {
+    match format {
+        ListingFormat::Json => write_json(
+            out,
+            "diff",
+            &serde_json::json!({ "from": from, "to": to, "diff": diff }),
+        ),
+        ListingFormat::Csv => {
+            let headers = [
+                "ENDPOINT",
+                "CHANGE",
+                "REKEYED",
+                "LEAD DAYS",
+                "OLD SHA-256",
+                "NEW SHA-256",
+            ];
+            let cells = |c: &EndpointChange| change_cells(c);
+            write_listing(
+                out,
+                format,
+                &Listing {
+                    kind: "changes",
+                    headers: &headers,
+                    items: &diff.changed,
+                    cells: &cells,
+                },
+            )
+        }
+        ListingFormat::Table => write_diff_text(out, from, to, diff),
+    }
+}
+
+fn change_cells(c: &EndpointChange) -> Vec<String> {
+    vec![
+        endpoint_key_text(&c.endpoint),
+        match c.kind {
+            ChangeKind::Renewal => "renewal".into(),
+            ChangeKind::Replacement => "replacement".into(),
+        },
+        c.rekeyed.to_string(),
+        c.lead_days.map(|d| format!("{d:.1}")).unwrap_or_default(),
+        c.old.sha256.clone(),
+        c.new.sha256.clone(),
+    ]
+}
+
+fn write_diff_text(out: &mut dyn Write, from: i64, to: i64, diff: &ScanDiff) -> io::Result<()> {
+    writeln!(out, "changes from scan {from} to scan {to}")?;
+    if diff.is_empty() {
+        return writeln!(out, "  nothing changed");
+    }
+    for change in &diff.changed {
+        writeln!(out, "  {}", terminal(&change_line(change)))?;
+    }
+    let sections = [
+        ("new certificate", &diff.new_certificates),
+        ("no longer served", &diff.gone_certificates),
+    ];
+    for (label, certs) in sections {
+        for cert in certs {
+            let subject = cert.subject.as_deref().unwrap_or("(unparseable)");
+            writeln!(
+                out,
+                "  {label}: {} ({})",
+                terminal(subject),
+                &cert.sha256[..16.min(cert.sha256.len())]
+            )?;
+        }
+    }
+    for endpoint in &diff.new_endpoints {
+        writeln!(
+            out,
+            "  new endpoint: {}",
+            terminal(&endpoint_key_text(endpoint))
+        )?;
+    }
+    for endpoint in &diff.gone_endpoints {
+        writeln!(
+            out,
+            "  endpoint gone: {}",
+            terminal(&endpoint_key_text(endpoint))
+        )?;
+    }
+    Ok(())
+}
+
+/// `127.0.0.2:443/www: renewal (re-keyed), 30.0 days before expiry: old → new`.
+fn change_line(c: &EndpointChange) -> String {
+    let kind = match c.kind {
+        ChangeKind::Renewal => "renewal",
+        ChangeKind::Replacement => "replaced by a certificate for other names",
+    };
+    let rekey = if c.rekeyed {
+        " (re-keyed)"
+    } else {
+        " (same key)"
+    };
+    let lead = match c.lead_days {
+        Some(d) if d >= 0.0 => format!(", {d:.1} days before the old one expired"),
+        Some(d) => format!(", {:.1} days AFTER the old one expired", -d),
+        None => String::new(),
+    };
+    let subject = |s: &Option<String>| s.clone().unwrap_or_else(|| "(unparseable)".into());
+    format!(
+        "{}: {kind}{rekey}{lead}: {} [{}] → {} [{}]",
+        endpoint_key_text(&c.endpoint),
+        subject(&c.old.subject),
+        &c.old.sha256[..16.min(c.old.sha256.len())],
+        subject(&c.new.subject),
+        &c.new.sha256[..16.min(c.new.sha256.len())],
+    )
+}
+
+/// The one-screen summary after a stored scan.
+pub fn write_summary(
+    out: &mut dyn Write,
+    scan: i64,
+    db: &str,
+    s: &InventorySummary,
+) -> io::Result<()> {
+    writeln!(out, "\ninventory (scan {scan}, {}):", terminal(db))?;
+    writeln!(
+        out,
+        "  {} endpoints serve {} certificates",
+        s.endpoints, s.certificates
+    )?;
+    writeln!(
+        out,
+        "  since the previous scan: {} new, {} changed, {} gone",
+        s.new, s.changed, s.gone
+    )?;
+    writeln!(
+        out,
+        "  {} expired, {} expiring within 30 days",
+        s.expired, s.expiring_30_days
+    )?;
+    let classes: Vec<String> = s
+        .by_class
+        .iter()
+        .map(|(c, n)| format!("{} {n}", c.name()))
+        .collect();
+    writeln!(out, "  by CA class: {}", classes.join(" · "))?;
+    if !s.shadow_cas.is_empty() {
+        let names: Vec<String> = s
+            .shadow_cas
+            .iter()
+            .map(|n| terminal(n).into_owned())
+            .collect();
+        writeln!(out, "  shadow CAs: {}", names.join("; "))?;
+    }
+    Ok(())
+}
