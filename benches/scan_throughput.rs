@@ -6,8 +6,9 @@
 //! 1. the ceiling: a minimal tokio-rustls client loop doing full handshakes
 //!    against the same server at the same concurrency;
 //! 2. certatlas: the release binary scanning 127.1.0.0/21 with
-//!    `--concurrency 1000`, writing JSON Lines, as a child process whose peak
-//!    RSS is read from `wait4`.
+//!    `--concurrency 1000`, writing JSON Lines and storing into a fresh
+//!    inventory database (the default behaviour), as a child process whose
+//!    peak RSS is read from `wait4`.
 //!
 //! It prints handshakes/s for both, the ratio, and the scanner's peak RSS.
 //! Only 127.0.0.0/8 is contacted.
@@ -141,6 +142,8 @@ async fn ceiling_rate(port: u16) -> f64 {
 /// number of `tls` observations it wrote.
 async fn scanner_rate(port: u16) -> (f64, i64, usize) {
     let out = std::env::temp_dir().join(format!("certatlas-bench-{}.jsonl", std::process::id()));
+    // Scans store into the inventory by default; the benchmark includes it.
+    let db = std::env::temp_dir().join(format!("certatlas-bench-{}.db", std::process::id()));
     let args = [
         "scan".to_string(),
         "127.1.0.0/21".into(),
@@ -154,6 +157,8 @@ async fn scanner_rate(port: u16) -> (f64, i64, usize) {
         "jsonl".into(),
         "-o".into(),
         out.display().to_string(),
+        "--db".into(),
+        db.display().to_string(),
         "-q".into(),
     ];
     let started = Instant::now();
@@ -170,6 +175,9 @@ async fn scanner_rate(port: u16) -> (f64, i64, usize) {
     let elapsed = started.elapsed().as_secs_f64();
     let text = std::fs::read_to_string(&out).unwrap_or_default();
     let _ = std::fs::remove_file(&out);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
     let tls = text
         .lines()
         .filter(|l| l.contains("\"status\":\"tls\""))

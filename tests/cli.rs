@@ -133,6 +133,7 @@ fn interrupted_scan_keeps_output_and_is_marked_incomplete() {
             "60s",
         ])
         .args(["--format", "jsonl", "-o", output.to_str().unwrap(), "-q"])
+        .args(["--db", dir.path().join("inventory.db").to_str().unwrap()])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -150,6 +151,10 @@ fn interrupted_scan_keeps_output_and_is_marked_incomplete() {
     let summary = lines.last().unwrap();
     assert_eq!(summary["record"], "summary");
     assert_eq!(summary["complete"], false);
+    let db = dir.path().join("inventory.db");
+    let scans = certatlas(&["scans", "--db", db.to_str().unwrap(), "--format", "json"]);
+    let scans: serde_json::Value = serde_json::from_slice(&scans.stdout).unwrap();
+    assert_eq!(scans["items"][0]["status"], "interrupted");
 }
 
 /// Runs `certatlas scan` (JSON Lines) over `cases`, with `extra` arguments.

@@ -66,11 +66,14 @@ pub fn endpoint(case: &LabCase, sni: Option<String>) -> Endpoint {
     }
 }
 
-/// Runs the certatlas binary with `args`.
+/// Runs the certatlas binary with `args`; its default inventory is a
+/// temporary file, so tests never touch the user's data directory.
 pub fn certatlas(args: &[&str]) -> Output {
+    let scratch = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_certatlas"))
         .args(args)
         .env_remove("RUST_LOG")
+        .env("CERTATLAS_DB", scratch.path().join("inventory.db"))
         .output()
         .expect("certatlas binary runs")
 }
