@@ -1,6 +1,6 @@
 //! The config file (`certatlas.toml`): scan scope, approved private trust
 //! anchors, owner rules and accepted exceptions. The format is documented in
-//! `docs/config.md`.
+//! the README (section "Configuration file").
 //!
 //! Loading is strict: unknown keys, wrong types and bad values are errors,
 //! and every error names the file, the line and column, and the problem

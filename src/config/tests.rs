@@ -8,7 +8,7 @@ use super::*;
 const SPKI: &str = "ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34";
 const CERT: &str = "0011223344556677889900112233445566778899001122334455667788990011";
 
-/// The example from docs/config.md (with full-length hashes).
+/// The example from the README (section "Configuration file") (with full-length hashes).
 fn example() -> String {
     format!(
         r#"# certatlas.toml

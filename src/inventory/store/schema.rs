@@ -1,6 +1,6 @@
 //! The inventory database schema, its versioned migrations and connection
 //! settings. The same description, with example queries, is in
-//! `docs/inventory-schema.md`.
+//! the README (section "The inventory database").
 //!
 //! # Schema (version 1)
 //!

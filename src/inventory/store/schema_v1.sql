@@ -1,5 +1,5 @@
 -- certatlas inventory schema, migration 1 (initial inventory).
--- Documented in schema.rs and docs/inventory-schema.md.
+-- Documented in schema.rs and the README (section "The inventory database").
 
 CREATE TABLE scans (
     id           INTEGER PRIMARY KEY,

@@ -262,7 +262,7 @@ fn run_query(store: &Store, query: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn the_documented_example_queries_run() {
-    let doc = include_str!("../../../../docs/inventory-schema.md");
+    let doc = include_str!("../../../../README.md");
     let queries: Vec<&str> = doc
         .split("```sql")
         .skip(1)
@@ -271,7 +271,7 @@ fn the_documented_example_queries_run() {
     assert_eq!(
         queries.len(),
         3,
-        "docs/inventory-schema.md shows three queries"
+        "the README's inventory database section shows three queries"
     );
     let e = estate();
     let results: Vec<Vec<Vec<String>>> = queries.iter().map(|q| run_query(&e.store, q)).collect();
