@@ -17,7 +17,7 @@ mod view;
 
 pub use extensions::{BasicConstraints, SubjectAltNames};
 pub use key::{KeyAlgorithm, PublicKeyInfo};
-pub use name::DistinguishedName;
+pub use name::{name_value_text, DistinguishedName};
 pub use signature::SignatureAlgorithm;
 pub use signed_by::*;
 pub use view::CertificateView;
@@ -49,25 +49,6 @@ pub enum CertParseError {
 /// Lowercase hex SHA-256 of arbitrary bytes (certificate fingerprints even when parsing fails).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex_lower(&Sha256::digest(bytes))
-}
-
-/// Renders a distinguished name in RFC 4514 form from the *contents* of its
-/// DER SEQUENCE (how webpki trust anchors store subjects). Returns the hex of
-/// the input when it is not a valid Name. Never panics.
-pub fn name_value_text(contents: &[u8]) -> String {
-    let mut der = Vec::with_capacity(contents.len() + 4);
-    der.push(0x30);
-    match contents.len() {
-        n if n < 0x80 => der.push(n as u8),
-        n if n <= 0xff => der.extend([0x81, n as u8]),
-        n if n <= 0xffff => der.extend([0x82, (n >> 8) as u8, n as u8]),
-        _ => return hex_lower(contents),
-    }
-    der.extend_from_slice(contents);
-    match x509_parser::x509::X509Name::from_der(&der) {
-        Ok(([], name)) => DistinguishedName::from_x509(&name).dn,
-        _ => hex_lower(contents),
-    }
 }
 
 /// Parses one DER certificate. Never panics.

@@ -3,7 +3,7 @@
 //! raw-DER hash used for exact subject/issuer matching.
 
 use serde::{Deserialize, Serialize};
-use x509_parser::asn1_rs::{Any, Tag, ToDer};
+use x509_parser::asn1_rs::{Any, FromDer, Tag, ToDer};
 use x509_parser::x509::{AttributeTypeAndValue, X509Name};
 
 use super::{hex_lower, sha256_hex};
@@ -211,6 +211,29 @@ fn escape_rfc4514(value: &str) -> String {
     out
 }
 
+/// Renders a distinguished name in RFC 4514 form from the *contents* of its
+/// DER SEQUENCE (how webpki trust anchors store subjects). Returns the hex of
+/// the input when it is not a valid Name. Never panics.
+pub fn name_value_text(contents: &[u8]) -> String {
+    let mut der = Vec::with_capacity(contents.len() + 4);
+    der.push(0x30);
+    match contents.len() {
+        n if n < 0x80 => der.push(n as u8),
+        n if n <= 0xff => der.extend([0x81, n as u8]),
+        n if n <= 0xffff => der.extend([0x82, (n >> 8) as u8, n as u8]),
+        _ => return hex_lower(contents),
+    }
+    der.extend_from_slice(contents);
+    match x509_parser::x509::X509Name::from_der(&der) {
+        Ok(([], name)) => match DistinguishedName::from_x509(&name).dn {
+            // x509-parser accepts some garbage as an empty name.
+            dn if dn.is_empty() && !contents.is_empty() => hex_lower(contents),
+            dn => dn,
+        },
+        _ => hex_lower(contents),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testgen::{self, oid, seq, tlv};
@@ -369,5 +392,16 @@ mod tests {
         assert_eq!(s.organizational_units, ["Bühne"]);
         assert_eq!(s.emails, ["pki@example.test"]);
         assert_ne!(s.der_sha256, view.issuer.der_sha256);
+    }
+
+    #[test]
+    fn name_value_text_renders_sequence_contents_and_survives_garbage() {
+        let rdn = atv(&[2, 5, 4, 3], 0x0c, b"Anchor One");
+        let set = tlv(0x31, &rdn);
+        let name = seq(&[&set]);
+        // webpki anchors keep the Name without its outer SEQUENCE header.
+        let contents = &name[2..];
+        assert_eq!(name_value_text(contents), "CN=Anchor One");
+        assert_eq!(name_value_text(&[0xff, 0x01]), "ff01");
     }
 }

@@ -250,3 +250,7 @@ fn expired_in_service(newer: &[EndpointLeaf]) -> Vec<NewEvent> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "history_tests.rs"]
+mod tests;
