@@ -48,6 +48,21 @@ pub enum KeyAlgorithm {
     Other(String),
 }
 
+impl KeyAlgorithm {
+    /// The short name used in filters and the store: `rsa`, `ec`,
+    /// `ed25519`, `ed448`, `dsa`, or the dotted OID of anything else.
+    pub fn name(&self) -> String {
+        match self {
+            KeyAlgorithm::Rsa => "rsa".into(),
+            KeyAlgorithm::Ec => "ec".into(),
+            KeyAlgorithm::Ed25519 => "ed25519".into(),
+            KeyAlgorithm::Ed448 => "ed448".into(),
+            KeyAlgorithm::Dsa => "dsa".into(),
+            KeyAlgorithm::Other(oid) => oid.clone(),
+        }
+    }
+}
+
 /// Summary of a certificate's subject public key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicKeyInfo {

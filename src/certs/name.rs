@@ -215,15 +215,7 @@ fn escape_rfc4514(value: &str) -> String {
 /// DER SEQUENCE (how webpki trust anchors store subjects). Returns the hex of
 /// the input when it is not a valid Name. Never panics.
 pub fn name_value_text(contents: &[u8]) -> String {
-    let mut der = Vec::with_capacity(contents.len() + 4);
-    der.push(0x30);
-    match contents.len() {
-        n if n < 0x80 => der.push(n as u8),
-        n if n <= 0xff => der.extend([0x81, n as u8]),
-        n if n <= 0xffff => der.extend([0x82, (n >> 8) as u8, n as u8]),
-        _ => return hex_lower(contents),
-    }
-    der.extend_from_slice(contents);
+    let der = super::sequence_der(contents);
     match x509_parser::x509::X509Name::from_der(&der) {
         Ok(([], name)) => match DistinguishedName::from_x509(&name).dn {
             // x509-parser accepts some garbage as an empty name.

@@ -10,21 +10,7 @@ use time::OffsetDateTime;
 
 /// One DER TLV with a definite, minimal length.
 pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
+    super::signed_by::der_tlv(tag, content)
 }
 
 /// SEQUENCE of already-encoded parts.

@@ -59,23 +59,12 @@ pub struct AnchorConfig {
     position: Option<Position>,
 }
 
-/// One `[[owners]]` rule as written (see `inventory::owners` for matching).
+/// One `[[owners]]` rule as written (see `inventory::owners` for matching),
+/// with where each of its values stands in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerRuleConfig {
-    /// The owner (team) the rule assigns.
-    pub name: String,
-    /// CIDR blocks or addresses.
-    pub cidr: Vec<String>,
-    /// Host name globs (SNI / target names).
-    pub hostname: Vec<String>,
-    /// SAN DNS name globs.
-    pub san: Vec<String>,
-    /// Substrings of the issuer DN or CN.
-    pub issuer: Vec<String>,
-    /// Subject O values.
-    pub subject_o: Vec<String>,
-    /// Subject OU values.
-    pub subject_ou: Vec<String>,
+    /// The owner and its matcher values (`owner` is the `name` key).
+    pub rule: OwnerRuleSpec,
     positions: OwnerPositions,
 }
 
@@ -200,17 +189,8 @@ impl Config {
     pub fn owner_rules(&self) -> Result<OwnerRules, ConfigError> {
         let mut rules = OwnerRules::new();
         for (index, rule) in self.owners.iter().enumerate() {
-            let spec = OwnerRuleSpec {
-                owner: rule.name.clone(),
-                cidr: rule.cidr.clone(),
-                hostname: rule.hostname.clone(),
-                san: rule.san.clone(),
-                issuer: rule.issuer.clone(),
-                subject_o: rule.subject_o.clone(),
-                subject_ou: rule.subject_ou.clone(),
-            };
             rules
-                .push(spec)
+                .push(rule.rule.clone())
                 .map_err(|e| self.owner_error(index, rule, e))?;
         }
         Ok(rules)
@@ -265,7 +245,7 @@ impl Config {
         ConfigError::Invalid {
             path: self.path.clone(),
             position: position.or(p.table),
-            problem: format!("owners[{index}] ({:?}): {error}", rule.name),
+            problem: format!("owners[{index}] ({:?}): {error}", rule.rule.owner),
         }
     }
 }

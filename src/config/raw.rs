@@ -2,6 +2,7 @@
 //! spans kept on every value a later check may reject, and the checks that
 //! turn it into the public [`Config`] types.
 
+use crate::inventory::owners::OwnerRuleSpec;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -226,16 +227,16 @@ fn owner_config(raw: Spanned<RawOwner>, src: &Source<'_>) -> OwnerRuleConfig {
     let subject_o = take(raw.subject_o, &mut positions.subject_o);
     let subject_ou = take(raw.subject_ou, &mut positions.subject_ou);
     positions.name = Some(src.position(&raw.name.span()));
-    OwnerRuleConfig {
-        name: raw.name.into_inner(),
+    let rule = OwnerRuleSpec {
+        owner: raw.name.into_inner(),
         cidr,
         hostname,
         san,
         issuer,
         subject_o,
         subject_ou,
-        positions,
-    }
+    };
+    OwnerRuleConfig { rule, positions }
 }
 
 fn check_exception(

@@ -101,7 +101,7 @@ fn documented_example_loads() {
         Some(PathBuf::from("/etc/certatlas/pki/corp-root.pem"))
     );
     assert_eq!(config.approved_spki(), [SPKI]);
-    assert_eq!(config.owners[1].issuer, ["Corp Issuing CA"]);
+    assert_eq!(config.owners[1].rule.issuer, ["Corp Issuing CA"]);
     assert_eq!(config.owner_rules().expect("rules").len(), 2);
     let cert = &config.exceptions[0];
     let want = ExceptionTarget::Certificate {

@@ -12,18 +12,15 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::probe::starttls::Dialect;
 
+#[path = "starttls_server/binary.rs"]
+mod binary;
+
 /// The name the lab's plaintext services greet with.
 const SERVER_NAME: &str = "lab.certatlas.test";
 /// The reason every refusing lab service gives, in its protocol's words.
 const POLICY: &str = "TLS disabled by lab policy";
 /// Longest client line or XML start tag the lab accepts, in bytes.
 const MAX_CLIENT_LINE: usize = 8 * 1024;
-/// The LDAP StartTLS extended operation's name.
-const LDAP_STARTTLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
-/// An LDAP resultCode: unwillingToPerform (RFC 4511).
-const LDAP_UNWILLING_TO_PERFORM: u8 = 53;
-/// The PostgreSQL SSLRequest: length 8, code 80877103, big-endian.
-const POSTGRES_SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
 /// The XMPP STARTTLS namespace.
 const XMPP_TLS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
 
@@ -42,8 +39,8 @@ pub async fn serve_plaintext_phase<S: AsyncRead + AsyncWrite + Unpin>(
         Dialect::Imap => imap(stream, refuse).await,
         Dialect::Pop3 => pop3(stream, refuse).await,
         Dialect::Ftp => ftp(stream, refuse).await,
-        Dialect::Ldap => ldap(stream, refuse).await,
-        Dialect::Postgres => postgres(stream, refuse).await,
+        Dialect::Ldap => binary::ldap(stream, refuse).await,
+        Dialect::Postgres => binary::postgres(stream, refuse).await,
         Dialect::Xmpp => xmpp(stream, refuse).await,
     }
 }
@@ -170,101 +167,6 @@ async fn answer<S: AsyncWrite + Unpin>(
     send(stream, &format!("{yes}\r\n")).await
 }
 
-/// LDAP: read one LDAPMessage that must be the StartTLS ExtendedRequest, answer with an
-/// ExtendedResponse carrying resultCode 0 (or unwillingToPerform).
-async fn ldap<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: &mut S,
-    refuse: bool,
-) -> Result<(), Error> {
-    let message = read_ber_message(stream).await?;
-    let message_id = parse_start_tls_request(&message)
-        .ok_or_else(|| invalid(Dialect::Ldap, "a StartTLS ExtendedRequest", &message))?;
-    let (code, diagnostic) = match refuse {
-        true => (LDAP_UNWILLING_TO_PERFORM, POLICY.as_bytes()),
-        false => (0, &b""[..]),
-    };
-    let mut response = ber(0x0a, &[code]);
-    response.extend(ber(0x04, b""));
-    response.extend(ber(0x04, diagnostic));
-    response.extend(ber(0x8a, LDAP_STARTTLS_OID));
-    let mut reply = ber(0x02, message_id);
-    reply.extend(ber(0x78, &response));
-    stream.write_all(&ber(0x30, &reply)).await?;
-    stream.flush().await?;
-    if refuse {
-        return Err(refused(Dialect::Ldap));
-    }
-    Ok(())
-}
-
-/// Reads one BER SEQUENCE (definite length, at most [`MAX_CLIENT_LINE`] bytes of content)
-/// and returns its content, reading nothing beyond it.
-async fn read_ber_message<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Vec<u8>, Error> {
-    let mut header = [0u8; 2];
-    stream.read_exact(&mut header).await?;
-    let length = match header {
-        [0x30, short @ 0..=0x7f] => usize::from(short),
-        [0x30, 0x81] => usize::from(stream.read_u8().await?),
-        [0x30, 0x82] => usize::from(stream.read_u16().await?),
-        _ => return Err(invalid(Dialect::Ldap, "an LDAPMessage SEQUENCE", &header)),
-    };
-    if length > MAX_CLIENT_LINE {
-        return Err(invalid(Dialect::Ldap, "a short LDAPMessage", &header));
-    }
-    let mut content = vec![0u8; length];
-    stream.read_exact(&mut content).await?;
-    Ok(content)
-}
-
-/// The messageID (INTEGER content) of a StartTLS ExtendedRequest, or `None` if `message` is
-/// something else. Short-form lengths only: that is all a StartTLS request needs.
-fn parse_start_tls_request(message: &[u8]) -> Option<&[u8]> {
-    let (message_id, rest) = ber_element(message, 0x02)?;
-    let (request, _controls) = ber_element(rest, 0x77)?;
-    let (name, _value) = ber_element(request, 0x80)?;
-    (name == LDAP_STARTTLS_OID).then_some(message_id)
-}
-
-/// Splits a short-form element with tag `tag` off the front of `bytes`: (content, rest).
-fn ber_element(bytes: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (&[found, length], rest) = bytes.split_first_chunk::<2>()?;
-    let length = usize::from(length);
-    (found == tag && length < 0x80 && rest.len() >= length).then(|| rest.split_at(length))
-}
-
-/// One BER element with a definite length (the lab's messages are far below 64 KiB).
-fn ber(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut element = vec![tag];
-    match u8::try_from(content.len()) {
-        Ok(short) if short < 0x80 => element.push(short),
-        _ => {
-            let length = u16::try_from(content.len()).unwrap_or(u16::MAX);
-            element.push(0x82);
-            element.extend(length.to_be_bytes());
-        }
-    }
-    element.extend_from_slice(content);
-    element
-}
-
-/// PostgreSQL: read exactly the eight-byte SSLRequest, answer `S` (or `N`).
-async fn postgres<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: &mut S,
-    refuse: bool,
-) -> Result<(), Error> {
-    let mut request = [0u8; 8];
-    stream.read_exact(&mut request).await?;
-    if request != POSTGRES_SSL_REQUEST {
-        return Err(invalid(Dialect::Postgres, "an SSLRequest", &request));
-    }
-    stream.write_all(if refuse { b"N" } else { b"S" }).await?;
-    stream.flush().await?;
-    if refuse {
-        return Err(refused(Dialect::Postgres));
-    }
-    Ok(())
-}
-
 /// XMPP: read the client's stream header, answer with ours and features offering STARTTLS,
 /// read `<starttls/>`, answer `<proceed/>` (or `<failure/>` and close the stream).
 async fn xmpp<S: AsyncRead + AsyncWrite + Unpin>(
@@ -382,6 +284,7 @@ mod tests {
             serve_plaintext_phase(dialect, &mut server, refuse).await
         });
         let upgraded = upgrade(dialect, &mut client, Some(SERVER_NAME)).await;
+        drop(client);
         let served = serving.await.expect("server task");
         (upgraded, served)
     }

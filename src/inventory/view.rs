@@ -13,7 +13,7 @@ use super::ca::{CaClass, CaGraph, TrustContext};
 use super::history::ScanDiff;
 use super::owners::{OwnerRules, OwnerSubject};
 use super::store::{EndpointKey, EndpointLeaf, StoredCertificate};
-use crate::certs::{CertificateView, KeyAlgorithm};
+use crate::certs::CertificateView;
 
 /// One leaf certificate of the inventory.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -161,19 +161,7 @@ impl InventoryFilter {
             && self
                 .key_type
                 .as_deref()
-                .is_none_or(|k| key_type(&cert.key.algorithm) == lower(k))
-    }
-}
-
-/// The filter name of a key algorithm.
-pub fn key_type(algorithm: &KeyAlgorithm) -> String {
-    match algorithm {
-        KeyAlgorithm::Rsa => "rsa".into(),
-        KeyAlgorithm::Ec => "ec".into(),
-        KeyAlgorithm::Ed25519 => "ed25519".into(),
-        KeyAlgorithm::Ed448 => "ed448".into(),
-        KeyAlgorithm::Dsa => "dsa".into(),
-        KeyAlgorithm::Other(oid) => oid.clone(),
+                .is_none_or(|k| cert.key.algorithm.name() == lower(k))
     }
 }
 

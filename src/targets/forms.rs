@@ -103,34 +103,8 @@ pub(crate) fn normalize_name(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::spec::{parse_spec, TargetSpec};
-    use super::*;
-
-    fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap()
-    }
-
-    fn addresses(first: &str, last: &str, port: Option<u16>) -> TargetSpec {
-        TargetSpec::Addresses {
-            first: ip(first),
-            last: ip(last),
-            port,
-        }
-    }
-
-    fn host(name: &str, port: Option<u16>) -> TargetSpec {
-        TargetSpec::Host {
-            name: name.to_string(),
-            port,
-        }
-    }
-
-    fn reason(text: &str) -> String {
-        let message = parse_spec(text).unwrap_err().to_string();
-        let named = format!("'{}' is not a valid target: ", text.trim());
-        assert!(message.starts_with(&named), "{message}");
-        message[named.len()..].to_string()
-    }
+    use super::super::spec::parse_spec;
+    use super::super::test_support::{addresses, host, reason};
 
     #[test]
     fn parses_cidr_blocks_ignoring_host_bits() {

@@ -31,6 +31,8 @@ mod scope;
 mod source;
 mod spec;
 mod target;
+#[cfg(test)]
+mod test_support;
 mod walk;
 
 pub use error::{Origin, TargetsError};

@@ -82,9 +82,14 @@ pub fn is_signed_by_spki(child_der: &[u8], issuer_spki_der: &[u8]) -> bool {
 /// Wraps SEQUENCE contents (e.g. a `webpki-roots` trust anchor's subject or
 /// SPKI) in a DER SEQUENCE header, giving the encoding certificates carry.
 pub fn sequence_der(contents: &[u8]) -> Vec<u8> {
-    let len = contents.len();
+    der_tlv(0x30, contents)
+}
+
+/// One DER TLV with a definite, minimal length.
+pub(crate) fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let len = content.len();
     let mut der = Vec::with_capacity(len + 6);
-    der.push(0x30);
+    der.push(tag);
     if len < 0x80 {
         der.push(len as u8);
     } else {
@@ -96,7 +101,7 @@ pub fn sequence_der(contents: &[u8]) -> Vec<u8> {
         der.push(0x80 | bytes.len() as u8);
         der.extend(bytes);
     }
-    der.extend_from_slice(contents);
+    der.extend_from_slice(content);
     der
 }
 

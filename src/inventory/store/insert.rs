@@ -16,7 +16,7 @@ use super::codec::{
 };
 use super::error::{sql, StoreError};
 use super::records::{ScanId, WriteStats};
-use crate::certs::{parse_certificate, sha256_hex, CertificateView, KeyAlgorithm};
+use crate::certs::{parse_certificate, sha256_hex, CertificateView};
 use crate::observation::Observation;
 
 /// Remembered ids are forgotten past this many entries (bounds memory).
@@ -244,7 +244,7 @@ fn insert_certificate(conn: &Connection, sha: &str, der: &[u8], at: &str) -> rus
             view.and_then(|v| v.subject.common_names.first()),
             view.map(|v| format_validity(v.not_before)),
             view.map(|v| format_validity(v.not_after)),
-            view.map(|v| key_algorithm_text(&v.key.algorithm)),
+            view.map(|v| v.key.algorithm.name()),
             view.map(|v| v.key.bits),
             view.map(|v| &v.signature_algorithm.name),
             view.map(CertificateView::is_ca),
@@ -255,19 +255,6 @@ fn insert_certificate(conn: &Connection, sha: &str, der: &[u8], at: &str) -> rus
         ],
         |row| row.get(0),
     )
-}
-
-/// `certificates.key_algorithm`: `rsa`, `ec`, `ed25519`, `ed448`, `dsa`,
-/// or the dotted OID of anything else.
-fn key_algorithm_text(algorithm: &KeyAlgorithm) -> String {
-    match algorithm {
-        KeyAlgorithm::Rsa => "rsa".into(),
-        KeyAlgorithm::Ec => "ec".into(),
-        KeyAlgorithm::Ed25519 => "ed25519".into(),
-        KeyAlgorithm::Ed448 => "ed448".into(),
-        KeyAlgorithm::Dsa => "dsa".into(),
-        KeyAlgorithm::Other(oid) => oid.clone(),
-    }
 }
 
 /// Inserts the ordered links of a new chain.

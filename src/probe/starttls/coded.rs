@@ -98,6 +98,7 @@ mod tests {
         let (mut client, mut server) = duplex(1024);
         let sent = "220-welcome\r\nfree ftp text\r\n220-more\r\n220 ready\r\n";
         server.write_all(sent.as_bytes()).await.unwrap();
+        drop(server);
         let mut conversation = Plaintext::new(&mut client);
         let reply = read_reply(&mut conversation).await.unwrap();
         assert_eq!(reply.code, 220);

@@ -98,6 +98,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_untagged_line_sent_right_after_the_greeting_is_tolerated() {
+        let steps = vec![
+            send(format!("{GREETING}* OK [ALERT] maintenance tonight\r\n")),
+            command(),
+            send(format!("{TAG} OK go\r\n")),
+        ];
+        assert_upgraded(&run(Dialect::Imap, None, steps).await);
+    }
+
+    #[tokio::test]
     async fn a_tagged_no_is_a_refusal_in_the_servers_words() {
         let words = "NO STARTTLS is disabled here";
         let steps = vec![
@@ -121,6 +131,16 @@ mod tests {
         let greeting = "220 mx.lab.test ESMTP";
         let run = run(Dialect::Imap, None, vec![send(format!("{greeting}\r\n"))]).await;
         assert_eq!(unexpected_bytes(&run), greeting.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn a_line_that_is_neither_tagged_nor_untagged_is_unexpected() {
+        let line = "220 mx.lab.test ready";
+        let steps = vec![send(GREETING), command(), send(format!("{line}\r\n"))];
+        assert_eq!(
+            unexpected_bytes(&run(Dialect::Imap, None, steps).await),
+            line.as_bytes()
+        );
     }
 
     #[tokio::test]

@@ -50,12 +50,9 @@ impl<'s, S: AsyncRead + AsyncWrite + Unpin> Plaintext<'s, S> {
         }
     }
 
-    /// Sends `bytes` and starts a new exchange. Fails if the server sent something we have not
-    /// consumed: it must wait for our command.
+    /// Sends `bytes` and starts a new exchange. Bytes the server sent early stay pending and
+    /// are read as the start of its next reply.
     pub(super) async fn send(&mut self, bytes: &[u8]) -> Result<(), StartTlsError> {
-        if !self.pending.is_empty() {
-            return Err(unexpected(&self.pending));
-        }
         self.stream.write_all(bytes).await?;
         self.stream.flush().await?;
         self.exchange_read = 0;
@@ -183,6 +180,7 @@ mod tests {
     async fn lines_are_split_without_terminators_and_leftovers_are_kept() {
         let (mut client, mut server) = duplex(1024);
         server.write_all(b"first\r\nsecond\nthird").await.unwrap();
+        drop(server);
         let mut conversation = Plaintext::new(&mut client);
         assert_eq!(conversation.read_line().await.unwrap(), "first");
         assert_eq!(conversation.read_line().await.unwrap(), "second");
@@ -197,6 +195,7 @@ mod tests {
         let (mut client, mut server) = duplex(1024);
         let record = [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28];
         server.write_all(&record).await.unwrap();
+        drop(server);
         let error = Plaintext::new(&mut client).read_line().await.unwrap_err();
         assert!(
             matches!(error, StartTlsError::Unexpected { ref first_bytes } if first_bytes == &record)
@@ -223,6 +222,7 @@ mod tests {
         let overflows = format!("{}\n", "b".repeat(MAX_LINE));
         server.write_all(fits.as_bytes()).await.unwrap();
         server.write_all(overflows.as_bytes()).await.unwrap();
+        drop(server);
         let mut conversation = Plaintext::new(&mut client);
         assert_eq!(conversation.read_line().await.unwrap().len(), MAX_LINE - 1);
         let error = conversation.read_line().await.unwrap_err();
@@ -234,6 +234,7 @@ mod tests {
         let (mut client, mut server) = duplex(4 * MAX_EXCHANGE);
         let lines = "x\n".repeat(MAX_EXCHANGE);
         server.write_all(lines.as_bytes()).await.unwrap();
+        drop(server);
         let mut conversation = Plaintext::new(&mut client);
         let error = loop {
             if let Err(error) = conversation.read_line().await {
