@@ -328,6 +328,12 @@ async fn a_scan_killed_with_sigkill_leaves_a_usable_database() {
         false
     });
     assert!(committed, "scan 2 committed its first observations");
+    // Another process reads the inventory while the scan is writing.
+    let reading = certatlas(&["scans", "--db", db.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(reading.status.code(), Some(0));
+    let listed: Value = serde_json::from_slice(&reading.stdout).unwrap();
+    assert_eq!(listed["items"][0]["status"], "running");
+    assert_eq!(listed["items"][1]["status"], "complete");
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     child.wait().unwrap();
     lab.shutdown().await;

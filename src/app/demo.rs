@@ -14,7 +14,7 @@ use crate::certs;
 use crate::cli::DemoRequest;
 use crate::clock::Clock;
 use crate::demo::Lab;
-use crate::inventory::store::ScanMeta;
+use crate::inventory::store::{ScanMeta, Store};
 use crate::observation::Observation;
 use crate::probe::{Dialect, ProbeSettings, Prober, TrustStore};
 use crate::report::progress::Progress;
@@ -104,7 +104,7 @@ async fn scan_lab(
         options: serde_json::json!({ "demo": true }),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let recording = Recording::begin_with(db, meta, context)?;
+    let recording = Recording::begin_with(Store::open(db)?, meta, context)?;
     let mut kept = Vec::new();
     let mut writer = shown
         .filter(|f| *f != OutputFormat::Table)

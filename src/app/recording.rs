@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::AppError;
-use crate::cli::{ScanRequest, StoreRequest};
+use crate::cli::ScanRequest;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::inventory::ca::TrustContext;
@@ -56,29 +56,29 @@ pub(super) struct Recording {
 }
 
 impl Recording {
-    /// Opens the store and starts a scan there for `request`.
+    /// Starts a scan for `request` in an opened `store`, judged later
+    /// against `context`.
     pub fn begin(
-        store: &StoreRequest,
+        store: Store,
+        context: InventoryContext,
         request: &ScanRequest,
         clock: Clock,
     ) -> Result<Self, AppError> {
-        let context = InventoryContext::new(store.config.as_ref(), Vec::new())?;
         let meta = ScanMeta {
             started_at: clock.now(),
             targets: request.targets_text.clone(),
             options: request.options.clone(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
         };
-        Recording::begin_with(&store.db, meta, context)
+        Recording::begin_with(store, meta, context)
     }
 
-    /// Opens the store at `db` and starts a scan described by `meta`.
+    /// Starts a scan described by `meta` in an opened `store`.
     pub fn begin_with(
-        db: &std::path::Path,
+        store: Store,
         meta: ScanMeta,
         context: InventoryContext,
     ) -> Result<Self, AppError> {
-        let store = Store::open(db)?;
         let scan = store.begin_scan(&meta)?;
         let writer = store.writer(scan)?;
         Ok(Recording {

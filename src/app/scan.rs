@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::recording::Recording;
+use super::recording::{InventoryContext, Recording};
 use super::{anchor_error, cancel_on_signal, open_output, output_error, AppError, RunStatus};
 use crate::certs;
 use crate::cli::ScanRequest;
+use crate::inventory::store::Store;
 use crate::observation::Observation;
 use crate::probe::{Prober, TrustStore};
 use crate::report::progress::Progress;
@@ -18,22 +19,36 @@ use crate::report::ObservationRecord;
 use crate::scan::summary::{ScanSummary, Tally};
 use crate::scan::{self as engine, ScanLimits, Work};
 
-/// Runs `certatlas scan`.
-pub async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppError> {
+/// Mozilla roots plus the `--ca-file` anchors, for the strict verdict.
+fn trust_store(request: &ScanRequest) -> Result<TrustStore, AppError> {
     let mut trust = TrustStore::mozilla(&certs::name_value_text);
     for path in &request.anchor_files {
         trust
             .add_file(path, &certs::name_value_text)
             .map_err(|e| anchor_error(path, e))?;
     }
+    Ok(trust)
+}
+
+/// Opens the inventory and loads what judging it needs (config anchors,
+/// owner rules), unless `--no-db`.
+fn open_inventory(request: &ScanRequest) -> Result<Option<(Store, InventoryContext)>, AppError> {
+    let Some(wanted) = &request.store else {
+        return Ok(None);
+    };
+    let context = InventoryContext::new(wanted.config.as_ref(), Vec::new())?;
+    Ok(Some((Store::open(&wanted.db)?, context)))
+}
+
+/// Runs `certatlas scan`.
+pub async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppError> {
+    // Everything that can fail is checked before the scan is recorded.
+    let trust = trust_store(&request)?;
+    let store = open_inventory(&request)?;
     if let Some((asked, used)) = request.concurrency_lowered {
         tracing::warn!("--concurrency {asked} is over the open-file budget; using {used}");
     }
     let clock = request.probe.clock;
-    let recording = match &request.store {
-        Some(store) => Some(Recording::begin(store, &request, clock)?),
-        None => None,
-    };
     let target = request
         .output
         .as_ref()
@@ -41,6 +56,10 @@ pub async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppErr
     let mut writer = request
         .format
         .writer(open_output(request.output.as_deref())?);
+    let recording = match store {
+        Some((store, context)) => Some(Recording::begin(store, context, &request, clock)?),
+        None => None,
+    };
     let progress = Progress::new(request.scope.target_count(), quiet);
     let prober = Arc::new(Prober::new(trust, request.probe.clone()));
     let work = work_of(&request);
