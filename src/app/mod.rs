@@ -84,28 +84,30 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
     }
 }
 
-/// A token cancelled by the first Ctrl-C or SIGTERM.
+/// A token cancelled by the first Ctrl-C or SIGTERM. The handlers are
+/// registered before this returns, so a signal that arrives as soon as the
+/// first probe starts is already caught.
 fn cancel_on_signal() -> CancellationToken {
+    use tokio::signal::unix::{signal, SignalKind};
     let token = CancellationToken::new();
     let trigger = token.clone();
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
     tokio::spawn(async move {
-        wait_for_signal().await;
+        let (Ok(mut interrupt), Ok(mut terminate)) = (interrupt, terminate) else {
+            tracing::warn!(
+                "cannot watch for Ctrl-C/SIGTERM; the scan cannot be interrupted cleanly"
+            );
+            return;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
         tracing::warn!("interrupted: stopping; what was collected is kept");
         trigger.cancel();
     });
     token
-}
-
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
 }
 
 fn anchor_error(path: &Path, e: AnchorError) -> AppError {
