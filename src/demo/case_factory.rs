@@ -67,8 +67,7 @@ impl CaseFactory {
 
     /// A leaf for `key` from the approved issuing CA, complete chain, standard server.
     pub(crate) fn issued(&self, info: CaseInfo, key: LeafKey) -> Result<CaseBlueprint, LabError> {
-        let leaf = self.approved_leaf(&probe_name(info.name), &key, self.standard_validity())?;
-        let chain = self.chain(leaf, ChainShape::WithIssuing);
+        let chain = self.approved_chain(&probe_name(info.name), &key)?;
         self.serve_chain(info, chain, &key, ServerProfile::Standard)
     }
 
@@ -134,8 +133,7 @@ impl CaseFactory {
         profile: ServerProfile,
     ) -> Result<CaseBlueprint, LabError> {
         let key = pki::p256_leaf_key()?;
-        let leaf = self.approved_leaf(&probe_name(info.name), &key, self.standard_validity())?;
-        let chain = self.chain(leaf, ChainShape::WithIssuing);
+        let chain = self.approved_chain(&probe_name(info.name), &key)?;
         self.serve_chain(info, chain, &key, profile)
     }
 
@@ -186,8 +184,7 @@ impl CaseFactory {
         let mut certified = Vec::new();
         let mut chains = Vec::new();
         for key in [&ecdsa_key, &rsa_key] {
-            let leaf = self.approved_leaf(&name, key, self.standard_validity())?;
-            let chain = self.chain(leaf, ChainShape::WithIssuing);
+            let chain = self.approved_chain(&name, key)?;
             let signing = key.to_rustls(&self.provider)?;
             certified.push(tls_config::certified_key(chain.clone(), signing)?);
             chains.push(chain);
@@ -209,8 +206,7 @@ impl CaseFactory {
     /// cannot talk to it, the legacy ClientHello captures its chain.
     pub(crate) fn legacy_tls10(&self, info: CaseInfo) -> Result<CaseBlueprint, LabError> {
         let key = pki::p256_leaf_key()?;
-        let leaf = self.approved_leaf(&probe_name(info.name), &key, self.standard_validity())?;
-        let chain = self.chain(leaf, ChainShape::WithIssuing);
+        let chain = self.approved_chain(&probe_name(info.name), &key)?;
         let server = LegacyServer {
             versions: LegacyVersion::Tls10..=LegacyVersion::Tls10,
             suite: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
@@ -227,15 +223,14 @@ impl CaseFactory {
         ))
     }
 
-    /// A mail server that offers TLS only through SMTP STARTTLS.
+    /// A service that offers TLS only through `dialect`'s STARTTLS.
     pub(crate) fn starttls(
         &self,
         info: CaseInfo,
         dialect: Dialect,
     ) -> Result<CaseBlueprint, LabError> {
         let key = pki::p256_leaf_key()?;
-        let leaf = self.approved_leaf(&probe_name(info.name), &key, self.standard_validity())?;
-        let chain = self.chain(leaf, ChainShape::WithIssuing);
+        let chain = self.approved_chain(&probe_name(info.name), &key)?;
         let certified = tls_config::certified_key(chain.clone(), key.to_rustls(&self.provider)?)?;
         let resolver = tls_config::single_certificate(certified);
         let versions: &[&SupportedProtocolVersion] = &[&TLS13, &TLS12];
@@ -327,6 +322,17 @@ impl CaseFactory {
         let chain = self.chain(leaf, ChainShape::WithIssuing);
         let certified = tls_config::certified_key(chain.clone(), key.to_rustls(&self.provider)?)?;
         Ok((chain, certified))
+    }
+
+    /// A standard approved leaf for `dns_name` and its chain with the
+    /// issuing CA, as a well-configured server sends it.
+    fn approved_chain(
+        &self,
+        dns_name: &str,
+        key: &LeafKey,
+    ) -> Result<Vec<CertificateDer<'static>>, LabError> {
+        let leaf = self.approved_leaf(dns_name, key, self.standard_validity())?;
+        Ok(self.chain(leaf, ChainShape::WithIssuing))
     }
 
     /// A leaf for `dns_name` issued by the approved issuing CA.

@@ -157,16 +157,7 @@ impl CaseBlueprint {
         probes: Vec<(Option<String>, Vec<CertificateDer<'static>>)>,
         config: Arc<rustls::ServerConfig>,
     ) -> Self {
-        let service = Service::Tls(config);
-        Self {
-            info,
-            kind,
-            probes,
-            service,
-            starttls: None,
-            alternate: None,
-            renewable: None,
-        }
+        Self::with_service(info, kind, probes, Service::Tls(config))
     }
 
     /// A TLS case whose server is `service` (legacy or STARTTLS servers).
