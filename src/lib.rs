@@ -1,22 +1,31 @@
-//! certatlas: TLS certificate discovery, inventory and PKI maturity evidence.
+//! certatlas: TLS certificate discovery and a certificate inventory kept
+//! across scans.
 //!
-//! Data flows one way through the modules, each depending only on those to
-//! its left:
+//! Data flows one way through the modules, each depending only on those
+//! before it:
 //!
 //! ```text
-//! cli → targets → probe → observation → certs → report
-//!         │         │                              ▲
-//!         └──── scan (engine: concurrency, limits) ┘   app wires them; demo is the lab
+//! cli ─→ targets ─→ scan (engine) ─→ probe ─→ observation ─→ certs ─→ inventory ─→ report
+//!  └─ config                                                  (store, CA graph,
+//!                                                              owners, history)
 //! ```
 //!
 //! - [`targets`]: target specs, port lists, exclusions, the lazy stream.
-//! - [`probe`]: one endpoint → one [`observation::Observation`] (rustls).
 //! - [`scan`]: the bounded-concurrency engine and the run summary.
-//! - [`certs`]: DER → [`certs::CertificateView`] (x509-parser).
-//! - [`report`]: output formats; presentation only.
-//! - [`cli`]: clap definitions and validated requests.
+//! - [`probe`]: one endpoint → its [`observation::Observation`]s: connect,
+//!   STARTTLS, rustls, the legacy ClientHello, the strict verdict.
+//! - [`certs`]: DER → [`certs::CertificateView`] (x509-parser), signature
+//!   links between certificates.
+//! - [`inventory`]: the SQLite store, CA classes, owners, diffs between
+//!   scans, the inventory view.
+//! - [`report`]: every output format; presentation only.
+//! - [`cli`] and [`config`]: clap definitions, the config file, validated
+//!   requests.
+//! - [`clock`]: the one source of "now".
 //! - [`demo`]: the built-in lab of TLS servers on loopback.
 //! - [`app`]: wires the stages for each subcommand.
+
+#![warn(missing_docs)]
 
 pub mod app;
 pub mod certs;

@@ -105,20 +105,41 @@ pub fn store_request(args: &StoreArgs) -> Result<StoreRequest, SettingsError> {
 pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, SettingsError> {
     let store = store_request(&args.store)?;
     apply_config_scope(&mut args, store.config.as_ref());
-    let options = options_record(&args);
-    let targets_text = targets_text(&args);
-    let specs = target_specs(&args)?;
-    let excludes = exclude_specs(&args)?;
+    let scope = scope_of(&args)?;
+    let (concurrency, lowered) =
+        limits::concurrency_within(args.concurrency, limits::descriptor_budget());
+    Ok(ScanRequest {
+        scope,
+        limits: ScanLimits {
+            concurrency,
+            rate: args.rate,
+            per_host: usize::try_from(args.per_host).unwrap_or(1),
+        },
+        probe: probe_settings(&args, clock),
+        concurrency_lowered: lowered.then(|| (args.concurrency.unwrap_or(0), concurrency)),
+        options: options_record(&args),
+        targets_text: targets_text(&args),
+        anchor_files: args.ca_file,
+        starttls: args.starttls,
+        sni_discover: args.sni_discover,
+        format: args.format,
+        output: args.output,
+        store: (!args.no_db).then_some(store),
+    })
+}
+
+/// Targets, ports, exclusions and extra SNI names as one scope.
+fn scope_of(args: &ScanArgs) -> Result<Scope, SettingsError> {
+    let specs = target_specs(args)?;
+    let excludes = exclude_specs(args)?;
     let ports = match &args.ports {
         Some(text) => {
             targets::parse_ports(text).map_err(|e| e.with_origin(Origin::argument("--ports")))?
         }
         None => targets::DEFAULT_PORTS.to_vec(),
     };
-    for name in &args.sni {
-        if !is_server_name(name) {
-            return Err(SettingsError::BadSni(name.clone()));
-        }
+    if let Some(bad) = args.sni.iter().find(|name| !is_server_name(name)) {
+        return Err(SettingsError::BadSni(bad.clone()));
     }
     let scope = ScopeBuilder::new()
         .targets(specs)
@@ -129,34 +150,20 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
     if scope.address_count() == 0 {
         return Err(SettingsError::EverythingExcluded);
     }
-    let (concurrency, lowered) =
-        limits::concurrency_within(args.concurrency, limits::descriptor_budget());
-    Ok(ScanRequest {
-        scope,
-        limits: ScanLimits {
-            concurrency,
-            rate: args.rate,
-            per_host: usize::try_from(args.per_host).unwrap_or(1),
-        },
-        probe: ProbeSettings {
-            connect_timeout: args.connect_timeout.min(args.timeout),
-            timeout: args.timeout,
-            clock,
-            verify_at: args.verify_at.map(unix_time),
-            legacy_fallback: !args.no_legacy,
-            all_certs: args.all_certs,
-            versions: args.versions,
-        },
-        anchor_files: args.ca_file,
-        starttls: args.starttls,
-        sni_discover: args.sni_discover,
-        format: args.format,
-        output: args.output,
-        concurrency_lowered: lowered.then(|| (args.concurrency.unwrap_or(0), concurrency)),
-        options,
-        targets_text,
-        store: (!args.no_db).then_some(store),
-    })
+    Ok(scope)
+}
+
+/// The per-probe settings the flags ask for.
+fn probe_settings(args: &ScanArgs, clock: Clock) -> ProbeSettings {
+    ProbeSettings {
+        connect_timeout: args.connect_timeout.min(args.timeout),
+        timeout: args.timeout,
+        clock,
+        verify_at: args.verify_at.map(unix_time),
+        legacy_fallback: !args.no_legacy,
+        all_certs: args.all_certs,
+        versions: args.versions,
+    }
 }
 
 /// With no targets on the command line, the config's `[scope]` is scanned.

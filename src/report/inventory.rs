@@ -48,48 +48,41 @@ pub fn write_inventory(
         "CHAIN",
         "SHA-256",
     ];
-    let cells = |r: &InventoryRow| {
-        let c = &r.certificate;
-        let names: Vec<&str> = c.dns_names().collect();
-        let endpoints: Vec<String> = r.endpoints.iter().map(endpoint_key_text).collect();
-        vec![
-            c.subject
-                .common_names
-                .first()
-                .cloned()
-                .unwrap_or_else(|| c.subject.dn.clone()),
-            names.join(" "),
-            c.issuer
-                .common_names
-                .first()
-                .cloned()
-                .unwrap_or_else(|| c.issuer.dn.clone()),
-            date(c.not_after),
-            r.days_left.to_string(),
-            super::table::key_text(c),
-            c.signature_algorithm.name.clone(),
-            r.ca_class.name().to_string(),
-            r.owner.clone().unwrap_or_else(|| "unassigned".into()),
-            r.owner_rule.clone().unwrap_or_default(),
-            endpoints.join(" "),
-            if r.chain_problems.is_empty() {
-                "ok".into()
-            } else {
-                r.chain_problems.join(",")
-            },
-            r.sha256.clone(),
-        ]
+    let listing = Listing {
+        kind: "certificates",
+        headers: &headers,
+        items: rows,
+        cells: &inventory_cells,
     };
-    write_listing(
-        out,
-        format,
-        &Listing {
-            kind: "certificates",
-            headers: &headers,
-            items: rows,
-            cells: &cells,
-        },
-    )
+    write_listing(out, format, &listing)
+}
+
+/// The cells of one inventory row, in header order.
+fn inventory_cells(r: &InventoryRow) -> Vec<String> {
+    let c = &r.certificate;
+    let first_or_dn =
+        |values: &[String], dn: &str| values.first().cloned().unwrap_or_else(|| dn.to_string());
+    let names: Vec<&str> = c.dns_names().collect();
+    let endpoints: Vec<String> = r.endpoints.iter().map(endpoint_key_text).collect();
+    let chain = match r.chain_problems.is_empty() {
+        true => "ok".to_string(),
+        false => r.chain_problems.join(","),
+    };
+    vec![
+        first_or_dn(&c.subject.common_names, &c.subject.dn),
+        names.join(" "),
+        first_or_dn(&c.issuer.common_names, &c.issuer.dn),
+        date(c.not_after),
+        r.days_left.to_string(),
+        super::table::key_text(c),
+        c.signature_algorithm.name.clone(),
+        r.ca_class.name().to_string(),
+        r.owner.clone().unwrap_or_else(|| "unassigned".into()),
+        r.owner_rule.clone().unwrap_or_default(),
+        endpoints.join(" "),
+        chain,
+        r.sha256.clone(),
+    ]
 }
 
 /// Writes the CA list.
