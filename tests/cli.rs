@@ -227,3 +227,68 @@ async fn cli_scan_of_every_lab_case_captures_each_chain_as_sent() {
     }
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_certificate_fields_are_inert_in_every_output() {
+    use certatlas::demo::HOSTILE_COMMON_NAME;
+    let lab = common::lab().await;
+    let case = lab.case("hostile-subject").unwrap().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db").display().to_string();
+    let (address, sni) = (
+        case.address.to_string(),
+        case.server_names[0].clone().unwrap(),
+    );
+    let run = |args: Vec<String>| async move {
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            certatlas(&refs)
+        })
+        .await
+        .unwrap()
+    };
+    let scan = |format: &str| {
+        let args = [
+            "scan", &address, "--sni", &sni, "--db", &db, "-q", "--format", format,
+        ];
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let table = run(scan("table")).await;
+    let jsonl = run(scan("jsonl")).await;
+    lab.shutdown().await;
+    let text = String::from_utf8(table.stdout).unwrap();
+    // Escaped before the column is cut, so no raw control byte survives.
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text}"
+    );
+    assert!(text.contains("=HYPERLINK("), "{text}");
+    // JSON keeps the exact value (JSON escapes control characters itself).
+    let lines = json_lines(&jsonl);
+    let cn = lines.iter().find_map(|l| {
+        l["certificates"][0]["certificate"]["subject"]["common_names"][0]
+            .as_str()
+            .map(String::from)
+    });
+    assert_eq!(cn.as_deref(), Some(HOSTILE_COMMON_NAME));
+    let listed = |format: &str| {
+        let out = certatlas(&["inventory", "--db", &db, "--format", format]);
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv = listed("csv");
+    let row = csv
+        .lines()
+        .find(|l| l.contains("HYPERLINK"))
+        .expect("hostile row");
+    assert!(
+        row.starts_with("\"'=HYPERLINK(\"\"https://evil.example\"\")"),
+        "{row}"
+    );
+    let inventory_table = listed("table");
+    assert!(!inventory_table.contains('\u{1b}'), "{inventory_table}");
+    assert!(
+        inventory_table.contains("\\u{1b}[31m"),
+        "shown, not run: {inventory_table}"
+    );
+}

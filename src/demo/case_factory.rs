@@ -19,6 +19,10 @@ use super::tls_config::{self, ClientAuth, DualCertificate, Renewable, SniRouting
 use crate::probe::legacy::LegacyVersion;
 use crate::probe::Dialect;
 
+/// The subject CN of the `hostile-subject` case.
+pub const HOSTILE_COMMON_NAME: &str =
+    "=HYPERLINK(\"https://evil.example\")\u{1b}[31m<script>alert(1)</script>\u{202e}";
+
 /// The legacy lab server's one suite (0xc009).
 const TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: u16 = 0xc009;
 use super::{CaseKind, LabError, LAB_DOMAIN};
@@ -244,6 +248,23 @@ impl CaseFactory {
         )
     }
 
+    /// An approved leaf whose subject CN is hostile text: a spreadsheet
+    /// formula, an ANSI escape, HTML and a bidi override. Every output must
+    /// show it as inert text.
+    pub(crate) fn hostile_subject(&self, info: CaseInfo) -> Result<CaseBlueprint, LabError> {
+        let key = pki::p256_leaf_key()?;
+        let dns_name = probe_name(info.name);
+        let request = LeafRequest {
+            dns_name: &dns_name,
+            validity: self.standard_validity(),
+            other_names: &[],
+            subject_cn: Some(HOSTILE_COMMON_NAME),
+        };
+        let leaf = pki::issue_leaf(request, &key, &self.pki.issuing_ca)?;
+        let chain = self.chain(leaf, ChainShape::WithIssuing);
+        self.serve_chain(info, chain, &key, ServerProfile::Standard)
+    }
+
     /// A self-signed leaf that is not a CA.
     pub(crate) fn self_signed(&self, info: CaseInfo) -> Result<CaseBlueprint, LabError> {
         let key_pair = pki::p256_key_pair()?;
@@ -252,6 +273,7 @@ impl CaseFactory {
             dns_name: &dns_name,
             validity: self.standard_validity(),
             other_names: &[],
+            subject_cn: None,
         };
         let leaf = pki::self_signed_leaf(request, &key_pair)?;
         self.serve_chain(
@@ -270,6 +292,7 @@ impl CaseFactory {
             dns_name: &dns_name,
             validity: self.standard_validity(),
             other_names: &[],
+            subject_cn: None,
         };
         let leaf = pki::issue_leaf(request, &key, &self.pki.shadow_root)?;
         let chain = vec![leaf, self.pki.shadow_root.der().clone()];
@@ -357,6 +380,7 @@ impl CaseFactory {
             dns_name,
             validity,
             other_names,
+            subject_cn: None,
         };
         pki::issue_leaf(request, key, &self.pki.issuing_ca)
     }

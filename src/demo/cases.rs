@@ -81,6 +81,10 @@ const STARTTLS_POSTGRES: CaseInfo = info(
     "starttls-postgres",
     "database: TLS through the PostgreSQL SSLRequest",
 );
+const HOSTILE_SUBJECT: CaseInfo = info(
+    "hostile-subject",
+    "subject CN holds a formula, an ANSI escape, HTML and a bidi override",
+);
 const NOT_TLS: CaseInfo = info("not-tls", "plain-text SMTP-like banner, no TLS at all");
 
 /// Everything generated for a lab, before its servers listen.
@@ -122,6 +126,7 @@ pub(crate) fn build_lab(now: OffsetDateTime) -> Result<LabBlueprint, LabError> {
         factory.starttls(STARTTLS_SMTP, Dialect::Smtp)?,
         factory.starttls(STARTTLS_LDAP, Dialect::Ldap)?,
         factory.starttls(STARTTLS_POSTGRES, Dialect::Postgres)?,
+        factory.hostile_subject(HOSTILE_SUBJECT)?,
         CaseBlueprint::banner(NOT_TLS, NOT_TLS_BANNER),
     ];
     let (approved_root_der, shadow_root_der) = factory.root_ders();

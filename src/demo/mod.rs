@@ -10,6 +10,7 @@
 //! the accept loops in `server`.
 
 mod case_factory;
+pub use case_factory::HOSTILE_COMMON_NAME;
 mod cases;
 pub mod legacy_server;
 mod legacy_sign;

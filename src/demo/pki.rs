@@ -154,6 +154,8 @@ pub(crate) struct LeafRequest<'a> {
     /// More DNS names for the SAN after `dns_name` (a default certificate
     /// listing the other names its server answers for).
     pub(crate) other_names: &'a [String],
+    /// The subject CN, when it is not `dns_name` (the hostile-subject case).
+    pub(crate) subject_cn: Option<&'a str>,
 }
 
 /// Issues a leaf for `key` signed by `issuer` (with an Authority Key Identifier).
@@ -198,7 +200,8 @@ fn leaf_params(
     key: &impl PublicKeyData,
 ) -> Result<CertificateParams, LabError> {
     let mut params = CertificateParams::default();
-    params.distinguished_name = distinguished_name(request.dns_name, None);
+    let common_name = request.subject_cn.unwrap_or(request.dns_name);
+    params.distinguished_name = distinguished_name(common_name, None);
     params.serial_number = Some(random_serial());
     let names =
         std::iter::once(request.dns_name).chain(request.other_names.iter().map(String::as_str));

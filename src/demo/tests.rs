@@ -17,7 +17,7 @@ use super::{CaseKind, Lab, LabCase};
 
 pub(super) const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
 
-const REQUIRED_CASES: [&str; 21] = [
+const REQUIRED_CASES: [&str; 22] = [
     "good-rsa",
     "good-ecdsa",
     "ed25519",
@@ -38,6 +38,7 @@ const REQUIRED_CASES: [&str; 21] = [
     "starttls-smtp",
     "starttls-ldap",
     "starttls-postgres",
+    "hostile-subject",
     "not-tls",
 ];
 
