@@ -127,7 +127,7 @@ pub struct HistoryArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub store: StoreArgs,
-    /// ADDRESS:PORT, [V6]:PORT, either followed by /SNI, or a certificate SHA-256.
+    /// `ADDRESS:PORT` or `[V6]:PORT`, either followed by `/SNI`, or a certificate SHA-256.
     pub target: String,
     /// Output format: table, json or csv.
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
@@ -150,7 +150,7 @@ pub struct ScansArgs {
 #[command(after_help = SCAN_EXAMPLES)]
 pub struct ScanArgs {
     /// Targets: 192.0.2.7, 192.0.2.0/24, 2001:db8::/120, 192.0.2.1-40,
-    /// 192.0.2.1-192.0.2.99, host.example, host.example:8443, [2001:db8::1]:443.
+    /// 192.0.2.1-192.0.2.99, host.example, host.example:8443, `[2001:db8::1]:443`.
     pub targets: Vec<String>,
     /// Read targets from FILE, one per line, `#` comments; `-` for stdin.
     #[arg(short, long, value_name = "FILE")]

@@ -4,7 +4,7 @@
 //! STARTTLS ([`connect`], [`starttls`]), the rustls handshake through a
 //! capturing verifier ([`capture`], [`tls`]), the legacy ClientHello for
 //! servers rustls cannot talk to ([`legacy`]), the accepted-version sweep
-//! ([`versions`]) and the strict verdict computed afterwards ([`verdict`]).
+//! (`versions`) and the strict verdict computed afterwards ([`verdict`]).
 //! A probe never fails: every way a connection can go wrong is an
 //! [`Outcome`], and nothing outlives the probe's deadline.
 

@@ -1,6 +1,6 @@
 //! Table output: one aligned row per observation as it arrives, then a
 //! summary. Every field from a certificate or a peer goes through
-//! [`escape::terminal`] before it is printed.
+//! [`super::escape::terminal`] before it is printed.
 
 use std::io::{self, BufWriter, Write};
 
