@@ -11,17 +11,22 @@ use rustls::SupportedProtocolVersion;
 use time::{Duration, OffsetDateTime};
 
 use super::cases::{probe_name, CaseBlueprint, CaseInfo};
-use super::legacy_server::{Delivery, LegacyServer};
 use super::legacy_sign::resign_with_sha1;
 use super::pki::{self, Hierarchies, LeafKey, LeafRequest, Validity};
-use super::server::Service;
-use super::tls_config::{self, ClientAuth, DualCertificate, Renewable, SniRouting};
-use crate::probe::legacy::LegacyVersion;
-use crate::probe::Dialect;
+use super::tls_config::{self, ClientAuth, Renewable, SniRouting};
 
 /// The subject CN of the `hostile-subject` case.
 pub const HOSTILE_COMMON_NAME: &str =
     "=HYPERLINK(\"https://evil.example\")\u{1b}[31m<script>alert(1)</script>\u{202e}";
+
+/// A served chain and the rustls pairing of its leaf with the leaf's key.
+pub(crate) type CertifiedChain = (
+    Vec<CertificateDer<'static>>,
+    Arc<rustls::sign::CertifiedKey>,
+);
+
+#[path = "case_factory/servers.rs"]
+mod servers;
 
 /// The legacy lab server's one suite (0xc009).
 const TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: u16 = 0xc009;
@@ -156,11 +161,12 @@ impl CaseFactory {
             .collect();
         // Like many real default certificates, it also lists the names the
         // server routes, which is what `--sni-discover` follows.
-        let (default_chain, default) = self.routed_certificate(&default_name, &routed)?;
+        let (default_chain, default) =
+            self.certified_chain(&default_name, &routed, self.standard_validity())?;
         let mut probes = vec![(None, default_chain)];
         let mut routes = Vec::new();
         for name in routed {
-            let (chain, certified) = self.routed_certificate(&name, &[])?;
+            let (chain, certified) = self.certified_chain(&name, &[], self.standard_validity())?;
             routes.push((name.clone(), certified));
             probes.push((Some(name), chain));
         }
@@ -172,80 +178,6 @@ impl CaseFactory {
             resolver,
         )?;
         Ok(CaseBlueprint::tls(info, CaseKind::Tls, probes, config))
-    }
-
-    /// One address holding an ECDSA and an RSA certificate for the same
-    /// name: the default probe gets the ECDSA chain, `--all-certs` also
-    /// reveals the RSA one (`alternate`).
-    pub(crate) fn dual_certificate(
-        &self,
-        info: CaseInfo,
-        rsa_key: KeyPair,
-    ) -> Result<CaseBlueprint, LabError> {
-        let name = probe_name(info.name);
-        let ecdsa_key = pki::p256_leaf_key()?;
-        let rsa_key = LeafKey::Modern(rsa_key);
-        let mut certified = Vec::new();
-        let mut chains = Vec::new();
-        for key in [&ecdsa_key, &rsa_key] {
-            let chain = self.approved_chain(&name, key)?;
-            let signing = key.to_rustls(&self.provider)?;
-            certified.push(tls_config::certified_key(chain.clone(), signing)?);
-            chains.push(chain);
-        }
-        let rsa = certified.pop().expect("two keys");
-        let resolver = Arc::new(DualCertificate::new(
-            certified.pop().expect("two keys"),
-            rsa,
-        ));
-        let versions: &[&SupportedProtocolVersion] = &[&TLS13, &TLS12];
-        let config =
-            tls_config::server_config(&self.provider, versions, ClientAuth::NotRequired, resolver)?;
-        let rsa_chain = chains.pop().expect("two chains");
-        let probes = vec![(Some(name), chains.pop().expect("two chains"))];
-        Ok(CaseBlueprint::tls(info, CaseKind::Tls, probes, config).with_alternate(rsa_chain))
-    }
-
-    /// An old server that speaks only TLS 1.0 with one CBC suite: rustls
-    /// cannot talk to it, the legacy ClientHello captures its chain.
-    pub(crate) fn legacy_tls10(&self, info: CaseInfo) -> Result<CaseBlueprint, LabError> {
-        let key = pki::p256_leaf_key()?;
-        let chain = self.approved_chain(&probe_name(info.name), &key)?;
-        let server = LegacyServer {
-            versions: LegacyVersion::Tls10..=LegacyVersion::Tls10,
-            suite: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-            chain: chain.iter().map(|c| c.to_vec()).collect(),
-            delivery: Delivery::CertificateFragmented(700),
-        };
-        let probes = vec![(Some(probe_name(info.name)), chain)];
-        let service = Service::Legacy(Arc::new(server));
-        Ok(CaseBlueprint::with_service(
-            info,
-            CaseKind::Legacy,
-            probes,
-            service,
-        ))
-    }
-
-    /// A service that offers TLS only through `dialect`'s STARTTLS.
-    pub(crate) fn starttls(
-        &self,
-        info: CaseInfo,
-        dialect: Dialect,
-    ) -> Result<CaseBlueprint, LabError> {
-        let key = pki::p256_leaf_key()?;
-        let chain = self.approved_chain(&probe_name(info.name), &key)?;
-        let certified = tls_config::certified_key(chain.clone(), key.to_rustls(&self.provider)?)?;
-        let resolver = tls_config::single_certificate(certified);
-        let versions: &[&SupportedProtocolVersion] = &[&TLS13, &TLS12];
-        let config =
-            tls_config::server_config(&self.provider, versions, ClientAuth::NotRequired, resolver)?;
-        let probes = vec![(Some(probe_name(info.name)), chain)];
-        let service = Service::StartTls(dialect, config);
-        Ok(
-            CaseBlueprint::with_service(info, CaseKind::StartTls, probes, service)
-                .speaking(dialect),
-        )
     }
 
     /// An approved leaf whose subject CN is hostile text: a spreadsheet
@@ -327,20 +259,15 @@ impl CaseFactory {
         Ok(CaseBlueprint::tls(info, kind, probes, config).renewable_through(renewable))
     }
 
-    /// A fresh approved leaf for `dns_name`: its complete chain and the rustls pairing.
-    fn routed_certificate(
+    /// A fresh key, an approved leaf for `dns_name` (and `other_names`) with
+    /// `validity`, its complete chain, and the rustls pairing of the two.
+    fn certified_chain(
         &self,
         dns_name: &str,
         other_names: &[String],
-    ) -> Result<
-        (
-            Vec<CertificateDer<'static>>,
-            Arc<rustls::sign::CertifiedKey>,
-        ),
-        LabError,
-    > {
+        validity: Validity,
+    ) -> Result<CertifiedChain, LabError> {
         let key = pki::p256_leaf_key()?;
-        let validity = self.standard_validity();
         let leaf = self.approved_leaf_naming(dns_name, other_names, &key, validity)?;
         let chain = self.chain(leaf, ChainShape::WithIssuing);
         let certified = tls_config::certified_key(chain.clone(), key.to_rustls(&self.provider)?)?;
@@ -405,19 +332,9 @@ impl CaseFactory {
         &self,
         name: &str,
         now: OffsetDateTime,
-    ) -> Result<
-        (
-            Vec<CertificateDer<'static>>,
-            Arc<rustls::sign::CertifiedKey>,
-        ),
-        LabError,
-    > {
-        let key = pki::p256_leaf_key()?;
+    ) -> Result<CertifiedChain, LabError> {
         let validity = Validity::new(now, now + Duration::days(90));
-        let leaf = self.approved_leaf(&probe_name(name), &key, validity)?;
-        let chain = self.chain(leaf, ChainShape::WithIssuing);
-        let certified = tls_config::certified_key(chain.clone(), key.to_rustls(&self.provider)?)?;
-        Ok((chain, certified))
+        self.certified_chain(&probe_name(name), &[], validity)
     }
 
     fn standard_validity(&self) -> Validity {
