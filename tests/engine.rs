@@ -9,10 +9,8 @@ use std::net::{IpAddr, TcpListener};
 use std::time::Duration;
 
 use certatlas::observation::{Observation, Outcome, Phase};
-use certatlas::scan::{self, ScanLimits, StartTlsMode, Work};
+use certatlas::scan::{StartTlsMode, Work};
 use certatlas::targets::{self, ScopeBuilder};
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 async fn scan_scope(
     specs: &[&str],
@@ -37,24 +35,9 @@ async fn scan_scope(
                 .collect(),
         )
         .build();
-    let (sink, mut rx) = mpsc::channel(64);
-    let limits = ScanLimits {
-        concurrency: 16,
-        rate: None,
-        per_host: 4,
-    };
-    let run = tokio::spawn(scan::run(
-        Work::from_scope(scope, StartTlsMode::Off),
-        prober,
-        limits,
-        sink,
-        CancellationToken::new(),
-    ));
-    let mut seen = Vec::new();
-    while let Some(obs) = rx.recv().await {
-        seen.push(obs);
-    }
-    assert!(run.await.unwrap().complete);
+    let work = Work::from_scope(scope, StartTlsMode::Off);
+    let (seen, complete) = common::run_engine(work, prober).await;
+    assert!(complete);
     lab.shutdown().await;
     seen
 }

@@ -14,11 +14,9 @@ use certatlas::observation::{
 };
 use certatlas::probe::legacy::LegacyVersion;
 use certatlas::probe::{Dialect, Endpoint};
-use certatlas::scan::{self, NameExtractor, ScanLimits, Work};
+use certatlas::scan::{NameExtractor, Work};
 use certatlas::targets::{Host, Target};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 /// Probes one lab case's first server name with default settings.
 async fn probe_case(
@@ -205,24 +203,8 @@ async fn sni_discovery_follows_names_in_the_default_certificate() {
         view.dns_names().map(str::to_string).collect()
     });
     work.discover = Some((extractor, Vec::new()));
-    let (sink, mut rx) = mpsc::channel(16);
-    let limits = ScanLimits {
-        concurrency: 4,
-        rate: None,
-        per_host: 2,
-    };
-    let run = tokio::spawn(scan::run(
-        work,
-        prober,
-        limits,
-        sink,
-        CancellationToken::new(),
-    ));
-    let mut seen = Vec::new();
-    while let Some(obs) = rx.recv().await {
-        seen.push(obs);
-    }
-    run.await.unwrap();
+    let (seen, complete) = common::run_engine(work, prober).await;
+    assert!(complete);
     lab.shutdown().await;
     for (sni, expected) in case.server_names.iter().zip(&case.expected_chains) {
         let obs = seen

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use certatlas::demo::{Lab, LabCase};
-use certatlas::observation::SniSource;
+use certatlas::observation::{Observation, SniSource};
 use certatlas::probe::{Endpoint, ProbeSettings, Prober, TrustStore};
+use certatlas::scan::{self, ScanLimits, Work};
 use rustls::pki_types::UnixTime;
 use time::OffsetDateTime;
 
@@ -64,6 +65,25 @@ pub fn endpoint(case: &LabCase, sni: Option<String>) -> Endpoint {
         sni,
         starttls: case.starttls,
     }
+}
+
+/// Runs the scan engine over `work` to the end; returns what it observed
+/// and whether the run completed.
+pub async fn run_engine(work: Work, prober: Arc<Prober>) -> (Vec<Observation>, bool) {
+    let (sink, mut rx) = tokio::sync::mpsc::channel(64);
+    let limits = ScanLimits {
+        concurrency: 16,
+        rate: None,
+        per_host: 4,
+    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let run = tokio::spawn(scan::run(work, prober, limits, sink, cancel));
+    let mut seen = Vec::new();
+    while let Some(observation) = rx.recv().await {
+        seen.push(observation);
+    }
+    let complete = run.await.expect("engine task").complete;
+    (seen, complete)
 }
 
 /// Runs the certatlas binary with `args`; its default inventory is a
