@@ -35,6 +35,7 @@ pub mod config;
 pub mod demo;
 pub mod inventory;
 pub mod observation;
+pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod scan;

@@ -1,6 +1,6 @@
 //! The `certatlas` binary: parse the command line, set up logging, run the
-//! app, and map the result to an exit code (0 done, 2 bad input or
-//! operational error, 130 interrupted).
+//! app, and map the result to an exit code (0 done, 1 a failed check such
+//! as `--fail-on`, 2 bad input or operational error, 130 interrupted).
 
 use std::process::ExitCode;
 
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     match runtime.block_on(app::run(cli)) {
         Ok(RunStatus::Complete) => ExitCode::SUCCESS,
         Ok(RunStatus::Interrupted) => ExitCode::from(130),
+        Ok(RunStatus::Failed) => ExitCode::from(1),
         Err(e) => {
             eprintln!("certatlas: error: {e}");
             ExitCode::from(2)

@@ -11,11 +11,12 @@ use super::recording::{InventoryContext, Recording, StoredScan};
 use super::scan::{collect, note, status_of};
 use super::{anchor_error, cancel_on_signal, stdout_error, AppError, RunStatus};
 use crate::certs;
-use crate::cli::DemoRequest;
+use crate::cli::{DemoRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::demo::Lab;
 use crate::inventory::store::{ScanMeta, Store};
 use crate::observation::Observation;
+use crate::policy::RuleSet;
 use crate::probe::{Dialect, ProbeSettings, Prober, TrustStore};
 use crate::report::progress::Progress;
 use crate::report::{self, ListingFormat, ObservationRecord, OutputFormat};
@@ -54,6 +55,10 @@ pub async fn demo(request: DemoRequest, clock: Clock, quiet: bool) -> Result<Run
         if first.summary.complete {
             show_changes(&mut out, &second.stored).map_err(stdout_error)?;
         }
+        writeln!(out).map_err(stdout_error)?;
+        let findings = &second.stored.findings;
+        report::findings::write_findings(&mut out, ListingFormat::Table, findings)
+            .map_err(stdout_error)?;
     }
     if request.serve {
         serve_until_signal(&lab, quiet).await;
@@ -97,7 +102,7 @@ async fn scan_lab(
     clock: Clock,
     shown: Option<OutputFormat>,
 ) -> Result<LabScan, AppError> {
-    let context = InventoryContext::new(None, vec![lab.approved_root_der().to_vec()])?;
+    let context = lab_context(lab)?;
     let meta = ScanMeta {
         started_at: clock.now(),
         targets: vec!["demo lab".into()],
@@ -127,11 +132,31 @@ async fn scan_lab(
     if let Some(writer) = writer.as_mut() {
         writer.finish(&summary).map_err(stdout_error)?;
     }
-    let stored = recording.finish(&summary, clock)?;
+    let stored = recording.finish(&summary, clock, &lab_policy()?)?;
     Ok(LabScan {
         summary,
         stored,
         observations: kept,
+    })
+}
+
+/// The lab's approved root as an anchor, and one owner rule: what the
+/// lab's issuing CA issued belongs to `platform-team`.
+fn lab_context(lab: &Lab) -> Result<InventoryContext, AppError> {
+    let mut context = InventoryContext::new(None, vec![lab.approved_root_der().to_vec()])?;
+    context
+        .owners
+        .push(crate::demo::lab_owner_rule())
+        .map_err(|e| AppError::Inventory(format!("demo owner rule: {e}")))?;
+    Ok(context)
+}
+
+/// The built-in rules, no exceptions.
+fn lab_policy() -> Result<PolicyRequest, AppError> {
+    Ok(PolicyRequest {
+        rules: RuleSet::builtin().map_err(|e| AppError::Settings(e.into()))?,
+        fail_on: None,
+        exceptions: Vec::new(),
     })
 }
 

@@ -14,8 +14,11 @@ use crate::inventory::store::{ScanId, Store};
 use crate::inventory::view::{self, InventoryFilter};
 use crate::report::inventory as present;
 
-/// Opens an existing inventory (never creates one for a read).
-fn open(args: &StoreArgs) -> Result<(Store, InventoryContext), AppError> {
+/// Opens an existing inventory (never creates one for a read), with the
+/// config it is judged against.
+pub(super) fn open(
+    args: &StoreArgs,
+) -> Result<(Store, InventoryContext, Option<crate::config::Config>), AppError> {
     let request = store_request(args)?;
     if !request.db.exists() {
         let db = request.db.display();
@@ -24,11 +27,11 @@ fn open(args: &StoreArgs) -> Result<(Store, InventoryContext), AppError> {
         )));
     }
     let context = InventoryContext::new(request.config.as_ref(), Vec::new())?;
-    Ok((Store::open(&request.db)?, context))
+    Ok((Store::open(&request.db)?, context, request.config))
 }
 
 /// The scan asked for, or the latest complete one.
-fn pick_scan(store: &Store, id: Option<i64>) -> Result<ScanId, AppError> {
+pub(super) fn pick_scan(store: &Store, id: Option<i64>) -> Result<ScanId, AppError> {
     let db = store.path().display().to_string();
     match id {
         Some(id) => match store.scan(ScanId(id))? {
@@ -46,7 +49,7 @@ fn pick_scan(store: &Store, id: Option<i64>) -> Result<ScanId, AppError> {
 
 /// `certatlas inventory`.
 pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppError> {
-    let (store, context) = open(&args.store)?;
+    let (store, context, _) = open(&args.store)?;
     let scan = pick_scan(&store, args.scan)?;
     let leaves = store.endpoint_leaves(scan)?;
     let certificates = store.certificates_in_scan(scan)?;
@@ -68,7 +71,7 @@ pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppErro
 
 /// `certatlas cas`.
 pub fn cas(args: CasArgs) -> Result<RunStatus, AppError> {
-    let (store, context) = open(&args.store)?;
+    let (store, context, _) = open(&args.store)?;
     let scan = pick_scan(&store, args.scan)?;
     let leaves = store.endpoint_leaves(scan)?;
     let certificates = store.certificates_in_scan(scan)?;
@@ -86,7 +89,7 @@ pub fn cas(args: CasArgs) -> Result<RunStatus, AppError> {
 
 /// `certatlas diff [FROM] [TO]`.
 pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
-    let (store, _) = open(&args.store)?;
+    let (store, _, _) = open(&args.store)?;
     let to = pick_scan(&store, args.to)?;
     let from = match args.from {
         Some(id) => pick_scan(&store, Some(id))?,
@@ -114,7 +117,7 @@ pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
 
 /// `certatlas history ENDPOINT|SHA-256`.
 pub fn history(args: HistoryArgs) -> Result<RunStatus, AppError> {
-    let (store, _) = open(&args.store)?;
+    let (store, _, _) = open(&args.store)?;
     let target = args.target.trim();
     let entries = if target.len() == 64 && target.bytes().all(|b| b.is_ascii_hexdigit()) {
         store.certificate_history(&target.to_ascii_lowercase())?
@@ -129,7 +132,7 @@ pub fn history(args: HistoryArgs) -> Result<RunStatus, AppError> {
 
 /// `certatlas scans`.
 pub fn scans(args: ScansArgs) -> Result<RunStatus, AppError> {
-    let (store, _) = open(&args.store)?;
+    let (store, _, _) = open(&args.store)?;
     let scans = store.scans()?;
     present::write_scans(&mut io::stdout().lock(), args.format, &scans).map_err(stdout_error)?;
     Ok(RunStatus::Complete)

@@ -6,11 +6,15 @@
 //!   with the demo;
 //! - `recording`: storing a scan and computing its inventory afterwards;
 //! - `demo`: the lab, scanned twice around a renewal;
-//! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`.
+//! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`;
+//! - `findings`: evaluating rules over a stored scan, `certatlas findings`;
+//! - `rules`: `certatlas rules list` and `rules test`.
 
 mod demo;
+mod findings;
 mod listings;
 mod recording;
+mod rules;
 pub mod scan;
 
 use std::io::{self, Write};
@@ -31,6 +35,9 @@ pub enum RunStatus {
     Complete,
     /// Interrupted by a signal; what was collected was written.
     Interrupted,
+    /// Done, but a check failed: an active finding at or above `--fail-on`,
+    /// or a rule example that did not hold (exit code 1).
+    Failed,
 }
 
 /// Operational errors: they end the run with exit code 2.
@@ -81,6 +88,8 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Diff(args) => listings::diff(args),
         Command::History(args) => listings::history(args),
         Command::Scans(args) => listings::scans(args),
+        Command::Rules(command) => rules::rules(command),
+        Command::Findings(args) => findings::findings(args, clock),
     }
 }
 

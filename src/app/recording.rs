@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::AppError;
-use crate::cli::ScanRequest;
+use crate::cli::{PolicyRequest, ScanRequest};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::inventory::ca::TrustContext;
@@ -14,6 +14,7 @@ use crate::inventory::owners::OwnerRules;
 use crate::inventory::store::{ObservationWriter, ScanId, ScanMeta, Store};
 use crate::inventory::view::{self, InventorySummary};
 use crate::observation::Observation;
+use crate::policy::lifecycle::TrackedFinding;
 use crate::report;
 use crate::scan::summary::ScanSummary;
 
@@ -23,6 +24,8 @@ pub(super) struct InventoryContext {
     pub trust: TrustContext,
     /// The owner rules, first match wins.
     pub owners: OwnerRules,
+    /// Approved anchors declared (files, SPKI hashes and extra certificates).
+    pub approved_anchors: u64,
 }
 
 impl InventoryContext {
@@ -36,9 +39,11 @@ impl InventoryContext {
             spki = config.approved_spki();
             owners = config.owner_rules().map_err(settings_error)?;
         }
+        let approved_anchors = (approved.len() + spki.len()) as u64;
         Ok(InventoryContext {
             trust: TrustContext::new(approved, spki, true),
             owners,
+            approved_anchors,
         })
     }
 }
@@ -97,8 +102,13 @@ impl Recording {
     }
 
     /// Flushes, closes the scan, and (for a complete scan) records its
-    /// events and summarises the inventory.
-    pub fn finish(self, summary: &ScanSummary, clock: Clock) -> Result<StoredScan, AppError> {
+    /// events, summarises the inventory and evaluates `policy`.
+    pub fn finish(
+        self,
+        summary: &ScanSummary,
+        clock: Clock,
+        policy: &PolicyRequest,
+    ) -> Result<StoredScan, AppError> {
         self.writer.finish()?;
         let summary_json = serde_json::to_value(summary).unwrap_or_default();
         self.store
@@ -109,13 +119,25 @@ impl Recording {
                 scan: self.scan,
                 db,
                 outcome: None,
+                findings: Vec::new(),
             });
         }
         let (diff, inventory) = analyse(&self.store, self.scan, &self.context, clock)?;
+        let record = self.store.scan(self.scan)?;
+        let record =
+            record.ok_or_else(|| AppError::Inventory(format!("scan {} vanished", self.scan)))?;
+        let findings = super::findings::track(
+            &self.store,
+            &record,
+            &self.context,
+            policy,
+            clock.now().date(),
+        )?;
         Ok(StoredScan {
             scan: self.scan,
             db,
             outcome: Some((diff, inventory)),
+            findings,
         })
     }
 }
@@ -150,6 +172,8 @@ pub(super) struct StoredScan {
     pub db: String,
     /// The diff and inventory summary, for a complete scan.
     pub outcome: Option<(ScanDiff, InventorySummary)>,
+    /// Its findings with their history (empty for an interrupted scan).
+    pub findings: Vec<TrackedFinding>,
 }
 
 impl StoredScan {
@@ -157,7 +181,8 @@ impl StoredScan {
     pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
         match &self.outcome {
             Some((_, summary)) => {
-                report::inventory::write_summary(out, self.scan.0, &self.db, summary)
+                report::inventory::write_summary(out, self.scan.0, &self.db, summary)?;
+                super::findings::print_summary(out, &self.findings)
             }
             None => writeln!(
                 out,

@@ -74,15 +74,19 @@ pub async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppErr
     writer
         .finish(&summary)
         .map_err(|source| output_error(&target, source))?;
+    let mut status = status_of(&summary);
     if let Some(recording) = recording {
-        let inventory = recording.finish(&summary, clock)?;
+        let stored = recording.finish(&summary, clock, &request.policy)?;
         if !quiet {
-            inventory
+            stored
                 .print(&mut io::stderr().lock())
                 .map_err(|e| output_error("stderr", e))?;
         }
+        if status == RunStatus::Complete {
+            status = super::findings::gate(&stored.findings, request.policy.fail_on);
+        }
     }
-    Ok(status_of(&summary))
+    Ok(status)
 }
 
 /// The engine's work for a scan request, with SNI discovery when asked.

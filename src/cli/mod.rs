@@ -1,6 +1,7 @@
 //! The command line: clap definitions, and turning arguments into the typed
 //! requests the app runs ([`settings`]). This is the only user of clap.
 
+pub mod policy;
 pub mod settings;
 
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use policy::PolicyRequest;
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
 
 /// certatlas: find every TLS certificate on your networks, keep an inventory,
@@ -49,6 +51,78 @@ pub enum Command {
     History(HistoryArgs),
     /// List the stored scans.
     Scans(ScansArgs),
+    /// Policy rules: list them, or run their worked examples.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// The findings of the latest complete scan (or --scan), tracked across scans.
+    Findings(FindingsArgs),
+}
+
+/// Rule directories and CI gating, shared by `scan` and `findings`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// A directory of rule files, added after the built-in rules and the
+    /// config's [rules] dirs; a rule with an id already loaded replaces it
+    /// (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Exit with code 1 when a finding at or above this severity is active
+    /// (not fixed, not excepted): critical, high, medium, low or info.
+    #[arg(long, value_name = "SEVERITY", value_parser = policy::parse_severity)]
+    pub fail_on: Option<crate::policy::Severity>,
+}
+
+/// `certatlas rules ...`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// The rules in force: built-in, the config's, and --rules directories.
+    List(RulesListArgs),
+    /// Run every rule's [[examples]] and report each result (exit 1 on a failure).
+    Test(RulesTestArgs),
+}
+
+/// `certatlas rules list`.
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    /// Config file (its [rules] dirs and disable list apply).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// An extra rule directory (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Output format: table, json or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
+}
+
+/// `certatlas rules test`.
+#[derive(Debug, Args)]
+pub struct RulesTestArgs {
+    /// Test only the rules in this directory (default: the built-in rules).
+    pub dir: Option<PathBuf>,
+    /// Output format: table, json or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
+}
+
+/// `certatlas findings`.
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub policy: PolicyArgs,
+    /// The scan to evaluate (default: the latest complete scan).
+    #[arg(long, value_name = "ID")]
+    pub scan: Option<i64>,
+    /// Only findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY", value_parser = policy::parse_severity)]
+    pub severity: Option<crate::policy::Severity>,
+    /// Output format: table, json or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
 }
 
 /// Where the inventory lives and how to read it.
@@ -211,6 +285,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub policy: PolicyArgs,
     /// Do not store the scan in the inventory database.
     #[arg(long)]
     pub no_db: bool,
@@ -238,4 +315,5 @@ const SCAN_EXAMPLES: &str = "Examples:
   certatlas scan -i hosts.txt --exclude 192.0.2.7 --format jsonl -o scan.jsonl
   certatlas scan mail.example.org:465 '[2001:db8::1]:443' --sni www.example.org
 
-Exit codes: 0 done, 2 bad input or operational error, 130 interrupted (output kept, marked incomplete).";
+Exit codes: 0 done, 1 an active finding at or above --fail-on, 2 bad input or operational error,
+130 interrupted (output kept, marked incomplete).";

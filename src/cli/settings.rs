@@ -46,6 +46,8 @@ pub struct ScanRequest {
     pub concurrency_lowered: Option<(usize, usize)>,
     /// Where to store the scan; `None` with `--no-db`.
     pub store: Option<StoreRequest>,
+    /// The rules evaluated after the scan is stored.
+    pub policy: super::policy::PolicyRequest,
     /// The targets as written (recorded with the scan).
     pub targets_text: Vec<String>,
     /// The options as given (recorded with the scan).
@@ -90,6 +92,12 @@ pub enum SettingsError {
     /// The configuration file is wrong.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A rule file (or rule directory) is wrong.
+    #[error(transparent)]
+    Rules(#[from] crate::policy::RuleError),
+    /// `--fail-on` needs the findings of a stored scan.
+    #[error("--fail-on needs the inventory: it cannot be combined with --no-db")]
+    FailOnWithoutStore,
 }
 
 /// Validates `--db` and `--config`.
@@ -104,6 +112,10 @@ pub fn store_request(args: &StoreArgs) -> Result<StoreRequest, SettingsError> {
 /// Validates `scan` arguments into a request, stamping with `clock`.
 pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, SettingsError> {
     let store = store_request(&args.store)?;
+    if args.no_db && args.policy.fail_on.is_some() {
+        return Err(SettingsError::FailOnWithoutStore);
+    }
+    let policy = super::policy::policy_request(&args.policy, store.config.as_ref())?;
     apply_config_scope(&mut args, store.config.as_ref());
     let scope = scope_of(&args)?;
     let (concurrency, lowered) =
@@ -125,6 +137,7 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
         format: args.format,
         output: args.output,
         store: (!args.no_db).then_some(store),
+        policy,
     })
 }
 

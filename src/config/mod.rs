@@ -10,6 +10,7 @@
 //! only when [`Config::approved_anchor_ders`] is called.
 
 mod anchors;
+pub mod document;
 mod error;
 mod raw;
 #[cfg(test)]
@@ -33,7 +34,19 @@ pub struct Config {
     pub owners: Vec<OwnerRuleConfig>,
     /// `[[exceptions]]`: accepted deviations.
     pub exceptions: Vec<ExceptionConfig>,
+    /// `[rules]`: extra rule directories and disabled rules.
+    pub rules: RulesConfig,
     path: PathBuf,
+}
+
+/// `[rules]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RulesConfig {
+    /// Rule directories added after the built-in rules (relative paths
+    /// resolved against the config file's directory).
+    pub dirs: Vec<PathBuf>,
+    /// Rule ids to disable, with where each is written.
+    pub disable: Vec<(String, Option<Position>)>,
 }
 
 /// `[scope]`. Values are kept as written (already checked to parse).
@@ -90,8 +103,10 @@ pub struct ExceptionConfig {
     pub owner: Option<String>,
     /// Why it is accepted.
     pub reason: String,
-    /// When it must be looked at again.
+    /// When it must be looked at again; after it, the exception lapses.
     pub review: Option<time::Date>,
+    /// The rule ids it covers; empty covers every rule.
+    pub rules: Vec<String>,
 }
 
 /// The subject of an exception: `certificate:<sha256>` or `endpoint:<host>:<port>`.

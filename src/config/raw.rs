@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::error::{ConfigError, Position};
 use super::{
     AnchorConfig, Config, ExceptionConfig, ExceptionTarget, OwnerPositions, OwnerRuleConfig,
-    ScopeConfig,
+    RulesConfig, ScopeConfig,
 };
 
 #[derive(Debug, Deserialize)]
@@ -25,6 +25,16 @@ pub(super) struct RawConfig {
     owners: Vec<Spanned<RawOwner>>,
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
+    rules: Option<RawRules>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    #[serde(default)]
+    dirs: Vec<String>,
+    #[serde(default)]
+    disable: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +74,8 @@ struct RawException {
     owner: Option<String>,
     reason: Spanned<String>,
     review: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    rules: Vec<String>,
 }
 
 /// A matcher value: one string or an array of strings.
@@ -130,11 +142,25 @@ impl RawConfig {
         let exceptions = exceptions
             .map(|(i, e)| check_exception(i, e, src))
             .collect::<Result<_, _>>()?;
+        let rules = self.rules.map(|r| RulesConfig {
+            dirs: r.dirs.iter().map(|d| src.resolve(d)).collect(),
+            disable: r
+                .disable
+                .iter()
+                .map(|d| {
+                    (
+                        d.get_ref().trim().to_string(),
+                        Some(src.position(&d.span())),
+                    )
+                })
+                .collect(),
+        });
         Ok(Config {
             scope,
             anchors,
             owners,
             exceptions,
+            rules: rules.unwrap_or_default(),
             path: src.path.to_path_buf(),
         })
     }
@@ -266,21 +292,13 @@ fn check_exception(
         owner: raw.owner,
         reason: raw.reason.into_inner(),
         review,
+        rules: raw.rules,
     })
 }
 
 /// A review date written as a TOML local date (`2027-01-31`) or a string.
 fn review_date(value: &toml::Value) -> Option<time::Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    match value {
-        toml::Value::String(text) => time::Date::parse(text.trim(), &format).ok(),
-        toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
-            let date = dt.date?;
-            let month = time::Month::try_from(date.month).ok()?;
-            time::Date::from_calendar_date(i32::from(date.year), month, date.day).ok()
-        }
-        _ => None,
-    }
+    super::document::date_of(value)
 }
 
 /// How a SHA-256 must be written (for messages).

@@ -11,6 +11,20 @@
 
 mod case_factory;
 pub use case_factory::HOSTILE_COMMON_NAME;
+
+/// The owner the demo gives what the lab's issuing CA issued.
+pub const LAB_OWNER: &str = "platform-team";
+
+/// The demo's one owner rule: leaves issued by the lab's approved issuing
+/// CA belong to [`LAB_OWNER`]; the shadow and self-signed leaves stay
+/// unassigned (deliberate defects).
+pub fn lab_owner_rule() -> crate::inventory::owners::OwnerRuleSpec {
+    crate::inventory::owners::OwnerRuleSpec {
+        owner: LAB_OWNER.into(),
+        issuer: vec![pki::ISSUING_CA_NAME.into()],
+        ..Default::default()
+    }
+}
 mod cases;
 pub mod legacy_server;
 mod legacy_sign;

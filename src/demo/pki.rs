@@ -20,6 +20,9 @@ use super::LabError;
 
 /// Common name of the approved root.
 pub(crate) const APPROVED_ROOT_NAME: &str = "certatlas Lab Approved Root";
+/// The CRL distribution point every lab leaf names (revocation information
+/// present, so the lab's clean leaves pass the revocation rule).
+pub(crate) const LAB_CRL_URL: &str = "http://crl.lab.certatlas.test/issuing.crl";
 /// Common name of the approved hierarchy's issuing (intermediate) CA.
 pub(crate) const ISSUING_CA_NAME: &str = "certatlas Lab Issuing CA";
 /// Common name of the undeclared shadow root.
@@ -216,6 +219,9 @@ fn leaf_params(
     if is_rsa(key.algorithm()) {
         params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
     }
+    params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+        uris: vec![LAB_CRL_URL.to_string()],
+    }];
     Ok(params)
 }
 

@@ -84,6 +84,11 @@ impl CaGraph {
         })
     }
 
+    /// The parsed certificate with this SHA-256, if the graph holds it.
+    pub fn certificate(&self, sha256: &str) -> Option<&CertificateView> {
+        self.index.get(sha256).map(|&i| &self.nodes[i].view)
+    }
+
     /// Every CA certificate (basic constraints say CA, or it confirmedly
     /// signed another certificate), in the order first seen, with `leaves`
     /// and `endpoints` at 0 (see [`CaGraph::fill_usage`]).

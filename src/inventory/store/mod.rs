@@ -14,6 +14,7 @@
 
 mod codec;
 mod error;
+mod findings;
 mod insert;
 mod lifecycle;
 mod read_certs;
@@ -27,6 +28,7 @@ mod writer;
 mod tests;
 
 pub use error::StoreError;
+pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
 pub use records::{
     EndpointKey, EndpointLeaf, EventKind, EventRecord, HistoryEntry, NewEvent, ScanId, ScanMeta,
     ScanRecord, ScanStatus, StoredCertificate, WriteStats,

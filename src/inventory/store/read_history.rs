@@ -69,6 +69,20 @@ impl Store {
             .collect()
     }
 
+    /// The observations of `scan` without their chains' DER (`chain_der`
+    /// left empty): what evaluating endpoints needs, at a fraction of the
+    /// memory.
+    pub fn observations_without_chains(
+        &self,
+        scan: ScanId,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let conn = self.conn();
+        let raws = raw_observations(&conn, scan).map_err(sql(&self.path, "read observations"))?;
+        raws.into_iter()
+            .map(|(_, columns)| columns.rebuild(&self.path, Vec::new()))
+            .collect()
+    }
+
     /// Runs a history query whose columns are [`HISTORY_COLUMNS`] + position.
     fn query_history(
         &self,

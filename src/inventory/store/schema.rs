@@ -2,7 +2,7 @@
 //! settings. The same description, with example queries, is in
 //! the README (section "The inventory database").
 //!
-//! # Schema (version 1)
+//! # Schema (version 2)
 //!
 //! Conventions: every time is UTC text of a fixed width so that text order is
 //! time order (`2026-06-01T12:00:00.000000000Z` for instants the tool
@@ -51,6 +51,15 @@
 //!   compared with the previous one. `kind` is one of `new_certificate`,
 //!   `certificate_gone`, `certificate_changed`, `renewal`, `rekey`,
 //!   `endpoint_gone`, `expired_in_service`.
+//! - `finding_runs(scan_id, ruleset_digest, evaluated_at, rules, findings)`
+//!   (version 2): one row per scan whose findings were evaluated, with the
+//!   digest of the rule set (and config) that evaluated them.
+//! - `findings(scan_id, rule_id, subject_key, severity, subject_kind,
+//!   certificate, message, detail)` (version 2): one row per finding of a
+//!   scan, before exceptions. `subject_key` is the leaf's or CA's SHA-256,
+//!   the chain fingerprint, the endpoint (`address:port (sni)`) or
+//!   `inventory`; `certificate` the SHA-256 of the certificate concerned;
+//!   `detail` a JSON object (title, endpoints, categories).
 
 use std::path::Path;
 use std::time::Duration;
@@ -79,11 +88,18 @@ pub struct Migration {
 }
 
 /// All migrations, in order. Append only: never edit a released one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial inventory",
-    sql: include_str!("schema_v1.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial inventory",
+        sql: include_str!("schema_v1.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "findings",
+        sql: include_str!("schema_v2.sql"),
+    },
+];
 
 /// The newest schema version this binary understands.
 pub fn supported_version() -> u32 {

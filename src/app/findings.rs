@@ -1,0 +1,141 @@
+//! Findings for a stored scan: build the subject models, evaluate the
+//! rules, store the findings, and track them across the timeline of
+//! complete scans (evaluating earlier scans that have none stored yet).
+
+use std::io::{self, Write};
+
+use time::Date;
+
+use super::listings::{open, pick_scan};
+use super::recording::InventoryContext;
+use super::{stdout_error, AppError, RunStatus};
+use crate::cli::{policy::policy_request, FindingsArgs, PolicyRequest};
+use crate::clock::Clock;
+use crate::inventory::store::{ScanId, ScanRecord, ScanStatus, Store};
+use crate::policy::evaluate::{self, Evaluation};
+use crate::policy::exceptions::exception_for;
+use crate::policy::lifecycle::{self, Timeline, TrackedFinding};
+use crate::policy::model::{self, Judgement};
+use crate::policy::{Finding, RuleSet, Severity};
+use crate::report::findings as present;
+
+/// `certatlas findings`.
+pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError> {
+    let (store, context, config) = open(&args.store)?;
+    let policy = policy_request(&args.policy, config.as_ref())?;
+    let scan = pick_scan(&store, args.scan)?;
+    let record = store
+        .scan(scan)?
+        .ok_or_else(|| AppError::Inventory(format!("no scan {scan}")))?;
+    let mut tracked = track(&store, &record, &context, &policy, clock.now().date())?;
+    let status = gate(&tracked, policy.fail_on);
+    if let Some(minimum) = args.severity {
+        tracked.retain(|t| t.finding.severity >= minimum);
+    }
+    present::write_findings(&mut io::stdout().lock(), args.format, &tracked)
+        .map_err(stdout_error)?;
+    Ok(status)
+}
+
+/// Exit status for `fail_on`: failed when an active finding reaches it.
+pub(super) fn gate(tracked: &[TrackedFinding], fail_on: Option<Severity>) -> RunStatus {
+    let failing = fail_on.is_some_and(|threshold| {
+        tracked
+            .iter()
+            .any(|t| t.is_active() && t.finding.severity >= threshold)
+    });
+    if failing {
+        RunStatus::Failed
+    } else {
+        RunStatus::Complete
+    }
+}
+
+/// Evaluates the rules over one stored scan.
+pub(super) fn evaluate_scan(
+    store: &Store,
+    scan: &ScanRecord,
+    context: &InventoryContext,
+    rules: &RuleSet,
+) -> Result<Evaluation, AppError> {
+    let judgement = Judgement {
+        trust: &context.trust,
+        owners: &context.owners,
+        approved_anchors: context.approved_anchors,
+    };
+    let models = model::from_store(store, scan, &judgement)?;
+    let evaluation = evaluate::evaluate(rules, &models);
+    for error in evaluation.errors.iter().take(20) {
+        tracing::warn!(
+            "rule {} on {}: {}",
+            error.rule,
+            error.subject,
+            error.message
+        );
+    }
+    Ok(evaluation)
+}
+
+/// Evaluates `scan` and stores its findings, replacing earlier ones.
+fn evaluate_and_store(
+    store: &Store,
+    scan: &ScanRecord,
+    context: &InventoryContext,
+    rules: &RuleSet,
+) -> Result<Vec<Finding>, AppError> {
+    let evaluation = evaluate_scan(store, scan, context, rules)?;
+    let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
+    store.record_findings(scan.id, rules.digest(), rules.rules().len() as u64, &stored)?;
+    Ok(evaluation.findings)
+}
+
+/// The findings of `scan` with their history and exceptions. Earlier
+/// complete scans without stored findings are evaluated first.
+pub(super) fn track(
+    store: &Store,
+    scan: &ScanRecord,
+    context: &InventoryContext,
+    policy: &PolicyRequest,
+    today: Date,
+) -> Result<Vec<TrackedFinding>, AppError> {
+    let earlier: Vec<ScanRecord> = store
+        .scans()?
+        .into_iter()
+        .filter(|s| s.id < scan.id && s.status == ScanStatus::Complete)
+        .collect();
+    let mut timeline: Timeline = earlier.iter().map(|s| (s.id, s.started_at)).collect();
+    timeline.insert(scan.id, scan.started_at);
+    for old in earlier.iter().rev() {
+        if store.finding_run(old.id)?.is_none() {
+            evaluate_and_store(store, old, context, &policy.rules)?;
+        }
+    }
+    let current = evaluate_and_store(store, scan, context, &policy.rules)?;
+    let previous = match earlier.first() {
+        Some(previous) => stored_findings(store, previous.id)?,
+        None => Vec::new(),
+    };
+    let presence = store.finding_presence(scan.id)?;
+    let mut tracked = lifecycle::track(scan.id, current, previous, &presence, &timeline);
+    for t in &mut tracked {
+        t.exception = exception_for(&t.finding, &policy.exceptions, today);
+    }
+    Ok(tracked)
+}
+
+fn stored_findings(store: &Store, scan: ScanId) -> Result<Vec<Finding>, AppError> {
+    Ok(store
+        .findings(scan)?
+        .iter()
+        .filter_map(|s| Finding::from_stored(&s.finding))
+        .collect())
+}
+
+/// Prints the one-line findings summary after a scan.
+pub(super) fn print_summary(out: &mut dyn Write, tracked: &[TrackedFinding]) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}  (details: certatlas findings)",
+        present::summary_line(tracked)
+    )
+}

@@ -1,0 +1,189 @@
+//! Storing and reading the findings of a scan (schema version 2): each
+//! scan's findings are written whole, replacing what an earlier evaluation
+//! stored, together with the digest of the rule set that produced them.
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::codec::{format_instant, json_column, json_text, stored_time};
+use super::error::{sql, StoreError};
+use super::records::ScanId;
+use super::Store;
+
+/// One finding to store (policy types flattened to text).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewFinding {
+    /// The rule's id.
+    pub rule_id: String,
+    /// What it is about: SHA-256, chain fingerprint, endpoint or `inventory`.
+    pub subject_key: String,
+    /// Severity name.
+    pub severity: String,
+    /// Subject kind name.
+    pub subject_kind: String,
+    /// SHA-256 of the certificate concerned, if any.
+    pub certificate: Option<String>,
+    /// The rendered message.
+    pub message: String,
+    /// Everything else, as a JSON object.
+    pub detail: serde_json::Value,
+}
+
+/// One stored finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredFinding {
+    /// The scan it was found in.
+    pub scan: ScanId,
+    /// Its content.
+    #[serde(flatten)]
+    pub finding: NewFinding,
+}
+
+/// Which rule set evaluated a scan, and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingRun {
+    /// The scan.
+    pub scan: ScanId,
+    /// Digest of the rule set (and the config it depended on).
+    pub ruleset_digest: String,
+    /// When the evaluation ran.
+    #[serde(with = "time::serde::rfc3339")]
+    pub evaluated_at: OffsetDateTime,
+    /// Rules evaluated.
+    pub rules: u64,
+    /// Findings stored.
+    pub findings: u64,
+}
+
+/// Where one finding key was present: `(scan, rule id, subject key)`.
+pub type FindingPresence = (ScanId, String, String);
+
+impl Store {
+    /// Replaces the findings of `scan` with `findings`, in one transaction.
+    pub fn record_findings(
+        &self,
+        scan: ScanId,
+        ruleset_digest: &str,
+        rules: u64,
+        findings: &[NewFinding],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(sql(&self.path, "begin findings"))?;
+        self.require_scan(&tx, scan)?;
+        let at = format_instant(OffsetDateTime::now_utc());
+        let clear = "DELETE FROM findings WHERE scan_id = ?1";
+        tx.execute(clear, [scan.0])
+            .map_err(sql(&self.path, "clear findings"))?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO findings (scan_id, rule_id, subject_key, severity,
+                         subject_kind, certificate, message, detail)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(sql(&self.path, "prepare finding insert"))?;
+            for f in findings {
+                insert
+                    .execute(params![
+                        scan.0,
+                        f.rule_id,
+                        f.subject_key,
+                        f.severity,
+                        f.subject_kind,
+                        f.certificate,
+                        f.message,
+                        json_text(&f.detail)
+                    ])
+                    .map_err(sql(&self.path, "record finding"))?;
+            }
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO finding_runs (scan_id, ruleset_digest, evaluated_at, rules, findings)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![scan.0, ruleset_digest, at, rules as i64, findings.len() as i64],
+        )
+        .map_err(sql(&self.path, "record finding run"))?;
+        tx.commit().map_err(sql(&self.path, "commit findings"))
+    }
+
+    /// The evaluation stored for `scan`, if any.
+    pub fn finding_run(&self, scan: ScanId) -> Result<Option<FindingRun>, StoreError> {
+        let conn = self.conn();
+        let raw: Option<(String, String, i64, i64)> = conn
+            .prepare_cached(
+                "SELECT ruleset_digest, evaluated_at, rules, findings FROM finding_runs
+                 WHERE scan_id = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([scan.0], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+            })
+            .map_err(sql(&self.path, "read finding run"))?;
+        raw.map(|(digest, at, rules, findings)| {
+            Ok(FindingRun {
+                scan,
+                ruleset_digest: digest,
+                evaluated_at: stored_time(&self.path, "finding_runs.evaluated_at", &at)?,
+                rules: rules as u64,
+                findings: findings as u64,
+            })
+        })
+        .transpose()
+    }
+
+    /// The stored findings of `scan`, by rule and subject.
+    pub fn findings(&self, scan: ScanId) -> Result<Vec<StoredFinding>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT rule_id, subject_key, severity, subject_kind, certificate, message, detail
+                 FROM findings WHERE scan_id = ?1 ORDER BY rule_id, subject_key",
+            )
+            .map_err(sql(&self.path, "prepare findings"))?;
+        let rows = stmt
+            .query_map([scan.0], |r| {
+                Ok((
+                    NewFinding {
+                        rule_id: r.get(0)?,
+                        subject_key: r.get(1)?,
+                        severity: r.get(2)?,
+                        subject_kind: r.get(3)?,
+                        certificate: r.get(4)?,
+                        message: r.get(5)?,
+                        detail: serde_json::Value::Null,
+                    },
+                    r.get::<_, String>(6)?,
+                ))
+            })
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(sql(&self.path, "read findings"))?;
+        rows.into_iter()
+            .map(|(mut finding, detail)| {
+                finding.detail = json_column(&self.path, "findings.detail", &detail)?;
+                Ok(StoredFinding { scan, finding })
+            })
+            .collect()
+    }
+
+    /// Every `(scan, rule, subject)` with a stored finding, for scans up to
+    /// and including `up_to`, oldest scan first.
+    pub fn finding_presence(&self, up_to: ScanId) -> Result<Vec<FindingPresence>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT scan_id, rule_id, subject_key FROM findings WHERE scan_id <= ?1
+                 ORDER BY scan_id",
+            )
+            .map_err(sql(&self.path, "prepare finding presence"))?;
+        let rows = stmt
+            .query_map([up_to.0], |r| Ok((ScanId(r.get(0)?), r.get(1)?, r.get(2)?)))
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(sql(&self.path, "read finding presence"));
+        rows
+    }
+}

@@ -1,0 +1,137 @@
+//! Evaluating a rule set over the subject models of a scan: each model is
+//! serialised for CEL once and every rule of its kind runs over it. Leaves
+//! (the bulk of a large estate) are split across threads. A rule that fails
+//! at run time on one subject is recorded as an [`EvaluationError`]; the
+//! other rules and subjects go on.
+
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+
+use super::expr::Bindings;
+use super::finding::Finding;
+use super::model::{CaModel, ChainModel, EndpointModel, InventoryModel, LeafModel, SubjectModels};
+use super::{Rule, RuleSet, SubjectKind};
+
+/// A rule that could not be evaluated on one subject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvaluationError {
+    /// The rule.
+    pub rule: String,
+    /// The subject key.
+    pub subject: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Everything an evaluation produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// The findings, by subject kind then model order.
+    pub findings: Vec<Finding>,
+    /// Rules that failed at run time.
+    pub errors: Vec<EvaluationError>,
+}
+
+/// What [`Finding`]s are built from: a model and how to describe it.
+pub trait Subject: Serialize + Sync {
+    /// The kind of subject.
+    const KIND: SubjectKind;
+    /// The key findings are tracked by across scans.
+    fn key(&self) -> String;
+    /// The certificate concerned, if any.
+    fn certificate(&self) -> Option<String>;
+    /// Where it is served.
+    fn served_at(&self) -> Vec<String>;
+    /// A short human label (common name or endpoint).
+    fn label(&self) -> String;
+    /// The date `effective` compares with (notBefore, or the scan time).
+    fn dated(&self, scan_time: OffsetDateTime) -> Date;
+}
+
+/// Evaluates every rule of `rules` over `models`.
+pub fn evaluate(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
+    let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let mut evaluation = Evaluation::default();
+    let mut add = |part: Evaluation| {
+        evaluation.findings.extend(part.findings);
+        evaluation.errors.extend(part.errors);
+    };
+    add(in_parallel::<LeafModel>(rules, &models.leaves, at));
+    add(over::<CaModel>(rules, &models.cas, at));
+    add(over::<ChainModel>(rules, &models.chains, at));
+    add(over::<EndpointModel>(rules, &models.endpoints, at));
+    add(over::<InventoryModel>(
+        rules,
+        std::slice::from_ref(&models.inventory),
+        at,
+    ));
+    evaluation
+}
+
+/// [`over`] on chunks of `subjects`, one thread per available core.
+fn in_parallel<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> Evaluation {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || subjects.len() < 512 {
+        return over(rules, subjects, at);
+    }
+    let chunk = subjects.len().div_ceil(threads);
+    let parts: Vec<Evaluation> = std::thread::scope(|scope| {
+        let handles: Vec<_> = subjects
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || over(rules, part, at)))
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut evaluation = Evaluation::default();
+    for part in parts {
+        evaluation.findings.extend(part.findings);
+        evaluation.errors.extend(part.errors);
+    }
+    evaluation
+}
+
+/// Runs the rules about `S` over each subject.
+pub fn over<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> Evaluation {
+    let applicable: Vec<&Rule> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.subject == S::KIND)
+        .collect();
+    let mut evaluation = Evaluation::default();
+    if applicable.is_empty() {
+        return evaluation;
+    }
+    let bindings = Bindings::default();
+    let now = super::model::rfc3339(at);
+    for subject in subjects {
+        let bound = match bindings.bind(S::KIND.name(), subject, &now) {
+            Ok(bound) => bound,
+            Err(message) => {
+                let error = |rule: &&Rule| EvaluationError {
+                    rule: rule.id.clone(),
+                    subject: subject.key(),
+                    message: message.clone(),
+                };
+                evaluation.errors.extend(applicable.iter().map(error));
+                continue;
+            }
+        };
+        let date = subject.dated(at);
+        for rule in applicable.iter().filter(|r| r.applies_on(date)) {
+            match bound.condition(&rule.condition) {
+                Ok(true) => evaluation
+                    .findings
+                    .push(Finding::new(rule, subject, &bound)),
+                Ok(false) => {}
+                Err(message) => evaluation.errors.push(EvaluationError {
+                    rule: rule.id.clone(),
+                    subject: subject.key(),
+                    message,
+                }),
+            }
+        }
+    }
+    evaluation
+}

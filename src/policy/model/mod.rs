@@ -1,0 +1,318 @@
+//! The documented models rules are written against: one serde type per
+//! [`SubjectKind`](super::SubjectKind), each field always present (absent
+//! strings are `""`, absent numbers `-1` or `0` as documented), so that CEL
+//! conditions never meet a null. Every number is a signed 64-bit integer
+//! (CEL `int`), so arithmetic and comparisons never mix `int` and `uint`. The README's "Rule model" section lists the
+//! same fields; [`build`] computes them from a stored scan.
+
+mod build;
+mod endpoint;
+mod names;
+mod relations;
+mod stored;
+
+pub use build::{build, rfc3339, ScanFacts, SubjectModels};
+pub use names::name_matches;
+pub use relations::RELATED_LIMIT;
+pub use stored::{from_store, Judgement};
+
+use serde::{Deserialize, Serialize};
+
+/// A distinguished name as rules see it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NameModel {
+    /// RFC 4514 text.
+    pub dn: String,
+    /// The first common name, or `""`.
+    pub cn: String,
+    /// Every common name.
+    pub common_names: Vec<String>,
+    /// Organisations.
+    pub o: Vec<String>,
+    /// Organisational units.
+    pub ou: Vec<String>,
+}
+
+/// A public key as rules see it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyModel {
+    /// `rsa`, `ec`, `ed25519`, `ed448`, `dsa`, or a dotted OID.
+    pub algorithm: String,
+    /// Size in bits; 0 when unknown.
+    pub bits: i64,
+    /// EC curve name (`P-256`, ...) or `""`.
+    pub curve: String,
+}
+
+/// The issuer's signature algorithm.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignatureModel {
+    /// Name, e.g. `sha256WithRSAEncryption`.
+    pub algorithm: String,
+    /// Hash (`sha1`, `md5`, `sha256`, ...) or `""` (EdDSA, unknown).
+    pub hash: String,
+}
+
+/// Subject alternative names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SanModel {
+    /// DNS names.
+    pub dns: Vec<String>,
+    /// IP addresses.
+    pub ip: Vec<String>,
+    /// Email addresses.
+    pub email: Vec<String>,
+    /// URIs.
+    pub uri: Vec<String>,
+}
+
+/// The fields every certificate model (leaf and CA) shares.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CertificateFields {
+    /// SHA-256 of the DER, lowercase hex.
+    pub sha256: String,
+    /// SHA-256 of the SubjectPublicKeyInfo, lowercase hex.
+    pub spki_sha256: String,
+    /// Serial number, lowercase hex.
+    pub serial: String,
+    /// X.509 version, 1 to 3.
+    pub version: i64,
+    /// Subject name.
+    pub subject: NameModel,
+    /// Issuer name.
+    pub issuer: NameModel,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// The validity period in days as the CA/Browser Forum counts it:
+    /// notBefore to notAfter inclusive, any part of a day counting as a day.
+    pub lifetime_days: i64,
+    /// Whole days from the evaluation time to notAfter (negative: expired).
+    pub days_left: i64,
+    /// notAfter is before the evaluation time.
+    pub expired: bool,
+    /// notBefore is after the evaluation time.
+    pub not_yet_valid: bool,
+    /// Public key.
+    pub key: KeyModel,
+    /// Signature algorithm.
+    pub signature: SignatureModel,
+    /// Subject alternative names.
+    pub san: SanModel,
+    /// The basic constraints extension is present.
+    pub basic_constraints: bool,
+    /// Basic constraints assert cA.
+    pub is_ca: bool,
+    /// pathLenConstraint, or -1.
+    pub path_len: i64,
+    /// Key usage bits by RFC 5280 name.
+    pub key_usage: Vec<String>,
+    /// Extended key usages (`serverAuth`, ..., `any`, or dotted OIDs).
+    pub extended_key_usage: Vec<String>,
+    /// OCSP responder URLs.
+    pub ocsp_urls: Vec<String>,
+    /// CRL distribution point URLs.
+    pub crl_urls: Vec<String>,
+    /// CA issuer URLs.
+    pub ca_issuer_urls: Vec<String>,
+    /// Embedded SCTs.
+    pub sct_count: i64,
+    /// Subject equals issuer and the key identifiers agree.
+    pub self_signed: bool,
+}
+
+/// Where a certificate is served.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EndpointRef {
+    /// IP address (or host name when there was none).
+    pub address: String,
+    /// TCP port.
+    pub port: i64,
+    /// SNI sent, or `""`.
+    pub sni: String,
+    /// The target as named.
+    pub host: String,
+    /// STARTTLS dialect, or `""`.
+    pub starttls: String,
+}
+
+/// Another leaf with the same public key and no DNS name in common.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyReuse {
+    /// Its SHA-256.
+    pub sha256: String,
+    /// Its first common name.
+    pub cn: String,
+    /// Its DNS names.
+    pub names: Vec<String>,
+}
+
+/// Another leaf served for the same name at a different address and port.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NameConflict {
+    /// The name both are served for.
+    pub name: String,
+    /// The other leaf's SHA-256.
+    pub sha256: String,
+    /// Where the other leaf is served for that name.
+    pub served_at: Vec<String>,
+}
+
+/// `leaf`: one distinct leaf certificate served in the scan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeafModel {
+    /// The certificate's own fields.
+    #[serde(flatten)]
+    pub certificate: CertificateFields,
+    /// CA class: `public`, `approved`, `shadow`, `self_signed`, `unknown`.
+    pub ca_class: String,
+    /// `ca_class == "public"`.
+    pub public: bool,
+    /// Subject DN of the anchor it chains to, or `""`.
+    pub anchor: String,
+    /// Owner, or `""` when unassigned.
+    pub owner: String,
+    /// The owner rule that matched, or `""`.
+    pub owner_rule: String,
+    /// The endpoints serving it.
+    pub endpoints: Vec<EndpointRef>,
+    /// The same, as `address:port` or `address:port (sni)` text.
+    pub served_at: Vec<String>,
+    /// DNS names asked for (SNI or target host name) where it is served.
+    pub requested_names: Vec<String>,
+    /// The requested names the certificate does not cover.
+    pub mismatched_names: Vec<String>,
+    /// Shape problems of the chains served with it.
+    pub chain_problems: Vec<String>,
+    /// Other leaves with the same key and unrelated names (at most
+    /// [`RELATED_LIMIT`]).
+    pub key_reuse: Vec<KeyReuse>,
+    /// Other leaves served for the same name elsewhere (at most
+    /// [`RELATED_LIMIT`]).
+    pub name_conflicts: Vec<NameConflict>,
+    /// First time the inventory saw it, RFC 3339.
+    pub first_seen: String,
+}
+
+/// `ca`: one CA certificate of the scan's CA graph.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaModel {
+    /// The certificate's own fields.
+    #[serde(flatten)]
+    pub certificate: CertificateFields,
+    /// `root` (signs itself) or `intermediate`.
+    pub role: String,
+    /// Class of the CA itself.
+    pub class: String,
+    /// Seen in a served chain (false: a declared anchor only).
+    pub served: bool,
+    /// Certificates it signed in the scan.
+    pub issued: i64,
+    /// Leaves chaining through it.
+    pub leaves: i64,
+    /// Endpoints serving those leaves.
+    pub endpoints: i64,
+}
+
+/// The leaf a chain starts with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChainLeaf {
+    /// Its SHA-256.
+    pub sha256: String,
+    /// Its first common name.
+    pub cn: String,
+}
+
+/// `chain`: one distinct chain as sent, leaf first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChainModel {
+    /// The leaf.
+    pub leaf: ChainLeaf,
+    /// SHA-256s as sent, leaf first.
+    pub certificates: Vec<String>,
+    /// Number of certificates sent.
+    pub length: i64,
+    /// An intermediate is missing.
+    pub incomplete: bool,
+    /// The certificates are not in issuing order.
+    pub out_of_order: bool,
+    /// A self-signed root is sent along.
+    pub root_included: bool,
+    /// Certificates not on the leaf's path.
+    pub unrelated: i64,
+    /// The leaf's CA class.
+    pub ca_class: String,
+    /// Where it is sent.
+    pub served_at: Vec<String>,
+}
+
+/// `endpoint`: one endpoint that sent a certificate.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EndpointModel {
+    /// IP address (or host name).
+    pub address: String,
+    /// TCP port.
+    pub port: i64,
+    /// SNI sent, or `""`.
+    pub sni: String,
+    /// The target as named.
+    pub host: String,
+    /// STARTTLS dialect, or `""`.
+    pub starttls: String,
+    /// `address:port` or `address:port (sni)`.
+    pub served_at: String,
+    /// SHA-256 of the leaf it sent.
+    pub leaf_sha256: String,
+    /// The leaf's first common name.
+    pub leaf_cn: String,
+    /// Negotiated version (`TLSv1.3`, ..., `SSLv3`) or `""`.
+    pub tls_version: String,
+    /// Negotiated suite (IANA name) or `""`.
+    pub cipher_suite: String,
+    /// Negotiated key-exchange group or `""`.
+    pub key_exchange_group: String,
+    /// The group is a hybrid ML-KEM group.
+    pub post_quantum_hybrid: bool,
+    /// `rustls` or `legacy_hello`.
+    pub capture: String,
+    /// The scan probed each protocol version (`--versions`).
+    pub versions_probed: bool,
+    /// Versions seen accepted (probes plus the negotiated one).
+    pub accepted_versions: Vec<String>,
+    /// TLS 1.3 support: `yes`, `no` or `unknown`.
+    pub tls13: String,
+    /// Weakness classes of suites seen accepted.
+    pub weak_suites: Vec<String>,
+    /// The strict verification verdict.
+    pub trusted: bool,
+    /// Why strict verification failed.
+    pub verdict_problems: Vec<String>,
+    /// The server asked for a client certificate.
+    pub client_auth_requested: bool,
+    /// Negotiated ALPN protocol or `""`.
+    pub alpn: String,
+}
+
+/// `inventory`: the scan as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InventoryModel {
+    /// The scan's id.
+    pub scan_id: i64,
+    /// The scan finished normally.
+    pub complete: bool,
+    /// Distinct leaves served.
+    pub certificates: i64,
+    /// Endpoints that served a certificate.
+    pub endpoints: i64,
+    /// Approved anchors declared in the config.
+    pub approved_anchors: i64,
+    /// Leaves classed approved, shadow or unknown.
+    pub private_leaves: i64,
+    /// Leaves classed shadow.
+    pub shadow_leaves: i64,
+    /// Leaves without an owner.
+    pub unassigned: i64,
+    /// Subjects of the shadow CAs.
+    pub shadow_cas: Vec<String>,
+}

@@ -1,0 +1,39 @@
+//! Building the models of a scan straight from the store: what `findings`,
+//! `scan` and the fixture generator share.
+
+use super::{build, ScanFacts, SubjectModels};
+use crate::inventory::ca::TrustContext;
+use crate::inventory::owners::OwnerRules;
+use crate::inventory::store::{ScanRecord, Store, StoreError};
+use crate::inventory::view;
+
+/// What a scan's certificates are judged against.
+pub struct Judgement<'a> {
+    /// Public roots and approved anchors.
+    pub trust: &'a TrustContext,
+    /// Owner rules.
+    pub owners: &'a OwnerRules,
+    /// How many approved anchors are declared.
+    pub approved_anchors: u64,
+}
+
+/// Reads `scan` from `store` and builds every subject model.
+pub fn from_store(
+    store: &Store,
+    scan: &ScanRecord,
+    judgement: &Judgement<'_>,
+) -> Result<SubjectModels, StoreError> {
+    let leaves = store.endpoint_leaves(scan.id)?;
+    let certificates = store.certificates_in_scan(scan.id)?;
+    let observations = store.observations_without_chains(scan.id)?;
+    let graph = view::graph(&certificates, judgement.trust);
+    Ok(build(&ScanFacts {
+        scan,
+        leaves: &leaves,
+        certificates: &certificates,
+        observations: &observations,
+        graph: &graph,
+        owners: judgement.owners,
+        approved_anchors: judgement.approved_anchors,
+    }))
+}

@@ -1,0 +1,277 @@
+//! Presenting rules and findings: `certatlas findings` (active findings by
+//! severity, then excepted and fixed ones), the one-line findings summary
+//! after a scan, `certatlas rules list` and `certatlas rules test`.
+//! Messages hold certificate fields: escaped for the terminal, CSV cells
+//! neutralised, never cut in JSON or CSV.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::escape::terminal;
+use super::listing::{write_json, write_listing, Listing, ListingFormat};
+use crate::policy::examples::ExampleResult;
+use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
+use crate::policy::{RuleSummary, Severity};
+
+/// Writes tracked findings in `format`.
+pub fn write_findings(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    findings: &[TrackedFinding],
+) -> io::Result<()> {
+    match format {
+        ListingFormat::Table => write_findings_table(out, findings),
+        ListingFormat::Json => write_json(out, "findings", findings),
+        ListingFormat::Csv => write_listing(
+            out,
+            format,
+            &Listing {
+                kind: "findings",
+                headers: &[
+                    "severity",
+                    "rule",
+                    "status",
+                    "subject",
+                    "label",
+                    "certificate",
+                    "endpoints",
+                    "first_seen",
+                    "open_since",
+                    "days_to_fix",
+                    "exception",
+                    "message",
+                ],
+                items: findings,
+                cells: &csv_cells,
+            },
+        ),
+    }
+}
+
+fn csv_cells(t: &TrackedFinding) -> Vec<String> {
+    let f = &t.finding;
+    vec![
+        f.severity.name().into(),
+        f.rule.clone(),
+        t.status.name().into(),
+        f.subject.name().into(),
+        f.label.clone(),
+        f.certificate.clone().unwrap_or_default(),
+        f.endpoints.join(" "),
+        date(t.first_seen),
+        date(t.open_since),
+        t.days_to_fix.map(|d| d.to_string()).unwrap_or_default(),
+        exception_text(t),
+        f.message.clone(),
+    ]
+}
+
+fn date(at: time::OffsetDateTime) -> String {
+    at.date().to_string()
+}
+
+fn exception_text(t: &TrackedFinding) -> String {
+    t.exception.as_ref().map_or_else(String::new, |e| {
+        let lapsed = if e.lapsed { " (lapsed)" } else { "" };
+        format!("{}: {}{lapsed}", e.what, e.reason)
+    })
+}
+
+/// Active findings by severity, then excepted, then fixed; each finding on
+/// two lines: what and where, then the message.
+fn write_findings_table(out: &mut dyn Write, findings: &[TrackedFinding]) -> io::Result<()> {
+    let mut sorted: Vec<&TrackedFinding> = findings.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.finding
+            .severity
+            .cmp(&a.finding.severity)
+            .then_with(|| a.finding.rule.cmp(&b.finding.rule))
+    });
+    let active: Vec<_> = sorted.iter().copied().filter(|t| t.is_active()).collect();
+    let excepted: Vec<_> = sorted
+        .iter()
+        .copied()
+        .filter(|t| t.status != FindingStatus::Fixed && !t.is_active())
+        .collect();
+    let fixed: Vec<_> = sorted
+        .iter()
+        .copied()
+        .filter(|t| t.status == FindingStatus::Fixed)
+        .collect();
+    for (title, group) in [
+        ("active findings", &active),
+        ("excepted", &excepted),
+        ("fixed since the previous scan", &fixed),
+    ] {
+        if group.is_empty() && title != "active findings" {
+            continue;
+        }
+        writeln!(out, "{title} ({}):", group.len())?;
+        for t in group.iter() {
+            write_one(out, t)?;
+        }
+    }
+    writeln!(out, "{}", summary_line(findings))
+}
+
+fn write_one(out: &mut dyn Write, t: &TrackedFinding) -> io::Result<()> {
+    let f = &t.finding;
+    let history = match t.status {
+        FindingStatus::Fixed => format!("fixed after {} day(s)", t.days_to_fix.unwrap_or(0)),
+        FindingStatus::Open => format!("open since {}", date(t.open_since)),
+        FindingStatus::Reappeared => format!("reappeared (first seen {})", date(t.first_seen)),
+        FindingStatus::New => "new".to_string(),
+    };
+    writeln!(
+        out,
+        "  {:<8}  {}  {}  [{}]",
+        f.severity.name().to_ascii_uppercase(),
+        terminal(&f.rule),
+        terminal(&f.label),
+        history
+    )?;
+    writeln!(out, "            {}", terminal(&f.message))?;
+    if let Some(e) = &t.exception {
+        writeln!(
+            out,
+            "            exception: {}",
+            terminal(&exception_text_of(e))
+        )?;
+    }
+    Ok(())
+}
+
+fn exception_text_of(e: &crate::policy::exceptions::AppliedException) -> String {
+    let owner = e
+        .owner
+        .as_deref()
+        .map(|o| format!(" ({o})"))
+        .unwrap_or_default();
+    let review = e
+        .review
+        .map(|r| format!(", review {r}"))
+        .unwrap_or_default();
+    let lapsed = if e.lapsed {
+        " — LAPSED, counts again"
+    } else {
+        ""
+    };
+    format!("{}{owner}: {}{review}{lapsed}", e.what, e.reason)
+}
+
+/// `findings: 1 critical, 3 high, ... active; 2 excepted; 1 fixed`.
+pub fn summary_line(findings: &[TrackedFinding]) -> String {
+    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    for t in findings.iter().filter(|t| t.is_active()) {
+        *by_severity.entry(t.finding.severity).or_default() += 1;
+    }
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|s| by_severity.get(s).map(|n| format!("{n} {s}")))
+        .collect();
+    let count = |status: FindingStatus| findings.iter().filter(|t| t.status == status).count();
+    let excepted = findings
+        .iter()
+        .filter(|t| t.status != FindingStatus::Fixed && !t.is_active())
+        .count();
+    let active = if counts.is_empty() {
+        "none active".to_string()
+    } else {
+        format!("{} active", counts.join(", "))
+    };
+    format!(
+        "findings: {active}; {} new; {excepted} excepted; {} fixed since the previous scan",
+        count(FindingStatus::New),
+        count(FindingStatus::Fixed)
+    )
+}
+
+/// Writes `certatlas rules list`.
+pub fn write_rules(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    rules: &[RuleSummary],
+) -> io::Result<()> {
+    let cells = |r: &RuleSummary| {
+        vec![
+            r.id.clone(),
+            r.severity.name().into(),
+            r.subject.name().into(),
+            r.title.clone(),
+            r.categories.join(" "),
+            r.source.clone(),
+        ]
+    };
+    let headers = ["ID", "SEVERITY", "SUBJECT", "TITLE", "PKIMM", "SOURCE"];
+    write_listing(
+        out,
+        format,
+        &Listing {
+            kind: "rules",
+            headers: &headers,
+            items: rules,
+            cells: &cells,
+        },
+    )
+}
+
+/// Writes `certatlas rules test`; the table ends with the totals.
+pub fn write_example_results(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    results: &[ExampleResult],
+) -> io::Result<()> {
+    if format != ListingFormat::Table {
+        let cells = |r: &ExampleResult| {
+            let ok = if r.ok { "ok" } else { "FAIL" };
+            vec![
+                ok.into(),
+                r.rule.clone(),
+                r.expected.clone(),
+                r.fixture.clone(),
+                r.location.clone(),
+                r.detail.clone(),
+            ]
+        };
+        let headers = [
+            "result", "rule", "expected", "fixture", "location", "detail",
+        ];
+        return write_listing(
+            out,
+            format,
+            &Listing {
+                kind: "rule_examples",
+                headers: &headers,
+                items: results,
+                cells: &cells,
+            },
+        );
+    }
+    for r in results {
+        let ok = if r.ok { "ok  " } else { "FAIL" };
+        writeln!(
+            out,
+            "{ok}  {:<40}  {:<7}  {}",
+            terminal(&r.rule),
+            r.expected,
+            terminal(&r.fixture)
+        )?;
+        if !r.ok {
+            writeln!(
+                out,
+                "      {}: {}",
+                terminal(&r.location),
+                terminal(&r.detail)
+            )?;
+        }
+    }
+    let failed = results.iter().filter(|r| !r.ok).count();
+    let rules: std::collections::BTreeSet<&str> = results.iter().map(|r| r.rule.as_str()).collect();
+    writeln!(
+        out,
+        "{} example(s) of {} rule(s): {} passed, {failed} failed",
+        results.len(),
+        rules.len(),
+        results.len() - failed
+    )
+}
