@@ -1,6 +1,6 @@
 //! Evaluating a rule set over the subject models of a scan: each model is
-//! serialised for CEL once and every rule of its kind runs over it. Leaves
-//! (the bulk of a large estate) are split across threads. A rule that fails
+//! serialised for CEL once and every rule of its kind runs over it; large
+//! sets of subjects are split across threads. A rule that fails
 //! at run time on one subject is recorded as an [`EvaluationError`]; the
 //! other rules and subjects go on.
 
@@ -57,9 +57,9 @@ pub fn evaluate(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
         evaluation.errors.extend(part.errors);
     };
     add(in_parallel::<LeafModel>(rules, &models.leaves, at));
-    add(over::<CaModel>(rules, &models.cas, at));
-    add(over::<ChainModel>(rules, &models.chains, at));
-    add(over::<EndpointModel>(rules, &models.endpoints, at));
+    add(in_parallel::<CaModel>(rules, &models.cas, at));
+    add(in_parallel::<ChainModel>(rules, &models.chains, at));
+    add(in_parallel::<EndpointModel>(rules, &models.endpoints, at));
     add(over::<InventoryModel>(
         rules,
         std::slice::from_ref(&models.inventory),

@@ -168,7 +168,8 @@ impl CaGraph {
         });
     }
 
-    /// Finds and confirms every issuer link.
+    /// Finds and confirms every issuer link: candidates by name and key
+    /// identifiers, then one signature check each, spread over the cores.
     fn link(&mut self) {
         let mut by_subject: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, node) in self.nodes.iter().enumerate() {
@@ -177,26 +178,50 @@ impl CaGraph {
                 .or_default()
                 .push(i);
         }
-        let mut links = Vec::new();
+        let mut candidates = Vec::new();
         for (child, node) in self.nodes.iter().enumerate() {
             if node.self_signed {
                 continue;
             }
-            let candidates = by_subject.get(node.view.issuer.der_sha256.as_str());
-            for &issuer in candidates.into_iter().flatten() {
-                let candidate = &self.nodes[issuer];
-                if issuer != child
-                    && key_ids_agree(&node.view, &candidate.view)
-                    && certs::is_signed_by(&node.der, &candidate.der)
-                {
-                    links.push((child, issuer));
+            let issuers = by_subject.get(node.view.issuer.der_sha256.as_str());
+            for &issuer in issuers.into_iter().flatten() {
+                if issuer != child && key_ids_agree(&node.view, &self.nodes[issuer].view) {
+                    candidates.push((child, issuer));
                 }
             }
         }
-        for (child, issuer) in links {
+        for (child, issuer) in self.confirmed(candidates) {
             self.nodes[child].issuers.push(issuer);
             self.nodes[issuer].issued.push(child);
         }
+    }
+
+    /// The `(child, issuer)` candidates whose signature verifies, in order.
+    fn confirmed(&self, candidates: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+        let verify = |pairs: &[(usize, usize)]| -> Vec<(usize, usize)> {
+            pairs
+                .iter()
+                .copied()
+                .filter(|&(c, i)| certs::is_signed_by(&self.nodes[c].der, &self.nodes[i].der))
+                .collect()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads < 2 || candidates.len() < 256 {
+            return verify(&candidates);
+        }
+        let chunk = candidates.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || verify(part)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
     }
 }
 
