@@ -63,6 +63,10 @@ pub struct Observation {
     /// Protocol versions the endpoint accepts (`--versions`), by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<BTreeMap<String, VersionSupport>>,
+    /// Weak suite classes the endpoint accepts when offered alone
+    /// (`--versions`): `null`, `export`, `rc4`, `3des`, `des`, `anon`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weak_suites: Option<BTreeMap<String, VersionSupport>>,
 }
 
 /// Where an observation's SNI came from.
@@ -315,6 +319,7 @@ mod tests {
             chain_der: vec![vec![0x30, 0x03, 1, 2, 3]],
             verdict: None,
             versions: None,
+            weak_suites: None,
         }
     }
 

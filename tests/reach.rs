@@ -253,3 +253,38 @@ async fn a_dripping_server_costs_one_deadline() {
         }
     }
 }
+
+#[tokio::test]
+async fn versions_probing_names_the_weak_suite_classes_a_server_accepts() {
+    let lab = common::lab().await;
+    let chain = lab.case("good-rsa").unwrap().expected_chains[0].clone();
+    let prober = common::prober_with(&lab, Duration::from_secs(5), |s| s.versions = true);
+    lab.shutdown().await;
+    for (suite, accepted) in [
+        (0x000a, Some("3des")), // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+        (0x0005, Some("rc4")),  // TLS_RSA_WITH_RC4_128_SHA
+        (0x002f, None),         // TLS_RSA_WITH_AES_128_CBC_SHA: nothing weak
+    ] {
+        let endpoint = spawn_legacy(LegacyServer {
+            versions: LegacyVersion::Tls10..=LegacyVersion::Tls12,
+            suite,
+            chain: chain.clone(),
+            delivery: Delivery::RecordPerMessage,
+        })
+        .await;
+        let observations = prober.probe(&endpoint).await;
+        let weak = observations[0]
+            .weak_suites
+            .as_ref()
+            .expect("probed with --versions");
+        assert_eq!(weak.len(), 6, "every class is probed: {weak:?}");
+        for (class, support) in weak {
+            let expected = if Some(class.as_str()) == accepted {
+                VersionSupport::Accepted
+            } else {
+                VersionSupport::Rejected
+            };
+            assert_eq!(*support, expected, "suite {suite:#06x}, class {class}");
+        }
+    }
+}

@@ -123,6 +123,7 @@ impl Prober {
         );
         if self.settings.versions && speaks_tls {
             main.versions = Some(versions::accepted(self, endpoint).await);
+            main.weak_suites = Some(versions::weak_suites(self, endpoint).await);
         }
         let second = match self.settings.all_certs && main.has_chain() {
             true => self.second_certificate(endpoint, &main).await,
@@ -176,6 +177,7 @@ impl Prober {
             chain_der,
             verdict,
             versions: None,
+            weak_suites: None,
         }
     }
 
@@ -298,6 +300,7 @@ pub fn unresolved(
         chain_der: Vec::new(),
         verdict: None,
         versions: None,
+        weak_suites: None,
     }
 }
 

@@ -1,7 +1,9 @@
 //! Which protocol versions an endpoint accepts (`--versions`): TLS 1.3 and
 //! 1.2 through rustls restricted to that version, TLS 1.2 again and 1.1,
-//! 1.0 and SSLv3 through the legacy ClientHello. Each version is its own
-//! connection under its own deadline.
+//! 1.0 and SSLv3 through the legacy ClientHello; and which classes of weak
+//! suites it accepts (NULL, export, RC4, 3DES, DES, anonymous), each offered
+//! alone in a legacy ClientHello. Each probe is its own connection under its
+//! own deadline.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +11,7 @@ use rustls::SupportedProtocolVersion;
 use tokio::time::{timeout_at, Instant};
 
 use super::capture::{self, SchemeOffer};
-use super::legacy::{self, LegacyVersion};
+use super::legacy::{self, LegacyHello, LegacyVersion, SuiteFlags, SuiteOffer, Weakness};
 use super::tls::{self, HandshakeFailure};
 use super::{connect, server_name, Endpoint, Prober};
 use crate::observation::VersionSupport;
@@ -37,6 +39,37 @@ pub async fn accepted(prober: &Prober, endpoint: &Endpoint) -> BTreeMap<String, 
         );
     }
     support
+}
+
+/// For each weak suite class: does the endpoint choose one of its suites
+/// when offered nothing else (TLS 1.2 down to SSLv3)?
+pub async fn weak_suites(prober: &Prober, endpoint: &Endpoint) -> BTreeMap<String, VersionSupport> {
+    let mut support = BTreeMap::new();
+    for weakness in Weakness::ALL {
+        let answer = weak(prober, endpoint, weakness).await;
+        support.insert(weakness.name().to_string(), answer);
+    }
+    support
+}
+
+/// One legacy hello offering only the suites with `weakness`; a server
+/// that picks a suite it was not offered counts as refusing.
+async fn weak(prober: &Prober, endpoint: &Endpoint, weakness: Weakness) -> VersionSupport {
+    let deadline = Instant::now() + prober.settings.timeout;
+    let Ok(mut socket) = connect::open(endpoint, deadline, prober.settings.connect_timeout).await
+    else {
+        return VersionSupport::Unknown;
+    };
+    let hello = LegacyHello {
+        version: LegacyVersion::Tls12,
+        sni: endpoint.sni.clone(),
+        suites: SuiteOffer::Weak(weakness),
+    };
+    match timeout_at(deadline, legacy::server_choice(&mut socket, &hello)).await {
+        Ok(Ok(Some((_, suite)))) if weakness.of(&SuiteFlags::of(suite)) => VersionSupport::Accepted,
+        Ok(Ok(_)) => VersionSupport::Rejected,
+        _ => VersionSupport::Unknown,
+    }
 }
 
 /// One rustls handshake offering only `version`.

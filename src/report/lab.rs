@@ -136,6 +136,16 @@ fn notes(obs: &Observation) -> Vec<String> {
             .collect();
         notes.push(format!("versions accepted: {}", accepted.join(", ")));
     }
+    let weak: Vec<&str> = obs
+        .weak_suites
+        .iter()
+        .flatten()
+        .filter(|(_, support)| **support == VersionSupport::Accepted)
+        .map(|(class, _)| class.as_str())
+        .collect();
+    if !weak.is_empty() {
+        notes.push(format!("weak suites accepted: {}", weak.join(", ")));
+    }
     let Some(tls) = &obs.tls else {
         return notes;
     };

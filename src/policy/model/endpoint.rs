@@ -128,12 +128,20 @@ fn tls13(probes: &[&Observation], accepted: &BTreeSet<String>) -> &'static str {
     }
 }
 
-/// The weakness classes of every suite seen accepted.
+/// The weakness classes of every suite seen accepted: negotiated, or
+/// chosen when offered alone (`--versions`).
 fn weak_suites(probes: &[&Observation]) -> Vec<String> {
-    let weak: BTreeSet<String> = probes
+    let negotiated = probes
         .iter()
         .filter_map(|o| o.tls.as_ref())
-        .flat_map(|t| t.suite_weaknesses.iter().cloned())
-        .collect();
+        .flat_map(|t| t.suite_weaknesses.iter().cloned());
+    let probed = probes.iter().flat_map(|o| {
+        o.weak_suites
+            .iter()
+            .flatten()
+            .filter(|(_, support)| **support == VersionSupport::Accepted)
+            .map(|(class, _)| class.clone())
+    });
+    let weak: BTreeSet<String> = negotiated.chain(probed).collect();
     weak.into_iter().collect()
 }

@@ -124,6 +124,61 @@ pub enum SuiteOffer {
     RsaOnly,
     /// Only suites that need an EC certificate (to reach the ECDSA one of a dual-cert server).
     EcdsaOnly,
+    /// Only the suites with one weakness (to learn whether the server accepts any of them).
+    Weak(Weakness),
+}
+
+/// One class of weak cipher suites, probed on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Weakness {
+    /// NULL encryption.
+    Null,
+    /// Export-grade suites.
+    Export,
+    /// RC4.
+    Rc4,
+    /// Triple DES.
+    TripleDes,
+    /// Single DES.
+    Des,
+    /// Anonymous key exchange (no certificate).
+    Anon,
+}
+
+impl Weakness {
+    /// Every class, in probing order.
+    pub const ALL: [Weakness; 6] = [
+        Weakness::Null,
+        Weakness::Export,
+        Weakness::Rc4,
+        Weakness::TripleDes,
+        Weakness::Des,
+        Weakness::Anon,
+    ];
+
+    /// The name used in output: as in [`SuiteFlags::names`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Weakness::Null => "null",
+            Weakness::Export => "export",
+            Weakness::Rc4 => "rc4",
+            Weakness::TripleDes => "3des",
+            Weakness::Des => "des",
+            Weakness::Anon => "anon",
+        }
+    }
+
+    /// Whether a suite with `flags` has this weakness.
+    pub fn of(self, flags: &SuiteFlags) -> bool {
+        match self {
+            Weakness::Null => flags.null,
+            Weakness::Export => flags.export,
+            Weakness::Rc4 => flags.rc4,
+            Weakness::TripleDes => flags.triple_des,
+            Weakness::Des => flags.des,
+            Weakness::Anon => flags.anon,
+        }
+    }
 }
 
 /// What a legacy handshake captured.
@@ -224,15 +279,30 @@ where
         sni: sni.map(str::to_string),
         suites: SuiteOffer::Broad,
     };
+    Ok(server_choice(stream, &hello)
+        .await?
+        .is_some_and(|(chosen, _)| chosen == version))
+}
+
+/// Sends `hello` and reads the ServerHello: `Ok(Some((version, suite)))`
+/// as chosen, `Ok(None)` when the server refused (alert, close, reset).
+/// `Err` as for [`accepts`].
+pub async fn server_choice<S>(
+    stream: &mut S,
+    hello: &LegacyHello,
+) -> Result<Option<(LegacyVersion, u16)>, LegacyError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let answer = async {
-        exchange::send_hello(stream, &hello).await?;
+        exchange::send_hello(stream, hello).await?;
         let mut reader = reader::FlightReader::new(stream, MAX_LEGACY_BYTES);
         exchange::read_server_hello(&mut reader).await
     };
     match answer.await {
-        Ok(server_hello) => Ok(server_hello.version == version),
-        Err(LegacyError::Alert { .. } | LegacyError::Closed) => Ok(false),
-        Err(LegacyError::Io(error)) if exchange::is_reset(&error) => Ok(false),
+        Ok(server_hello) => Ok(Some((server_hello.version, server_hello.cipher_suite_id))),
+        Err(LegacyError::Alert { .. } | LegacyError::Closed) => Ok(None),
+        Err(LegacyError::Io(error)) if exchange::is_reset(&error) => Ok(None),
         Err(other) => Err(other),
     }
 }

@@ -125,10 +125,11 @@ const OFFERED: &[(u16, CertKind)] = &[
 pub fn offered(offer: SuiteOffer) -> Vec<u16> {
     OFFERED
         .iter()
-        .filter(|(_, kind)| match offer {
+        .filter(|(id, kind)| match offer {
             SuiteOffer::Broad => true,
             SuiteOffer::RsaOnly => *kind == Rsa,
             SuiteOffer::EcdsaOnly => *kind == Ec,
+            SuiteOffer::Weak(weakness) => weakness.of(&SuiteFlags::of(*id)),
         })
         .map(|(id, _)| *id)
         .chain(std::iter::once(EMPTY_RENEGOTIATION_INFO_SCSV))
