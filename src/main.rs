@@ -23,6 +23,12 @@ fn main() -> ExitCode {
         Ok(RunStatus::Complete) => ExitCode::SUCCESS,
         Ok(RunStatus::Interrupted) => ExitCode::from(130),
         Ok(RunStatus::Failed) => ExitCode::from(1),
+        // A reader that stopped reading (`certatlas rules list | head`) is not an error.
+        Err(app::AppError::Output { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("certatlas: error: {e}");
             ExitCode::from(2)
