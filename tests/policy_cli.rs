@@ -128,6 +128,17 @@ fn user_rules_join_or_replace_built_in_ones_and_config_can_disable_them() {
         .unwrap();
     assert_eq!(rule["severity"], "medium", "the user's version wins");
 
+    let twin = dir.path().join("acme").join("twin.toml");
+    std::fs::write(&twin, &replacing).unwrap();
+    let out = common::certatlas(&["rules", "list", "--rules", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "one id twice in one directory");
+    let wanted = format!(
+        "{}:1:6: duplicate rule id \"nist.rsa-key-below-2048\"",
+        twin.display()
+    );
+    assert!(stderr(&out).contains(&wanted), "{}", stderr(&out));
+    std::fs::remove_file(&twin).unwrap();
+
     let config = dir.path().join("certatlas.toml");
     std::fs::write(
         &config,

@@ -75,6 +75,60 @@ impl TrackedFinding {
 /// with its time.
 pub type Timeline = BTreeMap<ScanId, OffsetDateTime>;
 
+/// Where each finding key was present, on the timeline, before `scan`.
+struct History<'a> {
+    seen: HashMap<(&'a str, &'a str), BTreeSet<ScanId>>,
+    /// Timeline scans before the current one, newest first.
+    earlier: Vec<ScanId>,
+    timeline: &'a Timeline,
+    scan: ScanId,
+}
+
+impl<'a> History<'a> {
+    fn new(scan: ScanId, presence: &'a [FindingPresence], timeline: &'a Timeline) -> Self {
+        let mut seen: HashMap<(&str, &str), BTreeSet<ScanId>> = HashMap::new();
+        let on_timeline = presence
+            .iter()
+            .filter(|(at, _, _)| *at < scan && timeline.contains_key(at));
+        for (at, rule, key) in on_timeline {
+            seen.entry((rule.as_str(), key.as_str()))
+                .or_default()
+                .insert(*at);
+        }
+        let earlier = timeline.range(..scan).map(|(id, _)| *id).rev().collect();
+        History {
+            seen,
+            earlier,
+            timeline,
+            scan,
+        }
+    }
+
+    fn time_of(&self, id: ScanId) -> OffsetDateTime {
+        self.timeline
+            .get(&id)
+            .copied()
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// `(status, first seen, open since)` of a finding present now.
+    fn of_current(&self, finding: &Finding) -> (FindingStatus, OffsetDateTime, OffsetDateTime) {
+        let before = self
+            .seen
+            .get(&(finding.rule.as_str(), finding.subject_key.as_str()));
+        let status = match (before, self.earlier.first()) {
+            (Some(at), Some(previous)) if at.contains(previous) => FindingStatus::Open,
+            (Some(at), _) if !at.is_empty() => FindingStatus::Reappeared,
+            _ => FindingStatus::New,
+        };
+        let streak = streak_start(before, &self.earlier).unwrap_or(self.scan);
+        let first = before
+            .and_then(|at| at.first().copied())
+            .unwrap_or(self.scan);
+        (status, self.time_of(first), self.time_of(streak))
+    }
+}
+
 /// Tracks `current` (the findings of `scan`) and `previous` (the stored
 /// findings of the scan before it on `timeline`) against `presence`.
 pub fn track(
@@ -84,23 +138,8 @@ pub fn track(
     presence: &[FindingPresence],
     timeline: &Timeline,
 ) -> Vec<TrackedFinding> {
-    let mut seen: HashMap<(&str, &str), BTreeSet<ScanId>> = HashMap::new();
-    for (at, rule, key) in presence
-        .iter()
-        .filter(|(at, _, _)| *at < scan && timeline.contains_key(at))
-    {
-        seen.entry((rule.as_str(), key.as_str()))
-            .or_default()
-            .insert(*at);
-    }
-    let earlier: Vec<ScanId> = timeline.range(..scan).map(|(id, _)| *id).rev().collect();
-    let time_of = |id: &ScanId| {
-        timeline
-            .get(id)
-            .copied()
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-    };
-    let now = time_of(&scan);
+    let history = History::new(scan, presence, timeline);
+    let now = history.time_of(scan);
     let current_keys: BTreeSet<(String, String)> = current
         .iter()
         .map(|f| (f.rule.clone(), f.subject_key.clone()))
@@ -108,18 +147,11 @@ pub fn track(
     let mut tracked: Vec<TrackedFinding> = current
         .into_iter()
         .map(|finding| {
-            let before = seen.get(&(finding.rule.as_str(), finding.subject_key.as_str()));
-            let streak = streak_start(before, &earlier).unwrap_or(scan);
-            let status = match (before, earlier.first()) {
-                (Some(at), Some(previous)) if at.contains(previous) => FindingStatus::Open,
-                (Some(at), _) if !at.is_empty() => FindingStatus::Reappeared,
-                _ => FindingStatus::New,
-            };
-            let first = before.and_then(|at| at.first().copied()).unwrap_or(scan);
+            let (status, first_seen, open_since) = history.of_current(&finding);
             TrackedFinding {
                 status,
-                first_seen: time_of(&first),
-                open_since: time_of(&streak),
+                first_seen,
+                open_since,
                 fixed_at: None,
                 days_to_fix: None,
                 exception: None,
@@ -127,20 +159,18 @@ pub fn track(
             }
         })
         .collect();
-    for finding in previous {
-        let key = (finding.rule.clone(), finding.subject_key.clone());
-        if current_keys.contains(&key) {
-            continue;
-        }
-        let before = seen.get(&(key.0.as_str(), key.1.as_str()));
-        let since = time_of(&streak_start(before, &earlier).unwrap_or(scan));
-        let first = before.and_then(|at| at.first().copied()).unwrap_or(scan);
+    let gone = previous
+        .into_iter()
+        .filter(|f| !current_keys.contains(&(f.rule.clone(), f.subject_key.clone())));
+    for finding in gone {
+        // Present in the previous scan: `of_current` measures its last run.
+        let (_, first_seen, open_since) = history.of_current(&finding);
         tracked.push(TrackedFinding {
             status: FindingStatus::Fixed,
-            first_seen: time_of(&first),
-            open_since: since,
+            first_seen,
+            open_since,
             fixed_at: Some(now),
-            days_to_fix: Some((now - since).whole_days()),
+            days_to_fix: Some((now - open_since).whole_days()),
             exception: None,
             finding,
         });

@@ -55,6 +55,8 @@ pub struct Origin {
     pub path: PathBuf,
     /// Shipped with certatlas (embedded in the binary).
     pub builtin: bool,
+    /// Where the `id` value stands in the file.
+    pub id_position: Option<crate::config::Position>,
 }
 
 /// What an example expects.

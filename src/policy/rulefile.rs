@@ -117,6 +117,7 @@ pub fn parse(text: &str, path: &Path, builtin: bool) -> Result<Rule, RuleError> 
         origin: Origin {
             path: path.to_path_buf(),
             builtin,
+            id_position: Some(src.position(&raw.id.span())),
         },
     })
 }

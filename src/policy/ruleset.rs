@@ -85,7 +85,11 @@ impl RuleSet {
                     rule.id,
                     first.display()
                 );
-                return Err(RuleError::invalid(&rule.origin.path, None, problem));
+                return Err(RuleError::invalid(
+                    &rule.origin.path,
+                    rule.origin.id_position,
+                    problem,
+                ));
             }
             if let Some(at) = self.rules.iter().position(|r| r.id == rule.id) {
                 let old = self.rules.remove(at);
