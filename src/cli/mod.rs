@@ -62,7 +62,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
     /// A directory of rule files, added after the built-in rules and the
-    /// config's [rules] dirs; a rule with an id already loaded replaces it
+    /// config's `[rules]` dirs; a rule with an id already loaded replaces it
     /// (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
@@ -77,14 +77,14 @@ pub struct PolicyArgs {
 pub enum RulesCommand {
     /// The rules in force: built-in, the config's, and --rules directories.
     List(RulesListArgs),
-    /// Run every rule's [[examples]] and report each result (exit 1 on a failure).
+    /// Run every rule's `[[examples]]` and report each result (exit 1 on a failure).
     Test(RulesTestArgs),
 }
 
 /// `certatlas rules list`.
 #[derive(Debug, Args)]
 pub struct RulesListArgs {
-    /// Config file (its [rules] dirs and disable list apply).
+    /// Config file (its `[rules]` dirs and disable list apply).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// An extra rule directory (repeatable).

@@ -207,37 +207,13 @@ fn check_examples(
 ) -> Result<Vec<Example>, RuleError> {
     let examples: Vec<Example> = raw
         .into_iter()
-        .map(|example| {
-            let position = src.position(&example.span()).to_string();
-            let example = example.into_inner();
-            let expect = match example.expect.get_ref().as_str() {
-                "finding" => Expectation::Finding,
-                "pass" => Expectation::Pass,
-                other => {
-                    let problem = format!("expect {other:?}: expected \"finding\" or \"pass\"");
-                    return Err(src.error(&example.expect.span(), problem));
-                }
-            };
-            Ok(Example {
-                fixture: example.fixture,
-                set: example
-                    .set
-                    .iter()
-                    .map(|(k, v)| (k.clone(), document::json_of(v)))
-                    .collect(),
-                expect,
-                message_contains: example.message_contains,
-                position,
-            })
-        })
+        .map(|example| check_example(example, src))
         .collect::<Result<_, _>>()?;
-    for wanted in [Expectation::Finding, Expectation::Pass] {
+    for (wanted, side) in [
+        (Expectation::Finding, "finding"),
+        (Expectation::Pass, "pass"),
+    ] {
         if !examples.iter().any(|e| e.expect == wanted) {
-            let side = if wanted == Expectation::Finding {
-                "finding"
-            } else {
-                "pass"
-            };
             return Err(RuleError::invalid(
                 src.path,
                 None,
@@ -246,6 +222,30 @@ fn check_examples(
         }
     }
     Ok(examples)
+}
+
+fn check_example(example: Spanned<RawExample>, src: &Source<'_>) -> Result<Example, RuleError> {
+    let position = src.position(&example.span()).to_string();
+    let example = example.into_inner();
+    let expect = match example.expect.get_ref().as_str() {
+        "finding" => Expectation::Finding,
+        "pass" => Expectation::Pass,
+        other => {
+            let problem = format!("expect {other:?}: expected \"finding\" or \"pass\"");
+            return Err(src.error(&example.expect.span(), problem));
+        }
+    };
+    Ok(Example {
+        fixture: example.fixture,
+        set: example
+            .set
+            .iter()
+            .map(|(k, v)| (k.clone(), document::json_of(v)))
+            .collect(),
+        expect,
+        message_contains: example.message_contains,
+        position,
+    })
 }
 
 /// Where the content of the TOML string at `span` starts (after its

@@ -247,6 +247,11 @@ pub fn write_example_results(
             },
         );
     }
+    write_example_table(out, results)
+}
+
+/// One line per example (a second with the reason for a failure), then totals.
+fn write_example_table(out: &mut dyn Write, results: &[ExampleResult]) -> io::Result<()> {
     for r in results {
         let ok = if r.ok { "ok  " } else { "FAIL" };
         writeln!(
