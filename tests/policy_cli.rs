@@ -169,6 +169,23 @@ fn findings_honour_exceptions_and_fail_on() {
         args.extend_from_slice(extra);
         common::certatlas(&args)
     };
+    let unowned = |extra: &[&str]| {
+        let mut args = vec!["--format", "json"];
+        args.extend_from_slice(extra);
+        let doc: serde_json::Value = serde_json::from_slice(&findings(&args).stdout).unwrap();
+        let items = doc["items"].as_array().unwrap().clone();
+        items
+            .iter()
+            .filter(|f| f["rule"] == "inventory.owner-unassigned")
+            .count()
+    };
+    let demo_config = format!("{db}.toml");
+    assert_eq!(
+        unowned(&["--config", &demo_config]),
+        2,
+        "the demo's config: only shadow and self-signed"
+    );
+    assert!(unowned(&[]) > 2, "without it nothing is owned");
     let out = findings(&["--format", "json", "--fail-on", "critical"]);
     assert_eq!(
         out.status.code(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::recording::{InventoryContext, Recording, StoredScan};
 use super::scan::{collect, note, status_of};
-use super::{anchor_error, cancel_on_signal, stdout_error, AppError, RunStatus};
+use super::{anchor_error, cancel_on_signal, output_error, stdout_error, AppError, RunStatus};
 use crate::certs;
 use crate::cli::{DemoRequest, PolicyRequest};
 use crate::clock::Clock;
@@ -63,11 +63,51 @@ pub async fn demo(request: DemoRequest, clock: Clock, quiet: bool) -> Result<Run
     if request.serve {
         serve_until_signal(&lab, quiet).await;
     }
+    let root = lab.approved_root_der().to_vec();
     lab.shutdown().await;
-    if request.db.is_none() {
-        remove_database(&db);
+    match &request.db {
+        None => remove_database(&db),
+        Some(kept) => {
+            let config =
+                write_lab_config(kept, &root).map_err(|e| output_error("demo config", e))?;
+            let (db, config) = (kept.display(), config.display());
+            note(
+                quiet,
+                &format!(
+                    "explore the kept inventory: certatlas findings --db {db} --config {config}"
+                ),
+            );
+        }
     }
     Ok(status_of(&second.summary))
+}
+
+/// Next to a kept demo database `<db>`: `<db>.lab-root.der` (the lab's
+/// approved root) and `<db>.toml`, a config that judges the inventory as
+/// the demo did (that root approved, the demo's owner rule).
+fn write_lab_config(db: &std::path::Path, root_der: &[u8]) -> io::Result<PathBuf> {
+    let with_suffix = |suffix: &str| {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        PathBuf::from(path)
+    };
+    let (root, config) = (with_suffix(".lab-root.der"), with_suffix(".toml"));
+    std::fs::write(&root, root_der)?;
+    let root_name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rule = crate::demo::lab_owner_rule();
+    let text = format!(
+        "# Judges the certatlas demo inventory {} as the demo did.\n\n\
+         [[anchors]]\nname = \"certatlas Lab Approved Root\"\nfile = {root_name:?}\n\n\
+         [[owners]]\nname = {:?}\nissuer = {:?}\n",
+        db.display(),
+        rule.owner,
+        rule.issuer.first().cloned().unwrap_or_default(),
+    );
+    std::fs::write(&config, text)?;
+    Ok(config)
 }
 
 /// What one scan of the lab produced.
