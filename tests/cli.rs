@@ -292,3 +292,65 @@ async fn hostile_certificate_fields_are_inert_in_every_output() {
         "shown, not run: {inventory_table}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scan_fail_on_gates_the_exit_code_and_a_bad_rule_dir_stops_before_probing() {
+    let lab = common::lab().await;
+    let mut exits = Vec::new();
+    for name in ["good-ecdsa", "expired"] {
+        let case = lab.case(name).unwrap().clone();
+        let sni = case.server_names[0].clone().unwrap();
+        let (ip, port) = (
+            case.address.ip().to_string(),
+            case.address.port().to_string(),
+        );
+        let out = tokio::task::spawn_blocking(move || {
+            let clock = "2026-06-01T12:00:00Z";
+            certatlas(&[
+                "--clock",
+                clock,
+                "scan",
+                &ip,
+                "-p",
+                &port,
+                "--sni",
+                &sni,
+                "--format",
+                "jsonl",
+                "-q",
+                "--fail-on",
+                "critical",
+            ])
+        })
+        .await
+        .unwrap();
+        exits.push((name, out.status.code(), stderr(&out)));
+    }
+    let missing = tokio::task::spawn_blocking(|| {
+        certatlas(&[
+            "scan",
+            "127.0.0.1",
+            "-p",
+            "9",
+            "--rules",
+            "/nonexistent/rules",
+        ])
+    })
+    .await
+    .unwrap();
+    lab.shutdown().await;
+    assert_eq!(exits[0].1, Some(0), "no critical finding: {}", exits[0].2);
+    assert_eq!(
+        exits[1].1,
+        Some(1),
+        "the expired leaf is critical: {}",
+        exits[1].2
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("/nonexistent/rules: cannot read"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(missing.stdout.is_empty(), "nothing probed or written");
+}
