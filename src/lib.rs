@@ -41,6 +41,7 @@ pub mod config;
 pub mod demo;
 pub mod inventory;
 pub mod observation;
+pub mod parallel;
 pub mod policy;
 pub mod probe;
 pub mod report;

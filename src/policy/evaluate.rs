@@ -51,43 +51,29 @@ pub trait Subject: Serialize + Sync {
 /// Evaluates every rule of `rules` over `models`.
 pub fn evaluate(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
     let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let mut evaluation = Evaluation::default();
-    let mut add = |part: Evaluation| {
-        evaluation.findings.extend(part.findings);
-        evaluation.errors.extend(part.errors);
-    };
-    add(in_parallel::<LeafModel>(rules, &models.leaves, at));
-    add(in_parallel::<CaModel>(rules, &models.cas, at));
-    add(in_parallel::<ChainModel>(rules, &models.chains, at));
-    add(in_parallel::<EndpointModel>(rules, &models.endpoints, at));
-    add(over::<InventoryModel>(
-        rules,
-        std::slice::from_ref(&models.inventory),
-        at,
-    ));
+    let mut evaluation = in_parallel::<LeafModel>(rules, &models.leaves, at);
+    evaluation.absorb(in_parallel::<CaModel>(rules, &models.cas, at));
+    evaluation.absorb(in_parallel::<ChainModel>(rules, &models.chains, at));
+    evaluation.absorb(in_parallel::<EndpointModel>(rules, &models.endpoints, at));
+    let inventory = std::slice::from_ref(&models.inventory);
+    evaluation.absorb(over::<InventoryModel>(rules, inventory, at));
     evaluation
+}
+
+impl Evaluation {
+    /// Appends what `other` found.
+    fn absorb(&mut self, other: Evaluation) {
+        self.findings.extend(other.findings);
+        self.errors.extend(other.errors);
+    }
 }
 
 /// [`over`] on chunks of `subjects`, one thread per available core.
 fn in_parallel<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> Evaluation {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads < 2 || subjects.len() < 512 {
-        return over(rules, subjects, at);
-    }
-    let chunk = subjects.len().div_ceil(threads);
-    let parts: Vec<Evaluation> = std::thread::scope(|scope| {
-        let handles: Vec<_> = subjects
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || over(rules, part, at)))
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
-    });
+    let parts = crate::parallel::chunked(subjects, 512, |part| over(rules, part, at));
     let mut evaluation = Evaluation::default();
     for part in parts {
-        evaluation.findings.extend(part.findings);
-        evaluation.errors.extend(part.errors);
+        evaluation.absorb(part);
     }
     evaluation
 }

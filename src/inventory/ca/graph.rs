@@ -205,23 +205,7 @@ impl CaGraph {
                 .filter(|&(c, i)| certs::is_signed_by(&self.nodes[c].der, &self.nodes[i].der))
                 .collect()
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        if threads < 2 || candidates.len() < 256 {
-            return verify(&candidates);
-        }
-        let chunk = candidates.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = candidates
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || verify(part)))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
+        crate::parallel::chunked(&candidates, 256, verify).concat()
     }
 }
 
