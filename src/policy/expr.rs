@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use cel::common::ast::{EntryExpr, Expr as Node, IdedExpr};
+use cel::common::ast::{EntryExpr, Expr as Node, IdedEntryExpr, IdedExpr};
 use cel::{Context, Program, Value};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -99,18 +99,8 @@ impl Checker<'_> {
                 call.args.iter().try_for_each(|a| self.check(a, scope))
             }
             Node::List(list) => list.elements.iter().try_for_each(|e| self.check(e, scope)),
-            Node::Map(map) => map.entries.iter().try_for_each(|entry| match &entry.expr {
-                EntryExpr::MapEntry(e) => {
-                    self.check(&e.key, scope).and(self.check(&e.value, scope))
-                }
-                EntryExpr::StructField(f) => self.check(&f.value, scope),
-            }),
-            Node::Struct(s) => s.entries.iter().try_for_each(|entry| match &entry.expr {
-                EntryExpr::MapEntry(e) => {
-                    self.check(&e.key, scope).and(self.check(&e.value, scope))
-                }
-                EntryExpr::StructField(f) => self.check(&f.value, scope),
-            }),
+            Node::Map(map) => self.check_entries(&map.entries, scope),
+            Node::Struct(s) => self.check_entries(&s.entries, scope),
             Node::Comprehension(c) => {
                 let element = self.resolve(&c.iter_range, scope)?.and_then(first_element);
                 let mut inner = scope.clone();
@@ -126,6 +116,14 @@ impl Checker<'_> {
             }
             Node::Literal(_) | Node::Unspecified => Ok(()),
         }
+    }
+
+    /// The keys and values of a map or struct literal.
+    fn check_entries(&self, entries: &[IdedEntryExpr], scope: &Scope<'_>) -> Result<(), Failure> {
+        entries.iter().try_for_each(|entry| match &entry.expr {
+            EntryExpr::MapEntry(e) => self.check(&e.key, scope).and(self.check(&e.value, scope)),
+            EntryExpr::StructField(f) => self.check(&f.value, scope),
+        })
     }
 
     /// The sample value `node` stands for (`None`: not known statically).
