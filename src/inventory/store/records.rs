@@ -104,6 +104,18 @@ pub struct EndpointKey {
     pub sni: Option<String>,
 }
 
+impl EndpointKey {
+    /// The key the store files `observation` under (address text as in
+    /// `endpoints.address`).
+    pub fn of(observation: &crate::observation::Observation) -> EndpointKey {
+        EndpointKey {
+            address: super::codec::endpoint_address(observation),
+            port: observation.port,
+            sni: observation.sni.clone(),
+        }
+    }
+}
+
 /// The leaf certificate an endpoint served in one scan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EndpointLeaf {

@@ -10,22 +10,11 @@ use super::EndpointModel;
 use crate::inventory::store::{EndpointKey, EndpointLeaf};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
 
-/// The store's key of an observation's endpoint.
-fn key_of(observation: &Observation) -> EndpointKey {
-    EndpointKey {
-        address: observation
-            .address
-            .map_or_else(|| observation.host.clone(), |a| a.to_string()),
-        port: observation.port,
-        sni: observation.sni.clone(),
-    }
-}
-
 /// The STARTTLS dialect of every endpoint that used one.
 pub(super) fn starttls_by_endpoint(observations: &[Observation]) -> BTreeMap<EndpointKey, String> {
     observations
         .iter()
-        .filter_map(|o| Some((key_of(o), o.starttls.clone()?)))
+        .filter_map(|o| Some((EndpointKey::of(o), o.starttls.clone()?)))
         .collect()
 }
 
@@ -34,7 +23,7 @@ pub(super) fn models(observations: &[Observation], leaves: &[EndpointLeaf]) -> V
     let mut grouped: BTreeMap<EndpointKey, Vec<&Observation>> = BTreeMap::new();
     for observation in observations.iter().filter(|o| o.tls.is_some()) {
         grouped
-            .entry(key_of(observation))
+            .entry(EndpointKey::of(observation))
             .or_default()
             .push(observation);
     }
