@@ -11,7 +11,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use time::OffsetDateTime;
 
 use super::expr::Bindings;
 use super::rule::{Example, Expectation};
@@ -109,10 +108,11 @@ fn outcome(rule: &Rule, example: &Example, bindings: &Bindings) -> Result<(bool,
     for (path, value) in &example.set {
         set(&mut model, rule.subject.name(), path, value.clone())?;
     }
-    let at = parse_time(&fixture.evaluated_at).ok_or("fixture evaluated_at is not RFC 3339")?;
+    let at = super::model::parse_rfc3339(&fixture.evaluated_at)
+        .ok_or("fixture evaluated_at is not RFC 3339")?;
     let dated = match model.get("not_before").and_then(Json::as_str) {
         Some(text) if rule.subject.dated_by_issuance() => {
-            parse_time(text).ok_or("not_before is not RFC 3339")?
+            super::model::parse_rfc3339(text).ok_or("not_before is not RFC 3339")?
         }
         _ => at,
     };
@@ -128,10 +128,6 @@ fn outcome(rule: &Rule, example: &Example, bindings: &Bindings) -> Result<(bool,
         String::new()
     };
     Ok((fired, message))
-}
-
-fn parse_time(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// Reads a fixture: a `.json` path relative to the rule file, else a

@@ -105,9 +105,7 @@ impl Finding {
 
 /// The date of an RFC 3339 text (the scan time's when it does not parse).
 fn date_of(text: &str, fallback: OffsetDateTime) -> Date {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .unwrap_or(fallback)
-        .date()
+    super::model::parse_rfc3339(text).unwrap_or(fallback).date()
 }
 
 impl Subject for LeafModel {

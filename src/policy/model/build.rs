@@ -73,7 +73,7 @@ pub fn build(facts: &ScanFacts<'_>) -> SubjectModels {
     SubjectModels {
         at: Some(at),
         cas: cas(facts, at),
-        chains: chains(facts),
+        chains: chains(facts, &rows),
         endpoints: endpoint::models(facts.observations, facts.leaves),
         inventory: inventory(facts, &rows),
         leaves,
@@ -107,6 +107,11 @@ impl<'a> Index<'a> {
 /// RFC 3339 text of `at` (empty if it cannot be formatted).
 pub fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The instant an RFC 3339 text (as [`rfc3339`] writes it) stands for.
+pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
 /// `address:port` or `address:port (sni)`.
@@ -266,8 +271,13 @@ fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
         .collect()
 }
 
-/// One model per distinct chain as sent.
-fn chains(facts: &ScanFacts<'_>) -> Vec<ChainModel> {
+/// One model per distinct chain as sent; the leaf's CA class comes from
+/// its inventory row (a leaf without one did not parse: `unknown`).
+fn chains(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> Vec<ChainModel> {
+    let class_of: BTreeMap<&str, CaClass> = rows
+        .iter()
+        .map(|r| (r.sha256.as_str(), r.ca_class))
+        .collect();
     let mut by_chain: BTreeMap<&[String], Vec<&EndpointLeaf>> = BTreeMap::new();
     for leaf in facts.leaves.iter().filter(|l| !l.chain.is_empty()) {
         by_chain.entry(&leaf.chain).or_default().push(leaf);
@@ -302,10 +312,9 @@ fn chains(facts: &ScanFacts<'_>) -> Vec<ChainModel> {
                 out_of_order: shape.out_of_order,
                 root_included: shape.root_included,
                 unrelated: shape.unrelated as i64,
-                ca_class: facts
-                    .graph
-                    .classify_leaf(&first.leaf_sha256)
-                    .class
+                ca_class: class_of
+                    .get(first.leaf_sha256.as_str())
+                    .map_or(CaClass::Unknown, |c| *c)
                     .name()
                     .into(),
                 served_at: served.into_iter().collect(),
