@@ -41,6 +41,18 @@ fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The `items` of a JSON listing on stdout.
+fn items(out: &std::process::Output) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["items"].as_array().unwrap().clone()
+}
+
+/// The first finding of `rule` in a findings listing.
+fn finding_of(out: &std::process::Output, rule: &str) -> serde_json::Value {
+    let found = items(out).into_iter().find(|f| f["rule"] == rule);
+    found.unwrap_or_else(|| panic!("a {rule} finding"))
+}
+
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -103,8 +115,7 @@ fn user_rules_join_or_replace_built_in_ones_and_config_can_disable_them() {
         all.extend_from_slice(args);
         let out = common::certatlas(&all);
         assert!(out.status.success(), "{}", stderr(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        doc["items"].as_array().unwrap().clone()
+        items(&out)
     };
     let builtin = list(&[]);
     let with_user = list(&["--rules", dir.path().to_str().unwrap()]);
@@ -172,9 +183,7 @@ fn findings_honour_exceptions_and_fail_on() {
     let unowned = |extra: &[&str]| {
         let mut args = vec!["--format", "json"];
         args.extend_from_slice(extra);
-        let doc: serde_json::Value = serde_json::from_slice(&findings(&args).stdout).unwrap();
-        let items = doc["items"].as_array().unwrap().clone();
-        items
+        items(&findings(&args))
             .iter()
             .filter(|f| f["rule"] == "inventory.owner-unassigned")
             .count()
@@ -193,13 +202,7 @@ fn findings_honour_exceptions_and_fail_on() {
         "the expired certificate is critical: {}",
         stderr(&out)
     );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let expired = doc["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "rfc5280.expired")
-        .expect("expired finding");
+    let expired = finding_of(&out, "rfc5280.expired");
     assert_eq!(expired["status"], "new");
     let sha = expired["certificate"].as_str().unwrap();
 
@@ -218,13 +221,7 @@ fn findings_honour_exceptions_and_fail_on() {
         "critical",
     ]);
     assert_eq!(out.status.code(), Some(0), "excepted: {}", stderr(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let expired = doc["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "rfc5280.expired")
-        .unwrap();
+    let expired = finding_of(&out, "rfc5280.expired");
     assert_eq!(
         expired["exception"]["reason"],
         "decommissioned on 2026-06-30"
