@@ -46,4 +46,5 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod scan;
+pub mod scoring;
 pub mod targets;

@@ -1,0 +1,168 @@
+//! The score card: what scoring produces and every report shows — per
+//! category the level with each criterion's value, threshold and outcome,
+//! the limiting criteria, coverage and cap, claims; the module and overall
+//! roll-ups; the profile and the metrics behind it all. Serialised as the
+//! `score` part of `report.json` (schema documented in the README).
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{MetricSet, Unit};
+
+/// The label every score carries.
+pub const ESTIMATE_LABEL: &str =
+    "automated estimate from network observations; not a PKIMM assessment";
+
+/// A criterion's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The metric meets the threshold.
+    Pass,
+    /// It does not.
+    Fail,
+    /// It cannot be judged yet (no data, or not enough history).
+    Unknown,
+}
+
+/// One criterion as judged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionResult {
+    /// Criterion id.
+    pub id: String,
+    /// Its level.
+    pub level: u8,
+    /// The metric read.
+    pub metric: String,
+    /// The unit of `value` and `threshold`.
+    pub unit: Unit,
+    /// `<=`, `>=`, `<` or `>`.
+    pub compare: String,
+    /// The threshold.
+    pub threshold: f64,
+    /// The threshold comes from the config, not the profile.
+    pub overridden: bool,
+    /// The metric's value, when known.
+    pub value: Option<f64>,
+    /// For percentages: the count.
+    pub numerator: Option<u64>,
+    /// For percentages: out of.
+    pub denominator: Option<u64>,
+    /// Samples the value rests on.
+    pub samples: u64,
+    /// Pass, fail or unknown.
+    pub outcome: Outcome,
+    /// Why it is unknown.
+    pub reason: Option<String>,
+    /// What would have to change for it to pass.
+    pub lift: String,
+}
+
+/// Where a category's level comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Measured evidence (a ladder).
+    Evidence,
+    /// An imported self-assessment claim only.
+    Claim,
+    /// Neither: not assessed, left out of the roll-up.
+    NotAssessed,
+}
+
+/// One PKIMM category's score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryScore {
+    /// PKIMM category id.
+    pub category: String,
+    /// Its name.
+    pub title: String,
+    /// Its module.
+    pub module: String,
+    /// Its weight in the roll-up.
+    pub weight: u32,
+    /// Where the level comes from.
+    pub basis: Basis,
+    /// The level used in the roll-up (1–5); `None` when not assessed.
+    pub level: Option<u8>,
+    /// The highest level whose criteria (and all below) pass, before the
+    /// coverage cap; `None` without a ladder.
+    pub evidence_level: Option<u8>,
+    /// The coverage cap lowered the level.
+    pub capped: bool,
+    /// Share (0–1) of the category's requirement weight evidence speaks to.
+    pub coverage: Option<f64>,
+    /// Every criterion of the ladder, by level.
+    pub criteria: Vec<CriterionResult>,
+    /// Ids of the next level's criteria that did not pass.
+    pub limiting: Vec<String>,
+    /// The self-assessed level, if imported (0 is not used: absent).
+    pub claim: Option<u8>,
+    /// The claim exceeds the evidence: what contradicts it.
+    pub contradiction: Option<String>,
+}
+
+/// One module's roll-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleScore {
+    /// Governance, Management, Operations or Resources.
+    pub module: String,
+    /// Weighted mean of its assessed categories; `None` if none is.
+    pub value: Option<f64>,
+    /// `value` rounded down.
+    pub level: Option<u8>,
+    /// Categories that entered the mean.
+    pub assessed: Vec<String>,
+}
+
+/// The profile a card was scored against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    /// Profile name.
+    pub name: String,
+    /// Profile version.
+    pub version: String,
+    /// SHA-256 of the effective profile (after overrides).
+    pub digest: String,
+    /// History window in days.
+    pub window_days: i64,
+}
+
+/// How much history the inventory had at the scored scan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryDepth {
+    /// Days from the first complete scan to the scored one.
+    pub days: i64,
+    /// Complete scans up to the scored one.
+    pub scans: u64,
+}
+
+/// Everything scoring says about one scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreCard {
+    /// Always [`ESTIMATE_LABEL`].
+    pub label: String,
+    /// The profile.
+    pub profile: ProfileInfo,
+    /// History available.
+    pub history: HistoryDepth,
+    /// Weighted mean over every assessed category; `None` if none is.
+    pub overall_value: Option<f64>,
+    /// `overall_value` rounded down.
+    pub overall_level: Option<u8>,
+    /// The lowest assessed category level (an extra figure, not the
+    /// model's).
+    pub minimum_level: Option<u8>,
+    /// The four modules.
+    pub modules: Vec<ModuleScore>,
+    /// The sixteen categories, in model order.
+    pub categories: Vec<CategoryScore>,
+    /// The metrics the criteria read.
+    pub metrics: MetricSet,
+}
+
+impl ScoreCard {
+    /// The score of one category.
+    pub fn category(&self, id: &str) -> Option<&CategoryScore> {
+        self.categories.iter().find(|c| c.category == id)
+    }
+}

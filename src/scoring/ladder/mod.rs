@@ -1,0 +1,184 @@
+//! Maturity ladders as data: for each measured PKIMM category, the
+//! criteria of levels 2 to 5 (metric, comparison, threshold, minimum
+//! history) and the category's PKIMM requirements with how far scanner
+//! evidence speaks to each (from which its coverage follows); plus the
+//! profile that names and versions the whole set. Built-in ladders live in
+//! `rules/maturity/` ([`builtin`]); a directory of the user's replaces them
+//! by category and the config can override single thresholds ([`load`]).
+
+mod builtin;
+mod file;
+mod load;
+
+pub use builtin::LADDER_FILES;
+pub use load::{load, LadderError, Overrides, ThresholdOverride};
+
+use serde::Serialize;
+
+/// The comparison a criterion makes between a metric and its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Comparison {
+    /// `value <= threshold`
+    #[serde(rename = "<=")]
+    AtMost,
+    /// `value >= threshold`
+    #[serde(rename = ">=")]
+    AtLeast,
+    /// `value < threshold`
+    #[serde(rename = "<")]
+    Below,
+    /// `value > threshold`
+    #[serde(rename = ">")]
+    Above,
+}
+
+impl Comparison {
+    /// Parses `<=`, `>=`, `<` or `>`.
+    pub fn parse(text: &str) -> Option<Comparison> {
+        match text {
+            "<=" => Some(Comparison::AtMost),
+            ">=" => Some(Comparison::AtLeast),
+            "<" => Some(Comparison::Below),
+            ">" => Some(Comparison::Above),
+            _ => None,
+        }
+    }
+
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::AtMost => "<=",
+            Comparison::AtLeast => ">=",
+            Comparison::Below => "<",
+            Comparison::Above => ">",
+        }
+    }
+
+    /// Whether `value` satisfies the comparison with `threshold`.
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::AtMost => value <= threshold,
+            Comparison::AtLeast => value >= threshold,
+            Comparison::Below => value < threshold,
+            Comparison::Above => value > threshold,
+        }
+    }
+}
+
+/// How much history a criterion needs before it can pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct HistoryGate {
+    /// Days from the first complete scan to the scored one.
+    pub days: i64,
+    /// Complete scans up to the scored one.
+    pub scans: u64,
+}
+
+/// One criterion of a ladder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Criterion {
+    /// Id, unique within its ladder.
+    pub id: String,
+    /// The level it belongs to, 2 to 5.
+    pub level: u8,
+    /// The metric it reads (a catalogue id).
+    pub metric: String,
+    /// How the metric is compared.
+    pub compare: Comparison,
+    /// The threshold, in the metric's unit.
+    pub threshold: f64,
+    /// History needed before it can pass.
+    pub history: HistoryGate,
+    /// What would have to change for it to pass.
+    pub lift: String,
+    /// The threshold was overridden by the config.
+    pub overridden: bool,
+}
+
+/// How far scanner evidence speaks to a PKIMM requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// The scanner's output is itself what the requirement asks for.
+    Direct,
+    /// The scanner shows outcomes; the requirement asks for more.
+    Partial,
+    /// Scanning cannot speak to it.
+    None,
+}
+
+/// One PKIMM requirement of the category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirement {
+    /// Its PKIMM id, e.g. `M.certificate-management.cert-inventory`.
+    pub id: String,
+    /// Its weight in the category.
+    pub weight: u32,
+    /// How far scanner evidence speaks to it.
+    pub evidence: Evidence,
+}
+
+/// The ladder of one category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ladder {
+    /// PKIMM category id.
+    pub category: String,
+    /// The category's name.
+    pub title: String,
+    /// The category's requirements.
+    pub requirements: Vec<Requirement>,
+    /// The criteria, by level then file order.
+    pub criteria: Vec<Criterion>,
+    /// Where it was read from (`rules/maturity/...` for built-ins).
+    pub source: String,
+}
+
+impl Ladder {
+    /// The share (0–1) of the category's requirement weight that scanner
+    /// evidence speaks to, directly or partially.
+    pub fn coverage(&self) -> f64 {
+        let total: u32 = self.requirements.iter().map(|r| r.weight).sum();
+        let covered: u32 = self
+            .requirements
+            .iter()
+            .filter(|r| r.evidence != Evidence::None)
+            .map(|r| r.weight)
+            .sum();
+        if total == 0 {
+            0.0
+        } else {
+            f64::from(covered) / f64::from(total)
+        }
+    }
+
+    /// The criteria of one level.
+    pub fn at_level(&self, level: u8) -> impl Iterator<Item = &Criterion> {
+        self.criteria.iter().filter(move |c| c.level == level)
+    }
+}
+
+/// The profile: its name and version, scoring settings, and every ladder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Profile {
+    /// Name, e.g. `certatlas-default`.
+    pub name: String,
+    /// Version of the profile's thresholds.
+    pub version: String,
+    /// History window of window metrics, in days.
+    pub window_days: i64,
+    /// Under this coverage (0–1) a category is capped.
+    pub coverage_floor: f64,
+    /// The level a category under the coverage floor is capped at.
+    pub coverage_cap: u8,
+    /// The ladders, in PKIMM category order.
+    pub ladders: Vec<Ladder>,
+    /// SHA-256 of the profile's effective content (after overrides).
+    pub digest: String,
+}
+
+impl Profile {
+    /// The ladder of a category.
+    pub fn ladder(&self, category: &str) -> Option<&Ladder> {
+        self.ladders.iter().find(|l| l.category == category)
+    }
+}

@@ -1,0 +1,281 @@
+//! Metrics of the scored scan alone: the leaves and endpoints it saw,
+//! less those covered by exceptions.
+
+use std::collections::HashMap;
+
+use super::{median, Metric, MetricInput};
+use crate::policy::model::{EndpointModel, LeafModel, SubjectModels};
+
+/// Days left under which a served leaf counts as expiring unrenewed.
+pub const EXPIRY_HORIZON_DAYS: i64 = 14;
+/// The longest leaf lifetime the profile check accepts (CA/Browser Forum
+/// baseline requirements before March 2026).
+pub const MAX_LIFETIME_DAYS: i64 = 398;
+
+/// The scored scan's subjects that count.
+pub struct Estate<'a> {
+    models: &'a SubjectModels,
+    leaves: Vec<&'a LeafModel>,
+    endpoints: Vec<&'a EndpointModel>,
+}
+
+impl<'a> Estate<'a> {
+    /// Splits the scan's subjects into counted and excepted.
+    pub fn new(input: &MetricInput<'a>) -> Self {
+        let models = input.models;
+        let leaves = models
+            .leaves
+            .iter()
+            .filter(|l| !input.exclusions.covers_leaf(l))
+            .collect();
+        let endpoints = models
+            .endpoints
+            .iter()
+            .filter(|e| !input.exclusions.covers_endpoint(e))
+            .collect();
+        Estate {
+            models,
+            leaves,
+            endpoints,
+        }
+    }
+
+    /// The counted leaves.
+    pub fn leaves(&self) -> &[&'a LeafModel] {
+        &self.leaves
+    }
+
+    /// SHA-256s of the excepted leaves.
+    pub fn excluded_leaves(&self) -> Vec<String> {
+        let counted: std::collections::HashSet<&str> = self
+            .leaves
+            .iter()
+            .map(|l| l.certificate.sha256.as_str())
+            .collect();
+        let all = self.models.leaves.iter().map(|l| &l.certificate.sha256);
+        all.filter(|s| !counted.contains(s.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// The excepted endpoints.
+    pub fn excluded_endpoints(&self) -> Vec<String> {
+        let counted: std::collections::HashSet<&str> = self
+            .endpoints
+            .iter()
+            .map(|e| e.served_at.as_str())
+            .collect();
+        let all = self.models.endpoints.iter().map(|e| &e.served_at);
+        all.filter(|s| !counted.contains(s.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// Every scan-scoped metric.
+    pub fn metrics(&self) -> Vec<Metric> {
+        let mut metrics = vec![
+            Metric::count("leaves", self.leaves.len() as u64, self.leaves.len() as u64),
+            Metric::count(
+                "endpoints",
+                self.endpoints.len() as u64,
+                self.endpoints.len() as u64,
+            ),
+        ];
+        metrics.extend(self.leaf_shares());
+        metrics.push(self.largest_key_cluster());
+        metrics.push(self.shadow_cas());
+        metrics.push(self.revocation_pointers());
+        metrics.extend(self.endpoint_shares());
+        metrics.push(self.lifetime_median());
+        metrics
+    }
+
+    /// Shares of leaves with a problem (or, for coverage, lacking it).
+    fn leaf_shares(&self) -> Vec<Metric> {
+        let class = |c: &'static str| move |l: &LeafModel| l.ca_class == c;
+        vec![
+            self.leaf_share("expired_in_service", |l| l.certificate.expired),
+            self.leaf_share("expiring_unrenewed", expiring_unrenewed),
+            self.leaf_coverage("owner_coverage", |l| !l.owner.is_empty()),
+            self.leaf_share("weak_keys", weak_key),
+            self.leaf_share("weak_signatures", weak_signature),
+            self.leaf_share("key_reuse", |l| !l.key_reuse.is_empty()),
+            self.leaf_share("shadow_ca_leaves", class("shadow")),
+            self.leaf_share("unknown_ca_leaves", class("unknown")),
+            self.leaf_share("self_signed_leaves", class("self_signed")),
+            self.leaf_coverage("chains_correct", chain_correct),
+            self.leaf_coverage("profile_conformance", profile_conforms),
+        ]
+    }
+
+    /// The share of counted leaves for which `bad` holds; they are the
+    /// subjects.
+    fn leaf_share(&self, id: &str, bad: impl Fn(&LeafModel) -> bool) -> Metric {
+        let hits: Vec<String> = self
+            .leaves
+            .iter()
+            .filter(|l| bad(l))
+            .map(|l| l.certificate.sha256.clone())
+            .collect();
+        Metric::percent(id, hits.len() as u64, self.leaves.len() as u64, NO_LEAVES)
+            .with_subjects(hits)
+    }
+
+    /// The share of counted leaves for which `good` holds; the others are
+    /// the subjects.
+    fn leaf_coverage(&self, id: &str, good: impl Fn(&LeafModel) -> bool) -> Metric {
+        let (passing, failing): (Vec<&&LeafModel>, Vec<&&LeafModel>) =
+            self.leaves.iter().partition(|l| good(l));
+        let subjects = failing.iter().map(|l| l.certificate.sha256.clone());
+        Metric::percent(
+            id,
+            passing.len() as u64,
+            self.leaves.len() as u64,
+            NO_LEAVES,
+        )
+        .with_subjects(subjects)
+    }
+
+    fn largest_key_cluster(&self) -> Metric {
+        let mut clusters: HashMap<&str, Vec<&str>> = HashMap::new();
+        for leaf in self.leaves.iter().filter(|l| !l.key_reuse.is_empty()) {
+            let key = leaf.certificate.spki_sha256.as_str();
+            clusters
+                .entry(key)
+                .or_default()
+                .push(&leaf.certificate.sha256);
+        }
+        let largest = clusters.values().max_by_key(|members| members.len());
+        let members = largest.cloned().unwrap_or_default();
+        Metric::count(
+            "key_reuse_largest_cluster",
+            members.len() as u64,
+            self.leaves.len() as u64,
+        )
+        .with_subjects(members.into_iter().map(str::to_string))
+    }
+
+    fn shadow_cas(&self) -> Metric {
+        let cas = &self.models.inventory.shadow_cas;
+        Metric::count("shadow_cas", cas.len() as u64, self.leaves.len() as u64)
+            .with_subjects(cas.iter().cloned())
+    }
+
+    fn revocation_pointers(&self) -> Metric {
+        let issued: Vec<&&LeafModel> = self
+            .leaves
+            .iter()
+            .filter(|l| !l.certificate.self_signed)
+            .collect();
+        let (with, without): (Vec<&&LeafModel>, Vec<&&LeafModel>) = issued.iter().partition(|l| {
+            !l.certificate.ocsp_urls.is_empty() || !l.certificate.crl_urls.is_empty()
+        });
+        let why = "no CA-issued leaves in the scan";
+        Metric::percent(
+            "revocation_pointers",
+            with.len() as u64,
+            issued.len() as u64,
+            why,
+        )
+        .with_subjects(without.iter().map(|l| l.certificate.sha256.clone()))
+    }
+
+    fn endpoint_shares(&self) -> Vec<Metric> {
+        let known_versions = |e: &EndpointModel| e.versions_probed || legacy(e);
+        let tls13_known = |e: &EndpointModel| e.tls13 != "unknown";
+        let on_tls13 = |e: &EndpointModel| e.tls_version == "TLSv1.3";
+        vec![
+            self.endpoint_share(
+                "legacy_tls",
+                known_versions,
+                legacy,
+                true,
+                "no endpoint's versions are known (scan with --versions)",
+            ),
+            self.endpoint_share(
+                "tls13_share",
+                tls13_known,
+                |e| e.tls13 == "yes",
+                false,
+                "TLS 1.3 support is known for no endpoint (scan with --versions)",
+            ),
+            self.endpoint_share(
+                "pq_hybrid_share",
+                on_tls13,
+                |e| e.post_quantum_hybrid,
+                false,
+                "no endpoint negotiated TLS 1.3",
+            ),
+        ]
+    }
+
+    /// Among endpoints where `known` holds, the share where `hit` holds;
+    /// the subjects are the hits when `hits_are_subjects`, else the misses.
+    fn endpoint_share(
+        &self,
+        id: &str,
+        known: impl Fn(&EndpointModel) -> bool,
+        hit: impl Fn(&EndpointModel) -> bool,
+        hits_are_subjects: bool,
+        why: &str,
+    ) -> Metric {
+        let known: Vec<&&EndpointModel> = self.endpoints.iter().filter(|e| known(e)).collect();
+        let hits = known.iter().filter(|e| hit(e)).count() as u64;
+        let subjects = known
+            .iter()
+            .filter(|e| hit(e) == hits_are_subjects)
+            .map(|e| e.served_at.clone());
+        Metric::percent(id, hits, known.len() as u64, why).with_subjects(subjects)
+    }
+
+    fn lifetime_median(&self) -> Metric {
+        let mut days: Vec<f64> = self
+            .leaves
+            .iter()
+            .map(|l| l.certificate.lifetime_days as f64)
+            .collect();
+        let samples = days.len() as u64;
+        Metric::days("lifetime_median", median(&mut days), samples, NO_LEAVES)
+    }
+}
+
+const NO_LEAVES: &str = "no leaf certificates in the scan";
+
+fn expiring_unrenewed(leaf: &LeafModel) -> bool {
+    let left = leaf.certificate.days_left;
+    !leaf.certificate.expired && left < EXPIRY_HORIZON_DAYS
+}
+
+/// RSA under 2048 bits, EC under 256 bits, or DSA.
+pub fn weak_key(leaf: &LeafModel) -> bool {
+    let key = &leaf.certificate.key;
+    match key.algorithm.as_str() {
+        "rsa" => key.bits < 2048,
+        "ec" => key.bits < 256,
+        "dsa" => true,
+        _ => false,
+    }
+}
+
+fn weak_signature(leaf: &LeafModel) -> bool {
+    matches!(
+        leaf.certificate.signature.hash.as_str(),
+        "sha1" | "md5" | "md2"
+    )
+}
+
+fn chain_correct(leaf: &LeafModel) -> bool {
+    leaf.chain_problems.iter().all(|p| p == "root_included")
+}
+
+fn profile_conforms(leaf: &LeafModel) -> bool {
+    let c = &leaf.certificate;
+    let has_san = !c.san.dns.is_empty() || !c.san.ip.is_empty();
+    has_san && leaf.mismatched_names.is_empty() && !c.is_ca && c.lifetime_days <= MAX_LIFETIME_DAYS
+}
+
+/// Accepts or negotiated SSLv3, TLS 1.0 or TLS 1.1.
+fn legacy(endpoint: &EndpointModel) -> bool {
+    let old = |v: &str| matches!(v, "SSLv3" | "TLSv1.0" | "TLSv1.1");
+    old(&endpoint.tls_version) || endpoint.accepted_versions.iter().any(|v| old(v))
+}

@@ -1,0 +1,186 @@
+//! Metrics over the history window ending at the scored scan: expiries,
+//! renewals and re-keys from the change events, how quickly new leaves are
+//! seen, scan cadence and reach, and how long findings took to fix.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use time::OffsetDateTime;
+
+use super::estate::{Estate, EXPIRY_HORIZON_DAYS};
+use super::{median, Metric, MetricInput, ScanPoint};
+use crate::inventory::store::{EventKind, EventRecord, ScanId};
+use crate::policy::model::parse_rfc3339;
+
+/// Every window-scoped metric.
+pub fn metrics(input: &MetricInput<'_>, estate: &Estate<'_>) -> Vec<Metric> {
+    let days = input.window_days;
+    let window = input.history.window(days);
+    let in_window: BTreeSet<ScanId> = window.iter().map(|s| s.id).collect();
+    let events: Vec<&EventRecord> = input
+        .history
+        .events
+        .iter()
+        .filter(|e| in_window.contains(&e.scan))
+        .collect();
+    let renewals: Vec<&EventRecord> = of_kind(&events, EventKind::Renewal);
+    let metrics = vec![
+        expired_in_window(&events, estate),
+        late_renewals(&renewals),
+        renewal_lead_time(&renewals),
+        rekey_rate(&events, &renewals),
+        new_certificate_detection(estate, input.history.scans.get(1).copied(), window),
+        Metric::count("scans_in_window", window.len() as u64, window.len() as u64),
+        scan_interval(window),
+        scan_coverage(input),
+        time_to_fix(&input.history.presence, &input.history.scans, window),
+    ];
+    metrics.into_iter().map(|m| m.over(days)).collect()
+}
+
+fn of_kind<'a>(events: &[&'a EventRecord], kind: EventKind) -> Vec<&'a EventRecord> {
+    events.iter().copied().filter(|e| e.kind == kind).collect()
+}
+
+fn expired_in_window(events: &[&EventRecord], estate: &Estate<'_>) -> Metric {
+    let mut expired: BTreeSet<String> = of_kind(events, EventKind::ExpiredInService)
+        .iter()
+        .filter_map(|e| e.new_sha256.clone())
+        .collect();
+    let now = estate.leaves().iter().filter(|l| l.certificate.expired);
+    expired.extend(now.map(|l| l.certificate.sha256.clone()));
+    let samples = expired.len() as u64;
+    Metric::count("expired_in_window", samples, samples).with_subjects(expired)
+}
+
+fn late_renewals(renewals: &[&EventRecord]) -> Metric {
+    let late: Vec<&&EventRecord> = renewals
+        .iter()
+        .filter(|e| e.lead_days.is_some_and(|d| d < EXPIRY_HORIZON_DAYS as f64))
+        .collect();
+    let why = "no renewal seen in the window";
+    Metric::percent(
+        "late_renewals",
+        late.len() as u64,
+        renewals.len() as u64,
+        why,
+    )
+    .with_subjects(late.iter().filter_map(|e| e.new_sha256.clone()))
+}
+
+fn renewal_lead_time(renewals: &[&EventRecord]) -> Metric {
+    let mut lead: Vec<f64> = renewals.iter().filter_map(|e| e.lead_days).collect();
+    let samples = lead.len() as u64;
+    let why = "no renewal seen in the window";
+    Metric::days("renewal_lead_time", median(&mut lead), samples, why)
+}
+
+fn rekey_rate(events: &[&EventRecord], renewals: &[&EventRecord]) -> Metric {
+    let rekeys = of_kind(events, EventKind::Rekey).len() as u64;
+    let why = "no renewal seen in the window";
+    let not_rekeyed = renewals
+        .iter()
+        .filter(|e| e.detail.get("rekeyed") != Some(&serde_json::Value::Bool(true)))
+        .filter_map(|e| e.new_sha256.clone());
+    Metric::percent("rekey_rate", rekeys, renewals.len() as u64, why).with_subjects(not_rekeyed)
+}
+
+/// Leaves first seen after the first scan and within the window: days
+/// from notBefore to first sight.
+fn new_certificate_detection(
+    estate: &Estate<'_>,
+    second_scan: Option<ScanPoint>,
+    window: &[ScanPoint],
+) -> Metric {
+    let why = "no leaf appeared after the first scan within the window";
+    let (Some(second), Some(start)) = (second_scan, window.first()) else {
+        return Metric::days("new_certificate_detection", None, 0, why);
+    };
+    let since = second.at.max(start.at);
+    let mut delays = Vec::new();
+    let mut slow = Vec::new();
+    for leaf in estate.leaves() {
+        let seen = parse_rfc3339(&leaf.first_seen);
+        let issued = parse_rfc3339(&leaf.certificate.not_before);
+        let (Some(seen), Some(issued)) = (seen, issued) else {
+            continue;
+        };
+        if seen >= since {
+            let days = ((seen - issued).whole_seconds() as f64 / 86_400.0).max(0.0);
+            delays.push(days);
+            if days > 2.0 {
+                slow.push(leaf.certificate.sha256.clone());
+            }
+        }
+    }
+    let samples = delays.len() as u64;
+    Metric::days(
+        "new_certificate_detection",
+        median(&mut delays),
+        samples,
+        why,
+    )
+    .with_subjects(slow)
+}
+
+/// The longest gap between consecutive complete scans in the window.
+fn scan_interval(window: &[ScanPoint]) -> Metric {
+    let longest = window
+        .windows(2)
+        .map(|pair| (pair[1].at - pair[0].at).whole_seconds() as f64 / 86_400.0)
+        .max_by(f64::total_cmp);
+    let why = "fewer than two complete scans in the window";
+    Metric::days("scan_interval", longest, window.len() as u64, why)
+}
+
+fn scan_coverage(input: &MetricInput<'_>) -> Metric {
+    let reach = &input.history.reach;
+    let why = "no endpoint served a certificate during the window";
+    Metric::percent("scan_coverage", reach.reached, reach.known, why)
+        .with_subjects(reach.missed.iter().cloned())
+}
+
+/// Median days to fix over findings whose fix (first complete scan
+/// without them after a run of scans with them) falls in the window.
+fn time_to_fix(
+    presence: &[(ScanId, String, String)],
+    scans: &[ScanPoint],
+    window: &[ScanPoint],
+) -> Metric {
+    let why = "no finding was fixed in the window";
+    let Some(window_start) = window.first().map(|s| s.at) else {
+        return Metric::days("time_to_fix", None, 0, why);
+    };
+    let mut present: BTreeMap<(&str, &str), BTreeSet<ScanId>> = BTreeMap::new();
+    for (scan, rule, key) in presence {
+        present.entry((rule, key)).or_default().insert(*scan);
+    }
+    let mut days = Vec::new();
+    for at in present.values() {
+        days.extend(fix_durations(at, scans, window_start));
+    }
+    let samples = days.len() as u64;
+    Metric::days("time_to_fix", median(&mut days), samples, why)
+}
+
+/// Days each run of presence took to fix, for fixes at or after `since`.
+fn fix_durations(
+    present: &BTreeSet<ScanId>,
+    scans: &[ScanPoint],
+    since: OffsetDateTime,
+) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut run_start: Option<OffsetDateTime> = None;
+    for scan in scans {
+        match (present.contains(&scan.id), run_start) {
+            (true, None) => run_start = Some(scan.at),
+            (false, Some(start)) => {
+                if scan.at >= since {
+                    out.push((scan.at - start).whole_seconds() as f64 / 86_400.0);
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}

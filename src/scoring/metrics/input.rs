@@ -1,0 +1,122 @@
+//! What metrics are computed from: the scored scan's models, its history
+//! (complete scans, change events, where findings were present, endpoint
+//! reach) and the exceptions that take subjects out of the denominators.
+
+use std::collections::BTreeSet;
+
+use time::OffsetDateTime;
+
+use crate::inventory::store::{EventRecord, FindingPresence, ScanId};
+use crate::policy::model::{EndpointModel, LeafModel, SubjectModels};
+
+/// Everything [`super::compute`] reads.
+pub struct MetricInput<'a> {
+    /// The scored scan's models (dates judged at its start).
+    pub models: &'a SubjectModels,
+    /// The inventory's history up to the scored scan.
+    pub history: &'a ScanHistory,
+    /// Subjects declared as accepted exceptions.
+    pub exclusions: &'a Exclusions,
+    /// The history window in days (default 90).
+    pub window_days: i64,
+}
+
+/// One complete scan on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanPoint {
+    /// Its id.
+    pub id: ScanId,
+    /// When it started.
+    pub at: OffsetDateTime,
+}
+
+/// The inventory's history as far as scoring needs it.
+#[derive(Debug, Clone, Default)]
+pub struct ScanHistory {
+    /// Complete scans up to and including the scored one, oldest first;
+    /// the last is the scored scan.
+    pub scans: Vec<ScanPoint>,
+    /// Change events recorded for the scans in the window.
+    pub events: Vec<EventRecord>,
+    /// Where each finding key was present, over the scans in `scans`.
+    pub presence: Vec<FindingPresence>,
+    /// Which endpoints seen during the window the scored scan reached.
+    pub reach: EndpointReach,
+}
+
+impl ScanHistory {
+    /// The scored scan (the last of `scans`).
+    pub fn scored(&self) -> Option<ScanPoint> {
+        self.scans.last().copied()
+    }
+
+    /// The scans whose start lies within `days` before the scored scan's.
+    pub fn window(&self, days: i64) -> &[ScanPoint] {
+        let Some(last) = self.scored() else {
+            return &[];
+        };
+        let since = last.at - time::Duration::days(days);
+        let first = self.scans.partition_point(|s| s.at < since);
+        &self.scans[first..]
+    }
+
+    /// Whole days from the first complete scan to the scored one.
+    pub fn days(&self) -> i64 {
+        match (self.scans.first(), self.scans.last()) {
+            (Some(first), Some(last)) => (last.at - first.at).whole_days(),
+            _ => 0,
+        }
+    }
+}
+
+/// Endpoints that served a certificate in the window's scans, and which
+/// of them the scored scan probed again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointReach {
+    /// Endpoints that served a certificate in any scan of the window.
+    pub known: u64,
+    /// Of those, the ones the scored scan probed (whatever the outcome).
+    pub reached: u64,
+    /// Some of the ones it did not probe (`address:port (sni)`).
+    pub missed: Vec<String>,
+}
+
+/// Subjects taken out of the denominators by exceptions in force that
+/// cover every rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exclusions {
+    /// Certificates by SHA-256.
+    pub certificates: BTreeSet<String>,
+    /// Endpoints by host (address or SNI name, lowercase) and port.
+    pub endpoints: BTreeSet<(String, u16)>,
+}
+
+impl Exclusions {
+    /// Whether an endpoint at `address`/`sni` and `port` is excepted.
+    fn names(&self, address: &str, sni: &str, port: i64) -> bool {
+        let Ok(port) = u16::try_from(port) else {
+            return false;
+        };
+        let is = |host: &str| {
+            !host.is_empty() && self.endpoints.contains(&(host.to_ascii_lowercase(), port))
+        };
+        is(address) || is(sni)
+    }
+
+    /// A leaf is excepted by its certificate, or when every place it is
+    /// served is an excepted endpoint.
+    pub fn covers_leaf(&self, leaf: &LeafModel) -> bool {
+        self.certificates.contains(&leaf.certificate.sha256)
+            || (!leaf.endpoints.is_empty()
+                && leaf
+                    .endpoints
+                    .iter()
+                    .all(|e| self.names(&e.address, &e.sni, e.port)))
+    }
+
+    /// An endpoint is excepted by name, or by the certificate it serves.
+    pub fn covers_endpoint(&self, endpoint: &EndpointModel) -> bool {
+        self.certificates.contains(&endpoint.leaf_sha256)
+            || self.names(&endpoint.address, &endpoint.sni, endpoint.port)
+    }
+}

@@ -1,0 +1,183 @@
+//! The measured facts scores are built on: one [`Metric`] per entry of the
+//! catalogue [`CATALOGUE`], each with its numerator, denominator, window and
+//! the certificates or endpoints behind it. [`compute`] derives them all
+//! from the models of the scored scan ([`estate`]) and the inventory's
+//! history up to it ([`history`]). Pure functions: no store, no clock.
+
+mod catalogue;
+mod estate;
+mod history;
+mod input;
+
+pub use catalogue::{find, Direction, MetricDef, Scope, Unit, CATALOGUE, CATEGORY_FINDINGS};
+pub use input::{EndpointReach, Exclusions, MetricInput, ScanHistory, ScanPoint};
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// At most this many subjects are listed per metric; `subjects_total`
+/// keeps the full count.
+pub const SUBJECT_LIMIT: usize = 50;
+
+/// One measured fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// Catalogue id, e.g. `owner_coverage`.
+    pub id: String,
+    /// What `value` counts in.
+    pub unit: Unit,
+    /// The figure: a percentage (0–100), a number of days or a count;
+    /// `None` when there is nothing to measure it on (unknown).
+    pub value: Option<f64>,
+    /// For percentages: the count the percentage is of.
+    pub numerator: Option<u64>,
+    /// For percentages: what it is out of.
+    pub denominator: Option<u64>,
+    /// How many samples the figure rests on (leaves, endpoints, events,
+    /// scans).
+    pub samples: u64,
+    /// The window in days for history metrics; `None` for the scan alone.
+    pub window_days: Option<i64>,
+    /// The certificates (SHA-256) or endpoints (`address:port (sni)`)
+    /// behind the numerator — the ones that need attention — at most
+    /// [`SUBJECT_LIMIT`].
+    pub subjects: Vec<String>,
+    /// How many subjects there are in all.
+    pub subjects_total: u64,
+    /// Why the value is unknown, when it is.
+    pub note: Option<String>,
+}
+
+impl Metric {
+    /// A metric with no value yet.
+    fn empty(id: &str, unit: Unit) -> Metric {
+        Metric {
+            id: id.to_string(),
+            unit,
+            value: None,
+            numerator: None,
+            denominator: None,
+            samples: 0,
+            window_days: None,
+            subjects: Vec::new(),
+            subjects_total: 0,
+            note: None,
+        }
+    }
+
+    /// `numerator` out of `denominator` as a percentage; unknown (with
+    /// `why`) when the denominator is zero.
+    pub fn percent(id: &str, numerator: u64, denominator: u64, why: &str) -> Metric {
+        let mut metric = Metric::empty(id, Unit::Percent);
+        metric.numerator = Some(numerator);
+        metric.denominator = Some(denominator);
+        metric.samples = denominator;
+        if denominator == 0 {
+            metric.note = Some(why.to_string());
+        } else {
+            metric.value = Some(numerator as f64 * 100.0 / denominator as f64);
+        }
+        metric
+    }
+
+    /// A plain count (always known).
+    pub fn count(id: &str, count: u64, samples: u64) -> Metric {
+        let mut metric = Metric::empty(id, Unit::Count);
+        metric.value = Some(count as f64);
+        metric.samples = samples;
+        metric
+    }
+
+    /// A figure in days over `samples` samples; unknown (with `why`) when
+    /// there is none.
+    pub fn days(id: &str, days: Option<f64>, samples: u64, why: &str) -> Metric {
+        let mut metric = Metric::empty(id, Unit::Days);
+        metric.value = days;
+        metric.samples = samples;
+        if days.is_none() {
+            metric.note = Some(why.to_string());
+        }
+        metric
+    }
+
+    /// Lists `subjects` (all counted, at most [`SUBJECT_LIMIT`] kept).
+    pub fn with_subjects(mut self, subjects: impl IntoIterator<Item = String>) -> Metric {
+        let mut total = 0;
+        for subject in subjects {
+            total += 1;
+            if self.subjects.len() < SUBJECT_LIMIT {
+                self.subjects.push(subject);
+            }
+        }
+        self.subjects_total = total;
+        self
+    }
+
+    /// Marks the metric as measured over a window of `days`.
+    pub fn over(mut self, days: i64) -> Metric {
+        self.window_days = Some(days);
+        self
+    }
+}
+
+/// Every metric of one scored scan, by id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricSet {
+    /// The metrics, by catalogue id.
+    pub metrics: BTreeMap<String, Metric>,
+    /// Leaf certificates excluded by declared exceptions (SHA-256).
+    pub excluded_certificates: Vec<String>,
+    /// Endpoints excluded by declared exceptions.
+    pub excluded_endpoints: Vec<String>,
+}
+
+impl MetricSet {
+    /// The metric with this id.
+    pub fn get(&self, id: &str) -> Option<&Metric> {
+        self.metrics.get(id)
+    }
+
+    fn insert(&mut self, metric: Metric) {
+        self.metrics.insert(metric.id.clone(), metric);
+    }
+}
+
+/// Computes every metric of the catalogue.
+pub fn compute(input: &MetricInput<'_>) -> MetricSet {
+    let mut set = MetricSet::default();
+    let estate = estate::Estate::new(input);
+    set.excluded_certificates = estate.excluded_leaves();
+    set.excluded_endpoints = estate.excluded_endpoints();
+    for metric in estate.metrics() {
+        set.insert(metric);
+    }
+    for metric in history::metrics(input, &estate) {
+        set.insert(metric);
+    }
+    debug_assert!(
+        CATALOGUE
+            .iter()
+            .filter(|d| d.scope != Scope::Findings)
+            .all(|d| set.metrics.contains_key(d.id)),
+        "every catalogue metric is computed"
+    );
+    set
+}
+
+/// The median of `values` (sorted in place); `None` when empty.
+pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
+}
+
+#[cfg(test)]
+mod tests;

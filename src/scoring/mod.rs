@@ -1,0 +1,29 @@
+//! Scores: the measured facts mapped onto the PKI Consortium's PKI Maturity
+//! Model (PKIMM 2.0.0). Pure functions, no I/O beyond reading ladder and
+//! self-assessment files:
+//!
+//! - [`metrics`]: the facts (expired in service, owner coverage, weak keys,
+//!   renewals, scan cadence, time to fix, ...) from a scan's models and the
+//!   inventory's history;
+//! - [`ladder`]: the criteria per level for each measured category, as
+//!   data in `rules/maturity/`;
+//! - [`score()`]: metrics + findings + ladders (+ claims) → a [`ScoreCard`];
+//! - [`claims`]: importing a self-assessment.
+//!
+//! Every card is labelled an automated estimate from network observations,
+//! never a PKIMM assessment.
+
+pub mod card;
+pub mod claims;
+pub mod ladder;
+pub mod metrics;
+mod score;
+
+pub use card::{
+    Basis, CategoryScore, CriterionResult, HistoryDepth, ModuleScore, Outcome, ProfileInfo,
+    ScoreCard, ESTIMATE_LABEL,
+};
+pub use score::{score, title_of, FindingFact};
+
+#[cfg(test)]
+mod tests;
