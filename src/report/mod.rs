@@ -5,6 +5,7 @@
 //! in the [`OutputFormat`] registry with its name and description (the CLI
 //! builds its `--format` help from it).
 
+pub mod audit;
 pub mod escape;
 pub mod findings;
 pub mod inventory;

@@ -1,0 +1,109 @@
+//! The audit report of one scan, as data ([`AuditReport`], serialised as
+//! `report.json`) and as the files of an evidence bundle: `report.html`
+//! (self-contained, see `html`), `report.json`, `inventory.csv`,
+//! `findings.csv` and `certificates/<sha256>.pem`. Presentation only:
+//! everything shown is computed before it gets here. The manifest and its
+//! signature are the `evidence` module's.
+
+mod files;
+mod html;
+
+pub use files::{write_bundle, BundleFiles};
+pub use html::render as render_html;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::inventory::store::{ScanId, ScanRecord};
+use crate::policy::lifecycle::TrackedFinding;
+use crate::policy::model::{CaModel, EndpointModel, LeafModel};
+use crate::scoring::ScoreCard;
+
+/// The version of `report.json`'s layout (documented in the README).
+pub const REPORT_SCHEMA: &str = "certatlas-report/1";
+
+/// One scan's scores in the trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// The scan.
+    pub scan: ScanId,
+    /// When it started.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Overall value (weighted mean), if any category was assessed.
+    pub overall_value: Option<f64>,
+    /// Overall level (rounded down).
+    pub overall_level: Option<u8>,
+    /// Level per category id (`None`: not assessed).
+    pub levels: Vec<(String, Option<u8>)>,
+}
+
+impl TrendPoint {
+    /// The trend point of a stored card.
+    pub fn of(scan: ScanId, at: OffsetDateTime, card: &ScoreCard) -> TrendPoint {
+        TrendPoint {
+            scan,
+            at,
+            overall_value: card.overall_value,
+            overall_level: card.overall_level,
+            levels: card
+                .categories
+                .iter()
+                .map(|c| (c.category.clone(), c.level))
+                .collect(),
+        }
+    }
+}
+
+/// The previous scored scan, for the radar chart's second outline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviousScore {
+    /// The scan.
+    pub scan: ScanId,
+    /// When it started.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Its card.
+    pub card: ScoreCard,
+}
+
+/// Digests that tie the report to what produced it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportDigests {
+    /// SHA-256 of the rule set (rule files and disabled ids).
+    pub rules: String,
+    /// SHA-256 of the effective maturity profile.
+    pub ladders: String,
+    /// SHA-256 of the config file's text, when one was used.
+    pub config: Option<String>,
+}
+
+/// Everything one audit report shows (`report.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditReport {
+    /// Always [`REPORT_SCHEMA`].
+    pub schema: &'static str,
+    /// When the report was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub generated_at: OffsetDateTime,
+    /// certatlas version.
+    pub tool_version: String,
+    /// The scan reported on.
+    pub scan: ScanRecord,
+    /// Its score card (label, profile, levels, criteria, metrics).
+    pub score: ScoreCard,
+    /// The previous scored scan, if any.
+    pub previous: Option<PreviousScore>,
+    /// Scores of every scored scan up to this one, oldest first.
+    pub trend: Vec<TrendPoint>,
+    /// Leaf certificates served (the rule model `leaf`).
+    pub leaves: Vec<LeafModel>,
+    /// CA certificates (the rule model `ca`).
+    pub cas: Vec<CaModel>,
+    /// Endpoints (the rule model `endpoint`).
+    pub endpoints: Vec<EndpointModel>,
+    /// Findings with their status and exceptions.
+    pub findings: Vec<TrackedFinding>,
+    /// Digests of rules, ladders and config.
+    pub digests: ReportDigests,
+}
