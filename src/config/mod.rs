@@ -36,7 +36,21 @@ pub struct Config {
     pub exceptions: Vec<ExceptionConfig>,
     /// `[rules]`: extra rule directories and disabled rules.
     pub rules: RulesConfig,
+    /// `[maturity]`: ladder directory, window and threshold overrides.
+    pub maturity: MaturityConfig,
     path: PathBuf,
+}
+
+/// `[maturity]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MaturityConfig {
+    /// A directory of ladder files replacing built-in ladders by category
+    /// (resolved against the config file's directory).
+    pub dir: Option<PathBuf>,
+    /// History window in days.
+    pub window_days: Option<i64>,
+    /// Thresholds by `<category>/<criterion id>`, with where each is written.
+    pub thresholds: Vec<(String, f64, Option<Position>)>,
 }
 
 /// `[rules]`.

@@ -26,6 +26,16 @@ pub(super) struct RawConfig {
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
     rules: Option<RawRules>,
+    maturity: Option<RawMaturity>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMaturity {
+    dir: Option<String>,
+    window_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    thresholds: std::collections::BTreeMap<String, Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,12 +165,14 @@ impl RawConfig {
                 })
                 .collect(),
         });
+        let maturity = self.maturity.map(|m| check_maturity(m, src)).transpose()?;
         Ok(Config {
             scope,
             anchors,
             owners,
             exceptions,
             rules: rules.unwrap_or_default(),
+            maturity: maturity.unwrap_or_default(),
             path: src.path.to_path_buf(),
         })
     }
@@ -293,6 +305,24 @@ fn check_exception(
         reason: raw.reason.into_inner(),
         review,
         rules: raw.rules,
+    })
+}
+
+fn check_maturity(raw: RawMaturity, src: &Source<'_>) -> Result<MaturityConfig, ConfigError> {
+    if let Some(days) = &raw.window_days {
+        if *days.get_ref() < 1 {
+            return Err(src.error(&days.span(), "maturity.window_days must be at least 1"));
+        }
+    }
+    let thresholds = raw
+        .thresholds
+        .into_iter()
+        .map(|(key, value)| (key, *value.get_ref(), Some(src.position(&value.span()))))
+        .collect();
+    Ok(MaturityConfig {
+        dir: raw.dir.map(|d| src.resolve(&d)),
+        window_days: raw.window_days.map(|d| *d.get_ref()),
+        thresholds,
     })
 }
 

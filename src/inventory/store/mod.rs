@@ -22,6 +22,7 @@ mod read_history;
 mod read_scans;
 mod records;
 mod schema;
+mod scores;
 mod writer;
 
 #[cfg(test)]
@@ -34,6 +35,7 @@ pub use records::{
     ScanRecord, ScanStatus, StoredCertificate, WriteStats,
 };
 pub use schema::supported_version;
+pub use scores::{NewCategoryScore, NewCriterionResult, NewScore, StoredScore};
 pub use writer::{ObservationWriter, BATCH_INTERVAL, BATCH_SIZE, CHANNEL_CAPACITY};
 
 use std::ffi::OsString;

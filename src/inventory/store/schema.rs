@@ -2,7 +2,7 @@
 //! settings. The same description, with example queries, is in
 //! the README (section "The inventory database").
 //!
-//! # Schema (version 2)
+//! # Schema (version 3)
 //!
 //! Conventions: every time is UTC text of a fixed width so that text order is
 //! time order (`2026-06-01T12:00:00.000000000Z` for instants the tool
@@ -60,6 +60,17 @@
 //!   the chain fingerprint, the endpoint (`address:port (sni)`) or
 //!   `inventory`; `certificate` the SHA-256 of the certificate concerned;
 //!   `detail` a JSON object (title, endpoints, categories).
+//! - `scores(scan_id, computed_at, profile, profile_digest, overall_value,
+//!   overall_level, card)` (version 3): the maturity score of a scan;
+//!   `profile` is `name@version`, `card` the whole score card as JSON (the
+//!   `score` object of `report.json`).
+//! - `category_scores(scan_id, category, level, basis)` (version 3): one
+//!   row per PKIMM category; `level` is NULL when not assessed, `basis` is
+//!   `evidence`, `claim` or `not_assessed`.
+//! - `criterion_results(scan_id, category, level, criterion, metric, value,
+//!   threshold, outcome, samples)` (version 3): every ladder criterion as
+//!   judged; `outcome` is `pass`, `fail` or `unknown` (`value` NULL when the
+//!   metric is unknown).
 
 use std::path::Path;
 use std::time::Duration;
@@ -98,6 +109,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "findings",
         sql: include_str!("schema_v2.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "scores",
+        sql: include_str!("schema_v3.sql"),
     },
 ];
 

@@ -1,0 +1,213 @@
+//! Storing and reading the maturity score of each scan (schema version 3),
+//! and the history reads scoring needs: events of a set of scans and which
+//! endpoints seen in earlier scans a scan reached again. The score card
+//! itself is opaque JSON here: the store sits before scoring in the
+//! pipeline and does not know its type.
+
+use rusqlite::{params, OptionalExtension};
+use time::OffsetDateTime;
+
+use super::codec::{format_instant, json_column, json_text, sni_option, stored_time};
+use super::error::{sql, StoreError};
+use super::records::{EndpointKey, ScanId};
+use super::Store;
+
+/// One category's level, for `category_scores`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCategoryScore {
+    /// PKIMM category id.
+    pub category: String,
+    /// Level, or `None` when not assessed.
+    pub level: Option<u8>,
+    /// `evidence`, `claim` or `not_assessed`.
+    pub basis: String,
+}
+
+/// One judged criterion, for `criterion_results`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCriterionResult {
+    /// PKIMM category id.
+    pub category: String,
+    /// Level of the criterion.
+    pub level: u8,
+    /// Criterion id.
+    pub criterion: String,
+    /// Metric id.
+    pub metric: String,
+    /// Metric value, when known.
+    pub value: Option<f64>,
+    /// Threshold.
+    pub threshold: f64,
+    /// `pass`, `fail` or `unknown`.
+    pub outcome: String,
+    /// Samples behind the value.
+    pub samples: u64,
+}
+
+/// A score to store for a scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewScore {
+    /// `name@version` of the profile.
+    pub profile: String,
+    /// Digest of the effective profile.
+    pub profile_digest: String,
+    /// Overall value.
+    pub overall_value: Option<f64>,
+    /// Overall level.
+    pub overall_level: Option<u8>,
+    /// The whole card.
+    pub card: serde_json::Value,
+    /// Per category.
+    pub categories: Vec<NewCategoryScore>,
+    /// Per criterion.
+    pub criteria: Vec<NewCriterionResult>,
+}
+
+/// A stored score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredScore {
+    /// The scan.
+    pub scan: ScanId,
+    /// When it was computed.
+    pub computed_at: OffsetDateTime,
+    /// The card as JSON.
+    pub card: serde_json::Value,
+}
+
+impl Store {
+    /// Replaces the score of `scan`, in one transaction.
+    pub fn record_score(&self, scan: ScanId, score: &NewScore) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(sql(&self.path, "begin score"))?;
+        self.require_scan(&tx, scan)?;
+        for table in ["scores", "category_scores", "criterion_results"] {
+            let clear = format!("DELETE FROM {table} WHERE scan_id = ?1");
+            tx.execute(&clear, [scan.0])
+                .map_err(sql(&self.path, "clear score"))?;
+        }
+        tx.execute(
+            "INSERT INTO scores (scan_id, computed_at, profile, profile_digest, overall_value,
+                 overall_level, card) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                scan.0,
+                format_instant(OffsetDateTime::now_utc()),
+                score.profile,
+                score.profile_digest,
+                score.overall_value,
+                score.overall_level,
+                json_text(&score.card)
+            ],
+        )
+        .map_err(sql(&self.path, "record score"))?;
+        for c in &score.categories {
+            tx.execute(
+                "INSERT INTO category_scores (scan_id, category, level, basis) VALUES (?1, ?2, ?3, ?4)",
+                params![scan.0, c.category, c.level, c.basis],
+            )
+            .map_err(sql(&self.path, "record category score"))?;
+        }
+        for r in &score.criteria {
+            tx.execute(
+                "INSERT INTO criterion_results (scan_id, category, level, criterion, metric, value,
+                     threshold, outcome, samples) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    scan.0,
+                    r.category,
+                    r.level,
+                    r.criterion,
+                    r.metric,
+                    r.value,
+                    r.threshold,
+                    r.outcome,
+                    r.samples as i64
+                ],
+            )
+            .map_err(sql(&self.path, "record criterion result"))?;
+        }
+        tx.commit().map_err(sql(&self.path, "commit score"))
+    }
+
+    /// Every stored score, oldest scan first.
+    pub fn scores(&self) -> Result<Vec<StoredScore>, StoreError> {
+        let conn = self.conn();
+        let rows: Vec<(i64, String, String)> = conn
+            .prepare_cached("SELECT scan_id, computed_at, card FROM scores ORDER BY scan_id")
+            .and_then(|mut stmt| {
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .map_err(sql(&self.path, "read scores"))?;
+        rows.into_iter()
+            .map(|(scan, at, card)| {
+                Ok(StoredScore {
+                    scan: ScanId(scan),
+                    computed_at: stored_time(&self.path, "scores.computed_at", &at)?,
+                    card: json_column(&self.path, "scores.card", &card)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The stored score of one scan.
+    pub fn score(&self, scan: ScanId) -> Result<Option<StoredScore>, StoreError> {
+        Ok(self.scores()?.into_iter().find(|s| s.scan == scan))
+    }
+
+    /// Endpoints that served a certificate in any of `window` (scan ids),
+    /// and which of them `scan` probed: `(known, reached, some missed)`.
+    pub fn endpoint_reach(
+        &self,
+        window: &[ScanId],
+        scan: ScanId,
+        missed_limit: usize,
+    ) -> Result<(u64, u64, Vec<EndpointKey>), StoreError> {
+        let conn = self.conn();
+        let ids = window
+            .iter()
+            .map(|s| s.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let known = format!(
+            "SELECT DISTINCT o.endpoint_id FROM observations o
+             WHERE o.scan_id IN ({ids}) AND o.leaf_certificate_id IS NOT NULL"
+        );
+        let count = format!(
+            "SELECT count(*), sum(EXISTS (SELECT 1 FROM observations p
+                 WHERE p.scan_id = ?1 AND p.endpoint_id = k.endpoint_id))
+             FROM ({known}) k"
+        );
+        let (known_count, reached): (i64, Option<i64>) = conn
+            .query_row(&count, [scan.0], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql(&self.path, "count endpoint reach"))?;
+        let missed_sql = format!(
+            "SELECT e.address, e.port, e.sni FROM endpoints e WHERE e.id IN ({known})
+               AND NOT EXISTS (SELECT 1 FROM observations p WHERE p.scan_id = ?1 AND p.endpoint_id = e.id)
+             ORDER BY e.address, e.port, e.sni LIMIT ?2"
+        );
+        let missed = conn
+            .prepare(&missed_sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(params![scan.0, missed_limit as i64], |r| {
+                    Ok(EndpointKey {
+                        address: r.get(0)?,
+                        port: r.get(1)?,
+                        sni: sni_option(r.get(2)?),
+                    })
+                })?
+                .collect()
+            })
+            .map_err(sql(&self.path, "read missed endpoints"))?;
+        Ok((known_count as u64, reached.unwrap_or(0) as u64, missed))
+    }
+
+    /// Whether `scan` has a stored score.
+    pub fn has_score(&self, scan: ScanId) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        conn.query_row("SELECT 1 FROM scores WHERE scan_id = ?1", [scan.0], |_| {
+            Ok(())
+        })
+        .optional()
+        .map(|found| found.is_some())
+        .map_err(sql(&self.path, "read score"))
+    }
+}
