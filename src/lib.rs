@@ -19,6 +19,8 @@
 //! - [`inventory`]: the SQLite store, CA classes, owners, diffs between
 //!   scans, the inventory view.
 //! - [`report`]: every output format; presentation only.
+//! - [`evidence`]: the report bundle's manifest of SHA-256 digests, its
+//!   Ed25519 signature, and verification of a bundle.
 //! - [`cli`] and [`config`]: clap definitions, the config file, validated
 //!   requests.
 //! - [`clock`]: the one source of "now".
@@ -39,6 +41,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod evidence;
 pub mod inventory;
 pub mod observation;
 pub mod parallel;
