@@ -5,7 +5,7 @@
 const MAX_THREADS: usize = 8;
 
 /// Runs `work` on chunks of `items`, one chunk per available core (at most
-/// [`MAX_THREADS`]), and returns each chunk's result in order. With one
+/// `MAX_THREADS`), and returns each chunk's result in order. With one
 /// core, or fewer than `min` items, `work` runs once on all of `items` here.
 /// A chunk whose thread panicked gives no result.
 pub fn chunked<T: Sync, R: Send>(
