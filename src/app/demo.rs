@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::recording::{InventoryContext, Recording, StoredScan};
 use super::scan::{collect, note, status_of};
+use super::score::Scored;
 use super::{anchor_error, cancel_on_signal, output_error, stdout_error, AppError, RunStatus};
 use crate::certs;
 use crate::cli::{DemoRequest, PolicyRequest};
@@ -59,7 +60,14 @@ pub async fn demo(request: DemoRequest, clock: Clock, quiet: bool) -> Result<Run
         let findings = &second.stored.findings;
         report::findings::write_findings(&mut out, ListingFormat::Table, findings)
             .map_err(stdout_error)?;
+        if let Some(card) = &second.stored.score {
+            writeln!(out).map_err(stdout_error)?;
+            report::score::write_score(&mut out, ListingFormat::Table, card)
+                .map_err(stdout_error)?;
+        }
     }
+    let written = write_lab_report(&db, second.stored, &request.report, clock)?;
+    note(quiet, &written);
     if request.serve {
         serve_until_signal(&lab, quiet).await;
     }
@@ -80,6 +88,28 @@ pub async fn demo(request: DemoRequest, clock: Clock, quiet: bool) -> Result<Run
         }
     }
     Ok(status_of(&second.summary))
+}
+
+/// Writes the audit bundle of the demo's last scan into `dir`.
+fn write_lab_report(
+    db: &std::path::Path,
+    stored: StoredScan,
+    dir: &std::path::Path,
+    clock: Clock,
+) -> Result<String, AppError> {
+    let Some(((record, models), card)) = stored.models.zip(stored.score) else {
+        return Ok("no report: the last scan did not complete".into());
+    };
+    super::audit::prepare_dir(dir)?;
+    let scored = Scored {
+        store: Store::open(db)?,
+        record,
+        models,
+        findings: stored.findings,
+        card,
+        policy: lab_policy()?,
+    };
+    super::audit::write_report(&scored, dir, None, clock)
 }
 
 /// Next to a kept demo database `<db>`: `<db>.lab-root.der` (the lab's
@@ -197,6 +227,9 @@ fn lab_policy() -> Result<PolicyRequest, AppError> {
         rules: RuleSet::builtin().map_err(|e| AppError::Settings(e.into()))?,
         fail_on: None,
         exceptions: Vec::new(),
+        profile: crate::cli::policy::profile(None)?,
+        claims: None,
+        config_digest: None,
     })
 }
 

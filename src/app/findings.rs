@@ -15,7 +15,7 @@ use crate::inventory::store::{ScanId, ScanRecord, ScanStatus, Store};
 use crate::policy::evaluate::{self, Evaluation};
 use crate::policy::exceptions::exception_for;
 use crate::policy::lifecycle::{self, Timeline, TrackedFinding};
-use crate::policy::model::{self, Judgement};
+use crate::policy::model::{self, Judgement, SubjectModels};
 use crate::policy::{Finding, RuleSet, Severity};
 use crate::report::findings as present;
 
@@ -27,7 +27,7 @@ pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError>
     let record = store
         .scan(scan)?
         .ok_or_else(|| AppError::Inventory(format!("no scan {scan}")))?;
-    let mut tracked = track(&store, &record, &context, &policy, clock.now().date())?;
+    let (mut tracked, _) = track(&store, &record, &context, &policy, clock.now().date())?;
     let status = gate(&tracked, policy.fail_on);
     if let Some(minimum) = args.severity {
         tracked.retain(|t| t.finding.severity >= minimum);
@@ -51,20 +51,23 @@ pub(super) fn gate(tracked: &[TrackedFinding], fail_on: Option<Severity>) -> Run
     }
 }
 
-/// Evaluates the rules over one stored scan.
-pub(super) fn evaluate_scan(
+/// Builds the models of one stored scan.
+pub(super) fn scan_models(
     store: &Store,
     scan: &ScanRecord,
     context: &InventoryContext,
-    rules: &RuleSet,
-) -> Result<Evaluation, AppError> {
+) -> Result<SubjectModels, AppError> {
     let judgement = Judgement {
         trust: &context.trust,
         owners: &context.owners,
         approved_anchors: context.approved_anchors,
     };
-    let models = model::from_store(store, scan, &judgement)?;
-    let evaluation = evaluate::evaluate(rules, &models);
+    Ok(model::from_store(store, scan, &judgement)?)
+}
+
+/// Evaluates the rules over the models of one scan.
+pub(super) fn evaluate_models(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
+    let evaluation = evaluate::evaluate(rules, models);
     for error in evaluation.errors.iter().take(20) {
         tracing::warn!(
             "rule {} on {}: {}",
@@ -73,31 +76,34 @@ pub(super) fn evaluate_scan(
             error.message
         );
     }
-    Ok(evaluation)
+    evaluation
 }
 
-/// Evaluates `scan` and stores its findings, replacing earlier ones.
+/// Evaluates `scan` and stores its findings, replacing earlier ones;
+/// returns them with the scan's models.
 fn evaluate_and_store(
     store: &Store,
     scan: &ScanRecord,
     context: &InventoryContext,
     rules: &RuleSet,
-) -> Result<Vec<Finding>, AppError> {
-    let evaluation = evaluate_scan(store, scan, context, rules)?;
+) -> Result<(Vec<Finding>, SubjectModels), AppError> {
+    let models = scan_models(store, scan, context)?;
+    let evaluation = evaluate_models(rules, &models);
     let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
     store.record_findings(scan.id, rules.digest(), rules.rules().len() as u64, &stored)?;
-    Ok(evaluation.findings)
+    Ok((evaluation.findings, models))
 }
 
-/// The findings of `scan` with their history and exceptions. Earlier
-/// complete scans without stored findings are evaluated first.
+/// The findings of `scan` with their history and exceptions, and the
+/// scan's models. Earlier complete scans without stored findings are
+/// evaluated first.
 pub(super) fn track(
     store: &Store,
     scan: &ScanRecord,
     context: &InventoryContext,
     policy: &PolicyRequest,
     today: Date,
-) -> Result<Vec<TrackedFinding>, AppError> {
+) -> Result<(Vec<TrackedFinding>, SubjectModels), AppError> {
     let earlier: Vec<ScanRecord> = store
         .scans()?
         .into_iter()
@@ -110,7 +116,7 @@ pub(super) fn track(
             evaluate_and_store(store, old, context, &policy.rules)?;
         }
     }
-    let current = evaluate_and_store(store, scan, context, &policy.rules)?;
+    let (current, models) = evaluate_and_store(store, scan, context, &policy.rules)?;
     let previous = match earlier.first() {
         Some(previous) => stored_findings(store, previous.id)?,
         None => Vec::new(),
@@ -120,7 +126,7 @@ pub(super) fn track(
     for t in &mut tracked {
         t.exception = exception_for(&t.finding, &policy.exceptions, today);
     }
-    Ok(tracked)
+    Ok((tracked, models))
 }
 
 fn stored_findings(store: &Store, scan: ScanId) -> Result<Vec<Finding>, AppError> {

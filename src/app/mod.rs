@@ -10,12 +10,14 @@
 //! - `findings`: evaluating rules over a stored scan, `certatlas findings`;
 //! - `rules`: `certatlas rules list` and `rules test`.
 
+mod audit;
 mod demo;
 mod findings;
 mod listings;
 mod recording;
 mod rules;
 pub mod scan;
+mod score;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -68,6 +70,9 @@ pub enum AppError {
     /// The inventory has nothing to show for what was asked.
     #[error("{0}")]
     Inventory(String),
+    /// An evidence bundle cannot be written or read, or a key cannot be used.
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
     /// The demo lab could not start.
     #[error("demo lab: {0}")]
     Lab(#[from] LabError),
@@ -90,6 +95,9 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Scans(args) => listings::scans(args),
         Command::Rules(command) => rules::rules(command),
         Command::Findings(args) => findings::findings(args, clock),
+        Command::Score(args) => score::score(args, clock),
+        Command::Report(args) => audit::report(args, clock),
+        Command::Verify(args) => audit::verify(args),
     }
 }
 

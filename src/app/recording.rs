@@ -11,12 +11,14 @@ use crate::config::Config;
 use crate::inventory::ca::TrustContext;
 use crate::inventory::history::{self, ScanDiff};
 use crate::inventory::owners::OwnerRules;
-use crate::inventory::store::{ObservationWriter, ScanId, ScanMeta, Store};
+use crate::inventory::store::{ObservationWriter, ScanId, ScanMeta, ScanRecord, Store};
 use crate::inventory::view::{self, InventorySummary};
 use crate::observation::Observation;
 use crate::policy::lifecycle::TrackedFinding;
+use crate::policy::model::SubjectModels;
 use crate::report;
 use crate::scan::summary::ScanSummary;
+use crate::scoring::ScoreCard;
 
 /// What classification and ownership are judged against.
 pub(super) struct InventoryContext {
@@ -120,24 +122,26 @@ impl Recording {
                 db,
                 outcome: None,
                 findings: Vec::new(),
+                score: None,
+                models: None,
             });
         }
         let (diff, inventory) = analyse(&self.store, self.scan, &self.context, clock)?;
         let record = self.store.scan(self.scan)?;
         let record =
             record.ok_or_else(|| AppError::Inventory(format!("scan {} vanished", self.scan)))?;
-        let findings = super::findings::track(
-            &self.store,
-            &record,
-            &self.context,
-            policy,
-            clock.now().date(),
-        )?;
+        let today = clock.now().date();
+        let (findings, models) =
+            super::findings::track(&self.store, &record, &self.context, policy, today)?;
+        let score =
+            super::score::score_scan(&self.store, &record, &models, &findings, policy, today)?;
         Ok(StoredScan {
             scan: self.scan,
             db,
             outcome: Some((diff, inventory)),
             findings,
+            score: Some(score),
+            models: Some((record, models)),
         })
     }
 }
@@ -174,6 +178,10 @@ pub(super) struct StoredScan {
     pub outcome: Option<(ScanDiff, InventorySummary)>,
     /// Its findings with their history (empty for an interrupted scan).
     pub findings: Vec<TrackedFinding>,
+    /// Its maturity score (none for an interrupted scan).
+    pub score: Option<ScoreCard>,
+    /// Its record and models, for a report (none for an interrupted scan).
+    pub models: Option<(ScanRecord, SubjectModels)>,
 }
 
 impl StoredScan {
@@ -182,7 +190,11 @@ impl StoredScan {
         match &self.outcome {
             Some((_, summary)) => {
                 report::inventory::write_summary(out, self.scan.0, &self.db, summary)?;
-                super::findings::print_summary(out, &self.findings)
+                super::findings::print_summary(out, &self.findings)?;
+                match &self.score {
+                    Some(card) => report::score::write_summary_line(out, card),
+                    None => Ok(()),
+                }
             }
             None => writeln!(
                 out,

@@ -2,6 +2,7 @@
 //! requests the app runs ([`settings`]). This is the only user of clap.
 
 pub mod policy;
+mod score_args;
 pub mod settings;
 
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 pub use policy::PolicyRequest;
+pub use score_args::{ReportArgs, ScoreArgs, VerifyArgs};
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
 
 /// certatlas: find every TLS certificate on your networks, keep an inventory,
@@ -56,6 +58,14 @@ pub enum Command {
     Rules(RulesCommand),
     /// The findings of the latest complete scan (or --scan), tracked across scans.
     Findings(FindingsArgs),
+    /// PKIMM maturity estimate of the latest complete scan (or --scan), with
+    /// the evidence and the gap to the next level.
+    Score(ScoreArgs),
+    /// Write an audit evidence bundle: report.html, report.json, CSVs,
+    /// certificates and a manifest of SHA-256s (optionally signed).
+    Report(ReportArgs),
+    /// Check an evidence bundle: every file's SHA-256 and the signature.
+    Verify(VerifyArgs),
 }
 
 /// Rule directories and CI gating, shared by `scan` and `findings`.
@@ -70,6 +80,10 @@ pub struct PolicyArgs {
     /// (not fixed, not excepted): critical, high, medium, low or info.
     #[arg(long, value_name = "SEVERITY", value_parser = policy::parse_severity)]
     pub fail_on: Option<crate::policy::Severity>,
+    /// A self-assessment to import: a level per PKIMM category, as TOML
+    /// (`[levels]`) or the PKI Consortium self-assessment tool's JSON.
+    #[arg(long, value_name = "FILE")]
+    pub self_assessment: Option<PathBuf>,
 }
 
 /// `certatlas rules ...`.
@@ -308,6 +322,11 @@ pub struct DemoArgs {
     /// Keep the demo's inventory in this database (default: a temporary file, removed).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Write the lab's audit report bundle here (default:
+    /// certatlas-demo-report in the system's temporary directory; an
+    /// earlier bundle there is replaced).
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 const SCAN_EXAMPLES: &str = "Examples:

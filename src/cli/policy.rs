@@ -1,9 +1,13 @@
-//! Turning rule arguments (`--rules`, `--fail-on`) and the config's
-//! `[rules]` and `[[exceptions]]` into a loaded rule set, before anything
-//! is probed or written: a bad rule file ends the run with exit code 2.
+//! Turning rule arguments (`--rules`, `--fail-on`, `--self-assessment`)
+//! and the config's `[rules]`, `[[exceptions]]` and `[maturity]` into a
+//! loaded rule set and maturity profile, before anything is probed or
+//! written: a bad rule, ladder or self-assessment file ends the run with
+//! exit code 2.
 
 use crate::config::Config;
 use crate::policy::{Disabled, RuleSet, Severity};
+use crate::scoring::claims::{self, Claims};
+use crate::scoring::ladder::{self, Overrides, Profile, ThresholdOverride};
 
 use super::{PolicyArgs, SettingsError};
 
@@ -16,6 +20,12 @@ pub struct PolicyRequest {
     pub fail_on: Option<Severity>,
     /// The config's declared exceptions.
     pub exceptions: Vec<crate::config::ExceptionConfig>,
+    /// The maturity profile: built-in ladders, the config's `[maturity]`.
+    pub profile: Profile,
+    /// An imported self-assessment.
+    pub claims: Option<Claims>,
+    /// SHA-256 of the config file's text, when one was used.
+    pub config_digest: Option<String>,
 }
 
 /// Loads the rule set for `args` and `config`.
@@ -27,7 +37,37 @@ pub fn policy_request(
         rules: rule_set(&args.rules, config)?,
         fail_on: args.fail_on,
         exceptions: config.map(|c| c.exceptions.clone()).unwrap_or_default(),
+        profile: profile(config)?,
+        claims: args
+            .self_assessment
+            .as_deref()
+            .map(claims::load)
+            .transpose()?,
+        config_digest: config.and_then(|c| {
+            let text = std::fs::read(c.path()).ok()?;
+            Some(crate::certs::sha256_hex(&text))
+        }),
     })
+}
+
+/// The built-in maturity profile with the config's `[maturity]` applied.
+pub fn profile(config: Option<&Config>) -> Result<Profile, SettingsError> {
+    let overrides = config.map_or_else(Overrides::default, |c| Overrides {
+        config: c.path().to_path_buf(),
+        dir: c.maturity.dir.clone(),
+        window_days: c.maturity.window_days,
+        thresholds: c
+            .maturity
+            .thresholds
+            .iter()
+            .map(|(key, threshold, position)| ThresholdOverride {
+                key: key.clone(),
+                threshold: *threshold,
+                position: *position,
+            })
+            .collect(),
+    });
+    Ok(ladder::load(&overrides)?)
 }
 
 /// Built-in rules, then the config's `[rules] dirs`, then `extra` dirs,

@@ -72,6 +72,8 @@ pub struct DemoRequest {
     pub serve: bool,
     /// The demo's database, when the user chose one.
     pub db: Option<PathBuf>,
+    /// Where the lab's audit report bundle goes.
+    pub report: PathBuf,
 }
 
 /// Why the arguments cannot be run.
@@ -95,6 +97,12 @@ pub enum SettingsError {
     /// A rule file (or rule directory) is wrong.
     #[error(transparent)]
     Rules(#[from] crate::policy::RuleError),
+    /// A maturity ladder, profile or `[maturity]` override is wrong.
+    #[error(transparent)]
+    Ladder(#[from] crate::scoring::ladder::LadderError),
+    /// A self-assessment file cannot be used.
+    #[error(transparent)]
+    Claims(#[from] crate::scoring::claims::ClaimsError),
     /// `--fail-on` needs the findings of a stored scan.
     #[error("--fail-on needs the inventory: it cannot be combined with --no-db")]
     FailOnWithoutStore,
@@ -222,6 +230,9 @@ pub fn demo_request(args: DemoArgs) -> DemoRequest {
         format: args.format,
         serve: args.serve,
         db: args.db,
+        report: args
+            .report
+            .unwrap_or_else(|| std::env::temp_dir().join("certatlas-demo-report")),
     }
 }
 

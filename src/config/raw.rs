@@ -11,8 +11,8 @@ use toml::Spanned;
 
 use super::error::{ConfigError, Position};
 use super::{
-    AnchorConfig, Config, ExceptionConfig, ExceptionTarget, OwnerPositions, OwnerRuleConfig,
-    RulesConfig, ScopeConfig,
+    AnchorConfig, Config, ExceptionConfig, ExceptionTarget, MaturityConfig, OwnerPositions,
+    OwnerRuleConfig, RulesConfig, ScopeConfig,
 };
 
 #[derive(Debug, Deserialize)]

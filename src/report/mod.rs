@@ -15,6 +15,7 @@ pub mod lab;
 pub mod listing;
 pub mod progress;
 pub mod record;
+pub mod score;
 pub mod table;
 
 use std::io::{self, Write};

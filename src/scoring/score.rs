@@ -90,9 +90,18 @@ impl Judge<'_> {
         let gate = criterion.history;
         let (outcome, reason) = if self.history.days < gate.days || self.history.scans < gate.scans
         {
+            let mut needs = Vec::new();
+            if gate.days > 0 {
+                needs.push(format!("{} days", gate.days));
+            }
+            if gate.scans > 0 {
+                needs.push(format!("{} complete scans", gate.scans));
+            }
             let why = format!(
-                "needs {} days and {} complete scans of history; there are {} days and {} scans",
-                gate.days, gate.scans, self.history.days, self.history.scans
+                "needs {} of history; there are {} days and {} scans",
+                needs.join(" and "),
+                self.history.days,
+                self.history.scans
             );
             (Outcome::Unknown, Some(why))
         } else {

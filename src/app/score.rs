@@ -1,0 +1,267 @@
+//! Scoring a stored scan: gathering its history from the store (complete
+//! scans, the window's events, finding presence, endpoint reach), turning
+//! exceptions into exclusions and findings into facts, running the pure
+//! scoring function, and storing the card (schema v3); and `certatlas
+//! score` (the card, `--history`, `--ladders`).
+
+use std::io;
+
+use time::Date;
+
+use super::findings::track;
+use super::listings::{open, pick_scan};
+use super::{stdout_error, AppError, RunStatus};
+use crate::cli::policy::policy_request;
+use crate::cli::settings::store_request;
+use crate::cli::{PolicyArgs, PolicyRequest, ScoreArgs, StoreArgs};
+use crate::clock::Clock;
+use crate::config::ExceptionTarget;
+use crate::inventory::store::{
+    NewCategoryScore, NewCriterionResult, NewScore, ScanId, ScanRecord, ScanStatus, Store,
+};
+use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
+use crate::policy::model::SubjectModels;
+use crate::report::audit::TrendPoint;
+use crate::report::inventory::endpoint_key_text;
+use crate::report::score as present;
+use crate::scoring::metrics::{
+    self, EndpointReach, Exclusions, MetricInput, ScanHistory, ScanPoint,
+};
+use crate::scoring::{self, FindingFact, HistoryDepth, ScoreCard};
+
+/// How many missed endpoints a score lists.
+const MISSED_LIMIT: usize = 50;
+
+/// Scores `scan` from its models and tracked findings, and stores the card.
+pub(super) fn score_scan(
+    store: &Store,
+    scan: &ScanRecord,
+    models: &SubjectModels,
+    tracked: &[TrackedFinding],
+    policy: &PolicyRequest,
+    today: Date,
+) -> Result<ScoreCard, AppError> {
+    let history = scan_history(store, scan.id, policy.profile.window_days)?;
+    let depth = HistoryDepth {
+        days: history.days(),
+        scans: history.scans.len() as u64,
+    };
+    let exclusions = exclusions(policy, today);
+    let input = MetricInput {
+        models,
+        history: &history,
+        exclusions: &exclusions,
+        window_days: policy.profile.window_days,
+    };
+    let metrics = metrics::compute(&input);
+    let facts = finding_facts(tracked);
+    let card = scoring::score(
+        &metrics,
+        &facts,
+        &policy.profile,
+        depth,
+        policy.claims.as_ref(),
+    );
+    store.record_score(scan.id, &stored_form(&card))?;
+    Ok(card)
+}
+
+/// The complete scans up to `scan`, the events of those in the window,
+/// finding presence and endpoint reach.
+fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> Result<ScanHistory, AppError> {
+    let mut scans: Vec<ScanPoint> = store
+        .scans()?
+        .into_iter()
+        .filter(|s| s.id <= scan && s.status == ScanStatus::Complete)
+        .map(|s| ScanPoint {
+            id: s.id,
+            at: s.started_at,
+        })
+        .collect();
+    scans.sort_by_key(|s| s.id);
+    let mut history = ScanHistory {
+        scans,
+        ..ScanHistory::default()
+    };
+    let window: Vec<ScanId> = history.window(window_days).iter().map(|s| s.id).collect();
+    for id in &window {
+        history.events.extend(store.events(Some(*id))?);
+    }
+    history.presence = store.finding_presence(scan)?;
+    let (known, reached, missed) = store.endpoint_reach(&window, scan, MISSED_LIMIT)?;
+    history.reach = EndpointReach {
+        known,
+        reached,
+        missed: missed.iter().map(endpoint_key_text).collect(),
+    };
+    Ok(history)
+}
+
+/// Exceptions in force on `today` that cover every rule take their subject
+/// out of the denominators.
+fn exclusions(policy: &PolicyRequest, today: Date) -> Exclusions {
+    let mut exclusions = Exclusions::default();
+    let in_force = policy
+        .exceptions
+        .iter()
+        .filter(|e| e.rules.is_empty() && e.review.is_none_or(|review| review >= today));
+    for exception in in_force {
+        match &exception.what {
+            ExceptionTarget::Certificate { sha256 } => {
+                exclusions.certificates.insert(sha256.clone());
+            }
+            ExceptionTarget::Endpoint { host, port } => {
+                exclusions
+                    .endpoints
+                    .insert((host.to_ascii_lowercase(), *port));
+            }
+        }
+    }
+    exclusions
+}
+
+/// The current findings (fixed ones left out) as scoring sees them.
+fn finding_facts(tracked: &[TrackedFinding]) -> Vec<FindingFact> {
+    tracked
+        .iter()
+        .filter(|t| t.status != FindingStatus::Fixed)
+        .map(|t| FindingFact {
+            rule: t.finding.rule.clone(),
+            severity: t.finding.severity,
+            categories: t.finding.categories.clone(),
+            active: t.is_active(),
+        })
+        .collect()
+}
+
+/// The store's flat form of a card.
+fn stored_form(card: &ScoreCard) -> NewScore {
+    let categories = card.categories.iter().map(|c| NewCategoryScore {
+        category: c.category.clone(),
+        level: c.level,
+        basis: word(c.basis),
+    });
+    let criteria = card.categories.iter().flat_map(|c| {
+        c.criteria.iter().map(move |r| NewCriterionResult {
+            category: c.category.clone(),
+            level: r.level,
+            criterion: r.id.clone(),
+            metric: r.metric.clone(),
+            value: r.value,
+            threshold: r.threshold,
+            outcome: word(r.outcome),
+            samples: r.samples,
+        })
+    });
+    NewScore {
+        profile: format!("{}@{}", card.profile.name, card.profile.version),
+        profile_digest: card.profile.digest.clone(),
+        overall_value: card.overall_value,
+        overall_level: card.overall_level,
+        card: serde_json::to_value(card).unwrap_or_default(),
+        categories: categories.collect(),
+        criteria: criteria.collect(),
+    }
+}
+
+/// The serde name of a unit enum value (`pass`, `evidence`, ...).
+fn word<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Stored cards of every scored scan up to `scan`, oldest first.
+pub(super) fn stored_cards(
+    store: &Store,
+    up_to: ScanId,
+) -> Result<Vec<(ScanId, ScoreCard)>, AppError> {
+    Ok(store
+        .scores()?
+        .into_iter()
+        .filter(|s| s.scan <= up_to)
+        .filter_map(|s| Some((s.scan, serde_json::from_value(s.card).ok()?)))
+        .collect())
+}
+
+/// `certatlas score`.
+pub fn score(args: ScoreArgs, clock: Clock) -> Result<RunStatus, AppError> {
+    let mut out = io::stdout().lock();
+    if args.ladders {
+        let config = store_request(&args.store)?.config;
+        let profile = crate::cli::policy::profile(config.as_ref())?;
+        present::write_ladders(&mut out, args.format, &profile).map_err(stdout_error)?;
+        return Ok(RunStatus::Complete);
+    }
+    let scored = scored_scan(&args.store, &args.policy, args.scan, clock)?;
+    if args.history {
+        let trend = trend(&scored.store, scored.record.id)?;
+        present::write_history(&mut out, args.format, &trend).map_err(stdout_error)?;
+    } else {
+        present::write_score(&mut out, args.format, &scored.card).map_err(stdout_error)?;
+    }
+    Ok(RunStatus::Complete)
+}
+
+/// A scan scored afresh, with what went into it.
+pub(super) struct Scored {
+    /// The store.
+    pub store: Store,
+    /// The scan.
+    pub record: ScanRecord,
+    /// Its models.
+    pub models: SubjectModels,
+    /// Its findings, tracked.
+    pub findings: Vec<TrackedFinding>,
+    /// Its card (now stored).
+    pub card: ScoreCard,
+    /// The rules, profile and claims used.
+    pub policy: PolicyRequest,
+}
+
+/// Opens the store, re-evaluates the rules over the chosen scan (default:
+/// the latest complete one), scores it and stores the card.
+pub(super) fn scored_scan(
+    store_args: &StoreArgs,
+    policy_args: &PolicyArgs,
+    scan: Option<i64>,
+    clock: Clock,
+) -> Result<Scored, AppError> {
+    let (store, context, config) = open(store_args)?;
+    let policy = policy_request(policy_args, config.as_ref())?;
+    let id = pick_scan(&store, scan)?;
+    let record = store
+        .scan(id)?
+        .ok_or_else(|| AppError::Inventory(format!("no scan {id}")))?;
+    if record.status != ScanStatus::Complete {
+        let status = record.status.as_str();
+        return Err(AppError::Inventory(format!(
+            "scan {id} is {status}: only complete scans are scored"
+        )));
+    }
+    let today = clock.now().date();
+    let (findings, models) = track(&store, &record, &context, &policy, today)?;
+    let card = score_scan(&store, &record, &models, &findings, &policy, today)?;
+    Ok(Scored {
+        store,
+        record,
+        models,
+        findings,
+        card,
+        policy,
+    })
+}
+
+/// Trend points of every scored scan up to `up_to`, oldest first.
+pub(super) fn trend(store: &Store, up_to: ScanId) -> Result<Vec<TrendPoint>, AppError> {
+    let times: std::collections::BTreeMap<ScanId, time::OffsetDateTime> = store
+        .scans()?
+        .into_iter()
+        .map(|s| (s.id, s.started_at))
+        .collect();
+    Ok(stored_cards(store, up_to)?
+        .iter()
+        .filter_map(|(scan, card)| Some(TrendPoint::of(*scan, *times.get(scan)?, card)))
+        .collect())
+}

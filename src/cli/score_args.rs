@@ -1,0 +1,69 @@
+//! Arguments of `certatlas score`, `certatlas report` and `certatlas
+//! verify`: the maturity estimate, the audit bundle and its check.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{settings, PolicyArgs, StoreArgs};
+
+/// `certatlas score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub policy: PolicyArgs,
+    /// The scan to score (default: the latest complete scan).
+    #[arg(long, value_name = "ID")]
+    pub scan: Option<i64>,
+    /// Show how each category moved across the scored scans instead.
+    #[arg(long, conflicts_with = "ladders")]
+    pub history: bool,
+    /// Print the maturity profile's criteria (thresholds, history needed,
+    /// coverage) instead of scoring.
+    #[arg(long)]
+    pub ladders: bool,
+    /// Output format: table, json (the whole score card) or csv (one row per
+    /// criterion).
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
+}
+
+/// `certatlas report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub policy: PolicyArgs,
+    /// The scan to report on (default: the latest complete scan).
+    #[arg(long, value_name = "ID")]
+    pub scan: Option<i64>,
+    /// The directory to write the bundle into (created; an earlier bundle
+    /// in it is replaced; any other non-empty directory is refused).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Sign manifest.json with this Ed25519 private key (PKCS#8 PEM, e.g.
+    /// from `openssl genpkey -algorithm ed25519`).
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
+}
+
+/// `certatlas verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle directory (holding manifest.json).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Require a signature by this Ed25519 public key (SPKI PEM).
+    #[arg(long, value_name = "PUBLIC_KEY")]
+    pub key: Option<PathBuf>,
+    /// Output format: table or json.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    pub format: crate::report::ListingFormat,
+}

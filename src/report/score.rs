@@ -1,0 +1,326 @@
+//! Presenting scores: `certatlas score` (table: one line per category with
+//! its level, basis, coverage and what limits it, then the limiting
+//! criteria; json: the whole card; csv: one row per criterion),
+//! `score --history` (levels per scored scan), `score --ladders` (the
+//! profile's criteria) and the one-line summary after a scan.
+
+use std::io::{self, Write};
+
+use super::audit::TrendPoint;
+use super::escape::terminal;
+use super::listing::{write_json, write_listing, Listing, ListingFormat};
+use crate::scoring::ladder::Profile;
+use crate::scoring::{Basis, CategoryScore, CriterionResult, Outcome, ScoreCard};
+
+/// `value` with its unit, or `unknown`.
+pub fn value_text(result: &CriterionResult) -> String {
+    match result.value {
+        None => "unknown".to_string(),
+        Some(v) => {
+            let shown = format!("{}{}", trim(v), result.unit.suffix());
+            match (result.numerator, result.denominator) {
+                (Some(n), Some(d)) => format!("{shown} ({n}/{d})"),
+                _ => shown,
+            }
+        }
+    }
+}
+
+/// A number with at most two decimals, trailing zeros dropped.
+pub fn trim(v: f64) -> String {
+    let text = format!("{v:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn level_text(level: Option<u8>) -> String {
+    level.map_or_else(|| "-".to_string(), |l| l.to_string())
+}
+
+/// The one line printed after a scan.
+pub fn write_summary_line(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
+    let modules: Vec<String> = card
+        .modules
+        .iter()
+        .filter_map(|m| Some(format!("{} {}", m.module, m.level?)))
+        .collect();
+    writeln!(
+        out,
+        "maturity estimate: overall {} ({}), {}  (details: certatlas score)",
+        level_text(card.overall_level),
+        card.overall_value.map_or_else(|| "-".into(), trim),
+        modules.join(", ")
+    )
+}
+
+/// Writes a card in `format`.
+pub fn write_score(out: &mut dyn Write, format: ListingFormat, card: &ScoreCard) -> io::Result<()> {
+    match format {
+        ListingFormat::Json => write_json(out, "score", card),
+        ListingFormat::Csv => write_criteria_csv(out, card),
+        ListingFormat::Table => write_score_table(out, card),
+    }
+}
+
+fn write_score_table(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
+    let p = &card.profile;
+    writeln!(out, "PKIMM maturity: {}", card.label)?;
+    writeln!(
+        out,
+        "profile {} {} (window {} days); history {} days, {} complete scans\n",
+        p.name, p.version, p.window_days, card.history.days, card.history.scans
+    )?;
+    write_listing(
+        out,
+        ListingFormat::Table,
+        &Listing {
+            kind: "categories",
+            headers: &[
+                "category",
+                "level",
+                "basis",
+                "coverage",
+                "limited by (next level)",
+            ],
+            items: &card.categories,
+            cells: &|c: &CategoryScore| {
+                vec![
+                    c.category.clone(),
+                    category_level(c),
+                    basis_text(c),
+                    c.coverage
+                        .map_or_else(String::new, |v| format!("{:.0}%", v * 100.0)),
+                    c.limiting.join(" "),
+                ]
+            },
+        },
+    )?;
+    writeln!(out)?;
+    for m in &card.modules {
+        let value = m.value.map_or_else(|| "not assessed".into(), trim);
+        writeln!(out, "{:<11} {} ({value})", m.module, level_text(m.level))?;
+    }
+    let overall = card.overall_value.map_or_else(|| "-".into(), trim);
+    writeln!(
+        out,
+        "{:<11} {} ({overall}); lowest category {}",
+        "Overall",
+        level_text(card.overall_level),
+        level_text(card.minimum_level)
+    )?;
+    write_limiting(out, card)
+}
+
+fn category_level(c: &CategoryScore) -> String {
+    let mut text = level_text(c.level);
+    if c.capped {
+        text.push_str(" (capped)");
+    }
+    if let Some(claim) = c.claim.filter(|_| c.basis == Basis::Evidence) {
+        text.push_str(&format!(" claim {claim}"));
+    }
+    text
+}
+
+fn basis_text(c: &CategoryScore) -> String {
+    match c.basis {
+        Basis::Evidence => "evidence".into(),
+        Basis::Claim => "claim".into(),
+        Basis::NotAssessed => "not assessed".into(),
+    }
+}
+
+/// The criteria holding each category back, with what would lift them.
+fn write_limiting(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
+    for c in card.categories.iter().filter(|c| !c.limiting.is_empty()) {
+        let next = c.evidence_level.unwrap_or(1) + 1;
+        writeln!(out, "\n{} to level {next}:", c.category)?;
+        for r in c.criteria.iter().filter(|r| c.limiting.contains(&r.id)) {
+            let why = match (r.outcome, &r.reason) {
+                (Outcome::Unknown, Some(reason)) if r.value.is_some() => {
+                    format!("is {}, but unknown: {reason}", value_text(r))
+                }
+                (Outcome::Unknown, Some(reason)) => format!("unknown: {reason}"),
+                _ => format!("is {}", value_text(r)),
+            };
+            writeln!(
+                out,
+                "  {} {} {}{}: {why}",
+                r.metric,
+                r.compare,
+                trim(r.threshold),
+                r.unit.suffix()
+            )?;
+            writeln!(out, "    {}", terminal(&r.lift))?;
+        }
+        if let Some(contradiction) = &c.contradiction {
+            writeln!(out, "  contradiction: {contradiction}")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_criteria_csv(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
+    let rows: Vec<(&CategoryScore, &CriterionResult)> = card
+        .categories
+        .iter()
+        .flat_map(|c| c.criteria.iter().map(move |r| (c, r)))
+        .collect();
+    write_listing(
+        out,
+        ListingFormat::Csv,
+        &Listing {
+            kind: "criteria",
+            headers: &[
+                "category",
+                "level",
+                "criterion",
+                "metric",
+                "value",
+                "numerator",
+                "denominator",
+                "compare",
+                "threshold",
+                "outcome",
+                "reason",
+            ],
+            items: &rows
+                .iter()
+                .map(|(c, r)| (c.category.clone(), (*r).clone()))
+                .collect::<Vec<_>>(),
+            cells: &|(category, r): &(String, CriterionResult)| {
+                let num = |n: Option<u64>| n.map_or_else(String::new, |n| n.to_string());
+                vec![
+                    category.clone(),
+                    r.level.to_string(),
+                    r.id.clone(),
+                    r.metric.clone(),
+                    r.value.map_or_else(String::new, |v| v.to_string()),
+                    num(r.numerator),
+                    num(r.denominator),
+                    r.compare.clone(),
+                    r.threshold.to_string(),
+                    format!("{:?}", r.outcome).to_lowercase(),
+                    r.reason.clone().unwrap_or_default(),
+                ]
+            },
+        },
+    )
+}
+
+/// `score --history`: the overall level and each category's per scan.
+pub fn write_history(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    points: &[TrendPoint],
+) -> io::Result<()> {
+    if format == ListingFormat::Json {
+        return write_json(out, "score_history", points);
+    }
+    let categories: Vec<String> = points
+        .last()
+        .map(|p| {
+            p.levels
+                .iter()
+                .filter(|(_, l)| l.is_some())
+                .map(|(c, _)| c.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut headers = vec![
+        "scan".to_string(),
+        "date".to_string(),
+        "overall".to_string(),
+    ];
+    headers.extend(categories.iter().cloned());
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let cells = |p: &TrendPoint| {
+        let mut row = vec![
+            p.scan.to_string(),
+            p.at.date().to_string(),
+            p.overall_value.map_or_else(
+                || "-".into(),
+                |v| format!("{} ({})", level_text(p.overall_level), trim(v)),
+            ),
+        ];
+        for id in &categories {
+            let level = p.levels.iter().find(|(c, _)| c == id).and_then(|(_, l)| *l);
+            row.push(level_text(level));
+        }
+        row
+    };
+    write_listing(
+        out,
+        format,
+        &Listing {
+            kind: "score_history",
+            headers: &header_refs,
+            items: points,
+            cells: &cells,
+        },
+    )
+}
+
+/// `score --ladders`: every criterion of the profile.
+pub fn write_ladders(
+    out: &mut dyn Write,
+    format: ListingFormat,
+    profile: &Profile,
+) -> io::Result<()> {
+    if format == ListingFormat::Json {
+        return write_json(out, "ladders", profile);
+    }
+    if format == ListingFormat::Table {
+        writeln!(
+            out,
+            "profile {} {} (digest {}), window {} days; coverage under {:.0}% caps at level {}\n",
+            profile.name,
+            profile.version,
+            &profile.digest[..12],
+            profile.window_days,
+            profile.coverage_floor * 100.0,
+            profile.coverage_cap
+        )?;
+    }
+    let rows: Vec<(String, f64, crate::scoring::ladder::Criterion)> = profile
+        .ladders
+        .iter()
+        .flat_map(|l| {
+            l.criteria
+                .iter()
+                .map(move |c| (l.category.clone(), l.coverage(), c.clone()))
+        })
+        .collect();
+    let cells = |(category, coverage, c): &(String, f64, crate::scoring::ladder::Criterion)| {
+        let history = if c.history.days > 0 || c.history.scans > 0 {
+            format!("{} d, {} scans", c.history.days, c.history.scans)
+        } else {
+            String::new()
+        };
+        vec![
+            format!("{category}/{}", c.id),
+            format!("{:.0}%", coverage * 100.0),
+            c.level.to_string(),
+            format!(
+                "{} {} {}{}",
+                c.metric,
+                c.compare.symbol(),
+                trim(c.threshold),
+                if c.overridden { " (config)" } else { "" }
+            ),
+            history,
+        ]
+    };
+    write_listing(
+        out,
+        format,
+        &Listing {
+            kind: "ladders",
+            headers: &["criterion", "coverage", "level", "condition", "history"],
+            items: &rows
+                .iter()
+                .map(|r| (r.0.clone(), r.1, r.2.clone()))
+                .collect::<Vec<_>>(),
+            cells: &cells,
+        },
+    )
+}
