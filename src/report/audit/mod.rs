@@ -7,6 +7,13 @@
 
 mod files;
 mod html;
+mod html_categories;
+mod html_findings;
+mod html_inventory;
+mod html_metrics;
+mod html_style;
+mod html_trend;
+mod radar;
 
 pub use files::{write_bundle, BundleFiles};
 pub use html::render as render_html;

@@ -1,0 +1,223 @@
+//! The per-category evidence of `report.html`: for each of the sixteen
+//! categories its level, basis, coverage and cap, claim and contradiction,
+//! what would lift it to the next level, and every criterion of its ladder
+//! grouped by level with value, threshold and outcome.
+
+use std::fmt::{self, Write};
+
+use super::html::{level_class, level_text, number, ratio, table_end, table_start, with_unit, Esc};
+use crate::scoring::metrics::Unit;
+use crate::scoring::{Basis, CategoryScore, CriterionResult, Outcome, ScoreCard};
+
+/// The categories section.
+pub(crate) fn section(out: &mut String, card: &ScoreCard) -> fmt::Result {
+    out.write_str("<section id=\"categories-section\">\n<h2>Categories</h2>\n")?;
+    writeln!(
+        out,
+        "<p class=\"note\">Thresholds are those of profile <strong>{} {}</strong> \
+         (digest <code>{}</code>); thresholds marked <span class=\"tag\">overridden</span> \
+         come from the config. A level needs every criterion of it and of the levels below \
+         to pass.</p>",
+        Esc(&card.profile.name),
+        Esc(&card.profile.version),
+        Esc(&card.profile.digest)
+    )?;
+    for (index, category) in card.categories.iter().enumerate() {
+        self::category(out, index, category)?;
+    }
+    out.write_str("</section>\n")
+}
+
+fn category(out: &mut String, index: usize, c: &CategoryScore) -> fmt::Result {
+    let open = if c.basis == Basis::NotAssessed {
+        ""
+    } else {
+        " open"
+    };
+    writeln!(
+        out,
+        "<details class=\"category\" id=\"category-{index}\"{open}>\n<summary>\
+         <span class=\"cat-id\">{}</span> — {} <span class=\"level {}\">{}</span></summary>",
+        Esc(&c.category),
+        Esc(&c.title),
+        level_class(c.level),
+        level_text(c.level)
+    )?;
+    facts(out, c)?;
+    notes(out, c)?;
+    lift(out, c)?;
+    if !c.criteria.is_empty() {
+        criteria(out, c)?;
+    }
+    out.write_str("</details>\n")
+}
+
+/// Module, weight, basis, evidence level and coverage on one line.
+fn facts(out: &mut String, c: &CategoryScore) -> fmt::Result {
+    let basis = match c.basis {
+        Basis::Evidence => "evidence",
+        Basis::Claim => "claim",
+        Basis::NotAssessed => "not assessed",
+    };
+    write!(
+        out,
+        "<p class=\"cat-facts\">Module {} · weight {} · basis <strong>{basis}</strong>",
+        Esc(&c.module),
+        c.weight
+    )?;
+    if let Some(level) = c.evidence_level {
+        write!(out, " · evidence supports level {level}")?;
+    }
+    match c.coverage {
+        Some(coverage) => write!(out, " · coverage {}%", number(coverage * 100.0))?,
+        None => out.write_str(" · coverage n/a")?,
+    }
+    out.write_str("</p>\n")
+}
+
+/// The cap, the claim, the contradiction and a word on unassessed ones.
+fn notes(out: &mut String, c: &CategoryScore) -> fmt::Result {
+    if c.capped {
+        writeln!(
+            out,
+            "<p class=\"capped\">Capped: the evidence supports {}, but it speaks to only {}% \
+             of the category's requirement weight, so the level is held at {}.</p>",
+            level_text(c.evidence_level),
+            number(c.coverage.unwrap_or(0.0) * 100.0),
+            level_text(c.level)
+        )?;
+    }
+    if let Some(claim) = c.claim {
+        writeln!(
+            out,
+            "<p class=\"claim\">Self-assessed claim: level {claim}.</p>"
+        )?;
+    }
+    if let Some(contradiction) = &c.contradiction {
+        writeln!(
+            out,
+            "<p class=\"contradiction\">Contradiction: {}</p>",
+            Esc(contradiction)
+        )?;
+    }
+    if c.basis == Basis::NotAssessed {
+        out.write_str(
+            "<p class=\"muted\">Not assessed: network observations do not measure it and no \
+             self-assessment claims a level. It is left out of the roll-up.</p>\n",
+        )?;
+    }
+    Ok(())
+}
+
+/// "What would lift it to level N": the limiting criteria's lift texts.
+fn lift(out: &mut String, c: &CategoryScore) -> fmt::Result {
+    let limiting: Vec<&CriterionResult> = c
+        .limiting
+        .iter()
+        .filter_map(|id| c.criteria.iter().find(|r| &r.id == id))
+        .collect();
+    let Some(next) = limiting.iter().map(|r| r.level).min() else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "<h4>What would lift it to level {next}</h4>\n<ul class=\"lift\">"
+    )?;
+    for r in limiting {
+        let state = match r.outcome {
+            Outcome::Pass => "passes",
+            Outcome::Fail => "fails",
+            Outcome::Unknown => "unknown",
+        };
+        let why = r
+            .reason
+            .as_deref()
+            .map_or(String::new(), |reason| format!(": {}", Esc(reason)));
+        writeln!(
+            out,
+            "<li><strong>{}</strong><br><span class=\"desc\"><code>{}</code>: {} is {}, \
+             needs {}; {state}{why}</span></li>",
+            Esc(&r.lift),
+            Esc(&r.id),
+            Esc(&r.metric),
+            Esc(&with_unit(r.value, r.unit)),
+            threshold(r)
+        )?;
+    }
+    out.write_str("</ul>\n")
+}
+
+/// The criteria table, a group row per level.
+fn criteria(out: &mut String, c: &CategoryScore) -> fmt::Result {
+    let headers = ["Criterion", "Metric", "Value", "Threshold", "Outcome"];
+    table_start(out, "criteria", &headers)?;
+    let mut group = None;
+    for r in &c.criteria {
+        if group != Some(r.level) {
+            group = Some(r.level);
+            writeln!(
+                out,
+                "<tr class=\"group\"><th colspan=\"5\">Level {}</th></tr>",
+                r.level
+            )?;
+        }
+        let limiting = c.limiting.contains(&r.id);
+        criterion(out, r, limiting)?;
+    }
+    table_end(out, c.criteria.len(), c.criteria.len(), "")
+}
+
+fn criterion(out: &mut String, r: &CriterionResult, limiting: bool) -> fmt::Result {
+    let class = if limiting { " class=\"limiting\"" } else { "" };
+    let mut value = with_unit(r.value, r.unit);
+    if r.unit == Unit::Percent {
+        let counts = ratio(r.numerator, r.denominator);
+        if !counts.is_empty() {
+            value = format!("{value} ({counts})");
+        }
+    }
+    let overridden = if r.overridden {
+        "<span class=\"tag\">overridden</span>"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "<tr{class}><td><code>{}</code></td><td><code>{}</code></td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}{overridden}</td><td>{}</td></tr>",
+        Esc(&r.id),
+        Esc(&r.metric),
+        Esc(&value),
+        threshold(r),
+        outcome(r)
+    )
+}
+
+/// `≤ 2%` and the like, escaped.
+fn threshold(r: &CriterionResult) -> String {
+    let compare = match r.compare.as_str() {
+        "<=" => "≤",
+        ">=" => "≥",
+        other => other,
+    };
+    format!(
+        "{} {}",
+        Esc(compare),
+        Esc(&with_unit(Some(r.threshold), r.unit))
+    )
+}
+
+/// The outcome, with the reason when unknown.
+fn outcome(r: &CriterionResult) -> String {
+    match r.outcome {
+        Outcome::Pass => "<span class=\"outcome pass\">pass</span>".to_string(),
+        Outcome::Fail => "<span class=\"outcome fail\">fail</span>".to_string(),
+        Outcome::Unknown => match &r.reason {
+            Some(reason) => format!(
+                "<span class=\"outcome unknown\">unknown</span><br><span class=\"desc\">{}</span>",
+                Esc(reason)
+            ),
+            None => "<span class=\"outcome unknown\">unknown</span>".to_string(),
+        },
+    }
+}
