@@ -9,9 +9,13 @@ mod files;
 mod html;
 mod html_categories;
 mod html_findings;
+#[cfg(test)]
+mod html_fixture;
 mod html_inventory;
 mod html_metrics;
 mod html_style;
+#[cfg(test)]
+mod html_tests;
 mod html_trend;
 mod radar;
 

@@ -1,0 +1,207 @@
+//! Tests of `report.html`: escaping of hostile text, self-containment,
+//! the radar, header, badges, categories, tables, caps and trend, rendered
+//! from the fixture of `html_fixture`.
+
+use super::html::{escape_html, render};
+use super::html_fixture::{findings, leaf, report};
+use super::AuditReport;
+use crate::policy::model::LeafModel;
+
+const HOSTILE: &str = "<script>alert(1)</script>";
+const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;";
+
+/// The fixture with hostile text in a subject, a finding and a target.
+fn hostile() -> AuditReport {
+    let mut report = report();
+    report.leaves[0].certificate.subject.cn = HOSTILE.into();
+    report.leaves[0].certificate.subject.dn = format!("CN={HOSTILE}");
+    report.leaves[0].owner = HOSTILE.into();
+    report.findings[2].finding.message = HOSTILE.into();
+    report.findings[2].finding.label = HOSTILE.into();
+    report.scan.targets.push(HOSTILE.into());
+    report.endpoints[0].host = HOSTILE.into();
+    report.score.metrics.excluded_endpoints.push(HOSTILE.into());
+    report
+}
+
+#[test]
+fn hostile_text_is_shown_escaped_never_as_markup() {
+    let html = render(&hostile());
+    assert!(!html.contains("<script"), "raw script tag in the page");
+    assert!(!html.contains("alert(1)</"));
+    // Target, subject CN, DN, owner, finding label and message, endpoint
+    // host, excluded endpoint.
+    assert!(
+        html.matches(HOSTILE_ESCAPED).count() >= 8,
+        "{}",
+        html.matches(HOSTILE_ESCAPED).count()
+    );
+}
+
+#[test]
+fn a_normal_report_is_self_contained() {
+    let html = render(&report());
+    let lower = html.to_ascii_lowercase();
+    for banned in [
+        "http://",
+        "https://",
+        "<script",
+        "url(",
+        "@import",
+        "<link",
+        "<img",
+        " src=",
+        "<iframe",
+        "javascript:",
+    ] {
+        assert!(!lower.contains(banned), "{banned} in the page");
+    }
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.ends_with("</html>\n"));
+    assert!(html.contains("<style>"));
+}
+
+#[test]
+fn radar_has_one_axis_per_assessed_category_and_both_outlines() {
+    let report = report();
+    let html = render(&report);
+    let assessed: Vec<&str> = report
+        .score
+        .categories
+        .iter()
+        .filter(|c| c.level.is_some())
+        .map(|c| c.category.as_str())
+        .collect();
+    assert!(assessed.len() >= 3, "{assessed:?}");
+    let radar = &html[html.find("<svg id=\"radar\"").expect("radar")..];
+    let radar = &radar[..radar.find("</svg>").unwrap()];
+    assert!(
+        radar.contains("role=\"img\"")
+            && radar.contains("aria-label=")
+            && radar.contains("<title>")
+    );
+    assert!(radar.contains("width=\"800\" height=\"560\""));
+    assert_eq!(
+        radar.matches("class=\"radar-axis\"").count(),
+        assessed.len()
+    );
+    for id in assessed {
+        assert!(radar.contains(&format!(">{id}<tspan")), "{id}");
+    }
+    assert_eq!(radar.matches("class=\"radar-current\"").count(), 1);
+    assert_eq!(radar.matches("class=\"radar-previous\"").count(), 1);
+    let mut alone = report.clone();
+    alone.previous = None;
+    assert!(!render(&alone).contains("class=\"radar-previous\""));
+}
+
+#[test]
+fn header_carries_the_label_profile_and_scan() {
+    let report = report();
+    let html = render(&report);
+    assert!(html.contains("<h1>certatlas audit report</h1>"));
+    assert!(html.contains("automated estimate from network observations; not a PKIMM assessment"));
+    let profile = &report.score.profile;
+    assert!(html.contains(&format!("{} {}", profile.name, profile.version)));
+    assert!(html.contains(&profile.digest));
+    assert!(html.contains("#3 (complete)"));
+    assert!(html.contains("127.0.0.0/29:443, host1.example.test"));
+}
+
+#[test]
+fn badges_show_overall_modules_and_minimum() {
+    let report = report();
+    let html = render(&report);
+    let card = &report.score;
+    let overall = card.overall_value.expect("assessed");
+    assert!(html.contains(&format!("value {overall:.2}")));
+    assert_eq!(html.matches("<div class=\"badge module").count(), 4);
+    assert!(html.contains("Lowest category level"));
+    // Resources has neither evidence nor a claim.
+    assert!(html
+        .contains("Resources (0 of 3 categories)</span><span class=\"badge-level\">not assessed"));
+}
+
+#[test]
+fn categories_show_criteria_lift_claims_and_units() {
+    let report = report();
+    let html = render(&report);
+    assert_eq!(html.matches("<details class=\"category\"").count(), 16);
+    assert!(html.contains("What would lift it to level"));
+    assert!(html.contains("<strong>Replace RSA keys under 2048 bits"));
+    assert!(html.contains("<tr class=\"group\"><th colspan=\"5\">Level 2</th></tr>"));
+    // Weak keys: 1 of 4 leaves, shown with its counts.
+    assert!(html.contains("25% (1/4)"));
+    assert!(html.contains("≤ 2%"));
+    assert!(html.contains("Self-assessed claim: level 5."));
+    assert!(html.contains("Contradiction: claimed level 5"));
+    assert!(html.contains("outcome unknown"));
+}
+
+#[test]
+fn metrics_inventory_findings_and_trend_are_listed() {
+    let report = report();
+    let html = render(&report);
+    assert!(html.contains("<code>owner_coverage</code>"));
+    assert!(html.contains("leaves with an owner assigned"));
+    assert!(html.contains("Excluded by declared exceptions"));
+    assert!(html.contains("Certificates (5)") && html.contains("Endpoints (4)"));
+    assert!(html.contains("<h4>approved (1)</h4>"));
+    assert!(html.contains("TLS13_AES_128_GCM_SHA256"));
+    assert!(html.contains("<td class=\"num soon\">9</td>"));
+    assert!(html.contains("legacy appliance") && html.contains("fixed after 30 days"));
+    assert!(html.contains("<svg id=\"trend\""));
+    assert_eq!(html.matches("<tr><td>#").count(), 3);
+}
+
+#[test]
+fn findings_list_active_first_then_by_severity() {
+    let findings = findings();
+    let ordered = super::html_findings::ordered(&findings);
+    let rules: Vec<&str> = ordered.iter().map(|t| t.finding.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["nist.rsa-key-below-2048", "ietf.san-missing", "info.rule"]
+    );
+}
+
+#[test]
+fn large_tables_are_capped_with_a_pointer_to_the_files() {
+    let mut report = report();
+    let extra: Vec<LeafModel> = (10..1015).map(leaf).collect();
+    report.leaves.extend(extra);
+    let many = report.findings[2].clone();
+    report.findings = vec![many; 1003];
+    let html = render(&report);
+    assert!(html.contains("<p class=\"more\">10 more in inventory.csv / report.json</p>"));
+    assert!(html.contains("<p class=\"more\">3 more in findings.csv / report.json</p>"));
+}
+
+#[test]
+fn trend_chart_needs_two_points() {
+    let mut report = report();
+    report.trend.truncate(1);
+    let html = render(&report);
+    assert!(!html.contains("<svg id=\"trend\""));
+    assert!(html.contains("needs two scored scans"));
+}
+
+#[test]
+fn escape_html_covers_markup_quotes_and_hidden_characters() {
+    assert_eq!(escape_html("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d&#39;");
+    assert_eq!(escape_html("x\u{202e}y\u{1b}z"), "x\\u{202e}y\\u{1b}z");
+    assert!(matches!(
+        escape_html("plain text\n"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
+
+/// Writes the fixture's page to `$CERTATLAS_SAMPLE_HTML` for a look in a
+/// browser: `CERTATLAS_SAMPLE_HTML=sample.html cargo test --lib
+/// write_sample_page -- --ignored`.
+#[test]
+#[ignore]
+fn write_sample_page() {
+    let path = std::env::var("CERTATLAS_SAMPLE_HTML").unwrap_or_else(|_| "sample.html".into());
+    std::fs::write(path, render(&report())).unwrap();
+}
