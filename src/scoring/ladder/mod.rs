@@ -3,8 +3,8 @@
 //! history) and the category's PKIMM requirements with how far scanner
 //! evidence speaks to each (from which its coverage follows); plus the
 //! profile that names and versions the whole set. Built-in ladders live in
-//! `rules/maturity/` ([`builtin`]); a directory of the user's replaces them
-//! by category and the config can override single thresholds ([`load`]).
+//! `rules/maturity/` (`builtin`); a directory of the user's replaces them
+//! by category and the config can override single thresholds ([`load()`]).
 
 mod builtin;
 mod file;

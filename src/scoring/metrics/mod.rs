@@ -1,8 +1,8 @@
 //! The measured facts scores are built on: one [`Metric`] per entry of the
 //! catalogue [`CATALOGUE`], each with its numerator, denominator, window and
 //! the certificates or endpoints behind it. [`compute`] derives them all
-//! from the models of the scored scan ([`estate`]) and the inventory's
-//! history up to it ([`history`]). Pure functions: no store, no clock.
+//! from the models of the scored scan (`estate`) and the inventory's
+//! history up to it (`history`). Pure functions: no store, no clock.
 
 mod catalogue;
 mod estate;
