@@ -10,30 +10,62 @@ use certatlas::observation::{Observation, Outcome, TlsSession};
 use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use time::OffsetDateTime;
 
+/// The benchmark intermediate CA: its certificate and what signs leaves.
+pub struct Authority {
+    /// Its certificate's DER.
+    pub der: Vec<u8>,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+impl Authority {
+    /// A fresh "Bench Intermediate CA" with its own key.
+    pub fn new() -> Self {
+        let ca_key = KeyPair::generate().expect("ca key");
+        let mut ca_params = CertificateParams::default();
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "Bench Intermediate CA");
+        ca_params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let der = ca_params.self_signed(&ca_key).expect("ca").der().to_vec();
+        Authority {
+            der,
+            issuer: Issuer::new(ca_params, ca_key),
+        }
+    }
+
+    /// The DER of leaf `host-{name}.bench.test` (DNS name and CN) with
+    /// `serial`, certifying `key`, valid over `validity` (rcgen's default
+    /// 1975–4096 when `None`).
+    pub fn leaf(
+        &self,
+        name: usize,
+        serial: u64,
+        key: &KeyPair,
+        validity: Option<(OffsetDateTime, OffsetDateTime)>,
+    ) -> Vec<u8> {
+        let name = format!("host-{name}.bench.test");
+        let mut params = CertificateParams::new(vec![name.clone()]).expect("params");
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.serial_number = Some(rcgen::SerialNumber::from(serial));
+        if let Some((not_before, not_after)) = validity {
+            params.not_before = not_before;
+            params.not_after = not_after;
+        }
+        let cert = params.signed_by(key, &self.issuer).expect("sign");
+        cert.der().to_vec()
+    }
+}
+
 /// One intermediate CA and `count` leaves it signed (one shared
 /// leaf key: signing is what costs, and distinct serials and names make
 /// distinct certificates).
 pub fn generate_certificates(count: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
-    let ca_key = KeyPair::generate().expect("ca key");
-    let mut ca_params = CertificateParams::default();
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Bench Intermediate CA");
-    ca_params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).expect("ca").der().to_vec();
-    let issuer = Issuer::from_params(&ca_params, &ca_key);
+    let authority = Authority::new();
     let leaf_key = KeyPair::generate().expect("leaf key");
     let leaves = (0..count)
-        .map(|i| {
-            let name = format!("host-{i}.bench.test");
-            let mut params = CertificateParams::new(vec![name.clone()]).expect("params");
-            params.distinguished_name.push(DnType::CommonName, name);
-            params.serial_number = Some(rcgen::SerialNumber::from(i as u64 + 1));
-            let cert = params.signed_by(&leaf_key, &issuer).expect("sign");
-            cert.der().to_vec()
-        })
+        .map(|i| authority.leaf(i, i as u64 + 1, &leaf_key, None))
         .collect();
-    (ca, leaves)
+    (authority.der, leaves)
 }
 
 /// Observation `i`: endpoint address text `127.a.b.c` encoding `i`,

@@ -1,0 +1,364 @@
+//! Scoring benchmark (run with `cargo bench --bench scoring`).
+//!
+//! Builds a history of 100,000 distinct leaves on 100,000 endpoints over 12
+//! complete scans a week apart (fixed clock from 2026-06-01), about 1 % of
+//! the endpoints switching to a renewed leaf each week, with change events
+//! recorded as `app::recording::analyse` records them and synthetic
+//! findings stored for every scan (see `support/timeline.rs`). Then it times
+//! what certatlas does to score the last scan once its findings are in:
+//! the history reads of `app::score::scan_history` (complete scans, the
+//! window's events, finding presence, endpoint reach), `metrics::compute`,
+//! `scoring::score` and `store.record_score`. Building the scan's models is
+//! timed separately: at the end of a scan the rule evaluation has already
+//! built them. The timing runs in a fresh process (this binary again, on
+//! the built database), so its peak RSS is that of the models and scoring
+//! rather than the setup's. Nothing touches the network.
+//!
+//! `SCORING_FINDINGS_PER_LEAF` (default 2, at most 7) and
+//! `SCORING_FINDING_SHARE` (percentage of leaves with them, default 30)
+//! change the finding volume; the built-in rules give 7 findings per leaf
+//! on this estate (`rule_evaluation`). `SCORING_BENCH_DB=<file>` builds the
+//! database there and keeps it, or, when the file exists, skips the setup
+//! and times scoring on it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use certatlas::inventory::ca::TrustContext;
+use certatlas::inventory::owners::OwnerRules;
+use certatlas::inventory::store::{
+    NewCategoryScore, NewCriterionResult, NewScore, ScanId, ScanStatus, Store,
+};
+use certatlas::policy::model::{self, Judgement};
+use certatlas::report::inventory::endpoint_key_text;
+use certatlas::scoring::metrics::{
+    self, EndpointReach, Exclusions, MetricInput, ScanHistory, ScanPoint,
+};
+use certatlas::scoring::{self, FindingFact, HistoryDepth, ScoreCard};
+use time::macros::datetime;
+
+#[path = "support/estate.rs"]
+#[allow(dead_code)]
+mod estate;
+#[path = "support/timeline.rs"]
+mod timeline;
+
+use timeline::{FindingMix, Timeline, RULES};
+
+const LEAVES: usize = 100_000;
+const SCANS: usize = 12;
+/// The argument that makes this binary time scoring of a built database.
+const TIME_ARG: &str = "--time-scoring";
+/// As `app::score::MISSED_LIMIT`.
+const MISSED_LIMIT: usize = 50;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == TIME_ARG) {
+        time_scoring(Path::new(&args[at + 1]));
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = std::env::var_os("SCORING_BENCH_DB")
+        .map_or_else(|| dir.path().join("bench.db"), PathBuf::from);
+    if db.exists() {
+        println!("reusing {} (SCORING_BENCH_DB)", db.display());
+    } else {
+        build(&db);
+    }
+    // Scoring is timed in a fresh process: peak RSS then covers the
+    // models and scoring, not the setup.
+    let exe = std::env::current_exe().expect("current exe");
+    let status = Command::new(exe)
+        .arg(TIME_ARG)
+        .arg(&db)
+        .status()
+        .expect("run the timing process");
+    assert!(status.success(), "timing process failed: {status}");
+}
+
+/// Builds the history in a new database at `db`.
+fn build(db: &Path) {
+    let mix = FindingMix {
+        per_leaf: setting("SCORING_FINDINGS_PER_LEAF", 2).min(RULES.len() - 1),
+        leaf_share: setting("SCORING_FINDING_SHARE", 30).min(90),
+        churn_share: 10,
+    };
+    let setup = Instant::now();
+    let started = Instant::now();
+    let timeline = Timeline::generate(datetime!(2026-06-01 00:00 UTC), SCANS, LEAVES);
+    println!(
+        "generated {} leaves ({} renewals) in {:.2} s",
+        LEAVES + timeline.renewed(),
+        timeline.renewed(),
+        started.elapsed().as_secs_f64()
+    );
+    let store = Store::open(db).expect("open store");
+    let recorded = timeline.record(&store, mix);
+    let events: Vec<String> = recorded
+        .events
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
+    println!(
+        "setup: {SCANS} scans of {LEAVES} endpoints, events: {}; {} finding rows \
+         ({} per leaf on {} % of leaves, churn on {} % of endpoints) in {:.1} s",
+        events.join(", "),
+        recorded.findings,
+        mix.per_leaf,
+        mix.leaf_share,
+        mix.churn_share,
+        setup.elapsed().as_secs_f64()
+    );
+    let size = std::fs::metadata(store.path()).map_or(0, |m| m.len());
+    println!("database size: {:.1} MiB", size as f64 / (1024.0 * 1024.0));
+}
+
+/// Times scoring the last scan of the database at `db`.
+fn time_scoring(db: &Path) {
+    let store = Store::open(db).expect("open store");
+    let last = store
+        .latest_scan(true)
+        .expect("latest scan")
+        .expect("a complete scan")
+        .id;
+    let started = Instant::now();
+    let profile = scoring::ladder::load(&Default::default()).expect("ladders");
+    println!(
+        "ladders loaded in {:.3} s (window {} days)",
+        started.elapsed().as_secs_f64(),
+        profile.window_days
+    );
+
+    let record = store.scan(last).expect("scan").expect("stored");
+    let trust = TrustContext::new(Vec::new(), Vec::new(), true);
+    let owners = OwnerRules::new();
+    let judgement = Judgement {
+        trust: &trust,
+        owners: &owners,
+        approved_anchors: 0,
+    };
+    let started = Instant::now();
+    let models = model::from_store(&store, &record, &judgement).expect("models");
+    println!(
+        "models of the last scan ({} leaves, {} endpoints) built in {:.2} s \
+         (done by the rule evaluation before scoring; not counted below); peak RSS {}",
+        models.leaves.len(),
+        models.endpoints.len(),
+        started.elapsed().as_secs_f64(),
+        rss("VmHWM:")
+    );
+    let facts = facts(&store, last);
+
+    let rss_before = rss("VmRSS:");
+    reset_peak_rss();
+    let total = Instant::now();
+    let (history, reads) = scan_history(&store, last, profile.window_days);
+    let started = Instant::now();
+    let input = MetricInput {
+        models: &models,
+        history: &history,
+        exclusions: &Exclusions::default(),
+        window_days: profile.window_days,
+    };
+    let metric_set = metrics::compute(&input);
+    let metrics_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let depth = HistoryDepth {
+        days: history.days(),
+        scans: history.scans.len() as u64,
+    };
+    let card = scoring::score(&metric_set, &facts, &profile, depth, None);
+    let score_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    store
+        .record_score(last, &stored_form(&card))
+        .expect("record score");
+    let store_s = started.elapsed().as_secs_f64();
+    let total_s = total.elapsed().as_secs_f64();
+    println!(
+        "scoring {} leaves, {} scans: history reads {:.2} s (scans {:.3} s, events {:.2} s \
+         ({} events), presence {:.2} s ({} rows), reach {:.2} s), metrics {metrics_s:.2} s, \
+         score {score_s:.3} s, store {store_s:.3} s; total {total_s:.2} s; \
+         RSS before {rss_before}, peak during {}",
+        models.leaves.len(),
+        history.scans.len(),
+        reads.total_s,
+        reads.scans_s,
+        reads.events_s,
+        history.events.len(),
+        reads.presence_s,
+        history.presence.len(),
+        reads.reach_s,
+        rss("VmHWM:")
+    );
+    let value = card
+        .overall_value
+        .map_or_else(|| "none".to_string(), |v| format!("{v:.2}"));
+    let reach = &history.reach;
+    println!(
+        "  card: overall {value}, {} categories, {} metrics; reach {} of {} endpoints",
+        card.categories.len(),
+        card.metrics.metrics.len(),
+        reach.reached,
+        reach.known
+    );
+    for id in [
+        "renewal_lead_time",
+        "late_renewals",
+        "rekey_rate",
+        "new_certificate_detection",
+        "time_to_fix",
+        "expired_in_window",
+    ] {
+        if let Some(m) = card.metrics.get(id) {
+            let value = m
+                .value
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.2}"));
+            println!("  {id}: {value} ({} samples)", m.samples);
+        }
+    }
+}
+
+/// A `usize` from the environment, or `default`.
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Times of the history reads.
+struct Reads {
+    scans_s: f64,
+    events_s: f64,
+    presence_s: f64,
+    reach_s: f64,
+    total_s: f64,
+}
+
+/// `app::score::scan_history` with the public store API, timed per read.
+fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> (ScanHistory, Reads) {
+    let total = Instant::now();
+    let started = Instant::now();
+    let mut scans: Vec<ScanPoint> = store
+        .scans()
+        .expect("scans")
+        .into_iter()
+        .filter(|s| s.id <= scan && s.status == ScanStatus::Complete)
+        .map(|s| ScanPoint {
+            id: s.id,
+            at: s.started_at,
+        })
+        .collect();
+    scans.sort_by_key(|s| s.id);
+    let mut history = ScanHistory {
+        scans,
+        ..ScanHistory::default()
+    };
+    let window: Vec<ScanId> = history.window(window_days).iter().map(|s| s.id).collect();
+    let scans_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for id in &window {
+        history
+            .events
+            .extend(store.events(Some(*id)).expect("events"));
+    }
+    let events_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    history.presence = store.finding_presence(scan).expect("presence");
+    let presence_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let (known, reached, missed) = store
+        .endpoint_reach(&window, scan, MISSED_LIMIT)
+        .expect("reach");
+    history.reach = EndpointReach {
+        known,
+        reached,
+        missed: missed.iter().map(endpoint_key_text).collect(),
+    };
+    let reach_s = started.elapsed().as_secs_f64();
+    let reads = Reads {
+        scans_s,
+        events_s,
+        presence_s,
+        reach_s,
+        total_s: total.elapsed().as_secs_f64(),
+    };
+    (history, reads)
+}
+
+/// The last scan's stored findings as scoring sees them (all active; at
+/// the end of a scan they come from the tracked findings).
+fn facts(store: &Store, scan: ScanId) -> Vec<FindingFact> {
+    store
+        .findings(scan)
+        .expect("findings")
+        .iter()
+        .filter_map(|f| {
+            let (_, severity, category) =
+                RULES.iter().find(|(id, _, _)| *id == f.finding.rule_id)?;
+            Some(FindingFact {
+                rule: f.finding.rule_id.clone(),
+                severity: *severity,
+                categories: vec![category.to_string()],
+                active: true,
+            })
+        })
+        .collect()
+}
+
+/// `app::score::stored_form`: the store's flat form of a card.
+fn stored_form(card: &ScoreCard) -> NewScore {
+    let categories = card.categories.iter().map(|c| NewCategoryScore {
+        category: c.category.clone(),
+        level: c.level,
+        basis: word(c.basis),
+    });
+    let criteria = card.categories.iter().flat_map(|c| {
+        c.criteria.iter().map(move |r| NewCriterionResult {
+            category: c.category.clone(),
+            level: r.level,
+            criterion: r.id.clone(),
+            metric: r.metric.clone(),
+            value: r.value,
+            threshold: r.threshold,
+            outcome: word(r.outcome),
+            samples: r.samples,
+        })
+    });
+    NewScore {
+        profile: format!("{}@{}", card.profile.name, card.profile.version),
+        profile_digest: card.profile.digest.clone(),
+        overall_value: card.overall_value,
+        overall_level: card.overall_level,
+        card: serde_json::to_value(card).unwrap_or_default(),
+        categories: categories.collect(),
+        criteria: criteria.collect(),
+    }
+}
+
+/// The serde name of a unit enum value (`pass`, `evidence`, ...).
+fn word<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Resets the kernel's peak RSS of this process (Linux 4.0+; ignored
+/// elsewhere).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// A `kB` line of /proc/self/status (`VmRSS:`, `VmHWM:`) in MB, or `n/a`.
+fn rss(field: &str) -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or_else(|| "n/a".to_string(), |kb| format!("{:.0} MB", kb / 1024.0))
+}
