@@ -11,7 +11,7 @@ use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::{policy::policy_request, FindingsArgs, PolicyRequest};
 use crate::clock::Clock;
-use crate::inventory::store::{ScanId, ScanRecord, ScanStatus, Store};
+use crate::inventory::store::{FindingPresence, ScanId, ScanRecord, ScanStatus, Store};
 use crate::policy::evaluate::{self, Evaluation};
 use crate::policy::exceptions::exception_for;
 use crate::policy::lifecycle::{self, Timeline, TrackedFinding};
@@ -27,7 +27,7 @@ pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError>
     let record = store
         .scan(scan)?
         .ok_or_else(|| AppError::Inventory(format!("no scan {scan}")))?;
-    let (mut tracked, _) = track(&store, &record, &context, &policy, clock.now().date())?;
+    let mut tracked = track(&store, &record, &context, &policy, clock.now().date())?.findings;
     let status = gate(&tracked, policy.fail_on);
     if let Some(minimum) = args.severity {
         tracked.retain(|t| t.finding.severity >= minimum);
@@ -94,6 +94,17 @@ fn evaluate_and_store(
     Ok((evaluation.findings, models))
 }
 
+/// A scan's findings tracked across the timeline, with what tracking read
+/// that scoring needs too.
+pub(super) struct Tracked {
+    /// The findings with their history and exceptions.
+    pub findings: Vec<TrackedFinding>,
+    /// The scan's models.
+    pub models: SubjectModels,
+    /// Where each finding key was present, up to the scan.
+    pub presence: Vec<FindingPresence>,
+}
+
 /// The findings of `scan` with their history and exceptions, and the
 /// scan's models. Earlier complete scans without stored findings are
 /// evaluated first.
@@ -103,7 +114,7 @@ pub(super) fn track(
     context: &InventoryContext,
     policy: &PolicyRequest,
     today: Date,
-) -> Result<(Vec<TrackedFinding>, SubjectModels), AppError> {
+) -> Result<Tracked, AppError> {
     let earlier: Vec<ScanRecord> = store
         .scans()?
         .into_iter()
@@ -126,7 +137,11 @@ pub(super) fn track(
     for t in &mut tracked {
         t.exception = exception_for(&t.finding, &policy.exceptions, today);
     }
-    Ok((tracked, models))
+    Ok(Tracked {
+        findings: tracked,
+        models,
+        presence,
+    })
 }
 
 fn stored_findings(store: &Store, scan: ScanId) -> Result<Vec<Finding>, AppError> {

@@ -131,10 +131,9 @@ impl Recording {
         let record =
             record.ok_or_else(|| AppError::Inventory(format!("scan {} vanished", self.scan)))?;
         let today = clock.now().date();
-        let (findings, models) =
-            super::findings::track(&self.store, &record, &self.context, policy, today)?;
-        let score =
-            super::score::score_scan(&self.store, &record, &models, &findings, policy, today)?;
+        let tracked = super::findings::track(&self.store, &record, &self.context, policy, today)?;
+        let score = super::score::score_scan(&self.store, &record, &tracked, policy, today)?;
+        let (findings, models) = (tracked.findings, tracked.models);
         Ok(StoredScan {
             scan: self.scan,
             db,

@@ -8,7 +8,7 @@ use std::io;
 
 use time::Date;
 
-use super::findings::track;
+use super::findings::{track, Tracked};
 use super::listings::{open, pick_scan};
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::policy::policy_request;
@@ -17,7 +17,8 @@ use crate::cli::{PolicyArgs, PolicyRequest, ScoreArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::ExceptionTarget;
 use crate::inventory::store::{
-    NewCategoryScore, NewCriterionResult, NewScore, ScanId, ScanRecord, ScanStatus, Store,
+    EventKind, NewCategoryScore, NewCriterionResult, NewScore, ScanId, ScanRecord, ScanStatus,
+    Store,
 };
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::model::SubjectModels;
@@ -36,25 +37,25 @@ const MISSED_LIMIT: usize = 50;
 pub(super) fn score_scan(
     store: &Store,
     scan: &ScanRecord,
-    models: &SubjectModels,
-    tracked: &[TrackedFinding],
+    tracked: &Tracked,
     policy: &PolicyRequest,
     today: Date,
 ) -> Result<ScoreCard, AppError> {
-    let history = scan_history(store, scan.id, policy.profile.window_days)?;
+    let mut history = scan_history(store, scan.id, policy.profile.window_days)?;
+    history.presence = tracked.presence.clone();
     let depth = HistoryDepth {
         days: history.days(),
         scans: history.scans.len() as u64,
     };
     let exclusions = exclusions(policy, today);
     let input = MetricInput {
-        models,
+        models: &tracked.models,
         history: &history,
         exclusions: &exclusions,
         window_days: policy.profile.window_days,
     };
     let metrics = metrics::compute(&input);
-    let facts = finding_facts(tracked);
+    let facts = finding_facts(&tracked.findings);
     let card = scoring::score(
         &metrics,
         &facts,
@@ -66,8 +67,9 @@ pub(super) fn score_scan(
     Ok(card)
 }
 
-/// The complete scans up to `scan`, the events of those in the window,
-/// finding presence and endpoint reach.
+/// The complete scans up to `scan`, the events of those in the window
+/// that metrics read, and endpoint reach (finding presence comes from
+/// tracking, which has read it already).
 fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> Result<ScanHistory, AppError> {
     let mut scans: Vec<ScanPoint> = store
         .scans()?
@@ -84,10 +86,12 @@ fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> Result<ScanHis
         ..ScanHistory::default()
     };
     let window: Vec<ScanId> = history.window(window_days).iter().map(|s| s.id).collect();
-    for id in &window {
-        history.events.extend(store.events(Some(*id))?);
-    }
-    history.presence = store.finding_presence(scan)?;
+    let kinds = [
+        EventKind::Renewal,
+        EventKind::Rekey,
+        EventKind::ExpiredInService,
+    ];
+    history.events = store.events_in(&window, &kinds)?;
     let (known, reached, missed) = store.endpoint_reach(&window, scan, MISSED_LIMIT)?;
     history.reach = EndpointReach {
         known,
@@ -241,8 +245,9 @@ pub(super) fn scored_scan(
         )));
     }
     let today = clock.now().date();
-    let (findings, models) = track(&store, &record, &context, &policy, today)?;
-    let card = score_scan(&store, &record, &models, &findings, &policy, today)?;
+    let tracked = track(&store, &record, &context, &policy, today)?;
+    let card = score_scan(&store, &record, &tracked, &policy, today)?;
+    let (findings, models) = (tracked.findings, tracked.models);
     Ok(Scored {
         store,
         record,

@@ -40,22 +40,48 @@ impl Store {
 
     /// Stored events of one scan, or of all scans, in recording order.
     pub fn events(&self, scan: Option<ScanId>) -> Result<Vec<EventRecord>, StoreError> {
+        match scan {
+            Some(scan) => self.query_events("e.scan_id = ?1", scan.0),
+            None => self.query_events("?1 = ?1", 0),
+        }
+    }
+
+    /// Stored events of the given kinds recorded for any of `scans`, in
+    /// recording order (what scoring reads over its window).
+    pub fn events_in(
+        &self,
+        scans: &[ScanId],
+        kinds: &[EventKind],
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let ids: Vec<String> = scans.iter().map(|s| s.0.to_string()).collect();
+        let kinds: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+        if ids.is_empty() || kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = format!(
+            "e.scan_id IN ({}) AND e.kind IN ({}) AND ?1 = ?1",
+            ids.join(","),
+            kinds.join(",")
+        );
+        self.query_events(&filter, 0)
+    }
+
+    /// Events matching `filter` (SQL over `e`, with one parameter `?1`).
+    fn query_events(&self, filter: &str, param: i64) -> Result<Vec<EventRecord>, StoreError> {
         let conn = self.conn();
+        let query = format!(
+            "SELECT e.id, e.scan_id, e.kind, ep.address, ep.port, ep.sni, old_cert.sha256,
+                 new_cert.sha256, e.lead_days, e.detail, e.at
+             FROM events e
+             LEFT JOIN endpoints ep ON ep.id = e.endpoint_id
+             LEFT JOIN certificates old_cert ON old_cert.id = e.old_certificate_id
+             LEFT JOIN certificates new_cert ON new_cert.id = e.new_certificate_id
+             WHERE {filter}
+             ORDER BY e.id"
+        );
         let raws: Vec<RawEvent> = conn
-            .prepare_cached(
-                "SELECT e.id, e.scan_id, e.kind, ep.address, ep.port, ep.sni, old_cert.sha256,
-                     new_cert.sha256, e.lead_days, e.detail, e.at
-                 FROM events e
-                 LEFT JOIN endpoints ep ON ep.id = e.endpoint_id
-                 LEFT JOIN certificates old_cert ON old_cert.id = e.old_certificate_id
-                 LEFT JOIN certificates new_cert ON new_cert.id = e.new_certificate_id
-                 WHERE ?1 IS NULL OR e.scan_id = ?1
-                 ORDER BY e.id",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([scan.map(|s| s.0)], RawEvent::from_row)?
-                    .collect()
-            })
+            .prepare_cached(&query)
+            .and_then(|mut stmt| stmt.query_map([param], RawEvent::from_row)?.collect())
             .map_err(sql(&self.path, "read events"))?;
         raws.into_iter().map(|raw| raw.decode(&self.path)).collect()
     }

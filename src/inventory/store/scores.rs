@@ -153,8 +153,10 @@ impl Store {
         Ok(self.scores()?.into_iter().find(|s| s.scan == scan))
     }
 
-    /// Endpoints that served a certificate in any of `window` (scan ids),
-    /// and which of them `scan` probed: `(known, reached, some missed)`.
+    /// Endpoints that served a certificate in any of `window` (scan ids,
+    /// `scan` among them), and which of them `scan` probed: `(known,
+    /// reached, some missed)`. One pass over the window's observations; the
+    /// missed ones are listed only when there are any.
     pub fn endpoint_reach(
         &self,
         window: &[ScanId],
@@ -162,26 +164,22 @@ impl Store {
         missed_limit: usize,
     ) -> Result<(u64, u64, Vec<EndpointKey>), StoreError> {
         let conn = self.conn();
-        let ids = window
-            .iter()
-            .map(|s| s.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        let known = format!(
-            "SELECT DISTINCT o.endpoint_id FROM observations o
-             WHERE o.scan_id IN ({ids}) AND o.leaf_certificate_id IS NOT NULL"
+        let ids = id_list(window);
+        let per_endpoint = format!(
+            "SELECT endpoint_id, max(scan_id = ?1) AS reached FROM observations
+             WHERE scan_id IN ({ids}) GROUP BY endpoint_id
+             HAVING max(leaf_certificate_id IS NOT NULL)"
         );
-        let count = format!(
-            "SELECT count(*), sum(EXISTS (SELECT 1 FROM observations p
-                 WHERE p.scan_id = ?1 AND p.endpoint_id = k.endpoint_id))
-             FROM ({known}) k"
-        );
-        let (known_count, reached): (i64, Option<i64>) = conn
+        let count = format!("SELECT count(*), coalesce(sum(reached), 0) FROM ({per_endpoint})");
+        let (known, reached): (i64, i64) = conn
             .query_row(&count, [scan.0], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(sql(&self.path, "count endpoint reach"))?;
+        if reached >= known {
+            return Ok((known as u64, reached as u64, Vec::new()));
+        }
         let missed_sql = format!(
-            "SELECT e.address, e.port, e.sni FROM endpoints e WHERE e.id IN ({known})
-               AND NOT EXISTS (SELECT 1 FROM observations p WHERE p.scan_id = ?1 AND p.endpoint_id = e.id)
+            "SELECT e.address, e.port, e.sni FROM ({per_endpoint}) k
+             JOIN endpoints e ON e.id = k.endpoint_id WHERE k.reached = 0
              ORDER BY e.address, e.port, e.sni LIMIT ?2"
         );
         let missed = conn
@@ -197,7 +195,7 @@ impl Store {
                 .collect()
             })
             .map_err(sql(&self.path, "read missed endpoints"))?;
-        Ok((known_count as u64, reached.unwrap_or(0) as u64, missed))
+        Ok((known as u64, reached as u64, missed))
     }
 
     /// Whether `scan` has a stored score.
@@ -209,5 +207,15 @@ impl Store {
         .optional()
         .map(|found| found.is_some())
         .map_err(sql(&self.path, "read score"))
+    }
+}
+
+/// `1,2,3` for an SQL `IN` list (ids are integers, never text).
+fn id_list(scans: &[ScanId]) -> String {
+    let ids: Vec<String> = scans.iter().map(|s| s.0.to_string()).collect();
+    if ids.is_empty() {
+        "NULL".to_string()
+    } else {
+        ids.join(",")
     }
 }

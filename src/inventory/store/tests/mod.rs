@@ -4,6 +4,7 @@
 
 mod lifecycle;
 mod reading;
+mod scores;
 mod writing;
 
 use std::path::PathBuf;
