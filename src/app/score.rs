@@ -10,6 +10,7 @@ use time::Date;
 
 use super::findings::{track, Tracked};
 use super::listings::{open, pick_scan};
+use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::policy::policy_request;
 use crate::cli::settings::store_request;
@@ -245,6 +246,7 @@ pub(super) fn scored_scan(
         )));
     }
     let today = clock.now().date();
+    backfill(&store, &context, &policy, id, today)?;
     let tracked = track(&store, &record, &context, &policy, today)?;
     let card = score_scan(&store, &record, &tracked, &policy, today)?;
     let (findings, models) = (tracked.findings, tracked.models);
@@ -256,6 +258,32 @@ pub(super) fn scored_scan(
         card,
         policy,
     })
+}
+
+/// Scores, oldest first, the complete scans before `before` that have no
+/// stored score yet (made before scores existed), so that the trend and
+/// the report's previous scan are complete. They are scored with the
+/// current rules and profile.
+fn backfill(
+    store: &Store,
+    context: &InventoryContext,
+    policy: &PolicyRequest,
+    before: ScanId,
+    today: Date,
+) -> Result<(), AppError> {
+    let mut earlier: Vec<ScanRecord> = store
+        .scans()?
+        .into_iter()
+        .filter(|s| s.id < before && s.status == ScanStatus::Complete)
+        .collect();
+    earlier.sort_by_key(|s| s.id);
+    for record in earlier {
+        if !store.has_score(record.id)? {
+            let tracked = track(store, &record, context, policy, today)?;
+            score_scan(store, &record, &tracked, policy, today)?;
+        }
+    }
+    Ok(())
 }
 
 /// Trend points of every scored scan up to `up_to`, oldest first.
