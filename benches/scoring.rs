@@ -27,15 +27,13 @@ use std::time::Instant;
 
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
-use certatlas::inventory::store::{
-    EventKind, NewCategoryScore, NewCriterionResult, NewScore, ScanId, ScanStatus, Store,
-};
+use certatlas::inventory::store::{EventKind, ScanId, ScanStatus, Store};
 use certatlas::policy::model::{self, Judgement};
 use certatlas::report::inventory::endpoint_key_text;
 use certatlas::scoring::metrics::{
     self, EndpointReach, Exclusions, MetricInput, ScanHistory, ScanPoint,
 };
-use certatlas::scoring::{self, FindingFact, HistoryDepth, ScoreCard};
+use certatlas::scoring::{self, FindingFact, HistoryDepth};
 use time::macros::datetime;
 
 #[path = "support/estate.rs"]
@@ -173,7 +171,7 @@ fn time_scoring(db: &Path) {
     let score_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
     store
-        .record_score(last, &stored_form(&card))
+        .record_score(last, &card.to_stored())
         .expect("record score");
     let store_s = started.elapsed().as_secs_f64();
     let total_s = total.elapsed().as_secs_f64();
@@ -310,44 +308,6 @@ fn facts(store: &Store, scan: ScanId) -> Vec<FindingFact> {
             })
         })
         .collect()
-}
-
-/// `app::score::stored_form`: the store's flat form of a card.
-fn stored_form(card: &ScoreCard) -> NewScore {
-    let categories = card.categories.iter().map(|c| NewCategoryScore {
-        category: c.category.clone(),
-        level: c.level,
-        basis: word(c.basis),
-    });
-    let criteria = card.categories.iter().flat_map(|c| {
-        c.criteria.iter().map(move |r| NewCriterionResult {
-            category: c.category.clone(),
-            level: r.level,
-            criterion: r.id.clone(),
-            metric: r.metric.clone(),
-            value: r.value,
-            threshold: r.threshold,
-            outcome: word(r.outcome),
-            samples: r.samples,
-        })
-    });
-    NewScore {
-        profile: format!("{}@{}", card.profile.name, card.profile.version),
-        profile_digest: card.profile.digest.clone(),
-        overall_value: card.overall_value,
-        overall_level: card.overall_level,
-        card: serde_json::to_value(card).unwrap_or_default(),
-        categories: categories.collect(),
-        criteria: criteria.collect(),
-    }
-}
-
-/// The serde name of a unit enum value (`pass`, `evidence`, ...).
-fn word<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Resets the kernel's peak RSS of this process (Linux 4.0+; ignored

@@ -17,10 +17,7 @@ use crate::cli::settings::store_request;
 use crate::cli::{PolicyArgs, PolicyRequest, ScoreArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::ExceptionTarget;
-use crate::inventory::store::{
-    EventKind, NewCategoryScore, NewCriterionResult, NewScore, ScanId, ScanRecord, ScanStatus,
-    Store,
-};
+use crate::inventory::store::{EventKind, ScanId, ScanRecord, ScanStatus, Store};
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::model::SubjectModels;
 use crate::report::audit::TrendPoint;
@@ -64,7 +61,7 @@ pub(super) fn score_scan(
         depth,
         policy.claims.as_ref(),
     );
-    store.record_score(scan.id, &stored_form(&card))?;
+    store.record_score(scan.id, &card.to_stored())?;
     Ok(card)
 }
 
@@ -137,44 +134,6 @@ fn finding_facts(tracked: &[TrackedFinding]) -> Vec<FindingFact> {
             active: t.is_active(),
         })
         .collect()
-}
-
-/// The store's flat form of a card.
-fn stored_form(card: &ScoreCard) -> NewScore {
-    let categories = card.categories.iter().map(|c| NewCategoryScore {
-        category: c.category.clone(),
-        level: c.level,
-        basis: word(c.basis),
-    });
-    let criteria = card.categories.iter().flat_map(|c| {
-        c.criteria.iter().map(move |r| NewCriterionResult {
-            category: c.category.clone(),
-            level: r.level,
-            criterion: r.id.clone(),
-            metric: r.metric.clone(),
-            value: r.value,
-            threshold: r.threshold,
-            outcome: word(r.outcome),
-            samples: r.samples,
-        })
-    });
-    NewScore {
-        profile: format!("{}@{}", card.profile.name, card.profile.version),
-        profile_digest: card.profile.digest.clone(),
-        overall_value: card.overall_value,
-        overall_level: card.overall_level,
-        card: serde_json::to_value(card).unwrap_or_default(),
-        categories: categories.collect(),
-        criteria: criteria.collect(),
-    }
-}
-
-/// The serde name of a unit enum value (`pass`, `evidence`, ...).
-fn word<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Stored cards of every scored scan up to `scan`, oldest first.

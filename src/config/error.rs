@@ -74,6 +74,21 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// The file, position and problem of an error, for the error types of
+    /// other file formats read through `config::document`.
+    pub fn into_located(self) -> (PathBuf, Option<Position>, String) {
+        match self {
+            ConfigError::Invalid {
+                path,
+                position,
+                problem,
+            } => (path, position, problem),
+            other => (PathBuf::new(), None, other.to_string()),
+        }
+    }
+}
+
 /// `:line:column`, or nothing.
 fn position_suffix(position: Option<Position>) -> String {
     position.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column))

@@ -51,21 +51,11 @@ impl RuleError {
 
 impl From<crate::config::ConfigError> for RuleError {
     fn from(e: crate::config::ConfigError) -> Self {
-        match e {
-            crate::config::ConfigError::Invalid {
-                path,
-                position,
-                problem,
-            } => RuleError::Invalid {
-                path,
-                position,
-                problem,
-            },
-            other => RuleError::Invalid {
-                path: PathBuf::new(),
-                position: None,
-                problem: other.to_string(),
-            },
+        let (path, position, problem) = e.into_located();
+        RuleError::Invalid {
+            path,
+            position,
+            problem,
         }
     }
 }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{MetricSet, Unit};
+use crate::inventory::store::{NewCategoryScore, NewCriterionResult, NewScore};
 
 /// The label every score carries.
 pub const ESTIMATE_LABEL: &str =
@@ -165,4 +166,43 @@ impl ScoreCard {
     pub fn category(&self, id: &str) -> Option<&CategoryScore> {
         self.categories.iter().find(|c| c.category == id)
     }
+
+    /// The form the store keeps (schema v3): the card as JSON, plus a row
+    /// per category and per criterion.
+    pub fn to_stored(&self) -> NewScore {
+        let categories = self.categories.iter().map(|c| NewCategoryScore {
+            category: c.category.clone(),
+            level: c.level,
+            basis: word(c.basis),
+        });
+        let criteria = self.categories.iter().flat_map(|c| {
+            c.criteria.iter().map(move |r| NewCriterionResult {
+                category: c.category.clone(),
+                level: r.level,
+                criterion: r.id.clone(),
+                metric: r.metric.clone(),
+                value: r.value,
+                threshold: r.threshold,
+                outcome: word(r.outcome),
+                samples: r.samples,
+            })
+        });
+        NewScore {
+            profile: format!("{}@{}", self.profile.name, self.profile.version),
+            profile_digest: self.profile.digest.clone(),
+            overall_value: self.overall_value,
+            overall_level: self.overall_level,
+            card: serde_json::to_value(self).unwrap_or_default(),
+            categories: categories.collect(),
+            criteria: criteria.collect(),
+        }
+    }
+}
+
+/// The serde name of a unit enum value (`pass`, `evidence`, ...).
+fn word<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

@@ -82,11 +82,9 @@ fn invalid(path: &Path, position: Option<Position>, problem: impl Into<String>) 
 
 /// The `[levels]` table of our TOML form.
 pub fn from_toml(text: &str, path: &Path) -> Result<Claims, ClaimsError> {
-    let raw: RawToml = document::parse_strict(text, path).map_err(|e| match e {
-        crate::config::ConfigError::Invalid {
-            position, problem, ..
-        } => invalid(path, position, problem),
-        other => invalid(path, None, other.to_string()),
+    let raw: RawToml = document::parse_strict(text, path).map_err(|e| {
+        let (_, position, problem) = e.into_located();
+        invalid(path, position, problem)
     })?;
     let mut levels = BTreeMap::new();
     for (id, level) in raw.levels {

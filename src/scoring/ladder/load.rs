@@ -37,21 +37,11 @@ pub enum LadderError {
 
 impl From<crate::config::ConfigError> for LadderError {
     fn from(e: crate::config::ConfigError) -> Self {
-        match e {
-            crate::config::ConfigError::Invalid {
-                path,
-                position,
-                problem,
-            } => LadderError::Invalid {
-                path,
-                position,
-                problem,
-            },
-            other => LadderError::Invalid {
-                path: PathBuf::new(),
-                position: None,
-                problem: other.to_string(),
-            },
+        let (path, position, problem) = e.into_located();
+        LadderError::Invalid {
+            path,
+            position,
+            problem,
         }
     }
 }

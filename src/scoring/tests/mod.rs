@@ -54,8 +54,8 @@ fn findings() -> Vec<FindingFact> {
     ]
 }
 
-#[test]
-fn metrics_of_the_synthetic_estate() {
+/// The metrics of the synthetic estate over a 90-day window.
+fn synthetic_metrics() -> super::metrics::MetricSet {
     let (models, history, exclusions) = synthetic();
     let input = MetricInput {
         models: &models,
@@ -63,7 +63,22 @@ fn metrics_of_the_synthetic_estate() {
         exclusions: &exclusions,
         window_days: 90,
     };
-    let set = metrics::compute(&input);
+    metrics::compute(&input)
+}
+
+/// The synthetic estate scored with its findings, 120 days and 5 scans of
+/// history, and `claims`.
+fn synthetic_card(claims: Option<&Claims>) -> super::ScoreCard {
+    let depth = HistoryDepth {
+        days: 120,
+        scans: 5,
+    };
+    score(&synthetic_metrics(), &findings(), &profile(), depth, claims)
+}
+
+#[test]
+fn metrics_of_the_synthetic_estate() {
+    let set = synthetic_metrics();
     let value = |id: &str| set.get(id).unwrap_or_else(|| panic!("{id}")).value;
     let pct = |n: f64, d: f64| Some(n * 100.0 / d);
     // 10 leaves at 10 endpoints.
@@ -113,24 +128,7 @@ fn metrics_of_the_synthetic_estate() {
 
 #[test]
 fn levels_criteria_and_roll_up_of_the_synthetic_estate() {
-    let (models, history, exclusions) = synthetic();
-    let input = MetricInput {
-        models: &models,
-        history: &history,
-        exclusions: &exclusions,
-        window_days: 90,
-    };
-    let set = metrics::compute(&input);
-    let card = score(
-        &set,
-        &findings(),
-        &profile(),
-        HistoryDepth {
-            days: 120,
-            scans: 5,
-        },
-        None,
-    );
+    let card = synthetic_card(None);
     let expected = [
         (
             "G.cryptography",
@@ -203,23 +201,7 @@ fn levels_criteria_and_roll_up_of_the_synthetic_estate() {
 
 #[test]
 fn every_criterion_value_and_outcome_of_two_ladders() {
-    let (models, history, exclusions) = synthetic();
-    let input = MetricInput {
-        models: &models,
-        history: &history,
-        exclusions: &exclusions,
-        window_days: 90,
-    };
-    let card = score(
-        &metrics::compute(&input),
-        &findings(),
-        &profile(),
-        HistoryDepth {
-            days: 120,
-            scans: 5,
-        },
-        None,
-    );
+    let card = synthetic_card(None);
     let rows = |id: &str| -> Vec<(String, Option<f64>, Outcome)> {
         let c = card.category(id).unwrap();
         c.criteria
@@ -278,13 +260,6 @@ fn every_criterion_value_and_outcome_of_two_ladders() {
 
 #[test]
 fn claims_score_unmeasured_categories_and_show_contradictions() {
-    let (models, history, exclusions) = synthetic();
-    let input = MetricInput {
-        models: &models,
-        history: &history,
-        exclusions: &exclusions,
-        window_days: 90,
-    };
     let claims = Claims {
         source: "self.toml".into(),
         levels: [
@@ -295,16 +270,7 @@ fn claims_score_unmeasured_categories_and_show_contradictions() {
         .map(|(c, l)| (c.to_string(), l))
         .into(),
     };
-    let card = score(
-        &metrics::compute(&input),
-        &findings(),
-        &profile(),
-        HistoryDepth {
-            days: 120,
-            scans: 5,
-        },
-        Some(&claims),
-    );
+    let card = synthetic_card(Some(&claims));
     let strategy = card.category("G.strategy-and-vision").unwrap();
     assert_eq!((strategy.basis, strategy.level), (Basis::Claim, Some(4)));
     let cert = card.category("M.certificate-management").unwrap();
