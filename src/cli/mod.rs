@@ -255,6 +255,10 @@ pub struct ScanArgs {
     /// Also try these server names (SNI) on every address.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     pub sni: Vec<String>,
+    /// Probe only part K of N of the scope (split by a hash of address and
+    /// port): N scanners with 1/N … N/N cover it exactly once.
+    #[arg(long, value_name = "K/N", value_parser = crate::targets::Shard::parse)]
+    pub shard: Option<crate::targets::Shard>,
     /// Probes in flight at once (default: 1000, capped by the open-file limit).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,

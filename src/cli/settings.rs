@@ -167,6 +167,7 @@ fn scope_of(args: &ScanArgs) -> Result<Scope, SettingsError> {
         .ports(ports)
         .exclude(excludes)
         .extra_sni(args.sni.iter().map(|n| n.to_ascii_lowercase()).collect())
+        .shard(args.shard)
         .build();
     if scope.address_count() == 0 {
         return Err(SettingsError::EverythingExcluded);
@@ -221,6 +222,7 @@ fn options_record(args: &ScanArgs) -> serde_json::Value {
         "legacy_fallback": !args.no_legacy,
         "connect_timeout_ms": args.connect_timeout.as_millis() as u64,
         "timeout_ms": args.timeout.as_millis() as u64,
+        "shard": args.shard.map(|s| s.to_string()),
     })
 }
 

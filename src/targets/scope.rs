@@ -10,6 +10,7 @@ use super::forms::normalize_name;
 use super::plan::{build_host_plans, FamilyPlan, HostPlan};
 use super::ports::DEFAULT_PORTS;
 use super::ranges::{V4, V6};
+use super::shard::Shard;
 use super::spec::TargetSpec;
 use super::walk::TargetIter;
 
@@ -21,6 +22,7 @@ pub struct ScopeBuilder {
     ports: Vec<u16>,
     exclusions: Vec<TargetSpec>,
     extra_sni: Vec<String>,
+    shard: Option<Shard>,
 }
 
 impl Default for ScopeBuilder {
@@ -37,7 +39,14 @@ impl ScopeBuilder {
             ports: DEFAULT_PORTS.to_vec(),
             exclusions: Vec::new(),
             extra_sni: Vec::new(),
+            shard: None,
         }
+    }
+
+    /// Keeps only the endpoints of one part of N (`--shard K/N`).
+    pub fn shard(mut self, shard: Option<Shard>) -> Self {
+        self.shard = shard;
+        self
     }
 
     /// Adds targets (appends; call once per source).
@@ -91,6 +100,7 @@ impl ScopeBuilder {
             hosts,
             extra_sni,
             exclusions,
+            shard: self.shard,
         };
         Scope {
             data: Arc::new(data),
@@ -107,6 +117,8 @@ pub(crate) struct ScopeData {
     pub(crate) hosts: Vec<HostPlan>,
     pub(crate) extra_sni: Vec<String>,
     pub(crate) exclusions: Exclusions,
+    /// The part of the scope this scanner probes, if split.
+    pub(crate) shard: Option<Shard>,
 }
 
 /// Everything to probe, deduplicated, with exclusions applied. Cloning is
@@ -160,9 +172,24 @@ impl Scope {
         addresses.saturating_add(hosts)
     }
 
+    /// The part of the scope probed, when split with [`ScopeBuilder::shard`].
+    pub fn shard(&self) -> Option<Shard> {
+        self.data.shard
+    }
+
     /// How many [`crate::targets::Target`]s [`Scope::iter`] yields: like
     /// [`Scope::address_count`] but counting each SNI variant. Saturates.
+    /// With a shard of N parts, the whole scope's count divided by N
+    /// (an estimate: parts differ by a little).
     pub fn target_count(&self) -> u128 {
+        let whole = self.whole_target_count();
+        match self.data.shard {
+            Some(shard) => whole.div_ceil(u128::from(shard.count())),
+            None => whole,
+        }
+    }
+
+    fn whole_target_count(&self) -> u128 {
         let extra = self.data.extra_sni.len() as u128;
         let addresses = self.data.families.iter().fold(0u128, |total, plan| {
             total.saturating_add(plan.endpoint_count().saturating_mul(1 + extra))

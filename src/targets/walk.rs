@@ -43,8 +43,19 @@ impl TargetIter {
         }
     }
 
-    /// The next (host, port) pair, before SNI fan-out.
+    /// The next (host, port) pair of this scanner's shard, before SNI
+    /// fan-out.
     fn next_endpoint(&mut self) -> Option<(Host, u16)> {
+        loop {
+            let (host, port) = self.next_scope_endpoint()?;
+            if self.data.shard.is_none_or(|shard| shard.owns(&host, port)) {
+                return Some((host, port));
+            }
+        }
+    }
+
+    /// The next (host, port) pair of the whole scope.
+    fn next_scope_endpoint(&mut self) -> Option<(Host, u16)> {
         while self.family_index <= V6 {
             let family = self.family_index;
             let plan = &self.data.families[family];
