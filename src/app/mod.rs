@@ -14,6 +14,7 @@ mod audit;
 mod demo;
 mod findings;
 mod listings;
+mod metrics;
 mod recording;
 mod rules;
 pub mod scan;
@@ -98,6 +99,7 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Score(args) => score::score(args, clock),
         Command::Report(args) => audit::report(args, clock),
         Command::Verify(args) => audit::verify(args),
+        Command::Metrics(args) => metrics::metrics(args, clock),
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 pub use policy::PolicyRequest;
-pub use score_args::{ReportArgs, ScoreArgs, VerifyArgs};
+pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
 
 /// certatlas: find every TLS certificate on your networks, keep an inventory,
@@ -66,6 +66,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Check an evidence bundle: every file's SHA-256 and the signature.
     Verify(VerifyArgs),
+    /// Print the latest complete scan (or --scan) as Prometheus metrics, once
+    /// (for node_exporter's textfile collector).
+    Metrics(MetricsArgs),
 }
 
 /// Rule directories and CI gating, shared by `scan` and `findings`.

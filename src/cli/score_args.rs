@@ -1,5 +1,6 @@
-//! Arguments of `certatlas score`, `certatlas report` and `certatlas
-//! verify`: the maturity estimate, the audit bundle and its check.
+//! Arguments of `certatlas score`, `certatlas report`, `certatlas verify`
+//! and `certatlas metrics`: the maturity estimate, the audit bundle, its
+//! check, and the inventory as Prometheus metrics.
 
 use std::path::PathBuf;
 
@@ -66,4 +67,19 @@ pub struct VerifyArgs {
     /// Output format: table or json.
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
     pub format: crate::report::ListingFormat,
+}
+
+/// `certatlas metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArgs,
+    /// The scan to describe (default: the latest complete scan).
+    #[arg(long, value_name = "ID")]
+    pub scan: Option<i64>,
+    /// At most this many per-certificate series (the soonest-expiring are
+    /// kept; the number left out is itself a metric).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_series: usize,
 }

@@ -14,6 +14,7 @@ pub mod jsonl;
 pub mod lab;
 pub mod listing;
 pub mod progress;
+pub mod prometheus;
 pub mod record;
 pub mod score;
 pub mod table;
