@@ -129,11 +129,24 @@ impl Store {
 
     /// Every stored score, oldest scan first.
     pub fn scores(&self) -> Result<Vec<StoredScore>, StoreError> {
+        self.query_scores("?1 = ?1", 0)
+    }
+
+    /// The stored score of one scan.
+    pub fn score(&self, scan: ScanId) -> Result<Option<StoredScore>, StoreError> {
+        Ok(self.query_scores("scan_id = ?1", scan.0)?.pop())
+    }
+
+    /// Scores matching `filter` (SQL with one parameter `?1`), by scan.
+    fn query_scores(&self, filter: &str, param: i64) -> Result<Vec<StoredScore>, StoreError> {
         let conn = self.conn();
+        let query = format!(
+            "SELECT scan_id, computed_at, card FROM scores WHERE {filter} ORDER BY scan_id"
+        );
         let rows: Vec<(i64, String, String)> = conn
-            .prepare_cached("SELECT scan_id, computed_at, card FROM scores ORDER BY scan_id")
+            .prepare_cached(&query)
             .and_then(|mut stmt| {
-                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                stmt.query_map([param], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect()
             })
             .map_err(sql(&self.path, "read scores"))?;
@@ -146,11 +159,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// The stored score of one scan.
-    pub fn score(&self, scan: ScanId) -> Result<Option<StoredScore>, StoreError> {
-        Ok(self.scores()?.into_iter().find(|s| s.scan == scan))
     }
 
     /// Endpoints that served a certificate in any of `window` (scan ids,
