@@ -17,15 +17,12 @@ use crate::cli::settings::store_request;
 use crate::cli::{PolicyArgs, PolicyRequest, ScoreArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::ExceptionTarget;
-use crate::inventory::store::{EventKind, ScanId, ScanRecord, ScanStatus, Store};
+use crate::inventory::store::{ScanId, ScanRecord, ScanStatus, Store};
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::model::SubjectModels;
 use crate::report::audit::TrendPoint;
-use crate::report::inventory::endpoint_key_text;
 use crate::report::score as present;
-use crate::scoring::metrics::{
-    self, EndpointReach, Exclusions, MetricInput, ScanHistory, ScanPoint,
-};
+use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
 use crate::scoring::{self, FindingFact, HistoryDepth, ScoreCard};
 
 /// How many missed endpoints a score lists.
@@ -39,7 +36,8 @@ pub(super) fn score_scan(
     policy: &PolicyRequest,
     today: Date,
 ) -> Result<ScoreCard, AppError> {
-    let mut history = scan_history(store, scan.id, policy.profile.window_days)?;
+    let window_days = policy.profile.window_days;
+    let mut history = ScanHistory::from_store(store, scan.id, window_days, MISSED_LIMIT)?;
     history.presence = tracked.presence.clone();
     let depth = HistoryDepth {
         days: history.days(),
@@ -63,40 +61,6 @@ pub(super) fn score_scan(
     );
     store.record_score(scan.id, &card.to_stored())?;
     Ok(card)
-}
-
-/// The complete scans up to `scan`, the events of those in the window
-/// that metrics read, and endpoint reach (finding presence comes from
-/// tracking, which has read it already).
-fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> Result<ScanHistory, AppError> {
-    let mut scans: Vec<ScanPoint> = store
-        .scans()?
-        .into_iter()
-        .filter(|s| s.id <= scan && s.status == ScanStatus::Complete)
-        .map(|s| ScanPoint {
-            id: s.id,
-            at: s.started_at,
-        })
-        .collect();
-    scans.sort_by_key(|s| s.id);
-    let mut history = ScanHistory {
-        scans,
-        ..ScanHistory::default()
-    };
-    let window: Vec<ScanId> = history.window(window_days).iter().map(|s| s.id).collect();
-    let kinds = [
-        EventKind::Renewal,
-        EventKind::Rekey,
-        EventKind::ExpiredInService,
-    ];
-    history.events = store.events_in(&window, &kinds)?;
-    let (known, reached, missed) = store.endpoint_reach(&window, scan, MISSED_LIMIT)?;
-    history.reach = EndpointReach {
-        known,
-        reached,
-        missed: missed.iter().map(endpoint_key_text).collect(),
-    };
-    Ok(history)
 }
 
 /// Exceptions in force on `today` that cover every rule take their subject

@@ -115,7 +115,7 @@ pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
 }
 
 /// `address:port` or `address:port (sni)`.
-pub(super) fn served_at(address: &str, port: i64, sni: Option<&str>) -> String {
+pub fn served_at(address: &str, port: i64, sni: Option<&str>) -> String {
     let address = if address.contains(':') {
         format!("[{address}]")
     } else {

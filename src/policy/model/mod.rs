@@ -11,7 +11,7 @@ mod names;
 mod relations;
 mod stored;
 
-pub use build::{build, parse_rfc3339, rfc3339, ScanFacts, SubjectModels};
+pub use build::{build, parse_rfc3339, rfc3339, served_at, ScanFacts, SubjectModels};
 pub use names::name_matches;
 pub use relations::RELATED_LIMIT;
 pub use stored::{from_store, Judgement};

@@ -2,12 +2,14 @@
 //! catalogue [`CATALOGUE`], each with its numerator, denominator, window and
 //! the certificates or endpoints behind it. [`compute`] derives them all
 //! from the models of the scored scan (`estate`) and the inventory's
-//! history up to it (`history`). Pure functions: no store, no clock.
+//! history up to it (`history`). Pure functions, no clock; the history
+//! itself is read from the store by [`ScanHistory::from_store`].
 
 mod catalogue;
 mod estate;
 mod history;
 mod input;
+mod read;
 
 pub use catalogue::{find, Direction, MetricDef, Scope, Unit, CATALOGUE, CATEGORY_FINDINGS};
 pub use input::{EndpointReach, Exclusions, MetricInput, ScanHistory, ScanPoint};

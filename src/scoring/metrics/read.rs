@@ -1,0 +1,55 @@
+//! Reading a scan's [`ScanHistory`] from the store: the complete scans up
+//! to it, the window's renewal, re-key and expiry events, and which
+//! endpoints seen during the window it probed again. The one place
+//! scoring reads the store (as `policy::model::from_store` is for models);
+//! the app and the scoring benchmark share it.
+
+use super::{EndpointReach, ScanHistory, ScanPoint};
+use crate::inventory::store::{EventKind, ScanId, ScanStatus, Store, StoreError};
+use crate::policy::model::served_at;
+
+/// The event kinds window metrics read.
+const WINDOW_EVENTS: [EventKind; 3] = [
+    EventKind::Renewal,
+    EventKind::Rekey,
+    EventKind::ExpiredInService,
+];
+
+impl ScanHistory {
+    /// The history of `scan` over a window of `window_days`, listing at
+    /// most `missed_limit` endpoints it did not reach. `presence` is left
+    /// empty: findings tracking has read it and hands it over.
+    pub fn from_store(
+        store: &Store,
+        scan: ScanId,
+        window_days: i64,
+        missed_limit: usize,
+    ) -> Result<ScanHistory, StoreError> {
+        let mut scans: Vec<ScanPoint> = store
+            .scans()?
+            .into_iter()
+            .filter(|s| s.id <= scan && s.status == ScanStatus::Complete)
+            .map(|s| ScanPoint {
+                id: s.id,
+                at: s.started_at,
+            })
+            .collect();
+        scans.sort_by_key(|s| s.id);
+        let mut history = ScanHistory {
+            scans,
+            ..ScanHistory::default()
+        };
+        let window: Vec<ScanId> = history.window(window_days).iter().map(|s| s.id).collect();
+        history.events = store.events_in(&window, &WINDOW_EVENTS)?;
+        let (known, reached, missed) = store.endpoint_reach(&window, scan, missed_limit)?;
+        let missed = missed
+            .iter()
+            .map(|k| served_at(&k.address, i64::from(k.port), k.sni.as_deref()));
+        history.reach = EndpointReach {
+            known,
+            reached,
+            missed: missed.collect(),
+        };
+        Ok(history)
+    }
+}
