@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::score::{scored_scan, stored_cards, trend, Scored};
+use super::score::{scored_history, scored_scan, trend_of, Scored};
 use super::{output_error, stdout_error, AppError, RunStatus};
 use crate::cli::{ReportArgs, VerifyArgs};
 use crate::clock::Clock;
@@ -22,7 +22,7 @@ pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {
         .transpose()?;
     prepare_dir(&args.out)?;
     let scored = scored_scan(&args.store, &args.policy, args.scan, clock)?;
-    let written = write_report(&scored, &args.out, signer.as_ref(), clock)?;
+    let written = write_report(scored, &args.out, signer.as_ref(), clock)?;
     let mut out = io::stdout().lock();
     writeln!(out, "{written}").map_err(stdout_error)?;
     Ok(RunStatus::Complete)
@@ -62,22 +62,23 @@ pub(super) fn prepare_dir(dir: &Path) -> Result<(), AppError> {
 }
 
 /// Writes the bundle of a scored scan into `dir`; returns the line to print.
+/// The scan's models move into the report rather than being copied.
 pub(super) fn write_report(
-    scored: &Scored,
+    scored: Scored,
     dir: &Path,
     signer: Option<&Signer>,
     clock: Clock,
 ) -> Result<String, AppError> {
-    let report = audit_report(scored, clock)?;
     let certificates: Vec<(String, Vec<u8>)> = scored
         .store
         .certificates_in_scan(scored.record.id)?
         .into_iter()
         .map(|c| (c.sha256, c.der))
         .collect();
+    let report = audit_report(scored, clock)?;
     let files = audit::write_bundle(dir, &report, &certificates)
         .map_err(|e| output_error(&dir.display().to_string(), e))?;
-    let r = &scored.record;
+    let r = &report.scan;
     let header = ManifestHeader {
         tool_version: report.tool_version.clone(),
         created_at: report.generated_at,
@@ -106,39 +107,35 @@ pub(super) fn write_report(
     ))
 }
 
-/// Everything the report shows, from a freshly scored scan.
-fn audit_report(scored: &Scored, clock: Clock) -> Result<AuditReport, AppError> {
+/// Everything the report shows, from a freshly scored scan (consumed).
+fn audit_report(scored: Scored, clock: Clock) -> Result<AuditReport, AppError> {
     let id = scored.record.id;
-    let earlier = stored_cards(&scored.store, id)?;
-    let previous = earlier.iter().rev().find(|(scan, _)| *scan < id);
-    let previous = match previous {
-        Some((scan, card)) => {
-            let at = scored.store.scan(*scan)?.map(|s| s.started_at);
-            at.map(|at| PreviousScore {
-                scan: *scan,
-                at,
-                card: card.clone(),
-            })
-        }
-        None => None,
+    let history = scored_history(&scored.store, id)?;
+    let trend = trend_of(&history);
+    let previous = history
+        .into_iter()
+        .rev()
+        .find(|(scan, _, _)| *scan < id)
+        .map(|(scan, at, card)| PreviousScore { scan, at, card });
+    let policy = &scored.policy;
+    let digests = ReportDigests {
+        rules: policy.rules.digest().to_string(),
+        ladders: policy.profile.digest.clone(),
+        config: policy.config_digest.clone(),
     };
     Ok(AuditReport {
         schema: REPORT_SCHEMA,
         generated_at: clock.now(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        scan: scored.record.clone(),
-        score: scored.card.clone(),
+        scan: scored.record,
+        score: scored.card,
         previous,
-        trend: trend(&scored.store, id)?,
-        leaves: scored.models.leaves.clone(),
-        cas: scored.models.cas.clone(),
-        endpoints: scored.models.endpoints.clone(),
-        findings: scored.findings.clone(),
-        digests: ReportDigests {
-            rules: scored.policy.rules.digest().to_string(),
-            ladders: scored.policy.profile.digest.clone(),
-            config: scored.policy.config_digest.clone(),
-        },
+        trend,
+        leaves: scored.models.leaves,
+        cas: scored.models.cas,
+        endpoints: scored.models.endpoints,
+        findings: scored.findings,
+        digests,
     })
 }
 

@@ -109,7 +109,7 @@ fn write_lab_report(
         card,
         policy: lab_policy()?,
     };
-    super::audit::write_report(&scored, dir, None, clock)
+    super::audit::write_report(scored, dir, None, clock)
 }
 
 /// Next to a kept demo database `<db>`: `<db>.lab-root.der` (the lab's

@@ -4,9 +4,10 @@
 //! scoring function, and storing the card (schema v3); and `certatlas
 //! score` (the card, `--history`, `--ladders`).
 
+use std::collections::BTreeMap;
 use std::io;
 
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 use super::findings::{track, Tracked};
 use super::listings::{open, pick_scan};
@@ -100,17 +101,34 @@ fn finding_facts(tracked: &[TrackedFinding]) -> Vec<FindingFact> {
         .collect()
 }
 
-/// Stored cards of every scored scan up to `scan`, oldest first.
-pub(super) fn stored_cards(
+/// Every scored scan up to `up_to`, oldest first, with its start time and
+/// card: the stored scores and the scan list, each read once.
+pub(super) fn scored_history(
     store: &Store,
     up_to: ScanId,
-) -> Result<Vec<(ScanId, ScoreCard)>, AppError> {
+) -> Result<Vec<(ScanId, OffsetDateTime, ScoreCard)>, AppError> {
+    let times: BTreeMap<ScanId, OffsetDateTime> = store
+        .scans()?
+        .into_iter()
+        .map(|s| (s.id, s.started_at))
+        .collect();
     Ok(store
         .scores()?
         .into_iter()
         .filter(|s| s.scan <= up_to)
-        .filter_map(|s| Some((s.scan, serde_json::from_value(s.card).ok()?)))
+        .filter_map(|s| {
+            let at = *times.get(&s.scan)?;
+            Some((s.scan, at, serde_json::from_value(s.card).ok()?))
+        })
         .collect())
+}
+
+/// The trend points of a scored history.
+pub(super) fn trend_of(history: &[(ScanId, OffsetDateTime, ScoreCard)]) -> Vec<TrendPoint> {
+    history
+        .iter()
+        .map(|(scan, at, card)| TrendPoint::of(*scan, *at, card))
+        .collect()
 }
 
 /// `certatlas score`.
@@ -124,7 +142,7 @@ pub fn score(args: ScoreArgs, clock: Clock) -> Result<RunStatus, AppError> {
     }
     let scored = scored_scan(&args.store, &args.policy, args.scan, clock)?;
     if args.history {
-        let trend = trend(&scored.store, scored.record.id)?;
+        let trend = trend_of(&scored_history(&scored.store, scored.record.id)?);
         present::write_history(&mut out, args.format, &trend).map_err(stdout_error)?;
     } else {
         present::write_score(&mut out, args.format, &scored.card).map_err(stdout_error)?;
@@ -207,17 +225,4 @@ fn backfill(
         }
     }
     Ok(())
-}
-
-/// Trend points of every scored scan up to `up_to`, oldest first.
-pub(super) fn trend(store: &Store, up_to: ScanId) -> Result<Vec<TrendPoint>, AppError> {
-    let times: std::collections::BTreeMap<ScanId, time::OffsetDateTime> = store
-        .scans()?
-        .into_iter()
-        .map(|s| (s.id, s.started_at))
-        .collect();
-    Ok(stored_cards(store, up_to)?
-        .iter()
-        .filter_map(|(scan, card)| Some(TrendPoint::of(*scan, *times.get(scan)?, card)))
-        .collect())
 }
