@@ -20,14 +20,14 @@ pub(super) fn open(
     args: &StoreArgs,
 ) -> Result<(Store, InventoryContext, Option<crate::config::Config>), AppError> {
     let request = store_request(args)?;
-    if !request.db.exists() {
-        let db = request.db.display();
+    if let Some(path) = request.db.sqlite_path().filter(|path| !path.exists()) {
+        let db = path.display();
         return Err(AppError::Inventory(format!(
             "no inventory at {db}: run `certatlas scan` first, or pass --db"
         )));
     }
     let context = InventoryContext::new(request.config.as_ref(), Vec::new())?;
-    Ok((Store::open(&request.db)?, context, request.config))
+    Ok((Store::connect(&request.db)?, context, request.config))
 }
 
 /// The scan asked for, or the latest complete one.

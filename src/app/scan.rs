@@ -37,7 +37,7 @@ fn open_inventory(request: &ScanRequest) -> Result<Option<(Store, InventoryConte
         return Ok(None);
     };
     let context = InventoryContext::new(wanted.config.as_ref(), Vec::new())?;
-    Ok(Some((Store::open(&wanted.db)?, context)))
+    Ok(Some((Store::connect(&wanted.db)?, context)))
 }
 
 /// Runs `certatlas scan`.

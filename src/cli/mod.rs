@@ -145,10 +145,12 @@ pub struct FindingsArgs {
 /// Where the inventory lives and how to read it.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The inventory database (default: $CERTATLAS_DB, else the user's data
-    /// directory, e.g. ~/.local/share/certatlas/inventory.db).
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The inventory database: a SQLite file, or a PostgreSQL URL
+    /// (postgres://user@host:port/db) that several scanners can share
+    /// (default: $CERTATLAS_DB, else the user's data directory, e.g.
+    /// ~/.local/share/certatlas/inventory.db).
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
     /// The configuration file: owners, approved anchors, scope, exceptions.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

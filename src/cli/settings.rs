@@ -14,7 +14,7 @@ use super::{DemoArgs, ScanArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::{self, Config, ConfigError};
 use crate::inventory::ca::CaClass;
-use crate::inventory::store::Store;
+use crate::inventory::store::{Database, Store};
 use crate::probe::{Dialect, ProbeSettings};
 use crate::report::ListingFormat;
 use crate::report::OutputFormat;
@@ -57,8 +57,8 @@ pub struct ScanRequest {
 /// The inventory database and configuration a command uses.
 #[derive(Debug)]
 pub struct StoreRequest {
-    /// The database file.
-    pub db: PathBuf,
+    /// The inventory database.
+    pub db: Database,
     /// The configuration file, loaded and checked.
     pub config: Option<Config>,
 }
@@ -112,7 +112,10 @@ pub enum SettingsError {
 pub fn store_request(args: &StoreArgs) -> Result<StoreRequest, SettingsError> {
     let config = args.config.as_deref().map(config::load).transpose()?;
     Ok(StoreRequest {
-        db: args.db.clone().unwrap_or_else(Store::default_path),
+        db: args
+            .db
+            .as_deref()
+            .map_or_else(Store::default_database, Database::parse),
         config,
     })
 }

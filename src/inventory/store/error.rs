@@ -1,7 +1,9 @@
 //! [`StoreError`]: everything that can go wrong in the inventory store, each
-//! variant naming the database file so the CLI can report what and where.
+//! variant naming the database (its file, or its URL without the password) so the CLI can report what and where.
 
 use std::path::{Path, PathBuf};
+
+use super::sql::SqlError;
 
 /// An inventory store failure. Every variant names the database path.
 #[derive(Debug, thiserror::Error)]
@@ -19,8 +21,8 @@ pub enum StoreError {
     Open {
         /// The database file.
         path: PathBuf,
-        /// SQLite's reason.
-        source: rusqlite::Error,
+        /// The backend's reason.
+        source: SqlError,
     },
     /// Applying a schema migration failed.
     #[error("cannot migrate inventory database {} to schema version {version}: {source}", .path.display())]
@@ -29,8 +31,8 @@ pub enum StoreError {
         path: PathBuf,
         /// The migration that failed.
         version: u32,
-        /// SQLite's reason.
-        source: rusqlite::Error,
+        /// The backend's reason.
+        source: SqlError,
     },
     /// The database was written by a newer certatlas.
     #[error(
@@ -48,13 +50,13 @@ pub enum StoreError {
     },
     /// A statement failed.
     #[error("inventory database {}: {context}: {source}", .path.display())]
-    Sqlite {
+    Query {
         /// The database file.
         path: PathBuf,
         /// What the store was doing.
         context: &'static str,
-        /// SQLite's reason.
-        source: rusqlite::Error,
+        /// The backend's reason.
+        source: SqlError,
     },
     /// A stored value could not be decoded (a damaged or hand-edited row).
     #[error("inventory database {}: {what}", .path.display())]
@@ -101,13 +103,13 @@ pub enum StoreError {
     },
 }
 
-/// Builds a mapper from a rusqlite error to [`StoreError::Sqlite`].
+/// Builds a mapper from a backend error to [`StoreError::Query`].
 /// Allocates only when an error actually happens.
 pub(crate) fn sql<'a>(
     path: &'a Path,
     context: &'static str,
-) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
-    move |source| StoreError::Sqlite {
+) -> impl FnOnce(SqlError) -> StoreError + 'a {
+    move |source| StoreError::Query {
         path: path.to_path_buf(),
         context,
         source,

@@ -2,13 +2,13 @@
 //! scan's findings are written whole, replacing what an earlier evaluation
 //! stored, together with the digest of the rule set that produced them.
 
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::codec::{format_instant, json_column, json_text, stored_time};
 use super::error::{sql, StoreError};
 use super::records::ScanId;
+use super::sql::{params, Session};
 use super::Store;
 
 /// One finding to store (policy types flattened to text).
@@ -68,61 +68,43 @@ impl Store {
         rules: u64,
         findings: &[NewFinding],
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction()
-            .map_err(sql(&self.path, "begin findings"))?;
-        self.require_scan(&tx, scan)?;
-        let at = format_instant(OffsetDateTime::now_utc());
-        let clear = "DELETE FROM findings WHERE scan_id = ?1";
-        tx.execute(clear, [scan.0])
-            .map_err(sql(&self.path, "clear findings"))?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO findings (scan_id, rule_id, subject_key, severity,
-                         subject_kind, certificate, message, detail)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(sql(&self.path, "prepare finding insert"))?;
-            for f in findings {
-                insert
-                    .execute(params![
-                        scan.0,
-                        f.rule_id,
-                        f.subject_key,
-                        f.severity,
-                        f.subject_kind,
-                        f.certificate,
-                        f.message,
-                        json_text(&f.detail)
-                    ])
-                    .map_err(sql(&self.path, "record finding"))?;
+        let conn = self.conn();
+        conn.transaction(false, sql(&self.path, "record findings"), |tx| {
+            self.require_scan(tx, scan)?;
+            tx.execute("DELETE FROM findings WHERE scan_id = ?1", params![scan.0])
+                .map_err(sql(&self.path, "clear findings"))?;
+            for finding in findings {
+                insert_finding(tx, scan, finding).map_err(sql(&self.path, "record finding"))?;
             }
-        }
-        tx.execute(
-            "INSERT OR REPLACE INTO finding_runs (scan_id, ruleset_digest, evaluated_at, rules, findings)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![scan.0, ruleset_digest, at, rules as i64, findings.len() as i64],
-        )
-        .map_err(sql(&self.path, "record finding run"))?;
-        tx.commit().map_err(sql(&self.path, "commit findings"))
+            tx.execute(
+                "INSERT INTO finding_runs (scan_id, ruleset_digest, evaluated_at, rules, findings)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (scan_id) DO UPDATE SET ruleset_digest = excluded.ruleset_digest,
+                     evaluated_at = excluded.evaluated_at, rules = excluded.rules,
+                     findings = excluded.findings",
+                params![
+                    scan.0,
+                    ruleset_digest,
+                    format_instant(OffsetDateTime::now_utc()),
+                    rules,
+                    findings.len()
+                ],
+            )
+            .map_err(sql(&self.path, "record finding run"))?;
+            Ok(())
+        })
     }
 
     /// The evaluation stored for `scan`, if any.
     pub fn finding_run(&self, scan: ScanId) -> Result<Option<FindingRun>, StoreError> {
         let conn = self.conn();
         let raw: Option<(String, String, i64, i64)> = conn
-            .prepare_cached(
+            .optional(
                 "SELECT ruleset_digest, evaluated_at, rules, findings FROM finding_runs
                  WHERE scan_id = ?1",
+                params![scan.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
-            .and_then(|mut stmt| {
-                stmt.query_row([scan.0], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
-                .optional()
-            })
             .map_err(sql(&self.path, "read finding run"))?;
         raw.map(|(digest, at, rules, findings)| {
             Ok(FindingRun {
@@ -138,29 +120,27 @@ impl Store {
 
     /// The stored findings of `scan`, by rule and subject.
     pub fn findings(&self, scan: ScanId) -> Result<Vec<StoredFinding>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(
+        let rows = self
+            .conn()
+            .rows(
                 "SELECT rule_id, subject_key, severity, subject_kind, certificate, message, detail
                  FROM findings WHERE scan_id = ?1 ORDER BY rule_id, subject_key",
+                params![scan.0],
+                |r| {
+                    Ok((
+                        NewFinding {
+                            rule_id: r.get(0)?,
+                            subject_key: r.get(1)?,
+                            severity: r.get(2)?,
+                            subject_kind: r.get(3)?,
+                            certificate: r.get(4)?,
+                            message: r.get(5)?,
+                            detail: serde_json::Value::Null,
+                        },
+                        r.get::<String>(6)?,
+                    ))
+                },
             )
-            .map_err(sql(&self.path, "prepare findings"))?;
-        let rows = stmt
-            .query_map([scan.0], |r| {
-                Ok((
-                    NewFinding {
-                        rule_id: r.get(0)?,
-                        subject_key: r.get(1)?,
-                        severity: r.get(2)?,
-                        subject_kind: r.get(3)?,
-                        certificate: r.get(4)?,
-                        message: r.get(5)?,
-                        detail: serde_json::Value::Null,
-                    },
-                    r.get::<_, String>(6)?,
-                ))
-            })
-            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
             .map_err(sql(&self.path, "read findings"))?;
         rows.into_iter()
             .map(|(mut finding, detail)| {
@@ -173,17 +153,41 @@ impl Store {
     /// Every `(scan, rule, subject)` with a stored finding, for scans up to
     /// and including `up_to`, oldest scan first.
     pub fn finding_presence(&self, up_to: ScanId) -> Result<Vec<FindingPresence>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(
+        self.conn()
+            .rows(
                 "SELECT scan_id, rule_id, subject_key FROM findings WHERE scan_id <= ?1
                  ORDER BY scan_id",
+                params![up_to.0],
+                |r| Ok((ScanId(r.get(0)?), r.get(1)?, r.get(2)?)),
             )
-            .map_err(sql(&self.path, "prepare finding presence"))?;
-        let rows = stmt
-            .query_map([up_to.0], |r| Ok((ScanId(r.get(0)?), r.get(1)?, r.get(2)?)))
-            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-            .map_err(sql(&self.path, "read finding presence"));
-        rows
+            .map_err(sql(&self.path, "read finding presence"))
     }
+}
+
+/// Stores one finding (a repeated key replaces the earlier one).
+fn insert_finding(
+    tx: &dyn Session,
+    scan: ScanId,
+    f: &NewFinding,
+) -> Result<(), super::sql::SqlError> {
+    tx.execute(
+        "INSERT INTO findings (scan_id, rule_id, subject_key, severity, subject_kind,
+             certificate, message, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (scan_id, rule_id, subject_key) DO UPDATE SET
+             severity = excluded.severity, subject_kind = excluded.subject_kind,
+             certificate = excluded.certificate, message = excluded.message,
+             detail = excluded.detail",
+        params![
+            scan.0,
+            f.rule_id,
+            f.subject_key,
+            f.severity,
+            f.subject_kind,
+            f.certificate,
+            f.message,
+            json_text(&f.detail)
+        ],
+    )?;
+    Ok(())
 }

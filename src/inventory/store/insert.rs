@@ -6,16 +6,13 @@
 //! `last_seen` are updated once per batch.
 
 use std::collections::HashMap;
-use std::path::Path;
-
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::codec::{
     chain_fingerprint, endpoint_address, format_instant, format_validity, json_text,
     observation_extra, outcome_detail, sni_text,
 };
-use super::error::{sql, StoreError};
 use super::records::{ScanId, WriteStats};
+use super::sql::{params, Session, SqlError};
 use crate::certs::{parse_certificate, sha256_hex, CertificateView};
 use crate::observation::Observation;
 
@@ -49,78 +46,79 @@ impl ObservationInserter {
         }
     }
 
-    /// Writes every row for one observation whose chain (taken out of
-    /// `observation.chain_der`) is `chain`.
+    /// Writes every row for one observation (its chain included).
     pub(super) fn insert(
         &mut self,
-        conn: &Connection,
-        path: &Path,
+        conn: &dyn Session,
         observation: &Observation,
-        chain: &[Vec<u8>],
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), SqlError> {
         let at = format_instant(observation.started_at);
-        let endpoint_id = upsert_endpoint(conn, observation, &at).map_err(sql(path, "endpoint"))?;
+        let endpoint_id = upsert_endpoint(conn, observation, &at)?;
+        let chain = &observation.chain_der;
         let mut shas = Vec::with_capacity(chain.len());
         let mut ids = Vec::with_capacity(chain.len());
         for der in chain {
-            let (sha, id) = self
-                .certificate_id(conn, der, &at)
-                .map_err(sql(path, "certificate"))?;
+            let (sha, id) = self.certificate_id(conn, der, &at)?;
             shas.push(sha);
             ids.push(id);
         }
         let chain_id = match ids.is_empty() {
             true => None,
-            false => Some(
-                self.chain_id(conn, &shas, &ids)
-                    .map_err(sql(path, "chain"))?,
-            ),
+            false => Some(self.chain_id(conn, &shas, &ids)?),
         };
-        insert_observation(
-            conn,
-            self.scan,
+        let row = ObservationRow {
+            scan: self.scan,
             endpoint_id,
             chain_id,
-            ids.first(),
-            observation,
-            &at,
-        )
-        .map_err(sql(path, "observation"))?;
+            leaf_id: ids.first().copied(),
+        };
+        insert_observation(conn, &row, observation, &at)?;
         self.stats.observations += 1;
         Ok(())
     }
 
     /// Before commit: applies the first/last seen times of certificates that
-    /// were found already stored.
-    pub(super) fn end_batch(&mut self, conn: &Connection, path: &Path) -> Result<(), StoreError> {
-        let mut update = conn
-            .prepare_cached(
-                "UPDATE certificates SET first_seen = min(first_seen, ?2),
-                 last_seen = max(last_seen, ?3) WHERE id = ?1",
-            )
-            .map_err(sql(path, "certificate seen times"))?;
-        for (id, span) in self.touched.drain() {
-            update
-                .execute(params![id, span.first, span.last])
-                .map_err(sql(path, "certificate seen times"))?;
+    /// were found already stored, in id order (so concurrent writers lock
+    /// rows in the same order).
+    pub(super) fn end_batch(&mut self, conn: &dyn Session) -> Result<(), SqlError> {
+        let mut touched: Vec<(i64, SeenSpan)> = self.touched.drain().collect();
+        touched.sort_unstable_by_key(|(id, _)| *id);
+        for (id, span) in touched {
+            conn.execute(
+                "UPDATE certificates SET
+                     first_seen = CASE WHEN ?2 < first_seen THEN ?2 ELSE first_seen END,
+                     last_seen = CASE WHEN ?3 > last_seen THEN ?3 ELSE last_seen END
+                 WHERE id = ?1",
+                params![id, span.first, span.last],
+            )?;
         }
         Ok(())
+    }
+
+    /// After an aborted transaction: forgets every id learned in it (they
+    /// may name rows that were rolled back) and restores `stats`.
+    pub(super) fn forget(&mut self, stats: WriteStats) {
+        self.certificates.clear();
+        self.chains.clear();
+        self.touched.clear();
+        self.stats = stats;
     }
 
     /// Finds or inserts a certificate, returning its SHA-256 and id.
     fn certificate_id(
         &mut self,
-        conn: &Connection,
+        conn: &dyn Session,
         der: &[u8],
         at: &str,
-    ) -> rusqlite::Result<(String, i64)> {
+    ) -> Result<(String, i64), SqlError> {
         let sha = sha256_hex(der);
         let known = match self.certificates.get(&sha) {
             Some(&id) => Some(id),
-            None => conn
-                .prepare_cached("SELECT id FROM certificates WHERE sha256 = ?1")?
-                .query_row([&sha], |row| row.get(0))
-                .optional()?,
+            None => conn.optional(
+                "SELECT id FROM certificates WHERE sha256 = ?1",
+                params![sha],
+                |row| row.get(0),
+            )?,
         };
         let id = match known {
             Some(id) => {
@@ -153,30 +151,31 @@ impl ObservationInserter {
     /// Finds or inserts the chain of these certificates, in this order.
     fn chain_id(
         &mut self,
-        conn: &Connection,
+        conn: &dyn Session,
         shas: &[String],
         ids: &[i64],
-    ) -> rusqlite::Result<i64> {
+    ) -> Result<i64, SqlError> {
         let fingerprint = chain_fingerprint(shas);
         if let Some(&id) = self.chains.get(&fingerprint) {
             return Ok(id);
         }
-        let inserted: Option<i64> = conn
-            .prepare_cached(
-                "INSERT INTO chains (fingerprint, length) VALUES (?1, ?2)
-                 ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
-            )?
-            .query_row(params![fingerprint, ids.len() as i64], |row| row.get(0))
-            .optional()?;
+        let inserted: Option<i64> = conn.optional(
+            "INSERT INTO chains (fingerprint, length) VALUES (?1, ?2)
+             ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+            params![fingerprint, ids.len()],
+            |row| row.get(0),
+        )?;
         let id = match inserted {
             Some(id) => {
                 insert_links(conn, id, ids)?;
                 self.stats.new_chains += 1;
                 id
             }
-            None => conn
-                .prepare_cached("SELECT id FROM chains WHERE fingerprint = ?1")?
-                .query_row([&fingerprint], |row| row.get(0))?,
+            None => conn.one(
+                "SELECT id FROM chains WHERE fingerprint = ?1",
+                params![fingerprint],
+                |row| row.get(0),
+            )?,
         };
         remember(&mut self.chains, &fingerprint, id);
         Ok(id)
@@ -193,20 +192,20 @@ fn remember(cache: &mut HashMap<String, i64>, key: &str, id: i64) {
 
 /// Inserts or refreshes the endpoint row, returning its id.
 fn upsert_endpoint(
-    conn: &Connection,
+    conn: &dyn Session,
     observation: &Observation,
     at: &str,
-) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO endpoints (address, port, sni, host, first_seen, last_seen)
+) -> Result<i64, SqlError> {
+    conn.one(
+        "INSERT INTO endpoints AS e (address, port, sni, host, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
          ON CONFLICT (address, port, sni) DO UPDATE SET
              host = excluded.host,
-             first_seen = min(first_seen, excluded.first_seen),
-             last_seen = max(last_seen, excluded.last_seen)
+             first_seen = CASE WHEN excluded.first_seen < e.first_seen
+                 THEN excluded.first_seen ELSE e.first_seen END,
+             last_seen = CASE WHEN excluded.last_seen > e.last_seen
+                 THEN excluded.last_seen ELSE e.last_seen END
          RETURNING id",
-    )?
-    .query_row(
         params![
             endpoint_address(observation),
             observation.port,
@@ -220,21 +219,26 @@ fn upsert_endpoint(
 
 /// Parses and inserts a certificate (or, if another writer got there
 /// first, refreshes its seen times), returning its id.
-fn insert_certificate(conn: &Connection, sha: &str, der: &[u8], at: &str) -> rusqlite::Result<i64> {
+fn insert_certificate(
+    conn: &dyn Session,
+    sha: &str,
+    der: &[u8],
+    at: &str,
+) -> Result<i64, SqlError> {
     let parsed = parse_certificate(der);
     let view = parsed.as_ref().ok();
     let parse_error = parsed.as_ref().err().map(ToString::to_string);
-    conn.prepare_cached(
-        "INSERT INTO certificates (sha256, der, spki_sha256, subject_dn, issuer_dn, subject_cn,
+    conn.one(
+        "INSERT INTO certificates AS c (sha256, der, spki_sha256, subject_dn, issuer_dn, subject_cn,
              not_before, not_after, key_algorithm, key_bits, signature_algorithm, is_ca,
              self_signed, view, parse_error, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)
          ON CONFLICT (sha256) DO UPDATE SET
-             first_seen = min(first_seen, excluded.first_seen),
-             last_seen = max(last_seen, excluded.last_seen)
+             first_seen = CASE WHEN excluded.first_seen < c.first_seen
+                 THEN excluded.first_seen ELSE c.first_seen END,
+             last_seen = CASE WHEN excluded.last_seen > c.last_seen
+                 THEN excluded.last_seen ELSE c.last_seen END
          RETURNING id",
-    )?
-    .query_row(
         params![
             sha,
             der,
@@ -258,48 +262,53 @@ fn insert_certificate(conn: &Connection, sha: &str, der: &[u8], at: &str) -> rus
 }
 
 /// Inserts the ordered links of a new chain.
-fn insert_links(conn: &Connection, chain_id: i64, ids: &[i64]) -> rusqlite::Result<()> {
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO chain_links (chain_id, position, certificate_id) VALUES (?1, ?2, ?3)",
-    )?;
+fn insert_links(conn: &dyn Session, chain_id: i64, ids: &[i64]) -> Result<(), SqlError> {
     for (position, certificate_id) in ids.iter().enumerate() {
-        insert.execute(params![chain_id, position as i64, certificate_id])?;
+        conn.execute(
+            "INSERT INTO chain_links (chain_id, position, certificate_id) VALUES (?1, ?2, ?3)",
+            params![chain_id, position, certificate_id],
+        )?;
     }
     Ok(())
 }
 
-/// Inserts the observation row itself.
-fn insert_observation(
-    conn: &Connection,
+/// The ids an observation row points at.
+struct ObservationRow {
     scan: ScanId,
     endpoint_id: i64,
     chain_id: Option<i64>,
-    leaf_id: Option<&i64>,
+    leaf_id: Option<i64>,
+}
+
+/// Inserts the observation row itself.
+fn insert_observation(
+    conn: &dyn Session,
+    row: &ObservationRow,
     observation: &Observation,
     at: &str,
-) -> rusqlite::Result<()> {
+) -> Result<(), SqlError> {
     let tls = observation.tls.as_ref();
     let detail = outcome_detail(&observation.outcome);
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO observations (scan_id, endpoint_id, host, observed_at, duration_ms, status,
              reason, detail, tls, tls_version, chain_id, leaf_certificate_id, verdict, extra)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        scan.0,
-        endpoint_id,
-        observation.host,
-        at,
-        observation.duration_ms,
-        observation.outcome.status(),
-        observation.outcome.reason_key(),
-        json_text(&detail),
-        tls.map(json_text),
-        tls.and_then(|t| t.version.as_deref()),
-        chain_id,
-        leaf_id,
-        observation.verdict.as_ref().map(json_text),
-        observation_extra(observation, &detail)
-    ])?;
+        params![
+            row.scan.0,
+            row.endpoint_id,
+            observation.host,
+            at,
+            observation.duration_ms,
+            observation.outcome.status(),
+            observation.outcome.reason_key(),
+            json_text(&detail),
+            tls.map(json_text),
+            tls.and_then(|t| t.version.as_deref()),
+            row.chain_id,
+            row.leaf_id,
+            observation.verdict.as_ref().map(json_text),
+            observation_extra(observation, &detail)
+        ],
+    )?;
     Ok(())
 }

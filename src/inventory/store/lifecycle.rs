@@ -9,22 +9,21 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
 use super::codec::{format_instant, json_text, sni_text};
 use super::error::{sql, StoreError};
 use super::records::{EndpointKey, NewEvent, ScanId, ScanMeta, ScanStatus};
+use super::sql::{params, Session};
 use super::writer::ObservationWriter;
 use super::Store;
 
 impl Store {
     /// Records a new scan as `running`, with this process's pid and host.
     pub fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
-        let conn = self.conn();
-        conn.execute(
+        let id = self.conn().one(
             "INSERT INTO scans (started_at, status, targets, options, tool_version, pid, host)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
             params![
                 format_instant(meta.started_at),
                 ScanStatus::Running.as_str(),
@@ -34,15 +33,15 @@ impl Store {
                 std::process::id(),
                 hostname()
             ],
-        )
-        .map_err(sql(&self.path, "begin scan"))?;
-        Ok(ScanId(conn.last_insert_rowid()))
+            |row| row.get(0),
+        );
+        Ok(ScanId(id.map_err(sql(&self.path, "begin scan"))?))
     }
 
     /// Starts the writer thread for `scan` on its own connection.
     pub fn writer(&self, scan: ScanId) -> Result<ObservationWriter, StoreError> {
-        self.require_scan(&self.conn(), scan)?;
-        ObservationWriter::start(&self.path, scan)
+        self.require_scan(self.conn().as_ref(), scan)?;
+        ObservationWriter::start(&self.database, scan)
     }
 
     /// Marks `scan` `complete` (or `interrupted` when `complete` is false),
@@ -78,46 +77,58 @@ impl Store {
     /// Stores change events for `scan` in one transaction. Every endpoint
     /// and certificate they name must already be stored.
     pub fn record_events(&self, scan: ScanId, events: &[NewEvent]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction()
-            .map_err(sql(&self.path, "begin events"))?;
-        self.require_scan(&tx, scan)?;
-        let at = format_instant(OffsetDateTime::now_utc());
-        for event in events {
-            let endpoint = match &event.endpoint {
-                Some(key) => Some(self.endpoint_id(&tx, key)?),
-                None => None,
-            };
-            let old = self.certificate_id(&tx, event.old_sha256.as_deref())?;
-            let new = self.certificate_id(&tx, event.new_sha256.as_deref())?;
-            tx.prepare_cached(
-                "INSERT INTO events (scan_id, kind, endpoint_id, old_certificate_id,
-                     new_certificate_id, lead_days, detail, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .and_then(|mut insert| {
-                insert.execute(params![
-                    scan.0,
-                    event.kind.as_str(),
-                    endpoint,
-                    old,
-                    new,
-                    event.lead_days,
-                    json_text(&event.detail),
-                    at
-                ])
-            })
-            .map_err(sql(&self.path, "record event"))?;
-        }
-        tx.commit().map_err(sql(&self.path, "commit events"))
+        let conn = self.conn();
+        conn.transaction(false, sql(&self.path, "record events"), |tx| {
+            self.require_scan(tx, scan)?;
+            let at = format_instant(OffsetDateTime::now_utc());
+            for event in events {
+                self.record_event(tx, scan, event, &at)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Stores one change event.
+    fn record_event(
+        &self,
+        tx: &dyn Session,
+        scan: ScanId,
+        event: &NewEvent,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let endpoint = match &event.endpoint {
+            Some(key) => Some(self.endpoint_id(tx, key)?),
+            None => None,
+        };
+        let old = self.certificate_id(tx, event.old_sha256.as_deref())?;
+        let new = self.certificate_id(tx, event.new_sha256.as_deref())?;
+        tx.execute(
+            "INSERT INTO events (scan_id, kind, endpoint_id, old_certificate_id,
+                 new_certificate_id, lead_days, detail, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                scan.0,
+                event.kind.as_str(),
+                endpoint,
+                old,
+                new,
+                event.lead_days,
+                json_text(&event.detail),
+                at
+            ],
+        )
+        .map_err(sql(&self.path, "record event"))?;
+        Ok(())
     }
 
     /// Errors with [`StoreError::UnknownScan`] unless `scan` exists.
-    pub(super) fn require_scan(&self, conn: &Connection, scan: ScanId) -> Result<(), StoreError> {
+    pub(super) fn require_scan(&self, conn: &dyn Session, scan: ScanId) -> Result<(), StoreError> {
         let found: Option<i64> = conn
-            .prepare_cached("SELECT id FROM scans WHERE id = ?1")
-            .and_then(|mut stmt| stmt.query_row([scan.0], |row| row.get(0)).optional())
+            .optional(
+                "SELECT id FROM scans WHERE id = ?1",
+                params![scan.0],
+                |row| row.get(0),
+            )
             .map_err(sql(&self.path, "look up scan"))?;
         found.map(|_| ()).ok_or_else(|| self.unknown_scan(scan))
     }
@@ -131,16 +142,14 @@ impl Store {
     }
 
     /// The id of a stored endpoint.
-    fn endpoint_id(&self, conn: &Connection, key: &EndpointKey) -> Result<i64, StoreError> {
+    fn endpoint_id(&self, conn: &dyn Session, key: &EndpointKey) -> Result<i64, StoreError> {
+        let sni = sni_text(key.sni.as_deref());
         let found: Option<i64> = conn
-            .prepare_cached(
+            .optional(
                 "SELECT id FROM endpoints WHERE address = ?1 AND port = ?2 AND sni = ?3",
+                params![key.address, key.port, sni],
+                |row| row.get(0),
             )
-            .and_then(|mut stmt| {
-                let sni = sni_text(key.sni.as_deref());
-                stmt.query_row(params![key.address, key.port, sni], |row| row.get(0))
-                    .optional()
-            })
             .map_err(sql(&self.path, "look up endpoint"))?;
         found.ok_or_else(|| StoreError::UnknownReference {
             path: self.path.clone(),
@@ -152,15 +161,18 @@ impl Store {
     /// The id of a stored certificate, when a SHA-256 is given.
     fn certificate_id(
         &self,
-        conn: &Connection,
+        conn: &dyn Session,
         sha256: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
         let Some(sha256) = sha256 else {
             return Ok(None);
         };
         let found: Option<i64> = conn
-            .prepare_cached("SELECT id FROM certificates WHERE sha256 = ?1")
-            .and_then(|mut stmt| stmt.query_row([sha256], |row| row.get(0)).optional())
+            .optional(
+                "SELECT id FROM certificates WHERE sha256 = ?1",
+                params![sha256],
+                |row| row.get(0),
+            )
             .map_err(sql(&self.path, "look up certificate"))?;
         found.map(Some).ok_or_else(|| StoreError::UnknownReference {
             path: self.path.clone(),
@@ -172,20 +184,20 @@ impl Store {
 
 /// Marks as `interrupted` every `running` scan of this host whose process is
 /// gone. Returns how many were marked.
-pub(super) fn mark_interrupted(conn: &Connection, path: &Path) -> Result<usize, StoreError> {
+pub(super) fn mark_interrupted(conn: &dyn Session, path: &Path) -> Result<usize, StoreError> {
     let running: Vec<(i64, i64)> = conn
-        .prepare("SELECT id, pid FROM scans WHERE status = 'running' AND host = ?1")
-        .and_then(|mut stmt| {
-            stmt.query_map([hostname()], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect()
-        })
+        .rows(
+            "SELECT id, pid FROM scans WHERE status = 'running' AND host = ?1",
+            params![hostname()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
         .map_err(sql(path, "find running scans"))?;
     let mut marked = 0;
     for (id, _pid) in running.into_iter().filter(|&(_, pid)| !process_alive(pid)) {
         marked += conn
             .execute(
                 "UPDATE scans SET status = 'interrupted' WHERE id = ?1 AND status = 'running'",
-                [id],
+                params![id],
             )
             .map_err(sql(path, "mark scan interrupted"))?;
     }

@@ -1,16 +1,20 @@
-//! The inventory store: a SQLite database (the only user of rusqlite) that
-//! keeps observations across scans — scans, endpoints, certificates
-//! deduplicated by SHA-256, ordered chains, observations and change events.
+//! The inventory store: a SQLite file or a PostgreSQL database that keeps
+//! observations across scans — scans, endpoints, certificates deduplicated
+//! by SHA-256, ordered chains, observations, change events, findings and
+//! scores.
 //!
 //! This file owns [`Store`] (opening, the database location) and the public
-//! re-exports. Scan life cycle and events are in `lifecycle`, the batched
-//! writer thread in `writer`, the queries in the `read_*` files, and the
-//! schema (documented for `sqlite3` users) in `schema`.
+//! re-exports. The backends sit behind one interface in `sql`; the store's
+//! SQL is written once for both. Scan life cycle and events are in
+//! `lifecycle`, the batched writer thread in `writer`, the queries in the
+//! `read_*` files, and the schema (documented for `sqlite3` and `psql`
+//! users) in `schema`.
 //!
-//! Concurrency: the database runs in WAL mode, so readers (other commands,
-//! other processes) work while a scan writes. A scan writes through one
-//! [`ObservationWriter`] thread with its own connection; [`Store`] itself
-//! serialises its calls on one connection behind a mutex.
+//! Concurrency: SQLite runs in WAL mode, so readers (other commands, other
+//! processes) work while a scan writes; PostgreSQL takes several scanners
+//! writing at once. A scan writes through one [`ObservationWriter`] thread
+//! with its own connection; [`Store`] itself serialises its calls on one
+//! connection behind a mutex.
 
 mod codec;
 mod error;
@@ -23,6 +27,7 @@ mod read_scans;
 mod records;
 mod schema;
 mod scores;
+mod sql;
 mod writer;
 
 #[cfg(test)]
@@ -36,50 +41,84 @@ pub use records::{
 };
 pub use schema::supported_version;
 pub use scores::{NewCategoryScore, NewCriterionResult, NewScore, StoredScore};
+pub use sql::Database;
 pub use writer::{ObservationWriter, BATCH_INTERVAL, BATCH_SIZE, CHANNEL_CAPACITY};
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use rusqlite::Connection;
+use sql::{Session, SqlError};
 
 /// Environment variable naming the database file explicitly.
 pub const DB_ENV: &str = "CERTATLAS_DB";
 
 /// An open inventory database.
-#[derive(Debug)]
 pub struct Store {
+    database: Database,
     path: PathBuf,
-    conn: Mutex<Connection>,
+    conn: Mutex<Box<dyn Session>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("database", &self.path)
+            .finish()
+    }
 }
 
 impl Store {
-    /// Opens (creating it and its parent directories if needed) the database
-    /// at `path`, applies pending migrations, and marks as interrupted every
-    /// scan of this host still `running` whose process is gone.
+    /// Opens (creating it and its parent directories if needed) the SQLite
+    /// database at `path`; see [`Store::connect`].
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+        Store::connect(&Database::Sqlite(path.to_path_buf()))
+    }
+
+    /// Opens `database` (creating a SQLite file and its parent directories
+    /// if needed), applies pending migrations, and marks as interrupted every
+    /// scan of this host still `running` whose process is gone.
+    pub fn connect(database: &Database) -> Result<Store, StoreError> {
+        let path = database.location();
+        if let Some(parent) = database.sqlite_path().and_then(Path::parent) {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
         }
-        let mut conn = schema::open_connection(path)?;
-        schema::migrate(&mut conn, path)?;
-        lifecycle::mark_interrupted(&conn, path)?;
+        let conn = open_session(database)?;
+        schema::migrate(conn.as_ref(), &path)?;
+        lifecycle::mark_interrupted(conn.as_ref(), &path)?;
         Ok(Store {
-            path: path.to_path_buf(),
+            database: database.clone(),
+            path,
             conn: Mutex::new(conn),
         })
     }
 
-    /// The database file this store was opened on.
+    /// Where this store lives: the SQLite file, or the PostgreSQL URL
+    /// without its password.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Where the database lives by default: `$CERTATLAS_DB` if set, else
+    /// The database this store was opened on.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// The database used by default: `$CERTATLAS_DB` (a path or a
+    /// PostgreSQL URL) if set, else [`Store::default_path`].
+    pub fn default_database() -> Database {
+        match std::env::var(DB_ENV) {
+            Ok(value) if !value.is_empty() => Database::parse(&value),
+            _ => Database::Sqlite(Store::default_path()),
+        }
+    }
+
+    /// Where the database file lives by default: `$CERTATLAS_DB` if set, else
     /// `$XDG_DATA_HOME/certatlas/inventory.db`, else
     /// `$HOME/.local/share/certatlas/inventory.db` (empty variables count as
     /// unset; with no `HOME` either, `./certatlas/inventory.db`).
@@ -88,10 +127,20 @@ impl Store {
     }
 
     /// The store's connection (a panic elsewhere does not poison it for good:
-    /// SQLite rolls back whatever was unfinished).
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    /// the transaction helpers roll back whatever was unfinished).
+    fn conn(&self) -> MutexGuard<'_, Box<dyn Session>> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A new session on `database`, or the open error naming it.
+pub(crate) fn open_session(database: &Database) -> Result<Box<dyn Session>, StoreError> {
+    database
+        .connect()
+        .map_err(|source: SqlError| StoreError::Open {
+            path: database.location(),
+            source,
+        })
 }
 
 /// [`Store::default_path`] over an injectable environment.

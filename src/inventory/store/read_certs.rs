@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::{Connection, Row};
+use super::sql::{params, Row, Session, SqlError, Value};
 
 use super::codec::{json_column, sni_option, stored_time};
 use super::error::{sql, StoreError};
@@ -24,7 +24,7 @@ impl Store {
     /// One stored certificate by SHA-256 (lowercase hex).
     pub fn certificate(&self, sha256: &str) -> Result<Option<StoredCertificate>, StoreError> {
         let tail = "WHERE sha256 = ?1";
-        Ok(self.query_certificates(tail, [sha256])?.pop())
+        Ok(self.query_certificates(tail, params![sha256])?.pop())
     }
 
     /// Every distinct certificate that appeared in any chain of `scan`,
@@ -34,14 +34,15 @@ impl Store {
             "WHERE id IN (SELECT certificate_id FROM chain_links WHERE chain_id IN ({SCAN_CHAINS}))
              ORDER BY sha256"
         );
-        self.query_certificates(&tail, [scan.0])
+        self.query_certificates(&tail, params![scan.0])
     }
 
     /// Every distinct chain ever stored, as ordered certificate SHA-256s
     /// (leaf first), in the order the chains were first stored.
     pub fn all_chains(&self) -> Result<Vec<Vec<String>>, StoreError> {
         let conn = self.conn();
-        let chains = chain_sha256s(&conn, "", []).map_err(sql(&self.path, "read chains"))?;
+        let chains =
+            chain_sha256s(conn.as_ref(), "", params![]).map_err(sql(&self.path, "read chains"))?;
         let mut chains: Vec<(i64, Vec<String>)> = chains.into_iter().collect();
         chains.sort_unstable_by_key(|(id, _)| *id);
         Ok(chains.into_iter().map(|(_, chain)| chain).collect())
@@ -54,11 +55,12 @@ impl Store {
     /// repeated observations of one chain appear once, at the latest time.
     pub fn endpoint_leaves(&self, scan: ScanId) -> Result<Vec<EndpointLeaf>, StoreError> {
         let conn = self.conn();
-        let rows = leaf_rows(&conn, scan).map_err(sql(&self.path, "read endpoint leaves"))?;
+        let rows =
+            leaf_rows(conn.as_ref(), scan).map_err(sql(&self.path, "read endpoint leaves"))?;
         let filter = format!("WHERE cl.chain_id IN ({SCAN_CHAINS})");
-        let chains = chain_sha256s(&conn, &filter, [scan.0])
+        let chains = chain_sha256s(conn.as_ref(), &filter, params![scan.0])
             .map_err(sql(&self.path, "read chains of scan"))?;
-        let views = self.leaf_views(&conn, scan)?;
+        let views = self.leaf_views(conn.as_ref(), scan)?;
         let mut leaves: Vec<EndpointLeaf> = Vec::with_capacity(rows.len());
         let mut chains_of_endpoint: Vec<i64> = Vec::new();
         for row in rows {
@@ -87,18 +89,16 @@ impl Store {
     /// Parsed views of the leaves served in `scan`, by certificate id.
     fn leaf_views(
         &self,
-        conn: &Connection,
+        conn: &dyn Session,
         scan: ScanId,
     ) -> Result<HashMap<i64, Option<CertificateView>>, StoreError> {
         let raw: Vec<(i64, Option<String>)> = conn
-            .prepare_cached(
+            .rows(
                 "SELECT id, view FROM certificates WHERE id IN
                  (SELECT leaf_certificate_id FROM observations WHERE scan_id = ?1)",
+                params![scan.0],
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .and_then(|mut stmt| {
-                stmt.query_map([scan.0], |row| Ok((row.get(0)?, row.get(1)?)))?
-                    .collect()
-            })
             .map_err(sql(&self.path, "read leaf certificates"))?;
         raw.into_iter()
             .map(|(id, view)| {
@@ -115,14 +115,15 @@ impl Store {
     pub(super) fn query_certificates(
         &self,
         tail: &str,
-        params: impl rusqlite::Params,
+        params: &[Value],
     ) -> Result<Vec<StoredCertificate>, StoreError> {
-        let conn = self.conn();
-        let raws: Vec<RawCertificate> = conn
-            .prepare_cached(&format!(
-                "SELECT {CERTIFICATE_COLUMNS} FROM certificates {tail}"
-            ))
-            .and_then(|mut stmt| stmt.query_map(params, RawCertificate::from_row)?.collect())
+        let raws: Vec<RawCertificate> = self
+            .conn()
+            .rows(
+                &format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates {tail}"),
+                params,
+                RawCertificate::from_row,
+            )
             .map_err(sql(&self.path, "read certificates"))?;
         raws.into_iter().map(|raw| raw.decode(&self.path)).collect()
     }
@@ -138,14 +139,13 @@ struct LeafRow {
 }
 
 /// Observations with a chain in `scan`, by endpoint, newest first within one.
-fn leaf_rows(conn: &Connection, scan: ScanId) -> rusqlite::Result<Vec<LeafRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.address, e.port, e.sni, o.host, o.chain_id, o.leaf_certificate_id, o.observed_at
+fn leaf_rows(conn: &dyn Session, scan: ScanId) -> Result<Vec<LeafRow>, SqlError> {
+    let query = "SELECT e.address, e.port, e.sni, o.host, o.chain_id, o.leaf_certificate_id,
+             o.observed_at
          FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
          WHERE o.scan_id = ?1 AND o.chain_id IS NOT NULL
-         ORDER BY e.address, e.port, e.sni, o.observed_at DESC, o.id DESC",
-    )?;
-    let rows = stmt.query_map([scan.0], |row| {
+         ORDER BY e.address, e.port, e.sni, o.observed_at DESC, o.id DESC";
+    conn.rows(query, params![scan.0], |row| {
         Ok(LeafRow {
             endpoint: EndpointKey {
                 address: row.get(0)?,
@@ -157,28 +157,26 @@ fn leaf_rows(conn: &Connection, scan: ScanId) -> rusqlite::Result<Vec<LeafRow>> 
             leaf_id: row.get(5)?,
             observed_at: row.get(6)?,
         })
-    })?;
-    rows.collect()
+    })
 }
 
 /// Chain id → ordered certificate SHA-256s, for the chains that `filter`
 /// (a `WHERE` clause on `chain_links cl`, or empty) keeps.
 fn chain_sha256s(
-    conn: &Connection,
+    conn: &dyn Session,
     filter: &str,
-    params: impl rusqlite::Params,
-) -> rusqlite::Result<HashMap<i64, Vec<String>>> {
+    params: &[Value],
+) -> Result<HashMap<i64, Vec<String>>, SqlError> {
     let query = format!(
         "SELECT cl.chain_id, c.sha256 FROM chain_links cl
          JOIN certificates c ON c.id = cl.certificate_id {filter}
          ORDER BY cl.chain_id, cl.position"
     );
-    let mut stmt = conn.prepare_cached(&query)?;
-    let mut rows = stmt.query(params)?;
     let mut chains: HashMap<i64, Vec<String>> = HashMap::new();
-    while let Some(row) = rows.next()? {
+    conn.query(&query, params, &mut |row| {
         chains.entry(row.get(0)?).or_default().push(row.get(1)?);
-    }
+        Ok(())
+    })?;
     Ok(chains)
 }
 
@@ -194,7 +192,7 @@ struct RawCertificate {
 
 impl RawCertificate {
     /// Reads the [`CERTIFICATE_COLUMNS`].
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawCertificate> {
+    fn from_row(row: &Row) -> Result<RawCertificate, SqlError> {
         Ok(RawCertificate {
             sha256: row.get(0)?,
             der: row.get(1)?,

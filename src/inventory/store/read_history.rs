@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::{params, Connection, Row};
+use super::sql::{params, Row, Session, SqlError, Value};
 
 use super::codec::{sni_option, sni_text, stored_time, ObservationColumns};
 use super::error::{sql, StoreError};
@@ -57,8 +57,9 @@ impl Store {
     /// chains' DER restored.
     pub fn observations(&self, scan: ScanId) -> Result<Vec<Observation>, StoreError> {
         let conn = self.conn();
-        let raws = raw_observations(&conn, scan).map_err(sql(&self.path, "read observations"))?;
-        let chains = chain_ders(&conn, scan).map_err(sql(&self.path, "read chains"))?;
+        let raws =
+            raw_observations(conn.as_ref(), scan).map_err(sql(&self.path, "read observations"))?;
+        let chains = chain_ders(conn.as_ref(), scan).map_err(sql(&self.path, "read chains"))?;
         raws.into_iter()
             .map(|(chain_id, columns)| {
                 let chain_der = chain_id
@@ -77,7 +78,8 @@ impl Store {
         scan: ScanId,
     ) -> Result<Vec<Observation>, StoreError> {
         let conn = self.conn();
-        let raws = raw_observations(&conn, scan).map_err(sql(&self.path, "read observations"))?;
+        let raws =
+            raw_observations(conn.as_ref(), scan).map_err(sql(&self.path, "read observations"))?;
         raws.into_iter()
             .map(|(_, columns)| columns.rebuild(&self.path, Vec::new()))
             .collect()
@@ -87,12 +89,11 @@ impl Store {
     fn query_history(
         &self,
         query: &str,
-        params: impl rusqlite::Params,
+        params: &[Value],
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let conn = self.conn();
-        let raws: Vec<RawHistory> = conn
-            .prepare_cached(query)
-            .and_then(|mut stmt| stmt.query_map(params, RawHistory::from_row)?.collect())
+        let raws: Vec<RawHistory> = self
+            .conn()
+            .rows(query, params, RawHistory::from_row)
             .map_err(sql(&self.path, "read history"))?;
         raws.into_iter().map(|raw| raw.decode(&self.path)).collect()
     }
@@ -114,7 +115,7 @@ struct RawHistory {
 
 impl RawHistory {
     /// Reads [`HISTORY_COLUMNS`] and the position.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawHistory> {
+    fn from_row(row: &Row) -> Result<RawHistory, SqlError> {
         Ok(RawHistory {
             scan: row.get(0)?,
             observed_at: row.get(1)?,
@@ -155,16 +156,14 @@ impl RawHistory {
 
 /// The observation rows of `scan`, in writing order.
 fn raw_observations(
-    conn: &Connection,
+    conn: &dyn Session,
     scan: ScanId,
-) -> rusqlite::Result<Vec<(Option<i64>, ObservationColumns)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT o.chain_id, o.host, e.address, e.port, e.sni, o.observed_at, o.duration_ms,
+) -> Result<Vec<(Option<i64>, ObservationColumns)>, SqlError> {
+    let query = "SELECT o.chain_id, o.host, e.address, e.port, e.sni, o.observed_at, o.duration_ms,
              o.status, o.detail, o.tls, o.verdict, o.extra
          FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
-         WHERE o.scan_id = ?1 ORDER BY o.id",
-    )?;
-    let rows = stmt.query_map([scan.0], |row| {
+         WHERE o.scan_id = ?1 ORDER BY o.id";
+    conn.rows(query, params![scan.0], |row| {
         let columns = ObservationColumns {
             host: row.get(1)?,
             address: row.get(2)?,
@@ -179,22 +178,19 @@ fn raw_observations(
             extra: row.get(11)?,
         };
         Ok((row.get(0)?, columns))
-    })?;
-    rows.collect()
+    })
 }
 
 /// Chain id → ordered DER, for the chains used in `scan`.
-fn chain_ders(conn: &Connection, scan: ScanId) -> rusqlite::Result<HashMap<i64, Vec<Vec<u8>>>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT cl.chain_id, c.der FROM chain_links cl
+fn chain_ders(conn: &dyn Session, scan: ScanId) -> Result<HashMap<i64, Vec<Vec<u8>>>, SqlError> {
+    let query = "SELECT cl.chain_id, c.der FROM chain_links cl
          JOIN certificates c ON c.id = cl.certificate_id
          WHERE cl.chain_id IN (SELECT chain_id FROM observations WHERE scan_id = ?1)
-         ORDER BY cl.chain_id, cl.position",
-    )?;
-    let mut rows = stmt.query([scan.0])?;
+         ORDER BY cl.chain_id, cl.position";
     let mut chains: HashMap<i64, Vec<Vec<u8>>> = HashMap::new();
-    while let Some(row) = rows.next()? {
+    conn.query(query, params![scan.0], &mut |row| {
         chains.entry(row.get(0)?).or_default().push(row.get(1)?);
-    }
+        Ok(())
+    })?;
     Ok(chains)
 }

@@ -4,11 +4,10 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Row};
-
 use super::codec::{json_column, sni_option, stored_time};
 use super::error::{corrupt, sql, StoreError};
 use super::records::{EndpointKey, EventKind, EventRecord, ScanId, ScanRecord, ScanStatus};
+use super::sql::{params, Row, SqlError, Value};
 use super::Store;
 
 /// The columns [`RawScan::from_row`] reads, in order.
@@ -41,8 +40,8 @@ impl Store {
     /// Stored events of one scan, or of all scans, in recording order.
     pub fn events(&self, scan: Option<ScanId>) -> Result<Vec<EventRecord>, StoreError> {
         match scan {
-            Some(scan) => self.query_events("e.scan_id = ?1", scan.0),
-            None => self.query_events("?1 = ?1", 0),
+            Some(scan) => self.query_events("e.scan_id = ?1", params![scan.0]),
+            None => self.query_events("1 = 1", params![]),
         }
     }
 
@@ -59,15 +58,15 @@ impl Store {
             return Ok(Vec::new());
         }
         let filter = format!(
-            "e.scan_id IN ({}) AND e.kind IN ({}) AND ?1 = ?1",
+            "e.scan_id IN ({}) AND e.kind IN ({})",
             ids.join(","),
             kinds.join(",")
         );
-        self.query_events(&filter, 0)
+        self.query_events(&filter, params![])
     }
 
-    /// Events matching `filter` (SQL over `e`, with one parameter `?1`).
-    fn query_events(&self, filter: &str, param: i64) -> Result<Vec<EventRecord>, StoreError> {
+    /// Events matching `filter` (SQL over `e`, with `params`).
+    fn query_events(&self, filter: &str, params: &[Value]) -> Result<Vec<EventRecord>, StoreError> {
         let conn = self.conn();
         let query = format!(
             "SELECT e.id, e.scan_id, e.kind, ep.address, ep.port, ep.sni, old_cert.sha256,
@@ -80,22 +79,20 @@ impl Store {
              ORDER BY e.id"
         );
         let raws: Vec<RawEvent> = conn
-            .prepare_cached(&query)
-            .and_then(|mut stmt| stmt.query_map([param], RawEvent::from_row)?.collect())
+            .rows(&query, params, RawEvent::from_row)
             .map_err(sql(&self.path, "read events"))?;
         raws.into_iter().map(|raw| raw.decode(&self.path)).collect()
     }
 
     /// Runs `SELECT <scan columns> FROM scans <tail>`.
-    fn query_scans(
-        &self,
-        tail: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<ScanRecord>, StoreError> {
-        let conn = self.conn();
-        let raws: Vec<RawScan> = conn
-            .prepare_cached(&format!("SELECT {SCAN_COLUMNS} FROM scans {tail}"))
-            .and_then(|mut stmt| stmt.query_map(params, RawScan::from_row)?.collect())
+    fn query_scans(&self, tail: &str, params: &[Value]) -> Result<Vec<ScanRecord>, StoreError> {
+        let raws: Vec<RawScan> = self
+            .conn()
+            .rows(
+                &format!("SELECT {SCAN_COLUMNS} FROM scans {tail}"),
+                params,
+                RawScan::from_row,
+            )
             .map_err(sql(&self.path, "read scans"))?;
         raws.into_iter().map(|raw| raw.decode(&self.path)).collect()
     }
@@ -118,7 +115,7 @@ struct RawScan {
 
 impl RawScan {
     /// Reads the [`SCAN_COLUMNS`].
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawScan> {
+    fn from_row(row: &Row) -> Result<RawScan, SqlError> {
         Ok(RawScan {
             id: row.get(0)?,
             started_at: row.get(1)?,
@@ -181,7 +178,7 @@ struct RawEvent {
 
 impl RawEvent {
     /// Reads the columns of [`Store::events`]'s query.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawEvent> {
+    fn from_row(row: &Row) -> Result<RawEvent, SqlError> {
         Ok(RawEvent {
             id: row.get(0)?,
             scan: row.get(1)?,

@@ -11,7 +11,8 @@
 //! booleans are 0/1; SHA-256 fingerprints are lowercase hex.
 //!
 //! - `schema_migrations(version, name, applied_at)`: one row per applied
-//!   migration; `PRAGMA user_version` holds the newest version applied.
+//!   migration; in SQLite `PRAGMA user_version` also holds the newest
+//!   version applied.
 //! - `scans(id, started_at, finished_at, status, targets, options,
 //!   tool_version, pid, host, summary)`: one row per scan. `status` is
 //!   `running`, `complete` or `interrupted` (the process went away while
@@ -73,19 +74,10 @@
 //!   metric is unknown).
 
 use std::path::Path;
-use std::time::Duration;
-
-use rusqlite::{Connection, TransactionBehavior};
 
 use super::codec::format_instant;
 use super::error::StoreError;
-
-/// How long a statement waits for another connection's lock.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Page cache per connection, in KiB (as a negative `cache_size`); grown
-/// lazily, it keeps the indexes of a 100,000-endpoint scan in memory.
-const CACHE_KIB: i64 = -32 * 1024;
+use super::sql::{params, Dialect, Session, SqlError};
 
 /// One schema change; later issues append to [`MIGRATIONS`].
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +86,8 @@ pub struct Migration {
     pub version: u32,
     /// A short name, recorded in `schema_migrations`.
     pub name: &'static str,
-    /// The SQL that turns version `version - 1` into `version`.
+    /// The SQL (SQLite's DDL; [`postgres_ddl`] translates it) that turns
+    /// version `version - 1` into `version`.
     pub sql: &'static str,
 }
 
@@ -117,75 +110,66 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// Key of the advisory lock PostgreSQL migrations hold (any constant).
+const MIGRATION_LOCK: i64 = 0x6365_7274_6174_6c73;
+
 /// The newest schema version this binary understands.
 pub fn supported_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)
 }
 
-/// Opens a connection to `path` with the store's settings: WAL journal,
-/// busy timeout, foreign keys, `synchronous = NORMAL` (a committed
-/// transaction survives a process crash), a 32 MiB page cache, temporary
-/// structures in memory, a statement cache.
-pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let open_error = |source| StoreError::Open {
-        path: path.to_path_buf(),
-        source,
-    };
-    let conn = Connection::open(path).map_err(open_error)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
-    conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
-        row.get::<_, String>(0)
-    })
-    .map_err(open_error)?;
-    conn.pragma_update(None, "foreign_keys", true)
-        .map_err(open_error)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(open_error)?;
-    conn.pragma_update(None, "cache_size", CACHE_KIB)
-        .map_err(open_error)?;
-    conn.pragma_update(None, "temp_store", "MEMORY")
-        .map_err(open_error)?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
+/// The schema version a database is at (0 when new).
+fn found_version(conn: &dyn Session) -> Result<u32, SqlError> {
+    match conn.dialect() {
+        Dialect::Sqlite => conn.one("PRAGMA user_version", params![], |row| row.get(0)),
+        Dialect::Postgres => {
+            conn.batch(SCHEMA_MIGRATIONS)?;
+            let newest: Option<i64> = conn.one(
+                "SELECT max(version) FROM schema_migrations",
+                params![],
+                |row| row.get(0),
+            )?;
+            Ok(newest.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
+        }
+    }
 }
 
-/// Reads `PRAGMA user_version`.
-fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
-    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
-}
+/// The table that records applied migrations.
+const SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
-/// Applies every migration newer than the database's version, each in the
-/// same immediate transaction (so two processes opening a new file at once
-/// do not both migrate). Refuses a database newer than this binary.
-pub fn migrate(conn: &mut Connection, path: &Path) -> Result<u32, StoreError> {
+/// Applies every migration newer than the database's version, all in one
+/// transaction that first takes the write lock (SQLite: an immediate
+/// transaction; PostgreSQL: an advisory lock), so two processes opening a
+/// new database at once do not both migrate. Refuses a database newer than
+/// this binary.
+pub fn migrate(conn: &dyn Session, path: &Path) -> Result<u32, StoreError> {
     let supported = supported_version();
     let open_error = |source| StoreError::Open {
         path: path.to_path_buf(),
         source,
     };
-    let found = user_version(conn).map_err(open_error)?;
+    let found = found_version(conn).map_err(open_error)?;
     check_not_newer(path, found, supported)?;
     if found == supported {
         return Ok(found);
     }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(open_error)?;
-    let found = user_version(&tx).map_err(open_error)?;
-    check_not_newer(path, found, supported)?;
-    for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
-        apply(&tx, migration).map_err(|source| StoreError::Migrate {
-            path: path.to_path_buf(),
-            version: migration.version,
-            source,
-        })?;
-    }
-    tx.commit().map_err(|source| StoreError::Migrate {
-        path: path.to_path_buf(),
-        version: supported,
-        source,
-    })?;
-    Ok(supported)
+    conn.transaction(true, open_error, |tx| {
+        if tx.dialect() == Dialect::Postgres {
+            tx.execute("SELECT pg_advisory_xact_lock(?1)", params![MIGRATION_LOCK])
+                .map_err(open_error)?;
+        }
+        let found = found_version(tx).map_err(open_error)?;
+        check_not_newer(path, found, supported)?;
+        for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
+            apply(tx, migration).map_err(|source| StoreError::Migrate {
+                path: path.to_path_buf(),
+                version: migration.version,
+                source,
+            })?;
+        }
+        Ok(supported)
+    })
 }
 
 /// Errors with [`StoreError::TooNew`] when `found > supported`.
@@ -201,26 +185,81 @@ fn check_not_newer(path: &Path, found: u32, supported: u32) -> Result<(), StoreE
 }
 
 /// Runs one migration and records it.
-fn apply(conn: &Connection, migration: &Migration) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )?;
-    conn.execute_batch(migration.sql)?;
+fn apply(conn: &dyn Session, migration: &Migration) -> Result<(), SqlError> {
+    conn.batch(SCHEMA_MIGRATIONS)?;
+    match conn.dialect() {
+        Dialect::Sqlite => conn.batch(migration.sql)?,
+        Dialect::Postgres => conn.batch(&postgres_ddl(migration.sql))?,
+    }
     conn.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-        rusqlite::params![
+        params![
             migration.version,
             migration.name,
             format_instant(time::OffsetDateTime::now_utc())
         ],
     )?;
-    conn.pragma_update(None, "user_version", migration.version)
+    if conn.dialect() == Dialect::Sqlite {
+        conn.batch(&format!("PRAGMA user_version = {}", migration.version))?;
+    }
+    Ok(())
+}
+
+/// SQLite DDL as PostgreSQL DDL: comments dropped, `INTEGER PRIMARY KEY`
+/// becomes an identity column, `INTEGER` `BIGINT`, `REAL` `DOUBLE
+/// PRECISION`, `BLOB` `BYTEA`, `TEXT` `TEXT COLLATE "C"` (byte order, as in
+/// SQLite, so sorting agrees), and `WITHOUT ROWID` goes.
+pub fn postgres_ddl(sqlite: &str) -> String {
+    let mut out = String::with_capacity(sqlite.len() * 5 / 4);
+    for line in sqlite.lines() {
+        let code = line.split("--").next().unwrap_or_default();
+        let mut words: Vec<String> = Vec::new();
+        let tokens: Vec<&str> = code.split(' ').collect();
+        let mut index = 0;
+        while index < tokens.len() {
+            let token = tokens[index];
+            let (word, rest) = split_word(token);
+            let next_is_primary = tokens.get(index + 1) == Some(&"PRIMARY");
+            let translated = match word {
+                "INTEGER" if next_is_primary && tokens.get(index + 2) == Some(&"KEY,") => {
+                    "BIGINT GENERATED BY DEFAULT AS IDENTITY"
+                }
+                "INTEGER" => "BIGINT",
+                "REAL" => "DOUBLE PRECISION",
+                "BLOB" => "BYTEA",
+                "TEXT" => "TEXT COLLATE \"C\"",
+                "WITHOUT" if tokens.get(index + 1).map(|t| split_word(t).0) == Some("ROWID") => {
+                    let rest = split_word(tokens[index + 1]).1;
+                    match words.last_mut() {
+                        Some(last) => last.push_str(rest),
+                        None => words.push(rest.to_string()),
+                    }
+                    index += 2;
+                    continue;
+                }
+                other => other,
+            };
+            words.push(format!("{translated}{rest}"));
+            index += 1;
+        }
+        out.push_str(words.join(" ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `"TEXT,"` → (`"TEXT"`, `","`): a word and the punctuation after it.
+fn split_word(token: &str) -> (&str, &str) {
+    let end = token
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(token.len());
+    token.split_at(end)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::store::sql::Database;
 
     #[test]
     fn migration_versions_are_consecutive_from_one() {
@@ -230,31 +269,35 @@ mod tests {
         assert_eq!(supported_version() as usize, MIGRATIONS.len());
     }
 
+    /// A new SQLite session on a file in `dir`.
+    fn sqlite(dir: &tempfile::TempDir) -> (std::path::PathBuf, Box<dyn Session>) {
+        let path = dir.path().join("m.db");
+        let conn = Database::Sqlite(path.clone()).connect().unwrap();
+        (path, conn)
+    }
+
     #[test]
     fn migrating_twice_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.db");
-        let mut conn = open_connection(&path).unwrap();
-        assert_eq!(migrate(&mut conn, &path).unwrap(), supported_version());
-        assert_eq!(migrate(&mut conn, &path).unwrap(), supported_version());
+        let (path, conn) = sqlite(&dir);
+        assert_eq!(migrate(conn.as_ref(), &path).unwrap(), supported_version());
+        assert_eq!(migrate(conn.as_ref(), &path).unwrap(), supported_version());
         let applied: i64 = conn
-            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .one("SELECT count(*) FROM schema_migrations", &[], |r| r.get(0))
             .unwrap();
         assert_eq!(applied as usize, MIGRATIONS.len());
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
+        let mode: String = conn.one("PRAGMA journal_mode", &[], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
     }
 
     #[test]
     fn a_newer_schema_is_refused_with_both_versions() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("new.db");
-        let mut conn = open_connection(&path).unwrap();
+        let (path, conn) = sqlite(&dir);
         let future = supported_version() + 3;
-        conn.pragma_update(None, "user_version", future).unwrap();
-        match migrate(&mut conn, &path) {
+        conn.batch(&format!("PRAGMA user_version = {future}"))
+            .unwrap();
+        match migrate(conn.as_ref(), &path) {
             Err(StoreError::TooNew {
                 found, supported, ..
             }) => {
@@ -263,5 +306,35 @@ mod tests {
             }
             other => panic!("expected TooNew, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn postgres_ddl_translates_types_and_keeps_constraints() {
+        let ddl = postgres_ddl(
+            "-- a comment INTEGER\nCREATE TABLE t (\n    id INTEGER PRIMARY KEY,\n    \
+             n    INTEGER NOT NULL REFERENCES s (id),\n    b BLOB,\n    r REAL,\n    \
+             t TEXT NOT NULL DEFAULT '{}',\n    PRIMARY KEY (id, n)\n) WITHOUT ROWID;\n",
+        );
+        assert!(!ddl.contains("comment"), "{ddl}");
+        assert!(
+            ddl.contains("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"),
+            "{ddl}"
+        );
+        assert!(
+            ddl.contains("n    BIGINT NOT NULL REFERENCES s (id),"),
+            "{ddl}"
+        );
+        assert!(
+            ddl.contains("b BYTEA,") && ddl.contains("r DOUBLE PRECISION,"),
+            "{ddl}"
+        );
+        assert!(
+            ddl.contains("t TEXT COLLATE \"C\" NOT NULL DEFAULT '{}',"),
+            "{ddl}"
+        );
+        assert!(
+            ddl.trim_end().ends_with(");") && !ddl.contains("ROWID"),
+            "{ddl}"
+        );
     }
 }

@@ -4,12 +4,12 @@
 //! itself is opaque JSON here: the store sits before scoring in the
 //! pipeline and does not know its type.
 
-use rusqlite::{params, OptionalExtension};
 use time::OffsetDateTime;
 
 use super::codec::{format_instant, json_column, json_text, sni_option, stored_time};
 use super::error::{sql, StoreError};
 use super::records::{EndpointKey, ScanId};
+use super::sql::{params, Session, Value};
 use super::Store;
 
 /// One category's level, for `category_scores`.
@@ -77,78 +77,36 @@ pub struct StoredScore {
 impl Store {
     /// Replaces the score of `scan`, in one transaction.
     pub fn record_score(&self, scan: ScanId, score: &NewScore) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(sql(&self.path, "begin score"))?;
-        self.require_scan(&tx, scan)?;
-        for table in ["scores", "category_scores", "criterion_results"] {
-            let clear = format!("DELETE FROM {table} WHERE scan_id = ?1");
-            tx.execute(&clear, [scan.0])
-                .map_err(sql(&self.path, "clear score"))?;
-        }
-        tx.execute(
-            "INSERT INTO scores (scan_id, computed_at, profile, profile_digest, overall_value,
-                 overall_level, card) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                scan.0,
-                format_instant(OffsetDateTime::now_utc()),
-                score.profile,
-                score.profile_digest,
-                score.overall_value,
-                score.overall_level,
-                json_text(&score.card)
-            ],
-        )
-        .map_err(sql(&self.path, "record score"))?;
-        for c in &score.categories {
-            tx.execute(
-                "INSERT INTO category_scores (scan_id, category, level, basis) VALUES (?1, ?2, ?3, ?4)",
-                params![scan.0, c.category, c.level, c.basis],
-            )
-            .map_err(sql(&self.path, "record category score"))?;
-        }
-        for r in &score.criteria {
-            tx.execute(
-                "INSERT INTO criterion_results (scan_id, category, level, criterion, metric, value,
-                     threshold, outcome, samples) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    scan.0,
-                    r.category,
-                    r.level,
-                    r.criterion,
-                    r.metric,
-                    r.value,
-                    r.threshold,
-                    r.outcome,
-                    r.samples as i64
-                ],
-            )
-            .map_err(sql(&self.path, "record criterion result"))?;
-        }
-        tx.commit().map_err(sql(&self.path, "commit score"))
+        let conn = self.conn();
+        conn.transaction(false, sql(&self.path, "record score"), |tx| {
+            self.require_scan(tx, scan)?;
+            for table in ["scores", "category_scores", "criterion_results"] {
+                let clear = format!("DELETE FROM {table} WHERE scan_id = ?1");
+                tx.execute(&clear, params![scan.0])
+                    .map_err(sql(&self.path, "clear score"))?;
+            }
+            insert_score(tx, scan, score).map_err(sql(&self.path, "record score"))
+        })
     }
 
     /// Every stored score, oldest scan first.
     pub fn scores(&self) -> Result<Vec<StoredScore>, StoreError> {
-        self.query_scores("?1 = ?1", 0)
+        self.query_scores("1 = 1", params![])
     }
 
     /// The stored score of one scan.
     pub fn score(&self, scan: ScanId) -> Result<Option<StoredScore>, StoreError> {
-        Ok(self.query_scores("scan_id = ?1", scan.0)?.pop())
+        Ok(self.query_scores("scan_id = ?1", params![scan.0])?.pop())
     }
 
-    /// Scores matching `filter` (SQL with one parameter `?1`), by scan.
-    fn query_scores(&self, filter: &str, param: i64) -> Result<Vec<StoredScore>, StoreError> {
+    /// Scores matching `filter` (SQL with `params`), by scan.
+    fn query_scores(&self, filter: &str, params: &[Value]) -> Result<Vec<StoredScore>, StoreError> {
         let conn = self.conn();
         let query = format!(
             "SELECT scan_id, computed_at, card FROM scores WHERE {filter} ORDER BY scan_id"
         );
         let rows: Vec<(i64, String, String)> = conn
-            .prepare_cached(&query)
-            .and_then(|mut stmt| {
-                stmt.query_map([param], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect()
-            })
+            .rows(&query, params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map_err(sql(&self.path, "read scores"))?;
         rows.into_iter()
             .map(|(scan, at, card)| {
@@ -174,13 +132,14 @@ impl Store {
         let conn = self.conn();
         let ids = id_list(window);
         let per_endpoint = format!(
-            "SELECT endpoint_id, max(scan_id = ?1) AS reached FROM observations
-             WHERE scan_id IN ({ids}) GROUP BY endpoint_id
-             HAVING max(leaf_certificate_id IS NOT NULL)"
+            "SELECT endpoint_id, max(CASE WHEN scan_id = ?1 THEN 1 ELSE 0 END) AS reached
+             FROM observations WHERE scan_id IN ({ids}) GROUP BY endpoint_id
+             HAVING max(CASE WHEN leaf_certificate_id IS NOT NULL THEN 1 ELSE 0 END) = 1"
         );
-        let count = format!("SELECT count(*), coalesce(sum(reached), 0) FROM ({per_endpoint})");
+        let count =
+            format!("SELECT count(*), coalesce(sum(reached), 0) FROM ({per_endpoint}) AS k");
         let (known, reached): (i64, i64) = conn
-            .query_row(&count, [scan.0], |r| Ok((r.get(0)?, r.get(1)?)))
+            .one(&count, params![scan.0], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(sql(&self.path, "count endpoint reach"))?;
         if reached >= known {
             return Ok((known as u64, reached as u64, Vec::new()));
@@ -191,16 +150,12 @@ impl Store {
              ORDER BY e.address, e.port, e.sni LIMIT ?2"
         );
         let missed = conn
-            .prepare(&missed_sql)
-            .and_then(|mut stmt| {
-                stmt.query_map(params![scan.0, missed_limit as i64], |r| {
-                    Ok(EndpointKey {
-                        address: r.get(0)?,
-                        port: r.get(1)?,
-                        sni: sni_option(r.get(2)?),
-                    })
-                })?
-                .collect()
+            .rows(&missed_sql, params![scan.0, missed_limit], |r| {
+                Ok(EndpointKey {
+                    address: r.get(0)?,
+                    port: r.get(1)?,
+                    sni: sni_option(r.get(2)?),
+                })
             })
             .map_err(sql(&self.path, "read missed endpoints"))?;
         Ok((known as u64, reached as u64, missed))
@@ -208,14 +163,60 @@ impl Store {
 
     /// Whether `scan` has a stored score.
     pub fn has_score(&self, scan: ScanId) -> Result<bool, StoreError> {
-        let conn = self.conn();
-        conn.query_row("SELECT 1 FROM scores WHERE scan_id = ?1", [scan.0], |_| {
-            Ok(())
-        })
-        .optional()
-        .map(|found| found.is_some())
-        .map_err(sql(&self.path, "read score"))
+        self.conn()
+            .optional(
+                "SELECT 1 FROM scores WHERE scan_id = ?1",
+                params![scan.0],
+                |_| Ok(()),
+            )
+            .map(|found| found.is_some())
+            .map_err(sql(&self.path, "read score"))
     }
+}
+
+/// Inserts the score rows of `scan` (its old ones already cleared).
+fn insert_score(
+    tx: &dyn Session,
+    scan: ScanId,
+    score: &NewScore,
+) -> Result<(), super::sql::SqlError> {
+    tx.execute(
+        "INSERT INTO scores (scan_id, computed_at, profile, profile_digest, overall_value,
+             overall_level, card) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            scan.0,
+            format_instant(OffsetDateTime::now_utc()),
+            score.profile,
+            score.profile_digest,
+            score.overall_value,
+            score.overall_level,
+            json_text(&score.card)
+        ],
+    )?;
+    for c in &score.categories {
+        tx.execute(
+            "INSERT INTO category_scores (scan_id, category, level, basis) VALUES (?1, ?2, ?3, ?4)",
+            params![scan.0, c.category, c.level, c.basis],
+        )?;
+    }
+    for r in &score.criteria {
+        tx.execute(
+            "INSERT INTO criterion_results (scan_id, category, level, criterion, metric, value,
+                 threshold, outcome, samples) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                scan.0,
+                r.category,
+                r.level,
+                r.criterion,
+                r.metric,
+                r.value,
+                r.threshold,
+                r.outcome,
+                r.samples
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// `1,2,3` for an SQL `IN` list (ids are integers, never text).

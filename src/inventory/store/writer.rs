@@ -3,19 +3,20 @@
 //! scanner: back-pressure), and commits in batched transactions of at most
 //! [`BATCH_SIZE`] observations or [`BATCH_INTERVAL`] after the first one of
 //! the batch, whichever comes first. A crash or SIGKILL loses at most the
-//! batch in progress; every committed batch stays.
+//! batch in progress; every committed batch stays. A batch that
+//! PostgreSQL aborts as a deadlock victim (scanners writing the same
+//! certificates at once) is written again.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
-
 use super::error::{sql, StoreError};
 use super::insert::ObservationInserter;
+use super::open_session;
 use super::records::{ScanId, WriteStats};
-use super::schema::open_connection;
+use super::sql::{Database, Session};
 use crate::observation::Observation;
 
 /// Most observations committed in one transaction.
@@ -43,9 +44,14 @@ pub struct ObservationWriter {
 }
 
 impl ObservationWriter {
-    /// Opens a connection to `path` and starts the writer thread for `scan`.
-    pub(super) fn start(path: &Path, scan: ScanId) -> Result<ObservationWriter, StoreError> {
-        let conn = open_connection(path)?;
+    /// Opens a connection to `database` and starts the writer thread for
+    /// `scan`.
+    pub(super) fn start(
+        database: &Database,
+        scan: ScanId,
+    ) -> Result<ObservationWriter, StoreError> {
+        let path = &database.location();
+        let conn = open_session(database)?;
         let (sender, receiver) = mpsc::sync_channel(CHANNEL_CAPACITY);
         let thread_path = path.to_path_buf();
         let thread = std::thread::Builder::new()
@@ -113,63 +119,96 @@ impl Drop for ObservationWriter {
     }
 }
 
+/// Attempts at a batch that a deadlock or serialisation failure aborted
+/// (several scanners writing the same certificates into PostgreSQL).
+const BATCH_ATTEMPTS: usize = 5;
+
+/// One batch: the observations to store and who waits for the commit.
+#[derive(Default)]
+struct Batch {
+    observations: Vec<Observation>,
+    acks: Vec<mpsc::Sender<()>>,
+    /// The channel was found closed (the scanner finished).
+    closed: bool,
+}
+
 /// The thread body: one transaction per batch until the channel closes.
 fn run(
-    mut conn: Connection,
+    conn: Box<dyn Session>,
     path: &Path,
     scan: ScanId,
     receiver: &Receiver<Command>,
 ) -> Result<WriteStats, StoreError> {
     let mut inserter = ObservationInserter::new(scan);
     while let Ok(first) = receiver.recv() {
-        let mut acks = Vec::new();
-        let closed = write_batch(&mut conn, path, &mut inserter, first, receiver, &mut acks)?;
-        for ack in acks {
+        let batch = gather(first, receiver);
+        commit_batch(conn.as_ref(), path, &mut inserter, &batch)?;
+        for ack in batch.acks {
             let _ = ack.send(());
         }
-        if closed {
+        if batch.closed {
             break;
         }
     }
     Ok(inserter.stats)
 }
 
-/// Writes one batch starting with `first` and commits it. Returns true when
-/// the channel was found closed (the scanner finished).
-fn write_batch(
-    conn: &mut Connection,
-    path: &Path,
-    inserter: &mut ObservationInserter,
-    first: Command,
-    receiver: &Receiver<Command>,
-    acks: &mut Vec<mpsc::Sender<()>>,
-) -> Result<bool, StoreError> {
-    let tx = conn.transaction().map_err(sql(path, "begin batch"))?;
+/// Collects one batch starting with `first`: up to [`BATCH_SIZE`]
+/// observations or [`BATCH_INTERVAL`], ending early at a flush.
+fn gather(first: Command, receiver: &Receiver<Command>) -> Batch {
     let deadline = Instant::now() + BATCH_INTERVAL;
-    let (mut written, mut closed) = (0, false);
+    let mut batch = Batch::default();
     let mut next = Some(first);
     while let Some(command) = next.take() {
         match command {
-            Command::Write(mut observation) => {
-                let chain = std::mem::take(&mut observation.chain_der);
-                inserter.insert(&tx, path, &observation, &chain)?;
-                written += 1;
-            }
-            Command::Flush(ack) => acks.push(ack),
+            Command::Write(observation) => batch.observations.push(*observation),
+            Command::Flush(ack) => batch.acks.push(ack),
         }
-        if written >= BATCH_SIZE || !acks.is_empty() {
+        if batch.observations.len() >= BATCH_SIZE || !batch.acks.is_empty() {
             break;
         }
         match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(command) => next = Some(command),
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => closed = true,
+            Err(RecvTimeoutError::Disconnected) => batch.closed = true,
         }
     }
-    inserter.end_batch(&tx, path)?;
-    tx.commit().map_err(sql(path, "commit batch"))?;
-    if written > 0 {
-        inserter.stats.batches += 1;
+    batch
+}
+
+/// Writes and commits one batch, running it again (with the inserter's
+/// caches forgotten) when the database aborted it as a deadlock victim.
+fn commit_batch(
+    conn: &dyn Session,
+    path: &Path,
+    inserter: &mut ObservationInserter,
+    batch: &Batch,
+) -> Result<(), StoreError> {
+    for attempt in 1..=BATCH_ATTEMPTS {
+        let before = inserter.stats;
+        let outcome = conn.transaction(
+            false,
+            |e| e,
+            |tx| {
+                for observation in &batch.observations {
+                    inserter.insert(tx, observation)?;
+                }
+                inserter.end_batch(tx)
+            },
+        );
+        match outcome {
+            Ok(()) => {
+                if !batch.observations.is_empty() {
+                    inserter.stats.batches += 1;
+                }
+                return Ok(());
+            }
+            Err(e) if e.is_retryable() && attempt < BATCH_ATTEMPTS => {
+                tracing::debug!("store batch aborted ({e}); writing it again");
+                inserter.forget(before);
+            }
+            Err(e) => return Err(sql(path, "write batch")(e)),
+        }
     }
-    Ok(closed)
+    Ok(())
 }

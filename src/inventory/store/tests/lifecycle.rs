@@ -6,22 +6,32 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::{meta, t0, temp_db, tls_observation};
+use super::{backends, meta, t0, temp_db, tls_observation, TestDb};
 use crate::inventory::store::lifecycle::hostname;
-use crate::inventory::store::{default_path_from, ScanId, ScanStatus, Store, StoreError};
+use crate::inventory::store::sql::params;
+use crate::inventory::store::{default_path_from, Database, ScanId, ScanStatus, Store, StoreError};
 
 #[test]
 fn opening_twice_keeps_data_and_schema() {
-    let (_dir, path) = temp_db();
-    let scan = Store::open(&path).unwrap().begin_scan(&meta(t0())).unwrap();
-    let store = Store::open(&path).unwrap();
-    let scans = store.scans().unwrap();
-    assert_eq!(scans.iter().map(|s| s.id).collect::<Vec<_>>(), vec![scan]);
-    let version: u32 = store
-        .conn()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, crate::inventory::store::supported_version());
+    for db in backends() {
+        let scan = db.open().begin_scan(&meta(t0())).unwrap();
+        let store = db.open();
+        let scans = store.scans().unwrap();
+        assert_eq!(scans.iter().map(|s| s.id).collect::<Vec<_>>(), vec![scan]);
+        let version: i64 = store
+            .conn()
+            .one("SELECT max(version) FROM schema_migrations", &[], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let supported = crate::inventory::store::supported_version();
+        assert_eq!(version, i64::from(supported), "{}", db.database());
+        let applied: i64 = store
+            .conn()
+            .one("SELECT count(*) FROM schema_migrations", &[], |r| r.get(0))
+            .unwrap();
+        assert_eq!(applied, i64::from(supported), "each migration once");
+    }
 }
 
 #[test]
@@ -92,33 +102,34 @@ fn default_path_prefers_env_then_xdg_then_home() {
 
 #[test]
 fn scans_record_process_and_finish_with_summary() {
-    let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
-    let meta = meta(t0());
-    let scan = store.begin_scan(&meta).unwrap();
-    let running = store.scan(scan).unwrap().unwrap();
-    assert_eq!(running.status, ScanStatus::Running);
-    assert_eq!(running.pid, i64::from(std::process::id()));
-    assert_eq!(running.host, hostname());
-    assert_eq!(running.targets, meta.targets);
-    assert_eq!(running.options, meta.options);
-    assert_eq!(running.started_at, meta.started_at);
-    assert_eq!(running.finished_at, None);
-    let summary = serde_json::json!({"endpoints": 3});
-    store.finish_scan(scan, false, &summary).unwrap();
-    let finished = store.scan(scan).unwrap().unwrap();
-    assert_eq!(finished.status, ScanStatus::Interrupted);
-    assert_eq!(finished.summary, Some(summary));
-    assert!(finished.finished_at.is_some());
-    let missing = ScanId(scan.0 + 100);
-    let error = store
-        .finish_scan(missing, true, &serde_json::json!({}))
-        .unwrap_err();
-    assert!(matches!(error, StoreError::UnknownScan { scan, .. } if scan == missing.0));
-    assert!(matches!(
-        store.writer(missing),
-        Err(StoreError::UnknownScan { .. })
-    ));
+    for db in backends() {
+        let store = db.open();
+        let meta = meta(t0());
+        let scan = store.begin_scan(&meta).unwrap();
+        let running = store.scan(scan).unwrap().unwrap();
+        assert_eq!(running.status, ScanStatus::Running);
+        assert_eq!(running.pid, i64::from(std::process::id()));
+        assert_eq!(running.host, hostname());
+        assert_eq!(running.targets, meta.targets);
+        assert_eq!(running.options, meta.options);
+        assert_eq!(running.started_at, meta.started_at);
+        assert_eq!(running.finished_at, None);
+        let summary = serde_json::json!({"endpoints": 3});
+        store.finish_scan(scan, false, &summary).unwrap();
+        let finished = store.scan(scan).unwrap().unwrap();
+        assert_eq!(finished.status, ScanStatus::Interrupted);
+        assert_eq!(finished.summary, Some(summary));
+        assert!(finished.finished_at.is_some());
+        let missing = ScanId(scan.0 + 100);
+        let error = store
+            .finish_scan(missing, true, &serde_json::json!({}))
+            .unwrap_err();
+        assert!(matches!(error, StoreError::UnknownScan { scan, .. } if scan == missing.0));
+        assert!(matches!(
+            store.writer(missing),
+            Err(StoreError::UnknownScan { .. })
+        ));
+    }
 }
 
 /// Inserts a `running` scan row for `pid` on `host`.
@@ -128,7 +139,7 @@ fn insert_running(store: &Store, pid: i64, host: &str) -> ScanId {
         .conn()
         .execute(
             "UPDATE scans SET pid = ?2, host = ?3 WHERE id = ?1",
-            rusqlite::params![scan.0, pid, host],
+            params![scan.0, pid, host],
         )
         .unwrap();
     scan
@@ -136,19 +147,20 @@ fn insert_running(store: &Store, pid: i64, host: &str) -> ScanId {
 
 #[test]
 fn open_marks_only_dead_scans_of_this_host_interrupted() {
-    let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
-    let mut exited = Command::new("true").spawn().unwrap();
-    exited.wait().unwrap(); // reaped: its pid no longer exists
-    let dead = insert_running(&store, i64::from(exited.id()), &hostname());
-    let alive = insert_running(&store, i64::from(std::process::id()), &hostname());
-    let elsewhere = insert_running(&store, i64::from(exited.id()), "another-host.invalid");
-    drop(store);
-    let store = Store::open(&path).unwrap();
-    let status = |scan| store.scan(scan).unwrap().unwrap().status;
-    assert_eq!(status(dead), ScanStatus::Interrupted);
-    assert_eq!(status(alive), ScanStatus::Running);
-    assert_eq!(status(elsewhere), ScanStatus::Running);
+    for db in backends() {
+        let store = db.open();
+        let mut exited = Command::new("true").spawn().unwrap();
+        exited.wait().unwrap(); // reaped: its pid no longer exists
+        let dead = insert_running(&store, i64::from(exited.id()), &hostname());
+        let alive = insert_running(&store, i64::from(std::process::id()), &hostname());
+        let elsewhere = insert_running(&store, i64::from(exited.id()), "another-host.invalid");
+        drop(store);
+        let store = db.open();
+        let status = |scan| store.scan(scan).unwrap().unwrap().status;
+        assert_eq!(status(dead), ScanStatus::Interrupted);
+        assert_eq!(status(alive), ScanStatus::Running);
+        assert_eq!(status(elsewhere), ScanStatus::Running);
+    }
 }
 
 /// Environment variable that turns [`killed_writer_child`] into the child.
@@ -161,10 +173,10 @@ const READY: &str = "STORE-CHILD-COMMITTED";
 /// them on stdout, queues more, and waits on stdin until killed.
 #[test]
 fn killed_writer_child() {
-    let Some(path) = std::env::var_os(CHILD_ENV) else {
+    let Ok(database) = std::env::var(CHILD_ENV) else {
         return;
     };
-    let store = Store::open(Path::new(&path)).unwrap();
+    let store = Store::connect(&Database::parse(&database)).unwrap();
     let scan = store.begin_scan(&meta(t0())).unwrap();
     let writer = store.writer(scan).unwrap();
     let mut written = 0u16;
@@ -199,10 +211,10 @@ fn killed_writer_child() {
     let _ = std::io::stdin().read_line(&mut line); // returns only if the parent went away
 }
 
-/// Runs [`killed_writer_child`] as a child process on `path`, SIGKILLs it
+/// Runs [`killed_writer_child`] as a child process on `db`, SIGKILLs it
 /// once it reports committed batches, reaps it, and returns its scan id and
 /// the number of observations it had committed.
-fn run_and_kill_child(path: &Path) -> (ScanId, i64) {
+fn run_and_kill_child(db: &TestDb) -> (ScanId, i64) {
     let test_name = module_path!()
         .split_once("::")
         .map(|(_, rest)| format!("{rest}::killed_writer_child"))
@@ -214,7 +226,7 @@ fn run_and_kill_child(path: &Path) -> (ScanId, i64) {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env(CHILD_ENV, path)
+        .env(CHILD_ENV, database_text(&db.database()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -236,9 +248,23 @@ fn run_and_kill_child(path: &Path) -> (ScanId, i64) {
 
 #[test]
 fn a_sigkilled_scan_is_interrupted_and_keeps_its_committed_batches() {
-    let (_dir, path) = temp_db();
-    let (scan, committed) = run_and_kill_child(&path);
-    let store = Store::open(&path).unwrap();
+    for db in backends() {
+        sigkilled_scan_keeps_committed_batches(&db);
+    }
+}
+
+/// The text `--db` takes for `database`.
+fn database_text(database: &Database) -> String {
+    match database {
+        Database::Sqlite(path) => path.display().to_string(),
+        Database::Postgres(url) => url.clone(),
+    }
+}
+
+/// [`a_sigkilled_scan_is_interrupted_and_keeps_its_committed_batches`] on one backend.
+fn sigkilled_scan_keeps_committed_batches(db: &TestDb) {
+    let (scan, committed) = run_and_kill_child(db);
+    let store = db.open();
     let record = store.scan(scan).unwrap().unwrap();
     assert_eq!(record.status, ScanStatus::Interrupted);
     assert!(
@@ -253,9 +279,11 @@ fn a_sigkilled_scan_is_interrupted_and_keeps_its_committed_batches() {
         .collect();
     let expected: Vec<u16> = (1..=committed as u16).collect();
     assert_eq!(&ports[..committed as usize], expected.as_slice());
-    let check: String = store
-        .conn()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    if let Database::Sqlite(_) = db.database() {
+        let check: String = store
+            .conn()
+            .one("PRAGMA integrity_check", &[], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
 }

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use time::{Duration, OffsetDateTime};
 
-use super::{ScanId, ScanMeta, Store};
+use super::{Database, ScanId, ScanMeta, Store};
 use crate::observation::{Observation, Outcome, TlsSession, Verdict};
 
 /// Number of leaves in the fixture PKI.
@@ -81,6 +81,90 @@ fn ca_params(name: &str) -> CertificateParams {
     params.distinguished_name.push(DnType::CommonName, name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params
+}
+
+/// A database the store tests run against: a SQLite file in a temporary
+/// directory, or a fresh PostgreSQL database dropped afterwards.
+pub(super) enum TestDb {
+    /// A SQLite file (the directory is removed with the guard).
+    Sqlite(#[allow(dead_code)] tempfile::TempDir, PathBuf),
+    /// A PostgreSQL database created for one test.
+    Postgres {
+        /// The server's maintenance database, to create and drop from.
+        admin: String,
+        /// The database's name.
+        name: String,
+    },
+}
+
+impl TestDb {
+    /// Where the database is.
+    pub fn database(&self) -> Database {
+        match self {
+            TestDb::Sqlite(_, path) => Database::Sqlite(path.clone()),
+            TestDb::Postgres { admin, name } => Database::Postgres(database_url(admin, name)),
+        }
+    }
+
+    /// Opens (another) store on it.
+    pub fn open(&self) -> Store {
+        Store::connect(&self.database()).unwrap_or_else(|e| panic!("{}: {e}", self.database()))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin, name } = self {
+            if let Ok(conn) = Database::Postgres(admin.clone()).connect() {
+                let _ = conn.batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// `admin` with its database name replaced by `name`.
+fn database_url(admin: &str, name: &str) -> String {
+    let (head, query) = admin
+        .split_once('?')
+        .map_or((admin, None), |(h, q)| (h, Some(q)));
+    let base = head.rsplit_once('/').map_or(head, |(base, _)| base);
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// The backends every store test runs on: SQLite always, PostgreSQL when
+/// the server named by `CERTATLAS_TEST_POSTGRES` (default
+/// `postgres://postgres@127.0.0.1:5432/postgres`) answers; otherwise a
+/// `SKIPPED` line says so, past the test harness's output capture.
+pub(super) fn backends() -> Vec<TestDb> {
+    let (dir, path) = temp_db();
+    let mut dbs = vec![TestDb::Sqlite(dir, path)];
+    match postgres_test_db() {
+        Ok(db) => dbs.push(db),
+        Err(why) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "SKIPPED: PostgreSQL store tests: {why}");
+        }
+    }
+    dbs
+}
+
+/// A fresh PostgreSQL database for one test, or why there is none.
+fn postgres_test_db() -> Result<TestDb, String> {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let admin = std::env::var("CERTATLAS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    let conn = Database::Postgres(admin.clone())
+        .connect()
+        .map_err(|e| format!("no server at {admin} ({e})"))?;
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("certatlas_store_test_{}_{n}", std::process::id());
+    conn.batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .and_then(|()| conn.batch(&format!("CREATE DATABASE {name}")))
+        .map_err(|e| format!("cannot create a database at {admin} ({e})"))?;
+    Ok(TestDb::Postgres { admin, name })
 }
 
 /// A fresh database path in a temporary directory (kept alive by the guard).

@@ -3,7 +3,7 @@
 
 use time::Duration;
 
-use super::{complete_scan, failed_observation, meta, pki, t0, temp_db, tls_observation};
+use super::{backends, complete_scan, failed_observation, meta, pki, t0, tls_observation, TestDb};
 use crate::certs::{parse_certificate, sha256_hex};
 use crate::inventory::store::{
     EndpointKey, EventKind, NewEvent, ScanId, ScanStatus, Store, StoreError,
@@ -13,16 +13,20 @@ use crate::observation::Outcome;
 /// Two complete scans and one running: in the first, .1 serves leaf 0 and
 /// .2 leaf 1; in the second, .1 serves leaf 2 and .2 is closed.
 struct Estate {
-    _dir: tempfile::TempDir,
     store: Store,
     first: ScanId,
     second: ScanId,
     running: ScanId,
+    _db: TestDb,
 }
 
-fn estate() -> Estate {
-    let (dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+/// The estate on every backend (SQLite first).
+fn estates() -> Vec<Estate> {
+    backends().into_iter().map(estate).collect()
+}
+
+fn estate(db: TestDb) -> Estate {
+    let store = db.open();
     let later = t0() + Duration::days(30);
     let first = complete_scan(
         &store,
@@ -42,222 +46,221 @@ fn estate() -> Estate {
     );
     let running = store.begin_scan(&meta(later + Duration::days(1))).unwrap();
     Estate {
-        _dir: dir,
         store,
         first,
         second,
         running,
+        _db: db,
     }
 }
 
 #[test]
 fn scan_lists_are_newest_first_and_previous_skips_unfinished() {
-    let e = estate();
-    let ids: Vec<ScanId> = e.store.scans().unwrap().iter().map(|s| s.id).collect();
-    assert_eq!(ids, vec![e.running, e.second, e.first]);
-    assert_eq!(e.store.latest_scan(false).unwrap().unwrap().id, e.running);
-    let latest_complete = e.store.latest_scan(true).unwrap().unwrap();
-    assert_eq!(latest_complete.id, e.second);
-    assert_eq!(latest_complete.status, ScanStatus::Complete);
-    assert_eq!(latest_complete.observations, 2);
-    assert_eq!(
-        e.store.previous_scan(e.running).unwrap().unwrap().id,
-        e.second
-    );
-    assert_eq!(
-        e.store.previous_scan(e.second).unwrap().unwrap().id,
-        e.first
-    );
-    assert_eq!(e.store.previous_scan(e.first).unwrap(), None);
-    assert_eq!(e.store.scan(ScanId(e.running.0 + 1)).unwrap(), None);
+    for e in estates() {
+        let ids: Vec<ScanId> = e.store.scans().unwrap().iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![e.running, e.second, e.first]);
+        assert_eq!(e.store.latest_scan(false).unwrap().unwrap().id, e.running);
+        let latest_complete = e.store.latest_scan(true).unwrap().unwrap();
+        assert_eq!(latest_complete.id, e.second);
+        assert_eq!(latest_complete.status, ScanStatus::Complete);
+        assert_eq!(latest_complete.observations, 2);
+        assert_eq!(
+            e.store.previous_scan(e.running).unwrap().unwrap().id,
+            e.second
+        );
+        assert_eq!(
+            e.store.previous_scan(e.second).unwrap().unwrap().id,
+            e.first
+        );
+        assert_eq!(e.store.previous_scan(e.first).unwrap(), None);
+        assert_eq!(e.store.scan(ScanId(e.running.0 + 1)).unwrap(), None);
+    }
 }
 
 #[test]
 fn endpoint_leaves_list_each_endpoint_with_a_chain() {
-    let e = estate();
-    let leaves = e.store.endpoint_leaves(e.first).unwrap();
-    let keys: Vec<&EndpointKey> = leaves.iter().map(|l| &l.endpoint).collect();
-    let a = EndpointKey {
-        address: "127.0.0.1".into(),
-        port: 443,
-        sni: Some("a.test".into()),
-    };
-    let b = EndpointKey {
-        address: "127.0.0.2".into(),
-        port: 443,
-        sni: None,
-    };
-    assert_eq!(keys, vec![&a, &b]);
-    assert_eq!(leaves[0].leaf_sha256, sha256_hex(&pki().leaves[0]));
-    assert_eq!(
-        leaves[0].leaf,
-        Some(parse_certificate(&pki().leaves[0]).unwrap())
-    );
-    assert_eq!(leaves[0].host, "a.test");
-    assert_eq!(leaves[0].observed_at, t0());
-    let later = e.store.endpoint_leaves(e.second).unwrap();
-    assert_eq!(later.len(), 1, "the closed endpoint has no leaf");
-    assert_eq!(later[0].leaf_sha256, sha256_hex(&pki().leaves[2]));
+    for e in estates() {
+        let leaves = e.store.endpoint_leaves(e.first).unwrap();
+        let keys: Vec<&EndpointKey> = leaves.iter().map(|l| &l.endpoint).collect();
+        let a = EndpointKey {
+            address: "127.0.0.1".into(),
+            port: 443,
+            sni: Some("a.test".into()),
+        };
+        let b = EndpointKey {
+            address: "127.0.0.2".into(),
+            port: 443,
+            sni: None,
+        };
+        assert_eq!(keys, vec![&a, &b]);
+        assert_eq!(leaves[0].leaf_sha256, sha256_hex(&pki().leaves[0]));
+        assert_eq!(
+            leaves[0].leaf,
+            Some(parse_certificate(&pki().leaves[0]).unwrap())
+        );
+        assert_eq!(leaves[0].host, "a.test");
+        assert_eq!(leaves[0].observed_at, t0());
+        let later = e.store.endpoint_leaves(e.second).unwrap();
+        assert_eq!(later.len(), 1, "the closed endpoint has no leaf");
+        assert_eq!(later[0].leaf_sha256, sha256_hex(&pki().leaves[2]));
+    }
 }
 
 #[test]
 fn certificates_in_scan_are_distinct_and_scan_specific() {
-    let e = estate();
-    let shas = |scan| -> Vec<String> {
-        let certificates = e.store.certificates_in_scan(scan).unwrap();
-        certificates.into_iter().map(|c| c.sha256).collect()
-    };
-    let mut expected: Vec<String> = [&pki().leaves[0], &pki().leaves[1], &pki().intermediate]
-        .iter()
-        .map(|der| sha256_hex(der))
-        .collect();
-    expected.sort();
-    assert_eq!(shas(e.first), expected);
-    let mut second = vec![
-        sha256_hex(&pki().leaves[2]),
-        sha256_hex(&pki().intermediate),
-    ];
-    second.sort();
-    assert_eq!(shas(e.second), second);
-    assert!(shas(e.running).is_empty());
+    for e in estates() {
+        let shas = |scan| -> Vec<String> {
+            let certificates = e.store.certificates_in_scan(scan).unwrap();
+            certificates.into_iter().map(|c| c.sha256).collect()
+        };
+        let mut expected: Vec<String> = [&pki().leaves[0], &pki().leaves[1], &pki().intermediate]
+            .iter()
+            .map(|der| sha256_hex(der))
+            .collect();
+        expected.sort();
+        assert_eq!(shas(e.first), expected);
+        let mut second = vec![
+            sha256_hex(&pki().leaves[2]),
+            sha256_hex(&pki().intermediate),
+        ];
+        second.sort();
+        assert_eq!(shas(e.second), second);
+        assert!(shas(e.running).is_empty());
+    }
 }
 
 #[test]
 fn histories_follow_endpoints_and_certificates() {
-    let e = estate();
-    let history = e.store.endpoint_history("127.0.0.2", 443, None).unwrap();
-    let statuses: Vec<(&str, Option<&str>)> = history
-        .iter()
-        .map(|h| (h.status.as_str(), h.leaf_sha256.as_deref()))
-        .collect();
-    let leaf1 = sha256_hex(&pki().leaves[1]);
-    assert_eq!(
-        statuses,
-        vec![("tls", Some(leaf1.as_str())), ("closed", None)]
-    );
-    let view = parse_certificate(&pki().leaves[1]).unwrap();
-    assert_eq!(history[0].leaf_not_after, Some(view.not_after));
-    assert_eq!(
-        history[0].leaf_subject.as_deref(),
-        Some(view.subject.dn.as_str())
-    );
-    assert!(e
-        .store
-        .endpoint_history("127.0.0.2", 443, Some("x"))
-        .unwrap()
-        .is_empty());
-    let served = e
-        .store
-        .certificate_history(&sha256_hex(&pki().intermediate))
-        .unwrap();
-    let places: Vec<(ScanId, &str, Option<u32>)> = served
-        .iter()
-        .map(|h| (h.scan, h.endpoint.address.as_str(), h.position))
-        .collect();
-    let expected = vec![
-        (e.first, "127.0.0.1", Some(1)),
-        (e.first, "127.0.0.2", Some(1)),
-        (e.second, "127.0.0.1", Some(1)),
-    ];
-    assert_eq!(places, expected);
+    for e in estates() {
+        let history = e.store.endpoint_history("127.0.0.2", 443, None).unwrap();
+        let statuses: Vec<(&str, Option<&str>)> = history
+            .iter()
+            .map(|h| (h.status.as_str(), h.leaf_sha256.as_deref()))
+            .collect();
+        let leaf1 = sha256_hex(&pki().leaves[1]);
+        assert_eq!(
+            statuses,
+            vec![("tls", Some(leaf1.as_str())), ("closed", None)]
+        );
+        let view = parse_certificate(&pki().leaves[1]).unwrap();
+        assert_eq!(history[0].leaf_not_after, Some(view.not_after));
+        assert_eq!(
+            history[0].leaf_subject.as_deref(),
+            Some(view.subject.dn.as_str())
+        );
+        assert!(e
+            .store
+            .endpoint_history("127.0.0.2", 443, Some("x"))
+            .unwrap()
+            .is_empty());
+        let served = e
+            .store
+            .certificate_history(&sha256_hex(&pki().intermediate))
+            .unwrap();
+        let places: Vec<(ScanId, &str, Option<u32>)> = served
+            .iter()
+            .map(|h| (h.scan, h.endpoint.address.as_str(), h.position))
+            .collect();
+        let expected = vec![
+            (e.first, "127.0.0.1", Some(1)),
+            (e.first, "127.0.0.2", Some(1)),
+            (e.second, "127.0.0.1", Some(1)),
+        ];
+        assert_eq!(places, expected);
+    }
 }
 
 #[test]
 fn events_are_stored_and_listed_per_scan() {
-    let e = estate();
-    let endpoint = EndpointKey {
-        address: "127.0.0.1".into(),
-        port: 443,
-        sni: Some("a.test".into()),
-    };
-    let changed = NewEvent {
-        kind: EventKind::CertificateChanged,
-        endpoint: Some(endpoint.clone()),
-        old_sha256: Some(sha256_hex(&pki().leaves[0])),
-        new_sha256: Some(sha256_hex(&pki().leaves[2])),
-        lead_days: Some(12.5),
-        detail: serde_json::json!({"why": "test"}),
-    };
-    let gone = NewEvent {
-        kind: EventKind::CertificateGone,
-        endpoint: None,
-        old_sha256: Some(sha256_hex(&pki().leaves[1])),
-        new_sha256: None,
-        lead_days: None,
-        detail: serde_json::json!({}),
-    };
-    e.store
-        .record_events(e.second, &[changed.clone(), gone.clone()])
-        .unwrap();
-    let events = e.store.events(Some(e.second)).unwrap();
-    let kinds: Vec<EventKind> = events.iter().map(|ev| ev.kind).collect();
-    assert_eq!(kinds, vec![changed.kind, gone.kind]);
-    assert_eq!(events[0].endpoint, Some(endpoint));
-    assert_eq!(events[0].old_sha256, changed.old_sha256);
-    assert_eq!(events[0].new_sha256, changed.new_sha256);
-    assert_eq!(events[0].lead_days, changed.lead_days);
-    assert_eq!(events[0].detail, changed.detail);
-    assert_eq!(events[1].endpoint, None);
-    assert!(e.store.events(Some(e.first)).unwrap().is_empty());
-    assert_eq!(e.store.events(None).unwrap().len(), 2);
+    for e in estates() {
+        let endpoint = EndpointKey {
+            address: "127.0.0.1".into(),
+            port: 443,
+            sni: Some("a.test".into()),
+        };
+        let changed = NewEvent {
+            kind: EventKind::CertificateChanged,
+            endpoint: Some(endpoint.clone()),
+            old_sha256: Some(sha256_hex(&pki().leaves[0])),
+            new_sha256: Some(sha256_hex(&pki().leaves[2])),
+            lead_days: Some(12.5),
+            detail: serde_json::json!({"why": "test"}),
+        };
+        let gone = NewEvent {
+            kind: EventKind::CertificateGone,
+            endpoint: None,
+            old_sha256: Some(sha256_hex(&pki().leaves[1])),
+            new_sha256: None,
+            lead_days: None,
+            detail: serde_json::json!({}),
+        };
+        e.store
+            .record_events(e.second, &[changed.clone(), gone.clone()])
+            .unwrap();
+        let events = e.store.events(Some(e.second)).unwrap();
+        let kinds: Vec<EventKind> = events.iter().map(|ev| ev.kind).collect();
+        assert_eq!(kinds, vec![changed.kind, gone.kind]);
+        assert_eq!(events[0].endpoint, Some(endpoint));
+        assert_eq!(events[0].old_sha256, changed.old_sha256);
+        assert_eq!(events[0].new_sha256, changed.new_sha256);
+        assert_eq!(events[0].lead_days, changed.lead_days);
+        assert_eq!(events[0].detail, changed.detail);
+        assert_eq!(events[1].endpoint, None);
+        assert!(e.store.events(Some(e.first)).unwrap().is_empty());
+        assert_eq!(e.store.events(None).unwrap().len(), 2);
+    }
 }
 
 #[test]
 fn events_naming_unknown_things_are_refused_whole() {
-    let e = estate();
-    let unknown_endpoint = NewEvent {
-        kind: EventKind::EndpointGone,
-        endpoint: Some(EndpointKey {
-            address: "127.0.0.9".into(),
-            port: 443,
-            sni: None,
-        }),
-        old_sha256: None,
-        new_sha256: None,
-        lead_days: None,
-        detail: serde_json::json!({}),
-    };
-    let fine = NewEvent {
-        endpoint: None,
-        ..unknown_endpoint.clone()
-    };
-    let error = e
-        .store
-        .record_events(e.second, &[fine, unknown_endpoint])
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            StoreError::UnknownReference {
-                what: "endpoint",
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-    assert!(
-        e.store.events(None).unwrap().is_empty(),
-        "nothing half-recorded"
-    );
+    for e in estates() {
+        let unknown_endpoint = NewEvent {
+            kind: EventKind::EndpointGone,
+            endpoint: Some(EndpointKey {
+                address: "127.0.0.9".into(),
+                port: 443,
+                sni: None,
+            }),
+            old_sha256: None,
+            new_sha256: None,
+            lead_days: None,
+            detail: serde_json::json!({}),
+        };
+        let fine = NewEvent {
+            endpoint: None,
+            ..unknown_endpoint.clone()
+        };
+        let error = e
+            .store
+            .record_events(e.second, &[fine, unknown_endpoint])
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StoreError::UnknownReference {
+                    what: "endpoint",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(
+            e.store.events(None).unwrap().is_empty(),
+            "nothing half-recorded"
+        );
+    }
 }
 
 /// Every row of `query`, each value in its debug form.
 fn run_query(store: &Store, query: &str) -> Vec<Vec<String>> {
-    let conn = store.conn();
-    let mut stmt = conn
-        .prepare(query)
-        .unwrap_or_else(|err| panic!("{err}: {query}"));
-    let rows = stmt
-        .query_map([], |row| {
-            (0..row.as_ref().column_count())
-                .map(|i| {
-                    row.get::<_, rusqlite::types::Value>(i)
-                        .map(|v| format!("{v:?}"))
-                })
-                .collect()
+    store
+        .conn()
+        .rows(query, &[], |row| {
+            Ok((0..row.len())
+                .map(|i| format!("{:?}", row.value(i)))
+                .collect())
         })
-        .unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
+        .unwrap_or_else(|err| panic!("{err}: {query}"))
 }
 
 #[test]
@@ -273,13 +276,13 @@ fn the_documented_example_queries_run() {
         3,
         "the README's inventory database section shows three queries"
     );
-    let e = estate();
+    let e = estates().into_iter().next().expect("SQLite comes first");
     let results: Vec<Vec<Vec<String>>> = queries.iter().map(|q| run_query(&e.store, q)).collect();
     let issuer = parse_certificate(&pki().intermediate).unwrap().subject.dn;
     let per_issuer = &results[1];
     assert_eq!(per_issuer.len(), 1, "{per_issuer:?}");
     assert!(per_issuer[0][0].contains(&issuer), "{per_issuer:?}");
-    assert_eq!(per_issuer[0][1], "Integer(1)");
+    assert_eq!(per_issuer[0][1], "Int(1)");
     assert!(
         results[2].is_empty(),
         "the latest scan is still running, empty"
