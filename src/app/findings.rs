@@ -11,7 +11,7 @@ use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::{policy::policy_request, FindingsArgs, PolicyRequest};
 use crate::clock::Clock;
-use crate::inventory::store::{FindingPresence, ScanId, ScanRecord, ScanStatus, Store};
+use crate::inventory::store::{FindingPresence, ScanId, ScanRecord, Store};
 use crate::policy::evaluate::{self, Evaluation};
 use crate::policy::exceptions::exception_for;
 use crate::policy::lifecycle::{self, Timeline, TrackedFinding};
@@ -106,8 +106,9 @@ pub(super) struct Tracked {
 }
 
 /// The findings of `scan` with their history and exceptions, and the
-/// scan's models. Earlier complete scans without stored findings are
-/// evaluated first.
+/// scan's models. Earlier judged scans (complete, shard scans left out:
+/// their cycle scans stand for them) without stored findings are evaluated
+/// first. A shard scan is refused: it is judged through its cycle.
 pub(super) fn track(
     store: &Store,
     scan: &ScanRecord,
@@ -115,20 +116,21 @@ pub(super) fn track(
     policy: &PolicyRequest,
     today: Date,
 ) -> Result<Tracked, AppError> {
+    super::cycles::require_judged(store, scan.id)?;
     let earlier: Vec<ScanRecord> = store
-        .scans()?
+        .judged_scans()?
         .into_iter()
-        .filter(|s| s.id < scan.id && s.status == ScanStatus::Complete)
+        .filter(|s| s.id < scan.id)
         .collect();
     let mut timeline: Timeline = earlier.iter().map(|s| (s.id, s.started_at)).collect();
     timeline.insert(scan.id, scan.started_at);
-    for old in earlier.iter().rev() {
+    for old in &earlier {
         if store.finding_run(old.id)?.is_none() {
             evaluate_and_store(store, old, context, &policy.rules)?;
         }
     }
     let (current, models) = evaluate_and_store(store, scan, context, &policy.rules)?;
-    let previous = match earlier.first() {
+    let previous = match earlier.last() {
         Some(previous) => stored_findings(store, previous.id)?,
         None => Vec::new(),
     };

@@ -134,7 +134,15 @@ pub fn history(args: HistoryArgs) -> Result<RunStatus, AppError> {
 pub fn scans(args: ScansArgs) -> Result<RunStatus, AppError> {
     let (store, _, _) = open(&args.store)?;
     let scans = store.scans()?;
-    present::write_scans(&mut io::stdout().lock(), args.format, &scans).map_err(stdout_error)?;
+    let roles = store.scan_roles()?;
+    let listed: Vec<present::ListedScan<'_>> = scans
+        .iter()
+        .map(|record| present::ListedScan {
+            record,
+            cycle_role: roles.get(&record.id),
+        })
+        .collect();
+    present::write_scans(&mut io::stdout().lock(), args.format, &listed).map_err(stdout_error)?;
     Ok(RunStatus::Complete)
 }
 

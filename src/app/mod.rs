@@ -5,12 +5,14 @@
 //! - [`scan`](mod@scan): `certatlas scan`, and the collection loop shared
 //!   with the demo;
 //! - `recording`: storing a scan and computing its inventory afterwards;
+//! - `cycles`: shard scans and the cycle scans judged in their place;
 //! - `demo`: the lab, scanned twice around a renewal;
 //! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`;
 //! - `findings`: evaluating rules over a stored scan, `certatlas findings`;
 //! - `rules`: `certatlas rules list` and `rules test`.
 
 mod audit;
+mod cycles;
 mod demo;
 mod findings;
 mod listings;

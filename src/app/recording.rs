@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::cycles::CycleStep;
 use super::AppError;
 use crate::cli::{PolicyRequest, ScanRequest};
 use crate::clock::Clock;
@@ -11,7 +12,7 @@ use crate::config::Config;
 use crate::inventory::ca::TrustContext;
 use crate::inventory::history::{self, ScanDiff};
 use crate::inventory::owners::OwnerRules;
-use crate::inventory::store::{ObservationWriter, ScanId, ScanMeta, ScanRecord, Store};
+use crate::inventory::store::{ObservationWriter, ScanId, ScanMeta, ScanRecord, ShardPart, Store};
 use crate::inventory::view::{self, InventorySummary};
 use crate::observation::Observation;
 use crate::policy::lifecycle::TrackedFinding;
@@ -60,6 +61,8 @@ pub(super) struct Recording {
     scan: ScanId,
     writer: ObservationWriter,
     context: InventoryContext,
+    /// The part of its scope a `--shard` scan covers.
+    shard: Option<ShardPart>,
 }
 
 impl Recording {
@@ -77,7 +80,12 @@ impl Recording {
             options: request.options.clone(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
         };
-        Recording::begin_with(store, meta, context)
+        let mut recording = Recording::begin_with(store, meta, context)?;
+        if let Some(part) = super::cycles::shard_part(request) {
+            recording.store.record_shard(recording.scan, &part)?;
+            recording.shard = Some(part);
+        }
+        Ok(recording)
     }
 
     /// Starts a scan described by `meta` in an opened `store`.
@@ -93,6 +101,7 @@ impl Recording {
             scan,
             writer,
             context,
+            shard: None,
         })
     }
 
@@ -117,26 +126,28 @@ impl Recording {
             .finish_scan(self.scan, summary.complete, &summary_json)?;
         let db = self.store.path().display().to_string();
         if !summary.complete {
-            return Ok(StoredScan {
-                scan: self.scan,
-                db,
-                outcome: None,
-                findings: Vec::new(),
-                score: None,
-                models: None,
-            });
+            return Ok(StoredScan::unjudged(self.scan, db, None));
         }
-        let (diff, inventory) = analyse(&self.store, self.scan, &self.context, clock)?;
-        let record = self.store.scan(self.scan)?;
-        let record =
-            record.ok_or_else(|| AppError::Inventory(format!("scan {} vanished", self.scan)))?;
+        let (scan, cycle_note) = match &self.shard {
+            None => (self.scan, None),
+            Some(part) => match super::cycles::complete(&self.store, self.scan, part)? {
+                CycleStep::Judge { scan, note } => (scan, Some(note)),
+                CycleStep::Wait { note } => {
+                    return Ok(StoredScan::unjudged(self.scan, db, Some(note)))
+                }
+            },
+        };
+        let (diff, inventory) = analyse(&self.store, scan, &self.context, clock)?;
+        let record = self.store.scan(scan)?;
+        let record = record.ok_or_else(|| AppError::Inventory(format!("scan {scan} vanished")))?;
         let today = clock.now().date();
         let tracked = super::findings::track(&self.store, &record, &self.context, policy, today)?;
         let score = super::score::score_scan(&self.store, &record, &tracked, policy, today)?;
         let (findings, models) = (tracked.findings, tracked.models);
         Ok(StoredScan {
-            scan: self.scan,
+            scan,
             db,
+            cycle_note,
             outcome: Some((diff, inventory)),
             findings,
             score: Some(score),
@@ -169,10 +180,12 @@ pub(super) fn analyse(
 
 /// A stored scan and, when it completed, what it changed.
 pub(super) struct StoredScan {
-    /// Its id.
+    /// Its id (for a shard scan that completed a cycle: the cycle scan's).
     pub scan: ScanId,
     /// The database it is in.
     pub db: String,
+    /// For a shard scan: the line saying what became of its cycle.
+    pub cycle_note: Option<String>,
     /// The diff and inventory summary, for a complete scan.
     pub outcome: Option<(ScanDiff, InventorySummary)>,
     /// Its findings with their history (empty for an interrupted scan).
@@ -184,8 +197,26 @@ pub(super) struct StoredScan {
 }
 
 impl StoredScan {
-    /// Prints the inventory summary (or why there is none).
+    /// A scan stored without being judged: interrupted, or a shard scan
+    /// whose cycle is not (or not here) complete.
+    fn unjudged(scan: ScanId, db: String, cycle_note: Option<String>) -> StoredScan {
+        StoredScan {
+            scan,
+            db,
+            cycle_note,
+            outcome: None,
+            findings: Vec::new(),
+            score: None,
+            models: None,
+        }
+    }
+
+    /// Prints the cycle line, if any, and the inventory summary (or why
+    /// there is none).
     pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(note) = &self.cycle_note {
+            writeln!(out, "{note}")?;
+        }
         match &self.outcome {
             Some((_, summary)) => {
                 report::inventory::write_summary(out, self.scan.0, &self.db, summary)?;
@@ -195,6 +226,7 @@ impl StoredScan {
                     None => Ok(()),
                 }
             }
+            None if self.cycle_note.is_some() => Ok(()),
             None => writeln!(
                 out,
                 "\nscan {} stored in {} as interrupted; no inventory changes computed",

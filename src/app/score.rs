@@ -186,6 +186,7 @@ pub(super) fn scored_scan(
             "scan {id} is {status}: only complete scans are scored"
         )));
     }
+    super::cycles::require_judged(&store, id)?;
     let today = clock.now().date();
     backfill(&store, &context, &policy, id, today)?;
     let tracked = track(&store, &record, &context, &policy, today)?;
@@ -201,8 +202,10 @@ pub(super) fn scored_scan(
     })
 }
 
-/// Scores, oldest first, the complete scans before `before` that have no
-/// stored score yet (made before scores existed), so that the trend and
+/// Scores, oldest first, the judged scans (complete; shard scans left out)
+/// before `before` that have no stored score yet (made before scores
+/// existed, or cycle scans whose scanner stopped before scoring), so that
+/// the trend and
 /// the report's previous scan are complete. They are scored with the
 /// current rules and profile.
 fn backfill(
@@ -212,12 +215,7 @@ fn backfill(
     before: ScanId,
     today: Date,
 ) -> Result<(), AppError> {
-    let mut earlier: Vec<ScanRecord> = store
-        .scans()?
-        .into_iter()
-        .filter(|s| s.id < before && s.status == ScanStatus::Complete)
-        .collect();
-    earlier.sort_by_key(|s| s.id);
+    let earlier = store.judged_scans()?.into_iter().filter(|s| s.id < before);
     for record in earlier {
         if !store.has_score(record.id)? {
             let tracked = track(store, &record, context, policy, today)?;

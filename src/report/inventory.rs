@@ -8,8 +8,9 @@ use super::escape::terminal;
 use super::listing::{write_json, write_listing, Listing, ListingFormat};
 use crate::inventory::ca::CaSummary;
 use crate::inventory::history::{ChangeKind, EndpointChange, ScanDiff};
-use crate::inventory::store::{EndpointKey, HistoryEntry, ScanRecord};
+use crate::inventory::store::{EndpointKey, HistoryEntry, ScanRecord, ScanRole};
 use crate::inventory::view::{InventoryRow, InventorySummary};
+use serde::Serialize;
 
 /// `address:port` or `address:port/sni`.
 pub fn endpoint_key_text(key: &EndpointKey) -> String {
@@ -171,7 +172,7 @@ pub fn write_history(
 pub fn write_scans(
     out: &mut dyn Write,
     format: ListingFormat,
-    scans: &[ScanRecord],
+    scans: &[ListedScan<'_>],
 ) -> io::Result<()> {
     let headers = [
         "ID",
@@ -181,8 +182,10 @@ pub fn write_scans(
         "OBSERVATIONS",
         "TARGETS",
         "HOST",
+        "CYCLE",
     ];
-    let cells = |s: &ScanRecord| {
+    let cells = |listed: &ListedScan<'_>| {
+        let s = listed.record;
         vec![
             s.id.0.to_string(),
             s.started_at.to_string(),
@@ -191,6 +194,7 @@ pub fn write_scans(
             s.observations.to_string(),
             s.targets.join(" "),
             s.host.clone(),
+            listed.cycle_role.map(role_text).unwrap_or_default(),
         ]
     };
     write_listing(
@@ -203,6 +207,33 @@ pub fn write_scans(
             cells: &cells,
         },
     )
+}
+
+/// A scan as `scans` lists it: its record and, for shard and cycle scans,
+/// its place in the shard cycles (JSON: the record's fields plus
+/// `cycle_role`).
+#[derive(Debug, Serialize)]
+pub struct ListedScan<'a> {
+    /// The scan.
+    #[serde(flatten)]
+    pub record: &'a ScanRecord,
+    /// Its role, when it is a shard or cycle scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle_role: Option<&'a ScanRole>,
+}
+
+/// `shard 2/4 -> scan 7`, `shard 2/4 (cycle pending)`, `cycle of 3,4,5,6`.
+fn role_text(role: &ScanRole) -> String {
+    match role {
+        ScanRole::Shard { part, cycle } => {
+            let cycle = cycle.map_or("(cycle pending)".to_string(), |c| format!("-> scan {c}"));
+            format!("shard {}/{} {cycle}", part.shard, part.count)
+        }
+        ScanRole::Cycle { cycle } => {
+            let members: Vec<String> = cycle.members.iter().map(|m| m.to_string()).collect();
+            format!("cycle of {}", members.join(","))
+        }
+    }
 }
 
 /// Writes a diff: sections for a terminal, the whole diff as JSON, or one

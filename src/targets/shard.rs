@@ -36,6 +36,11 @@ impl Shard {
         })
     }
 
+    /// Which part this is, 1-based (K of `K/N`).
+    pub fn number(self) -> u32 {
+        self.index + 1
+    }
+
     /// How many parts there are.
     pub fn count(self) -> u32 {
         self.count
@@ -75,6 +80,7 @@ mod tests {
     fn parses_k_of_n_and_refuses_the_rest() {
         let shard = Shard::parse("2/4").unwrap();
         assert_eq!((shard.to_string(), shard.count()), ("2/4".to_string(), 4));
+        assert_eq!(shard.number(), 2);
         for bad in ["0/4", "5/4", "4", "a/b", "1/0", ""] {
             assert!(Shard::parse(bad).is_err(), "{bad}");
         }

@@ -8,7 +8,8 @@
 //! SQL is written once for both. Scan life cycle and events are in
 //! `lifecycle`, the batched writer thread in `writer`, the queries in the
 //! `read_*` files, and the schema (documented for `sqlite3` and `psql`
-//! users) in `schema`.
+//! users) in `schema`. Shard scans and the cycle scans made of them are
+//! in `cycles`.
 //!
 //! Concurrency: SQLite runs in WAL mode, so readers (other commands, other
 //! processes) work while a scan writes; PostgreSQL takes several scanners
@@ -17,6 +18,8 @@
 //! connection behind a mutex.
 
 mod codec;
+mod cycles;
+mod cycles_read;
 mod error;
 mod findings;
 mod insert;
@@ -33,6 +36,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
 pub use records::{

@@ -18,8 +18,13 @@ use crate::observation::Observation;
 const HISTORY_COLUMNS: &str = "o.scan_id, o.observed_at, e.address, e.port, e.sni, o.host,
     o.status, o.reason, c.sha256, c.subject_dn, c.not_after";
 
+/// Leaves out the copies a cycle scan holds of its members' observations,
+/// so that each probe is listed once (under the shard scan that made it).
+const NOT_CYCLE_COPY: &str = "o.scan_id NOT IN (SELECT scan_id FROM scan_cycles)";
+
 impl Store {
-    /// Every observation of one endpoint, oldest first. `sni: None` means
+    /// Every observation of one endpoint, oldest first (a cycle scan's
+    /// copies left out). `sni: None` means
     /// the probes that sent no SNI.
     pub fn endpoint_history(
         &self,
@@ -31,14 +36,15 @@ impl Store {
             "SELECT {HISTORY_COLUMNS}, NULL
              FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
              LEFT JOIN certificates c ON c.id = o.leaf_certificate_id
-             WHERE e.address = ?1 AND e.port = ?2 AND e.sni = ?3
+             WHERE e.address = ?1 AND e.port = ?2 AND e.sni = ?3 AND {NOT_CYCLE_COPY}
              ORDER BY o.observed_at, o.id"
         );
         self.query_history(&query, params![address, port, sni_text(sni)])
     }
 
     /// Every observation whose chain contained the certificate, as leaf or
-    /// elsewhere (`position` says where), oldest first.
+    /// elsewhere (`position` says where), oldest first (a cycle scan's
+    /// copies left out).
     pub fn certificate_history(&self, sha256: &str) -> Result<Vec<HistoryEntry>, StoreError> {
         let query = format!(
             "SELECT {HISTORY_COLUMNS}, cl.position
@@ -47,7 +53,7 @@ impl Store {
              JOIN observations o ON o.chain_id = cl.chain_id
              JOIN endpoints e ON e.id = o.endpoint_id
              LEFT JOIN certificates c ON c.id = o.leaf_certificate_id
-             WHERE target.sha256 = ?1
+             WHERE target.sha256 = ?1 AND {NOT_CYCLE_COPY}
              ORDER BY o.observed_at, o.id, cl.position"
         );
         self.query_history(&query, params![sha256])

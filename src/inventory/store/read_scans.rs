@@ -25,15 +25,21 @@ impl Store {
         Ok(self.query_scans("WHERE id = ?1", params![id.0])?.pop())
     }
 
-    /// The most recently begun scan, or the most recent complete one.
+    /// The most recently begun scan, or the most recent complete one that
+    /// is judged on its own (shard scans left out: their cycle scan counts).
     pub fn latest_scan(&self, complete_only: bool) -> Result<Option<ScanRecord>, StoreError> {
-        let filter = "WHERE (?1 = 0 OR status = 'complete') ORDER BY id DESC LIMIT 1";
+        let filter = "WHERE (?1 = 0 OR (status = 'complete'
+                AND id NOT IN (SELECT scan_id FROM scan_shards)))
+            ORDER BY id DESC LIMIT 1";
         Ok(self.query_scans(filter, params![complete_only])?.pop())
     }
 
-    /// The complete scan begun most recently before `before`.
+    /// The complete scan begun most recently before `before`, shard scans
+    /// left out (a cycle scan stands for them).
     pub fn previous_scan(&self, before: ScanId) -> Result<Option<ScanRecord>, StoreError> {
-        let filter = "WHERE status = 'complete' AND id < ?1 ORDER BY id DESC LIMIT 1";
+        let filter = "WHERE status = 'complete' AND id < ?1
+                AND id NOT IN (SELECT scan_id FROM scan_shards)
+            ORDER BY id DESC LIMIT 1";
         Ok(self.query_scans(filter, params![before.0])?.pop())
     }
 
@@ -85,7 +91,11 @@ impl Store {
     }
 
     /// Runs `SELECT <scan columns> FROM scans <tail>`.
-    fn query_scans(&self, tail: &str, params: &[Value]) -> Result<Vec<ScanRecord>, StoreError> {
+    pub(super) fn query_scans(
+        &self,
+        tail: &str,
+        params: &[Value],
+    ) -> Result<Vec<ScanRecord>, StoreError> {
         let raws: Vec<RawScan> = self
             .conn()
             .rows(

@@ -72,6 +72,15 @@
 //!   threshold, outcome, samples)` (version 3): every ladder criterion as
 //!   judged; `outcome` is `pass`, `fail` or `unknown` (`value` NULL when the
 //!   metric is unknown).
+//! - `scan_shards(scan_id, scope_key, shard, shard_count)` (`schema_v4.sql`):
+//!   one row per shard scan (`--shard K/N`); `scope_key` is the SHA-256 of
+//!   the scan's targets and scope options without the shard, `shard` is K.
+//! - `scan_cycles(scan_id, scope_key, shard_count, members, made_at)`
+//!   (`schema_v4.sql`): one row per cycle scan, made when every shard of a
+//!   scope is in; `members` lists the member scan ids in shard order
+//!   (`3,4,5,6`), unique per scope key.
+//! - `scan_cycle_members(cycle_scan_id, shard, scan_id)` (`schema_v4.sql`):
+//!   the members of each cycle, one row per shard.
 
 use std::path::Path;
 
@@ -107,6 +116,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "scores",
         sql: include_str!("schema_v3.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "shard cycles",
+        sql: include_str!("schema_v4.sql"),
     },
 ];
 

@@ -1,11 +1,12 @@
-//! Reading a scan's [`ScanHistory`] from the store: the complete scans up
-//! to it, the window's renewal, re-key and expiry events, and which
-//! endpoints seen during the window it probed again. The one place
+//! Reading a scan's [`ScanHistory`] from the store: the judged scans
+//! (complete, shard scans left out) up to it, the window's renewal, re-key
+//! and expiry events, and which endpoints seen during the window it probed
+//! again. The one place
 //! scoring reads the store (as `policy::model::from_store` is for models);
 //! the app and the scoring benchmark share it.
 
 use super::{EndpointReach, ScanHistory, ScanPoint};
-use crate::inventory::store::{EventKind, ScanId, ScanStatus, Store, StoreError};
+use crate::inventory::store::{EventKind, ScanId, Store, StoreError};
 use crate::policy::model::served_at;
 
 /// The event kinds window metrics read.
@@ -26,9 +27,9 @@ impl ScanHistory {
         missed_limit: usize,
     ) -> Result<ScanHistory, StoreError> {
         let mut scans: Vec<ScanPoint> = store
-            .scans()?
+            .judged_scans()?
             .into_iter()
-            .filter(|s| s.id <= scan && s.status == ScanStatus::Complete)
+            .filter(|s| s.id <= scan)
             .map(|s| ScanPoint {
                 id: s.id,
                 at: s.started_at,
