@@ -4,10 +4,13 @@
 //! inventory equals that of one unsharded scan of the same scope in a
 //! second database. A shard scan is never judged on its own.
 //!
-//! The shard side's database is a parameter ([`ShardDb`]): a file path
-//! here; a server URL can be passed the same way.
+//! The shard side's database is a parameter ([`ShardDb`]): a SQLite file,
+//! or a PostgreSQL database that four scanners running at once write into
+//! (the multi-scanner deployment; skipped visibly without a server).
 
 mod common;
+#[path = "common/postgres.rs"]
+mod pg;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -29,7 +32,7 @@ const SERVER_ADDRESSES: [[u8; 4]; 5] = [
     [127, 6, 3, 250],
 ];
 
-/// The `--db` value of the shard side: a path now, a URL later.
+/// The `--db` value of the shard side: a file path or a PostgreSQL URL.
 struct ShardDb(String);
 
 /// A private root issuing one leaf per server; the last server's leaf is
@@ -260,5 +263,50 @@ fn a_later_shard_run_does_not_unjudge_the_cycle() {
         .filter(|f| f["status"] == "fixed")
         .count();
     assert_eq!(fixed, 0, "{after}");
+    drop(servers);
+}
+
+/// Four scanners at once, one shard each, into one PostgreSQL database:
+/// every shard is stored, exactly one of them completes the cycle, and the
+/// cycle's inventory equals one unsharded SQLite scan of the same scope.
+#[test]
+fn four_concurrent_scanners_into_postgres_equal_one_sqlite_scan() {
+    let Some(database) = pg::database("shards") else {
+        return;
+    };
+    let (port, servers) = start_servers();
+    let port = port.to_string();
+    let notes: Vec<String> = std::thread::scope(|s| {
+        let runs: Vec<_> = (1..=4)
+            .map(|k| {
+                let (url, port) = (&database.url, &port);
+                s.spawn(move || scan(url, port, &["--shard", &format!("{k}/4")]))
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let completed = notes
+        .iter()
+        .filter(|n| n.contains("cycle complete"))
+        .count();
+    let stored = notes
+        .iter()
+        .filter(|n| n.contains("/4 stored (scan"))
+        .count();
+    assert_eq!((completed, stored + completed), (1, 4), "{notes:#?}");
+    let single = tempfile::tempdir().unwrap();
+    let single_db = single.path().join("single.db");
+    let single_db = single_db.to_str().unwrap();
+    scan(single_db, &port, &[]);
+    for command in ["inventory", "cas"] {
+        assert_eq!(
+            listing(command, &database.url),
+            listing(command, single_db),
+            "{command}"
+        );
+    }
+    let (stdout, _) = run_ok(&["score", "--db", &database.url, "--format", "json"]);
+    let card: Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(card["items"]["history"]["scans"], 1, "{card}");
     drop(servers);
 }
