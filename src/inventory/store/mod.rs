@@ -17,6 +17,7 @@
 //! with its own connection; [`Store`] itself serialises its calls on one
 //! connection behind a mutex.
 
+mod alerts;
 mod codec;
 mod cycles;
 mod cycles_read;
@@ -36,6 +37,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntry, OutboxStatus};
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};

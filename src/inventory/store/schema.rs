@@ -2,7 +2,7 @@
 //! settings. The same description, with example queries, is in
 //! the README (section "The inventory database").
 //!
-//! # Schema (version 3)
+//! # Schema (version 4)
 //!
 //! Conventions: every time is UTC text of a fixed width so that text order is
 //! time order (`2026-06-01T12:00:00.000000000Z` for instants the tool
@@ -81,6 +81,13 @@
 //!   (`3,4,5,6`), unique per scope key.
 //! - `scan_cycle_members(cycle_scan_id, shard, scan_id)` (`schema_v4.sql`):
 //!   the members of each cycle, one row per shard.
+//! - `alert_outbox(id, webhook, event_key, kind, scan_id, created_at,
+//!   payload, status, attempts, failures, next_attempt_at, last_attempt_at,
+//!   last_http_status, last_error, delivered_at)` (version 5): one row per
+//!   webhook and alert event, unique on `(webhook, event_key)` (the
+//!   deduplication across scans). `payload` is the JSON body as sent;
+//!   `status` is `pending`, `delivered` or `failed`; `failures` counts the
+//!   attempts that did not deliver.
 
 use std::path::Path;
 
@@ -121,6 +128,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "shard cycles",
         sql: include_str!("schema_v4.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "alert outbox",
+        sql: include_str!("schema_v5.sql"),
     },
 ];
 

@@ -2,6 +2,7 @@
 //! fixtures: a small generated PKI (root, intermediate, leaves) and
 //! observation builders.
 
+mod alerts;
 mod cycles;
 mod lifecycle;
 mod reading;
