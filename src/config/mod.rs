@@ -7,8 +7,10 @@
 //! ([`ConfigError`]), so the CLI can exit 2 with a message the user can act
 //! on. Scope targets and ports are checked with `crate::targets`; owner
 //! rules are built with `crate::inventory::owners`. Anchor files are read
-//! only when [`Config::approved_anchor_ders`] is called.
+//! only when [`Config::approved_anchor_ders`] is called. Webhooks
+//! (`[[alerts.webhook]]`) are checked in `alerts`.
 
+mod alerts;
 mod anchors;
 pub mod document;
 mod error;
@@ -16,6 +18,7 @@ mod raw;
 #[cfg(test)]
 mod tests;
 
+pub use alerts::{AlertsConfig, WebhookAuth, WebhookConfig, WebhookEvent};
 pub use error::{ConfigError, Position};
 
 use std::fmt;
@@ -38,6 +41,8 @@ pub struct Config {
     pub rules: RulesConfig,
     /// `[maturity]`: ladder directory, window and threshold overrides.
     pub maturity: MaturityConfig,
+    /// `[alerts]`: webhooks receiving alert events.
+    pub alerts: AlertsConfig,
     path: PathBuf,
 }
 

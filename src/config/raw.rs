@@ -27,6 +27,7 @@ pub(super) struct RawConfig {
     exceptions: Vec<Spanned<RawException>>,
     rules: Option<RawRules>,
     maturity: Option<RawMaturity>,
+    alerts: Option<super::alerts::RawAlerts>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +167,7 @@ impl RawConfig {
                 .collect(),
         });
         let maturity = self.maturity.map(|m| check_maturity(m, src)).transpose()?;
+        let alerts = self.alerts.map(|a| a.check(src)).transpose()?;
         Ok(Config {
             scope,
             anchors,
@@ -173,6 +175,7 @@ impl RawConfig {
             exceptions,
             rules: rules.unwrap_or_default(),
             maturity: maturity.unwrap_or_default(),
+            alerts: alerts.unwrap_or_default(),
             path: src.path.to_path_buf(),
         })
     }
