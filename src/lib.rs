@@ -19,6 +19,8 @@
 //! - [`inventory`]: the SQLite store, CA classes, owners, diffs between
 //!   scans, the inventory view.
 //! - [`report`]: every output format; presentation only.
+//! - [`alerts`]: webhook alerts from a stored scan's findings, shadow CAs
+//!   and expiring certificates, through the store's outbox.
 //! - [`evidence`]: the report bundle's manifest of SHA-256 digests, its
 //!   Ed25519 signature, and verification of a bundle.
 //! - [`cli`] and [`config`]: clap definitions, the config file, validated
@@ -35,6 +37,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod alerts;
 pub mod app;
 pub mod certs;
 pub mod cli;

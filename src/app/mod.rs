@@ -9,8 +9,10 @@
 //! - `demo`: the lab, scanned twice around a renewal;
 //! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`;
 //! - `findings`: evaluating rules over a stored scan, `certatlas findings`;
-//! - `rules`: `certatlas rules list` and `rules test`.
+//! - `rules`: `certatlas rules list` and `rules test`;
+//! - `alerting`: webhook alerts after a stored scan, and their delivery.
 
+mod alerting;
 mod audit;
 mod cycles;
 mod demo;
@@ -76,6 +78,9 @@ pub enum AppError {
     /// An evidence bundle cannot be written or read, or a key cannot be used.
     #[error(transparent)]
     Evidence(#[from] crate::evidence::EvidenceError),
+    /// Webhook alerts cannot start, or events cannot be enqueued.
+    #[error(transparent)]
+    Alerts(#[from] crate::alerts::AlertError),
     /// The demo lab could not start.
     #[error("demo lab: {0}")]
     Lab(#[from] LabError),

@@ -45,6 +45,7 @@ pub async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppErr
     // Everything that can fail is checked before the scan is recorded.
     let trust = trust_store(&request)?;
     let store = open_inventory(&request)?;
+    let alerting = super::alerting::Alerting::start(request.store.as_ref(), request.probe.clock)?;
     if let Some((asked, used)) = request.concurrency_lowered {
         tracing::warn!("--concurrency {asked} is over the open-file budget; using {used}");
     }
@@ -85,6 +86,7 @@ pub async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppErr
         if status == RunStatus::Complete {
             status = super::findings::gate(&stored.findings, request.policy.fail_on);
         }
+        super::alerting::after_scan(alerting, &stored, request.alert_grace, quiet).await?;
     }
     Ok(status)
 }

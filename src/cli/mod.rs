@@ -317,6 +317,10 @@ pub struct ScanArgs {
     /// Verify chains as of this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", value_parser = settings::parse_instant)]
     pub verify_at: Option<time::OffsetDateTime>,
+    /// After the summary, wait at most this long for webhook alerts to be
+    /// delivered; what is left stays pending for the next run.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = settings::parse_duration)]
+    pub alert_grace: Duration,
 }
 
 /// Arguments of `certatlas demo`.

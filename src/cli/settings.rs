@@ -52,6 +52,8 @@ pub struct ScanRequest {
     pub targets_text: Vec<String>,
     /// The options as given (recorded with the scan).
     pub options: serde_json::Value,
+    /// How long webhook deliveries may go on after the summary.
+    pub alert_grace: std::time::Duration,
 }
 
 /// The inventory database and configuration a command uses.
@@ -149,6 +151,7 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
         output: args.output,
         store: (!args.no_db).then_some(store),
         policy,
+        alert_grace: args.alert_grace,
     })
 }
 

@@ -1,0 +1,150 @@
+//! Alerts in the app: starting the dispatcher for the inventory and config
+//! a command uses (before a scan, so a missing secret stops it with exit
+//! 2 and leftovers of earlier runs are delivered while it scans), turning
+//! a stored, tracked and scored scan into enqueued events, and the grace
+//! period at exit. `scan` makes two calls ([`Alerting::start`] and
+//! [`after_scan`]); a scheduler keeps one [`Alerting`] across runs and
+//! calls [`Alerting::scan_stored`] after each, [`Alerting::finish`] at exit.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::recording::{InventoryContext, StoredScan};
+use super::scan::note;
+use super::AppError;
+use crate::alerts::{self, AlertInput, DeliveryReport, Dispatcher, Webhooks};
+use crate::cli::StoreRequest;
+use crate::clock::Clock;
+use crate::config::WebhookEvent;
+use crate::inventory::ca::CaClass;
+use crate::inventory::store::{ScanId, Store};
+use crate::inventory::view;
+
+/// The webhooks, the outbox's store and the delivery task of one process.
+pub(super) struct Alerting {
+    store: Arc<Store>,
+    webhooks: Arc<Webhooks>,
+    context: InventoryContext,
+    dispatcher: Dispatcher,
+    clock: Clock,
+}
+
+impl Alerting {
+    /// Starts alerts for the inventory and config of `store`; `None` when
+    /// there is no inventory (`--no-db`) or no webhook is configured.
+    pub fn start(store: Option<&StoreRequest>, clock: Clock) -> Result<Option<Alerting>, AppError> {
+        let Some(request) = store else {
+            return Ok(None);
+        };
+        let Some(config) = &request.config else {
+            return Ok(None);
+        };
+        let Some(webhooks) = Webhooks::prepare(&config.alerts, config.path())? else {
+            return Ok(None);
+        };
+        let context = InventoryContext::new(Some(config), Vec::new())?;
+        let store = Arc::new(Store::open(&request.db)?);
+        let webhooks = Arc::new(webhooks);
+        let dispatcher = Dispatcher::start(store.clone(), webhooks.clone(), clock);
+        Ok(Some(Alerting {
+            store,
+            webhooks,
+            context,
+            dispatcher,
+            clock,
+        }))
+    }
+
+    /// Enqueues the events of `stored` (nothing for an interrupted scan)
+    /// and wakes the delivery task; returns how many rows were new.
+    pub fn scan_stored(&self, stored: &StoredScan) -> Result<usize, AppError> {
+        let Some((record, models)) = &stored.models else {
+            return Ok(0);
+        };
+        let previous =
+            self.previous_shadow_cas(record.id, models.cas.iter().any(|c| c.class == "shadow"))?;
+        let input = AlertInput {
+            scan: record.id,
+            now: self.clock.now(),
+            findings: &stored.findings,
+            leaves: &models.leaves,
+            cas: &models.cas,
+            previous_shadow_cas: &previous,
+        };
+        let added = alerts::enqueue(&self.store, &self.webhooks, &input)?;
+        self.dispatcher.notify();
+        Ok(added)
+    }
+
+    /// Delivers what is due within `grace`, then stops.
+    pub async fn finish(self, grace: Duration) -> DeliveryReport {
+        self.dispatcher.drain(grace).await
+    }
+
+    /// SHA-256s of the shadow CAs of the complete scan before `scan`; read
+    /// only when `needed` (the scan has a shadow CA and a webhook wants
+    /// shadow CA events).
+    fn previous_shadow_cas(
+        &self,
+        scan: ScanId,
+        needed: bool,
+    ) -> Result<BTreeSet<String>, AppError> {
+        let wanted = self
+            .webhooks
+            .configs()
+            .iter()
+            .any(|w| w.events.contains(&WebhookEvent::ShadowCa));
+        let previous = match (needed && wanted).then(|| self.store.previous_scan(scan)) {
+            Some(found) => found?,
+            None => None,
+        };
+        let Some(previous) = previous else {
+            return Ok(BTreeSet::new());
+        };
+        let certificates = self.store.certificates_in_scan(previous.id)?;
+        let graph = view::graph(&certificates, &self.context.trust);
+        Ok(graph
+            .cas()
+            .into_iter()
+            .filter(|ca| ca.class == CaClass::Shadow)
+            .map(|ca| ca.sha256)
+            .collect())
+    }
+}
+
+/// After a one-shot scan (its summary printed): enqueue the events of a
+/// complete scan, then give deliveries `grace` (none for an interrupted
+/// scan) and say what is left.
+pub(super) async fn after_scan(
+    alerting: Option<Alerting>,
+    stored: &StoredScan,
+    grace: Duration,
+    quiet: bool,
+) -> Result<(), AppError> {
+    let Some(alerting) = alerting else {
+        return Ok(());
+    };
+    let grace = if stored.outcome.is_some() {
+        alerting.scan_stored(stored)?;
+        grace
+    } else {
+        Duration::ZERO
+    };
+    let report = alerting.finish(grace).await;
+    if report.delivered + report.failed_attempts + report.pending > 0 {
+        let pending = match report.pending {
+            0 => String::new(),
+            n => format!(", {n} pending (retried on the next run)"),
+        };
+        let failed = match report.failed_attempts {
+            0 => String::new(),
+            n => format!(", {n} failed attempts"),
+        };
+        note(
+            quiet,
+            &format!("alerts: {} delivered{failed}{pending}", report.delivered),
+        );
+    }
+    Ok(())
+}
