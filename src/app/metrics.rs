@@ -1,7 +1,8 @@
 //! `certatlas metrics`: the latest complete scan (or `--scan`) as
 //! Prometheus text, once — from what the store holds: the scan record and
 //! its summary, the inventory rows (owners, CA classes), the stored
-//! findings with the config's exceptions applied, and the stored score.
+//! findings with the config's exceptions applied, the stored score, and
+//! the alert outbox per webhook.
 //! Nothing is evaluated or written.
 
 use std::collections::BTreeMap;
@@ -11,12 +12,12 @@ use super::listings::{open, pick_scan};
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::MetricsArgs;
 use crate::clock::Clock;
-use crate::inventory::store::{ScanRecord, Store};
+use crate::inventory::store::{OutboxStatus, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryRow};
 use crate::policy::exceptions::exception_for;
 use crate::policy::Finding;
 use crate::report::inventory::endpoint_key_text;
-use crate::report::prometheus::{self, CertificateSeries, Exposition, FindingCounts};
+use crate::report::prometheus::{self, AlertSeries, CertificateSeries, Exposition, FindingCounts};
 use crate::scan::summary::ScanSummary;
 
 /// `certatlas metrics`.
@@ -32,6 +33,8 @@ pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let rows = view::rows(&leaves, &certificates, &graph, &context.owners, clock.now());
     let mut exposition = scan_part(&record);
     certificate_part(&mut exposition, &rows, args.max_series);
+    let webhooks = config.as_ref().map(|c| c.alerts.webhooks.clone());
+    exposition.alerts = alert_part(&store, webhooks.unwrap_or_default())?;
     let exceptions = config.map(|c| c.exceptions).unwrap_or_default();
     exposition.findings = findings_part(&store, &record, &exceptions, clock)?;
     exposition.score = store
@@ -112,4 +115,40 @@ fn findings_part(
         }
     }
     Ok(Some(counts))
+}
+
+/// The outbox per webhook: every configured webhook (zeros when it has no
+/// rows) and every webhook with rows, by name.
+fn alert_part(
+    store: &Store,
+    configured: Vec<crate::config::WebhookConfig>,
+) -> Result<Vec<AlertSeries>, AppError> {
+    let mut series: BTreeMap<String, AlertSeries> = configured
+        .into_iter()
+        .map(|w| {
+            (
+                w.name.clone(),
+                AlertSeries {
+                    webhook: w.name,
+                    ..AlertSeries::default()
+                },
+            )
+        })
+        .collect();
+    for count in store.alert_counts()? {
+        let entry = series
+            .entry(count.webhook.clone())
+            .or_insert_with(|| AlertSeries {
+                webhook: count.webhook.clone(),
+                ..AlertSeries::default()
+            });
+        let slot = match count.status {
+            OutboxStatus::Pending => &mut entry.pending,
+            OutboxStatus::Delivered => &mut entry.delivered,
+            OutboxStatus::Failed => &mut entry.failed,
+        };
+        *slot += count.rows;
+        entry.delivery_failures += count.failures;
+    }
+    Ok(series.into_values().collect())
 }

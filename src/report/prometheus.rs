@@ -32,6 +32,21 @@ pub struct CertificateSeries {
     pub not_after: i64,
 }
 
+/// The alert outbox of one webhook.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertSeries {
+    /// The webhook's name.
+    pub webhook: String,
+    /// Events waiting for delivery.
+    pub pending: u64,
+    /// Events delivered.
+    pub delivered: u64,
+    /// Events given up.
+    pub failed: u64,
+    /// Delivery attempts that failed, over all its events.
+    pub delivery_failures: u64,
+}
+
 /// Active findings by (severity, rule).
 pub type FindingCounts = BTreeMap<(String, String), u64>;
 
@@ -59,6 +74,8 @@ pub struct Exposition {
     pub findings: Option<FindingCounts>,
     /// The scan's stored score.
     pub score: Option<ScoreCard>,
+    /// The alert outbox per webhook (configured or with rows), by name.
+    pub alerts: Vec<AlertSeries>,
 }
 
 /// A label value escaped for the text format.
@@ -87,12 +104,42 @@ pub fn write(out: &mut dyn Write, e: &Exposition) -> io::Result<()> {
     certificate_families(&mut text, e);
     finding_families(&mut text, e);
     score_families(&mut text, e);
+    alert_families(&mut text, e);
     out.write_all(text.as_bytes())
 }
 
 /// `# HELP` and `# TYPE` lines of a gauge.
 fn family(text: &mut String, name: &str, help: &str) {
     let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
+}
+
+fn alert_families(text: &mut String, e: &Exposition) {
+    if e.alerts.is_empty() {
+        return;
+    }
+    family(
+        text,
+        "certatlas_alerts",
+        "Alert events in the outbox by webhook and delivery status.",
+    );
+    for a in &e.alerts {
+        for (status, count) in [
+            ("pending", a.pending),
+            ("delivered", a.delivered),
+            ("failed", a.failed),
+        ] {
+            let labels = [("webhook", a.webhook.as_str()), ("status", status)];
+            sample(text, "certatlas_alerts", &labels, count);
+        }
+    }
+    let name = "certatlas_alert_delivery_failures_total";
+    let _ = writeln!(
+        text,
+        "# HELP {name} Failed webhook delivery attempts (transport errors and non-2xx answers).\n# TYPE {name} counter"
+    );
+    for a in &e.alerts {
+        sample(text, name, &[("webhook", &a.webhook)], a.delivery_failures);
+    }
 }
 
 fn sample(text: &mut String, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
@@ -269,5 +316,35 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("certatlas_scan_complete 1\n"));
+        assert!(
+            !text.contains("certatlas_alerts"),
+            "no webhook, no alert series"
+        );
+    }
+
+    #[test]
+    fn alert_series_have_every_status_and_a_failure_counter() {
+        let e = Exposition {
+            alerts: vec![AlertSeries {
+                webhook: "pki\"team".into(),
+                pending: 2,
+                delivered: 5,
+                failed: 1,
+                delivery_failures: 7,
+            }],
+            ..Exposition::default()
+        };
+        let mut out = Vec::new();
+        write(&mut out, &e).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in [
+            "certatlas_alerts{webhook=\"pki\\\"team\",status=\"pending\"} 2\n",
+            "certatlas_alerts{webhook=\"pki\\\"team\",status=\"delivered\"} 5\n",
+            "certatlas_alerts{webhook=\"pki\\\"team\",status=\"failed\"} 1\n",
+            "# TYPE certatlas_alert_delivery_failures_total counter\n",
+            "certatlas_alert_delivery_failures_total{webhook=\"pki\\\"team\"} 7\n",
+        ] {
+            assert!(text.contains(line), "{line:?} missing from\n{text}");
+        }
     }
 }

@@ -1,0 +1,343 @@
+//! Webhook alerts through the binary, against the lab and a local HTTP
+//! receiver on 127.0.0.1 (port 0) that records every request and can
+//! answer 500 to the first ones: a certificate renewed into the expiry
+//! window between two scans is alerted once, and a third identical scan
+//! sends nothing; a failed first attempt is retried and the outbox says so;
+//! an unreachable webhook leaves the scan stored, exit 0, and its failures
+//! counted by `certatlas metrics`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use certatlas::certs::{parse_certificate, sha256_hex};
+use certatlas::demo::{Lab, LabCase};
+use certatlas::inventory::store::{OutboxStatus, Store};
+use common::fixed_now;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One request the receiver got, and the status it answered.
+#[derive(Debug, Clone)]
+struct Received {
+    body: Value,
+    attempt: String,
+    authorization: String,
+    answered: u16,
+}
+
+/// A local webhook receiver answering 500 to its first `failures` requests.
+struct Receiver {
+    url: String,
+    seen: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    async fn start(failures: usize) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move { answer(stream, record, failures).await });
+            }
+        });
+        Receiver { url, seen }
+    }
+
+    fn requests(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let requests = self.requests();
+        requests
+            .iter()
+            .map(|r| r.body["key"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+/// Reads one HTTP/1.1 request (head, then Content-Length bytes), records
+/// it and answers.
+async fn answer(mut stream: TcpStream, seen: Arc<Mutex<Vec<Received>>>, failures: usize) {
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) if data.len() + n < 1 << 20 => data.extend_from_slice(&chunk[..n]),
+            Ok(_) => return,
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).to_ascii_lowercase();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string))
+            .unwrap_or_default()
+    };
+    let length: usize = header("content-length").trim().parse().unwrap_or(0);
+    while data.len() < head_end + length {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => data.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let body = serde_json::from_slice(&data[head_end..head_end + length]).unwrap_or(Value::Null);
+    let answered = {
+        let mut seen = seen.lock().unwrap();
+        let answered = if seen.len() < failures { 500 } else { 204 };
+        seen.push(Received {
+            body,
+            attempt: header("x-certatlas-attempt"),
+            authorization: header("authorization"),
+            answered,
+        });
+        answered
+    };
+    let reply = format!("HTTP/1.1 {answered} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    let _ = stream.write_all(reply.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// A config declaring the lab's approved root and `webhook` (TOML keys).
+fn write_config(dir: &Path, lab: &Lab, webhook: &str) -> PathBuf {
+    let pem = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        base64::engine::general_purpose::STANDARD.encode(lab.approved_root_der())
+    );
+    std::fs::write(dir.join("lab-root.pem"), pem).unwrap();
+    let config = dir.join("certatlas.toml");
+    let text = format!(
+        "[[anchors]]\nname = \"lab approved root\"\nfile = \"lab-root.pem\"\n\n\
+         [[alerts.webhook]]\n{webhook}\n"
+    );
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+/// Runs the binary without proxies in its environment and with a token.
+async fn run(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_certatlas"));
+        for proxy in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+        ] {
+            command.env_remove(proxy);
+        }
+        command
+            .args(&args)
+            .env_remove("RUST_LOG")
+            .env("CERTATLAS_TEST_HOOK_TOKEN", "Bearer s3cret")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// `certatlas scan` of `cases` into `db` with `config`, on the fixed clock.
+async fn scan(db: &Path, config: &Path, cases: &[LabCase], extra: &[&str]) {
+    let mut args: Vec<String> = [
+        "scan",
+        "--format",
+        "jsonl",
+        "-q",
+        "--clock",
+        "2026-06-01T12:00:00Z",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(["--db".into(), db.display().to_string()]);
+    args.extend(["--config".into(), config.display().to_string()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(cases.iter().map(|c| c.address.to_string()));
+    let names: Vec<String> = cases
+        .iter()
+        .flat_map(|c| c.server_names.iter().flatten().cloned())
+        .collect();
+    args.extend(["--sni".into(), names.join(",")]);
+    let out = run(args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn case(lab: &Lab, name: &str) -> LabCase {
+    lab.case(name).unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_entering_the_window_is_alerted_once_across_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let receiver = Receiver::start(0).await;
+    let mut lab = common::lab().await;
+    let hook = format!(
+        "name = \"pki\"\nurl = \"{}\"\nmin_severity = \"high\"",
+        receiver.url
+    );
+    let config = write_config(dir.path(), &lab, &hook);
+    scan(&db, &config, &[case(&lab, "good-ecdsa")], &[]).await;
+    let first = receiver.keys();
+    assert!(!first.iter().any(|k| k.starts_with("expiry:")), "{first:?}");
+    // Renewed 80 days ago: the new leaf expires 10 days after the clock.
+    let renewed = lab
+        .renew("good-ecdsa", fixed_now() - time::Duration::days(80))
+        .unwrap()
+        .clone();
+    let leaf = &renewed.expected_chains[0][0];
+    let (sha, not_after) = (sha256_hex(leaf), parse_certificate(leaf).unwrap().not_after);
+    scan(&db, &config, &[renewed.clone()], &[]).await;
+    let second: Vec<Received> = receiver.requests().split_off(first.len());
+    let keys: Vec<&str> = second
+        .iter()
+        .map(|r| r.body["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [format!("expiry:30d:{sha}")],
+        "only the renewed leaf entered the window"
+    );
+    let body = &second[0].body;
+    assert_eq!(body["schema"], "certatlas-alert/1");
+    assert_eq!(
+        (body["kind"].as_str(), body["webhook"].as_str()),
+        (Some("expiry"), Some("pki"))
+    );
+    assert_eq!(body["subject"]["certificate"], sha.as_str());
+    let rfc3339 = not_after
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    assert_eq!(body["values"]["not_after"], rfc3339.as_str());
+    assert_eq!(body["values"]["window_days"], 30);
+    scan(&db, &config, &[renewed], &[]).await;
+    lab.shutdown().await;
+    assert_eq!(
+        receiver.requests().len(),
+        first.len() + 1,
+        "a third identical scan sends nothing"
+    );
+    let outbox = Store::open(&db).unwrap().alert_outbox().unwrap();
+    assert!(
+        outbox.iter().all(|r| r.status == OutboxStatus::Delivered),
+        "{outbox:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_first_attempt_is_retried_and_recorded_in_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let receiver = Receiver::start(1).await;
+    let lab = common::lab().await;
+    let hook = format!(
+        "name = \"retry\"\nurl = \"{}\"\nevents = [\"shadow_ca\"]\nauth_env = \"CERTATLAS_TEST_HOOK_TOKEN\"",
+        receiver.url
+    );
+    let config = write_config(dir.path(), &lab, &hook);
+    scan(&db, &config, &[case(&lab, "shadow-ca")], &[]).await;
+    lab.shutdown().await;
+    let requests = receiver.requests();
+    assert!(requests.len() >= 2, "{requests:?}");
+    let first = &requests[0];
+    assert_eq!((first.answered, first.attempt.as_str()), (500, "1"));
+    assert!(
+        requests.iter().all(|r| r.authorization == "bearer s3cret"),
+        "{requests:?}"
+    );
+    let key = first.body["key"].as_str().unwrap();
+    assert!(key.starts_with("shadow_ca:"), "{key}");
+    let retried: Vec<&Received> = requests.iter().filter(|r| r.body["key"] == key).collect();
+    assert_eq!(retried.len(), 2, "sent twice: failed, then delivered");
+    assert_eq!(
+        (retried[1].answered, retried[1].attempt.as_str()),
+        (204, "2")
+    );
+    let outbox = Store::open(&db).unwrap().alert_outbox().unwrap();
+    assert_eq!(
+        outbox.len(),
+        requests.len() - 1,
+        "every other event went through at once"
+    );
+    for row in &outbox {
+        assert_eq!(row.status, OutboxStatus::Delivered, "{row:?}");
+        let expected = if row.event_key == key { (2, 1) } else { (1, 0) };
+        assert_eq!((row.attempts, row.failures), expected, "{row:?}");
+        assert_eq!(row.last_http_status, Some(204));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_webhook_leaves_the_scan_stored_and_counts_its_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    let lab = common::lab().await;
+    let hook = format!("name = \"down\"\nurl = \"{url}\"\nevents = [\"shadow_ca\"]");
+    let config = write_config(dir.path(), &lab, &hook);
+    scan(
+        &db,
+        &config,
+        &[case(&lab, "shadow-ca")],
+        &["--alert-grace", "5s"],
+    )
+    .await;
+    lab.shutdown().await;
+    let store = Store::open(&db).unwrap();
+    let scan = store
+        .latest_scan(true)
+        .unwrap()
+        .expect("the scan is stored as complete");
+    assert!(scan.observations > 0, "{scan:?}");
+    let outbox = store.alert_outbox().unwrap();
+    assert!(!outbox.is_empty() && outbox.iter().all(|r| r.status == OutboxStatus::Pending));
+    let failures: u32 = outbox.iter().map(|r| r.failures).sum();
+    assert!(failures >= 1, "{outbox:?}");
+    assert!(outbox.iter().all(|r| r
+        .last_error
+        .as_deref()
+        .is_some_and(|e| e.starts_with("cannot connect"))));
+    let args = [
+        "metrics",
+        "--db",
+        db.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    let out = run(args.map(String::from).to_vec()).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let counter =
+        format!("certatlas_alert_delivery_failures_total{{webhook=\"down\"}} {failures}\n");
+    assert!(text.contains(&counter), "{counter:?} not in\n{text}");
+    let pending = format!(
+        "certatlas_alerts{{webhook=\"down\",status=\"pending\"}} {}\n",
+        outbox.len()
+    );
+    assert!(text.contains(&pending), "{pending:?} not in\n{text}");
+}
