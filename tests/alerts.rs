@@ -205,7 +205,7 @@ async fn a_certificate_entering_the_window_is_alerted_once_across_scans() {
         .clone();
     let leaf = &renewed.expected_chains[0][0];
     let (sha, not_after) = (sha256_hex(leaf), parse_certificate(leaf).unwrap().not_after);
-    scan(&db, &config, &[renewed.clone()], &[]).await;
+    scan(&db, &config, std::slice::from_ref(&renewed), &[]).await;
     let second: Vec<Received> = receiver.requests().split_off(first.len());
     let keys: Vec<&str> = second
         .iter()

@@ -3,11 +3,9 @@
 //! which is what deduplicates alerts across scans: enqueueing an event a
 //! second time changes nothing. Delivery claims a row before sending (so
 //! two processes sharing the database do not send the same attempt), then
-//! records the attempt. The payload is opaque JSON here: the store sits
-//! before alerts in the pipeline and does not know its type.
-//!
-//! The SQL is kept portable: numbered placeholders, text times, `ON
-//! CONFLICT DO NOTHING` and `RETURNING`.
+//! records the attempt. The payload is opaque JSON here (the store sits
+//! before alerts in the pipeline). The SQL is kept portable: numbered
+//! placeholders, text times, `ON CONFLICT DO NOTHING` and `RETURNING`.
 
 use super::sql::{params, Row, SqlError, Value};
 use time::OffsetDateTime;
@@ -364,26 +362,11 @@ impl Store {
     }
 }
 
+#[rustfmt::skip]
 fn raw_entry(r: &Row) -> Result<RawEntry, SqlError> {
     Ok((
-        (
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-        ),
-        (
-            r.get(8)?,
-            r.get(9)?,
-            r.get(10)?,
-            r.get(11)?,
-            r.get(12)?,
-            r.get(13)?,
-        ),
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+        (r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?),
         r.get(14)?,
     ))
 }
