@@ -210,10 +210,7 @@ async fn attempt(shared: &Arc<Shared>, entry: OutboxEntry) -> DeliveryReport {
     let response = tokio::select! {
         response = shared.webhooks.post(&entry.webhook, &entry.payload, number) => response,
         _ = stopped(shared.deadline.clone()) => {
-            let now = shared.clock.now();
-            if let Err(e) = store_call(shared, move |s, _| s.release_alert(id, now)).await {
-                tracing::warn!("alerts: cannot release {}: {e}", entry.event_key);
-            }
+            release(shared, &entry).await;
             report.abandoned = 1;
             return report;
         }
@@ -239,6 +236,14 @@ async fn attempt(shared: &Arc<Shared>, entry: OutboxEntry) -> DeliveryReport {
         );
     }
     report
+}
+
+/// Makes a claimed row due again now, without counting an attempt.
+async fn release(shared: &Arc<Shared>, entry: &OutboxEntry) {
+    let (id, now) = (entry.id, shared.clock.now());
+    if let Err(e) = store_call(shared, move |s, _| s.release_alert(id, now)).await {
+        tracing::warn!("alerts: cannot release {}: {e}", entry.event_key);
+    }
 }
 
 fn log_attempt(entry: &OutboxEntry, number: u32, outcome: AttemptOutcome, error: Option<&str>) {

@@ -192,17 +192,7 @@ fn expiry_event(
     let days_left = (not_after - now).whole_days();
     let expired = not_after < now;
     let label = label_of(&c.subject.cn, &c.subject.dn);
-    let summary = if expired {
-        format!(
-            "certificate {label} expired {} days ago ({})",
-            -days_left, c.not_after
-        )
-    } else {
-        format!(
-            "certificate {label} expires in {days_left} days ({})",
-            c.not_after
-        )
-    };
+    let summary = expiry_summary(&label, days_left, expired, &c.not_after);
     AlertEvent {
         kind: WebhookEvent::Expiry,
         key: format!("expiry:{window_days}d:{}", c.sha256),
@@ -225,6 +215,17 @@ fn expiry_event(
             "ca_class": leaf.ca_class,
             "owner": leaf.owner,
         }),
+    }
+}
+
+fn expiry_summary(label: &str, days_left: i64, expired: bool, not_after: &str) -> String {
+    if expired {
+        format!(
+            "certificate {label} expired {} days ago ({not_after})",
+            -days_left
+        )
+    } else {
+        format!("certificate {label} expires in {days_left} days ({not_after})")
     }
 }
 

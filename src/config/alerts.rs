@@ -147,16 +147,7 @@ fn check_webhook(
     name_problem(&name).map_or(Ok(()), |p| Err(fail(&raw.name.span(), p)))?;
     let url = raw.url.get_ref().trim().to_string();
     url_problem(&url).map_or(Ok(()), |p| Err(fail(&raw.url.span(), p)))?;
-    let min_severity = match &raw.min_severity {
-        None => DEFAULT_MIN_SEVERITY,
-        Some(text) => Severity::parse(text.get_ref()).ok_or_else(|| {
-            let problem = format!(
-                "min_severity {:?} is not one of critical, high, medium, low, info",
-                text.get_ref()
-            );
-            fail(&text.span(), problem)
-        })?,
-    };
+    let min_severity = severity_of(raw.min_severity.as_ref(), &fail)?;
     let events = events_of(raw.events, &fail)?;
     let expiry_window_days = bounded(
         raw.expiry_window_days,
@@ -186,6 +177,19 @@ fn check_webhook(
 }
 
 type Fail<'a> = dyn Fn(&std::ops::Range<usize>, String) -> ConfigError + 'a;
+
+fn severity_of(raw: Option<&Spanned<String>>, fail: &Fail<'_>) -> Result<Severity, ConfigError> {
+    let Some(text) = raw else {
+        return Ok(DEFAULT_MIN_SEVERITY);
+    };
+    Severity::parse(text.get_ref()).ok_or_else(|| {
+        let problem = format!(
+            "min_severity {:?} is not one of critical, high, medium, low, info",
+            text.get_ref()
+        );
+        fail(&text.span(), problem)
+    })
+}
 
 fn events_of(
     raw: Option<Spanned<Vec<Spanned<String>>>>,
