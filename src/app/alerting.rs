@@ -44,7 +44,7 @@ impl Alerting {
             return Ok(None);
         };
         let context = InventoryContext::new(Some(config), Vec::new())?;
-        let store = Arc::new(Store::open(&request.db)?);
+        let store = Arc::new(Store::connect(&request.db)?);
         let webhooks = Arc::new(webhooks);
         let dispatcher = Dispatcher::start(store.clone(), webhooks.clone(), clock);
         Ok(Some(Alerting {
