@@ -103,6 +103,17 @@ pub enum SettingsError {
     /// A self-assessment file cannot be used.
     #[error(transparent)]
     Claims(#[from] crate::scoring::claims::ClaimsError),
+    /// `watch` has no schedule.
+    #[error("watch needs a schedule: --every 6h, --cron '0 */6 * * *', or every/cron under [watch] in the --config file")]
+    NoSchedule,
+    /// A `watch` option that cannot be used as given.
+    #[error("{flag}: {problem}")]
+    Watch {
+        /// The flag or config key.
+        flag: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// `--fail-on` needs the findings of a stored scan.
     #[error("--fail-on needs the inventory: it cannot be combined with --no-db")]
     FailOnWithoutStore,
@@ -282,33 +293,8 @@ fn is_server_name(name: &str) -> bool {
         && name.parse::<std::net::IpAddr>().is_err()
 }
 
-/// `1500ms`, `3s`, `2m`, `1h`, `30d`, or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration (e.g. 500ms, 3s, 2m)"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        "d" => value * 86_400.0,
-        _ => {
-            return Err(format!(
-                "'{text}': unknown unit '{unit}' (use ms, s, m, h or d)"
-            ))
-        }
-    };
-    if !(seconds > 0.0 && seconds < 1e9) {
-        return Err(format!("'{text}' must be greater than zero"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
+/// Durations (`500ms`, `3s`, `6h`, `1d`): the parser lives in `schedule`.
+pub use crate::schedule::parse_duration;
 
 /// An output format by name, from the report registry.
 pub fn parse_format(text: &str) -> Result<OutputFormat, String> {
@@ -363,17 +349,6 @@ fn unix_time(at: OffsetDateTime) -> rustls::pki_types::UnixTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("3 parsecs")
-            .unwrap_err()
-            .contains("3 parsecs"));
-    }
 
     #[test]
     fn formats_come_from_the_registry() {

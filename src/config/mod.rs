@@ -1,5 +1,5 @@
 //! The config file (`certatlas.toml`): scan scope, approved private trust
-//! anchors, owner rules and accepted exceptions. The format is documented in
+//! anchors, owner rules, accepted exceptions and the watch schedule. The format is documented in
 //! the README (section "Configuration file").
 //!
 //! Loading is strict: unknown keys, wrong types and bad values are errors,
@@ -15,8 +15,10 @@ mod error;
 mod raw;
 #[cfg(test)]
 mod tests;
+mod watch;
 
 pub use error::{ConfigError, Position};
+pub use watch::WatchConfig;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -38,6 +40,8 @@ pub struct Config {
     pub rules: RulesConfig,
     /// `[maturity]`: ladder directory, window and threshold overrides.
     pub maturity: MaturityConfig,
+    /// `[watch]`: the schedule and jitter of `certatlas watch`.
+    pub watch: WatchConfig,
     path: PathBuf,
 }
 

@@ -27,6 +27,7 @@ pub(super) struct RawConfig {
     exceptions: Vec<Spanned<RawException>>,
     rules: Option<RawRules>,
     maturity: Option<RawMaturity>,
+    watch: Option<super::watch::RawWatch>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +167,7 @@ impl RawConfig {
                 .collect(),
         });
         let maturity = self.maturity.map(|m| check_maturity(m, src)).transpose()?;
+        let watch = self.watch.map(|w| super::watch::check_watch(w, src));
         Ok(Config {
             scope,
             anchors,
@@ -173,6 +175,7 @@ impl RawConfig {
             exceptions,
             rules: rules.unwrap_or_default(),
             maturity: maturity.unwrap_or_default(),
+            watch: watch.transpose()?.unwrap_or_default(),
             path: src.path.to_path_buf(),
         })
     }

@@ -5,7 +5,8 @@
 //! This file owns [`Store`] (opening, the database location) and the public
 //! re-exports. Scan life cycle and events are in `lifecycle`, the batched
 //! writer thread in `writer`, the queries in the `read_*` files, and the
-//! schema (documented for `sqlite3` users) in `schema`.
+//! schema (documented for `sqlite3` users) in `schema`, scope locks in
+//! `lock`.
 //!
 //! Concurrency: the database runs in WAL mode, so readers (other commands,
 //! other processes) work while a scan writes. A scan writes through one
@@ -17,6 +18,7 @@ mod error;
 mod findings;
 mod insert;
 mod lifecycle;
+mod lock;
 mod read_certs;
 mod read_history;
 mod read_scans;
@@ -30,6 +32,7 @@ mod tests;
 
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
+pub use lock::ScopeLock;
 pub use records::{
     EndpointKey, EndpointLeaf, EventKind, EventRecord, HistoryEntry, NewEvent, ScanId, ScanMeta,
     ScanRecord, ScanStatus, StoredCertificate, WriteStats,
