@@ -95,7 +95,12 @@ fn family(text: &mut String, name: &str, help: &str) {
     let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
 }
 
-fn sample(text: &mut String, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+pub(crate) fn sample(
+    text: &mut String,
+    name: &str,
+    labels: &[(&str, &str)],
+    value: impl std::fmt::Display,
+) {
     let labels: Vec<String> = labels
         .iter()
         .map(|(k, v)| format!("{k}=\"{}\"", label(v)))
