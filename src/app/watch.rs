@@ -109,9 +109,10 @@ async fn run_loop(
         } else {
             planner.after(slot, finished)
         };
+        // Published before the run's line, so a scrape after it sees the run.
         published.record(&report, started, finished, next);
-        finish_line(env, number, &report, next);
         published.publish();
+        finish_line(env, number, &report, next);
         if report.outcome == RunOutcome::Interrupted {
             return Ok(RunStatus::Interrupted);
         }
