@@ -1,4 +1,4 @@
-//! `certatlas scan`, and [`run_scan`]: the one function that runs a scan
+//! `certatlas scan`, and `run_scan`: the one function that runs a scan
 //! end to end (validate, lock the scope, open the records output, probe,
 //! store, findings, score, print) for `scan` and every run of `watch`. The
 //! collection loop here is shared with the demo.
@@ -112,9 +112,7 @@ pub(super) async fn run_scan(
         Some((store, _)) => Some(lock_scope(store, request)?),
         None => None,
     };
-    if let Some((asked, used)) = request.concurrency_lowered {
-        tracing::warn!("--concurrency {asked} is over the open-file budget; using {used}");
-    }
+    warn_lowered(request);
     let clock = request.probe.clock;
     let (out, target) = records.open()?;
     let mut writer = request.format.writer(out);
@@ -145,13 +143,25 @@ pub(super) async fn run_scan(
         .finish(&summary)
         .map_err(|source| output_error(&target, source))?;
     let status = status_of(&summary);
-    let Some(recording) = recording else {
-        return Ok(ScanRun {
+    match recording {
+        Some(recording) => finish_stored(recording, &summary, status, request, env),
+        None => Ok(ScanRun {
             stored: None,
             status,
-        });
-    };
-    let stored = recording.finish(&summary, clock, &request.policy)?;
+        }),
+    }
+}
+
+/// Stores the scan, tracks its findings and scores it; hands it to the
+/// alerts hook; prints its summary; applies `--fail-on`.
+fn finish_stored(
+    recording: Recording,
+    summary: &ScanSummary,
+    status: RunStatus,
+    request: &ScanRequest,
+    env: &ScanEnv,
+) -> Result<ScanRun, AppError> {
+    let stored = recording.finish(summary, request.probe.clock, &request.policy)?;
     after_stored(env, &stored);
     if !env.quiet {
         stored
@@ -166,6 +176,12 @@ pub(super) async fn run_scan(
         stored: Some(stored),
         status,
     })
+}
+
+fn warn_lowered(request: &ScanRequest) {
+    if let Some((asked, used)) = request.concurrency_lowered {
+        tracing::warn!("--concurrency {asked} is over the open-file budget; using {used}");
+    }
 }
 
 /// Takes the scope's lock in the inventory, or says who is in the way.

@@ -79,18 +79,7 @@ async fn run_loop(
     let planner = Planner::new(request.schedule.clone(), clock.now());
     let mut jitter = Jitter::new(request.jitter);
     let mut slot = planner.first().ok_or_else(never_fires)?;
-    let jitter_text = match request.jitter.is_zero() {
-        true => String::new(),
-        false => format!(" with up to {} jitter", duration_text(request.jitter)),
-    };
-    let schedule = planner.schedule();
-    note(
-        env.quiet,
-        &format!(
-            "watch: {schedule}{jitter_text}; first run at {}",
-            instant_text(slot)
-        ),
-    );
+    announce(request, env, slot);
     for number in 1.. {
         published.series.next_run = Some(unix(slot));
         published.publish();
@@ -122,6 +111,19 @@ async fn run_loop(
         }
     }
     Ok(RunStatus::Complete)
+}
+
+/// `watch: every 6h with up to 10m jitter; first run at …`.
+fn announce(request: &WatchRequest, env: &ScanEnv, first: OffsetDateTime) {
+    let jitter = match request.jitter.is_zero() {
+        true => String::new(),
+        false => format!(" with up to {} jitter", duration_text(request.jitter)),
+    };
+    let first = instant_text(first);
+    note(
+        env.quiet,
+        &format!("watch: {}{jitter}; first run at {first}", request.schedule),
+    );
 }
 
 fn never_fires() -> AppError {

@@ -43,7 +43,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan targets for TLS endpoints and capture their certificate chains.
     Scan(Box<ScanArgs>),
-    /// Scan the same scope on a schedule (--every 6h, --cron, or [watch] in
+    /// Scan the same scope on a schedule (--every 6h, --cron, or the watch schedule in
     /// the config), each run stored, scored and printed as `scan` would,
     /// optionally serving Prometheus metrics.
     Watch(Box<WatchArgs>),

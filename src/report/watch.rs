@@ -126,13 +126,14 @@ pub fn write_watch_series(text: &mut String, s: &WatchSeries) {
         sample(text, name, &[("outcome", outcome.name())], count);
     }
     let name = "certatlas_watch_slots_skipped_total";
-    header(
-        text,
-        name,
-        "Scheduled slots skipped because a run overran them.",
-        "counter",
-    );
+    let help = "Scheduled slots skipped because a run overran them.";
+    header(text, name, help, "counter");
     sample(text, name, &[], s.slots_skipped);
+    write_watch_gauges(text, s);
+}
+
+/// The watch's gauges, each only when known.
+fn write_watch_gauges(text: &mut String, s: &WatchSeries) {
     let gauges = [
         (
             "certatlas_watch_last_run_start_timestamp_seconds",

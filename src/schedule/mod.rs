@@ -26,7 +26,7 @@ pub enum Schedule {
     /// Every so long, counted from the watch's start (the first run at once).
     Every(Duration),
     /// At the fire times of a cron expression (UTC).
-    Cron(CronSchedule),
+    Cron(Box<CronSchedule>),
 }
 
 /// Why a schedule or jitter cannot be used. Messages do not name the flag
@@ -70,7 +70,7 @@ impl Schedule {
     /// A five-field cron expression in UTC.
     pub fn cron(text: &str) -> Result<Schedule, ScheduleError> {
         CronSchedule::parse(text)
-            .map(Schedule::Cron)
+            .map(|cron| Schedule::Cron(Box::new(cron)))
             .map_err(|reason| ScheduleError::Cron {
                 text: text.trim().to_string(),
                 reason,
