@@ -154,6 +154,30 @@ async fn the_metrics_endpoint_serves_what_metrics_prints_plus_watch_series() {
 }
 
 #[test]
+fn sigusr1_starts_the_next_run_now() {
+    let (_dir, db) = scratch_db();
+    let port = closed_port();
+    let db_arg = db.to_str().unwrap();
+    let args = [
+        "watch",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--every",
+        "1h",
+        "--db",
+        db_arg,
+    ];
+    let mut watch = Running::spawn(&args, &db);
+    watch.wait_for("run 1: scan 1 complete");
+    watch.signal(libc::SIGUSR1);
+    watch.wait_for("run 2: scan 2 complete");
+    watch.terminate();
+    assert_eq!(watch.wait_exit().code(), Some(0), "{}", watch.text());
+    assert_eq!(stored_scans(&db).len(), 2);
+}
+
+#[test]
 fn sigterm_between_runs_exits_0_and_leaves_nothing_running() {
     let (_dir, db) = scratch_db();
     let port = closed_port();

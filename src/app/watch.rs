@@ -6,13 +6,15 @@
 //!
 //! One signal listener serves the whole process: a signal between runs
 //! ends the watch at once (exit 0); during a run it stops the scan, which
-//! is stored as interrupted, and the watch ends with exit 130.
+//! is stored as interrupted, and the watch ends with exit 130. SIGUSR1
+//! starts the next run now (never while one is running).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::sync::watch as channel;
+use tokio::sync::Notify;
 
 use super::metrics_http::MetricsServer;
 use super::recording::InventoryContext;
@@ -79,11 +81,12 @@ async fn run_loop(
     let planner = Planner::new(request.schedule.clone(), clock.now());
     let mut jitter = Jitter::new(request.jitter);
     let mut slot = planner.first().ok_or_else(never_fires)?;
+    let run_now = run_now_on_sigusr1();
     announce(request, env, slot);
     for number in 1.. {
         published.series.next_run = Some(unix(slot));
         published.publish();
-        if !wait_until(clock, slot + jitter.delay(), env).await {
+        if !wait_until(clock, slot + jitter.delay(), env, &run_now).await {
             note(env.quiet, "watch: stopping on signal between runs");
             return Ok(RunStatus::Complete);
         }
@@ -130,8 +133,9 @@ fn never_fires() -> AppError {
     AppError::Inventory("the schedule never fires".into())
 }
 
-/// Sleeps until `at` on `clock`; false when a signal came first.
-async fn wait_until(clock: Clock, at: OffsetDateTime, env: &ScanEnv) -> bool {
+/// Sleeps until `at` on `clock`, or until SIGUSR1 asks for the run now;
+/// false when a stop signal came first.
+async fn wait_until(clock: Clock, at: OffsetDateTime, env: &ScanEnv, run_now: &Notify) -> bool {
     loop {
         if env.cancel.is_cancelled() {
             return false;
@@ -142,9 +146,32 @@ async fn wait_until(clock: Clock, at: OffsetDateTime, env: &ScanEnv) -> bool {
         }
         tokio::select! {
             () = env.cancel.cancelled() => return false,
+            () = run_now.notified() => {
+                note(env.quiet, "watch: SIGUSR1: running the next run now");
+                return true;
+            }
             () = tokio::time::sleep(left.min(MAX_SLEEP)) => {}
         }
     }
+}
+
+/// Woken by each SIGUSR1: the next run starts at once (one received
+/// during a run starts the next as soon as that run ends).
+fn run_now_on_sigusr1() -> Arc<Notify> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let notify = Arc::new(Notify::new());
+    let wake = notify.clone();
+    match signal(SignalKind::user_defined1()) {
+        Ok(mut usr1) => {
+            tokio::spawn(async move {
+                while usr1.recv().await.is_some() {
+                    wake.notify_one();
+                }
+            });
+        }
+        Err(e) => tracing::warn!("cannot listen for SIGUSR1 (run now): {e}"),
+    }
+    notify
 }
 
 /// One run: the scan as `scan` runs it, its records to a file of its own
