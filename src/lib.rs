@@ -26,6 +26,7 @@
 //! - [`cli`] and [`config`]: clap definitions, the config file, validated
 //!   requests.
 //! - [`clock`]: the one source of "now".
+//! - [`schedule`]: when `watch` runs: intervals, cron, skipped slots, jitter.
 //! - [`demo`]: the built-in lab of TLS servers on loopback.
 //! - [`app`]: wires the stages for each subcommand.
 
@@ -52,5 +53,6 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod scan;
+pub mod schedule;
 pub mod scoring;
 pub mod targets;

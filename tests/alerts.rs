@@ -8,135 +8,21 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
 use certatlas::certs::{parse_certificate, sha256_hex};
 use certatlas::demo::{Lab, LabCase};
 use certatlas::inventory::store::{OutboxStatus, Store};
 use common::fixed_now;
-use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-/// One request the receiver got, and the status it answered.
-#[derive(Debug, Clone)]
-struct Received {
-    body: Value,
-    attempt: String,
-    authorization: String,
-    answered: u16,
-}
-
-/// A local webhook receiver answering 500 to its first `failures` requests.
-struct Receiver {
-    url: String,
-    seen: Arc<Mutex<Vec<Received>>>,
-}
-
-impl Receiver {
-    async fn start(failures: usize) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let record = seen.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let record = record.clone();
-                tokio::spawn(async move { answer(stream, record, failures).await });
-            }
-        });
-        Receiver { url, seen }
-    }
-
-    fn requests(&self) -> Vec<Received> {
-        self.seen.lock().unwrap().clone()
-    }
-
-    fn keys(&self) -> Vec<String> {
-        let requests = self.requests();
-        requests
-            .iter()
-            .map(|r| r.body["key"].as_str().unwrap().to_string())
-            .collect()
-    }
-}
-
-/// Reads one HTTP/1.1 request (head, then Content-Length bytes), records
-/// it and answers.
-async fn answer(mut stream: TcpStream, seen: Arc<Mutex<Vec<Received>>>, failures: usize) {
-    let mut data = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) if data.len() + n < 1 << 20 => data.extend_from_slice(&chunk[..n]),
-            Ok(_) => return,
-        }
-    };
-    let head = String::from_utf8_lossy(&data[..head_end]).to_ascii_lowercase();
-    let header = |name: &str| {
-        head.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string))
-            .unwrap_or_default()
-    };
-    let length: usize = header("content-length").trim().parse().unwrap_or(0);
-    while data.len() < head_end + length {
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => data.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let body = serde_json::from_slice(&data[head_end..head_end + length]).unwrap_or(Value::Null);
-    let answered = {
-        let mut seen = seen.lock().unwrap();
-        let answered = if seen.len() < failures { 500 } else { 204 };
-        seen.push(Received {
-            body,
-            attempt: header("x-certatlas-attempt"),
-            authorization: header("authorization"),
-            answered,
-        });
-        answered
-    };
-    let reply = format!("HTTP/1.1 {answered} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-    let _ = stream.write_all(reply.as_bytes()).await;
-    let _ = stream.shutdown().await;
-}
-
-/// A config declaring the lab's approved root and `webhook` (TOML keys).
-fn write_config(dir: &Path, lab: &Lab, webhook: &str) -> PathBuf {
-    let pem = format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        base64::engine::general_purpose::STANDARD.encode(lab.approved_root_der())
-    );
-    std::fs::write(dir.join("lab-root.pem"), pem).unwrap();
-    let config = dir.join("certatlas.toml");
-    let text = format!(
-        "[[anchors]]\nname = \"lab approved root\"\nfile = \"lab-root.pem\"\n\n\
-         [[alerts.webhook]]\n{webhook}\n"
-    );
-    std::fs::write(&config, text).unwrap();
-    config
-}
+use common::webhook::{write_config, Received, Receiver, PROXY_VARIABLES};
+use tokio::net::TcpListener;
 
 /// Runs the binary without proxies in its environment and with a token.
 async fn run(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         let mut command = Command::new(env!("CARGO_BIN_EXE_certatlas"));
-        for proxy in [
-            "http_proxy",
-            "HTTP_PROXY",
-            "https_proxy",
-            "HTTPS_PROXY",
-            "all_proxy",
-            "ALL_PROXY",
-        ] {
+        for proxy in PROXY_VARIABLES {
             command.env_remove(proxy);
         }
         command

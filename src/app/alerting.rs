@@ -2,9 +2,10 @@
 //! a command uses (before a scan, so a missing secret stops it with exit
 //! 2 and leftovers of earlier runs are delivered while it scans), turning
 //! a stored, tracked and scored scan into enqueued events, and the grace
-//! period at exit. `scan` makes two calls ([`Alerting::start`] and
-//! [`after_scan`]); a scheduler keeps one [`Alerting`] across runs and
-//! calls [`Alerting::scan_stored`] after each, [`Alerting::finish`] at exit.
+//! period at exit. The scan environment (`scan::ScanEnv`) keeps one
+//! [`Alerting`] per process, across `watch` runs: it calls
+//! [`Alerting::scan_stored`] after each stored scan and
+//! [`Alerting::finish`] at exit.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -113,38 +114,21 @@ impl Alerting {
     }
 }
 
-/// After a one-shot scan (its summary printed): enqueue the events of a
-/// complete scan, then give deliveries `grace` (none for an interrupted
-/// scan) and say what is left.
-pub(super) async fn after_scan(
-    alerting: Option<Alerting>,
-    stored: &StoredScan,
-    grace: Duration,
-    quiet: bool,
-) -> Result<(), AppError> {
-    let Some(alerting) = alerting else {
-        return Ok(());
-    };
-    let grace = if stored.outcome.is_some() {
-        alerting.scan_stored(stored)?;
-        grace
-    } else {
-        Duration::ZERO
-    };
-    let report = alerting.finish(grace).await;
-    if report.delivered + report.failed_attempts + report.pending > 0 {
-        let pending = match report.pending {
-            0 => String::new(),
-            n => format!(", {n} pending (retried on the next run)"),
-        };
-        let failed = match report.failed_attempts {
-            0 => String::new(),
-            n => format!(", {n} failed attempts"),
-        };
-        note(
-            quiet,
-            &format!("alerts: {} delivered{failed}{pending}", report.delivered),
-        );
+/// Says what deliveries did before exit (nothing when there was nothing).
+pub(super) fn report_delivery(report: &DeliveryReport, quiet: bool) {
+    if report.delivered + report.failed_attempts + report.pending == 0 {
+        return;
     }
-    Ok(())
+    let pending = match report.pending {
+        0 => String::new(),
+        n => format!(", {n} pending (retried on the next run)"),
+    };
+    let failed = match report.failed_attempts {
+        0 => String::new(),
+        n => format!(", {n} failed attempts"),
+    };
+    note(
+        quiet,
+        &format!("alerts: {} delivered{failed}{pending}", report.delivered),
+    );
 }

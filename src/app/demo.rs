@@ -196,6 +196,7 @@ async fn scan_lab(
         lab_limits(),
         &mut write,
         &Progress::new(0, true),
+        &cancel_on_signal(),
     )
     .await
     .map_err(stdout_error)?;

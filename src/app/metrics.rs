@@ -6,13 +6,15 @@
 //! Nothing is evaluated or written.
 
 use std::collections::BTreeMap;
-use std::io;
+use std::io::{self, Write};
 
 use super::listings::{open, pick_scan};
+use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::MetricsArgs;
 use crate::clock::Clock;
-use crate::inventory::store::{OutboxStatus, ScanRecord, Store};
+use crate::config::Config;
+use crate::inventory::store::{OutboxStatus, ScanId, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryRow};
 use crate::policy::exceptions::exception_for;
 use crate::policy::Finding;
@@ -24,6 +26,31 @@ use crate::scan::summary::ScanSummary;
 pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let (store, context, config) = open(&args.store)?;
     let id = pick_scan(&store, args.scan)?;
+    let text = exposition_text(
+        &store,
+        &context,
+        config.as_ref(),
+        id,
+        args.max_series,
+        clock,
+    )?;
+    io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(stdout_error)?;
+    Ok(RunStatus::Complete)
+}
+
+/// Scan `id` as Prometheus text: what `certatlas metrics` prints, and what
+/// `watch --metrics-listen` serves.
+pub(super) fn exposition_text(
+    store: &Store,
+    context: &InventoryContext,
+    config: Option<&Config>,
+    id: ScanId,
+    max_series: usize,
+    clock: Clock,
+) -> Result<String, AppError> {
     let record = store
         .scan(id)?
         .ok_or_else(|| AppError::Inventory(format!("no scan {id}")))?;
@@ -32,16 +59,17 @@ pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let graph = view::graph(&certificates, &context.trust);
     let rows = view::rows(&leaves, &certificates, &graph, &context.owners, clock.now());
     let mut exposition = scan_part(&record);
-    certificate_part(&mut exposition, &rows, args.max_series);
-    let webhooks = config.as_ref().map(|c| c.alerts.webhooks.clone());
-    exposition.alerts = alert_part(&store, webhooks.unwrap_or_default())?;
-    let exceptions = config.map(|c| c.exceptions).unwrap_or_default();
-    exposition.findings = findings_part(&store, &record, &exceptions, clock)?;
+    certificate_part(&mut exposition, &rows, max_series);
+    let webhooks = config.map(|c| c.alerts.webhooks.clone());
+    exposition.alerts = alert_part(store, webhooks.unwrap_or_default())?;
+    let exceptions = config.map(|c| c.exceptions.as_slice()).unwrap_or_default();
+    exposition.findings = findings_part(store, &record, exceptions, clock)?;
     exposition.score = store
         .score(id)?
         .and_then(|s| serde_json::from_value(s.card).ok());
-    prometheus::write(&mut io::stdout().lock(), &exposition).map_err(stdout_error)?;
-    Ok(RunStatus::Complete)
+    let mut text = Vec::new();
+    prometheus::write(&mut text, &exposition).map_err(|e| AppError::Inventory(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&text).into_owned())
 }
 
 fn scan_part(record: &ScanRecord) -> Exposition {

@@ -2,8 +2,11 @@
 //! them all. Computing happens in the stages and printing in `report`; this
 //! module connects them, opens files and databases, and handles signals.
 //!
-//! - [`scan`](mod@scan): `certatlas scan`, and the collection loop shared
-//!   with the demo;
+//! - [`scan`](mod@scan): `certatlas scan`, the one function that runs a
+//!   scan end to end (for `scan` and `watch`), and the collection loop
+//!   shared with the demo;
+//! - `watch`: `certatlas watch`, scans on a schedule; `metrics_http`
+//!   serves its metrics;
 //! - `recording`: storing a scan and computing its inventory afterwards;
 //! - `cycles`: shard scans and the cycle scans judged in their place;
 //! - `demo`: the lab, scanned twice around a renewal;
@@ -19,12 +22,14 @@ mod demo;
 mod findings;
 mod listings;
 mod metrics;
+mod metrics_http;
 mod recording;
 mod rules;
 pub mod scan;
 mod score;
+mod watch;
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
@@ -81,6 +86,20 @@ pub enum AppError {
     /// Webhook alerts cannot start, or events cannot be enqueued.
     #[error(transparent)]
     Alerts(#[from] crate::alerts::AlertError),
+    /// Another process is scanning the same scope into the same inventory.
+    #[error("scope busy: another certatlas scan or watch of this scope is running into this inventory (lock {lock})")]
+    ScopeBusy {
+        /// The lock held by the other process (a file, or an advisory lock).
+        lock: String,
+    },
+    /// The metrics listener cannot be started.
+    #[error("--metrics-listen {addr}: {source}")]
+    MetricsListen {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// The operating system's reason.
+        source: io::Error,
+    },
     /// The demo lab could not start.
     #[error("demo lab: {0}")]
     Lab(#[from] LabError),
@@ -94,6 +113,10 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Scan(args) => {
             let request = cli::settings::scan_request(*args, clock)?;
             scan::scan(request, quiet).await
+        }
+        Command::Watch(args) => {
+            let request = cli::watch_request(*args, clock)?;
+            watch::watch(request, quiet).await
         }
         Command::Demo(args) => demo::demo(cli::settings::demo_request(args), clock, quiet).await,
         Command::Inventory(args) => listings::inventory(args, clock),
@@ -140,16 +163,6 @@ fn anchor_error(path: &Path, e: AnchorError) -> AppError {
     AppError::Anchor {
         path: path.display().to_string(),
         reason: e.to_string(),
-    }
-}
-
-/// Opens the output file (or stdout) before anything is probed.
-fn open_output(path: Option<&Path>) -> Result<Box<dyn Write + Send>, AppError> {
-    match path {
-        None => Ok(Box::new(io::stdout())),
-        Some(path) => std::fs::File::create(path)
-            .map(|f| Box::new(f) as Box<dyn Write + Send>)
-            .map_err(|source| output_error(&path.display().to_string(), source)),
     }
 }
 

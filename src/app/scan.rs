@@ -1,23 +1,233 @@
-//! `certatlas scan`: validate, open the output and the inventory, run the
-//! engine, write every record as it arrives, then summarise. The collection
-//! loop here is shared with the demo.
+//! `certatlas scan`, and `run_scan`: the one function that runs a scan
+//! end to end (validate, lock the scope, open the records output, probe,
+//! store, findings, score, print) for `scan` and every run of `watch`. The
+//! collection loop here is shared with the demo.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-use super::recording::{InventoryContext, Recording};
-use super::{anchor_error, cancel_on_signal, open_output, output_error, AppError, RunStatus};
+use super::alerting::Alerting;
+use super::recording::{InventoryContext, Recording, StoredScan};
+use super::{anchor_error, cancel_on_signal, output_error, AppError, RunStatus};
 use crate::certs;
 use crate::cli::ScanRequest;
-use crate::inventory::store::Store;
+use crate::inventory::store::{ScopeLock, Store};
 use crate::observation::Observation;
 use crate::probe::{Prober, TrustStore};
 use crate::report::progress::Progress;
 use crate::report::ObservationRecord;
 use crate::scan::summary::{ScanSummary, Tally};
 use crate::scan::{self as engine, ScanLimits, Work};
+
+/// What the process around its scans provides: one signal listener and
+/// one alert dispatcher for the whole process, kept across `watch` runs.
+pub(super) struct ScanEnv {
+    /// Cancelled by the first SIGTERM or Ctrl-C.
+    pub cancel: CancellationToken,
+    /// No progress notes or summaries on stderr.
+    pub quiet: bool,
+    /// Webhook alerts, when the config has webhooks and there is a store.
+    alerting: Option<Alerting>,
+    /// How long deliveries may go on at exit (`--alert-grace`).
+    alert_grace: Duration,
+}
+
+impl ScanEnv {
+    /// Installs the signal listener and starts the alert dispatcher (once
+    /// per process); a webhook whose secret is missing stops here.
+    pub fn new(request: &ScanRequest, quiet: bool) -> Result<ScanEnv, AppError> {
+        let alerting = Alerting::start(request.store.as_ref(), request.probe.clock)?;
+        Ok(ScanEnv {
+            cancel: cancel_on_signal(),
+            quiet,
+            alerting,
+            alert_grace: request.alert_grace,
+        })
+    }
+
+    /// Called once when the process is done with scans: deliveries get
+    /// `--alert-grace` (none after a stop signal), then the dispatcher
+    /// stops and what is left is said.
+    pub async fn close(self) {
+        if let Some(alerting) = self.alerting {
+            let grace = match self.cancel.is_cancelled() {
+                true => Duration::ZERO,
+                false => self.alert_grace,
+            };
+            let report = alerting.finish(grace).await;
+            super::alerting::report_delivery(&report, self.quiet);
+        }
+    }
+}
+
+/// The single place a stored scan is handed on, right after it is stored,
+/// its findings tracked, scored and printed: a complete scan's alert
+/// events are enqueued and the dispatcher woken (never waited for).
+fn after_stored(env: &ScanEnv, stored: &StoredScan) -> Result<(), AppError> {
+    match &env.alerting {
+        Some(alerting) if stored.outcome.is_some() => alerting.scan_stored(stored).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
+/// Where a scan's observation records go.
+#[derive(Debug, Clone)]
+pub(super) enum Records {
+    /// Standard output.
+    Stdout,
+    /// A file, created (or truncated).
+    File(PathBuf),
+    /// Nowhere: the inventory keeps them.
+    Discard,
+}
+
+impl Records {
+    fn open(&self) -> Result<(Box<dyn Write + Send>, String), AppError> {
+        match self {
+            Records::Stdout => Ok((Box::new(io::stdout()), "stdout".into())),
+            Records::Discard => Ok((Box::new(io::sink()), "nowhere".into())),
+            Records::File(path) => {
+                let target = path.display().to_string();
+                let file = std::fs::File::create(path).map_err(|e| output_error(&target, e))?;
+                Ok((Box::new(file), target))
+            }
+        }
+    }
+}
+
+/// How one scan ended.
+pub(super) struct ScanRun {
+    /// The stored scan (none with `--no-db`).
+    pub stored: Option<StoredScan>,
+    /// Complete, interrupted, or failed by `--fail-on`.
+    pub status: RunStatus,
+}
+
+/// Runs `certatlas scan`.
+pub async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppError> {
+    let env = ScanEnv::new(&request, quiet)?;
+    let records = request
+        .output
+        .clone()
+        .map_or(Records::Stdout, Records::File);
+    let run = run_scan(&request, &records, &env).await;
+    env.close().await;
+    Ok(run?.status)
+}
+
+/// Runs one scan end to end. Everything that can fail is checked before
+/// the records output is opened or the scan recorded; with a store, the
+/// scope's lock is held until the scan is stored and scored
+/// ([`AppError::ScopeBusy`] when another process holds it).
+pub(super) async fn run_scan(
+    request: &ScanRequest,
+    records: &Records,
+    env: &ScanEnv,
+) -> Result<ScanRun, AppError> {
+    let trust = trust_store(request)?;
+    let store = open_inventory(request)?;
+    let _lock = match &store {
+        Some((store, _)) => Some(lock_scope(store, request)?),
+        None => None,
+    };
+    warn_lowered(request);
+    let clock = request.probe.clock;
+    let (out, target) = records.open()?;
+    let mut writer = request.format.writer(out);
+    let recording = match store {
+        Some((store, context)) => Some(Recording::begin(store, context, request, clock)?),
+        None => None,
+    };
+    let progress = Progress::new(request.scope.target_count(), env.quiet);
+    let prober = Arc::new(Prober::new(trust, request.probe.clone()));
+    let mut write = |record: &ObservationRecord<'_>| {
+        if let Some(recording) = &recording {
+            recording.write(record.observation)?;
+        }
+        progress.suspend(|| writer.observation(record))
+    };
+    let work = work_of(request);
+    let summary = collect(
+        work,
+        prober,
+        request.limits.clone(),
+        &mut write,
+        &progress,
+        &env.cancel,
+    )
+    .await;
+    let summary = summary.map_err(|source| output_error(&target, source))?;
+    writer
+        .finish(&summary)
+        .map_err(|source| output_error(&target, source))?;
+    let status = status_of(&summary);
+    match recording {
+        Some(recording) => finish_stored(recording, &summary, status, request, env),
+        None => Ok(ScanRun {
+            stored: None,
+            status,
+        }),
+    }
+}
+
+/// Stores the scan, tracks its findings and scores it; prints its
+/// summary; hands it to the alerts; applies `--fail-on`.
+fn finish_stored(
+    recording: Recording,
+    summary: &ScanSummary,
+    status: RunStatus,
+    request: &ScanRequest,
+    env: &ScanEnv,
+) -> Result<ScanRun, AppError> {
+    let stored = recording.finish(summary, request.probe.clock, &request.policy)?;
+    if !env.quiet {
+        stored
+            .print(&mut io::stderr().lock())
+            .map_err(|e| output_error("stderr", e))?;
+    }
+    after_stored(env, &stored)?;
+    let status = match status {
+        RunStatus::Complete => super::findings::gate(&stored.findings, request.policy.fail_on),
+        other => other,
+    };
+    Ok(ScanRun {
+        stored: Some(stored),
+        status,
+    })
+}
+
+fn warn_lowered(request: &ScanRequest) {
+    if let Some((asked, used)) = request.concurrency_lowered {
+        tracing::warn!("--concurrency {asked} is over the open-file budget; using {used}");
+    }
+}
+
+/// Takes the scope's lock in the inventory, or says who is in the way.
+fn lock_scope(store: &Store, request: &ScanRequest) -> Result<ScopeLock, AppError> {
+    let key = scope_key(request);
+    store.lock_scope(&key)?.ok_or_else(|| AppError::ScopeBusy {
+        lock: store.scope_lock_name(&key),
+    })
+}
+
+/// What identifies a scope for locking: the targets as written, ports,
+/// SNI names, STARTTLS mode and shard (canonical JSON).
+pub(super) fn scope_key(request: &ScanRequest) -> String {
+    let o = &request.options;
+    serde_json::json!({
+        "targets": request.targets_text,
+        "ports": o["ports"],
+        "sni": o["sni"],
+        "starttls": o["starttls"],
+        "shard": o["shard"],
+    })
+    .to_string()
+}
 
 /// Mozilla roots plus the `--ca-file` anchors, for the strict verdict.
 fn trust_store(request: &ScanRequest) -> Result<TrustStore, AppError> {
@@ -30,6 +240,13 @@ fn trust_store(request: &ScanRequest) -> Result<TrustStore, AppError> {
     Ok(trust)
 }
 
+/// Checks what [`run_scan`] checks first (anchor files, the inventory and
+/// its config), without scanning: `watch` calls it before its first run.
+pub(super) fn validate(request: &ScanRequest) -> Result<(), AppError> {
+    trust_store(request)?;
+    open_inventory(request).map(|_| ())
+}
+
 /// Opens the inventory and loads what judging it needs (config anchors,
 /// owner rules), unless `--no-db`.
 fn open_inventory(request: &ScanRequest) -> Result<Option<(Store, InventoryContext)>, AppError> {
@@ -38,57 +255,6 @@ fn open_inventory(request: &ScanRequest) -> Result<Option<(Store, InventoryConte
     };
     let context = InventoryContext::new(wanted.config.as_ref(), Vec::new())?;
     Ok(Some((Store::connect(&wanted.db)?, context)))
-}
-
-/// Runs `certatlas scan`.
-pub async fn scan(request: ScanRequest, quiet: bool) -> Result<RunStatus, AppError> {
-    // Everything that can fail is checked before the scan is recorded.
-    let trust = trust_store(&request)?;
-    let store = open_inventory(&request)?;
-    let alerting = super::alerting::Alerting::start(request.store.as_ref(), request.probe.clock)?;
-    if let Some((asked, used)) = request.concurrency_lowered {
-        tracing::warn!("--concurrency {asked} is over the open-file budget; using {used}");
-    }
-    let clock = request.probe.clock;
-    let target = request
-        .output
-        .as_ref()
-        .map_or("stdout".into(), |p| p.display().to_string());
-    let mut writer = request
-        .format
-        .writer(open_output(request.output.as_deref())?);
-    let recording = match store {
-        Some((store, context)) => Some(Recording::begin(store, context, &request, clock)?),
-        None => None,
-    };
-    let progress = Progress::new(request.scope.target_count(), quiet);
-    let prober = Arc::new(Prober::new(trust, request.probe.clone()));
-    let work = work_of(&request);
-    let mut write = |record: &ObservationRecord<'_>| {
-        if let Some(recording) = &recording {
-            recording.write(record.observation)?;
-        }
-        progress.suspend(|| writer.observation(record))
-    };
-    let summary = collect(work, prober, request.limits.clone(), &mut write, &progress).await;
-    let summary = summary.map_err(|source| output_error(&target, source))?;
-    writer
-        .finish(&summary)
-        .map_err(|source| output_error(&target, source))?;
-    let mut status = status_of(&summary);
-    if let Some(recording) = recording {
-        let stored = recording.finish(&summary, clock, &request.policy)?;
-        if !quiet {
-            stored
-                .print(&mut io::stderr().lock())
-                .map_err(|e| output_error("stderr", e))?;
-        }
-        if status == RunStatus::Complete {
-            status = super::findings::gate(&stored.findings, request.policy.fail_on);
-        }
-        super::alerting::after_scan(alerting, &stored, request.alert_grace, quiet).await?;
-    }
-    Ok(status)
 }
 
 /// The engine's work for a scan request, with SNI discovery when asked.
@@ -102,15 +268,18 @@ fn work_of(request: &ScanRequest) -> Work {
     work
 }
 
-/// Runs the engine and hands every record to `write` as it arrives.
+/// Runs the engine and hands every record to `write` as it arrives; a
+/// cancelled `cancel` stops it (what was collected is summarised).
 pub(super) async fn collect(
     work: Work,
     prober: Arc<Prober>,
     limits: ScanLimits,
     write: &mut dyn FnMut(&ObservationRecord<'_>) -> io::Result<()>,
     progress: &Progress,
+    cancel: &CancellationToken,
 ) -> io::Result<ScanSummary> {
-    let cancel = cancel_on_signal();
+    // A child token: a failed write stops this scan, not the process.
+    let cancel = cancel.child_token();
     let clock = prober.settings().clock;
     let (sink, mut observations) = mpsc::channel::<Observation>(256);
     let engine = tokio::spawn(engine::run(work, prober, limits, sink, cancel.clone()));

@@ -4,6 +4,7 @@
 pub mod policy;
 mod score_args;
 pub mod settings;
+mod watch_args;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 pub use policy::PolicyRequest;
 pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
+pub use watch_args::{watch_request, WatchArgs, WatchRequest};
 
 /// certatlas: find every TLS certificate on your networks, keep an inventory,
 /// and turn it into PKI maturity evidence.
@@ -41,6 +43,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan targets for TLS endpoints and capture their certificate chains.
     Scan(Box<ScanArgs>),
+    /// Scan the same scope on a schedule (--every 6h, --cron, or the watch schedule in
+    /// the config), each run stored, scored and printed as `scan` would,
+    /// optionally serving Prometheus metrics.
+    Watch(Box<WatchArgs>),
     /// Start a built-in lab of TLS servers on loopback, scan it and report.
     Demo(DemoArgs),
     /// List the certificates of a stored scan, with owners and CA classes.

@@ -105,6 +105,17 @@ pub enum SettingsError {
     /// A self-assessment file cannot be used.
     #[error(transparent)]
     Claims(#[from] crate::scoring::claims::ClaimsError),
+    /// `watch` has no schedule.
+    #[error("watch needs a schedule: --every 6h, --cron '0 */6 * * *', or every/cron under [watch] in the --config file")]
+    NoSchedule,
+    /// A `watch` option that cannot be used as given.
+    #[error("{flag}: {problem}")]
+    Watch {
+        /// The flag or config key.
+        flag: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// `--fail-on` needs the findings of a stored scan.
     #[error("--fail-on needs the inventory: it cannot be combined with --no-db")]
     FailOnWithoutStore,
@@ -114,12 +125,28 @@ pub enum SettingsError {
 pub fn store_request(args: &StoreArgs) -> Result<StoreRequest, SettingsError> {
     let config = args.config.as_deref().map(config::load).transpose()?;
     Ok(StoreRequest {
-        db: args
-            .db
-            .as_deref()
-            .map_or_else(Store::default_database, Database::parse),
+        db: database(args.db.as_deref(), config.as_ref()),
         config,
     })
+}
+
+/// The inventory: `--db`, else the config's `db` (a relative SQLite path
+/// taken from the config file's directory), else `$CERTATLAS_DB` or the
+/// default path.
+fn database(flag: Option<&str>, config: Option<&config::Config>) -> Database {
+    if let Some(flag) = flag {
+        return Database::parse(flag);
+    }
+    let Some(config) = config.filter(|c| c.db.is_some()) else {
+        return Store::default_database();
+    };
+    match Database::parse(config.db.as_deref().unwrap_or_default()) {
+        Database::Sqlite(path) if path.is_relative() => {
+            let dir = config.path().parent().unwrap_or(std::path::Path::new(""));
+            Database::Sqlite(dir.join(path))
+        }
+        other => other,
+    }
 }
 
 /// Validates `scan` arguments into a request, stamping with `clock`.
@@ -288,33 +315,8 @@ fn is_server_name(name: &str) -> bool {
         && name.parse::<std::net::IpAddr>().is_err()
 }
 
-/// `1500ms`, `3s`, `2m`, `1h`, `30d`, or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration (e.g. 500ms, 3s, 2m)"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        "d" => value * 86_400.0,
-        _ => {
-            return Err(format!(
-                "'{text}': unknown unit '{unit}' (use ms, s, m, h or d)"
-            ))
-        }
-    };
-    if !(seconds > 0.0 && seconds < 1e9) {
-        return Err(format!("'{text}' must be greater than zero"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
+/// Durations (`500ms`, `3s`, `6h`, `1d`): the parser lives in `schedule`.
+pub use crate::schedule::parse_duration;
 
 /// An output format by name, from the report registry.
 pub fn parse_format(text: &str) -> Result<OutputFormat, String> {
@@ -367,34 +369,5 @@ fn unix_time(at: OffsetDateTime) -> rustls::pki_types::UnixTime {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("3 parsecs")
-            .unwrap_err()
-            .contains("3 parsecs"));
-    }
-
-    #[test]
-    fn formats_come_from_the_registry() {
-        assert_eq!(parse_format("jsonl"), Ok(OutputFormat::Jsonl));
-        assert!(parse_format("xml")
-            .unwrap_err()
-            .contains("table, jsonl, json"));
-    }
-
-    #[test]
-    fn server_names_are_checked() {
-        assert!(is_server_name("www.example.org"));
-        assert!(is_server_name("_dmarc.example.org."));
-        assert!(!is_server_name("bad name"));
-        assert!(!is_server_name("10.0.0.1"));
-        assert!(!is_server_name("a..b"));
-    }
-}
+#[path = "settings_tests.rs"]
+mod tests;

@@ -1,5 +1,5 @@
 //! The config file (`certatlas.toml`): scan scope, approved private trust
-//! anchors, owner rules and accepted exceptions. The format is documented in
+//! anchors, owner rules, accepted exceptions and the watch schedule. The format is documented in
 //! the README (section "Configuration file").
 //!
 //! Loading is strict: unknown keys, wrong types and bad values are errors,
@@ -17,9 +17,11 @@ mod error;
 mod raw;
 #[cfg(test)]
 mod tests;
+mod watch;
 
 pub use alerts::{AlertsConfig, WebhookAuth, WebhookConfig, WebhookEvent};
 pub use error::{ConfigError, Position};
+pub use watch::WatchConfig;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,9 @@ use crate::inventory::owners::{MatcherKind, OwnerRuleError, OwnerRuleSpec, Owner
 /// A loaded, checked config file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// `db`: the inventory, as `--db` takes it (a SQLite path, relative to
+    /// the config file's directory, or a PostgreSQL URL); `--db` wins.
+    pub db: Option<String>,
     /// `[scope]`: what `certatlas scan` scans when no targets are given.
     pub scope: Option<ScopeConfig>,
     /// `[[anchors]]`: approved private trust anchors.
@@ -43,6 +48,8 @@ pub struct Config {
     pub maturity: MaturityConfig,
     /// `[alerts]`: webhooks receiving alert events.
     pub alerts: AlertsConfig,
+    /// `[watch]`: the schedule and jitter of `certatlas watch`.
+    pub watch: WatchConfig,
     path: PathBuf,
 }
 

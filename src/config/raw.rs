@@ -18,6 +18,7 @@ use super::{
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
+    db: Option<Spanned<String>>,
     scope: Option<RawScope>,
     #[serde(default)]
     anchors: Vec<Spanned<RawAnchor>>,
@@ -28,6 +29,7 @@ pub(super) struct RawConfig {
     rules: Option<RawRules>,
     maturity: Option<RawMaturity>,
     alerts: Option<super::alerts::RawAlerts>,
+    watch: Option<super::watch::RawWatch>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,7 +170,10 @@ impl RawConfig {
         });
         let maturity = self.maturity.map(|m| check_maturity(m, src)).transpose()?;
         let alerts = self.alerts.map(|a| a.check(src)).transpose()?;
+        let watch = self.watch.map(|w| super::watch::check_watch(w, src));
+        let db = self.db.map(|db| check_db(db, src)).transpose()?;
         Ok(Config {
+            db,
             scope,
             anchors,
             owners,
@@ -176,8 +181,20 @@ impl RawConfig {
             rules: rules.unwrap_or_default(),
             maturity: maturity.unwrap_or_default(),
             alerts: alerts.unwrap_or_default(),
+            watch: watch.transpose()?.unwrap_or_default(),
             path: src.path.to_path_buf(),
         })
+    }
+}
+
+/// `db`: a PostgreSQL URL or a SQLite path, not blank.
+fn check_db(raw: Spanned<String>, src: &Source<'_>) -> Result<String, ConfigError> {
+    match raw.get_ref().trim().is_empty() {
+        true => Err(src.error(
+            &raw.span(),
+            "db: empty (a SQLite path or a postgres:// URL)",
+        )),
+        false => Ok(raw.into_inner()),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod prometheus;
 pub mod record;
 pub mod score;
 pub mod table;
+pub mod watch;
 
 use std::io::{self, Write};
 

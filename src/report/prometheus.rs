@@ -142,7 +142,13 @@ fn alert_families(text: &mut String, e: &Exposition) {
     }
 }
 
-fn sample(text: &mut String, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+/// One sample line: `name{labels} value`, label values escaped.
+pub(crate) fn sample(
+    text: &mut String,
+    name: &str,
+    labels: &[(&str, &str)],
+    value: impl std::fmt::Display,
+) {
     let labels: Vec<String> = labels
         .iter()
         .map(|(k, v)| format!("{k}=\"{}\"", label(v)))

@@ -161,12 +161,10 @@ impl Store {
     /// cycle scans, shard scans left out — oldest first: the timeline that
     /// findings, diffs and scores walk.
     pub fn judged_scans(&self) -> Result<Vec<ScanRecord>, StoreError> {
-        let mut scans = self.query_scans(
+        self.query_scans(
             "WHERE status = ?1 AND id NOT IN (SELECT scan_id FROM scan_shards) ORDER BY id",
             params![ScanStatus::Complete.as_str()],
-        )?;
-        scans.sort_by_key(|s| s.id);
-        Ok(scans)
+        )
     }
 
     /// Replaces the run summary of `scan` (a cycle scan's is the members'

@@ -92,6 +92,16 @@ pub enum StoreError {
         /// The operating system's reason.
         source: std::io::Error,
     },
+    /// A scope lock file could not be opened or locked.
+    #[error("cannot lock {} (scope lock of inventory database {}): {source}", .lock.display(), .path.display())]
+    Lock {
+        /// The database file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
     /// The writer thread has stopped; `finish()` reports why.
     #[error(
         "the writer thread for inventory database {} has stopped (finish() reports why)",

@@ -9,7 +9,7 @@
 //! `lifecycle`, the batched writer thread in `writer`, the queries in the
 //! `read_*` files, and the schema (documented for `sqlite3` and `psql`
 //! users) in `schema`. Shard scans and the cycle scans made of them are
-//! in `cycles`.
+//! in `cycles`; scope locks in `lock`.
 //!
 //! Concurrency: SQLite runs in WAL mode, so readers (other commands, other
 //! processes) work while a scan writes; PostgreSQL takes several scanners
@@ -25,6 +25,7 @@ mod error;
 mod findings;
 mod insert;
 mod lifecycle;
+mod lock;
 mod read_certs;
 mod read_history;
 mod read_scans;
@@ -41,6 +42,7 @@ pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntr
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
+pub use lock::ScopeLock;
 pub use records::{
     EndpointKey, EndpointLeaf, EventKind, EventRecord, HistoryEntry, NewEvent, ScanId, ScanMeta,
     ScanRecord, ScanStatus, StoredCertificate, WriteStats,

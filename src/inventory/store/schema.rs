@@ -149,7 +149,14 @@ fn found_version(conn: &dyn Session) -> Result<u32, SqlError> {
     match conn.dialect() {
         Dialect::Sqlite => conn.one("PRAGMA user_version", params![], |row| row.get(0)),
         Dialect::Postgres => {
-            conn.batch(SCHEMA_MIGRATIONS)?;
+            let exists: i64 = conn.one(
+                "SELECT to_regclass('schema_migrations') IS NOT NULL",
+                params![],
+                |row| row.get(0),
+            )?;
+            if exists == 0 {
+                return Ok(0);
+            }
             let newest: Option<i64> = conn.one(
                 "SELECT max(version) FROM schema_migrations",
                 params![],
@@ -187,6 +194,7 @@ pub fn migrate(conn: &dyn Session, path: &Path) -> Result<u32, StoreError> {
         }
         let found = found_version(tx).map_err(open_error)?;
         check_not_newer(path, found, supported)?;
+        tx.batch(SCHEMA_MIGRATIONS).map_err(open_error)?;
         for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
             apply(tx, migration).map_err(|source| StoreError::Migrate {
                 path: path.to_path_buf(),
@@ -212,7 +220,6 @@ fn check_not_newer(path: &Path, found: u32, supported: u32) -> Result<(), StoreE
 
 /// Runs one migration and records it.
 fn apply(conn: &dyn Session, migration: &Migration) -> Result<(), SqlError> {
-    conn.batch(SCHEMA_MIGRATIONS)?;
     match conn.dialect() {
         Dialect::Sqlite => conn.batch(migration.sql)?,
         Dialect::Postgres => conn.batch(&postgres_ddl(migration.sql))?,

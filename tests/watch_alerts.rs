@@ -1,0 +1,124 @@
+//! The scheduled path end to end, through the binary, against the lab and
+//! a local webhook receiver (loopback only): `watch` scans, the lab renews
+//! a certificate into the expiry window, the next run stores it, `diff`
+//! shows the renewal between the two stored scans, exactly one alert
+//! reaches the receiver, and a third identical run sends none.
+//!
+//! The watch runs on an hourly interval and each later run is started
+//! with SIGUSR1 once the test has changed the certificate: a short timer
+//! would race the renewal. The fixed `--clock` makes the expiry window
+//! deterministic.
+
+mod common;
+
+use certatlas::certs::sha256_hex;
+use certatlas::inventory::store::{OutboxStatus, Store};
+use common::fixed_now;
+use common::watch::{stored_scans, Running};
+use common::webhook::{write_config, Receiver};
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_stores_a_changed_certificate_diffs_it_and_alerts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let receiver = Receiver::start(0).await;
+    let mut lab = common::lab().await;
+    let hook = format!(
+        "name = \"pki\"\nurl = \"{}\"\nevents = [\"expiry\"]",
+        receiver.url
+    );
+    let config = write_config(dir.path(), &lab, &hook);
+    let case = lab.case("good-ecdsa").unwrap().clone();
+    let old_leaf = sha256_hex(&case.expected_chains[0][0]);
+    let args: Vec<String> = [
+        "watch",
+        "--every",
+        "1h",
+        "--runs",
+        "3",
+        "--clock",
+        "2026-06-01T12:00:00Z",
+        "--db",
+        db.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        &case.address.to_string(),
+        "--sni",
+        case.server_names[0].as_deref().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let watch_db = db.clone();
+    let mut watch = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut watch = Running::spawn(&args, &watch_db);
+        watch.wait_for("run 1: scan 1 complete");
+        watch
+    })
+    .await
+    .unwrap();
+    // Renewed 80 days before the clock: the new leaf expires in 10 days.
+    let renewed = lab.renew("good-ecdsa", fixed_now() - time::Duration::days(80));
+    let new_leaf = sha256_hex(&renewed.unwrap().expected_chains[0][0]);
+    let (watch, alerts) = tokio::task::spawn_blocking(move || {
+        watch.signal(libc::SIGUSR1);
+        watch.wait_for("run 2: scan 2 complete");
+        let alerts = receiver.wait_for(1);
+        watch.signal(libc::SIGUSR1);
+        watch.wait_for("run 3: scan 3 complete");
+        let status = watch.wait_exit();
+        assert_eq!(status.code(), Some(0), "{}", watch.text());
+        (watch, (alerts, receiver.requests()))
+    })
+    .await
+    .unwrap();
+    lab.shutdown().await;
+    let (after_run_2, after_exit) = alerts;
+    assert_eq!(after_run_2.len(), 1, "{after_run_2:?}");
+    let body = &after_run_2[0].body;
+    assert_eq!(body["key"], format!("expiry:30d:{new_leaf}").as_str());
+    assert_eq!(body["subject"]["certificate"], new_leaf.as_str());
+    assert_eq!(
+        after_exit.len(),
+        1,
+        "the identical third run sends nothing: {after_exit:?}\n{}",
+        watch.text()
+    );
+    let outbox = Store::open(&db).unwrap().alert_outbox().unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert_eq!(outbox[0].status, OutboxStatus::Delivered);
+    assert_stored_and_diffed(&db, &old_leaf, &new_leaf);
+}
+
+/// Three complete scans; `diff 1 2` shows the renewal at the SNI endpoint.
+fn assert_stored_and_diffed(db: &std::path::Path, old_leaf: &str, new_leaf: &str) {
+    let scans = stored_scans(db);
+    assert_eq!(scans.len(), 3, "{scans:?}");
+    assert!(scans.iter().all(|s| s["status"] == "complete"), "{scans:?}");
+    let db_arg = db.to_str().unwrap();
+    let out = common::certatlas(&["diff", "1", "2", "--db", db_arg, "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changed = diff["items"]["diff"]["changed"].as_array().unwrap();
+    let renewal = changed
+        .iter()
+        .find(|c| c["endpoint"]["sni"].is_string())
+        .unwrap_or_else(|| panic!("no change at the SNI endpoint: {diff}"));
+    assert_eq!(renewal["kind"], "renewal", "{diff}");
+    assert_eq!(renewal["old"]["sha256"], old_leaf);
+    assert_eq!(renewal["new"]["sha256"], new_leaf);
+    let out = common::certatlas(&["diff", "2", "3", "--db", db_arg, "--format", "json"]);
+    let unchanged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        unchanged["items"]["diff"]["changed"]
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "{unchanged}"
+    );
+}
