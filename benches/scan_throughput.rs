@@ -12,6 +12,13 @@
 //!
 //! It prints handshakes/s for both, the ratio, and the scanner's peak RSS.
 //! Only 127.0.0.0/8 is contacted.
+//!
+//! With `CERTATLAS_BENCH_POSTGRES=1` the scanner stores into a fresh
+//! PostgreSQL database per round instead (created and dropped on the server
+//! named by `CERTATLAS_TEST_POSTGRES`, as the tests do).
+
+#[path = "../tests/common/postgres.rs"]
+mod pg;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -36,6 +43,11 @@ fn main() {
 async fn bench() {
     let (port, _servers) = start_servers().await;
     println!("server: {ADDRESSES} loopback addresses (127.1.0.0/21) on port {port}");
+    let backend = match on_postgres() {
+        true => "PostgreSQL",
+        false => "SQLite",
+    };
+    println!("inventory: a fresh {backend} database per round");
     let mut ceiling = Vec::new();
     let mut scanner = Vec::new();
     for round in 1..=ROUNDS {
@@ -144,6 +156,17 @@ async fn scanner_rate(port: u16) -> (f64, i64, usize) {
     let out = std::env::temp_dir().join(format!("certatlas-bench-{}.jsonl", std::process::id()));
     // Scans store into the inventory by default; the benchmark includes it.
     let db = std::env::temp_dir().join(format!("certatlas-bench-{}.db", std::process::id()));
+    // The postgres client is synchronous: it runs off the runtime.
+    let postgres = match on_postgres() {
+        true => tokio::task::spawn_blocking(|| pg::database("scan_bench"))
+            .await
+            .unwrap(),
+        false => None,
+    };
+    assert_eq!(postgres.is_some(), on_postgres(), "a PostgreSQL server");
+    let db_arg = postgres
+        .as_ref()
+        .map_or_else(|| db.display().to_string(), |p| p.url.clone());
     let args = [
         "scan".to_string(),
         "127.1.0.0/21".into(),
@@ -158,7 +181,7 @@ async fn scanner_rate(port: u16) -> (f64, i64, usize) {
         "-o".into(),
         out.display().to_string(),
         "--db".into(),
-        db.display().to_string(),
+        db_arg,
         "-q".into(),
     ];
     let started = Instant::now();
@@ -178,11 +201,21 @@ async fn scanner_rate(port: u16) -> (f64, i64, usize) {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
+    if let Some(postgres) = postgres {
+        tokio::task::spawn_blocking(move || drop(postgres))
+            .await
+            .unwrap();
+    }
     let tls = text
         .lines()
         .filter(|l| l.contains("\"status\":\"tls\""))
         .count();
     (f64::from(ADDRESSES) / elapsed, rss, tls)
+}
+
+/// Whether `CERTATLAS_BENCH_POSTGRES` asks for a PostgreSQL inventory.
+fn on_postgres() -> bool {
+    std::env::var_os("CERTATLAS_BENCH_POSTGRES").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// Waits for `pid` and returns its peak resident set size in KiB.
