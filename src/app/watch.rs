@@ -24,7 +24,8 @@ use crate::cli::WatchRequest;
 use crate::clock::Clock;
 use crate::inventory::store::{Database, ScanId, Store};
 use crate::policy::lifecycle::FindingStatus;
-use crate::report::watch::{instant_text, run_line, RunLine, RunOutcome, WatchSeries};
+use crate::report::instant_text;
+use crate::report::watch::{run_line, RunLine, RunOutcome, WatchSeries};
 use crate::schedule::{duration_text, Jitter, NextSlot, Planner};
 
 /// The longest single sleep: the wall clock is read again after it, so a

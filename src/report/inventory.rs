@@ -188,8 +188,8 @@ pub fn write_scans(
         let s = listed.record;
         vec![
             s.id.0.to_string(),
-            s.started_at.to_string(),
-            s.finished_at.map(|t| t.to_string()).unwrap_or_default(),
+            super::instant_text(s.started_at),
+            s.finished_at.map(super::instant_text).unwrap_or_default(),
             s.status.as_str().to_string(),
             s.observations.to_string(),
             s.targets.join(" "),

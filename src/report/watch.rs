@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::prometheus::sample;
@@ -87,17 +86,11 @@ pub fn run_line(line: &RunLine) -> String {
     }
     match line.next {
         Some(next) => {
-            let _ = write!(text, ", next run at {}", instant_text(next));
+            let _ = write!(text, ", next run at {}", super::instant_text(next));
         }
         None => text.push_str(", stopping"),
     }
     text
-}
-
-/// RFC 3339 in UTC, to the second.
-pub fn instant_text(at: OffsetDateTime) -> String {
-    let at = at.replace_nanosecond(0).unwrap_or(at);
-    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
 }
 
 /// The watch's own series.
