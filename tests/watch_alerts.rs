@@ -4,15 +4,23 @@
 //! shows the renewal between the two stored scans, exactly one alert
 //! reaches the receiver, and a third identical run sends none.
 //!
+//! The scenario runs on SQLite and on a fresh PostgreSQL database (skipped
+//! visibly without a server), where the scope lock is an advisory lock and
+//! the outbox a table of the shared inventory.
+//!
 //! The watch runs on an hourly interval and each later run is started
 //! with SIGUSR1 once the test has changed the certificate: a short timer
 //! would race the renewal. The fixed `--clock` makes the expiry window
 //! deterministic.
 
 mod common;
+#[path = "common/postgres.rs"]
+mod pg;
+
+use std::path::Path;
 
 use certatlas::certs::sha256_hex;
-use certatlas::inventory::store::{OutboxStatus, Store};
+use certatlas::inventory::store::{Database, OutboxStatus, Store};
 use common::fixed_now;
 use common::watch::{stored_scans, Running};
 use common::webhook::{write_config, Receiver};
@@ -22,13 +30,33 @@ use serde_json::Value;
 async fn watch_stores_a_changed_certificate_diffs_it_and_alerts_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
+    renewal_between_runs(dir.path(), db.to_str().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_into_postgresql() {
+    // The postgres client is synchronous: it runs off the runtime.
+    let database = tokio::task::spawn_blocking(|| pg::database("watch_alerts"));
+    let Some(database) = database.await.unwrap() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    renewal_between_runs(dir.path(), &database.url).await;
+    tokio::task::spawn_blocking(move || drop(database))
+        .await
+        .unwrap();
+}
+
+/// The scenario, with the config in `dir` and the inventory at `db` (a
+/// SQLite path or a PostgreSQL URL).
+async fn renewal_between_runs(dir: &Path, db: &str) {
     let receiver = Receiver::start(0).await;
     let mut lab = common::lab().await;
     let hook = format!(
         "name = \"pki\"\nurl = \"{}\"\nevents = [\"expiry\"]",
         receiver.url
     );
-    let config = write_config(dir.path(), &lab, &hook);
+    let config = write_config(dir, &lab, &hook);
     let case = lab.case("good-ecdsa").unwrap().clone();
     let old_leaf = sha256_hex(&case.expected_chains[0][0]);
     let args: Vec<String> = [
@@ -40,7 +68,7 @@ async fn watch_stores_a_changed_certificate_diffs_it_and_alerts_once() {
         "--clock",
         "2026-06-01T12:00:00Z",
         "--db",
-        db.to_str().unwrap(),
+        db,
         "--config",
         config.to_str().unwrap(),
         &case.address.to_string(),
@@ -49,10 +77,10 @@ async fn watch_stores_a_changed_certificate_diffs_it_and_alerts_once() {
     ]
     .map(String::from)
     .to_vec();
-    let watch_db = db.clone();
+    let watch_db = db.to_string();
     let mut watch = tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut watch = Running::spawn(&args, &watch_db);
+        let mut watch = Running::spawn(&args, Path::new(&watch_db));
         watch.wait_for("run 1: scan 1 complete");
         watch
     })
@@ -85,18 +113,19 @@ async fn watch_stores_a_changed_certificate_diffs_it_and_alerts_once() {
         "the identical third run sends nothing: {after_exit:?}\n{}",
         watch.text()
     );
-    let outbox = Store::open(&db).unwrap().alert_outbox().unwrap();
+    let store = Database::parse(db);
+    let outbox = tokio::task::spawn_blocking(move || Store::connect(&store)?.alert_outbox());
+    let outbox = outbox.await.unwrap().unwrap();
     assert_eq!(outbox.len(), 1, "{outbox:?}");
     assert_eq!(outbox[0].status, OutboxStatus::Delivered);
-    assert_stored_and_diffed(&db, &old_leaf, &new_leaf);
+    assert_stored_and_diffed(db, &old_leaf, &new_leaf);
 }
 
 /// Three complete scans; `diff 1 2` shows the renewal at the SNI endpoint.
-fn assert_stored_and_diffed(db: &std::path::Path, old_leaf: &str, new_leaf: &str) {
-    let scans = stored_scans(db);
+fn assert_stored_and_diffed(db_arg: &str, old_leaf: &str, new_leaf: &str) {
+    let scans = stored_scans(Path::new(db_arg));
     assert_eq!(scans.len(), 3, "{scans:?}");
     assert!(scans.iter().all(|s| s["status"] == "complete"), "{scans:?}");
-    let db_arg = db.to_str().unwrap();
     let out = common::certatlas(&["diff", "1", "2", "--db", db_arg, "--format", "json"]);
     assert!(
         out.status.success(),
