@@ -153,6 +153,47 @@ async fn the_metrics_endpoint_serves_what_metrics_prints_plus_watch_series() {
     lab.shutdown().await;
 }
 
+#[test]
+fn a_shard_run_that_completes_no_cycle_is_not_served_as_the_estate() {
+    let (_dir, db) = scratch_db();
+    let port = closed_port();
+    let db_arg = db.to_str().unwrap();
+    let args = [
+        "watch",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--shard",
+        "1/2",
+        "--every",
+        "1h",
+        "--db",
+        db_arg,
+        "--metrics-listen",
+        "127.0.0.1:0",
+    ];
+    let mut watch = Running::spawn(&args, &db);
+    let addr = watch.metrics_addr();
+    watch.wait_for("run 1: scan 1 complete");
+    let scrape = http_get(addr, "/metrics");
+    // Half the scope is no estate: like `certatlas metrics`, the endpoint
+    // serves the latest judged scan, and there is none yet.
+    assert!(
+        !scrape.body.contains("certatlas_scan_id"),
+        "{}",
+        scrape.body
+    );
+    assert!(
+        scrape
+            .body
+            .contains("certatlas_watch_runs_total{outcome=\"complete\"} 1\n"),
+        "{}",
+        scrape.body
+    );
+    watch.terminate();
+    assert_eq!(watch.wait_exit().code(), Some(0), "{}", watch.text());
+}
+
 /// An hourly `watch` of a closed loopback port, once its first run is in.
 fn hourly_watch_after_run_1(db: &std::path::Path) -> Running {
     let port = closed_port();

@@ -22,7 +22,7 @@ use super::scan::{self, note, Records, ScanEnv, ScanRun};
 use super::{AppError, RunStatus};
 use crate::cli::WatchRequest;
 use crate::clock::Clock;
-use crate::inventory::store::{Database, ScanId, Store};
+use crate::inventory::store::{Database, Store};
 use crate::policy::lifecycle::FindingStatus;
 use crate::report::instant_text;
 use crate::report::watch::{run_line, RunLine, RunOutcome, WatchSeries};
@@ -283,7 +283,7 @@ impl Published {
             max_series: request.max_series,
             clock: request.scan.probe.clock,
         };
-        published.render(None);
+        published.render();
         published
     }
 
@@ -291,8 +291,8 @@ impl Published {
         self.sender.subscribe()
     }
 
-    /// Notes a run in the series; re-renders the scan part after a stored
-    /// complete scan.
+    /// Notes a run in the series; re-renders the scan part after a
+    /// complete run.
     fn record(
         &mut self,
         report: &RunReport,
@@ -307,20 +307,19 @@ impl Published {
         self.series.next_run = next.map(|n| unix(n.at));
         if report.outcome == RunOutcome::Complete {
             self.series.last_success = Some(unix(finished));
-            let stored = report.run.as_ref().and_then(|r| r.stored.as_ref());
-            if let Some(stored) = stored {
-                self.render(Some(stored.scan));
-            }
+            self.render();
         }
     }
 
-    /// Renders scan `id` (default: the latest complete) as `certatlas
-    /// metrics` would; on failure the previous text stays.
-    fn render(&mut self, id: Option<ScanId>) {
+    /// Renders the latest complete judged scan as `certatlas metrics`
+    /// would (after a shard run that completed no cycle, that is still the
+    /// last cycle, never the shard scan); on failure the previous text
+    /// stays.
+    fn render(&mut self) {
         let Some((db, config)) = &self.source else {
             return;
         };
-        let rendered = render_scan(db, config.as_ref(), id, self.max_series, self.clock);
+        let rendered = render_scan(db, config.as_ref(), self.max_series, self.clock);
         match rendered {
             Ok(Some(text)) => self.scan_text = text,
             Ok(None) => {}
@@ -335,17 +334,16 @@ impl Published {
     }
 }
 
-/// Scan `id` (default: the latest complete) of the inventory at `db` as
-/// Prometheus text; `None` when there is no complete scan yet.
+/// The latest complete judged scan of the inventory at `db` as Prometheus
+/// text; `None` when there is no complete scan yet.
 fn render_scan(
     db: &Database,
     config: Option<&crate::config::Config>,
-    id: Option<ScanId>,
     max_series: usize,
     clock: Clock,
 ) -> Result<Option<String>, AppError> {
     let store = Store::connect(db)?;
-    let Some(id) = id.or(store.latest_scan(true)?.map(|s| s.id)) else {
+    let Some(id) = store.latest_scan(true)?.map(|s| s.id) else {
         return Ok(None);
     };
     let context = InventoryContext::new(config, Vec::new())?;
