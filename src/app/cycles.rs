@@ -9,7 +9,6 @@
 //! estate, so it is never evaluated or scored. The cycle scan made from all
 //! N shards is judged instead, exactly like an unsharded scan.
 
-use sha2::{Digest, Sha256};
 
 use super::AppError;
 use crate::cli::ScanRequest;
@@ -39,10 +38,7 @@ pub(super) fn scope_key(targets: &[String], options: &serde_json::Value) -> Stri
         scope.insert(name.into(), sorted(value));
     }
     let text = serde_json::Value::Object(scope).to_string();
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::certs::sha256_hex(text.as_bytes())
 }
 
 /// An array of strings sorted (order does not change a scope); other

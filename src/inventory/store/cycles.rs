@@ -124,25 +124,21 @@ impl Store {
         tool_version: &str,
     ) -> Result<CycleProgress, StoreError> {
         let conn = self.conn();
-        conn.begin(true).map_err(sql(&self.path, "begin cycle"))?;
-        let step = cycle_step(conn.as_ref(), scan, part, tool_version);
-        match step {
-            Ok(CycleStep::Progress(progress)) => {
-                conn.commit().map_err(sql(&self.path, "commit cycle"))?;
-                Ok(progress)
-            }
-            Ok(CycleStep::Lost(members)) => {
-                let _ = conn.rollback(); // drops the cycle scan row
+        let made = conn.transaction(true, Attempt::Sql, |tx| {
+            cycle_step(tx, scan, part, tool_version)
+        });
+        match made {
+            Ok(progress) => Ok(progress),
+            // Rolled back (dropping this attempt's cycle scan row): read
+            // the cycle the other scanner made.
+            Err(Attempt::Lost(members)) => {
                 let existing = cycle_by_members(conn.as_ref(), &part.scope_key, &members)
                     .map_err(sql(&self.path, "read cycle"))?;
                 existing
                     .map(CycleProgress::AlreadyMade)
                     .ok_or_else(|| self.unknown_scan(scan))
             }
-            Err(e) => {
-                let _ = conn.rollback();
-                Err(sql(&self.path, "make cycle")(e))
-            }
+            Err(Attempt::Sql(e)) => Err(sql(&self.path, "make cycle")(e)),
         }
     }
 
@@ -161,10 +157,8 @@ impl Store {
     /// cycle scans, shard scans left out — oldest first: the timeline that
     /// findings, diffs and scores walk.
     pub fn judged_scans(&self) -> Result<Vec<ScanRecord>, StoreError> {
-        self.query_scans(
-            "WHERE status = ?1 AND id NOT IN (SELECT scan_id FROM scan_shards) ORDER BY id",
-            params![ScanStatus::Complete.as_str()],
-        )
+        let filter = format!("WHERE {} ORDER BY id", super::read_scans::JUDGED);
+        self.query_scans(&filter, params![])
     }
 
     /// Replaces the run summary of `scan` (a cycle scan's is the members'
@@ -188,36 +182,43 @@ impl Store {
     }
 }
 
-/// What one attempt at a cycle came to inside its transaction.
-enum CycleStep {
-    /// Waiting, made, or made earlier: commit.
-    Progress(CycleProgress),
-    /// Another scanner made the cycle of these members first: roll back.
+/// Why an attempt at a cycle was rolled back.
+enum Attempt {
+    /// A statement (or the transaction itself) failed.
+    Sql(SqlError),
+    /// Another scanner made the cycle of these members first.
     Lost(Vec<ScanId>),
 }
 
-/// Looks for the cycle of `scan` and makes it when every part is in.
+impl From<SqlError> for Attempt {
+    fn from(e: SqlError) -> Attempt {
+        Attempt::Sql(e)
+    }
+}
+
+/// Looks for the cycle of `scan` and makes it when every part is in
+/// (waiting, made, or made earlier: commit).
 fn cycle_step(
     tx: &dyn Session,
     scan: ScanId,
     part: &ShardPart,
     tool_version: &str,
-) -> Result<CycleStep, SqlError> {
+) -> Result<CycleProgress, Attempt> {
     if let Some(cycle) = cycle_with_member(tx, scan)? {
-        return Ok(CycleStep::Progress(CycleProgress::AlreadyMade(cycle)));
+        return Ok(CycleProgress::AlreadyMade(cycle));
     }
     let present = parts_in(tx, part)?;
     if present.len() < part.count as usize {
-        return Ok(CycleStep::Progress(CycleProgress::Waiting {
+        return Ok(CycleProgress::Waiting {
             count: part.count,
             present,
-        }));
+        });
     }
     let members: Vec<ScanId> = present.into_values().collect();
-    Ok(match make_cycle(tx, part, &members, tool_version)? {
-        Some(cycle) => CycleStep::Progress(CycleProgress::Made(cycle)),
-        None => CycleStep::Lost(members),
-    })
+    match make_cycle(tx, part, &members, tool_version)? {
+        Some(cycle) => Ok(CycleProgress::Made(cycle)),
+        None => Err(Attempt::Lost(members)),
+    }
 }
 
 /// For each shard of `part`'s scope, its latest complete scan newer than

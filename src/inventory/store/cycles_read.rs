@@ -76,15 +76,8 @@ pub(super) fn cycle_by_members(
     members: &[ScanId],
 ) -> Result<Option<Cycle>, SqlError> {
     let text: Vec<String> = members.iter().map(|m| m.0.to_string()).collect();
-    let found: Option<i64> = conn.optional(
-        "SELECT scan_id FROM scan_cycles WHERE scope_key = ?1 AND members = ?2",
-        params![scope_key, text.join(",")],
-        |row| row.get(0),
-    )?;
-    match found {
-        Some(scan) => cycle_of_scan(conn, ScanId(scan)),
-        None => Ok(None),
-    }
+    let filter = "c.scope_key = ?1 AND c.members = ?2";
+    Ok(query_cycles(conn, filter, params![scope_key, text.join(",")])?.pop())
 }
 
 /// Every shard and cycle scan's role.

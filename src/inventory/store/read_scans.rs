@@ -14,6 +14,11 @@ use super::Store;
 const SCAN_COLUMNS: &str = "id, started_at, finished_at, status, targets, options, tool_version,
     pid, host, summary, (SELECT count(*) FROM observations o WHERE o.scan_id = scans.id)";
 
+/// The scans judged on their own: complete, and not shard scans (a cycle
+/// scan stands for those). The one definition the timeline readers share.
+pub(super) const JUDGED: &str =
+    "status = 'complete' AND id NOT IN (SELECT scan_id FROM scan_shards)";
+
 impl Store {
     /// Every scan, newest (most recently begun) first.
     pub fn scans(&self) -> Result<Vec<ScanRecord>, StoreError> {
@@ -28,19 +33,15 @@ impl Store {
     /// The most recently begun scan, or the most recent complete one that
     /// is judged on its own (shard scans left out: their cycle scan counts).
     pub fn latest_scan(&self, complete_only: bool) -> Result<Option<ScanRecord>, StoreError> {
-        let filter = "WHERE (?1 = 0 OR (status = 'complete'
-                AND id NOT IN (SELECT scan_id FROM scan_shards)))
-            ORDER BY id DESC LIMIT 1";
-        Ok(self.query_scans(filter, params![complete_only])?.pop())
+        let filter = format!("WHERE (?1 = 0 OR ({JUDGED})) ORDER BY id DESC LIMIT 1");
+        Ok(self.query_scans(&filter, params![complete_only])?.pop())
     }
 
     /// The complete scan begun most recently before `before`, shard scans
     /// left out (a cycle scan stands for them).
     pub fn previous_scan(&self, before: ScanId) -> Result<Option<ScanRecord>, StoreError> {
-        let filter = "WHERE status = 'complete' AND id < ?1
-                AND id NOT IN (SELECT scan_id FROM scan_shards)
-            ORDER BY id DESC LIMIT 1";
-        Ok(self.query_scans(filter, params![before.0])?.pop())
+        let filter = format!("WHERE {JUDGED} AND id < ?1 ORDER BY id DESC LIMIT 1");
+        Ok(self.query_scans(&filter, params![before.0])?.pop())
     }
 
     /// Stored events of one scan, or of all scans, in recording order.
