@@ -9,7 +9,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use base64::Engine as _;
 use certatlas::certs::sha256_hex;
 use certatlas::demo::{Lab, LabCase};
 use certatlas::inventory::store::{ScanId, ScanStatus, Store};
@@ -140,16 +139,8 @@ async fn a_renewal_shows_in_diff_with_its_lead_time_and_in_history() {
 
 /// A config declaring the lab's approved root and one owner rule.
 fn write_config(dir: &Path, lab: &Lab) -> std::path::PathBuf {
-    let pem = format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        base64::engine::general_purpose::STANDARD.encode(lab.approved_root_der())
-    );
-    std::fs::write(dir.join("lab-root.pem"), pem).unwrap();
-    let config = dir.join("certatlas.toml");
-    let text = "[[anchors]]\nname = \"lab approved root\"\nfile = \"lab-root.pem\"\n\n\
-                [[owners]]\nname = \"web-team\"\nsan = [\"good-*.lab.certatlas.test\"]\n";
-    std::fs::write(&config, text).unwrap();
-    config
+    let owners = "[[owners]]\nname = \"web-team\"\nsan = [\"good-*.lab.certatlas.test\"]\n";
+    common::write_lab_config(dir, lab, owners)
 }
 
 fn row<'a>(items: &'a Value, case: &str) -> &'a Value {

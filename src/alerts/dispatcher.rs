@@ -255,7 +255,7 @@ fn log_attempt(entry: &OutboxEntry, number: u32, outcome: AttemptOutcome, error:
         }
         AttemptOutcome::Retry(next) => tracing::warn!(
             "alert {key} to webhook {hook}: attempt {number} failed: {error}; next attempt at {}",
-            super::event::rfc3339(next)
+            crate::policy::model::rfc3339(next)
         ),
         AttemptOutcome::GaveUp => tracing::warn!(
             "alert {key} to webhook {hook}: attempt {number} failed: {error}; giving up"

@@ -22,9 +22,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::config::{WebhookConfig, WebhookEvent};
+use crate::inventory::ca::CaClass;
 use crate::inventory::store::ScanId;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
-use crate::policy::model::{parse_rfc3339, CaModel, LeafModel};
+use crate::policy::model::{parse_rfc3339, rfc3339, CaModel, LeafModel};
 use crate::policy::Severity;
 
 /// What events are derived from.
@@ -107,7 +108,7 @@ pub fn derive(input: &AlertInput<'_>, webhook: &WebhookConfig) -> Vec<AlertEvent
         let new_shadow = input
             .cas
             .iter()
-            .filter(|ca| ca.class == "shadow")
+            .filter(|ca| ca.class == CaClass::Shadow.name())
             .filter(|ca| !input.previous_shadow_cas.contains(&ca.certificate.sha256));
         events.extend(new_shadow.map(shadow_ca_event));
     }
@@ -236,9 +237,4 @@ fn label_of(cn: &str, dn: &str) -> String {
     } else {
         cn.to_string()
     }
-}
-
-/// RFC 3339 text of an instant.
-pub(super) fn rfc3339(at: OffsetDateTime) -> String {
-    crate::policy::model::rfc3339(at)
 }

@@ -4,10 +4,11 @@
 
 use time::OffsetDateTime;
 
-use super::event::{derive, rfc3339, AlertEvent, AlertInput};
+use super::event::{derive, AlertEvent, AlertInput};
 use super::webhooks::Webhooks;
 use super::AlertError;
 use crate::inventory::store::{NewAlert, ScanId, Store};
+use crate::policy::model::rfc3339;
 
 /// The schema name every body carries.
 pub const SCHEMA: &str = "certatlas-alert/1";

@@ -21,6 +21,7 @@ use crate::config::WebhookEvent;
 use crate::inventory::ca::CaClass;
 use crate::inventory::store::{ScanId, Store};
 use crate::inventory::view;
+use crate::policy::model::CaModel;
 
 /// The webhooks, the outbox's store and the delivery task of one process.
 pub(super) struct Alerting {
@@ -57,14 +58,14 @@ impl Alerting {
         }))
     }
 
-    /// Enqueues the events of `stored` (nothing for an interrupted scan)
-    /// and wakes the delivery task; returns how many rows were new.
-    pub fn scan_stored(&self, stored: &StoredScan) -> Result<usize, AppError> {
+    /// Enqueues the events of `stored` (nothing for a scan stored without
+    /// being judged: interrupted, or a shard scan) and wakes the delivery
+    /// task.
+    pub fn scan_stored(&self, stored: &StoredScan) -> Result<(), AppError> {
         let Some((record, models)) = &stored.models else {
-            return Ok(0);
+            return Ok(());
         };
-        let previous =
-            self.previous_shadow_cas(record.id, models.cas.iter().any(|c| c.class == "shadow"))?;
+        let previous = self.previous_shadow_cas(record.id, &models.cas)?;
         let input = AlertInput {
             scan: record.id,
             now: self.clock.now(),
@@ -73,9 +74,9 @@ impl Alerting {
             cas: &models.cas,
             previous_shadow_cas: &previous,
         };
-        let added = alerts::enqueue(&self.store, &self.webhooks, &input)?;
+        alerts::enqueue(&self.store, &self.webhooks, &input)?;
         self.dispatcher.notify();
-        Ok(added)
+        Ok(())
     }
 
     /// Delivers what is due within `grace`, then stops.
@@ -84,23 +85,23 @@ impl Alerting {
     }
 
     /// SHA-256s of the shadow CAs of the complete scan before `scan`; read
-    /// only when `needed` (the scan has a shadow CA and a webhook wants
-    /// shadow CA events).
+    /// only when it matters: `cas` (the scan's) has a shadow CA and a
+    /// webhook wants shadow CA events.
     fn previous_shadow_cas(
         &self,
         scan: ScanId,
-        needed: bool,
+        cas: &[CaModel],
     ) -> Result<BTreeSet<String>, AppError> {
+        let shadow = CaClass::Shadow.name();
         let wanted = self
             .webhooks
             .configs()
             .iter()
             .any(|w| w.events.contains(&WebhookEvent::ShadowCa));
-        let previous = match (needed && wanted).then(|| self.store.previous_scan(scan)) {
-            Some(found) => found?,
-            None => None,
-        };
-        let Some(previous) = previous else {
+        if !wanted || !cas.iter().any(|c| c.class == shadow) {
+            return Ok(BTreeSet::new());
+        }
+        let Some(previous) = self.store.previous_scan(scan)? else {
             return Ok(BTreeSet::new());
         };
         let certificates = self.store.certificates_in_scan(previous.id)?;

@@ -9,7 +9,6 @@
 //! estate, so it is never evaluated or scored. The cycle scan made from all
 //! N shards is judged instead, exactly like an unsharded scan.
 
-
 use super::AppError;
 use crate::cli::ScanRequest;
 use crate::inventory::store::{Cycle, CycleProgress, ScanId, ScanRecord, ShardPart, Store};

@@ -70,8 +70,8 @@ impl ScanEnv {
 /// events are enqueued and the dispatcher woken (never waited for).
 fn after_stored(env: &ScanEnv, stored: &StoredScan) -> Result<(), AppError> {
     match &env.alerting {
-        Some(alerting) if stored.outcome.is_some() => alerting.scan_stored(stored).map(|_| ()),
-        _ => Ok(()),
+        Some(alerting) => alerting.scan_stored(stored),
+        None => Ok(()),
     }
 }
 

@@ -108,3 +108,18 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
         .collect()
 }
+
+/// Writes `certatlas.toml` in `dir` declaring the lab's approved root
+/// (`lab-root.pem` beside it), followed by `extra` (more TOML).
+pub fn write_lab_config(dir: &std::path::Path, lab: &Lab, extra: &str) -> std::path::PathBuf {
+    use base64::Engine as _;
+    let pem = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        base64::engine::general_purpose::STANDARD.encode(lab.approved_root_der())
+    );
+    std::fs::write(dir.join("lab-root.pem"), pem).unwrap();
+    let config = dir.join("certatlas.toml");
+    let anchors = "[[anchors]]\nname = \"lab approved root\"\nfile = \"lab-root.pem\"\n\n";
+    std::fs::write(&config, format!("{anchors}{extra}")).unwrap();
+    config
+}

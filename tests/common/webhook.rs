@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
-use base64::Engine as _;
 use certatlas::demo::Lab;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -140,18 +139,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
 
 /// A config declaring the lab's approved root and `webhook` (TOML keys).
 pub fn write_config(dir: &Path, lab: &Lab, webhook: &str) -> PathBuf {
-    let pem = format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        base64::engine::general_purpose::STANDARD.encode(lab.approved_root_der())
-    );
-    std::fs::write(dir.join("lab-root.pem"), pem).unwrap();
-    let config = dir.join("certatlas.toml");
-    let text = format!(
-        "[[anchors]]\nname = \"lab approved root\"\nfile = \"lab-root.pem\"\n\n\
-         [[alerts.webhook]]\n{webhook}\n"
-    );
-    std::fs::write(&config, text).unwrap();
-    config
+    super::write_lab_config(dir, lab, &format!("[[alerts.webhook]]\n{webhook}\n"))
 }
 
 /// Proxy variables removed from certatlas's environment, so webhook posts
