@@ -76,7 +76,7 @@ pub(super) fn write_report(
         .map(|c| (c.sha256, c.der))
         .collect();
     let report = audit_report(scored, clock)?;
-    let files = audit::write_bundle(dir, &report, &certificates)
+    audit::write_bundle(dir, &report, &certificates)
         .map_err(|e| output_error(&dir.display().to_string(), e))?;
     let r = &report.scan;
     let header = ManifestHeader {
@@ -102,7 +102,7 @@ pub(super) fn write_report(
         "report: {} ({} files, {} certificates{signed}); check it with: certatlas verify {}",
         dir.join("report.html").display(),
         manifest.files.len(),
-        files.certificates,
+        certificates.len(),
         dir.display()
     ))
 }

@@ -141,8 +141,9 @@ impl Recording {
         let record = self.store.scan(scan)?;
         let record = record.ok_or_else(|| AppError::Inventory(format!("scan {scan} vanished")))?;
         let today = clock.now().date();
-        let tracked = super::findings::track(&self.store, &record, &self.context, policy, today)?;
-        let score = super::score::score_scan(&self.store, &record, &tracked, policy, today)?;
+        let mut tracked =
+            super::findings::track(&self.store, &record, &self.context, policy, today)?;
+        let score = super::score::score_scan(&self.store, &record, &mut tracked, policy, today)?;
         let (findings, models) = (tracked.findings, tracked.models);
         Ok(StoredScan {
             scan,

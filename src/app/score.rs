@@ -30,16 +30,18 @@ use crate::scoring::{self, FindingFact, HistoryDepth, ScoreCard};
 const MISSED_LIMIT: usize = 50;
 
 /// Scores `scan` from its models and tracked findings, and stores the card.
+/// The findings' presence rows move into the score's history (nothing
+/// reads them from `tracked` afterwards).
 pub(super) fn score_scan(
     store: &Store,
     scan: &ScanRecord,
-    tracked: &Tracked,
+    tracked: &mut Tracked,
     policy: &PolicyRequest,
     today: Date,
 ) -> Result<ScoreCard, AppError> {
     let window_days = policy.profile.window_days;
     let mut history = ScanHistory::from_store(store, scan.id, window_days, MISSED_LIMIT)?;
-    history.presence = tracked.presence.clone();
+    history.presence = std::mem::take(&mut tracked.presence);
     let depth = HistoryDepth {
         days: history.days(),
         scans: history.scans.len() as u64,
@@ -189,8 +191,8 @@ pub(super) fn scored_scan(
     super::cycles::require_judged(&store, id)?;
     let today = clock.now().date();
     backfill(&store, &context, &policy, id, today)?;
-    let tracked = track(&store, &record, &context, &policy, today)?;
-    let card = score_scan(&store, &record, &tracked, &policy, today)?;
+    let mut tracked = track(&store, &record, &context, &policy, today)?;
+    let card = score_scan(&store, &record, &mut tracked, &policy, today)?;
     let (findings, models) = (tracked.findings, tracked.models);
     Ok(Scored {
         store,
@@ -218,8 +220,8 @@ fn backfill(
     let earlier = store.judged_scans()?.into_iter().filter(|s| s.id < before);
     for record in earlier {
         if !store.has_score(record.id)? {
-            let tracked = track(store, &record, context, policy, today)?;
-            score_scan(store, &record, &tracked, policy, today)?;
+            let mut tracked = track(store, &record, context, policy, today)?;
+            score_scan(store, &record, &mut tracked, policy, today)?;
         }
     }
     Ok(())

@@ -160,10 +160,10 @@ fn write_limiting(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
 }
 
 fn write_criteria_csv(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
-    let rows: Vec<(&CategoryScore, &CriterionResult)> = card
+    let rows: Vec<(&str, &CriterionResult)> = card
         .categories
         .iter()
-        .flat_map(|c| c.criteria.iter().map(move |r| (c, r)))
+        .flat_map(|c| c.criteria.iter().map(move |r| (c.category.as_str(), r)))
         .collect();
     write_listing(
         out,
@@ -183,14 +183,11 @@ fn write_criteria_csv(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
                 "outcome",
                 "reason",
             ],
-            items: &rows
-                .iter()
-                .map(|(c, r)| (c.category.clone(), (*r).clone()))
-                .collect::<Vec<_>>(),
-            cells: &|(category, r): &(String, CriterionResult)| {
+            items: &rows,
+            cells: &|(category, r): &(&str, &CriterionResult)| {
                 let num = |n: Option<u64>| n.map_or_else(String::new, |n| n.to_string());
                 vec![
-                    category.clone(),
+                    category.to_string(),
                     r.level.to_string(),
                     r.id.clone(),
                     r.metric.clone(),
@@ -281,16 +278,16 @@ pub fn write_ladders(
             profile.coverage_cap
         )?;
     }
-    let rows: Vec<(String, f64, crate::scoring::ladder::Criterion)> = profile
+    let rows: Vec<(&str, f64, &crate::scoring::ladder::Criterion)> = profile
         .ladders
         .iter()
         .flat_map(|l| {
             l.criteria
                 .iter()
-                .map(move |c| (l.category.clone(), l.coverage(), c.clone()))
+                .map(move |c| (l.category.as_str(), l.coverage(), c))
         })
         .collect();
-    let cells = |(category, coverage, c): &(String, f64, crate::scoring::ladder::Criterion)| {
+    let cells = |(category, coverage, c): &(&str, f64, &crate::scoring::ladder::Criterion)| {
         let history = if c.history.days > 0 || c.history.scans > 0 {
             format!("{} d, {} scans", c.history.days, c.history.scans)
         } else {
@@ -316,10 +313,7 @@ pub fn write_ladders(
         &Listing {
             kind: "ladders",
             headers: &["criterion", "coverage", "level", "condition", "history"],
-            items: &rows
-                .iter()
-                .map(|r| (r.0.clone(), r.1, r.2.clone()))
-                .collect::<Vec<_>>(),
+            items: &rows,
             cells: &cells,
         },
     )

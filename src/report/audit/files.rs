@@ -5,21 +5,13 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::AuditReport;
-use crate::report::escape::csv_cell;
+use crate::policy::model::LeafModel;
 use crate::report::findings::write_findings;
+use crate::report::listing::{write_listing, Listing};
 use crate::report::ListingFormat;
-
-/// What [`write_bundle`] wrote, relative to the directory.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BundleFiles {
-    /// Every file written.
-    pub files: Vec<PathBuf>,
-    /// Certificates written as PEM.
-    pub certificates: usize,
-}
 
 /// Writes the report files of `report` into `dir`; `certificates` are
 /// `(sha256, der)` of every certificate to export.
@@ -27,15 +19,12 @@ pub fn write_bundle(
     dir: &Path,
     report: &AuditReport,
     certificates: &[(String, Vec<u8>)],
-) -> io::Result<BundleFiles> {
+) -> io::Result<()> {
     fs::create_dir_all(dir.join("certificates"))?;
-    let mut written = BundleFiles::default();
-    let mut write = |name: &str, body: &dyn Fn(&mut dyn Write) -> io::Result<()>| {
+    let write = |name: &str, body: &dyn Fn(&mut dyn Write) -> io::Result<()>| {
         let mut out = BufWriter::new(File::create(dir.join(name))?);
         body(&mut out)?;
-        out.flush()?;
-        written.files.push(PathBuf::from(name));
-        Ok::<(), io::Error>(())
+        out.flush()
     };
     write("report.html", &|out| {
         out.write_all(super::render_html(report).as_bytes())
@@ -51,9 +40,8 @@ pub fn write_bundle(
     for (sha256, der) in certificates {
         let name = format!("certificates/{sha256}.pem");
         write(&name, &|out| out.write_all(pem(der).as_bytes()))?;
-        written.certificates += 1;
     }
-    Ok(written)
+    Ok(())
 }
 
 /// The leaf certificates, one row each, cells neutralised for spreadsheets.
@@ -73,15 +61,14 @@ fn write_inventory_csv(out: &mut dyn Write, report: &AuditReport) -> io::Result<
         "served_at",
         "chain_problems",
     ];
-    writeln!(out, "{}", headers.join(","))?;
-    for leaf in &report.leaves {
+    let cells = |leaf: &LeafModel| {
         let c = &leaf.certificate;
         let key = if c.key.curve.is_empty() {
             format!("{} {}", c.key.algorithm, c.key.bits)
         } else {
             format!("{} {}", c.key.algorithm, c.key.curve)
         };
-        let cells = [
+        vec![
             c.sha256.clone(),
             c.subject.dn.clone(),
             c.issuer.dn.clone(),
@@ -95,11 +82,15 @@ fn write_inventory_csv(out: &mut dyn Write, report: &AuditReport) -> io::Result<
             leaf.owner.clone(),
             leaf.served_at.join(" "),
             leaf.chain_problems.join(" "),
-        ];
-        let row: Vec<_> = cells.iter().map(|cell| csv_cell(cell)).collect();
-        writeln!(out, "{}", row.join(","))?;
-    }
-    Ok(())
+        ]
+    };
+    let listing = Listing {
+        kind: "inventory",
+        headers: &headers,
+        items: &report.leaves,
+        cells: &cells,
+    };
+    write_listing(out, ListingFormat::Csv, &listing)
 }
 
 /// A certificate as PEM (64-column base64).
@@ -113,4 +104,30 @@ fn pem(der: &[u8]) -> String {
     }
     out.push_str("-----END CERTIFICATE-----\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inventory_csv_has_a_header_and_one_neutralised_row_per_leaf() {
+        let mut report = super::super::html_fixture::report();
+        report.leaves[0].certificate.subject.dn = "=cmd(),O=x".into();
+        let mut out = Vec::new();
+        super::write_inventory_csv(&mut out, &report).expect("written");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "sha256,subject,issuer,not_before,not_after,days_left,key,signature,\
+             ca_class,anchor,owner,served_at,chain_problems"
+        );
+        assert_eq!(lines.len(), report.leaves.len() + 1);
+        let first = report.leaves[0].certificate.sha256.as_str();
+        assert!(
+            lines[1].starts_with(&format!("{first},\"'=cmd(),O=x\",")),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].contains(",rsa 2048,"), "{}", lines[1]);
+    }
 }

@@ -19,7 +19,7 @@ mod html_tests;
 mod html_trend;
 mod radar;
 
-pub use files::{write_bundle, BundleFiles};
+pub use files::write_bundle;
 pub use html::render as render_html;
 
 use serde::Serialize;
