@@ -43,10 +43,7 @@ pub fn policy_request(
             .as_deref()
             .map(claims::load)
             .transpose()?,
-        config_digest: config.and_then(|c| {
-            let text = std::fs::read(c.path()).ok()?;
-            Some(crate::certs::sha256_hex(&text))
-        }),
+        config_digest: config.map(|c| c.digest().to_string()),
     })
 }
 

@@ -51,6 +51,7 @@ pub struct Config {
     /// `[watch]`: the schedule and jitter of `certatlas watch`.
     pub watch: WatchConfig,
     path: PathBuf,
+    digest: String,
 }
 
 /// `[maturity]`.
@@ -224,6 +225,11 @@ impl Config {
     /// The config file this was loaded from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// SHA-256 (hex) of the text this config was parsed from.
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 
     /// The owner rules, in file order. Errors point at the offending value.

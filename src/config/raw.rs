@@ -183,6 +183,7 @@ impl RawConfig {
             alerts: alerts.unwrap_or_default(),
             watch: watch.transpose()?.unwrap_or_default(),
             path: src.path.to_path_buf(),
+            digest: crate::certs::sha256_hex(src.text.as_bytes()),
         })
     }
 }

@@ -281,3 +281,16 @@ fn unreadable_config_file_is_named() {
         (None, 0, 0)
     );
 }
+
+#[test]
+fn the_digest_is_of_the_text_parsed() {
+    let text = "[scope]\ntargets = [\"192.0.2.0/24\"]\n";
+    let config = parse(text, &at("/etc/certatlas")).expect("valid");
+    assert_eq!(
+        config.digest(),
+        crate::certs::sha256_hex(text.as_bytes()),
+        "no second read of the file"
+    );
+    let other = parse("# another\n", &at("/etc/certatlas")).expect("valid");
+    assert_ne!(config.digest(), other.digest());
+}
