@@ -138,6 +138,14 @@ fn problems_display_the_file_and_what_is_wrong() {
         missing.to_string(),
         "a\\u{1b}[2J.csv: missing (listed in manifest.json)"
     );
+    let reversed = Problem::Missing {
+        path: "report\u{202e}lmth.exe".to_owned(),
+    };
+    assert_eq!(
+        reversed.to_string(),
+        "report\\u{202e}lmth.exe: missing (listed in manifest.json)",
+        "a bidirectional override cannot reorder the line"
+    );
     assert!(Problem::SignatureMissing
         .to_string()
         .starts_with("manifest.sig: "));

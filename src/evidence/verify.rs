@@ -19,6 +19,7 @@ use super::manifest::{parse_manifest, Manifest, ManifestFile};
 use super::sign::{fingerprint, parse_public_key_pem, read_public_key_file};
 use super::walk::{hash_file, walk, Entry, EntryKind};
 use super::{BUNDLE_FILES, MANIFEST_FILE, PUBLIC_KEY_FILE, SIGNATURE_FILE};
+use crate::report::escape::terminal;
 
 /// The outcome of checking a bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +130,9 @@ impl Problem {
                 "unsafe path in {MANIFEST_FILE} (absolute, '..', backslash or reserved name); \
                  not checked"
             ),
-            Problem::SignatureInvalid { reason } => format!("signature invalid ({reason})"),
+            Problem::SignatureInvalid { reason } => {
+                format!("signature invalid ({})", terminal(reason))
+            }
             Problem::SignatureMissing => "missing, but a signing key was expected".to_owned(),
             Problem::KeyMismatch { expected, found } => format!(
                 "key mismatch (expected key {}, found {})",
@@ -140,32 +143,19 @@ impl Problem {
     }
 }
 
-/// `path: what is wrong`, with control characters in the path escaped.
+/// `path: what is wrong`, with control characters and bidirectional
+/// marks in the path escaped (a hostile manifest cannot reach the terminal).
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", printable(self.path()), self.description())
+        write!(f, "{}: {}", terminal(self.path()), self.description())
     }
 }
 
 /// The first 12 characters of a hex digest, with `…` when cut.
 fn short(hex: &str) -> String {
-    let mut out: String = printable(hex).chars().take(12).collect();
+    let mut out: String = terminal(hex).chars().take(12).collect();
     if hex.chars().count() > 12 {
         out.push('…');
-    }
-    out
-}
-
-/// `text` with control characters escaped, so a hostile manifest cannot
-/// send escape sequences to the terminal.
-fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
     }
     out
 }
