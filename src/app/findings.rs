@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use time::Date;
 
-use super::listings::{open, pick_scan};
+use super::listings::{open, pick_record};
 use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::{policy::policy_request, FindingsArgs, PolicyRequest};
@@ -23,10 +23,7 @@ use crate::report::findings as present;
 pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let (store, context, config) = open(&args.store)?;
     let policy = policy_request(&args.policy, config.as_ref())?;
-    let scan = pick_scan(&store, args.scan)?;
-    let record = store
-        .scan(scan)?
-        .ok_or_else(|| AppError::Inventory(format!("no scan {scan}")))?;
+    let record = pick_record(&store, args.scan)?;
     let mut tracked = track(&store, &record, &context, &policy, clock.now().date())?.findings;
     let status = gate(&tracked, policy.fail_on);
     if let Some(minimum) = args.severity {

@@ -10,7 +10,7 @@ use crate::cli::settings::store_request;
 use crate::cli::{CasArgs, DiffArgs, HistoryArgs, InventoryArgs, ScansArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::inventory::history;
-use crate::inventory::store::{ScanId, Store};
+use crate::inventory::store::{ScanId, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryFilter};
 use crate::report::inventory as present;
 
@@ -32,18 +32,19 @@ pub(super) fn open(
 
 /// The scan asked for, or the latest complete one.
 pub(super) fn pick_scan(store: &Store, id: Option<i64>) -> Result<ScanId, AppError> {
+    pick_record(store, id).map(|scan| scan.id)
+}
+
+/// The record of the scan asked for, or of the latest complete one.
+pub(super) fn pick_record(store: &Store, id: Option<i64>) -> Result<ScanRecord, AppError> {
     let db = store.path().display().to_string();
     match id {
-        Some(id) => match store.scan(ScanId(id))? {
-            Some(scan) => Ok(scan.id),
-            None => Err(AppError::Inventory(format!("{db} has no scan {id}"))),
-        },
-        None => match store.latest_scan(true)? {
-            Some(scan) => Ok(scan.id),
-            None => Err(AppError::Inventory(format!(
-                "{db} has no complete scan yet"
-            ))),
-        },
+        Some(id) => store
+            .scan(ScanId(id))?
+            .ok_or_else(|| AppError::Inventory(format!("{db} has no scan {id}"))),
+        None => store
+            .latest_scan(true)?
+            .ok_or_else(|| AppError::Inventory(format!("{db} has no complete scan yet"))),
     }
 }
 

@@ -8,13 +8,13 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::listings::{open, pick_scan};
+use super::listings::{open, pick_record};
 use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::MetricsArgs;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::inventory::store::{OutboxStatus, ScanId, ScanRecord, Store};
+use crate::inventory::store::{OutboxStatus, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryRow};
 use crate::policy::exceptions::exception_for;
 use crate::policy::Finding;
@@ -25,12 +25,12 @@ use crate::scan::summary::ScanSummary;
 /// `certatlas metrics`.
 pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let (store, context, config) = open(&args.store)?;
-    let id = pick_scan(&store, args.scan)?;
+    let record = pick_record(&store, args.scan)?;
     let text = exposition_text(
         &store,
         &context,
         config.as_ref(),
-        id,
+        &record,
         args.max_series,
         clock,
     )?;
@@ -41,29 +41,27 @@ pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
     Ok(RunStatus::Complete)
 }
 
-/// Scan `id` as Prometheus text: what `certatlas metrics` prints, and what
-/// `watch --metrics-listen` serves.
+/// Scan `record` as Prometheus text: what `certatlas metrics` prints, and
+/// what `watch --metrics-listen` serves.
 pub(super) fn exposition_text(
     store: &Store,
     context: &InventoryContext,
     config: Option<&Config>,
-    id: ScanId,
+    record: &ScanRecord,
     max_series: usize,
     clock: Clock,
 ) -> Result<String, AppError> {
-    let record = store
-        .scan(id)?
-        .ok_or_else(|| AppError::Inventory(format!("no scan {id}")))?;
+    let id = record.id;
     let leaves = store.endpoint_leaves(id)?;
     let certificates = store.certificates_in_scan(id)?;
     let graph = view::graph(&certificates, &context.trust);
     let rows = view::rows(&leaves, &certificates, &graph, &context.owners, clock.now());
-    let mut exposition = scan_part(&record);
+    let mut exposition = scan_part(record);
     certificate_part(&mut exposition, &rows, max_series);
     let webhooks = config.map(|c| c.alerts.webhooks.clone());
     exposition.alerts = alert_part(store, webhooks.unwrap_or_default())?;
     let exceptions = config.map(|c| c.exceptions.as_slice()).unwrap_or_default();
-    exposition.findings = findings_part(store, &record, exceptions, clock)?;
+    exposition.findings = findings_part(store, record, exceptions, clock)?;
     exposition.score = store
         .score(id)?
         .and_then(|s| serde_json::from_value(s.card).ok());

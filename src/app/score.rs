@@ -10,7 +10,7 @@ use std::io;
 use time::{Date, OffsetDateTime};
 
 use super::findings::{track, Tracked};
-use super::listings::{open, pick_scan};
+use super::listings::{open, pick_record};
 use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::policy::policy_request;
@@ -178,10 +178,8 @@ pub(super) fn scored_scan(
 ) -> Result<Scored, AppError> {
     let (store, context, config) = open(store_args)?;
     let policy = policy_request(policy_args, config.as_ref())?;
-    let id = pick_scan(&store, scan)?;
-    let record = store
-        .scan(id)?
-        .ok_or_else(|| AppError::Inventory(format!("no scan {id}")))?;
+    let record = pick_record(&store, scan)?;
+    let id = record.id;
     if record.status != ScanStatus::Complete {
         let status = record.status.as_str();
         return Err(AppError::Inventory(format!(

@@ -343,10 +343,11 @@ fn render_scan(
     clock: Clock,
 ) -> Result<Option<String>, AppError> {
     let store = Store::connect(db)?;
-    let Some(id) = store.latest_scan(true)?.map(|s| s.id) else {
+    let Some(latest) = store.latest_scan(true)? else {
         return Ok(None);
     };
     let context = InventoryContext::new(config, Vec::new())?;
-    let text = super::metrics::exposition_text(&store, &context, config, id, max_series, clock)?;
+    let text =
+        super::metrics::exposition_text(&store, &context, config, &latest, max_series, clock)?;
     Ok(Some(text))
 }
