@@ -30,7 +30,7 @@ use certatlas::inventory::owners::OwnerRules;
 use certatlas::inventory::store::{EventKind, ScanId, Store};
 use certatlas::policy::model::{self, Judgement};
 use certatlas::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
-use certatlas::scoring::{self, FindingFact, HistoryDepth};
+use certatlas::scoring::{self, FindingFact};
 use time::macros::datetime;
 
 #[path = "support/estate.rs"]
@@ -159,10 +159,7 @@ fn time_scoring(db: &Path) {
     let metric_set = metrics::compute(&input);
     let metrics_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let depth = HistoryDepth {
-        days: history.days(),
-        scans: history.scans.len() as u64,
-    };
+    let depth = history.depth();
     let card = scoring::score(&metric_set, &facts, &profile, depth, None);
     let score_s = started.elapsed().as_secs_f64();
     let started = Instant::now();

@@ -24,7 +24,7 @@ use crate::policy::model::SubjectModels;
 use crate::report::audit::TrendPoint;
 use crate::report::score as present;
 use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
-use crate::scoring::{self, FindingFact, HistoryDepth, ScoreCard};
+use crate::scoring::{self, FindingFact, ScoreCard};
 
 /// How many missed endpoints a score lists.
 const MISSED_LIMIT: usize = 50;
@@ -42,10 +42,7 @@ pub(super) fn score_scan(
     let window_days = policy.profile.window_days;
     let mut history = ScanHistory::from_store(store, scan.id, window_days, MISSED_LIMIT)?;
     history.presence = std::mem::take(&mut tracked.presence);
-    let depth = HistoryDepth {
-        days: history.days(),
-        scans: history.scans.len() as u64,
-    };
+    let depth = history.depth();
     let exclusions = exclusions(policy, today);
     let input = MetricInput {
         models: &tracked.models,

@@ -67,6 +67,15 @@ impl ScanHistory {
             _ => 0,
         }
     }
+
+    /// How much history there is, as the ladders' history requirements
+    /// count it: [`ScanHistory::days`] and the complete scans.
+    pub fn depth(&self) -> crate::scoring::HistoryDepth {
+        crate::scoring::HistoryDepth {
+            days: self.days(),
+            scans: self.scans.len() as u64,
+        }
+    }
 }
 
 /// Endpoints that served a certificate in the window's scans, and which

@@ -293,10 +293,7 @@ fn perfect_estate_reaches_five_except_where_coverage_caps_at_three() {
         exclusions: &exclusions,
         window_days: 90,
     };
-    let depth = HistoryDepth {
-        days: history.days(),
-        scans: history.scans.len() as u64,
-    };
+    let depth = history.depth();
     assert_eq!((depth.days, depth.scans), (99, 100));
     let card = score(&metrics::compute(&input), &[], &profile(), depth, None);
     for c in card
