@@ -33,7 +33,26 @@ pub struct ScopeLock {
 /// took the advisory lock.
 enum Holder {
     File { _file: File },
-    Session { _session: Box<dyn Session> },
+    Advisory { _lock: Advisory },
+}
+
+/// A held session-level advisory lock and its session. Dropping it
+/// unlocks before the connection closes: the server releases a closed
+/// session's locks only some time after the client has gone, and
+/// "released when dropped" must hold at once for the next scanner.
+struct Advisory {
+    session: Box<dyn Session>,
+    key: i64,
+}
+
+impl Drop for Advisory {
+    fn drop(&mut self) {
+        let unlock = "SELECT pg_advisory_unlock(?1)";
+        if let Err(e) = self.session.execute(unlock, &[Value::Int(self.key)]) {
+            let key = self.key;
+            tracing::warn!("scope lock {key}: unlock failed ({e}); the server releases it");
+        }
+    }
 }
 
 impl std::fmt::Debug for ScopeLock {
@@ -61,7 +80,7 @@ impl Store {
             Database::Sqlite(_) => lock_file(self, &self.scope_lock_file(scope_key), scope_key)?
                 .map(|f| Holder::File { _file: f }),
             Database::Postgres(_) => {
-                lock_advisory(self, scope_key)?.map(|s| Holder::Session { _session: s })
+                lock_advisory(self, scope_key)?.map(|lock| Holder::Advisory { _lock: lock })
             }
         };
         Ok(holder.map(|h| ScopeLock { _holder: h, name }))
@@ -128,17 +147,21 @@ fn lock_file(store: &Store, path: &PathBuf, scope_key: &str) -> Result<Option<Fi
 }
 
 /// Takes the advisory lock on a session of its own; `None` when held.
-fn lock_advisory(store: &Store, scope_key: &str) -> Result<Option<Box<dyn Session>>, StoreError> {
+fn lock_advisory(store: &Store, scope_key: &str) -> Result<Option<Advisory>, StoreError> {
     let context = "taking the scope's advisory lock";
     let session = store
         .database()
         .connect()
         .map_err(sql(store.path(), context))?;
-    let key = Value::Int(advisory_key(scope_key));
+    let key = advisory_key(scope_key);
     let locked: i64 = session
-        .one("SELECT pg_try_advisory_lock(?1)", &[key], |row| row.get(0))
+        .one(
+            "SELECT pg_try_advisory_lock(?1)",
+            &[Value::Int(key)],
+            |row| row.get(0),
+        )
         .map_err(sql(store.path(), context))?;
-    Ok((locked != 0).then_some(session))
+    Ok((locked != 0).then_some(Advisory { session, key }))
 }
 
 #[cfg(test)]

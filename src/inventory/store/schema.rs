@@ -136,9 +136,6 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// Key of the advisory lock PostgreSQL migrations hold (any constant).
-const MIGRATION_LOCK: i64 = 0x6365_7274_6174_6c73;
-
 /// The newest schema version this binary understands.
 pub fn supported_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)
@@ -188,10 +185,6 @@ pub fn migrate(conn: &dyn Session, path: &Path) -> Result<u32, StoreError> {
         return Ok(found);
     }
     conn.transaction(true, open_error, |tx| {
-        if tx.dialect() == Dialect::Postgres {
-            tx.execute("SELECT pg_advisory_xact_lock(?1)", params![MIGRATION_LOCK])
-                .map_err(open_error)?;
-        }
         let found = found_version(tx).map_err(open_error)?;
         check_not_newer(path, found, supported)?;
         tx.batch(SCHEMA_MIGRATIONS).map_err(open_error)?;

@@ -154,8 +154,9 @@ pub trait Session: Send {
     ) -> Result<(), SqlError>;
     /// Runs several statements without parameters (schema changes).
     fn batch(&self, sql: &str) -> Result<(), SqlError>;
-    /// Starts a transaction; `immediate` takes the write lock at once
-    /// where the backend has one (SQLite).
+    /// Starts a transaction; `immediate` takes a write lock at once, so
+    /// immediate transactions never interleave: SQLite's `BEGIN
+    /// IMMEDIATE`, PostgreSQL's transaction-level advisory lock.
     fn begin(&self, immediate: bool) -> Result<(), SqlError>;
     /// Commits the open transaction.
     fn commit(&self) -> Result<(), SqlError> {

@@ -20,6 +20,9 @@ use super::{Dialect, Row, Session, SqlError, Value};
 
 /// Prepared statements kept per connection before the cache starts over.
 const STATEMENT_CACHE: usize = 256;
+/// Key of the transaction-level advisory lock every immediate transaction
+/// takes (any constant: "certatls").
+const IMMEDIATE_LOCK: Value = Value::Int(0x6365_7274_6174_6c73);
 
 /// Work for the connection thread.
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -157,8 +160,17 @@ impl Session for PgSession {
         self.run(move |connection| connection.client.batch_execute(&sql))
     }
 
-    fn begin(&self, _immediate: bool) -> Result<(), SqlError> {
-        self.batch("BEGIN")
+    fn begin(&self, immediate: bool) -> Result<(), SqlError> {
+        self.batch("BEGIN")?;
+        if immediate {
+            // As SQLite's BEGIN IMMEDIATE: immediate transactions never
+            // interleave (held until commit or rollback).
+            if let Err(e) = self.execute("SELECT pg_advisory_xact_lock(?1)", &[IMMEDIATE_LOCK]) {
+                let _ = self.batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 }
 
