@@ -18,6 +18,9 @@
 //!   links between certificates.
 //! - [`inventory`]: the SQLite store, CA classes, owners, diffs between
 //!   scans, the inventory view.
+//! - [`judge`]: what a stored scan means: diff and change events, rule
+//!   findings and their lifecycle, metrics and the maturity score; one
+//!   stage run after every scan and by every command that shows them.
 //! - [`report`]: every output format; presentation only.
 //! - [`alerts`]: webhook alerts from a stored scan's findings, shadow CAs
 //!   and expiring certificates, through the store's outbox.
@@ -47,6 +50,7 @@ pub mod config;
 pub mod demo;
 pub mod evidence;
 pub mod inventory;
+pub mod judge;
 pub mod observation;
 pub mod parallel;
 pub mod policy;

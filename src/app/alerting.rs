@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::recording::{InventoryContext, StoredScan};
+use super::recording::StoredScan;
 use super::scan::note;
 use super::AppError;
 use crate::alerts::{self, AlertInput, DeliveryReport, Dispatcher, Webhooks};
@@ -21,6 +21,7 @@ use crate::config::WebhookEvent;
 use crate::inventory::ca::CaClass;
 use crate::inventory::store::{ScanId, Store};
 use crate::inventory::view;
+use crate::judge::InventoryContext;
 use crate::policy::model::CaModel;
 
 /// The webhooks, the outbox's store and the delivery task of one process.

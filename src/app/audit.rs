@@ -5,11 +5,14 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::score::{scored_history, scored_scan, trend_of, Scored};
+use super::judged::Opened;
+use super::score::trend_of;
 use super::{output_error, stdout_error, AppError, RunStatus};
-use crate::cli::{ReportArgs, VerifyArgs};
+use crate::cli::{PolicyRequest, ReportArgs, VerifyArgs};
 use crate::clock::Clock;
 use crate::evidence::{self, Digests, ManifestHeader, ManifestScan, Signer, Verification};
+use crate::inventory::store::Store;
+use crate::judge::{scored_history, Judged};
 use crate::report::audit::{self, AuditReport, PreviousScore, ReportDigests, REPORT_SCHEMA};
 use crate::report::ListingFormat;
 
@@ -21,8 +24,16 @@ pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {
         .map(Signer::from_pkcs8_pem_file)
         .transpose()?;
     prepare_dir(&args.out)?;
-    let scored = scored_scan(&args.store, &args.policy, args.scan, clock)?;
-    let written = write_report(scored, &args.out, signer.as_ref(), clock)?;
+    let opened = Opened::new(&args.store, &args.policy)?;
+    let judged = opened.judge(args.scan, clock)?;
+    let bundle = Bundle {
+        store: &opened.store,
+        policy: &opened.policy,
+        dir: &args.out,
+        signer: signer.as_ref(),
+        clock,
+    };
+    let written = bundle.write(judged)?;
     let mut out = io::stdout().lock();
     writeln!(out, "{written}").map_err(stdout_error)?;
     Ok(RunStatus::Complete)
@@ -61,82 +72,96 @@ pub(super) fn prepare_dir(dir: &Path) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Writes the bundle of a scored scan into `dir`; returns the line to print.
-/// The scan's models move into the report rather than being copied.
-pub(super) fn write_report(
-    scored: Scored,
-    dir: &Path,
-    signer: Option<&Signer>,
-    clock: Clock,
-) -> Result<String, AppError> {
-    let certificates: Vec<(String, Vec<u8>)> = scored
-        .store
-        .certificates_in_scan(scored.record.id)?
-        .into_iter()
-        .map(|c| (c.sha256, c.der))
-        .collect();
-    let report = audit_report(scored, clock)?;
-    audit::write_bundle(dir, &report, &certificates)
-        .map_err(|e| output_error(&dir.display().to_string(), e))?;
-    let r = &report.scan;
-    let header = ManifestHeader {
-        tool_version: report.tool_version.clone(),
-        created_at: report.generated_at,
-        scans: vec![ManifestScan {
-            id: r.id.0,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-            status: r.status.as_str().to_string(),
-        }],
-        digests: Digests {
-            rules: report.digests.rules.clone(),
-            ladders: report.digests.ladders.clone(),
-            config: report.digests.config.clone(),
-        },
-    };
-    let manifest = evidence::write_manifest(dir, header, signer)?;
-    let signed = signer.map_or_else(String::new, |s| {
-        format!(", signed by key {}", s.fingerprint())
-    });
-    Ok(format!(
-        "report: {} ({} files, {} certificates{signed}); check it with: certatlas verify {}",
-        dir.join("report.html").display(),
-        manifest.files.len(),
-        certificates.len(),
-        dir.display()
-    ))
+/// Where and how a judged scan's bundle is written.
+pub(super) struct Bundle<'a> {
+    /// The inventory the scan is in.
+    pub store: &'a Store,
+    /// The rules, profile and config digest it was judged with.
+    pub policy: &'a PolicyRequest,
+    /// The bundle directory.
+    pub dir: &'a Path,
+    /// Signs the manifest, when given.
+    pub signer: Option<&'a Signer>,
+    /// The one source of "now".
+    pub clock: Clock,
 }
 
-/// Everything the report shows, from a freshly scored scan (consumed).
-fn audit_report(scored: Scored, clock: Clock) -> Result<AuditReport, AppError> {
-    let id = scored.record.id;
-    let history = scored_history(&scored.store, id)?;
-    let trend = trend_of(&history);
-    let previous = history
-        .into_iter()
-        .rev()
-        .find(|(scan, _, _)| *scan < id)
-        .map(|(scan, at, card)| PreviousScore { scan, at, card });
-    let policy = &scored.policy;
-    let digests = ReportDigests {
-        rules: policy.rules.digest().to_string(),
-        ladders: policy.profile.digest.clone(),
-        config: policy.config_digest.clone(),
-    };
-    Ok(AuditReport {
-        schema: REPORT_SCHEMA,
-        generated_at: clock.now(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        scan: scored.record,
-        score: scored.card,
-        previous,
-        trend,
-        leaves: scored.models.leaves,
-        cas: scored.models.cas,
-        endpoints: scored.models.endpoints,
-        findings: scored.findings,
-        digests,
-    })
+impl Bundle<'_> {
+    /// Writes the bundle of a judged scan; returns the line to print. The
+    /// scan's models move into the report rather than being copied.
+    pub fn write(&self, judged: Judged) -> Result<String, AppError> {
+        let dir = self.dir;
+        let certificates: Vec<(String, Vec<u8>)> = self
+            .store
+            .certificates_in_scan(judged.record.id)?
+            .into_iter()
+            .map(|c| (c.sha256, c.der))
+            .collect();
+        let report = self.audit_report(judged)?;
+        audit::write_bundle(dir, &report, &certificates)
+            .map_err(|e| output_error(&dir.display().to_string(), e))?;
+        let r = &report.scan;
+        let header = ManifestHeader {
+            tool_version: report.tool_version.clone(),
+            created_at: report.generated_at,
+            scans: vec![ManifestScan {
+                id: r.id.0,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                status: r.status.as_str().to_string(),
+            }],
+            digests: Digests {
+                rules: report.digests.rules.clone(),
+                ladders: report.digests.ladders.clone(),
+                config: report.digests.config.clone(),
+            },
+        };
+        let manifest = evidence::write_manifest(dir, header, self.signer)?;
+        let signed = self.signer.map_or_else(String::new, |s| {
+            format!(", signed by key {}", s.fingerprint())
+        });
+        Ok(format!(
+            "report: {} ({} files, {} certificates{signed}); check it with: certatlas verify {}",
+            dir.join("report.html").display(),
+            manifest.files.len(),
+            certificates.len(),
+            dir.display()
+        ))
+    }
+
+    /// Everything the report shows, from a judged scan (consumed).
+    fn audit_report(&self, judged: Judged) -> Result<AuditReport, AppError> {
+        let id = judged.record.id;
+        let mut extra = judged.backfilled;
+        extra.push((id, judged.record.started_at, judged.card.clone()));
+        let history = scored_history(self.store, id, extra)?;
+        let trend = trend_of(&history);
+        let previous = history
+            .into_iter()
+            .rev()
+            .find(|(scan, _, _)| *scan < id)
+            .map(|(scan, at, card)| PreviousScore { scan, at, card });
+        let policy = self.policy;
+        let digests = ReportDigests {
+            rules: policy.rules.digest().to_string(),
+            ladders: policy.profile.digest.clone(),
+            config: policy.config_digest.clone(),
+        };
+        Ok(AuditReport {
+            schema: REPORT_SCHEMA,
+            generated_at: self.clock.now(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            scan: judged.record,
+            score: judged.card,
+            previous,
+            trend,
+            leaves: judged.models.leaves,
+            cas: judged.models.cas,
+            endpoints: judged.models.endpoints,
+            findings: judged.findings,
+            digests,
+        })
+    }
 }
 
 /// `certatlas verify`.

@@ -7,15 +7,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::recording::{InventoryContext, Recording, StoredScan};
+use super::audit::Bundle;
+use super::recording::{Recording, StoredScan};
 use super::scan::{collect, note, status_of};
-use super::score::Scored;
 use super::{anchor_error, cancel_on_signal, output_error, stdout_error, AppError, RunStatus};
 use crate::certs;
 use crate::cli::{DemoRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::demo::Lab;
 use crate::inventory::store::{ScanMeta, Store};
+use crate::judge::{InventoryContext, Judged};
 use crate::observation::Observation;
 use crate::policy::RuleSet;
 use crate::probe::{Dialect, ProbeSettings, Prober, TrustStore};
@@ -101,15 +102,21 @@ fn write_lab_report(
         return Ok("no report: the last scan did not complete".into());
     };
     super::audit::prepare_dir(dir)?;
-    let scored = Scored {
-        store: Store::open(db)?,
+    let judged = Judged {
         record,
-        models,
         findings: stored.findings,
+        models,
         card,
-        policy: lab_policy()?,
+        backfilled: Vec::new(),
     };
-    super::audit::write_report(scored, dir, None, clock)
+    let bundle = Bundle {
+        store: &Store::open(db)?,
+        policy: &lab_policy()?,
+        dir,
+        signer: None,
+        clock,
+    };
+    bundle.write(judged)
 }
 
 /// Next to a kept demo database `<db>`: `<db>.lab-root.der` (the lab's
@@ -203,7 +210,10 @@ async fn scan_lab(
     if let Some(writer) = writer.as_mut() {
         writer.finish(&summary).map_err(stdout_error)?;
     }
-    let stored = recording.finish(&summary, clock, &lab_policy()?)?;
+    let policy = lab_policy()?;
+    let owned_summary = summary.clone();
+    let stored =
+        super::scan::off_runtime(move || recording.finish(&owned_summary, clock, &policy)).await?;
     Ok(LabScan {
         summary,
         stored,

@@ -1,31 +1,18 @@
-//! Findings for a stored scan: build the subject models, evaluate the
-//! rules, store the findings, and track them across the timeline of
-//! complete scans (evaluating earlier scans that have none stored yet).
+//! `certatlas findings`: a scan judged in memory, its findings printed.
 
-use std::io::{self, Write};
+use std::io;
 
-use time::Date;
-
-use super::listings::{open, pick_record};
-use super::recording::InventoryContext;
+use super::judged::Opened;
 use super::{stdout_error, AppError, RunStatus};
-use crate::cli::{policy::policy_request, FindingsArgs, PolicyRequest};
+use crate::cli::FindingsArgs;
 use crate::clock::Clock;
-use crate::inventory::store::{FindingPresence, ScanId, ScanRecord, Store};
-use crate::policy::evaluate::{self, Evaluation};
-use crate::policy::exceptions::exception_for;
-use crate::policy::lifecycle::{self, Timeline, TrackedFinding};
-use crate::policy::model::{self, Judgement, SubjectModels};
-use crate::policy::{Finding, RuleSet, Severity};
 use crate::report::findings as present;
 
 /// `certatlas findings`.
 pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError> {
-    let (store, context, config) = open(&args.store)?;
-    let policy = policy_request(&args.policy, config.as_ref())?;
-    let record = pick_record(&store, args.scan)?;
-    let mut tracked = track(&store, &record, &context, &policy, clock.now().date())?.findings;
-    let status = gate(&tracked, policy.fail_on);
+    let opened = Opened::new(&args.store, &args.policy)?;
+    let mut tracked = opened.judge(args.scan, clock)?.findings;
+    let status = gate(&tracked, &opened.policy);
     if let Some(minimum) = args.severity {
         tracked.retain(|t| t.finding.severity >= minimum);
     }
@@ -34,128 +21,13 @@ pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError>
     Ok(status)
 }
 
-/// Exit status for `fail_on`: failed when an active finding reaches it.
-pub(super) fn gate(tracked: &[TrackedFinding], fail_on: Option<Severity>) -> RunStatus {
-    let failing = fail_on.is_some_and(|threshold| {
-        tracked
-            .iter()
-            .any(|t| t.is_active() && t.finding.severity >= threshold)
-    });
-    if failing {
-        RunStatus::Failed
-    } else {
-        RunStatus::Complete
+/// Exit status for `--fail-on`: failed when an active finding reaches it.
+pub(super) fn gate(
+    tracked: &[crate::policy::lifecycle::TrackedFinding],
+    policy: &crate::cli::PolicyRequest,
+) -> RunStatus {
+    match crate::judge::fails(tracked, policy.fail_on) {
+        true => RunStatus::Failed,
+        false => RunStatus::Complete,
     }
-}
-
-/// Builds the models of one stored scan.
-pub(super) fn scan_models(
-    store: &Store,
-    scan: &ScanRecord,
-    context: &InventoryContext,
-) -> Result<SubjectModels, AppError> {
-    let judgement = Judgement {
-        trust: &context.trust,
-        owners: &context.owners,
-        approved_anchors: context.approved_anchors,
-    };
-    Ok(model::from_store(store, scan, &judgement)?)
-}
-
-/// Evaluates the rules over the models of one scan.
-pub(super) fn evaluate_models(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
-    let evaluation = evaluate::evaluate(rules, models);
-    for error in evaluation.errors.iter().take(20) {
-        tracing::warn!(
-            "rule {} on {}: {}",
-            error.rule,
-            error.subject,
-            error.message
-        );
-    }
-    evaluation
-}
-
-/// Evaluates `scan` and stores its findings, replacing earlier ones;
-/// returns them with the scan's models.
-fn evaluate_and_store(
-    store: &Store,
-    scan: &ScanRecord,
-    context: &InventoryContext,
-    rules: &RuleSet,
-) -> Result<(Vec<Finding>, SubjectModels), AppError> {
-    let models = scan_models(store, scan, context)?;
-    let evaluation = evaluate_models(rules, &models);
-    let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
-    store.record_findings(scan.id, rules.digest(), rules.rules().len() as u64, &stored)?;
-    Ok((evaluation.findings, models))
-}
-
-/// A scan's findings tracked across the timeline, with what tracking read
-/// that scoring needs too.
-pub(super) struct Tracked {
-    /// The findings with their history and exceptions.
-    pub findings: Vec<TrackedFinding>,
-    /// The scan's models.
-    pub models: SubjectModels,
-    /// Where each finding key was present, up to the scan.
-    pub presence: Vec<FindingPresence>,
-}
-
-/// The findings of `scan` with their history and exceptions, and the
-/// scan's models. Earlier judged scans (complete, shard scans left out:
-/// their cycle scans stand for them) without stored findings are evaluated
-/// first. A shard scan is refused: it is judged through its cycle.
-pub(super) fn track(
-    store: &Store,
-    scan: &ScanRecord,
-    context: &InventoryContext,
-    policy: &PolicyRequest,
-    today: Date,
-) -> Result<Tracked, AppError> {
-    super::cycles::require_judged(store, scan.id)?;
-    let earlier: Vec<ScanRecord> = store
-        .judged_scans()?
-        .into_iter()
-        .filter(|s| s.id < scan.id)
-        .collect();
-    let mut timeline: Timeline = earlier.iter().map(|s| (s.id, s.started_at)).collect();
-    timeline.insert(scan.id, scan.started_at);
-    for old in &earlier {
-        if store.finding_run(old.id)?.is_none() {
-            evaluate_and_store(store, old, context, &policy.rules)?;
-        }
-    }
-    let (current, models) = evaluate_and_store(store, scan, context, &policy.rules)?;
-    let previous = match earlier.last() {
-        Some(previous) => stored_findings(store, previous.id)?,
-        None => Vec::new(),
-    };
-    let presence = store.finding_presence(scan.id)?;
-    let mut tracked = lifecycle::track(scan.id, current, previous, &presence, &timeline);
-    for t in &mut tracked {
-        t.exception = exception_for(&t.finding, &policy.exceptions, today);
-    }
-    Ok(Tracked {
-        findings: tracked,
-        models,
-        presence,
-    })
-}
-
-fn stored_findings(store: &Store, scan: ScanId) -> Result<Vec<Finding>, AppError> {
-    Ok(store
-        .findings(scan)?
-        .iter()
-        .filter_map(|s| Finding::from_stored(&s.finding))
-        .collect())
-}
-
-/// Prints the one-line findings summary after a scan.
-pub(super) fn print_summary(out: &mut dyn Write, tracked: &[TrackedFinding]) -> io::Result<()> {
-    writeln!(
-        out,
-        "{}  (details: certatlas findings)",
-        present::summary_line(tracked)
-    )
 }

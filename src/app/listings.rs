@@ -4,7 +4,6 @@
 
 use std::io;
 
-use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::settings::store_request;
 use crate::cli::{CasArgs, DiffArgs, HistoryArgs, InventoryArgs, ScansArgs, StoreArgs};
@@ -12,6 +11,7 @@ use crate::clock::Clock;
 use crate::inventory::history;
 use crate::inventory::store::{ScanId, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryFilter};
+use crate::judge::InventoryContext;
 use crate::report::inventory as present;
 
 /// Opens an existing inventory (never creates one for a read), with the

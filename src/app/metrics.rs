@@ -1,39 +1,31 @@
 //! `certatlas metrics`: the latest complete scan (or `--scan`) as
-//! Prometheus text, once — from what the store holds: the scan record and
-//! its summary, the inventory rows (owners, CA classes), the stored
-//! findings with the config's exceptions applied, the stored score, and
-//! the alert outbox per webhook.
-//! Nothing is evaluated or written.
+//! Prometheus text, once: the scan record and its summary, the inventory
+//! rows (owners, CA classes), the scan judged in memory (its active
+//! findings, exceptions applied, and its score), and the alert outbox per
+//! webhook. Nothing is written.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::listings::{open, pick_record};
-use super::recording::InventoryContext;
+use super::judged::Opened;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::MetricsArgs;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::inventory::store::{OutboxStatus, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryRow};
-use crate::policy::exceptions::exception_for;
-use crate::policy::Finding;
+use crate::judge::{InventoryContext, Judged};
 use crate::report::inventory::endpoint_key_text;
 use crate::report::prometheus::{self, AlertSeries, CertificateSeries, Exposition, FindingCounts};
 use crate::scan::summary::ScanSummary;
 
 /// `certatlas metrics`.
 pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
-    let (store, context, config) = open(&args.store)?;
-    let record = pick_record(&store, args.scan)?;
-    let text = exposition_text(
-        &store,
-        &context,
-        config.as_ref(),
-        &record,
-        args.max_series,
-        clock,
-    )?;
+    let opened = Opened::new(&args.store, &args.policy)?;
+    let judged = opened.judge(args.scan, clock)?;
+    let (store, context) = (&opened.store, &opened.context);
+    let config = opened.config.as_ref();
+    let text = exposition_text(store, context, config, &judged, args.max_series, clock)?;
     io::stdout()
         .lock()
         .write_all(text.as_bytes())
@@ -41,32 +33,31 @@ pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
     Ok(RunStatus::Complete)
 }
 
-/// Scan `record` as Prometheus text: what `certatlas metrics` prints, and
+/// A judged scan as Prometheus text: what `certatlas metrics` prints, and
 /// what `watch --metrics-listen` serves.
 pub(super) fn exposition_text(
     store: &Store,
     context: &InventoryContext,
     config: Option<&Config>,
-    record: &ScanRecord,
+    judged: &Judged,
     max_series: usize,
     clock: Clock,
 ) -> Result<String, AppError> {
+    let record = &judged.record;
     let id = record.id;
     let leaves = store.endpoint_leaves(id)?;
     let certificates = store.certificates_in_scan(id)?;
     let graph = view::graph(&certificates, &context.trust);
-    let rows = view::rows(&leaves, &certificates, &graph, &context.owners, clock.now());
+    let owners = &context.owners;
+    let rows = view::rows(&leaves, &certificates, &graph, owners, clock.now());
     let mut exposition = scan_part(record);
     certificate_part(&mut exposition, &rows, max_series);
     let webhooks = config.map(|c| c.alerts.webhooks.clone());
     exposition.alerts = alert_part(store, webhooks.unwrap_or_default())?;
-    let exceptions = config.map(|c| c.exceptions.as_slice()).unwrap_or_default();
-    exposition.findings = findings_part(store, record, exceptions, clock)?;
-    exposition.score = store
-        .score(id)?
-        .and_then(|s| serde_json::from_value(s.card).ok());
+    exposition.findings = Some(findings_part(judged));
+    exposition.score = Some(judged.card.clone());
     let mut text = Vec::new();
-    prometheus::write(&mut text, &exposition).map_err(|e| AppError::Inventory(e.to_string()))?;
+    prometheus::write(&mut text, &exposition).map_err(stdout_error)?;
     Ok(String::from_utf8_lossy(&text).into_owned())
 }
 
@@ -117,30 +108,15 @@ fn certificate_part(e: &mut Exposition, rows: &[InventoryRow], max_series: usize
     e.certificates = series;
 }
 
-/// Active findings of the stored evaluation by severity and rule; `None`
-/// when the scan was never evaluated.
-fn findings_part(
-    store: &Store,
-    record: &ScanRecord,
-    exceptions: &[crate::config::ExceptionConfig],
-    clock: Clock,
-) -> Result<Option<FindingCounts>, AppError> {
-    if store.finding_run(record.id)?.is_none() {
-        return Ok(None);
-    }
+/// Active findings (not fixed, not excepted) by severity and rule.
+fn findings_part(judged: &Judged) -> FindingCounts {
     let mut counts = BTreeMap::new();
-    let today = clock.now().date();
-    for stored in store.findings(record.id)? {
-        let Some(finding) = Finding::from_stored(&stored.finding) else {
-            continue;
-        };
-        let excepted = exception_for(&finding, exceptions, today).is_some_and(|e| !e.lapsed);
-        if !excepted {
-            let key = (finding.severity.name().to_string(), finding.rule.clone());
-            *counts.entry(key).or_default() += 1;
-        }
+    for tracked in judged.findings.iter().filter(|t| t.is_active()) {
+        let finding = &tracked.finding;
+        let key = (finding.severity.name().to_string(), finding.rule.clone());
+        *counts.entry(key).or_default() += 1;
     }
-    Ok(Some(counts))
+    counts
 }
 
 /// The outbox per webhook: every configured webhook (zeros when it has no

@@ -7,19 +7,20 @@
 //!   shared with the demo;
 //! - `watch`: `certatlas watch`, scans on a schedule; `metrics_http`
 //!   serves its metrics;
-//! - `recording`: storing a scan and computing its inventory afterwards;
-//! - `cycles`: shard scans and the cycle scans judged in their place;
+//! - `recording`: storing a scan, then handing it to [`crate::judge`];
 //! - `demo`: the lab, scanned twice around a renewal;
 //! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`;
-//! - `findings`: evaluating rules over a stored scan, `certatlas findings`;
+//! - `judged`: the read-only commands' scan, judged in memory;
+//! - `findings`, `score`, `audit` (`report`, `verify`), `metrics`: the
+//!   judged scan printed;
 //! - `rules`: `certatlas rules list` and `rules test`;
 //! - `alerting`: webhook alerts after a stored scan, and their delivery.
 
 mod alerting;
 mod audit;
-mod cycles;
 mod demo;
 mod findings;
+mod judged;
 mod listings;
 mod metrics;
 mod metrics_http;
@@ -77,6 +78,9 @@ pub enum AppError {
     /// The inventory database cannot be used.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A stored scan could not be judged.
+    #[error(transparent)]
+    Judge(#[from] crate::judge::JudgeError),
     /// The inventory has nothing to show for what was asked.
     #[error("{0}")]
     Inventory(String),
@@ -103,6 +107,12 @@ pub enum AppError {
     /// The demo lab could not start.
     #[error("demo lab: {0}")]
     Lab(#[from] LabError),
+}
+
+impl From<crate::config::ConfigError> for AppError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        AppError::Settings(e.into())
+    }
 }
 
 /// Runs the parsed command line.

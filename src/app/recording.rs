@@ -1,59 +1,21 @@
-//! Storing a scan in the inventory and, once it is complete, computing what
-//! it means: the diff against the previous complete scan, the change events
-//! (recorded in the store), and the one-screen inventory summary.
+//! Storing a scan in the inventory and, once it is complete, handing it to
+//! the judging stage; the stored scan's one-screen summary.
 
 use std::io::{self, Write};
 
-use super::cycles::CycleStep;
 use super::AppError;
 use crate::cli::{PolicyRequest, ScanRequest};
 use crate::clock::Clock;
-use crate::config::Config;
-use crate::inventory::ca::TrustContext;
-use crate::inventory::history::{self, ScanDiff};
-use crate::inventory::owners::OwnerRules;
+use crate::inventory::history::ScanDiff;
 use crate::inventory::store::{ObservationWriter, ScanId, ScanMeta, ScanRecord, ShardPart, Store};
-use crate::inventory::view::{self, InventorySummary};
+use crate::inventory::view::InventorySummary;
+use crate::judge::{cycles, InventoryContext, Judge, Persist};
 use crate::observation::Observation;
 use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::SubjectModels;
 use crate::report;
 use crate::scan::summary::ScanSummary;
 use crate::scoring::ScoreCard;
-
-/// What classification and ownership are judged against.
-pub(super) struct InventoryContext {
-    /// Public roots plus the approved anchors.
-    pub trust: TrustContext,
-    /// The owner rules, first match wins.
-    pub owners: OwnerRules,
-    /// Approved anchors declared (files, SPKI hashes and extra certificates).
-    pub approved_anchors: u64,
-}
-
-impl InventoryContext {
-    /// From the config (if any) plus `extra_approved` anchor certificates.
-    pub fn new(config: Option<&Config>, extra_approved: Vec<Vec<u8>>) -> Result<Self, AppError> {
-        let mut approved = extra_approved;
-        let mut spki = Vec::new();
-        let mut owners = OwnerRules::new();
-        if let Some(config) = config {
-            approved.extend(config.approved_anchor_ders().map_err(settings_error)?);
-            spki = config.approved_spki();
-            owners = config.owner_rules().map_err(settings_error)?;
-        }
-        let approved_anchors = (approved.len() + spki.len()) as u64;
-        Ok(InventoryContext {
-            trust: TrustContext::new(approved, spki, true),
-            owners,
-            approved_anchors,
-        })
-    }
-}
-
-fn settings_error(e: crate::config::ConfigError) -> AppError {
-    AppError::Settings(e.into())
-}
 
 /// A scan being written to the inventory.
 pub(super) struct Recording {
@@ -81,7 +43,7 @@ impl Recording {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
         };
         let mut recording = Recording::begin_with(store, meta, context)?;
-        if let Some(part) = super::cycles::shard_part(request) {
+        if let Some(part) = cycles::shard_part(request) {
             recording.store.record_shard(recording.scan, &part)?;
             recording.shard = Some(part);
         }
@@ -112,8 +74,10 @@ impl Recording {
             .map_err(io::Error::other)
     }
 
-    /// Flushes, closes the scan, and (for a complete scan) records its
-    /// events, summarises the inventory and evaluates `policy`.
+    /// Flushes and closes the scan; a complete scan is then judged (its
+    /// cycle completed first for a shard scan) and the findings, events
+    /// and score stored. Blocking: async callers run it on a blocking
+    /// thread.
     pub fn finish(
         self,
         summary: &ScanSummary,
@@ -128,55 +92,27 @@ impl Recording {
         if !summary.complete {
             return Ok(StoredScan::unjudged(self.scan, db, None));
         }
-        let (scan, cycle_note) = match &self.shard {
-            None => (self.scan, None),
-            Some(part) => match super::cycles::complete(&self.store, self.scan, part)? {
-                CycleStep::Judge { scan, note } => (scan, Some(note)),
-                CycleStep::Wait { note } => {
-                    return Ok(StoredScan::unjudged(self.scan, db, Some(note)))
-                }
-            },
+        let judge = Judge {
+            store: &self.store,
+            context: &self.context,
+            policy,
+            clock,
+            persist: Persist::Record,
         };
-        let (diff, inventory) = analyse(&self.store, scan, &self.context, clock)?;
-        let record = self.store.scan(scan)?;
-        let record = record.ok_or_else(|| AppError::Inventory(format!("scan {scan} vanished")))?;
-        let today = clock.now().date();
-        let mut tracked =
-            super::findings::track(&self.store, &record, &self.context, policy, today)?;
-        let score = super::score::score_scan(&self.store, &record, &mut tracked, policy, today)?;
-        let (findings, models) = (tracked.findings, tracked.models);
+        let after = judge.after_scan(self.scan, self.shard.as_ref())?;
+        let Some((diff, inventory, judged)) = after.judged else {
+            return Ok(StoredScan::unjudged(after.scan, db, after.cycle_note));
+        };
         Ok(StoredScan {
-            scan,
+            scan: after.scan,
             db,
-            cycle_note,
+            cycle_note: after.cycle_note,
             outcome: Some((diff, inventory)),
-            findings,
-            score: Some(score),
-            models: Some((record, models)),
+            findings: judged.findings,
+            score: Some(judged.card),
+            models: Some((judged.record, judged.models)),
         })
     }
-}
-
-/// Diffs a scan against the previous complete one, records the events,
-/// and summarises its inventory.
-pub(super) fn analyse(
-    store: &Store,
-    scan: ScanId,
-    context: &InventoryContext,
-    clock: Clock,
-) -> Result<(ScanDiff, InventorySummary), AppError> {
-    let leaves = store.endpoint_leaves(scan)?;
-    let older = match store.previous_scan(scan)? {
-        Some(previous) => store.endpoint_leaves(previous.id)?,
-        None => Vec::new(),
-    };
-    let diff = history::diff(&older, &leaves);
-    store.record_events(scan, &history::events(&diff, &leaves))?;
-    let certificates = store.certificates_in_scan(scan)?;
-    let graph = view::graph(&certificates, &context.trust);
-    let now = clock.now();
-    let rows = view::rows(&leaves, &certificates, &graph, &context.owners, now);
-    Ok((diff.clone(), view::summary(&rows, &diff, now)))
 }
 
 /// A stored scan and, when it completed, what it changed.
@@ -221,7 +157,11 @@ impl StoredScan {
         match &self.outcome {
             Some((_, summary)) => {
                 report::inventory::write_summary(out, self.scan.0, &self.db, summary)?;
-                super::findings::print_summary(out, &self.findings)?;
+                writeln!(
+                    out,
+                    "{}  (details: certatlas findings)",
+                    report::findings::summary_line(&self.findings)
+                )?;
                 match &self.score {
                     Some(card) => report::score::write_summary_line(out, card),
                     None => Ok(()),

@@ -12,11 +12,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::alerting::Alerting;
-use super::recording::{InventoryContext, Recording, StoredScan};
+use super::recording::{Recording, StoredScan};
 use super::{anchor_error, cancel_on_signal, output_error, AppError, RunStatus};
 use crate::certs;
 use crate::cli::ScanRequest;
 use crate::inventory::store::{ScopeLock, Store};
+use crate::judge::InventoryContext;
 use crate::observation::Observation;
 use crate::probe::{Prober, TrustStore};
 use crate::report::progress::Progress;
@@ -167,7 +168,7 @@ pub(super) async fn run_scan(
         .map_err(|source| output_error(&target, source))?;
     let status = status_of(&summary);
     match recording {
-        Some(recording) => finish_stored(recording, &summary, status, request, env),
+        Some(recording) => finish_stored(recording, &summary, status, request, env).await,
         None => Ok(ScanRun {
             stored: None,
             status,
@@ -175,16 +176,19 @@ pub(super) async fn run_scan(
     }
 }
 
-/// Stores the scan, tracks its findings and scores it; prints its
-/// summary; hands it to the alerts; applies `--fail-on`.
-fn finish_stored(
+/// Stores the scan and judges it (findings tracked, scored) on a blocking
+/// thread; prints its summary; hands it to the alerts; applies
+/// `--fail-on`.
+async fn finish_stored(
     recording: Recording,
     summary: &ScanSummary,
     status: RunStatus,
     request: &ScanRequest,
     env: &ScanEnv,
 ) -> Result<ScanRun, AppError> {
-    let stored = recording.finish(summary, request.probe.clock, &request.policy)?;
+    let (policy, clock) = (request.policy.clone(), request.probe.clock);
+    let owned_summary = summary.clone();
+    let stored = off_runtime(move || recording.finish(&owned_summary, clock, &policy)).await?;
     if !env.quiet {
         stored
             .print(&mut io::stderr().lock())
@@ -192,13 +196,27 @@ fn finish_stored(
     }
     after_stored(env, &stored)?;
     let status = match status {
-        RunStatus::Complete => super::findings::gate(&stored.findings, request.policy.fail_on),
+        RunStatus::Complete => super::findings::gate(&stored.findings, &request.policy),
         other => other,
     };
     Ok(ScanRun {
         stored: Some(stored),
         status,
     })
+}
+
+/// Runs blocking work (storing and judging: SQL and CPU) on tokio's
+/// blocking pool, so probes and deliveries keep running; a panic there is
+/// resumed here.
+pub(super) async fn off_runtime<T, F>(work: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 fn warn_lowered(request: &ScanRequest) {

@@ -17,12 +17,13 @@ use tokio::sync::watch as channel;
 use tokio::sync::Notify;
 
 use super::metrics_http::MetricsServer;
-use super::recording::InventoryContext;
 use super::scan::{self, note, Records, ScanEnv, ScanRun};
 use super::{AppError, RunStatus};
+use crate::cli::PolicyRequest;
 use crate::cli::WatchRequest;
 use crate::clock::Clock;
 use crate::inventory::store::{Database, Store};
+use crate::judge::{InventoryContext, Judge, Persist};
 use crate::policy::lifecycle::FindingStatus;
 use crate::report::instant_text;
 use crate::report::watch::{run_line, RunLine, RunOutcome, WatchSeries};
@@ -40,7 +41,7 @@ pub async fn watch(request: WatchRequest, quiet: bool) -> Result<RunStatus, AppE
             .map_err(|e| super::output_error(&dir.display().to_string(), e))?;
     }
     let env = ScanEnv::new(&request.scan, quiet)?;
-    let mut published = Published::new(&request);
+    let mut published = Published::new(&request).await;
     let server = match request.metrics_listen {
         Some(addr) => Some(start_metrics(addr, &published, quiet).await?),
         None => None,
@@ -103,7 +104,7 @@ async fn run_loop(
             planner.after(slot, finished)
         };
         // Published before the run's line, so a scrape after it sees the run.
-        published.record(&report, started, finished, next);
+        published.record(&report, started, finished, next).await;
         published.publish();
         finish_line(env, number, &report, next);
         if report.outcome == RunOutcome::Interrupted {
@@ -268,22 +269,24 @@ struct Published {
     scan_text: String,
     series: WatchSeries,
     source: Option<(Database, Option<crate::config::Config>)>,
+    policy: Arc<PolicyRequest>,
     max_series: usize,
     clock: Clock,
 }
 
 impl Published {
-    fn new(request: &WatchRequest) -> Published {
+    async fn new(request: &WatchRequest) -> Published {
         let store = request.scan.store.as_ref();
         let mut published = Published {
             sender: channel::channel(Arc::from("")).0,
             scan_text: String::new(),
             series: WatchSeries::default(),
             source: store.map(|s| (s.db.clone(), s.config.clone())),
+            policy: request.scan.policy.clone(),
             max_series: request.max_series,
             clock: request.scan.probe.clock,
         };
-        published.render();
+        published.render().await;
         published
     }
 
@@ -293,7 +296,7 @@ impl Published {
 
     /// Notes a run in the series; re-renders the scan part after a
     /// complete run.
-    fn record(
+    async fn record(
         &mut self,
         report: &RunReport,
         started: OffsetDateTime,
@@ -307,7 +310,7 @@ impl Published {
         self.series.next_run = next.map(|n| unix(n.at));
         if report.outcome == RunOutcome::Complete {
             self.series.last_success = Some(unix(finished));
-            self.render();
+            self.render().await;
         }
     }
 
@@ -315,11 +318,15 @@ impl Published {
     /// would (after a shard run that completed no cycle, that is still the
     /// last cycle, never the shard scan); on failure the previous text
     /// stays.
-    fn render(&mut self) {
-        let Some((db, config)) = &self.source else {
+    async fn render(&mut self) {
+        let Some((db, config)) = self.source.clone() else {
             return;
         };
-        let rendered = render_scan(db, config.as_ref(), self.max_series, self.clock);
+        let (policy, max_series, clock) = (self.policy.clone(), self.max_series, self.clock);
+        let rendered = super::scan::off_runtime(move || {
+            render_scan(&db, config.as_ref(), &policy, max_series, clock)
+        })
+        .await;
         match rendered {
             Ok(Some(text)) => self.scan_text = text,
             Ok(None) => {}
@@ -334,11 +341,12 @@ impl Published {
     }
 }
 
-/// The latest complete judged scan of the inventory at `db` as Prometheus
-/// text; `None` when there is no complete scan yet.
+/// The latest complete judged scan of the inventory at `db`, judged in
+/// memory, as Prometheus text; `None` when there is no complete scan yet.
 fn render_scan(
     db: &Database,
     config: Option<&crate::config::Config>,
+    policy: &PolicyRequest,
     max_series: usize,
     clock: Clock,
 ) -> Result<Option<String>, AppError> {
@@ -347,7 +355,15 @@ fn render_scan(
         return Ok(None);
     };
     let context = InventoryContext::new(config, Vec::new())?;
+    let judge = Judge {
+        store: &store,
+        context: &context,
+        policy,
+        clock,
+        persist: Persist::InMemory,
+    };
+    let judged = judge.judge(latest)?;
     let text =
-        super::metrics::exposition_text(&store, &context, config, &latest, max_series, clock)?;
+        super::metrics::exposition_text(&store, &context, config, &judged, max_series, clock)?;
     Ok(Some(text))
 }

@@ -75,6 +75,9 @@ pub struct MetricsArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub policy: PolicyArgs,
     /// The scan to describe (default: the latest complete scan).
     #[arg(long, value_name = "ID")]
     pub scan: Option<i64>,

@@ -46,8 +46,9 @@ pub struct ScanRequest {
     pub concurrency_lowered: Option<(usize, usize)>,
     /// Where to store the scan; `None` with `--no-db`.
     pub store: Option<StoreRequest>,
-    /// The rules evaluated after the scan is stored.
-    pub policy: super::policy::PolicyRequest,
+    /// The rules evaluated after the scan is stored (shared with the
+    /// judging thread).
+    pub policy: std::sync::Arc<super::policy::PolicyRequest>,
     /// The targets as written (recorded with the scan).
     pub targets_text: Vec<String>,
     /// The options as given (recorded with the scan).
@@ -177,7 +178,7 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
         format: args.format,
         output: args.output,
         store: (!args.no_db).then_some(store),
-        policy,
+        policy: std::sync::Arc::new(policy),
         alert_grace: args.alert_grace,
     })
 }

@@ -9,7 +9,7 @@
 //! estate, so it is never evaluated or scored. The cycle scan made from all
 //! N shards is judged instead, exactly like an unsharded scan.
 
-use super::AppError;
+use super::JudgeError;
 use crate::cli::ScanRequest;
 use crate::inventory::store::{Cycle, CycleProgress, ScanId, ScanRecord, ShardPart, Store};
 use crate::scan::summary::ScanSummary;
@@ -29,7 +29,7 @@ const SCOPE_OPTIONS: [&str; 8] = [
 
 /// The SHA-256 (hex) of a scan's scope: its targets as written and the
 /// [`SCOPE_OPTIONS`] (lists of targets, exclusions and SNI names sorted).
-pub(super) fn scope_key(targets: &[String], options: &serde_json::Value) -> String {
+pub fn scope_key(targets: &[String], options: &serde_json::Value) -> String {
     let mut scope = serde_json::Map::new();
     scope.insert("targets".into(), sorted(serde_json::json!(targets)));
     for name in SCOPE_OPTIONS {
@@ -53,7 +53,7 @@ fn sorted(value: serde_json::Value) -> serde_json::Value {
 }
 
 /// The part a `scan --shard K/N` request covers; `None` when unsharded.
-pub(super) fn shard_part(request: &ScanRequest) -> Option<ShardPart> {
+pub fn shard_part(request: &ScanRequest) -> Option<ShardPart> {
     let shard = request.scope.shard()?;
     Some(ShardPart {
         scope_key: scope_key(&request.targets_text, &request.options),
@@ -63,7 +63,7 @@ pub(super) fn shard_part(request: &ScanRequest) -> Option<ShardPart> {
 }
 
 /// What to do after a shard scan completed.
-pub(super) enum CycleStep {
+pub enum CycleStep {
     /// The cycle is complete: judge `scan` (the new cycle scan).
     Judge {
         /// The cycle scan.
@@ -80,11 +80,7 @@ pub(super) enum CycleStep {
 
 /// Completes the cycle of the complete shard scan `scan` if every part is
 /// in; a new cycle scan gets its members' summaries combined.
-pub(super) fn complete(
-    store: &Store,
-    scan: ScanId,
-    part: &ShardPart,
-) -> Result<CycleStep, AppError> {
+pub fn complete(store: &Store, scan: ScanId, part: &ShardPart) -> Result<CycleStep, JudgeError> {
     let stored = format!("shard {}/{} stored (scan {scan})", part.shard, part.count);
     match store.complete_cycle(scan, part, env!("CARGO_PKG_VERSION"))? {
         CycleProgress::Made(cycle) => {
@@ -124,10 +120,10 @@ fn made_note(cycle: &Cycle) -> String {
 
 /// The members' run summaries added up; distinct leaves counted over the
 /// cycle scan itself (a leaf served in two shards counts once).
-fn combined_summary(store: &Store, cycle: &Cycle) -> Result<ScanSummary, AppError> {
+fn combined_summary(store: &Store, cycle: &Cycle) -> Result<ScanSummary, JudgeError> {
     let record = store
         .scan(cycle.scan)?
-        .ok_or_else(|| AppError::Inventory(format!("cycle scan {} vanished", cycle.scan)))?;
+        .ok_or(JudgeError::Vanished(cycle.scan))?;
     let mut total = empty_summary(&record);
     for member in &cycle.members {
         let summary = store.scan(*member)?.and_then(|r| r.summary);
@@ -168,21 +164,20 @@ fn empty_summary(record: &ScanRecord) -> ScanSummary {
 
 /// Errors unless `scan` is judged on its own: a shard scan's findings and
 /// score are its cycle scan's.
-pub(super) fn require_judged(store: &Store, scan: ScanId) -> Result<(), AppError> {
+pub fn require_judged(store: &Store, scan: ScanId) -> Result<(), JudgeError> {
     let Some(part) = store.shard_part(scan)? else {
         return Ok(());
     };
     let cycle = match store.scan_roles()?.remove(&scan) {
-        Some(crate::inventory::store::ScanRole::Shard { cycle: Some(c), .. }) => {
-            format!("scan {c}")
-        }
-        _ => "made when every shard is in".to_string(),
+        Some(crate::inventory::store::ScanRole::Shard { cycle: Some(c), .. }) => Some(c),
+        _ => None,
     };
-    Err(AppError::Inventory(format!(
-        "scan {scan} is shard {}/{} of a sharded scope: findings and scores are computed \
-         for its cycle scan ({cycle})",
-        part.shard, part.count
-    )))
+    Err(JudgeError::ShardScan {
+        scan,
+        shard: part.shard,
+        count: part.count,
+        cycle,
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,35 @@
+//! What changed with a stored scan: the diff of its endpoints' leaves
+//! against the previous complete scan, the change events recorded from it,
+//! and the one-screen inventory summary.
+
+use super::{InventoryContext, JudgeError, Persist};
+use crate::clock::Clock;
+use crate::inventory::history::{self, ScanDiff};
+use crate::inventory::store::{ScanId, Store};
+use crate::inventory::view::{self, InventorySummary};
+
+/// Diffs `scan` against the previous complete one, records the events
+/// (with [`Persist::Record`]), and summarises its inventory.
+pub fn analyse(
+    store: &Store,
+    scan: ScanId,
+    context: &InventoryContext,
+    clock: Clock,
+    persist: Persist,
+) -> Result<(ScanDiff, InventorySummary), JudgeError> {
+    let leaves = store.endpoint_leaves(scan)?;
+    let older = match store.previous_scan(scan)? {
+        Some(previous) => store.endpoint_leaves(previous.id)?,
+        None => Vec::new(),
+    };
+    let diff = history::diff(&older, &leaves);
+    if persist == Persist::Record {
+        store.record_events(scan, &history::events(&diff, &leaves))?;
+    }
+    let certificates = store.certificates_in_scan(scan)?;
+    let graph = view::graph(&certificates, &context.trust);
+    let now = clock.now();
+    let rows = view::rows(&leaves, &certificates, &graph, &context.owners, now);
+    let summary = view::summary(&rows, &diff, now);
+    Ok((diff, summary))
+}

@@ -1,0 +1,150 @@
+//! Findings for a stored scan: build the subject models, evaluate the
+//! rules, store the findings (with [`Persist::Record`]), and track them
+//! across the timeline of judged scans (evaluating earlier scans that have
+//! none stored yet).
+
+use super::{Judge, JudgeError, Persist};
+use crate::inventory::store::{FindingPresence, ScanId, ScanRecord};
+use crate::policy::evaluate::{self, Evaluation};
+use crate::policy::exceptions::exception_for;
+use crate::policy::lifecycle::{self, Timeline, TrackedFinding};
+use crate::policy::model::{self, Judgement, SubjectModels};
+use crate::policy::{Finding, RuleSet, Severity};
+
+/// True when an active finding reaches `fail_on` (`--fail-on`).
+pub fn fails(tracked: &[TrackedFinding], fail_on: Option<Severity>) -> bool {
+    fail_on.is_some_and(|threshold| {
+        tracked
+            .iter()
+            .any(|t| t.is_active() && t.finding.severity >= threshold)
+    })
+}
+
+/// Evaluates the rules over the models of one scan, logging the first
+/// rule errors.
+pub fn evaluate_models(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
+    let evaluation = evaluate::evaluate(rules, models);
+    for error in evaluation.errors.iter().take(20) {
+        tracing::warn!(
+            "rule {} on {}: {}",
+            error.rule,
+            error.subject,
+            error.message
+        );
+    }
+    evaluation
+}
+
+/// A scan's findings tracked across the timeline, with what tracking read
+/// that scoring needs too.
+pub(super) struct Tracked {
+    /// The findings with their history and exceptions.
+    pub findings: Vec<TrackedFinding>,
+    /// The scan's models.
+    pub models: SubjectModels,
+    /// Where each finding key was present, up to the scan.
+    pub presence: Vec<FindingPresence>,
+}
+
+impl Judge<'_> {
+    /// Builds the models of one stored scan.
+    pub(super) fn models(&self, scan: &ScanRecord) -> Result<SubjectModels, JudgeError> {
+        let judgement = Judgement {
+            trust: &self.context.trust,
+            owners: &self.context.owners,
+            approved_anchors: self.context.approved_anchors,
+        };
+        Ok(model::from_store(self.store, scan, &judgement)?)
+    }
+
+    /// Evaluates `scan`; with [`Persist::Record`] stores its findings,
+    /// replacing earlier ones. Returns them with the scan's models.
+    fn evaluate(&self, scan: &ScanRecord) -> Result<(Vec<Finding>, SubjectModels), JudgeError> {
+        let rules = &self.policy.rules;
+        let models = self.models(scan)?;
+        let evaluation = evaluate_models(rules, &models);
+        if self.persist == Persist::Record {
+            let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
+            let count = rules.rules().len() as u64;
+            self.store
+                .record_findings(scan.id, rules.digest(), count, &stored)?;
+        }
+        Ok((evaluation.findings, models))
+    }
+
+    /// The findings of `scan` with their history and exceptions, and the
+    /// scan's models. Earlier judged scans (complete, shard scans left
+    /// out: their cycle scans stand for them) without stored findings are
+    /// evaluated first.
+    pub(super) fn track(&self, scan: &ScanRecord) -> Result<Tracked, JudgeError> {
+        super::cycles::require_judged(self.store, scan.id)?;
+        let earlier: Vec<ScanRecord> = self
+            .store
+            .judged_scans()?
+            .into_iter()
+            .filter(|s| s.id < scan.id)
+            .collect();
+        let mut timeline: Timeline = earlier.iter().map(|s| (s.id, s.started_at)).collect();
+        timeline.insert(scan.id, scan.started_at);
+        let mut unstored = Vec::new();
+        for old in &earlier {
+            if self.store.finding_run(old.id)?.is_none() {
+                let (findings, _) = self.evaluate(old)?;
+                unstored.push((old.id, findings));
+            }
+        }
+        let (current, models) = self.evaluate(scan)?;
+        let previous = match earlier.last() {
+            Some(previous) => match unstored.iter().find(|(id, _)| *id == previous.id) {
+                Some((_, findings)) => findings.clone(),
+                None => self.stored_findings(previous.id)?,
+            },
+            None => Vec::new(),
+        };
+        let mut presence = self.store.finding_presence(scan.id)?;
+        if self.persist == Persist::InMemory {
+            presence.extend(in_memory_presence(&unstored, &current, scan.id));
+        }
+        let mut tracked = lifecycle::track(scan.id, current, previous, &presence, &timeline);
+        let today = self.clock.now().date();
+        for t in &mut tracked {
+            t.exception = exception_for(&t.finding, &self.policy.exceptions, today);
+        }
+        Ok(Tracked {
+            findings: tracked,
+            models,
+            presence,
+        })
+    }
+
+    fn stored_findings(&self, scan: ScanId) -> Result<Vec<Finding>, JudgeError> {
+        Ok(self
+            .store
+            .findings(scan)?
+            .iter()
+            .filter_map(|s| Finding::from_stored(&s.finding))
+            .collect())
+    }
+}
+
+/// The presence rows the store would hold had the findings evaluated in
+/// memory been stored: the earlier scans' and, unless the store already
+/// has them, the current scan's.
+fn in_memory_presence(
+    unstored: &[(ScanId, Vec<Finding>)],
+    current: &[Finding],
+    scan: ScanId,
+) -> Vec<FindingPresence> {
+    let rows = |id: ScanId, findings: &[Finding]| -> Vec<FindingPresence> {
+        findings
+            .iter()
+            .map(|f| (id, f.rule.clone(), f.subject_key.clone()))
+            .collect()
+    };
+    let mut presence: Vec<FindingPresence> = unstored
+        .iter()
+        .flat_map(|(id, findings)| rows(*id, findings))
+        .collect();
+    presence.extend(rows(scan, current));
+    presence
+}

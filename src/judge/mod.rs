@@ -1,0 +1,188 @@
+//! The judging stage: what a stored scan means. One entry point,
+//! [`Judge::judge`], run after every scan (and `watch` run), and by
+//! `findings`, `score`, `report`, `metrics` and `demo` alike:
+//!
+//! ```text
+//! stored scan ─→ (cycle) ─→ diff + events ─→ models ─→ rules ─→ findings
+//!             ─→ lifecycle across the timeline ─→ metrics ─→ score
+//! ```
+//!
+//! - [`changes`]: the diff against the previous complete scan, its change
+//!   events and the inventory summary;
+//! - [`cycles`]: shard scans and the cycle scans judged in their place;
+//! - `findings`: subject models, rule evaluation, the finding lifecycle;
+//! - `score`: metrics and the maturity card, and the scored history.
+//!
+//! With [`Persist::Record`] (commands that store a scan) the findings,
+//! events and card are written to the store; with [`Persist::InMemory`]
+//! (the read-only commands) the same judgement is computed and nothing is
+//! written, so a read-only copy of an inventory answers the same.
+//! Judging is blocking work (SQL and CPU): async callers run it on a
+//! blocking thread.
+
+pub mod changes;
+pub mod context;
+pub mod cycles;
+mod findings;
+mod score;
+
+use crate::cli::PolicyRequest;
+use crate::clock::Clock;
+use crate::inventory::history::ScanDiff;
+use crate::inventory::store::{ScanId, ScanRecord, ScanStatus, ShardPart, Store, StoreError};
+use crate::inventory::view::InventorySummary;
+use crate::policy::lifecycle::TrackedFinding;
+use crate::policy::model::SubjectModels;
+use crate::scoring::ScoreCard;
+
+pub use context::InventoryContext;
+pub use cycles::CycleStep;
+pub use findings::{evaluate_models, fails};
+pub use score::{scored_history, ScoredScan};
+
+/// Why a scan could not be judged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JudgeError {
+    /// The store could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Only complete scans are judged.
+    #[error("scan {scan} is {status}: only complete scans are judged")]
+    NotComplete {
+        /// The scan.
+        scan: ScanId,
+        /// Its status.
+        status: &'static str,
+    },
+    /// A shard scan is judged through its cycle scan.
+    #[error(
+        "scan {scan} is shard {shard}/{count} of a sharded scope: findings and scores are \
+         computed for its cycle scan ({})",
+        cycle.map_or_else(|| "made when every shard is in".to_string(), |c| format!("scan {c}"))
+    )]
+    ShardScan {
+        /// The shard scan.
+        scan: ScanId,
+        /// Its shard number.
+        shard: u32,
+        /// How many shards the scope has.
+        count: u32,
+        /// Its cycle scan, once made.
+        cycle: Option<ScanId>,
+    },
+    /// A scan disappeared from the store while it was being judged.
+    #[error("scan {0} vanished from the inventory while it was judged")]
+    Vanished(ScanId),
+}
+
+/// Whether judging writes what it computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persist {
+    /// Store the findings, change events and score (commands that store
+    /// scans: `scan`, `watch`, `demo`).
+    Record,
+    /// Compute only; nothing is written (the read-only commands).
+    InMemory,
+}
+
+/// A judged scan: its record, findings with their history, models and
+/// maturity card.
+pub struct Judged {
+    /// The scan.
+    pub record: ScanRecord,
+    /// Its findings, tracked across the timeline, with exceptions applied.
+    pub findings: Vec<TrackedFinding>,
+    /// The models its rules were evaluated over.
+    pub models: SubjectModels,
+    /// Its maturity card.
+    pub card: ScoreCard,
+    /// Cards computed in memory for earlier scans that had none stored
+    /// (with [`Persist::InMemory`]), for the trend.
+    pub backfilled: Vec<ScoredScan>,
+}
+
+/// What was made of a freshly stored complete scan.
+pub struct AfterScan {
+    /// The scan judged (for a shard scan that completed a cycle: the cycle
+    /// scan), or the scan stored when nothing was judged.
+    pub scan: ScanId,
+    /// For a shard scan: the line saying what became of its cycle.
+    pub cycle_note: Option<String>,
+    /// The diff, inventory summary and judgement; `None` for a shard scan
+    /// whose cycle is not (or not here) complete.
+    pub judged: Option<(ScanDiff, InventorySummary, Judged)>,
+}
+
+/// Everything a judgement reads besides the scan: the store, the trust
+/// and owner context, the rules, exceptions and profile, the clock, and
+/// whether to write.
+pub struct Judge<'a> {
+    /// The inventory.
+    pub store: &'a Store,
+    /// Trust anchors and owner rules.
+    pub context: &'a InventoryContext,
+    /// Rules, exceptions, profile and claims.
+    pub policy: &'a PolicyRequest,
+    /// The one source of "now".
+    pub clock: Clock,
+    /// Write what is computed, or not.
+    pub persist: Persist,
+}
+
+impl Judge<'_> {
+    /// Judges the complete scan `record`: earlier unscored scans are scored
+    /// first (the trend stays whole), then its findings are evaluated and
+    /// tracked, and it is scored.
+    pub fn judge(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
+        if record.status != ScanStatus::Complete {
+            return Err(JudgeError::NotComplete {
+                scan: record.id,
+                status: record.status.as_str(),
+            });
+        }
+        cycles::require_judged(self.store, record.id)?;
+        let backfilled = self.backfill(record.id)?;
+        let mut tracked = self.track(&record)?;
+        let card = self.score(&record, &mut tracked)?;
+        Ok(Judged {
+            record,
+            findings: tracked.findings,
+            models: tracked.models,
+            card,
+            backfilled,
+        })
+    }
+
+    /// After a complete scan `scan` was stored: completes its shard cycle
+    /// (when `shard` is given), diffs it and records its change events,
+    /// and judges it (or the cycle scan it completed).
+    pub fn after_scan(
+        &self,
+        scan: ScanId,
+        shard: Option<&ShardPart>,
+    ) -> Result<AfterScan, JudgeError> {
+        let (scan, cycle_note) = match shard {
+            None => (scan, None),
+            Some(part) => match cycles::complete(self.store, scan, part)? {
+                CycleStep::Judge { scan, note } => (scan, Some(note)),
+                CycleStep::Wait { note } => {
+                    return Ok(AfterScan {
+                        scan,
+                        cycle_note: Some(note),
+                        judged: None,
+                    })
+                }
+            },
+        };
+        let (diff, summary) =
+            changes::analyse(self.store, scan, self.context, self.clock, self.persist)?;
+        let record = self.store.scan(scan)?.ok_or(JudgeError::Vanished(scan))?;
+        let judged = self.judge(record)?;
+        Ok(AfterScan {
+            scan,
+            cycle_note,
+            judged: Some((diff, summary, judged)),
+        })
+    }
+}

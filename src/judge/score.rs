@@ -1,0 +1,151 @@
+//! Scoring a judged scan: gathering its history from the store (complete
+//! scans, the window's events, finding presence, endpoint reach), turning
+//! exceptions into exclusions and findings into facts, running the pure
+//! scoring function, and storing the card (with [`Persist::Record`]); and
+//! the scored history the trend and the report's previous scan read.
+
+use std::collections::BTreeMap;
+
+use time::{Date, OffsetDateTime};
+
+use super::findings::Tracked;
+use super::{Judge, JudgeError, Persist};
+use crate::cli::PolicyRequest;
+use crate::config::ExceptionTarget;
+use crate::inventory::store::{ScanId, ScanRecord, Store};
+use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
+use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
+use crate::scoring::{self, FindingFact, ScoreCard};
+
+/// How many missed endpoints a score lists.
+const MISSED_LIMIT: usize = 50;
+
+/// A scan's card and when it was scanned, for a trend.
+pub type ScoredScan = (ScanId, OffsetDateTime, ScoreCard);
+
+impl Judge<'_> {
+    /// Scores `scan` from its models and tracked findings; with
+    /// [`Persist::Record`] stores the card. The findings' presence rows
+    /// move into the score's history (nothing reads them from `tracked`
+    /// afterwards).
+    pub(super) fn score(
+        &self,
+        scan: &ScanRecord,
+        tracked: &mut Tracked,
+    ) -> Result<ScoreCard, JudgeError> {
+        let policy = self.policy;
+        let today = self.clock.now().date();
+        let window_days = policy.profile.window_days;
+        let mut history = ScanHistory::from_store(self.store, scan.id, window_days, MISSED_LIMIT)?;
+        history.presence = std::mem::take(&mut tracked.presence);
+        let depth = history.depth();
+        let exclusions = exclusions(policy, today);
+        let input = MetricInput {
+            models: &tracked.models,
+            history: &history,
+            exclusions: &exclusions,
+            window_days,
+        };
+        let metrics = metrics::compute(&input);
+        let facts = finding_facts(&tracked.findings);
+        let card = scoring::score(
+            &metrics,
+            &facts,
+            &policy.profile,
+            depth,
+            policy.claims.as_ref(),
+        );
+        if self.persist == Persist::Record {
+            self.store.record_score(scan.id, &card.to_stored())?;
+        }
+        Ok(card)
+    }
+
+    /// Scores, oldest first, the judged scans (complete; shard scans left
+    /// out) before `before` that have no stored score yet (made before
+    /// scores existed, or cycle scans whose scanner stopped before
+    /// scoring), with the current rules and profile, so that the trend and
+    /// the report's previous scan are complete. Returns the cards made
+    /// (stored too with [`Persist::Record`]).
+    pub(super) fn backfill(&self, before: ScanId) -> Result<Vec<ScoredScan>, JudgeError> {
+        let earlier = self
+            .store
+            .judged_scans()?
+            .into_iter()
+            .filter(|s| s.id < before);
+        let mut made = Vec::new();
+        for record in earlier {
+            if !self.store.has_score(record.id)? {
+                let mut tracked = self.track(&record)?;
+                let card = self.score(&record, &mut tracked)?;
+                made.push((record.id, record.started_at, card));
+            }
+        }
+        Ok(made)
+    }
+}
+
+/// Exceptions in force on `today` that cover every rule take their subject
+/// out of the denominators.
+fn exclusions(policy: &PolicyRequest, today: Date) -> Exclusions {
+    let mut exclusions = Exclusions::default();
+    let in_force = policy
+        .exceptions
+        .iter()
+        .filter(|e| e.rules.is_empty() && e.review.is_none_or(|review| review >= today));
+    for exception in in_force {
+        match &exception.what {
+            ExceptionTarget::Certificate { sha256 } => {
+                exclusions.certificates.insert(sha256.clone());
+            }
+            ExceptionTarget::Endpoint { host, port } => {
+                exclusions
+                    .endpoints
+                    .insert((host.to_ascii_lowercase(), *port));
+            }
+        }
+    }
+    exclusions
+}
+
+/// The current findings (fixed ones left out) as scoring sees them.
+fn finding_facts(tracked: &[TrackedFinding]) -> Vec<FindingFact> {
+    tracked
+        .iter()
+        .filter(|t| t.status != FindingStatus::Fixed)
+        .map(|t| FindingFact {
+            rule: t.finding.rule.clone(),
+            severity: t.finding.severity,
+            categories: t.finding.categories.clone(),
+            active: t.is_active(),
+        })
+        .collect()
+}
+
+/// Every scored scan up to `up_to`, oldest first, with its start time and
+/// card: the stored scores (and `extra`, cards computed in memory for
+/// scans that have none stored), and the scan list, each read once.
+pub fn scored_history(
+    store: &Store,
+    up_to: ScanId,
+    extra: Vec<ScoredScan>,
+) -> Result<Vec<ScoredScan>, JudgeError> {
+    let times: BTreeMap<ScanId, OffsetDateTime> = store
+        .scans()?
+        .into_iter()
+        .map(|s| (s.id, s.started_at))
+        .collect();
+    let mut history: BTreeMap<ScanId, ScoredScan> = store
+        .scores()?
+        .into_iter()
+        .filter(|s| s.scan <= up_to)
+        .filter_map(|s| {
+            let at = *times.get(&s.scan)?;
+            Some((s.scan, (s.scan, at, serde_json::from_value(s.card).ok()?)))
+        })
+        .collect();
+    for scored in extra.into_iter().filter(|s| s.0 <= up_to) {
+        history.insert(scored.0, scored);
+    }
+    Ok(history.into_values().collect())
+}
