@@ -16,12 +16,35 @@ pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
 pub use watch_args::{watch_request, WatchArgs, WatchRequest};
 
+/// The evidence model, printed at the end of `certatlas --help`.
+const EVIDENCE_MODEL: &str = "\
+How certatlas counts (the README has the details):
+  Endpoint   an address, a port and a transport (plain TLS or a STARTTLS
+             dialect); counted once, however many names reach it.
+  Names      how an endpoint is reached, each with its source: target (a host
+             name target, name@address, a CSV pairing, --resolve), broadcast
+             (--sni, tried everywhere), discovered (--sni-discover), or none.
+             Names that get the endpoint's own chain fold into it; a broadcast
+             or discovered name the certificate does not cover is 'not served
+             here': no deployment, no mismatch. Host-name mismatch is judged
+             only for target names.
+  Findings   new, open, reappeared, fixed (seen again without it: the only
+             status that counts in time-to-fix), unobserved (its subject was
+             not seen this time: not probed, option missing, out of scope),
+             withdrawn (the policy changed: rules, anchors, owners,
+             exceptions, thresholds).
+  Metrics    count only the subjects where the property was measured, show
+             their coverage, and are unknown below the profile's floor.
+  Cadence    counted in distinct days (or weeks) with a complete scan of the
+             scope, never in scans; a scope with no certificate observed is
+             not assessed.";
+
 /// certatlas: find every TLS certificate on your networks, keep an inventory,
 /// and turn it into PKI maturity evidence.
 ///
 /// Scan only networks you are authorised to scan.
 #[derive(Debug, Parser)]
-#[command(name = "certatlas", version, about, long_about = None)]
+#[command(name = "certatlas", version, about, long_about = None, after_long_help = EVIDENCE_MODEL)]
 pub struct Cli {
     /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
