@@ -42,6 +42,7 @@ pub(super) fn score_scan(
     let window_days = policy.profile.window_days;
     let mut history = ScanHistory::from_store(store, scan.id, window_days, MISSED_LIMIT)?;
     history.presence = std::mem::take(&mut tracked.presence);
+    history.min_interval = policy.profile.min_scan_interval();
     let depth = history.depth();
     let exclusions = exclusions(policy, today);
     let input = MetricInput {
