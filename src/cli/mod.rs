@@ -89,6 +89,15 @@ pub enum Command {
     Findings(FindingsArgs),
     /// PKIMM maturity estimate of the latest complete scan (or --scan), with
     /// the evidence and the gap to the next level.
+    ///
+    /// Each category shows its coverage (the share of its requirement weight
+    /// scanner evidence speaks to) beside its level; under the profile's
+    /// coverage floor it stops at the coverage cap. Metrics count only the
+    /// subjects where their property was measured and are unknown under the
+    /// metric coverage floor (legacy_tls, tls13_share and pq_hybrid_share need
+    /// --versions). Cadence counts distinct days with a complete scan (scans
+    /// closer than min_scan_interval_hours count once), never scans. A scan
+    /// that observed no certificate is not assessed in any category.
     Score(ScoreArgs),
     /// Write an audit evidence bundle: report.html, report.json, CSVs,
     /// certificates and a manifest of SHA-256s (optionally signed).

@@ -38,6 +38,7 @@ impl Judge<'_> {
         let window_days = policy.profile.window_days;
         let mut history = ScanHistory::from_store(self.store, scan.id, window_days, MISSED_LIMIT)?;
         history.presence = std::mem::take(&mut tracked.presence);
+        history.min_interval = policy.profile.min_scan_interval();
         let depth = history.depth();
         let exclusions = exclusions(policy, today);
         let input = MetricInput {

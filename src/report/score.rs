@@ -38,6 +38,12 @@ fn level_text(level: Option<u8>) -> String {
 
 /// The one line printed after a scan.
 pub fn write_summary_line(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
+    if let Some(reason) = &card.not_assessed {
+        return writeln!(
+            out,
+            "maturity estimate: not assessed ({reason})  (details: certatlas score)"
+        );
+    }
     let modules: Vec<String> = card
         .modules
         .iter()
@@ -66,9 +72,12 @@ fn write_score_table(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
     writeln!(out, "PKIMM maturity: {}", card.label)?;
     writeln!(
         out,
-        "profile {} {} (window {} days); history {} days, {} complete scans\n",
+        "profile {} {} (window {} days); history {} days, {} days with a complete scan\n",
         p.name, p.version, p.window_days, card.history.days, card.history.scans
     )?;
+    if let Some(reason) = &card.not_assessed {
+        writeln!(out, "not assessed: {reason}\n")?;
+    }
     write_listing(
         out,
         ListingFormat::Table,
@@ -88,7 +97,7 @@ fn write_score_table(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
                     category_level(c),
                     basis_text(c),
                     c.coverage
-                        .map_or_else(String::new, |v| format!("{:.0}%", v * 100.0)),
+                        .map_or_else(String::new, |v| format!("{}%", (v * 100.0).floor())),
                     c.limiting.join(" "),
                 ]
             },
@@ -131,6 +140,10 @@ fn basis_text(c: &CategoryScore) -> String {
 
 /// The criteria holding each category back, with what would lift them.
 fn write_limiting(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
+    for c in card.categories.iter().filter(|c| c.capped) {
+        let reason = c.reason.as_deref().unwrap_or_default();
+        writeln!(out, "\n{} capped at level {}: {reason}", c.category, level_text(c.level))?;
+    }
     for c in card.categories.iter().filter(|c| !c.limiting.is_empty()) {
         let next = c.evidence_level.unwrap_or(1) + 1;
         writeln!(out, "\n{} to level {next}:", c.category)?;
@@ -269,13 +282,17 @@ pub fn write_ladders(
     if format == ListingFormat::Table {
         writeln!(
             out,
-            "profile {} {} (digest {}), window {} days; coverage under {:.0}% caps at level {}\n",
+            "profile {} {} (digest {}), window {} days; category coverage under {:.0}% caps at \
+             level {}; metrics measured on under {:.0}% of their subjects are unknown; scans less \
+             than {} hours apart count once\n",
             profile.name,
             profile.version,
             &profile.digest[..12],
             profile.window_days,
             profile.coverage_floor * 100.0,
-            profile.coverage_cap
+            profile.coverage_cap,
+            profile.metric_coverage_floor * 100.0,
+            trim(profile.min_scan_interval_hours)
         )?;
     }
     let rows: Vec<(&str, f64, &crate::scoring::ladder::Criterion)> = profile
@@ -295,7 +312,7 @@ pub fn write_ladders(
         };
         vec![
             format!("{category}/{}", c.id),
-            format!("{:.0}%", coverage * 100.0),
+            format!("{}%", (coverage * 100.0).floor()),
             c.level.to_string(),
             format!(
                 "{} {} {}{}",

@@ -92,6 +92,9 @@ pub struct CategoryScore {
     pub capped: bool,
     /// Share (0–1) of the category's requirement weight evidence speaks to.
     pub coverage: Option<f64>,
+    /// Why the category is not assessed, or why its level is capped.
+    #[serde(default)]
+    pub reason: Option<String>,
     /// Every criterion of the ladder, by level.
     pub criteria: Vec<CriterionResult>,
     /// Ids of the next level's criteria that did not pass.
@@ -133,7 +136,8 @@ pub struct ProfileInfo {
 pub struct HistoryDepth {
     /// Days from the first complete scan to the scored one.
     pub days: i64,
-    /// Complete scans up to the scored one.
+    /// Distinct days with a complete scan up to the scored one (scans
+    /// closer than the profile's minimum interval count once).
     pub scans: u64,
 }
 
@@ -146,6 +150,10 @@ pub struct ScoreCard {
     pub profile: ProfileInfo,
     /// History available.
     pub history: HistoryDepth,
+    /// Why nothing is assessed (no certificate observed), when so: every
+    /// category is then not assessed and the overall level is `None`.
+    #[serde(default)]
+    pub not_assessed: Option<String>,
     /// Weighted mean over every assessed category; `None` if none is.
     pub overall_value: Option<f64>,
     /// `overall_value` rounded down.

@@ -2,9 +2,12 @@
 //! a [`ScoreCard`]. A category reaches level L only when every criterion
 //! of levels 2..L passes; level 1 is the floor. A criterion needing more
 //! history than there is, or reading an unknown metric, is `unknown` and
-//! blocks its level like a failure, saying why. Categories under the
-//! profile's coverage floor are capped. Modules and the overall figure are
-//! the model's weighted means over assessed categories, rounded down.
+//! blocks its level like a failure, saying why. Metrics measured on less
+//! of their kind than the profile's metric coverage floor are unknown.
+//! Categories under the profile's coverage floor are capped. A scan in
+//! which no certificate was observed assesses nothing: every category is
+//! not assessed, with the reason. Modules and the overall figure are the
+//! model's weighted means over assessed categories, rounded down.
 
 use std::collections::BTreeMap;
 
@@ -39,10 +42,15 @@ pub fn score(
     history: HistoryDepth,
     claims: Option<&Claims>,
 ) -> ScoreCard {
+    let metrics = &metrics.floored(profile.metric_coverage_floor);
+    let not_assessed = nothing_observed(metrics);
     let categories: Vec<CategoryScore> = CATEGORIES
         .iter()
         .map(|category| {
             let claim = claims.and_then(|c| c.level(category.id));
+            if let Some(reason) = &not_assessed {
+                return unassessed(category, profile.ladder(category.id), claim, reason);
+            }
             match profile.ladder(category.id) {
                 Some(ladder) => {
                     let judge = Judge {
@@ -67,6 +75,7 @@ pub fn score(
             window_days: profile.window_days,
         },
         history,
+        not_assessed,
         overall_value,
         overall_level,
         minimum_level: categories.iter().filter_map(|c| c.level).min(),
@@ -95,13 +104,15 @@ impl Judge<'_> {
                 needs.push(format!("{} days", gate.days));
             }
             if gate.scans > 0 {
-                needs.push(format!("{} complete scans", gate.scans));
+                needs.push(format!("{} days with a complete scan", gate.scans));
             }
+            let (days, scans) = (self.history.days, self.history.scans);
             let why = format!(
-                "needs {} of history; there are {} days and {} scans",
+                "needs {} of history; there are {days} day{} of history and {scans} day{} with \
+                 a complete scan",
                 needs.join(" and "),
-                self.history.days,
-                self.history.scans
+                if days == 1 { "" } else { "s" },
+                if scans == 1 { "" } else { "s" },
             );
             (Outcome::Unknown, Some(why))
         } else {
@@ -176,12 +187,13 @@ fn measured(
     };
     let evidence_level = (2..=5).take_while(|&l| passes(l)).last().unwrap_or(1);
     let coverage = ladder.coverage();
-    let capped = coverage < profile.coverage_floor && evidence_level > profile.coverage_cap;
+    let capped = profile.under_coverage_floor(coverage) && evidence_level > profile.coverage_cap;
     let level = if capped {
         profile.coverage_cap
     } else {
         evidence_level
     };
+    let reason = capped.then(|| cap_reason(coverage, profile));
     let limiting = criteria
         .iter()
         .filter(|c| c.level == evidence_level + 1 && c.outcome != Outcome::Pass)
@@ -200,10 +212,64 @@ fn measured(
         evidence_level: Some(evidence_level),
         capped,
         coverage: Some(coverage),
+        reason,
         criteria,
         limiting,
         claim,
         contradiction,
+    }
+}
+
+/// Why a category under the coverage floor stops at the cap.
+fn cap_reason(coverage: f64, profile: &Profile) -> String {
+    format!(
+        "scanner evidence speaks to {:.0} % of the category's requirement weight, under the \
+         profile's coverage floor of {:.0} %: the requirements it cannot see count as unknown, \
+         so the level stops at {}",
+        (coverage * 100.0).floor(),
+        profile.coverage_floor * 100.0,
+        profile.coverage_cap
+    )
+}
+
+/// Why nothing can be assessed, when the scored scan observed no
+/// certificate (or every one it observed is excepted).
+fn nothing_observed(metrics: &MetricSet) -> Option<String> {
+    let leaves = metrics.get("leaves").and_then(|m| m.value).unwrap_or(0.0);
+    if leaves > 0.0 {
+        return None;
+    }
+    Some(if metrics.excluded_certificates.is_empty() {
+        "no certificate was observed in the scored scan: nothing to assess".to_string()
+    } else {
+        "every certificate observed in the scored scan is excepted: nothing left to assess"
+            .to_string()
+    })
+}
+
+/// A category of a scan that assessed nothing: no level, no criteria
+/// judged, the reason; a claim is kept beside it but not counted.
+fn unassessed(
+    category: &Category,
+    ladder: Option<&Ladder>,
+    claim: Option<u8>,
+    reason: &str,
+) -> CategoryScore {
+    CategoryScore {
+        category: category.id.to_string(),
+        title: ladder.map_or_else(|| title_of(category.id), |l| l.title.clone()),
+        module: category.module.to_string(),
+        weight: category.weight,
+        basis: Basis::NotAssessed,
+        level: None,
+        evidence_level: None,
+        capped: false,
+        coverage: ladder.map(Ladder::coverage),
+        reason: Some(reason.to_string()),
+        criteria: Vec::new(),
+        limiting: Vec::new(),
+        claim,
+        contradiction: None,
     }
 }
 
@@ -222,6 +288,7 @@ fn unmeasured(category: &Category, claim: Option<u8>) -> CategoryScore {
         evidence_level: None,
         capped: false,
         coverage: None,
+        reason: None,
         criteria: Vec::new(),
         limiting: Vec::new(),
         claim,

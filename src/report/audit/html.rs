@@ -171,6 +171,14 @@ fn scores(out: &mut String, report: &AuditReport) -> fmt::Result {
         Esc(&card.label)
     )?;
     badges(out, card)?;
+    if let Some(reason) = &card.not_assessed {
+        writeln!(
+            out,
+            "<p class=\"not-assessed\"><strong>Not assessed</strong>: {}. No category has a \
+             level and there is no overall level.</p>",
+            Esc(reason)
+        )?;
+    }
     radar::figure(out, report)?;
     out.write_str("</section>\n")
 }

@@ -81,9 +81,10 @@ fn notes(out: &mut String, c: &CategoryScore) -> fmt::Result {
         writeln!(
             out,
             "<p class=\"capped\">Capped: the evidence supports {}, but it speaks to only {}% \
-             of the category's requirement weight, so the level is held at {}.</p>",
+             of the category's requirement weight, under the profile's coverage floor; the \
+             requirements it cannot see count as unknown, so the level is held at {}.</p>",
             level_text(c.evidence_level),
-            number(c.coverage.unwrap_or(0.0) * 100.0),
+            (c.coverage.unwrap_or(0.0) * 100.0).floor(),
             level_text(c.level)
         )?;
     }
@@ -100,7 +101,13 @@ fn notes(out: &mut String, c: &CategoryScore) -> fmt::Result {
             Esc(contradiction)
         )?;
     }
-    if c.basis == Basis::NotAssessed {
+    if let (Basis::NotAssessed, Some(reason)) = (c.basis, &c.reason) {
+        writeln!(
+            out,
+            "<p class=\"muted\">Not assessed: {}. It is left out of the roll-up.</p>",
+            Esc(reason)
+        )?;
+    } else if c.basis == Basis::NotAssessed {
         out.write_str(
             "<p class=\"muted\">Not assessed: network observations do not measure it and no \
              self-assessment claims a level. It is left out of the roll-up.</p>\n",

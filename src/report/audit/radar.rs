@@ -98,6 +98,8 @@ pub(crate) struct Axis {
     pub current: u8,
     /// Level in the previous card (0 when it was not assessed then).
     pub previous: Option<u8>,
+    /// The category's coverage (0–1), shown beside its level.
+    pub coverage: Option<f64>,
 }
 
 /// The axes of `card`: its assessed categories, in model order.
@@ -111,6 +113,7 @@ pub(crate) fn axes(card: &ScoreCard, previous: Option<&ScoreCard>) -> Vec<Axis> 
                 id: c.category.clone(),
                 current,
                 previous: previous.map(|level| level.unwrap_or(0)),
+                coverage: c.coverage,
             })
         })
         .collect()
@@ -139,7 +142,14 @@ pub(crate) fn figure(out: &mut String, report: &AuditReport) -> fmt::Result {
             p.at.date()
         )?;
     }
-    out.write_str(". One axis per assessed category; categories not assessed are left out.")?;
+    out.write_str(
+        ". One axis per assessed category, labelled with its level and its coverage (the share \
+         of its requirement weight scanner evidence speaks to); categories not assessed are left \
+         out.",
+    )?;
+    if let Some(reason) = &report.score.not_assessed {
+        write!(out, " Nothing is assessed: {}.", Esc(reason))?;
+    }
     out.write_str("</figcaption>\n</figure>\n")
 }
 
@@ -214,12 +224,22 @@ fn spokes(out: &mut String, geometry: &Geometry, axes: &[Axis]) -> fmt::Result {
         writeln!(
             out,
             "<text class=\"radar-label\" x=\"{lx:.1}\" y=\"{ly:.1}\" dy=\"{dy}\" \
-             text-anchor=\"{anchor}\">{}<tspan class=\"radar-label-level\"> {}</tspan></text>",
+             text-anchor=\"{anchor}\">{}<tspan class=\"radar-label-level\"> {}</tspan>\
+             <tspan class=\"radar-label-coverage\"> · {}</tspan></text>",
             Esc(&axis.id),
-            axis.current
+            axis.current,
+            coverage_text(axis.coverage)
         )?;
     }
     Ok(())
+}
+
+/// A coverage as `76% covered`, or `coverage n/a`.
+pub(crate) fn coverage_text(coverage: Option<f64>) -> String {
+    coverage.map_or_else(
+        || "coverage n/a".to_string(),
+        |c| format!("{}% covered", (c * 100.0).floor()),
+    )
 }
 
 /// The previous outline (dashed, under) and the current one with a marked
@@ -276,6 +296,7 @@ mod tests {
             id: id.to_string(),
             current,
             previous,
+            coverage: Some(0.5),
         }
     }
 

@@ -68,6 +68,13 @@ pub struct RawProfile {
     pub coverage_floor: Spanned<f64>,
     /// The cap.
     pub coverage_cap: Spanned<u8>,
+    /// Coverage under which a metric is unknown (default 0.5).
+    #[serde(default)]
+    pub metric_coverage_floor: Option<Spanned<f64>>,
+    /// Scans of a scope closer together than this count once in cadence
+    /// (default 12).
+    #[serde(default)]
+    pub min_scan_interval_hours: Option<Spanned<f64>>,
 }
 
 struct Source<'a> {
@@ -104,6 +111,22 @@ pub fn parse_profile(text: &str, path: &Path) -> Result<RawProfile, LadderError>
             &raw.coverage_cap.span(),
             "coverage_cap is a level from 1 to 5",
         ));
+    }
+    if let Some(floor) = &raw.metric_coverage_floor {
+        if !(0.0..=1.0).contains(floor.get_ref()) {
+            return Err(src.error(
+                &floor.span(),
+                "metric_coverage_floor is a share between 0 and 1",
+            ));
+        }
+    }
+    if let Some(hours) = &raw.min_scan_interval_hours {
+        if !(0.0..=24.0 * 7.0).contains(hours.get_ref()) {
+            return Err(src.error(
+                &hours.span(),
+                "min_scan_interval_hours is a number of hours from 0 to 168",
+            ));
+        }
     }
     Ok(raw)
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::builtin::{LADDER_FILES, PROFILE_FILE};
 use super::file::{parse_ladder, parse_profile};
-use super::{Ladder, Profile};
+use super::{Ladder, Profile, DEFAULT_METRIC_COVERAGE_FLOOR, DEFAULT_MIN_SCAN_INTERVAL_HOURS};
 use crate::config::Position;
 use crate::policy::category::CATEGORIES;
 
@@ -110,6 +110,12 @@ pub fn load(overrides: &Overrides) -> Result<Profile, LadderError> {
         window_days,
         coverage_floor: *raw.coverage_floor.get_ref(),
         coverage_cap: *raw.coverage_cap.get_ref(),
+        metric_coverage_floor: raw
+            .metric_coverage_floor
+            .map_or(DEFAULT_METRIC_COVERAGE_FLOOR, |f| *f.get_ref()),
+        min_scan_interval_hours: raw
+            .min_scan_interval_hours
+            .map_or(DEFAULT_MIN_SCAN_INTERVAL_HOURS, |h| *h.get_ref()),
         ladders,
         digest: crate::certs::sha256_hex(texts.join("\n\u{0}").as_bytes()),
     })

@@ -13,6 +13,13 @@ mod load;
 pub use builtin::LADDER_FILES;
 pub use load::{load, LadderError, Overrides, ThresholdOverride};
 
+/// The metric coverage floor of a profile that does not set
+/// `metric_coverage_floor`.
+pub const DEFAULT_METRIC_COVERAGE_FLOOR: f64 = 0.5;
+/// The minimum scan interval of a profile that does not set
+/// `min_scan_interval_hours`.
+pub const DEFAULT_MIN_SCAN_INTERVAL_HOURS: f64 = 12.0;
+
 use serde::Serialize;
 
 /// The comparison a criterion makes between a metric and its threshold.
@@ -166,10 +173,17 @@ pub struct Profile {
     pub version: String,
     /// History window of window metrics, in days.
     pub window_days: i64,
-    /// Under this coverage (0–1) a category is capped.
+    /// Under this coverage (0–1) a category is capped; a category exactly
+    /// on it is not.
     pub coverage_floor: f64,
     /// The level a category under the coverage floor is capped at.
     pub coverage_cap: u8,
+    /// Under this coverage (0–1: subjects measured of all subjects of the
+    /// metric's kind) a metric is unknown; exactly on it, it is known.
+    pub metric_coverage_floor: f64,
+    /// Complete scans closer together than this many hours count once in
+    /// cadence metrics and history gates.
+    pub min_scan_interval_hours: f64,
     /// The ladders, in PKIMM category order.
     pub ladders: Vec<Ladder>,
     /// SHA-256 of the profile's effective content (after overrides).
@@ -177,8 +191,26 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// [`Profile::min_scan_interval_hours`] as a duration.
+    pub fn min_scan_interval(&self) -> time::Duration {
+        time::Duration::seconds_f64(self.min_scan_interval_hours * 3600.0)
+    }
+
+    /// Whether a category of `coverage` (0–1) lies under the coverage
+    /// floor. Compared in whole hundredths of a percent, so that a
+    /// category exactly on the floor (4 of 10 on 0.40) is never taken as
+    /// under it through rounding.
+    pub fn under_coverage_floor(&self, coverage: f64) -> bool {
+        basis_points(coverage) < basis_points(self.coverage_floor)
+    }
+
     /// The ladder of a category.
     pub fn ladder(&self, category: &str) -> Option<&Ladder> {
         self.ladders.iter().find(|l| l.category == category)
     }
+}
+
+/// A share (0–1) in hundredths of a percent, rounded to the nearest.
+fn basis_points(share: f64) -> i64 {
+    (share * 10_000.0).round() as i64
 }

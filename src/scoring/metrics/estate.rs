@@ -180,52 +180,68 @@ impl<'a> Estate<'a> {
         .with_subjects(without.iter().map(|l| l.certificate.sha256.clone()))
     }
 
+    /// The protocol metrics of endpoints. Each is measured only on the
+    /// endpoints whose accepted versions were probed (`--versions`): a
+    /// handshake shows the one version it settled on, so counting the
+    /// endpoints that merely negotiated TLS 1.0 would measure
+    /// `legacy_tls` on a sample selected by the property itself (100 %
+    /// of 2), and a TLS 1.3 handshake that failed over its key exchange
+    /// would leave the endpoint out of `pq_hybrid_share` for the very
+    /// property it measures.
     fn endpoint_shares(&self) -> Vec<Metric> {
-        let known_versions = |e: &EndpointModel| e.versions_probed || legacy(e);
-        let tls13_known = |e: &EndpointModel| e.tls13 != "unknown";
-        let on_tls13 = |e: &EndpointModel| e.tls_version == "TLSv1.3";
+        let probed = |e: &EndpointModel| e.versions_probed;
+        let tls13_known = |e: &EndpointModel| e.versions_probed && e.tls13 != "unknown";
+        let on_tls13 = |e: &EndpointModel| e.versions_probed && e.tls_version == "TLSv1.3";
         vec![
             self.endpoint_share(
                 "legacy_tls",
-                known_versions,
+                (probed, probed),
                 legacy,
                 true,
-                "no endpoint's versions are known (scan with --versions)",
+                "no endpoint had its accepted versions probed",
             ),
             self.endpoint_share(
                 "tls13_share",
-                tls13_known,
+                (tls13_known, tls13_known),
                 |e| e.tls13 == "yes",
                 false,
-                "TLS 1.3 support is known for no endpoint (scan with --versions)",
+                "no endpoint had its TLS 1.3 support probed",
             ),
             self.endpoint_share(
                 "pq_hybrid_share",
-                on_tls13,
+                (probed, on_tls13),
                 |e| e.post_quantum_hybrid,
                 false,
-                "no endpoint negotiated TLS 1.3",
+                "no endpoint whose versions were probed negotiated TLS 1.3",
             ),
         ]
     }
 
-    /// Among endpoints where `known` holds, the share where `hit` holds;
-    /// the subjects are the hits when `hits_are_subjects`, else the misses.
+    /// Of the counted endpoints, those where `measured` holds are the
+    /// measured ones (the coverage); among those where `of` holds (the
+    /// denominator, a subset of the measured), the share where `hit`
+    /// holds. The subjects are the hits when `hits_are_subjects`, else
+    /// the misses.
     fn endpoint_share(
         &self,
         id: &str,
-        known: impl Fn(&EndpointModel) -> bool,
+        (measured, of): (impl Fn(&EndpointModel) -> bool, impl Fn(&EndpointModel) -> bool),
         hit: impl Fn(&EndpointModel) -> bool,
         hits_are_subjects: bool,
         why: &str,
     ) -> Metric {
-        let known: Vec<&&EndpointModel> = self.endpoints.iter().filter(|e| known(e)).collect();
+        let measured_count = self.endpoints.iter().filter(|e| measured(e)).count() as u64;
+        let known: Vec<&&EndpointModel> = self.endpoints.iter().filter(|e| of(e)).collect();
         let hits = known.iter().filter(|e| hit(e)).count() as u64;
         let subjects = known
             .iter()
             .filter(|e| hit(e) == hits_are_subjects)
             .map(|e| e.served_at.clone());
-        Metric::percent(id, hits, known.len() as u64, why).with_subjects(subjects)
+        let all = self.endpoints.len() as u64;
+        let gap = ("accepted versions probed", "endpoints", VERSIONS_FIX);
+        Metric::percent(id, hits, known.len() as u64, why)
+            .with_subjects(subjects)
+            .measured_on(measured_count, all, gap)
     }
 
     fn lifetime_median(&self) -> Metric {
@@ -240,6 +256,8 @@ impl<'a> Estate<'a> {
 }
 
 const NO_LEAVES: &str = "no leaf certificates in the scan";
+/// How to measure the endpoint protocol metrics.
+const VERSIONS_FIX: &str = "scan with --versions";
 
 fn expiring_unrenewed(leaf: &LeafModel) -> bool {
     let left = leaf.certificate.days_left;
@@ -274,7 +292,8 @@ fn profile_conforms(leaf: &LeafModel) -> bool {
     has_san && leaf.mismatched_names.is_empty() && !c.is_ca && c.lifetime_days <= MAX_LIFETIME_DAYS
 }
 
-/// Accepts or negotiated SSLv3, TLS 1.0 or TLS 1.1.
+/// Accepts or negotiated SSLv3, TLS 1.0 or TLS 1.1 (read only on
+/// endpoints whose versions were probed).
 fn legacy(endpoint: &EndpointModel) -> bool {
     let old = |v: &str| matches!(v, "SSLv3" | "TLSv1.0" | "TLSv1.1");
     old(&endpoint.tls_version) || endpoint.accepted_versions.iter().any(|v| old(v))

@@ -1,12 +1,16 @@
 //! Metrics over the history window ending at the scored scan: expiries,
 //! renewals and re-keys from the change events, how quickly new leaves are
 //! seen, scan cadence and reach, and how long findings took to fix.
+//! Cadence counts distinct days with a complete scan, after leaving out
+//! scans closer to each other than the profile's minimum interval
+//! ([`super::ScanHistory::cadence`]), never scans.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use time::OffsetDateTime;
 
 use super::estate::{Estate, EXPIRY_HORIZON_DAYS};
+use super::input::distinct_days;
 use super::{median, Metric, MetricInput, ScanPoint};
 use crate::inventory::store::{EventKind, EventRecord, ScanId};
 use crate::policy::model::parse_rfc3339;
@@ -23,14 +27,16 @@ pub fn metrics(input: &MetricInput<'_>, estate: &Estate<'_>) -> Vec<Metric> {
         .filter(|e| in_window.contains(&e.scan))
         .collect();
     let renewals: Vec<&EventRecord> = of_kind(&events, EventKind::Renewal);
+    let cadence = input.history.cadence_window(days);
+    let second = input.history.cadence().get(1).copied();
     let metrics = vec![
         expired_in_window(&events, estate),
         late_renewals(&renewals),
         renewal_lead_time(&renewals),
         rekey_rate(&events, &renewals),
-        new_certificate_detection(estate, input.history.scans.get(1).copied(), window),
-        Metric::count("scans_in_window", window.len() as u64, window.len() as u64),
-        scan_interval(window),
+        new_certificate_detection(estate, second, window),
+        scans_in_window(&cadence),
+        scan_interval(&cadence),
         scan_coverage(input),
         time_to_fix(&input.history.presence, &input.history.scans, window),
     ];
@@ -122,13 +128,21 @@ fn new_certificate_detection(
     .with_subjects(slow)
 }
 
-/// The longest gap between consecutive complete scans in the window.
+/// The distinct days (UTC) in the window with a cadence scan (scans of a
+/// burst closer than the profile's minimum interval count once): three
+/// scans in a minute count as one day, never three.
+fn scans_in_window(cadence: &[ScanPoint]) -> Metric {
+    let days = distinct_days(cadence);
+    Metric::count("scans_in_window", days, days)
+}
+
+/// The longest gap between consecutive cadence scans in the window.
 fn scan_interval(window: &[ScanPoint]) -> Metric {
     let longest = window
         .windows(2)
         .map(|pair| (pair[1].at - pair[0].at).whole_seconds() as f64 / 86_400.0)
         .max_by(f64::total_cmp);
-    let why = "fewer than two complete scans in the window";
+    let why = "fewer than two complete scans in the window at least the profile's minimum interval apart";
     Metric::days("scan_interval", longest, window.len() as u64, why)
 }
 

@@ -42,6 +42,9 @@ pub struct ScanHistory {
     pub presence: Vec<FindingPresence>,
     /// Which endpoints seen during the window the scored scan reached.
     pub reach: EndpointReach,
+    /// Complete scans closer together than this count once in cadence
+    /// (the profile's `min_scan_interval_hours`; zero counts every scan).
+    pub min_interval: time::Duration,
 }
 
 impl ScanHistory {
@@ -60,22 +63,62 @@ impl ScanHistory {
         &self.scans[first..]
     }
 
-    /// Whole days from the first complete scan to the scored one.
+    /// The scans that count for cadence, oldest first: walking back from
+    /// the scored scan, a scan closer than [`ScanHistory::min_interval`]
+    /// to the last one kept is left out, so a burst of scans counts once
+    /// (as its latest scan) and the scored scan is always kept.
+    pub fn cadence(&self) -> Vec<ScanPoint> {
+        let mut kept: Vec<ScanPoint> = Vec::new();
+        for scan in self.scans.iter().rev() {
+            let far_enough = kept
+                .last()
+                .is_none_or(|later| later.at - scan.at >= self.min_interval);
+            if far_enough {
+                kept.push(*scan);
+            }
+        }
+        kept.reverse();
+        kept
+    }
+
+    /// The cadence scans ([`ScanHistory::cadence`]) whose start lies
+    /// within `days` before the scored scan's.
+    pub fn cadence_window(&self, days: i64) -> Vec<ScanPoint> {
+        let Some(last) = self.scored() else {
+            return Vec::new();
+        };
+        let since = last.at - time::Duration::days(days);
+        self.cadence().into_iter().filter(|s| s.at >= since).collect()
+    }
+
+    /// Whole days from the first cadence scan to the scored one.
     pub fn days(&self) -> i64 {
-        match (self.scans.first(), self.scans.last()) {
+        let cadence = self.cadence();
+        match (cadence.first(), cadence.last()) {
             (Some(first), Some(last)) => (last.at - first.at).whole_days(),
             _ => 0,
         }
     }
 
     /// How much history there is, as the ladders' history requirements
-    /// count it: [`ScanHistory::days`] and the complete scans.
+    /// count it: [`ScanHistory::days`], and as `scans` the distinct days
+    /// (UTC) with a cadence scan, so that scans in a burst, or twice on
+    /// one day, count once.
     pub fn depth(&self) -> crate::scoring::HistoryDepth {
         crate::scoring::HistoryDepth {
             days: self.days(),
-            scans: self.scans.len() as u64,
+            scans: distinct_days(&self.cadence()),
         }
     }
+}
+
+/// The distinct days (UTC) on which `scans` started.
+pub fn distinct_days(scans: &[ScanPoint]) -> u64 {
+    let days: BTreeSet<time::Date> = scans
+        .iter()
+        .map(|s| s.at.to_offset(time::UtcOffset::UTC).date())
+        .collect();
+    days.len() as u64
 }
 
 /// Endpoints that served a certificate in the window's scans, and which

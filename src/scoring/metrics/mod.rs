@@ -39,6 +39,22 @@ pub struct Metric {
     /// How many samples the figure rests on (leaves, endpoints, events,
     /// scans).
     pub samples: u64,
+    /// The subjects on which the property was measured (`None` when there
+    /// is no subject of its kind).
+    #[serde(default)]
+    pub measured: Option<u64>,
+    /// `measured` of all subjects of the metric's kind, 0–1 (`None` when
+    /// there is none). Under the profile's metric coverage floor the
+    /// metric is unknown.
+    #[serde(default)]
+    pub coverage: Option<f64>,
+    /// What was measured on how many ("accepted versions probed on 2 of
+    /// 36 endpoints"), for metrics measured on part of their kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<String>,
+    /// How to measure more ("scan with --versions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
     /// The window in days for history metrics; `None` for the scan alone.
     pub window_days: Option<i64>,
     /// The certificates (SHA-256) or endpoints (`address:port (sni)`)
@@ -61,6 +77,10 @@ impl Metric {
             numerator: None,
             denominator: None,
             samples: 0,
+            measured: None,
+            coverage: None,
+            gap: None,
+            fix: None,
             window_days: None,
             subjects: Vec::new(),
             subjects_total: 0,
@@ -75,6 +95,7 @@ impl Metric {
         metric.numerator = Some(numerator);
         metric.denominator = Some(denominator);
         metric.samples = denominator;
+        metric.set_whole(denominator);
         if denominator == 0 {
             metric.note = Some(why.to_string());
         } else {
@@ -88,6 +109,7 @@ impl Metric {
         let mut metric = Metric::empty(id, Unit::Count);
         metric.value = Some(count as f64);
         metric.samples = samples;
+        metric.set_whole(samples);
         metric
     }
 
@@ -97,10 +119,56 @@ impl Metric {
         let mut metric = Metric::empty(id, Unit::Days);
         metric.value = days;
         metric.samples = samples;
+        metric.set_whole(samples);
         if days.is_none() {
             metric.note = Some(why.to_string());
         }
         metric
+    }
+
+    /// Measured on every subject of its kind: `samples` of `samples`.
+    fn set_whole(&mut self, samples: u64) {
+        self.measured = Some(samples);
+        self.coverage = (samples > 0).then_some(1.0);
+    }
+
+    /// Measured on `measured` of the `all` subjects of its kind (`kind`,
+    /// plural); `what` says what was measured ("accepted versions
+    /// probed") and `fix` how to measure more ("scan with --versions").
+    pub fn measured_on(
+        mut self,
+        measured: u64,
+        all: u64,
+        (what, kind, fix): (&str, &str, &str),
+    ) -> Metric {
+        self.measured = Some(measured);
+        self.coverage = (all > 0).then(|| measured as f64 / all as f64);
+        self.gap = Some(format!("{what} on {measured} of {all} {kind}"));
+        self.fix = Some(fix.to_string());
+        self
+    }
+
+    /// Unknown when its coverage lies under `floor` (0–1), saying why and
+    /// what would measure it; a metric exactly on the floor stays known.
+    fn floored(mut self, floor: f64) -> Metric {
+        let Some(coverage) = self.coverage else {
+            return self;
+        };
+        if (coverage * 10_000.0).round() >= (floor * 10_000.0).round() {
+            return self;
+        }
+        self.value = None;
+        let gap = self.gap.clone().unwrap_or_else(|| {
+            let measured = self.measured.unwrap_or_default();
+            format!("measured on {measured} subjects")
+        });
+        let fix = self.fix.as_deref().unwrap_or("measure more subjects");
+        self.note = Some(format!(
+            "{gap} ({:.0} %, under the profile's coverage floor of {:.0} %): {fix}",
+            (coverage * 100.0).floor(),
+            floor * 100.0
+        ));
+        self
     }
 
     /// Lists `subjects` (all counted, at most [`SUBJECT_LIMIT`] kept).
@@ -142,6 +210,20 @@ impl MetricSet {
 
     fn insert(&mut self, metric: Metric) {
         self.metrics.insert(metric.id.clone(), metric);
+    }
+
+    /// The set with every metric whose coverage lies under `floor` (0–1)
+    /// made unknown, with the reason and the fix as its note.
+    pub fn floored(&self, floor: f64) -> MetricSet {
+        let metrics = self
+            .metrics
+            .iter()
+            .map(|(id, m)| (id.clone(), m.clone().floored(floor)))
+            .collect();
+        MetricSet {
+            metrics,
+            ..self.clone()
+        }
     }
 }
 

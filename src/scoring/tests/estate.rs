@@ -181,6 +181,7 @@ pub fn synthetic() -> (SubjectModels, ScanHistory, Exclusions) {
             reached: 10,
             missed: vec!["127.0.0.99:443".into()],
         },
+        min_interval: Duration::ZERO,
     };
     (models, history, Exclusions::default())
 }
@@ -238,6 +239,7 @@ pub fn perfect() -> (SubjectModels, ScanHistory, Exclusions) {
             reached: 4,
             missed: Vec::new(),
         },
+        min_interval: Duration::ZERO,
     };
     (models, history, Exclusions::default())
 }

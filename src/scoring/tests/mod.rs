@@ -6,6 +6,7 @@
 //! perfect facts and deep history shows the coverage cap.
 
 mod estate;
+mod honest;
 
 use super::card::{Basis, Outcome};
 use super::claims::Claims;
@@ -247,7 +248,7 @@ fn every_criterion_value_and_outcome_of_two_ladders() {
         .reason
         .as_deref()
         .unwrap()
-        .contains("needs 90 days and 12 complete scans"));
+        .contains("needs 90 days and 12 days with a complete scan"));
     // The excepted critical and the medium do not count in interoperability.
     let interop = card.category("O.interoperability").unwrap();
     let high = interop
@@ -285,7 +286,7 @@ fn claims_score_unmeasured_categories_and_show_contradictions() {
 }
 
 #[test]
-fn perfect_estate_reaches_five_except_where_coverage_caps_at_three() {
+fn perfect_estate_reaches_five_except_where_coverage_caps_at_two() {
     let (models, history, exclusions) = perfect();
     let input = MetricInput {
         models: &models,
@@ -309,7 +310,7 @@ fn perfect_estate_reaches_five_except_where_coverage_caps_at_three() {
             .map(|r| &r.id)
             .collect();
         assert_eq!(c.evidence_level, Some(5), "{}: {unmet:?}", c.category);
-        let expected = if coverage < 0.40 { 3 } else { 5 };
+        let expected = if coverage < 0.40 { 2 } else { 5 };
         assert_eq!(
             (c.level, c.capped),
             (Some(expected), coverage < 0.40),
@@ -317,9 +318,16 @@ fn perfect_estate_reaches_five_except_where_coverage_caps_at_three() {
             c.category
         );
     }
-    // Capped at 3: infrastructure (0.38), change (0.13), resilience
-    // (0.28), automation (0.20), monitoring (0.35); the others reach 5.
-    // (5·5 + 4·5 + 4·5 + 2·3 + 3·3 + 4·3 + 2·3 + 2·5 + 2·3) / 28 = 114 / 28.
-    assert_eq!(card.overall_value, Some(114.0 / 28.0));
-    assert_eq!(card.overall_level, Some(4));
+    // Capped at 2: infrastructure (0.38), change (0.13), resilience
+    // (0.28), automation (0.20), monitoring (0.35); the others reach 5,
+    // key management exactly on the floor (4 of 10 = 0.40) included.
+    // (5·5 + 4·5 + 4·5 + 2·2 + 3·2 + 4·2 + 2·2 + 2·5 + 2·2) / 28 = 101 / 28.
+    let key = card.category("M.key-management").unwrap();
+    assert_eq!((key.coverage, key.level, key.capped), (Some(0.4), Some(5), false));
+    let change = card.category("M.change-management-and-agility").unwrap();
+    let certs = card.category("M.certificate-management").unwrap();
+    assert!(change.level < certs.level, "13 % must not outrank 76 %");
+    assert!(change.reason.as_deref().unwrap().contains("13 %"));
+    assert_eq!(card.overall_value, Some(101.0 / 28.0));
+    assert_eq!(card.overall_level, Some(3));
 }
