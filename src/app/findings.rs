@@ -76,8 +76,8 @@ pub(super) fn evaluate_models(rules: &RuleSet, models: &SubjectModels) -> Evalua
     evaluation
 }
 
-/// Evaluates `scan` and stores its findings, replacing earlier ones;
-/// returns them with the scan's models.
+/// Evaluates `scan` and stores its findings, replacing earlier ones (not
+/// on a read-only store); returns them with the scan's models.
 fn evaluate_and_store(
     store: &Store,
     scan: &ScanRecord,
@@ -87,7 +87,10 @@ fn evaluate_and_store(
     let models = scan_models(store, scan, context)?;
     let evaluation = evaluate_models(rules, &models);
     let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
-    store.record_findings(scan.id, rules.digest(), rules.rules().len() as u64, &stored)?;
+    // A read-only store (read commands) keeps what it computes in memory.
+    if store.is_writable() {
+        store.record_findings(scan.id, rules.digest(), rules.rules().len() as u64, &stored)?;
+    }
     Ok((evaluation.findings, models))
 }
 

@@ -29,7 +29,8 @@ use crate::scoring::{self, FindingFact, ScoreCard};
 /// How many missed endpoints a score lists.
 const MISSED_LIMIT: usize = 50;
 
-/// Scores `scan` from its models and tracked findings, and stores the card.
+/// Scores `scan` from its models and tracked findings, and stores the card
+/// (not on a read-only store).
 /// The findings' presence rows move into the score's history (nothing
 /// reads them from `tracked` afterwards).
 pub(super) fn score_scan(
@@ -59,7 +60,10 @@ pub(super) fn score_scan(
         depth,
         policy.claims.as_ref(),
     );
-    store.record_score(scan.id, &card.to_stored())?;
+    // A read-only store (read commands) keeps the card in memory.
+    if store.is_writable() {
+        store.record_score(scan.id, &card.to_stored())?;
+    }
     Ok(card)
 }
 
