@@ -73,7 +73,9 @@ impl Hammer {
     /// Starts the hammer on `db`; `None` (with a visible note) without
     /// Python 3 and its sqlite3 module.
     fn start(db: &Path) -> Option<Hammer> {
-        let probe = Command::new("python3").args(["-c", "import sqlite3"]).output();
+        let probe = Command::new("python3")
+            .args(["-c", "import sqlite3"])
+            .output();
         if !probe.is_ok_and(|o| o.status.success()) {
             eprintln!("SKIPPED: the competing writer needs python3 with sqlite3");
             return None;
@@ -92,19 +94,31 @@ impl Hammer {
             }
         });
         let input = child.stdin.take();
-        Some(Hammer { child, input, lines })
+        Some(Hammer {
+            child,
+            input,
+            lines,
+        })
     }
 
     /// Waits for the hammer's next line, which must start with `expected`.
     fn expect(&self, expected: &str) -> String {
-        let line = self.lines.recv_timeout(DEADLINE).expect("the hammer answers");
-        assert!(line.starts_with(expected), "hammer said {line:?}, expected {expected:?}");
+        let line = self
+            .lines
+            .recv_timeout(DEADLINE)
+            .expect("the hammer answers");
+        assert!(
+            line.starts_with(expected),
+            "hammer said {line:?}, expected {expected:?}"
+        );
         line
     }
 
     fn send(&mut self, command: &str) {
         let input = self.input.as_mut().unwrap();
-        writeln!(input, "{command}").and_then(|()| input.flush()).unwrap();
+        writeln!(input, "{command}")
+            .and_then(|()| input.flush())
+            .unwrap();
     }
 
     /// Stops the hammer; returns how many rows its loop committed.
@@ -127,8 +141,18 @@ async fn watch_completes_five_runs_beside_a_busy_writer_and_a_4s_write_lock() {
         let address = case.address.to_string();
         let sni = case.server_names[0].clone().unwrap();
         let args = [
-            "watch", &address, "--sni", &sni, "--every", "1h", "--runs", "5", "--db", &db_arg,
-            "--clock", "2026-06-01T12:00:00Z",
+            "watch",
+            &address,
+            "--sni",
+            &sni,
+            "--every",
+            "1h",
+            "--runs",
+            "5",
+            "--db",
+            &db_arg,
+            "--clock",
+            "2026-06-01T12:00:00Z",
         ];
         let mut watch = Running::spawn(&args, &db);
         // Run 1 creates the inventory (in WAL mode); the writer starts then.
@@ -209,7 +233,13 @@ fn run_as(binary: &Path, as_nobody: bool, args: &[&str]) -> Output {
 fn can_write(path: &Path, as_nobody: bool) -> bool {
     match as_nobody {
         true => Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c"])
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "sh",
+                "-c",
+            ])
             .arg("printf x >> \"$1\"")
             .args(["sh", path.to_str().unwrap()])
             .stderr(Stdio::null())
@@ -244,19 +274,33 @@ async fn a_read_only_copy_answers_every_read_command_as_a_user_who_cannot_write_
     let dir = tempfile::tempdir().unwrap();
     let original = dir.path().join("inventory.db");
     let db_arg = original.to_str().unwrap().to_string();
-    let mut scan = vec!["--clock", "2026-06-01T12:00:00Z", "scan", "--db", &db_arg, "--quiet"];
-    scan.extend(targets.iter().map(String::as_str));
+    let mut scan: Vec<String> = [
+        "--clock",
+        "2026-06-01T12:00:00Z",
+        "scan",
+        "--db",
+        &db_arg,
+        "--quiet",
+    ]
+    .map(String::from)
+    .to_vec();
+    scan.extend(targets);
     let out = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = scan.iter().copied().collect();
+        let args: Vec<&str> = scan.iter().map(String::as_str).collect();
         common::certatlas(&args)
     })
     .await
     .unwrap();
     lab.shutdown().await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The copy an auditor gets: the database file alone (checkpointed).
     let conn = rusqlite::Connection::open(&original).unwrap();
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
     drop(conn);
     let as_nobody = running_as_root();
     let shared = dir.path().join("shared");
@@ -271,8 +315,14 @@ async fn a_read_only_copy_answers_every_read_command_as_a_user_who_cannot_write_
     chmod(&copy_dir, 0o555);
     chmod(&shared, 0o755);
     chmod(dir.path(), 0o755);
-    assert!(!can_write(&copy, as_nobody), "the reader could write the copy: the test would prove nothing");
-    assert!(!can_write(&copy_dir.join("new-file"), as_nobody), "the reader could write the directory");
+    assert!(
+        !can_write(&copy, as_nobody),
+        "the reader could write the copy: the test would prove nothing"
+    );
+    assert!(
+        !can_write(&copy_dir.join("new-file"), as_nobody),
+        "the reader could write the directory"
+    );
     let bytes = std::fs::read(&copy).unwrap();
     let listing = names(&copy_dir);
     let copy_arg = copy.to_str().unwrap();
@@ -294,18 +344,32 @@ async fn a_read_only_copy_answers_every_read_command_as_a_user_who_cannot_write_
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let expected = run_as(&binary, false, &args);
         let stderr = String::from_utf8_lossy(&expected.stderr);
-        assert!(expected.status.success(), "{command:?} on the original: {stderr}");
+        assert!(
+            expected.status.success(),
+            "{command:?} on the original: {stderr}"
+        );
         let args = with(copy_arg);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let got = run_as(&binary, as_nobody, &args);
         let stderr = String::from_utf8_lossy(&got.stderr);
-        assert_eq!(got.status.code(), Some(0), "{command:?} on the copy: {stderr}");
+        assert_eq!(
+            got.status.code(),
+            Some(0),
+            "{command:?} on the copy: {stderr}"
+        );
         let expected = String::from_utf8_lossy(&expected.stdout).replace(&db_arg, "DB");
         let got = String::from_utf8_lossy(&got.stdout).replace(copy_arg, "DB");
         assert!(!got.is_empty(), "{command:?} printed nothing");
-        assert_eq!(got, expected, "{command:?}: the copy answers as the original");
+        assert_eq!(
+            got, expected,
+            "{command:?}: the copy answers as the original"
+        );
     }
-    assert_eq!(std::fs::read(&copy).unwrap(), bytes, "the copy's bytes changed");
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        bytes,
+        "the copy's bytes changed"
+    );
     assert_eq!(names(&copy_dir), listing, "no -wal or -shm file appeared");
     chmod(&copy_dir, 0o755);
 }

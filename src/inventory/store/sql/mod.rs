@@ -72,9 +72,7 @@ impl Database {
     ) -> Result<Box<dyn Session>, SqlError> {
         match self {
             Database::Sqlite(path) => Ok(Box::new(sqlite::SqliteSession::open_read_only(path)?)),
-            Database::Postgres(url) => {
-                Ok(Box::new(postgres::PgSession::connect_read_only(url)?))
-            }
+            Database::Postgres(url) => Ok(Box::new(postgres::PgSession::connect_read_only(url)?)),
         }
     }
 }

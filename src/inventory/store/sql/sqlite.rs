@@ -81,7 +81,10 @@ impl SqliteSession {
         };
         match first {
             Err(e) if writable => {
-                tracing::debug!("{}: read-only open failed ({e}); opening immutable", path.display());
+                tracing::debug!(
+                    "{}: read-only open failed ({e}); opening immutable",
+                    path.display()
+                );
                 SqliteSession::read_only_with(path, true).map_err(|_| e)
             }
             outcome => outcome,

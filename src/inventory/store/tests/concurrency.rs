@@ -5,7 +5,7 @@
 
 use std::sync::mpsc;
 
-use super::{complete_scan, t0, temp_db, tls_observation, pki};
+use super::{complete_scan, pki, t0, temp_db, tls_observation};
 use crate::inventory::store::sql::{Database, SqlError};
 use crate::inventory::store::{Store, StoreError};
 
@@ -14,7 +14,11 @@ fn store_with_a_scan() -> (tempfile::TempDir, std::path::PathBuf, Store) {
     let (dir, path) = temp_db();
     let store = Store::open(&path).expect("store");
     let chain = pki().chain(0);
-    complete_scan(&store, t0(), vec![tls_observation("127.0.0.1", 443, None, t0(), chain)]);
+    complete_scan(
+        &store,
+        t0(),
+        vec![tls_observation("127.0.0.1", 443, None, t0(), chain)],
+    );
     (dir, path, store)
 }
 
@@ -29,7 +33,9 @@ fn an_immediate_session_transaction_holds_the_write_lock() {
     let code = refused.as_ref().err().and_then(|e| e.sqlite_error_code());
     assert_eq!(code, Some(rusqlite::ErrorCode::DatabaseBusy), "{refused:?}");
     session.rollback().expect("rollback");
-    other.execute_batch("BEGIN IMMEDIATE; ROLLBACK").expect("free again");
+    other
+        .execute_batch("BEGIN IMMEDIATE; ROLLBACK")
+        .expect("free again");
 }
 
 #[test]
@@ -50,7 +56,9 @@ fn a_second_writer_waits_for_the_write_lock_instead_of_failing() {
         store.finding_run(scan)
     });
     starting.recv().expect("writer started");
-    holder.execute_batch("INSERT INTO other_writer VALUES (1); COMMIT").expect("release");
+    holder
+        .execute_batch("INSERT INTO other_writer VALUES (1); COMMIT")
+        .expect("release");
     let run = writer.join().expect("writer thread");
     let run = run.unwrap_or_else(|e| panic!("the second writer failed: {e}"));
     assert_eq!(run.map(|r| r.ruleset_digest), Some("digest".to_string()));
@@ -71,22 +79,45 @@ fn a_read_only_store_reads_and_refuses_every_write_with_a_typed_error() {
     let scan = store.latest_scan(true).expect("read").expect("a scan");
     assert_eq!(store.endpoint_leaves(scan.id).expect("leaves").len(), 1);
     let refusals: Vec<(&str, StoreError)> = vec![
-        ("begin_scan", store.begin_scan(&super::meta(t0())).expect_err("refused")),
+        (
+            "begin_scan",
+            store.begin_scan(&super::meta(t0())).expect_err("refused"),
+        ),
         ("writer", store.writer(scan.id).expect_err("refused")),
-        ("lock_scope", store.lock_scope("scope").expect_err("refused")),
+        (
+            "lock_scope",
+            store.lock_scope("scope").expect_err("refused"),
+        ),
         // Not guarded by the store: refused by the read-only session.
         (
             "finish_scan",
-            store.finish_scan(scan.id, true, &serde_json::json!({})).expect_err("refused"),
+            store
+                .finish_scan(scan.id, true, &serde_json::json!({}))
+                .expect_err("refused"),
         ),
-        ("record_findings", store.record_findings(scan.id, "d", 0, &[]).expect_err("refused")),
-        ("record_events", store.record_events(scan.id, &[]).expect_err("refused")),
+        (
+            "record_findings",
+            store
+                .record_findings(scan.id, "d", 0, &[])
+                .expect_err("refused"),
+        ),
+        (
+            "record_events",
+            store.record_events(scan.id, &[]).expect_err("refused"),
+        ),
     ];
     for (what, error) in refusals {
-        assert!(matches!(error, StoreError::ReadOnly { .. }), "{what}: {error:?}");
+        assert!(
+            matches!(error, StoreError::ReadOnly { .. }),
+            "{what}: {error:?}"
+        );
     }
     drop(store);
-    assert_eq!(std::fs::read(&path).expect("bytes"), before, "file unchanged");
+    assert_eq!(
+        std::fs::read(&path).expect("bytes"),
+        before,
+        "file unchanged"
+    );
 }
 
 #[test]
@@ -104,18 +135,29 @@ fn a_read_only_session_refuses_writing_statements_before_sqlite_runs_them() {
         "CREATE TABLE t (x INTEGER)",
     ] {
         let refused = session.execute(statement, &[]).expect_err(statement);
-        assert!(matches!(refused, SqlError::ReadOnly { .. }), "{statement}: {refused:?}");
+        assert!(
+            matches!(refused, SqlError::ReadOnly { .. }),
+            "{statement}: {refused:?}"
+        );
     }
-    assert!(matches!(session.begin(true), Err(SqlError::ReadOnly { .. })));
-    assert!(matches!(session.batch("DROP TABLE scans"), Err(SqlError::ReadOnly { .. })));
+    assert!(matches!(
+        session.begin(true),
+        Err(SqlError::ReadOnly { .. })
+    ));
+    assert!(matches!(
+        session.batch("DROP TABLE scans"),
+        Err(SqlError::ReadOnly { .. })
+    ));
 }
 
 #[test]
 fn a_read_only_store_never_migrates_an_older_schema() {
     let (_dir, path) = temp_db();
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
-    conn.execute_batch(include_str!("../schema_v1.sql")).expect("v1");
-    conn.pragma_update(None, "user_version", 1).expect("version");
+    conn.execute_batch(include_str!("../schema_v1.sql"))
+        .expect("v1");
+    conn.pragma_update(None, "user_version", 1)
+        .expect("version");
     drop(conn);
     let before = std::fs::read(&path).expect("bytes");
     let error = Store::open_read_only(&Database::Sqlite(path.clone())).expect_err("old");
