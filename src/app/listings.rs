@@ -1,5 +1,5 @@
 //! The inventory commands: `inventory`, `cas`, `diff`, `history`, `scans`.
-//! Each opens the store read-mostly, asks it for one scan's facts, computes
+//! Each opens the store read-only, asks it for one scan's facts, computes
 //! with `inventory`, and prints with `report`.
 
 use std::io;
@@ -14,8 +14,8 @@ use crate::inventory::view::{self, InventoryFilter};
 use crate::judge::InventoryContext;
 use crate::report::inventory as present;
 
-/// Opens an existing inventory (never creates one for a read), with the
-/// config it is judged against.
+/// Opens an existing inventory read-only (never creates, migrates or
+/// writes it), with the config it is judged against.
 pub(super) fn open(
     args: &StoreArgs,
 ) -> Result<(Store, InventoryContext, Option<crate::config::Config>), AppError> {
@@ -27,7 +27,7 @@ pub(super) fn open(
         )));
     }
     let context = InventoryContext::new(request.config.as_ref(), Vec::new())?;
-    Ok((Store::connect(&request.db)?, context, request.config))
+    Ok((Store::open_read_only(&request.db)?, context, request.config))
 }
 
 /// The scan asked for, or the latest complete one.

@@ -8,6 +8,14 @@
 //! ends the watch at once (exit 0); during a run it stops the scan, which
 //! is stored as interrupted, and the watch ends with exit 130. SIGUSR1
 //! starts the next run now (never while one is running).
+//!
+//! A run that fails for any other reason than its configuration (a store
+//! error, an unwritable output, …) is logged, counted as `error` in
+//! `certatlas_watch_runs_total`, closed in the store when the store can be
+//! reached (its scan, if still `running`, becomes `interrupted` with the
+//! error in its summary), and the watch goes on to the next slot. A
+//! configuration error ends the watch (exit 2): the next run would fail
+//! the same way.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,6 +118,10 @@ async fn run_loop(
         if report.outcome == RunOutcome::Interrupted {
             return Ok(RunStatus::Interrupted);
         }
+        if let Some(error) = report.error.as_ref().filter(|e| is_configuration(e)) {
+            tracing::error!("run {number}: configuration error, stopping the watch: {error}");
+            return report.error.map_or(Ok(RunStatus::Complete), Err);
+        }
         match (last, next) {
             (false, Some(next)) => slot = next.at,
             _ => return report.error.map_or(Ok(RunStatus::Complete), Err),
@@ -197,13 +209,42 @@ async fn run_once(request: &WatchRequest, env: &ScanEnv, number: u64, clock: Clo
                 AppError::ScopeBusy { .. } => RunOutcome::Busy,
                 _ => RunOutcome::Error,
             };
-            tracing::warn!("run {number}: {error}");
+            match outcome {
+                RunOutcome::Error => {
+                    tracing::error!("run {number} failed: {error}");
+                    record_failure(request, &error);
+                }
+                _ => tracing::warn!("run {number}: {error}"),
+            }
             RunReport {
                 outcome,
                 run: None,
                 error: (outcome == RunOutcome::Error).then_some(error),
             }
         }
+    }
+}
+
+/// True for an error in the watch's configuration (arguments, config,
+/// rules, anchors): every later run would fail the same way.
+fn is_configuration(error: &AppError) -> bool {
+    matches!(error, AppError::Settings(_) | AppError::Anchor { .. })
+}
+
+/// Records a failed run in the store when it can: the run's scan, if it
+/// is still `running`, is closed as `interrupted` with the error. A store
+/// that cannot be reached is only logged (the log and the metrics always
+/// have the failure).
+fn record_failure(request: &WatchRequest, error: &AppError) {
+    let Some(store) = request.scan.store.as_ref() else {
+        return;
+    };
+    let closed = Store::connect(&store.db)
+        .and_then(|store| store.fail_own_running_scans(&error.to_string()));
+    match closed {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("the failed run's scan ({n}) is stored as interrupted"),
+        Err(e) => tracing::warn!("cannot record the failed run in the store: {e}"),
     }
 }
 

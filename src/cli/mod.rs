@@ -186,7 +186,10 @@ pub struct StoreArgs {
     /// The inventory database: a SQLite file, or a PostgreSQL URL
     /// (postgres://user@host:port/db) that several scanners can share
     /// (default: $CERTATLAS_DB, else the user's data directory, e.g.
-    /// ~/.local/share/certatlas/inventory.db).
+    /// ~/.local/share/certatlas/inventory.db). Reading commands (scans,
+    /// inventory, cas, diff, history, findings, score, metrics, report)
+    /// open it read-only and never write it: a copy without write
+    /// permission works.
     #[arg(long, value_name = "PATH|URL")]
     pub db: Option<String>,
     /// The configuration file: owners, approved anchors, scope, exceptions.

@@ -164,5 +164,10 @@ const WATCH_EXAMPLES: &str = "Examples:
   certatlas watch --config certatlas.toml --metrics-listen 127.0.0.1:9723   # [scope] and [watch] from the config
   certatlas watch 10.0.0.0/16 --cron '17 */6 * * *' --output /var/lib/certatlas/runs --format jsonl
 
-Exit codes: 0 stopped by --runs or a signal between runs, 2 bad input or a run that failed
-operationally (with --runs), 130 a signal interrupted a run (stored as interrupted).";
+A run that fails operationally (e.g. the inventory busy beyond the retries) is logged, counted
+as outcome=\"error\" in certatlas_watch_runs_total and, when the inventory can be reached, its scan
+is stored as interrupted; the watch goes on to the next slot. A configuration error ends it.
+
+Exit codes: 0 stopped by --runs or a signal between runs, 2 bad input, a configuration error in a
+run, or a last run that failed operationally (with --runs), 130 a signal interrupted a run (stored
+as interrupted).";

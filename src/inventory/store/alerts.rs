@@ -163,7 +163,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let conn = self.conn();
         let at = format_instant(now);
-        conn.transaction(false, sql(&self.path, "enqueue alerts"), |tx| {
+        conn.transaction(true, sql(&self.path, "enqueue alerts"), |tx| {
             let mut added = 0;
             for alert in alerts {
                 let id: Option<i64> = tx

@@ -102,6 +102,31 @@ pub enum StoreError {
         /// The operating system's reason.
         source: std::io::Error,
     },
+    /// A write was attempted through a store opened read-only
+    /// ([`Store::open_read_only`](super::Store::open_read_only)).
+    #[error("inventory database {} is open read-only: {context} refused", .path.display())]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+        /// What the store was asked to do.
+        context: &'static str,
+    },
+    /// A read-only open found an older schema, which only a write may
+    /// migrate.
+    #[error(
+        "inventory database {} has schema version {found}, older than version {supported}; \
+         it is open read-only and is never migrated: run a command that writes \
+         (for example `certatlas scan`) on it, or on a writable copy, first",
+        .path.display()
+    )]
+    NeedsMigration {
+        /// The database file.
+        path: PathBuf,
+        /// The schema version found.
+        found: u32,
+        /// The schema version this binary reads.
+        supported: u32,
+    },
     /// The writer thread has stopped; `finish()` reports why.
     #[error(
         "the writer thread for inventory database {} has stopped (finish() reports why)",
@@ -113,16 +138,23 @@ pub enum StoreError {
     },
 }
 
-/// Builds a mapper from a backend error to [`StoreError::Query`].
+/// Builds a mapper from a backend error to [`StoreError::Query`] (or
+/// [`StoreError::ReadOnly`] for a write refused by a read-only session).
 /// Allocates only when an error actually happens.
 pub(crate) fn sql<'a>(
     path: &'a Path,
     context: &'static str,
 ) -> impl FnOnce(SqlError) -> StoreError + 'a {
-    move |source| StoreError::Query {
-        path: path.to_path_buf(),
-        context,
-        source,
+    move |source| match source {
+        SqlError::ReadOnly { .. } => StoreError::ReadOnly {
+            path: path.to_path_buf(),
+            context,
+        },
+        source => StoreError::Query {
+            path: path.to_path_buf(),
+            context,
+            source,
+        },
     }
 }
 

@@ -69,7 +69,7 @@ impl Store {
         findings: &[NewFinding],
     ) -> Result<(), StoreError> {
         let conn = self.conn();
-        conn.transaction(false, sql(&self.path, "record findings"), |tx| {
+        conn.transaction(true, sql(&self.path, "record findings"), |tx| {
             self.require_scan(tx, scan)?;
             tx.execute("DELETE FROM findings WHERE scan_id = ?1", params![scan.0])
                 .map_err(sql(&self.path, "clear findings"))?;

@@ -21,6 +21,7 @@ use super::Store;
 impl Store {
     /// Records a new scan as `running`, with this process's pid and host.
     pub fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
+        self.require_writable("begin scan")?;
         let id = self.conn().one(
             "INSERT INTO scans (started_at, status, targets, options, tool_version, pid, host)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
@@ -40,6 +41,7 @@ impl Store {
 
     /// Starts the writer thread for `scan` on its own connection.
     pub fn writer(&self, scan: ScanId) -> Result<ObservationWriter, StoreError> {
+        self.require_writable("start the observation writer")?;
         self.require_scan(self.conn().as_ref(), scan)?;
         ObservationWriter::start(&self.database, scan)
     }
@@ -74,11 +76,34 @@ impl Store {
         }
     }
 
+    /// Closes as `interrupted` every scan still `running` that this very
+    /// process began (its pid and host), with `{"failed": reason}` as its
+    /// summary: what a long-running process (`watch`) records when a run
+    /// failed before finishing its scan. Returns how many were closed.
+    pub fn fail_own_running_scans(&self, reason: &str) -> Result<usize, StoreError> {
+        self.require_writable("record a failed run")?;
+        let summary = serde_json::json!({ "failed": reason });
+        self.conn()
+            .execute(
+                "UPDATE scans SET status = ?1, finished_at = ?2, summary = ?3
+                 WHERE status = ?4 AND pid = ?5 AND host = ?6",
+                params![
+                    ScanStatus::Interrupted.as_str(),
+                    format_instant(OffsetDateTime::now_utc()),
+                    json_text(&summary),
+                    ScanStatus::Running.as_str(),
+                    std::process::id(),
+                    hostname()
+                ],
+            )
+            .map_err(sql(&self.path, "record a failed run"))
+    }
+
     /// Stores change events for `scan` in one transaction. Every endpoint
     /// and certificate they name must already be stored.
     pub fn record_events(&self, scan: ScanId, events: &[NewEvent]) -> Result<(), StoreError> {
         let conn = self.conn();
-        conn.transaction(false, sql(&self.path, "record events"), |tx| {
+        conn.transaction(true, sql(&self.path, "record events"), |tx| {
             self.require_scan(tx, scan)?;
             let at = format_instant(OffsetDateTime::now_utc());
             for event in events {

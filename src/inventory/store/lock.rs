@@ -75,6 +75,7 @@ impl Store {
     /// Takes the lock of `scope_key` without waiting: `None` when another
     /// holder (another process, or another lock in this one) has it.
     pub fn lock_scope(&self, scope_key: &str) -> Result<Option<ScopeLock>, StoreError> {
+        self.require_writable("lock a scope")?;
         let name = self.scope_lock_name(scope_key);
         let holder = match self.database() {
             Database::Sqlite(_) => lock_file(self, &self.scope_lock_file(scope_key), scope_key)?

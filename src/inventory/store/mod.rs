@@ -16,6 +16,12 @@
 //! writing at once. A scan writes through one [`ObservationWriter`] thread
 //! with its own connection; [`Store`] itself serialises its calls on one
 //! connection behind a mutex.
+//!
+//! Every transaction that may write begins immediate (it takes the write
+//! lock before its first read), and a busy database is waited for and
+//! retried, boundedly, in the session layer (`sql`). A store opened with
+//! [`Store::open_read_only`] never migrates and never writes: any write
+//! through it fails with [`StoreError::ReadOnly`].
 
 mod alerts;
 mod codec;
@@ -66,6 +72,7 @@ pub struct Store {
     database: Database,
     path: PathBuf,
     conn: Mutex<Box<dyn Session>>,
+    writable: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -103,7 +110,51 @@ impl Store {
             database: database.clone(),
             path,
             conn: Mutex::new(conn),
+            writable: true,
         })
+    }
+
+    /// Opens an existing `database` read-only, for commands that only
+    /// read: it is never created nor migrated (an older schema is
+    /// [`StoreError::NeedsMigration`]), running scans are not marked, and
+    /// every write through the store fails with [`StoreError::ReadOnly`].
+    /// A SQLite file this process cannot write — a `chmod 444` copy, a
+    /// read-only directory or medium — opens immutable, without `-wal` or
+    /// `-shm` files.
+    pub fn open_read_only(database: &Database) -> Result<Store, StoreError> {
+        let path = database.location();
+        let conn = database
+            .connect_read_only()
+            .map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        schema::check_current(conn.as_ref(), &path)?;
+        Ok(Store {
+            database: database.clone(),
+            path,
+            conn: Mutex::new(conn),
+            writable: false,
+        })
+    }
+
+    /// False for a store opened with [`Store::open_read_only`]: callers
+    /// that would store what they computed skip it.
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    /// Errors with [`StoreError::ReadOnly`] on a read-only store, before
+    /// `context` does anything (for writes that do not go through the
+    /// store's own session: the writer thread, lock files).
+    fn require_writable(&self, context: &'static str) -> Result<(), StoreError> {
+        match self.writable {
+            true => Ok(()),
+            false => Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+                context,
+            }),
+        }
     }
 
     /// Where this store lives: the SQLite file, or the PostgreSQL URL

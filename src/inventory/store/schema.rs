@@ -164,6 +164,25 @@ fn found_version(conn: &dyn Session) -> Result<u32, SqlError> {
     }
 }
 
+/// For a read-only open: the database must be at exactly the schema this
+/// binary reads (never migrated here).
+pub fn check_current(conn: &dyn Session, path: &Path) -> Result<(), StoreError> {
+    let supported = supported_version();
+    let found = found_version(conn).map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    check_not_newer(path, found, supported)?;
+    match found < supported {
+        true => Err(StoreError::NeedsMigration {
+            path: path.to_path_buf(),
+            found,
+            supported,
+        }),
+        false => Ok(()),
+    }
+}
+
 /// The table that records applied migrations.
 const SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";

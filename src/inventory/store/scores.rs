@@ -78,7 +78,7 @@ impl Store {
     /// Replaces the score of `scan`, in one transaction.
     pub fn record_score(&self, scan: ScanId, score: &NewScore) -> Result<(), StoreError> {
         let conn = self.conn();
-        conn.transaction(false, sql(&self.path, "record score"), |tx| {
+        conn.transaction(true, sql(&self.path, "record score"), |tx| {
             self.require_scan(tx, scan)?;
             for table in ["scores", "category_scores", "criterion_results"] {
                 let clear = format!("DELETE FROM {table} WHERE scan_id = ?1");

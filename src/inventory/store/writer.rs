@@ -187,7 +187,7 @@ fn commit_batch(
     for attempt in 1..=BATCH_ATTEMPTS {
         let before = inserter.stats;
         let outcome = conn.transaction(
-            false,
+            true,
             |e| e,
             |tx| {
                 for observation in &batch.observations {

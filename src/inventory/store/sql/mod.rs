@@ -9,6 +9,7 @@
 //! store code is the same whichever one is behind it.
 
 mod postgres;
+mod retry;
 mod sqlite;
 mod value;
 
@@ -59,6 +60,19 @@ impl Database {
         match self {
             Database::Sqlite(path) => Ok(Box::new(sqlite::SqliteSession::open(path)?)),
             Database::Postgres(url) => Ok(Box::new(postgres::PgSession::connect(url)?)),
+        }
+    }
+
+    /// Opens a new read-only session on this database: every statement
+    /// that would write fails with [`SqlError::ReadOnly`]. SQLite opens
+    /// the file read-only (immutable when it cannot be written, see
+    /// `sqlite`); PostgreSQL sets `default_transaction_read_only`.
+    pub(in crate::inventory::store) fn connect_read_only(
+        &self,
+    ) -> Result<Box<dyn Session>, SqlError> {
+        match self {
+            Database::Sqlite(path) => Ok(Box::new(sqlite::SqliteSession::open_read_only(path)?)),
+            Database::Postgres(url) => Ok(Box::new(postgres::PgSession::connect_read_only(url)?)),
         }
     }
 }
@@ -129,6 +143,19 @@ pub enum SqlError {
     /// The backend's connection thread is gone.
     #[error("the database connection is closed")]
     Closed,
+    /// Another connection held a lock for longer than the busy timeout
+    /// (SQLite's `SQLITE_BUSY` or `SQLITE_LOCKED`): transient.
+    #[error("{message}")]
+    Busy {
+        /// The backend's message.
+        message: String,
+    },
+    /// A write was attempted through a read-only session.
+    #[error("the database is open read-only: refused to run `{statement}`")]
+    ReadOnly {
+        /// The start of the refused statement.
+        statement: String,
+    },
 }
 
 impl SqlError {
@@ -136,6 +163,21 @@ impl SqlError {
     /// transaction again is expected to work.
     pub fn is_retryable(&self) -> bool {
         matches!(self, SqlError::Backend { sqlstate: Some(code), .. } if code == "40P01" || code == "40001")
+    }
+
+    /// True for an error that running the same work again may not meet:
+    /// a busy or locked database, a deadlock or a serialisation failure.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SqlError::Busy { .. }) || self.is_retryable()
+    }
+
+    /// The error for a refused write: `statement` shortened to its first
+    /// line and 60 characters.
+    pub fn read_only(statement: &str) -> SqlError {
+        let first = statement.trim().lines().next().unwrap_or_default();
+        SqlError::ReadOnly {
+            statement: first.chars().take(60).collect(),
+        }
     }
 }
 

@@ -109,6 +109,15 @@ impl PgSession {
         })
     }
 
+    /// Connects to `url` as [`PgSession::connect`] does, with every
+    /// transaction of the session read-only (`SET
+    /// default_transaction_read_only = on`): the server refuses writes.
+    pub fn connect_read_only(url: &str) -> Result<PgSession, SqlError> {
+        let session = PgSession::connect(url)?;
+        session.batch("SET default_transaction_read_only = on")?;
+        Ok(session)
+    }
+
     /// Runs `work` on the connection thread and waits for its answer.
     fn run<T: Send + 'static>(
         &self,
@@ -211,12 +220,17 @@ fn owned_row(row: &postgres::Row) -> Result<Row, postgres::Error> {
         .map(Row::new)
 }
 
-/// The driver's error as a [`SqlError`], with the server's SQLSTATE.
+/// The driver's error as a [`SqlError`], with the server's SQLSTATE; a
+/// write refused in a read-only transaction (25006) is
+/// [`SqlError::ReadOnly`].
 fn backend(error: &postgres::Error) -> SqlError {
     let message = match error.as_db_error() {
         Some(db) => format!("{}: {}", db.severity(), db.message()),
         None => error.to_string(),
     };
+    if error.code().is_some_and(|code| code.code() == "25006") {
+        return SqlError::ReadOnly { statement: message };
+    }
     SqlError::Backend {
         message,
         sqlstate: error.code().map(|code| code.code().to_string()),

@@ -3,6 +3,7 @@
 //! observation builders.
 
 mod alerts;
+mod concurrency;
 mod cycles;
 mod lifecycle;
 mod reading;
