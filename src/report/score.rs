@@ -142,7 +142,12 @@ fn basis_text(c: &CategoryScore) -> String {
 fn write_limiting(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
     for c in card.categories.iter().filter(|c| c.capped) {
         let reason = c.reason.as_deref().unwrap_or_default();
-        writeln!(out, "\n{} capped at level {}: {reason}", c.category, level_text(c.level))?;
+        writeln!(
+            out,
+            "\n{} capped at level {}: {reason}",
+            c.category,
+            level_text(c.level)
+        )?;
     }
     for c in card.categories.iter().filter(|c| !c.limiting.is_empty()) {
         let next = c.evidence_level.unwrap_or(1) + 1;

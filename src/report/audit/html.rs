@@ -96,7 +96,7 @@ fn profile_facts(out: &mut String, report: &AuditReport) -> fmt::Result {
     fact(out, "Maturity profile", &name)?;
     code_fact(out, "Profile digest", &profile.digest)?;
     let depth = format!(
-        "{} days, {} complete scans",
+        "{} days, {} days with a complete scan",
         card.history.days, card.history.scans
     );
     fact(out, "History", &depth)?;

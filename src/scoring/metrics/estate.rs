@@ -225,7 +225,10 @@ impl<'a> Estate<'a> {
     fn endpoint_share(
         &self,
         id: &str,
-        (measured, of): (impl Fn(&EndpointModel) -> bool, impl Fn(&EndpointModel) -> bool),
+        (measured, of): (
+            impl Fn(&EndpointModel) -> bool,
+            impl Fn(&EndpointModel) -> bool,
+        ),
         hit: impl Fn(&EndpointModel) -> bool,
         hits_are_subjects: bool,
         why: &str,

@@ -142,7 +142,8 @@ fn scan_interval(window: &[ScanPoint]) -> Metric {
         .windows(2)
         .map(|pair| (pair[1].at - pair[0].at).whole_seconds() as f64 / 86_400.0)
         .max_by(f64::total_cmp);
-    let why = "fewer than two complete scans in the window at least the profile's minimum interval apart";
+    let why =
+        "fewer than two complete scans in the window at least the profile's minimum interval apart";
     Metric::days("scan_interval", longest, window.len() as u64, why)
 }
 

@@ -88,7 +88,10 @@ impl ScanHistory {
             return Vec::new();
         };
         let since = last.at - time::Duration::days(days);
-        self.cadence().into_iter().filter(|s| s.at >= since).collect()
+        self.cadence()
+            .into_iter()
+            .filter(|s| s.at >= since)
+            .collect()
     }
 
     /// Whole days from the first cadence scan to the scored one.

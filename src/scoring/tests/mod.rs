@@ -149,7 +149,7 @@ fn levels_criteria_and_roll_up_of_the_synthetic_estate() {
         ),
         (
             "M.change-management-and-agility",
-            3,
+            2,
             vec!["lead-time-at-least-14-days"],
         ),
         (
@@ -169,17 +169,26 @@ fn levels_criteria_and_roll_up_of_the_synthetic_estate() {
         ),
         (
             "O.monitoring-and-auditing",
-            3,
+            2,
             vec!["scans-weekly", "reach-at-least-95pct"],
         ),
+    ];
+    // Change management (13 %) and monitoring (35 %) pass level 3 but lie
+    // under the 40 % coverage floor: capped at 2, limited by level 4.
+    let capped = [
+        "M.change-management-and-agility",
+        "O.monitoring-and-auditing",
     ];
     for (id, level, limiting) in expected {
         let c = card.category(id).unwrap();
         assert_eq!(
             (c.level, c.basis, c.capped),
-            (Some(level), Basis::Evidence, false),
+            (Some(level), Basis::Evidence, capped.contains(&id)),
             "{id}"
         );
+        if capped.contains(&id) {
+            assert_eq!(c.evidence_level, Some(3), "{id}");
+        }
         assert_eq!(c.limiting, limiting, "{id}");
     }
     // Governance and Resources are not assessed without claims.
@@ -187,13 +196,13 @@ fn levels_criteria_and_roll_up_of_the_synthetic_estate() {
         card.category("G.compliance").unwrap().basis,
         Basis::NotAssessed
     );
-    // (5·2 + 4·2 + 4·2 + 2·2 + 3·3 + 4·2 + 2·2 + 2·3 + 2·3) / 28 = 63 / 28.
-    assert_eq!(card.overall_value, Some(63.0 / 28.0));
+    // (5·2 + 4·2 + 4·2 + 2·2 + 3·2 + 4·2 + 2·2 + 2·3 + 2·2) / 28 = 58 / 28.
+    assert_eq!(card.overall_value, Some(58.0 / 28.0));
     assert_eq!((card.overall_level, card.minimum_level), (Some(2), Some(2)));
     let module = |m: &str| card.modules.iter().find(|x| x.module == m).unwrap().clone();
     assert_eq!(module("Governance").value, Some(2.0));
-    assert_eq!(module("Management").value, Some(29.0 / 13.0));
-    assert_eq!(module("Operations").value, Some(24.0 / 10.0));
+    assert_eq!(module("Management").value, Some(26.0 / 13.0));
+    assert_eq!(module("Operations").value, Some(22.0 / 10.0));
     assert_eq!(
         (module("Resources").value, module("Resources").level),
         (None, None)
@@ -280,8 +289,8 @@ fn claims_score_unmeasured_categories_and_show_contradictions() {
         cert.contradiction.as_deref(),
         Some("claimed level 4, evidence supports level 2")
     );
-    // (63 + 5·4 + 4·3) / (28 + 5 + 4) = 95 / 37.
-    assert_eq!(card.overall_value, Some(95.0 / 37.0));
+    // (58 + 5·4 + 4·3) / (28 + 5 + 4) = 90 / 37.
+    assert_eq!(card.overall_value, Some(90.0 / 37.0));
     assert_eq!(card.overall_level, Some(2));
 }
 
@@ -323,7 +332,10 @@ fn perfect_estate_reaches_five_except_where_coverage_caps_at_two() {
     // key management exactly on the floor (4 of 10 = 0.40) included.
     // (5·5 + 4·5 + 4·5 + 2·2 + 3·2 + 4·2 + 2·2 + 2·5 + 2·2) / 28 = 101 / 28.
     let key = card.category("M.key-management").unwrap();
-    assert_eq!((key.coverage, key.level, key.capped), (Some(0.4), Some(5), false));
+    assert_eq!(
+        (key.coverage, key.level, key.capped),
+        (Some(0.4), Some(5), false)
+    );
     let change = card.category("M.change-management-and-agility").unwrap();
     let certs = card.category("M.certificate-management").unwrap();
     assert!(change.level < certs.level, "13 % must not outrank 76 %");
