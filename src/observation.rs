@@ -78,6 +78,8 @@ pub enum SniSource {
     None,
     /// The target's hostname or a name given with `--sni`.
     Target,
+    /// A name given with --sni, tried on every address in scope.
+    Broadcast,
     /// A DNS name found in a certificate already captured on this address.
     Discovered,
 }

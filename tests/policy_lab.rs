@@ -52,6 +52,16 @@ fn case_of(label: &str) -> String {
 fn every_deliberate_defect_of_the_lab_has_its_finding_and_clean_cases_have_none() {
     let (_dir, db) = demo_database();
     let store = Store::open(&db).expect("store");
+    // endpoints are (address, port): the case is the name listed on them
+    let case_at: std::collections::BTreeMap<String, String> = store
+        .endpoint_leaves(ScanId(1))
+        .expect("endpoint leaves")
+        .iter()
+        .filter_map(|l| {
+            let place = format!("{}:{}", l.endpoint.address, l.endpoint.port);
+            Some((place, case_of(&l.names.first()?.name)))
+        })
+        .collect();
     let found: BTreeSet<(String, String)> = store
         .findings(ScanId(1))
         .expect("findings of scan 1")
@@ -62,8 +72,13 @@ fn every_deliberate_defect_of_the_lab_has_its_finding_and_clean_cases_have_none(
                 .unwrap_or_default()
                 .to_string();
             let endpoints = f.finding.detail["endpoints"].to_string();
+            let place = f.finding.detail["endpoints"][0]
+                .as_str()
+                .unwrap_or_default();
             let case = if label.contains(DOMAIN) {
                 case_of(&label)
+            } else if let Some(case) = case_at.get(place) {
+                case.clone()
             } else {
                 case_of(&endpoints)
             };
@@ -152,9 +167,8 @@ fn fixtures(models: &SubjectModels) -> Vec<(String, String, &'static str, Value)
     ];
     for case in leaf_cases {
         let leaf = models.leaves.iter().find(|l| {
-            l.served_at
-                .iter()
-                .any(|s| s.contains(&format!("({case}{DOMAIN})")))
+            let name = format!("{case}{DOMAIN}");
+            l.endpoints.iter().any(|e| e.names.contains(&name))
         });
         let leaf = leaf.unwrap_or_else(|| panic!("leaf of {case}"));
         out.push((
@@ -181,7 +195,7 @@ fn fixtures(models: &SubjectModels) -> Vec<(String, String, &'static str, Value)
         let endpoint = models
             .endpoints
             .iter()
-            .find(|e| e.sni == format!("{case}{DOMAIN}"))
+            .find(|e| e.names.contains(&format!("{case}{DOMAIN}")))
             .expect("endpoint");
         out.push((
             format!("endpoint-{case}"),

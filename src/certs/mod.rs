@@ -7,6 +7,7 @@
 //! strings are kept as found (lossily decoded), never escaped for display.
 
 mod extensions;
+pub mod hostname;
 mod key;
 mod name;
 mod signature;

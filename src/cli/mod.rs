@@ -298,7 +298,12 @@ pub struct ScanArgs {
     /// Never contact the targets listed in FILE.
     #[arg(long, value_name = "FILE")]
     pub exclude_file: Vec<PathBuf>,
-    /// Also try these server names (SNI) on every address.
+    /// Also try these server names (SNI) on every address ("broadcast"
+    /// names). They never make endpoints of their own: a name that gets
+    /// the endpoint's default certificate is listed on the endpoint (or
+    /// "not served here" when that certificate does not cover it; no
+    /// host-name mismatch), a name that gets its own certificate is a
+    /// deployment of it there.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     pub sni: Vec<String>,
     /// Probe only part K of N of the scope (split by a hash of address and

@@ -100,15 +100,31 @@ pub fn diff(older: &[EndpointLeaf], newer: &[EndpointLeaf]) -> ScanDiff {
         gone_certificates: only_in(older, newer),
         ..ScanDiff::default()
     };
+    let (places_before, places_after) = (places(&before), places(&after));
     for (endpoint, new_leaves) in &after {
         match before.get(endpoint) {
-            None => diff.new_endpoints.push((*endpoint).clone()),
+            None if !places_before.contains(&place(endpoint)) => {
+                diff.new_endpoints.push((*endpoint).clone())
+            }
+            None => {} // a deployment (a name) new at a known endpoint
             Some(old_leaves) => diff.changed.extend(changes(old_leaves, new_leaves)),
         }
     }
-    let gone = before.keys().filter(|e| !after.contains_key(*e));
+    // an endpoint is gone when nothing is served at its address and port
+    // any more; a name not tried this time is not an endpoint that vanished
+    let gone = before.keys().filter(|e| !places_after.contains(&place(e)));
     diff.gone_endpoints = gone.map(|e| (*e).clone()).collect();
     diff
+}
+
+/// The address and port of an endpoint key (its SNI left out).
+fn place(key: &EndpointKey) -> (&str, u16) {
+    (key.address.as_str(), key.port)
+}
+
+/// Every address and port something is served at in `leaves`.
+fn places<'a>(leaves: &ByEndpoint<'a>) -> BTreeSet<(&'a str, u16)> {
+    leaves.keys().map(|k| place(*k)).collect()
 }
 
 /// Distinct leaves of `these` whose fingerprint is absent from `those`.

@@ -34,6 +34,8 @@ fn at(port: u16, view: &CertificateView, observed_at: OffsetDateTime) -> Endpoin
             sni: None,
         },
         host: "192.0.2.10".into(),
+        sni_source: crate::observation::SniSource::None,
+        names: Vec::new(),
         leaf_sha256: view.sha256.clone(),
         leaf: Some(view.clone()),
         chain: vec![view.sha256.clone()],
@@ -135,4 +137,32 @@ fn expired_leaves_in_service_are_events() {
         expired_events[0].new_sha256.as_deref(),
         Some(expired.sha256.as_str())
     );
+}
+
+#[test]
+fn a_name_tried_in_one_scan_only_is_no_endpoint_that_came_or_went() {
+    let k = key();
+    let default = leaf_view("www.example.test", T0 + Duration::days(90), &k);
+    let alpha = leaf_view("alpha.example.test", T0 + Duration::days(90), &k);
+    let mut deployment = at(443, &alpha, T0);
+    deployment.endpoint.sni = Some("alpha.example.test".into());
+    let with_name = [at(443, &default, T0), deployment];
+    let without = [at(443, &default, T0)];
+    let gone = diff(&with_name, &without);
+    assert!(gone.gone_endpoints.is_empty(), "{gone:?}");
+    assert!(gone.changed.is_empty());
+    assert_eq!(
+        gone.gone_certificates.len(),
+        1,
+        "its certificate is no longer seen"
+    );
+    let back = diff(&without, &with_name);
+    assert!(back.new_endpoints.is_empty(), "{back:?}");
+    let moved = diff(&without, &[at(8443, &default, T0)]);
+    assert_eq!(
+        moved.gone_endpoints.len(),
+        1,
+        "a port that stops serving is gone"
+    );
+    assert_eq!(moved.new_endpoints.len(), 1);
 }

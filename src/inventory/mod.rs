@@ -7,8 +7,11 @@
 //!   class (public, approved, shadow, self-signed, unknown).
 //! - [`owners`]: owner rules, first match wins.
 //! - [`history`]: diffs between scans and the events they imply.
+//! - [`endpoints`]: true endpoints: SNI variants folded into the endpoint,
+//!   deployments, names not served here.
 
 pub mod ca;
+pub mod endpoints;
 pub mod history;
 pub mod owners;
 pub mod store;

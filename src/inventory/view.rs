@@ -10,9 +10,10 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use super::ca::{CaClass, CaGraph, TrustContext};
+use super::endpoints::served_names;
 use super::history::ScanDiff;
 use super::owners::{OwnerRules, OwnerSubject};
-use super::store::{EndpointKey, EndpointLeaf, StoredCertificate};
+use super::store::{EndpointKey, EndpointLeaf, EndpointName, StoredCertificate};
 use crate::certs::CertificateView;
 
 /// One leaf certificate of the inventory.
@@ -32,8 +33,14 @@ pub struct InventoryRow {
     pub owner: Option<String>,
     /// The owner rule that matched, or `None` for unassigned.
     pub owner_rule: Option<String>,
-    /// Where it is served.
+    /// Where it is served: each endpoint (`sni` absent) serving it as its
+    /// default chain, and each deployment (`sni` the name that got it).
     pub endpoints: Vec<EndpointKey>,
+    /// The names listed on those endpoints, by `address:port`: each with
+    /// its source and status (`served`, `deployment`, or `not_served`: a
+    /// broadcast or discovered name the endpoint does not serve). Names on
+    /// an endpoint's default chain appear under each of its rows.
+    pub names: BTreeMap<String, Vec<EndpointName>>,
     /// Problems of the chains served with it: `incomplete`, `out_of_order`,
     /// `root_included`, `unrelated_certificates`.
     pub chain_problems: Vec<String>,
@@ -88,9 +95,20 @@ fn row(
     let class = graph.classify_leaf(&stored.sha256);
     let hostnames: Vec<String> = at
         .iter()
-        .flat_map(|l| l.endpoint.sni.iter().chain(std::iter::once(&l.host)))
+        .flat_map(|l| {
+            served_names(l)
+                .map(|n| &n.name)
+                .chain(std::iter::once(&l.host))
+        })
         .cloned()
         .collect();
+    let mut names: BTreeMap<String, Vec<EndpointName>> = BTreeMap::new();
+    for leaf in at.iter().filter(|l| !l.names.is_empty()) {
+        let listed = names.entry(place_text(&leaf.endpoint)).or_default();
+        listed.extend(leaf.names.iter().cloned());
+        listed.sort_by(|a, b| (&a.name, a.status).cmp(&(&b.name, b.status)));
+        listed.dedup();
+    }
     let address = at.iter().find_map(|l| l.endpoint.address.parse().ok());
     let owner = owners.assign(&OwnerSubject {
         address,
@@ -105,11 +123,20 @@ fn row(
         owner: owner.owner,
         owner_rule: owner.rule,
         endpoints: at.iter().map(|l| l.endpoint.clone()).collect(),
+        names,
         chain_problems: chain_problems(graph, at),
         first_seen: stored.first_seen,
         last_seen: stored.last_seen,
         certificate: view,
     })
+}
+
+/// `address:port` (IPv6 in brackets), the key of [`InventoryRow::names`].
+fn place_text(key: &EndpointKey) -> String {
+    match key.address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => format!("[{v6}]:{}", key.port),
+        _ => format!("{}:{}", key.address, key.port),
+    }
 }
 
 /// The union of the shape problems of the chains a leaf is served with.
@@ -202,8 +229,12 @@ pub fn summary(rows: &[InventoryRow], diff: &ScanDiff, now: OffsetDateTime) -> I
             );
         }
     }
-    let endpoints: std::collections::BTreeSet<&EndpointKey> =
-        rows.iter().flat_map(|r| &r.endpoints).collect();
+    // an endpoint is counted once, however many names reached it
+    let endpoints: std::collections::BTreeSet<(&str, u16)> = rows
+        .iter()
+        .flat_map(|r| &r.endpoints)
+        .map(|e| (e.address.as_str(), e.port))
+        .collect();
     let count = |f: &dyn Fn(&InventoryRow) -> bool| rows.iter().filter(|r| f(r)).count() as u64;
     InventorySummary {
         endpoints: endpoints.len() as u64,

@@ -86,6 +86,9 @@ pub struct Work {
     /// With `--sni-discover`: how to find names in a captured leaf, and the
     /// names already tried on every address (not tried again).
     pub discover: Option<(NameExtractor, Vec<String>)>,
+    /// An SNI that is not the target's own host name was broadcast (`--sni`,
+    /// tried on every address) rather than paired with the address.
+    pub broadcast_sni: bool,
 }
 
 impl Work {
@@ -97,6 +100,7 @@ impl Work {
             excluded: Box::new(move |ip| scope.is_excluded(ip)),
             dialect: Box::new(move |_, port| mode.dialect_for(port)),
             discover: None,
+            broadcast_sni: true,
         }
     }
 
@@ -112,6 +116,7 @@ impl Work {
             excluded: Box::new(|_| false),
             dialect: Box::new(move |ip, port| dialects.get(&(ip, port)).copied()),
             discover: None,
+            broadcast_sni: false,
         }
     }
 }
@@ -130,6 +135,7 @@ struct Shared {
     excluded: Box<dyn Fn(IpAddr) -> bool + Send + Sync>,
     dialect: Box<dyn Fn(IpAddr, u16) -> Option<Dialect> + Send + Sync>,
     discover: Option<(NameExtractor, Vec<String>)>,
+    broadcast_sni: bool,
     hosts: Arc<HostLimiter>,
     pacer: Option<RateLimiter>,
     sink: mpsc::Sender<Observation>,
@@ -151,6 +157,7 @@ pub async fn run(
         excluded: work.excluded,
         dialect: work.dialect,
         discover: work.discover,
+        broadcast_sni: work.broadcast_sni,
         sink,
     });
     let slots = Arc::new(Semaphore::new(limits.concurrency.max(1)));
@@ -211,9 +218,11 @@ fn report_panic(result: Result<(), tokio::task::JoinError>) {
 /// Probes one target: directly for an address, through DNS for a name.
 async fn probe_target(shared: &Shared, target: Target) {
     let Target { host, port, sni } = target;
-    let sni_source = match sni {
-        Some(_) => SniSource::Target,
-        None => SniSource::None,
+    let sni_source = match (&host, &sni) {
+        (Host::Name(name), Some(sni)) if name == sni => SniSource::Target,
+        (_, Some(_)) if shared.broadcast_sni => SniSource::Broadcast,
+        (_, Some(_)) => SniSource::Target,
+        (_, None) => SniSource::None,
     };
     let (name, addresses) = match host {
         Host::Ip(address) => (address.to_string(), vec![address]),

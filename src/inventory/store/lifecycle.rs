@@ -166,12 +166,16 @@ impl Store {
         }
     }
 
-    /// The id of a stored endpoint.
+    /// The id of a stored endpoint: the row of `key`'s SNI, or for a folded
+    /// endpoint (`sni: None`) probed only with names, the row of its first
+    /// name.
     fn endpoint_id(&self, conn: &dyn Session, key: &EndpointKey) -> Result<i64, StoreError> {
         let sni = sni_text(key.sni.as_deref());
         let found: Option<i64> = conn
             .optional(
-                "SELECT id FROM endpoints WHERE address = ?1 AND port = ?2 AND sni = ?3",
+                "SELECT id FROM endpoints WHERE address = ?1 AND port = ?2
+                     AND (sni = ?3 OR ?3 = '')
+                 ORDER BY CASE WHEN sni = ?3 THEN 0 ELSE 1 END, sni LIMIT 1",
                 params![key.address, key.port, sni],
                 |row| row.get(0),
             )

@@ -50,8 +50,8 @@ pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
 pub use lock::ScopeLock;
 pub use records::{
-    EndpointKey, EndpointLeaf, EventKind, EventRecord, HistoryEntry, NewEvent, ScanId, ScanMeta,
-    ScanRecord, ScanStatus, StoredCertificate, WriteStats,
+    EndpointKey, EndpointLeaf, EndpointName, EventKind, EventRecord, HistoryEntry, NameStatus,
+    NewEvent, ScanId, ScanMeta, ScanRecord, ScanStatus, StoredCertificate, WriteStats,
 };
 pub use schema::supported_version;
 pub use scores::{NewCategoryScore, NewCriterionResult, NewScore, StoredScore};

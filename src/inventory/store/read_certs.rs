@@ -12,6 +12,7 @@ use super::error::{sql, StoreError};
 use super::records::{EndpointKey, EndpointLeaf, ScanId, StoredCertificate};
 use super::Store;
 use crate::certs::CertificateView;
+use crate::observation::SniSource;
 
 /// The columns [`RawCertificate::from_row`] reads, in order.
 const CERTIFICATE_COLUMNS: &str = "sha256, der, view, parse_error, first_seen, last_seen";
@@ -48,12 +49,25 @@ impl Store {
         Ok(chains.into_iter().map(|(_, chain)| chain).collect())
     }
 
-    /// For each endpoint that presented a chain in `scan`: its leaf and chain,
-    /// ordered by endpoint. An endpoint that presented several distinct
-    /// chains in the scan (an ECDSA and an RSA certificate, seen with
-    /// `--all-certs`) appears once per chain, most recently observed first;
-    /// repeated observations of one chain appear once, at the latest time.
+    /// For each true endpoint (address, port) that presented a chain in
+    /// `scan`: its default chain(s), with the names folded into it, and one
+    /// entry per deployment (a name that got a chain of its own); see
+    /// [`crate::inventory::endpoints::fold`]. What every model, view, diff
+    /// and metric counts.
     pub fn endpoint_leaves(&self, scan: ScanId) -> Result<Vec<EndpointLeaf>, StoreError> {
+        Ok(crate::inventory::endpoints::fold(
+            self.endpoint_leaves_as_probed(scan)?,
+        ))
+    }
+
+    /// For each `(address, port, sni)` probed in `scan` that presented a
+    /// chain: its leaf and chain, ordered by endpoint, SNI variants apart
+    /// (the raw evidence [`Store::endpoint_leaves`] folds). An endpoint that
+    /// presented several distinct chains in the scan (an ECDSA and an RSA
+    /// certificate, seen with `--all-certs`) appears once per chain, most
+    /// recently observed first; repeated observations of one chain appear
+    /// once, at the latest time, with the strongest name source seen.
+    pub fn endpoint_leaves_as_probed(&self, scan: ScanId) -> Result<Vec<EndpointLeaf>, StoreError> {
         let conn = self.conn();
         let rows =
             leaf_rows(conn.as_ref(), scan).map_err(sql(&self.path, "read endpoint leaves"))?;
@@ -69,8 +83,12 @@ impl Store {
                 .is_none_or(|last| last.endpoint != row.endpoint)
             {
                 chains_of_endpoint.clear();
-            } else if chains_of_endpoint.contains(&row.chain_id) {
-                continue; // an older observation of the same chain
+            } else if let Some(at) = chains_of_endpoint.iter().position(|c| *c == row.chain_id) {
+                // an older observation of the same chain
+                let kept = leaves.len() - chains_of_endpoint.len() + at;
+                let source = &mut leaves[kept].sni_source;
+                *source = crate::inventory::endpoints::stronger(*source, row.sni_source);
+                continue;
             }
             chains_of_endpoint.push(row.chain_id);
             let chain = chains.get(&row.chain_id).cloned().unwrap_or_default();
@@ -79,6 +97,8 @@ impl Store {
                 leaf: views.get(&row.leaf_id).cloned().flatten(),
                 endpoint: row.endpoint,
                 host: row.host,
+                sni_source: row.sni_source,
+                names: Vec::new(),
                 chain,
                 observed_at: stored_time(&self.path, "observations.observed_at", &row.observed_at)?,
             });
@@ -136,12 +156,30 @@ struct LeafRow {
     chain_id: i64,
     leaf_id: i64,
     observed_at: String,
+    sni_source: SniSource,
+}
+
+/// The part of `observations.extra` the fold needs.
+#[derive(serde::Deserialize)]
+struct NameSource {
+    /// Absent in observations stored before name sources existed.
+    #[serde(default)]
+    sni_source: SniSource,
+}
+
+/// The SNI source recorded in an `observations.extra` text (`none` when the
+/// text predates it or does not parse: the source is then unknown, and an
+/// unknown name never raises a mismatch).
+fn sni_source_of(extra: &str) -> SniSource {
+    serde_json::from_str::<NameSource>(extra)
+        .map(|n| n.sni_source)
+        .unwrap_or_default()
 }
 
 /// Observations with a chain in `scan`, by endpoint, newest first within one.
 fn leaf_rows(conn: &dyn Session, scan: ScanId) -> Result<Vec<LeafRow>, SqlError> {
     let query = "SELECT e.address, e.port, e.sni, o.host, o.chain_id, o.leaf_certificate_id,
-             o.observed_at
+             o.observed_at, o.extra
          FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
          WHERE o.scan_id = ?1 AND o.chain_id IS NOT NULL
          ORDER BY e.address, e.port, e.sni, o.observed_at DESC, o.id DESC";
@@ -156,6 +194,7 @@ fn leaf_rows(conn: &dyn Session, scan: ScanId) -> Result<Vec<LeafRow>, SqlError>
             chain_id: row.get(4)?,
             leaf_id: row.get(5)?,
             observed_at: row.get(6)?,
+            sni_source: sni_source_of(&row.get::<String>(7)?),
         })
     })
 }

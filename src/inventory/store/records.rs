@@ -116,13 +116,51 @@ impl EndpointKey {
     }
 }
 
-/// The leaf certificate an endpoint served in one scan.
+/// What a name tried at an endpoint turned out to be there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameStatus {
+    /// The name got the endpoint's default chain and is served there (a
+    /// certificate covers it, or the user said it belongs there).
+    Served,
+    /// The name got a chain of its own: a deployment of that certificate at
+    /// the endpoint.
+    Deployment,
+    /// A `broadcast` or `discovered` name that got the default chain, which
+    /// does not cover it: the name is not served at this endpoint.
+    NotServed,
+}
+
+/// A name by which an endpoint was reached, where it came from, and what it
+/// turned out to be there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EndpointName {
+    /// The server name sent (SNI), lowercase.
+    pub name: String,
+    /// Where the name came from (`target`, `broadcast`, `discovered`).
+    pub source: crate::observation::SniSource,
+    /// Served, a deployment, or not served here.
+    pub status: NameStatus,
+}
+
+/// The leaf certificate an endpoint served in one scan. As
+/// [`super::Store::endpoint_leaves`] returns them (folded, see
+/// [`crate::inventory::endpoints`]), `endpoint.sni` is `None` for the
+/// endpoint's default chain and the name for a deployment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EndpointLeaf {
     /// The endpoint.
     pub endpoint: EndpointKey,
     /// The target as the user named it.
     pub host: String,
+    /// Where the SNI of the probe came from (as probed, before folding;
+    /// the strongest source when several probes asked for one name).
+    pub sni_source: crate::observation::SniSource,
+    /// The names that reach this leaf at this endpoint, with their source
+    /// and status; on the default chain also the names not served here.
+    /// Empty before folding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<EndpointName>,
     /// SHA-256 of the leaf certificate.
     pub leaf_sha256: String,
     /// The parsed leaf; `None` when its DER does not parse.

@@ -6,7 +6,7 @@
 
 use time::OffsetDateTime;
 
-use super::codec::{format_instant, json_column, json_text, sni_option, stored_time};
+use super::codec::{format_instant, json_column, json_text, stored_time};
 use super::error::{sql, StoreError};
 use super::records::{EndpointKey, ScanId};
 use super::sql::{params, Session, Value};
@@ -131,10 +131,13 @@ impl Store {
     ) -> Result<(u64, u64, Vec<EndpointKey>), StoreError> {
         let conn = self.conn();
         let ids = id_list(window);
+        // an endpoint is (address, port): the names it was reached by are not
+        // endpoints of their own, so a name tried once is never "missed"
         let per_endpoint = format!(
-            "SELECT endpoint_id, max(CASE WHEN scan_id = ?1 THEN 1 ELSE 0 END) AS reached
-             FROM observations WHERE scan_id IN ({ids}) GROUP BY endpoint_id
-             HAVING max(CASE WHEN leaf_certificate_id IS NOT NULL THEN 1 ELSE 0 END) = 1"
+            "SELECT e.address, e.port, max(CASE WHEN o.scan_id = ?1 THEN 1 ELSE 0 END) AS reached
+             FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
+             WHERE o.scan_id IN ({ids}) GROUP BY e.address, e.port
+             HAVING max(CASE WHEN o.leaf_certificate_id IS NOT NULL THEN 1 ELSE 0 END) = 1"
         );
         let count =
             format!("SELECT count(*), coalesce(sum(reached), 0) FROM ({per_endpoint}) AS k");
@@ -145,16 +148,15 @@ impl Store {
             return Ok((known as u64, reached as u64, Vec::new()));
         }
         let missed_sql = format!(
-            "SELECT e.address, e.port, e.sni FROM ({per_endpoint}) k
-             JOIN endpoints e ON e.id = k.endpoint_id WHERE k.reached = 0
-             ORDER BY e.address, e.port, e.sni LIMIT ?2"
+            "SELECT k.address, k.port FROM ({per_endpoint}) k WHERE k.reached = 0
+             ORDER BY k.address, k.port LIMIT ?2"
         );
         let missed = conn
             .rows(&missed_sql, params![scan.0, missed_limit], |r| {
                 Ok(EndpointKey {
                     address: r.get(0)?,
                     port: r.get(1)?,
-                    sni: sni_option(r.get(2)?),
+                    sni: None,
                 })
             })
             .map_err(sql(&self.path, "read missed endpoints"))?;

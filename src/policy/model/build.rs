@@ -10,17 +10,19 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    endpoint, names, relations, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
+    endpoint, relations, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
     EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel, SignatureModel,
 };
+use crate::certs::hostname as names;
 use crate::certs::{CertificateView, DistinguishedName};
 use crate::inventory::ca::{CaClass, CaGraph};
+use crate::inventory::endpoints;
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::store::{
-    EndpointKey, EndpointLeaf, ScanRecord, ScanStatus, StoredCertificate,
+    EndpointLeaf, EndpointName, ScanRecord, ScanStatus, StoredCertificate,
 };
 use crate::inventory::view::{self, InventoryRow};
-use crate::observation::Observation;
+use crate::observation::{Observation, SniSource};
 
 /// What one stored scan provides for evaluation.
 pub struct ScanFacts<'a> {
@@ -84,8 +86,8 @@ pub fn build(facts: &ScanFacts<'_>) -> SubjectModels {
 struct Index<'a> {
     /// Where each leaf is served, with the target's name.
     served: BTreeMap<&'a str, Vec<&'a EndpointLeaf>>,
-    /// The STARTTLS dialect of each endpoint.
-    starttls: BTreeMap<EndpointKey, String>,
+    /// The STARTTLS dialect of each endpoint (address, port).
+    starttls: BTreeMap<(String, u16), String>,
 }
 
 impl<'a> Index<'a> {
@@ -201,17 +203,11 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
     let endpoints: BTreeSet<EndpointRef> = served
         .into_iter()
         .flatten()
-        .map(|l| EndpointRef {
-            starttls: index.starttls.get(&l.endpoint).cloned().unwrap_or_default(),
-            address: l.endpoint.address.clone(),
-            port: i64::from(l.endpoint.port),
-            sni: l.endpoint.sni.clone().unwrap_or_default(),
-            host: l.host.clone(),
-        })
+        .map(|l| endpoint_ref(l, index))
         .collect();
     let requested: BTreeSet<String> = endpoints
         .iter()
-        .flat_map(|e| [e.sni.clone(), e.host.clone()])
+        .flat_map(|e| e.target_names.iter().cloned())
         .filter(|n| names::is_dns_name(n))
         .map(|n| n.to_ascii_lowercase())
         .collect();
@@ -238,6 +234,25 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
         key_reuse: Vec::new(),
         name_conflicts: Vec::new(),
         first_seen: rfc3339(row.first_seen),
+    }
+}
+
+/// Where `l` is served, with the names served with it there.
+fn endpoint_ref(l: &EndpointLeaf, index: &Index<'_>) -> EndpointRef {
+    let served: Vec<&EndpointName> = endpoints::served_names(l).collect();
+    let place = (l.endpoint.address.clone(), l.endpoint.port);
+    EndpointRef {
+        starttls: index.starttls.get(&place).cloned().unwrap_or_default(),
+        address: l.endpoint.address.clone(),
+        port: i64::from(l.endpoint.port),
+        sni: l.endpoint.sni.clone().unwrap_or_default(),
+        names: served.iter().map(|n| n.name.clone()).collect(),
+        target_names: served
+            .iter()
+            .filter(|n| n.source == SniSource::Target)
+            .map(|n| n.name.clone())
+            .collect(),
+        host: l.host.clone(),
     }
 }
 
@@ -337,7 +352,11 @@ fn inventory(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> InventoryModel {
                 .unwrap_or_else(|| r.certificate.issuer.dn.clone())
         })
         .collect();
-    let endpoints: BTreeSet<_> = facts.leaves.iter().map(|l| &l.endpoint).collect();
+    let endpoints: BTreeSet<_> = facts
+        .leaves
+        .iter()
+        .map(|l| (&l.endpoint.address, l.endpoint.port))
+        .collect();
     InventoryModel {
         scan_id: facts.scan.id.0,
         complete: facts.scan.status == ScanStatus::Complete,

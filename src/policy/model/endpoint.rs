@@ -1,59 +1,121 @@
 //! Endpoint models from a scan's observations: one per endpoint (address,
-//! port, SNI) that completed enough of a handshake to have a TLS session,
+//! port; the transport is one per port in a scan) that completed enough of
+//! a handshake to have a TLS session, however many names reached it,
 //! merging what every probe of it saw (negotiated versions, `--versions`
-//! answers, weak suites).
+//! answers, weak suites). The session fields come from the probe without
+//! SNI, else from a probe of a name on the default chain.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::build::served_at;
 use super::EndpointModel;
-use crate::inventory::store::{EndpointKey, EndpointLeaf};
+use crate::inventory::endpoints::served_names;
+use crate::inventory::store::{EndpointKey, EndpointLeaf, NameStatus};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
 
+/// An endpoint's address (as the store files it) and port.
+type Place = (String, u16);
+
+/// The address and port of `key`.
+fn place(key: &EndpointKey) -> Place {
+    (key.address.clone(), key.port)
+}
+
 /// The STARTTLS dialect of every endpoint that used one.
-pub(super) fn starttls_by_endpoint(observations: &[Observation]) -> BTreeMap<EndpointKey, String> {
+pub(super) fn starttls_by_endpoint(observations: &[Observation]) -> BTreeMap<Place, String> {
     observations
         .iter()
-        .filter_map(|o| Some((EndpointKey::of(o), o.starttls.clone()?)))
+        .filter_map(|o| Some((place(&EndpointKey::of(o)), o.starttls.clone()?)))
         .collect()
 }
 
-/// One model per endpoint with a TLS session, in endpoint order.
-pub(super) fn models(observations: &[Observation], leaves: &[EndpointLeaf]) -> Vec<EndpointModel> {
-    let mut grouped: BTreeMap<EndpointKey, Vec<&Observation>> = BTreeMap::new();
+/// The folded leaves of one endpoint: its default chain(s) first.
+type LeavesOf<'a> = BTreeMap<Place, Vec<&'a EndpointLeaf>>;
+
+/// One model per endpoint (address, port) with a TLS session, in endpoint
+/// order, from the scan's observations and its folded leaves (as
+/// [`crate::inventory::store::Store::endpoint_leaves`] returns them).
+pub fn models(observations: &[Observation], leaves: &[EndpointLeaf]) -> Vec<EndpointModel> {
+    let mut grouped: BTreeMap<Place, Vec<&Observation>> = BTreeMap::new();
     for observation in observations.iter().filter(|o| o.tls.is_some()) {
         grouped
-            .entry(EndpointKey::of(observation))
+            .entry(place(&EndpointKey::of(observation)))
             .or_default()
             .push(observation);
     }
-    let mut leaf_of: BTreeMap<&EndpointKey, &EndpointLeaf> = BTreeMap::new();
+    let mut leaves_of: LeavesOf<'_> = BTreeMap::new();
     for leaf in leaves {
-        leaf_of.entry(&leaf.endpoint).or_insert(leaf);
+        leaves_of
+            .entry(place(&leaf.endpoint))
+            .or_default()
+            .push(leaf);
     }
     grouped
         .iter()
-        .map(|(key, probes)| model(key, probes, leaf_of.get(key).copied()))
+        .map(|(key, probes)| {
+            let at = leaves_of.get(key).map(Vec::as_slice).unwrap_or_default();
+            model(key, probes, at)
+        })
         .collect()
 }
 
-/// The model of one endpoint from its probes (at least one has a session).
-fn model(key: &EndpointKey, probes: &[&Observation], leaf: Option<&EndpointLeaf>) -> EndpointModel {
-    let first = probes[0];
+/// The probe whose session stands for the endpoint: the one without SNI,
+/// else one of a name on the default chain, else the first.
+fn representative<'a>(
+    probes: &[&'a Observation],
+    default: Option<&EndpointLeaf>,
+) -> &'a Observation {
+    let on_default = |o: &&&Observation| match (&o.sni, default) {
+        (None, _) => true,
+        (Some(sni), Some(leaf)) => leaf.names.iter().any(|n| &n.name == sni),
+        (Some(_), None) => false,
+    };
+    let without_sni = probes.iter().find(|o| o.sni.is_none());
+    *without_sni
+        .or_else(|| probes.iter().find(on_default))
+        .unwrap_or(&probes[0])
+}
+
+/// The names served at an endpoint and those not served there.
+fn names(at: &[&EndpointLeaf]) -> (Vec<String>, Vec<String>) {
+    let served: BTreeSet<String> = at
+        .iter()
+        .flat_map(|l| served_names(l).map(|n| n.name.clone()))
+        .collect();
+    let not_served: BTreeSet<String> = at
+        .iter()
+        .flat_map(|l| &l.names)
+        .filter(|n| n.status == NameStatus::NotServed)
+        .map(|n| n.name.clone())
+        .collect();
+    (
+        served.into_iter().collect(),
+        not_served.into_iter().collect(),
+    )
+}
+
+/// The model of one endpoint from its probes (at least one has a session)
+/// and its folded leaves.
+fn model(key: &Place, probes: &[&Observation], at: &[&EndpointLeaf]) -> EndpointModel {
+    let default = at.iter().copied().find(|l| l.endpoint.sni.is_none());
+    let first = representative(probes, default);
     let session = first.tls.clone().unwrap_or_default();
     let text = |o: &Option<String>| o.clone().unwrap_or_default();
     let accepted = accepted_versions(probes);
     let group = text(&session.key_exchange_group);
     let verdict = first.verdict.as_ref();
+    let (names, not_served) = names(at);
     EndpointModel {
-        address: key.address.clone(),
-        port: i64::from(key.port),
-        sni: text(&key.sni),
+        address: key.0.clone(),
+        port: i64::from(key.1),
+        sni: text(&first.sni),
         host: first.host.clone(),
         starttls: text(&first.starttls),
-        served_at: served_at(&key.address, i64::from(key.port), key.sni.as_deref()),
-        leaf_sha256: leaf.map(|l| l.leaf_sha256.clone()).unwrap_or_default(),
-        leaf_cn: leaf
+        served_at: served_at(&key.0, i64::from(key.1), None),
+        names,
+        not_served,
+        leaf_sha256: default.map(|l| l.leaf_sha256.clone()).unwrap_or_default(),
+        leaf_cn: default
             .and_then(|l| l.leaf.as_ref()?.subject.common_names.first().cloned())
             .unwrap_or_default(),
         tls_version: text(&session.version),
@@ -134,3 +196,7 @@ fn weak_suites(probes: &[&Observation]) -> Vec<String> {
     let weak: BTreeSet<String> = negotiated.chain(probed).collect();
     weak.into_iter().collect()
 }
+
+#[cfg(test)]
+#[path = "endpoint_tests.rs"]
+mod tests;

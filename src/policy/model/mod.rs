@@ -7,12 +7,12 @@
 
 mod build;
 mod endpoint;
-mod names;
 mod relations;
 mod stored;
 
+pub use crate::certs::hostname::name_matches;
 pub use build::{build, parse_rfc3339, rfc3339, served_at, ScanFacts, SubjectModels};
-pub use names::name_matches;
+pub use endpoint::models as endpoint_models;
 pub use relations::RELATED_LIMIT;
 pub use stored::{from_store, Judgement};
 
@@ -122,15 +122,21 @@ pub struct CertificateFields {
     pub self_signed: bool,
 }
 
-/// Where a certificate is served.
+/// Where a certificate is served: an endpoint's default chain, or a
+/// deployment (a name that got this certificate of its own).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EndpointRef {
     /// IP address (or host name when there was none).
     pub address: String,
     /// TCP port.
     pub port: i64,
-    /// SNI sent, or `""`.
+    /// For a deployment, the name that got this certificate; `""` for the
+    /// endpoint's default chain.
     pub sni: String,
+    /// The names served with it there (names not served here left out).
+    pub names: Vec<String>,
+    /// Of those, the `target` names: the user said they belong here.
+    pub target_names: Vec<String>,
     /// The target as named.
     pub host: String,
     /// STARTTLS dialect, or `""`.
@@ -179,7 +185,9 @@ pub struct LeafModel {
     pub endpoints: Vec<EndpointRef>,
     /// The same, as `address:port` or `address:port (sni)` text.
     pub served_at: Vec<String>,
-    /// DNS names asked for (SNI or target host name) where it is served.
+    /// The `target` names (host name targets and pairings: the user said
+    /// they belong there) of the endpoints where it is served. Names
+    /// broadcast with `--sni` or discovered are not requested.
     pub requested_names: Vec<String>,
     /// The requested names the certificate does not cover.
     pub mismatched_names: Vec<String>,
@@ -247,22 +255,29 @@ pub struct ChainModel {
     pub served_at: Vec<String>,
 }
 
-/// `endpoint`: one endpoint that sent a certificate.
+/// `endpoint`: one endpoint (address, port, transport) that sent a
+/// certificate, once however many names reached it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EndpointModel {
     /// IP address (or host name).
     pub address: String,
     /// TCP port.
     pub port: i64,
-    /// SNI sent, or `""`.
+    /// SNI of the probe the session fields come from (the one without SNI
+    /// when there was one), or `""`.
     pub sni: String,
     /// The target as named.
     pub host: String,
     /// STARTTLS dialect, or `""`.
     pub starttls: String,
-    /// `address:port` or `address:port (sni)`.
+    /// `address:port`.
     pub served_at: String,
-    /// SHA-256 of the leaf it sent.
+    /// Names served at the endpoint (its default chain or a deployment).
+    pub names: Vec<String>,
+    /// Names tried here (broadcast or discovered) that got the default
+    /// chain without being covered by it: not served at this endpoint.
+    pub not_served: Vec<String>,
+    /// SHA-256 of the leaf of its default chain.
     pub leaf_sha256: String,
     /// The leaf's first common name.
     pub leaf_cn: String,

@@ -66,10 +66,9 @@ fn name_conflicts(leaves: &[LeafModel]) -> BTreeMap<usize, Vec<NameConflict>> {
     let mut by_name: BTreeMap<&str, BTreeMap<usize, BTreeSet<String>>> = BTreeMap::new();
     for (i, leaf) in leaves.iter().enumerate() {
         for e in &leaf.endpoints {
-            for name in [&e.sni, &e.host]
-                .into_iter()
-                .filter(|n| leaf.requested_names.contains(n))
-            {
+            // the names served with it there: a name broadcast or discovered
+            // that is not served at an endpoint is no claim on that name
+            for name in &e.names {
                 let place = super::build::served_at(&e.address, e.port, None);
                 by_name
                     .entry(name)
@@ -123,6 +122,8 @@ mod tests {
                     address: address.to_string(),
                     port: 443,
                     sni: sni.to_string(),
+                    names: vec![sni.to_string()],
+                    target_names: vec![sni.to_string()],
                     host: address.to_string(),
                     starttls: String::new(),
                 })

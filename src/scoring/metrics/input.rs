@@ -169,9 +169,14 @@ impl Exclusions {
                     .all(|e| self.names(&e.address, &e.sni, e.port)))
     }
 
-    /// An endpoint is excepted by name, or by the certificate it serves.
+    /// An endpoint is excepted by its address or a name served there, or
+    /// by the certificate it serves.
     pub fn covers_endpoint(&self, endpoint: &EndpointModel) -> bool {
         self.certificates.contains(&endpoint.leaf_sha256)
             || self.names(&endpoint.address, &endpoint.sni, endpoint.port)
+            || endpoint
+                .names
+                .iter()
+                .any(|name| self.names("", name, endpoint.port))
     }
 }

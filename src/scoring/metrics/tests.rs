@@ -111,3 +111,82 @@ fn median_window_and_subject_cap() {
         (SUBJECT_LIMIT, 80)
     );
 }
+
+/// A TLS 1.3 observation at 192.0.2.1:443 with `sni`, negotiating a
+/// hybrid post-quantum group only when `hybrid`.
+fn probe_at(sni: Option<&str>, hybrid: bool) -> crate::observation::Observation {
+    use crate::observation::{Observation, Outcome, SniSource, TlsSession};
+    let group = if hybrid { "X25519MLKEM768" } else { "X25519" };
+    Observation {
+        host: "192.0.2.1".into(),
+        address: Some("192.0.2.1".parse().unwrap()),
+        port: 443,
+        sni: sni.map(str::to_string),
+        sni_source: sni.map_or(SniSource::None, |_| SniSource::Broadcast),
+        starttls: None,
+        signature_offer: None,
+        started_at: datetime!(2026-06-01 12:00 UTC),
+        duration_ms: 1.0,
+        outcome: Outcome::Tls,
+        tls: Some(TlsSession {
+            version: Some("TLSv1.3".into()),
+            key_exchange_group: Some(group.into()),
+            ..TlsSession::default()
+        }),
+        chain_der: Vec::new(),
+        verdict: None,
+        versions: None,
+        weak_suites: None,
+    }
+}
+
+/// The leaf `aa` as probed at 192.0.2.1:443 with `sni`.
+fn served_with(sni: Option<&str>) -> crate::inventory::store::EndpointLeaf {
+    use crate::inventory::store::{EndpointKey, EndpointLeaf};
+    EndpointLeaf {
+        endpoint: EndpointKey {
+            address: "192.0.2.1".into(),
+            port: 443,
+            sni: sni.map(str::to_string),
+        },
+        host: "192.0.2.1".into(),
+        sni_source: crate::observation::SniSource::Broadcast,
+        names: Vec::new(),
+        leaf_sha256: "aa".into(),
+        leaf: None,
+        chain: vec!["aa".into()],
+        observed_at: datetime!(2026-06-01 12:00 UTC),
+    }
+}
+
+#[test]
+fn an_endpoint_metric_counts_endpoints_not_the_names_that_reached_them() {
+    // one server, probed without SNI and with five broadcast names; the
+    // names' handshakes happened to settle on a classical group
+    let names = [
+        "a.example",
+        "b.example",
+        "c.example",
+        "d.example",
+        "e.example",
+    ];
+    let mut observations = vec![probe_at(None, true)];
+    observations.extend(names.iter().map(|n| probe_at(Some(n), false)));
+    let mut leaves = vec![served_with(None)];
+    leaves.extend(names.iter().map(|n| served_with(Some(n))));
+    let leaves = crate::inventory::endpoints::fold(leaves);
+    let models = SubjectModels {
+        endpoints: crate::policy::model::endpoint_models(&observations, &leaves),
+        ..Default::default()
+    };
+    let (history, exclusions) = (ScanHistory::default(), Exclusions::default());
+    let set = compute(&MetricInput {
+        models: &models,
+        history: &history,
+        exclusions: &exclusions,
+        window_days: 90,
+    });
+    assert_eq!(set.get("endpoints").unwrap().value, Some(1.0));
+    let pq = set.get("pq_hybrid_share").unwrap();
+    assert_eq!((pq.numerator, pq.denominator), (Some(1), Some(1)), "{pq:?}");
+}

@@ -6,9 +6,9 @@ use time::Duration;
 use super::{backends, complete_scan, failed_observation, meta, pki, t0, tls_observation, TestDb};
 use crate::certs::{parse_certificate, sha256_hex};
 use crate::inventory::store::{
-    EndpointKey, EventKind, NewEvent, ScanId, ScanStatus, Store, StoreError,
+    EndpointKey, EventKind, NameStatus, NewEvent, ScanId, ScanStatus, Store, StoreError,
 };
-use crate::observation::Outcome;
+use crate::observation::{Outcome, SniSource};
 
 /// Two complete scans and one running: in the first, .1 serves leaf 0 and
 /// .2 leaf 1; in the second, .1 serves leaf 2 and .2 is closed.
@@ -80,12 +80,15 @@ fn scan_lists_are_newest_first_and_previous_skips_unfinished() {
 #[test]
 fn endpoint_leaves_list_each_endpoint_with_a_chain() {
     for e in estates() {
+        let probed = e.store.endpoint_leaves_as_probed(e.first).unwrap();
+        assert_eq!(probed[0].endpoint.sni.as_deref(), Some("a.test"));
         let leaves = e.store.endpoint_leaves(e.first).unwrap();
         let keys: Vec<&EndpointKey> = leaves.iter().map(|l| &l.endpoint).collect();
+        // folded: the endpoint is (address, port), its name listed on it
         let a = EndpointKey {
             address: "127.0.0.1".into(),
             port: 443,
-            sni: Some("a.test".into()),
+            sni: None,
         };
         let b = EndpointKey {
             address: "127.0.0.2".into(),
@@ -93,6 +96,13 @@ fn endpoint_leaves_list_each_endpoint_with_a_chain() {
             sni: None,
         };
         assert_eq!(keys, vec![&a, &b]);
+        // stored without a source: the target's own host name is a target
+        let names: Vec<(&str, SniSource, NameStatus)> = leaves[0]
+            .names
+            .iter()
+            .map(|n| (n.name.as_str(), n.source, n.status))
+            .collect();
+        assert_eq!(names, [("a.test", SniSource::Target, NameStatus::Served)]);
         assert_eq!(leaves[0].leaf_sha256, sha256_hex(&pki().leaves[0]));
         assert_eq!(
             leaves[0].leaf,
@@ -200,7 +210,7 @@ fn events_are_stored_and_listed_per_scan() {
         let events = e.store.events(Some(e.second)).unwrap();
         let kinds: Vec<EventKind> = events.iter().map(|ev| ev.kind).collect();
         assert_eq!(kinds, vec![changed.kind, gone.kind]);
-        assert_eq!(events[0].endpoint, Some(endpoint));
+        assert_eq!(events[0].endpoint, Some(endpoint.clone()));
         assert_eq!(events[0].old_sha256, changed.old_sha256);
         assert_eq!(events[0].new_sha256, changed.new_sha256);
         assert_eq!(events[0].lead_days, changed.lead_days);
@@ -208,6 +218,17 @@ fn events_are_stored_and_listed_per_scan() {
         assert_eq!(events[1].endpoint, None);
         assert!(e.store.events(Some(e.first)).unwrap().is_empty());
         assert_eq!(e.store.events(None).unwrap().len(), 2);
+        // a folded endpoint probed only with a name is filed under its row
+        let folded = NewEvent {
+            endpoint: Some(EndpointKey {
+                sni: None,
+                ..endpoint.clone()
+            }),
+            ..changed.clone()
+        };
+        e.store.record_events(e.second, &[folded]).unwrap();
+        let events = e.store.events(Some(e.second)).unwrap();
+        assert_eq!(events.last().unwrap().endpoint, Some(endpoint));
     }
 }
 

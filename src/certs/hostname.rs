@@ -1,6 +1,8 @@
 //! Host name matching as RFC 9525 §6.3 describes it: DNS-ID (SAN dNSName)
 //! only, case-insensitive, a trailing dot ignored, and a wildcard only as
-//! the whole left-most label, standing for exactly one label.
+//! the whole left-most label, standing for exactly one label. Shared by the
+//! inventory (is a name served at an endpoint?) and the rule models
+//! (mismatched names).
 
 /// Whether the DNS-ID `pattern` (from a SAN) covers the host `name`.
 pub fn name_matches(pattern: &str, name: &str) -> bool {
@@ -23,6 +25,15 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
 /// Lowercase, without one trailing dot.
 fn normalise(text: &str) -> String {
     text.strip_suffix('.').unwrap_or(text).to_ascii_lowercase()
+}
+
+/// Whether the certificate `view` covers the host `name` (a SAN DNS-ID
+/// matches it).
+pub fn covers(view: &super::CertificateView, name: &str) -> bool {
+    view.san
+        .dns
+        .iter()
+        .any(|pattern| name_matches(pattern, name))
 }
 
 /// Whether `text` is a DNS name worth matching (not an IP literal, not empty).
