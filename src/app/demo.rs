@@ -16,7 +16,7 @@ use crate::cli::{DemoRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::demo::Lab;
 use crate::inventory::store::{ScanMeta, Store};
-use crate::observation::Observation;
+use crate::observation::{Observation, SniSource};
 use crate::policy::RuleSet;
 use crate::probe::{Dialect, ProbeSettings, Prober, TrustStore};
 use crate::report::progress::Progress;
@@ -272,6 +272,10 @@ fn lab_targets(lab: &Lab) -> Vec<(Target, Option<Dialect>)> {
                 host: Host::Ip(case.address.ip()),
                 port: case.address.port(),
                 sni: sni.clone(),
+                sni_source: match sni {
+                    Some(_) => SniSource::Target,
+                    None => SniSource::None,
+                },
             };
             targets.push((target, case.starttls));
         }
