@@ -216,7 +216,8 @@ fn probe_settings(args: &ScanArgs, clock: Clock) -> ProbeSettings {
     }
 }
 
-/// With no targets on the command line, the config's `[scope]` is scanned.
+/// With no targets on the command line, the config's `[scope]` is scanned
+/// (its targets, ports, exclusions and pairings).
 fn apply_config_scope(args: &mut ScanArgs, config: Option<&Config>) {
     let Some(scope) = config.and_then(|c| c.scope.as_ref()) else {
         return;
@@ -229,6 +230,7 @@ fn apply_config_scope(args: &mut ScanArgs, config: Option<&Config>) {
         args.ports = scope.ports.clone();
     }
     args.exclude.extend(scope.exclude.iter().cloned());
+    args.resolve.extend(scope.resolve.iter().cloned());
 }
 
 /// The targets as the user wrote them, files named as `@FILE`.
