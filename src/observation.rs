@@ -31,8 +31,10 @@ pub struct Observation {
     pub port: u16,
     /// Server name sent in the TLS SNI extension, if any.
     pub sni: Option<String>,
-    /// Where the SNI came from: `none`, `target` (the hostname or `--sni`),
-    /// or `discovered` (a DNS name from a certificate seen on this address).
+    /// Where the SNI came from: `none`, `target` (a host-name target or a
+    /// pairing of the name with this address), `broadcast` (`--sni`, tried
+    /// on every address) or `discovered` (a DNS name from a certificate
+    /// seen on this address, `--sni-discover`).
     #[serde(default)]
     pub sni_source: SniSource,
     /// The STARTTLS dialect spoken before the handshake, if any.
@@ -76,7 +78,8 @@ pub enum SniSource {
     /// No SNI was sent.
     #[default]
     None,
-    /// The target's hostname or a name given with `--sni`.
+    /// The user said this name belongs at this address: a host-name target,
+    /// a `name@address` pairing, a CSV pairing or a `--resolve` pairing.
     Target,
     /// A name given with --sni, tried on every address in scope.
     Broadcast,

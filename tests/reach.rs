@@ -196,6 +196,7 @@ async fn sni_discovery_follows_names_in_the_default_certificate() {
         host: Host::Ip(case.address.ip()),
         port: case.address.port(),
         sni: None,
+        sni_source: SniSource::None,
     };
     let mut work = Work::list(vec![(target, None)]);
     let extractor: NameExtractor = Arc::new(|der: &[u8]| {

@@ -17,7 +17,7 @@ use crate::clock::Clock;
 use crate::demo::Lab;
 use crate::inventory::store::{ScanMeta, Store};
 use crate::judge::{InventoryContext, Judged};
-use crate::observation::Observation;
+use crate::observation::{Observation, SniSource};
 use crate::policy::RuleSet;
 use crate::probe::{Dialect, ProbeSettings, Prober, TrustStore};
 use crate::report::progress::Progress;
@@ -282,6 +282,10 @@ fn lab_targets(lab: &Lab) -> Vec<(Target, Option<Dialect>)> {
                 host: Host::Ip(case.address.ip()),
                 port: case.address.port(),
                 sni: sni.clone(),
+                sni_source: match sni {
+                    Some(_) => SniSource::Target,
+                    None => SniSource::None,
+                },
             };
             targets.push((target, case.starttls));
         }

@@ -284,9 +284,15 @@ pub struct ScansArgs {
 #[command(after_help = SCAN_EXAMPLES)]
 pub struct ScanArgs {
     /// Targets: 192.0.2.7, 192.0.2.0/24, 2001:db8::/120, 192.0.2.1-40,
-    /// 192.0.2.1-192.0.2.99, host.example, host.example:8443, `[2001:db8::1]:443`.
+    /// 192.0.2.1-192.0.2.99, host.example, host.example:8443, `[2001:db8::1]:443`,
+    /// or a name paired with one address, probed there with the name as SNI
+    /// and never looked up in DNS: www.example@192.0.2.7,
+    /// `www.example@[2001:db8::1]:8443`.
     pub targets: Vec<String>,
-    /// Read targets from FILE, one per line, `#` comments; `-` for stdin.
+    /// Read targets from FILE, one per line, `#` comments; `-` for stdin. A
+    /// line with a comma is CSV as zgrab2 takes it, `address,name[,port]`
+    /// (a pairing; an empty side leaves a plain target); a first line
+    /// `address,name,port` is a header and skipped.
     #[arg(short, long, value_name = "FILE")]
     pub input: Vec<PathBuf>,
     /// Ports to probe, e.g. 443,8443,9000-9010 (default: the TLS port set in the README).
@@ -298,14 +304,20 @@ pub struct ScanArgs {
     /// Never contact the targets listed in FILE.
     #[arg(long, value_name = "FILE")]
     pub exclude_file: Vec<PathBuf>,
-    /// Also try these server names (SNI) on every address ("broadcast"
-    /// names). They never make endpoints of their own: a name that gets
+    /// Also try these server names (SNI) on every address (recorded as sni_source
+    /// `broadcast`: not a claim that the name belongs there). They never make endpoints of their own: a name that gets
     /// the endpoint's default certificate is listed on the endpoint (or
     /// "not served here" when that certificate does not cover it; no
     /// host-name mismatch), a name that gets its own certificate is a
     /// deployment of it there.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     pub sni: Vec<String>,
+    /// Pair a name with an address, as curl does: every connection to NAME
+    /// (on PORT only, when given) goes to ADDRESS and never asks DNS; IPv6
+    /// in brackets, `www.example:443:[2001:db8::1]`. Repeat to add
+    /// addresses or names.
+    #[arg(long, value_name = "NAME:[PORT:]ADDRESS")]
+    pub resolve: Vec<String>,
     /// Probe only part K of N of the scope (split by a hash of address and
     /// port): N scanners with 1/N … N/N cover it exactly once.
     #[arg(long, value_name = "K/N", value_parser = crate::targets::Shard::parse)]
@@ -392,6 +404,7 @@ const SCAN_EXAMPLES: &str = "Examples:
   certatlas scan 192.0.2.0/24 -p 443,8443
   certatlas scan -i hosts.txt --exclude 192.0.2.7 --format jsonl -o scan.jsonl
   certatlas scan mail.example.org:465 '[2001:db8::1]:443' --sni www.example.org
+  certatlas scan www.example.org@192.0.2.7 -i cmdb.csv --resolve mail.example.org:25:192.0.2.9
 
 Exit codes: 0 done, 1 an active finding at or above --fail-on, 2 bad input or operational error,
 130 interrupted (output kept, marked incomplete).";

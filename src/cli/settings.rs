@@ -88,9 +88,6 @@ pub enum SettingsError {
     /// Nothing to scan.
     #[error("no targets: give addresses, ranges or hostnames, or --input FILE")]
     NoTargets,
-    /// A server name given with --sni is not a DNS name.
-    #[error("--sni: '{0}' is not a valid server name")]
-    BadSni(String),
     /// Every target is excluded.
     #[error("every target is excluded: nothing would be contacted")]
     EverythingExcluded,
@@ -193,14 +190,12 @@ fn scope_of(args: &ScanArgs) -> Result<Scope, SettingsError> {
         }
         None => targets::DEFAULT_PORTS.to_vec(),
     };
-    if let Some(bad) = args.sni.iter().find(|name| !is_server_name(name)) {
-        return Err(SettingsError::BadSni(bad.clone()));
-    }
     let scope = ScopeBuilder::new()
         .targets(specs)
         .ports(ports)
         .exclude(excludes)
-        .extra_sni(args.sni.iter().map(|n| n.to_ascii_lowercase()).collect())
+        .extra_sni(sni_names(&args.sni)?)
+        .resolve(resolve_pairings(&args.resolve)?)
         .shard(args.shard)
         .build();
     if scope.address_count() == 0 {
@@ -222,7 +217,8 @@ fn probe_settings(args: &ScanArgs, clock: Clock) -> ProbeSettings {
     }
 }
 
-/// With no targets on the command line, the config's `[scope]` is scanned.
+/// With no targets on the command line, the config's `[scope]` is scanned
+/// (its targets, ports, exclusions and pairings).
 fn apply_config_scope(args: &mut ScanArgs, config: Option<&Config>) {
     let Some(scope) = config.and_then(|c| c.scope.as_ref()) else {
         return;
@@ -235,6 +231,7 @@ fn apply_config_scope(args: &mut ScanArgs, config: Option<&Config>) {
         args.ports = scope.ports.clone();
     }
     args.exclude.extend(scope.exclude.iter().cloned());
+    args.resolve.extend(scope.resolve.iter().cloned());
 }
 
 /// The targets as the user wrote them, files named as `@FILE`.
@@ -249,6 +246,7 @@ fn options_record(args: &ScanArgs) -> serde_json::Value {
         "ports": args.ports,
         "exclude": args.exclude,
         "sni": args.sni,
+        "resolve": args.resolve,
         "starttls": format!("{:?}", args.starttls),
         "versions": args.versions,
         "all_certs": args.all_certs,
@@ -301,19 +299,23 @@ fn exclude_specs(args: &ScanArgs) -> Result<Vec<TargetSpec>, SettingsError> {
     Ok(specs)
 }
 
-/// A DNS name usable as SNI: labels of letters, digits, `-` and `_`.
-fn is_server_name(name: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name);
-    !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        && name.parse::<std::net::IpAddr>().is_err()
+/// The `--sni` names, checked by the targets' host-name rules and
+/// normalized.
+fn sni_names(values: &[String]) -> Result<Vec<String>, TargetsError> {
+    let origin = Origin::argument("--sni");
+    values
+        .iter()
+        .map(|name| targets::parse_host_name_in(name, &origin))
+        .collect()
+}
+
+/// The `--resolve` pairings (`name:address` or `name:port:address`).
+fn resolve_pairings(values: &[String]) -> Result<Vec<targets::Pairing>, TargetsError> {
+    let origin = Origin::argument("--resolve");
+    values
+        .iter()
+        .map(|value| targets::parse_resolve_in(value, &origin))
+        .collect()
 }
 
 /// Durations (`500ms`, `3s`, `6h`, `1d`): the parser lives in `schedule`.

@@ -11,12 +11,36 @@ fn formats_come_from_the_registry() {
 }
 
 #[test]
-fn server_names_are_checked() {
-    assert!(is_server_name("www.example.org"));
-    assert!(is_server_name("_dmarc.example.org."));
-    assert!(!is_server_name("bad name"));
-    assert!(!is_server_name("10.0.0.1"));
-    assert!(!is_server_name("a..b"));
+fn server_names_are_checked_by_the_targets_validator() {
+    let names =
+        |values: &[&str]| sni_names(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        names(&["WWW.example.org", "_dmarc.example.org."]).unwrap(),
+        ["www.example.org", "_dmarc.example.org"]
+    );
+    for bad in ["bad name", "10.0.0.1", "a..b", "::1"] {
+        let message = names(&["ok.test", bad]).unwrap_err().to_string();
+        assert!(
+            message.starts_with(&format!("--sni: '{bad}' is not a valid host name")),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn resolve_pairings_name_the_flag() {
+    let values = vec![
+        "a.test:127.0.0.2".to_string(),
+        "b.test:443:[::1]".to_string(),
+    ];
+    let pairings = resolve_pairings(&values).unwrap();
+    assert_eq!(pairings[1].port, Some(443));
+    let bad = resolve_pairings(&["a.test:10.0.0.0/8".to_string()]).unwrap_err();
+    assert!(
+        bad.to_string()
+            .starts_with("--resolve: 'a.test:10.0.0.0/8'"),
+        "{bad}"
+    );
 }
 
 #[test]

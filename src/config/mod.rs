@@ -85,6 +85,9 @@ pub struct ScopeConfig {
     pub ports: Option<String>,
     /// Specs to leave out.
     pub exclude: Vec<String>,
+    /// Names paired with addresses, as `--resolve` takes them
+    /// (`name:address` or `name:port:address`).
+    pub resolve: Vec<String>,
 }
 
 /// One `[[anchors]]` entry: a certificate file or an SPKI hash.

@@ -58,6 +58,8 @@ struct RawScope {
     ports: Option<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    resolve: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,10 +221,22 @@ fn check_scope(raw: RawScope, src: &Source<'_>) -> Result<ScopeConfig, ConfigErr
         }
         None => None,
     };
+    let resolve = raw
+        .resolve
+        .into_iter()
+        .map(|value| {
+            let origin = crate::targets::Origin::Unspecified;
+            match crate::targets::parse_resolve_in(value.get_ref(), &origin) {
+                Ok(_) => Ok(value.into_inner()),
+                Err(e) => Err(src.error(&value.span(), format!("scope.resolve: {e}"))),
+            }
+        })
+        .collect::<Result<_, _>>()?;
     Ok(ScopeConfig {
         targets: specs("targets", raw.targets)?,
         ports,
         exclude: specs("exclude", raw.exclude)?,
+        resolve,
     })
 }
 

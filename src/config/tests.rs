@@ -16,6 +16,7 @@ fn example() -> String {
 targets = ["10.1.0.0/16", "mail.example.org:465"]
 ports = "443,8443"
 exclude = ["10.1.9.0/24"]
+resolve = ["mail.example.org:465:10.1.0.25"]
 
 [[anchors]]
 name = "Corp Root G2"
@@ -92,6 +93,7 @@ fn documented_example_loads() {
     let config = parse(&example(), &at("/etc/certatlas")).expect("valid");
     let scope = config.scope.as_ref().expect("scope");
     assert_eq!(scope.targets, ["10.1.0.0/16", "mail.example.org:465"]);
+    assert_eq!(scope.resolve, ["mail.example.org:465:10.1.0.25"]);
     assert_eq!(
         (scope.ports.as_deref(), scope.exclude.len()),
         (Some("443,8443"), 1)
@@ -185,6 +187,13 @@ fn bad_owner_values_point_at_the_value() {
 fn bad_scope_anchor_and_exception_values() {
     let (text, err) = error_after("\"10.1.9.0/24\"", "\"10.1.9.0/99\"");
     expect_at(&err, position_of(&text, "\"10.1.9.0/99\""), "scope.exclude");
+    let (text, err) = error_after("\"mail.example.org:465:10.1.0.25\"", "\"mail:10.1.0.0/24\"");
+    expect_at(
+        &err,
+        position_of(&text, "\"mail:10.1.0.0/24\""),
+        "scope.resolve",
+    );
+    assert!(err.to_string().contains("is a range"), "{err}");
     let (text, err) = error_after("\"443,8443\"", "\"443,99999\"");
     expect_at(&err, position_of(&text, "\"443,99999\""), "scope.ports");
     let (text, err) = error_after(&SPKI.to_uppercase(), "abc");

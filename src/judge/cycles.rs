@@ -16,10 +16,11 @@ use crate::scan::summary::ScanSummary;
 
 /// The recorded options that shape what a scan covers and how; timeouts
 /// (tuned per network segment) and the shard itself are left out.
-const SCOPE_OPTIONS: [&str; 8] = [
+const SCOPE_OPTIONS: [&str; 9] = [
     "ports",
     "exclude",
     "sni",
+    "resolve",
     "starttls",
     "versions",
     "all_certs",

@@ -273,23 +273,21 @@ impl Prober {
     }
 }
 
-/// An observation for a hostname that did not resolve, stamped `at`.
+/// An observation for a hostname that did not resolve, stamped `at`; `sni`
+/// is the server name it would have sent, with its source.
 pub fn unresolved(
     host: &str,
     port: u16,
-    sni: Option<String>,
+    sni: (Option<String>, SniSource),
     outcome: Outcome,
     at: OffsetDateTime,
 ) -> Observation {
+    let (sni, sni_source) = sni;
     Observation {
         host: host.to_string(),
         address: None,
         port,
-        sni_source: if sni.is_some() {
-            SniSource::Target
-        } else {
-            SniSource::None
-        },
+        sni_source,
         sni,
         starttls: None,
         signature_offer: None,

@@ -3,9 +3,10 @@
 //! Targets are pulled from the [`Scope`] one at a time; a slot of the global
 //! semaphore is taken *before* a task is spawned, so at most `concurrency`
 //! probes exist at once and the stream is never read ahead. Finished tasks
-//! are reaped as the loop goes. Hostnames are resolved inside their task and
-//! every address they resolve to (unless excluded) is probed with the name as
-//! SNI. Observations leave through a bounded channel, so a slow writer slows
+//! are reaped as the loop goes. Hostnames are resolved inside their task
+//! (through the scope's [`Pairings`] first: a paired name never asks DNS)
+//! and every address they resolve to (unless excluded) is probed with the
+//! name as SNI. The SNI's source comes with the target. Observations leave through a bounded channel, so a slow writer slows
 //! the scan instead of growing memory. Cancellation stops dispatching, aborts
 //! probes in flight and reports the run as incomplete.
 
@@ -23,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::observation::{Observation, Outcome, Phase, SniSource};
 use crate::probe::{self, Dialect, Endpoint, Prober};
-use crate::targets::{Host, Scope, Target};
+use crate::targets::{Host, Pairings, Scope, Target};
 use limits::{HostLimiter, RateLimiter};
 
 /// At most this many names are tried per address by SNI discovery.
@@ -86,9 +87,9 @@ pub struct Work {
     /// With `--sni-discover`: how to find names in a captured leaf, and the
     /// names already tried on every address (not tried again).
     pub discover: Option<(NameExtractor, Vec<String>)>,
-    /// An SNI that is not the target's own host name was broadcast (`--sni`,
-    /// tried on every address) rather than paired with the address.
-    pub broadcast_sni: bool,
+    /// Names paired with addresses (`--resolve`, `name@address`): used
+    /// instead of DNS for those names.
+    pub pairings: Arc<Pairings>,
 }
 
 impl Work {
@@ -97,10 +98,10 @@ impl Work {
         let targets = Box::new(scope.iter());
         Work {
             targets,
+            pairings: Arc::clone(scope.pairings()),
             excluded: Box::new(move |ip| scope.is_excluded(ip)),
             dialect: Box::new(move |_, port| mode.dialect_for(port)),
             discover: None,
-            broadcast_sni: true,
         }
     }
 
@@ -116,7 +117,7 @@ impl Work {
             excluded: Box::new(|_| false),
             dialect: Box::new(move |ip, port| dialects.get(&(ip, port)).copied()),
             discover: None,
-            broadcast_sni: false,
+            pairings: Arc::default(),
         }
     }
 }
@@ -135,7 +136,7 @@ struct Shared {
     excluded: Box<dyn Fn(IpAddr) -> bool + Send + Sync>,
     dialect: Box<dyn Fn(IpAddr, u16) -> Option<Dialect> + Send + Sync>,
     discover: Option<(NameExtractor, Vec<String>)>,
-    broadcast_sni: bool,
+    pairings: Arc<Pairings>,
     hosts: Arc<HostLimiter>,
     pacer: Option<RateLimiter>,
     sink: mpsc::Sender<Observation>,
@@ -157,7 +158,7 @@ pub async fn run(
         excluded: work.excluded,
         dialect: work.dialect,
         discover: work.discover,
-        broadcast_sni: work.broadcast_sni,
+        pairings: work.pairings,
         sink,
     });
     let slots = Arc::new(Semaphore::new(limits.concurrency.max(1)));
@@ -215,29 +216,32 @@ fn report_panic(result: Result<(), tokio::task::JoinError>) {
     }
 }
 
-/// Probes one target: directly for an address, through DNS for a name.
+/// Probes one target: directly for an address; for a name at its paired
+/// addresses, else through DNS.
 async fn probe_target(shared: &Shared, target: Target) {
-    let Target { host, port, sni } = target;
-    let sni_source = match (&host, &sni) {
-        (Host::Name(name), Some(sni)) if name == sni => SniSource::Target,
-        (_, Some(_)) if shared.broadcast_sni => SniSource::Broadcast,
-        (_, Some(_)) => SniSource::Target,
-        (_, None) => SniSource::None,
-    };
+    let Target {
+        host,
+        port,
+        sni,
+        sni_source,
+    } = target;
     let (name, addresses) = match host {
         Host::Ip(address) => (address.to_string(), vec![address]),
-        Host::Name(name) => {
-            let timeout = shared.prober.settings().connect_timeout;
-            match resolve(&name, port, timeout).await {
-                Ok(addresses) => (name, addresses),
-                Err(outcome) => {
-                    let at = shared.prober.settings().clock.now();
-                    let obs = probe::unresolved(&name, port, sni, outcome, at);
-                    let _ = shared.sink.send(obs).await;
-                    return;
+        Host::Name(name) => match shared.pairings.addresses(&name, port) {
+            Some(addresses) => (name, addresses),
+            None => {
+                let timeout = shared.prober.settings().connect_timeout;
+                match resolve(&name, port, timeout).await {
+                    Ok(addresses) => (name, addresses),
+                    Err(outcome) => {
+                        let at = shared.prober.settings().clock.now();
+                        let obs = probe::unresolved(&name, port, (sni, sni_source), outcome, at);
+                        let _ = shared.sink.send(obs).await;
+                        return;
+                    }
                 }
             }
-        }
+        },
     };
     for address in addresses {
         if (shared.excluded)(address) {

@@ -89,6 +89,27 @@ pub enum TargetsError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A host name (e.g. a `--sni` value) that is not a DNS name.
+    #[error("{}'{input}' is not a valid host name: {reason}", .origin.prefix())]
+    InvalidName {
+        /// Where it was written.
+        origin: Origin,
+        /// The value as written (trimmed).
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A `--resolve` pairing (or the `[scope]` `resolve` key) that does not
+    /// parse.
+    #[error("{}'{input}' is not a valid pairing: {reason}", .origin.prefix())]
+    InvalidResolve {
+        /// Where it was written.
+        origin: Origin,
+        /// The value as written (trimmed).
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// One item of a port list that does not parse.
     #[error("{}'{item}' {problem}", .origin.prefix())]
     InvalidPorts {
@@ -123,6 +144,16 @@ impl TargetsError {
                 origin,
                 item,
                 problem,
+            },
+            TargetsError::InvalidName { input, reason, .. } => TargetsError::InvalidName {
+                origin,
+                input,
+                reason,
+            },
+            TargetsError::InvalidResolve { input, reason, .. } => TargetsError::InvalidResolve {
+                origin,
+                input,
+                reason,
             },
             unreadable @ TargetsError::Unreadable { .. } => unreadable,
         }

@@ -38,6 +38,28 @@ impl Exclusions {
                         Some(port) => on_port[family].entry(*port).or_default().push(interval),
                     }
                 }
+                // Excluding a pairing leaves out both of its sides: never
+                // less than the user may have meant.
+                TargetSpec::Paired {
+                    name,
+                    address,
+                    port,
+                } => {
+                    let (family, number) = address_number(*address);
+                    let interval = (number, number);
+                    match port {
+                        None => {
+                            everywhere[family].push(interval);
+                            exclusions.names.insert(normalize_name(name));
+                        }
+                        Some(port) => {
+                            on_port[family].entry(*port).or_default().push(interval);
+                            exclusions
+                                .names_on_port
+                                .insert((normalize_name(name), *port));
+                        }
+                    }
+                }
                 TargetSpec::Host { name, port: None } => {
                     exclusions.names.insert(normalize_name(name));
                 }

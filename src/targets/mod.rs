@@ -1,7 +1,10 @@
 //! Targets: what to scan. Owns parsing of target specs (addresses, CIDR
-//! blocks, dash ranges, host names, each with an optional port), port lists
-//! and the default TLS port set, exclusions, target files, and the lazy,
-//! deduplicated stream of [`Target`]s the scan engine consumes.
+//! blocks, dash ranges, host names, `name@address` pairings, each with an
+//! optional port), port lists and the default TLS port set, exclusions,
+//! target files (one spec a line, or CSV `address,name[,port]` lines), the
+//! pairing table of names and addresses (`--resolve`, [`Pairings`]), and
+//! the lazy, deduplicated stream of [`Target`]s the scan engine consumes,
+//! each carrying where its SNI name came from.
 //!
 //! Typical use by the CLI:
 //! ```ignore
@@ -21,12 +24,14 @@
 //! [`TargetsError::with_origin`] re-labels an error afterwards.
 
 mod address_walk;
+mod csv;
 mod error;
 mod exclusions;
 mod forms;
 mod plan;
 mod ports;
 mod ranges;
+mod resolve;
 mod scope;
 mod shard;
 mod source;
@@ -38,9 +43,10 @@ mod walk;
 
 pub use error::{Origin, TargetsError};
 pub use ports::{parse_ports, parse_ports_in, DEFAULT_PORTS};
+pub use resolve::{parse_resolve_in, Pairing, Pairings};
 pub use scope::{Scope, ScopeBuilder};
 pub use shard::Shard;
 pub use source::{read_specs, read_specs_from};
-pub use spec::{parse_spec, parse_spec_in, parse_specs_in, TargetSpec};
+pub use spec::{parse_host_name_in, parse_spec, parse_spec_in, parse_specs_in, TargetSpec};
 pub use target::{Host, Target};
 pub use walk::TargetIter;

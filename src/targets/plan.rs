@@ -188,7 +188,9 @@ pub(crate) fn build_host_plans(
     let mut plans: Vec<HostPlan> = Vec::new();
     let mut index_of: HashMap<String, usize> = HashMap::new();
     for spec in targets {
-        let TargetSpec::Host { name, port } = spec else {
+        // A pairing probes its name like a host name; the address it is
+        // paired with comes from the scope's pairing table.
+        let (TargetSpec::Host { name, port } | TargetSpec::Paired { name, port, .. }) = spec else {
             continue;
         };
         let name = normalize_name(name);

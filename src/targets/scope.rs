@@ -10,6 +10,7 @@ use super::forms::normalize_name;
 use super::plan::{build_host_plans, FamilyPlan, HostPlan};
 use super::ports::DEFAULT_PORTS;
 use super::ranges::{V4, V6};
+use super::resolve::{Pairing, Pairings};
 use super::shard::Shard;
 use super::spec::TargetSpec;
 use super::walk::TargetIter;
@@ -22,6 +23,7 @@ pub struct ScopeBuilder {
     ports: Vec<u16>,
     exclusions: Vec<TargetSpec>,
     extra_sni: Vec<String>,
+    pairings: Vec<Pairing>,
     shard: Option<Shard>,
 }
 
@@ -39,8 +41,17 @@ impl ScopeBuilder {
             ports: DEFAULT_PORTS.to_vec(),
             exclusions: Vec::new(),
             extra_sni: Vec::new(),
+            pairings: Vec::new(),
             shard: None,
         }
+    }
+
+    /// Adds `--resolve` pairings (appends): every connection to a paired
+    /// name uses its paired addresses instead of DNS. `name@address`
+    /// targets add their own pairing when the scope is built.
+    pub fn resolve(mut self, pairings: Vec<Pairing>) -> Self {
+        self.pairings.extend(pairings);
+        self
     }
 
     /// Keeps only the endpoints of one part of N (`--shard K/N`).
@@ -94,18 +105,40 @@ impl ScopeBuilder {
                 extra_sni.push(name);
             }
         }
+        let pairings = Pairings::new(
+            self.pairings
+                .into_iter()
+                .chain(target_pairings(&self.targets)),
+        );
         let data = ScopeData {
             ports,
             families,
             hosts,
             extra_sni,
             exclusions,
+            pairings: Arc::new(pairings),
             shard: self.shard,
         };
         Scope {
             data: Arc::new(data),
         }
     }
+}
+
+/// The pairings written as `name@address[:port]` targets.
+fn target_pairings(targets: &[TargetSpec]) -> impl Iterator<Item = Pairing> + '_ {
+    targets.iter().filter_map(|spec| match spec {
+        TargetSpec::Paired {
+            name,
+            address,
+            port,
+        } => Some(Pairing {
+            name: normalize_name(name),
+            port: *port,
+            address: *address,
+        }),
+        _ => None,
+    })
 }
 
 /// The plan a [`Scope`] shares with its iterators.
@@ -117,6 +150,8 @@ pub(crate) struct ScopeData {
     pub(crate) hosts: Vec<HostPlan>,
     pub(crate) extra_sni: Vec<String>,
     pub(crate) exclusions: Exclusions,
+    /// Names paired with addresses (`--resolve`, `name@address`).
+    pub(crate) pairings: Arc<Pairings>,
     /// The part of the scope this scanner probes, if split.
     pub(crate) shard: Option<Shard>,
 }
@@ -209,6 +244,12 @@ impl Scope {
         &self.data.ports
     }
 
+    /// The pairing table (`--resolve` and `name@address` targets): the
+    /// one place any connection to a name looks before DNS.
+    pub fn pairings(&self) -> &Arc<Pairings> {
+        &self.data.pairings
+    }
+
     /// The normalized extra SNI names, in the order given.
     pub fn extra_sni(&self) -> &[String] {
         &self.data.extra_sni
@@ -249,6 +290,7 @@ pub(crate) fn test_scope(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observation::SniSource;
 
     fn listed(scope: &Scope) -> Vec<String> {
         scope.iter().map(|target| target.to_string()).collect()
@@ -373,6 +415,60 @@ mod tests {
         assert_eq!(scope.address_count(), 4 * 2 + 2);
         assert_eq!(scope.target_count(), 4 * 2 * 3 + 2 * 2);
         assert_eq!(scope.target_count(), scope.iter().count() as u128);
+    }
+
+    #[test]
+    fn pairings_become_host_targets_and_fill_the_table() {
+        let resolve = super::super::resolve::parse_resolve_in(
+            "b.test:25:[::1]",
+            &super::super::Origin::Unspecified,
+        )
+        .unwrap();
+        let scope = ScopeBuilder::new()
+            .targets(
+                ["a.test@10.0.0.2:8443", "10.0.0.1", "b.test:25"]
+                    .map(|text| super::super::spec::parse_spec(text).unwrap())
+                    .to_vec(),
+            )
+            .ports(vec![443])
+            .extra_sni(vec!["x.test".into()])
+            .resolve(vec![resolve])
+            .build();
+        let probes: Vec<(String, Option<String>, SniSource)> = scope
+            .iter()
+            .map(|t| (t.to_string(), t.sni, t.sni_source))
+            .collect();
+        let named =
+            |text: &str, sni: &str, source| (text.to_string(), Some(sni.to_string()), source);
+        assert_eq!(
+            probes,
+            [
+                ("10.0.0.1:443".to_string(), None, SniSource::None),
+                named("10.0.0.1:443 (SNI x.test)", "x.test", SniSource::Broadcast),
+                named("a.test:8443", "a.test", SniSource::Target),
+                named("a.test:8443 (SNI x.test)", "x.test", SniSource::Broadcast),
+                named("b.test:25", "b.test", SniSource::Target),
+                named("b.test:25 (SNI x.test)", "x.test", SniSource::Broadcast),
+            ]
+        );
+        let table = scope.pairings();
+        assert_eq!(table.addresses("a.test", 8443), Some(vec![ip("10.0.0.2")]));
+        assert_eq!(table.addresses("a.test", 443), None, "paired on 8443 only");
+        assert_eq!(table.addresses("b.test", 25), Some(vec![ip("::1")]));
+    }
+
+    #[test]
+    fn excluding_either_side_of_a_pairing_drops_it() {
+        let by_name = test_scope(
+            &["a.test@10.0.0.2", "b.test@10.0.0.3"],
+            &[443],
+            &["a.test"],
+            &[],
+        );
+        assert_eq!(listed(&by_name), ["b.test:443"]);
+        let pair = test_scope(&["a.test", "10.0.0.9"], &[443], &["a.test@10.0.0.9"], &[]);
+        assert!(listed(&pair).is_empty());
+        assert!(pair.is_excluded(ip("10.0.0.9")));
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Reading target and exclusion specs from files (`-i/--input`,
 //! `--exclude-file`) or standard input (`-`): one spec per line, `#` starts a
-//! comment that runs to the end of the line, blank lines are skipped.
+//! comment that runs to the end of the line, blank lines are skipped. A line
+//! with a comma is a CSV line `address,name[,port]` (see the `csv` module);
+//! a header `address,name[,port]` as the first line with content is skipped.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
+use super::csv;
 use super::error::{Origin, TargetsError};
 use super::spec::{parse_spec_in, TargetSpec};
 
@@ -27,17 +30,35 @@ pub fn read_specs(path: &Path) -> Result<Vec<TargetSpec>, TargetsError> {
 /// Reads specs from `reader`, naming it `path` in errors.
 pub fn read_specs_from(reader: impl BufRead, path: &Path) -> Result<Vec<TargetSpec>, TargetsError> {
     let mut specs = Vec::new();
+    let mut first_content = true;
     for (index, line) in reader.lines().enumerate() {
         let line = line.map_err(|source| TargetsError::Unreadable {
             path: path.to_path_buf(),
             source,
         })?;
         let content = strip_comment(&line).trim();
-        if !content.is_empty() {
-            specs.push(parse_spec_in(content, &Origin::file_line(path, index + 1))?);
+        if content.is_empty() {
+            continue;
+        }
+        let skip_header = first_content && csv::is_header(content);
+        first_content = false;
+        if !skip_header {
+            specs.push(parse_line(content, &Origin::file_line(path, index + 1))?);
         }
     }
     Ok(specs)
+}
+
+/// One line with content: a CSV line when it has a comma, else one spec.
+fn parse_line(content: &str, origin: &Origin) -> Result<TargetSpec, TargetsError> {
+    if !content.contains(',') {
+        return parse_spec_in(content, origin);
+    }
+    csv::parse_line(content).map_err(|reason| TargetsError::InvalidTarget {
+        origin: origin.clone(),
+        input: content.to_string(),
+        reason,
+    })
 }
 
 /// `line` without its `#` comment, if any.
@@ -92,6 +113,39 @@ mod tests {
             file.path().display()
         );
         assert_eq!(message, expected);
+    }
+
+    #[test]
+    fn reads_csv_lines_beside_plain_ones_and_skips_the_header() {
+        let file = file_with(
+            "# from the CMDB\naddress,name,port\n127.0.0.2,a.test,8443 # web\n10.0.0.9\n,b.test\n",
+        );
+        let specs = read_specs(file.path()).unwrap();
+        let texts: Vec<String> = specs.iter().map(|spec| spec.to_string()).collect();
+        assert_eq!(texts, ["a.test@127.0.0.2:8443", "10.0.0.9", "b.test"]);
+    }
+
+    #[test]
+    fn a_header_after_the_first_line_is_an_error_naming_file_and_line() {
+        let file = file_with("127.0.0.2,a.test\naddress,name\n");
+        let message = read_specs(file.path()).unwrap_err().to_string();
+        let expected = format!(
+            "{}:2: 'address,name' is not a valid target: 'address' is not an IP address",
+            file.path().display()
+        );
+        assert_eq!(message, expected);
+    }
+
+    #[test]
+    fn bad_csv_line_names_file_and_line() {
+        let file = file_with("address,name\n127.0.0.2,a.test\n\n10.0.0.0/24,b.test\n");
+        let message = read_specs(file.path()).unwrap_err().to_string();
+        let prefix = format!(
+            "{}:4: '10.0.0.0/24,b.test' is not a valid target: ",
+            file.path().display()
+        );
+        assert!(message.starts_with(&prefix), "{message}");
+        assert!(message.contains("is a range"), "{message}");
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //! - a dash range: `10.0.0.1-10.0.0.40`, the short IPv4 form `10.0.0.1-40`
 //!   (the end replaces the last octet), `2001:db8::1-2001:db8::ff`;
 //! - a host name: letters, digits, `-`, `_` and `.`; one trailing dot is
-//!   stripped and the name is lowercased.
+//!   stripped and the name is lowercased;
+//! - a pairing `name@address[:port]` (`www.example@[2001:db8::1]:8443`):
+//!   probe that one address with the name as SNI, never asking DNS. A CIDR
+//!   block or range after `@` is refused.
 //!
 //! Text with two or more colons and no brackets is always an IPv6 form, so
 //! `::1` and `2001:db8::1` never parse as `host:port`.
@@ -40,13 +43,25 @@ pub enum TargetSpec {
         /// The only port to probe, when one was written.
         port: Option<u16>,
     },
+    /// A host name paired with the one address it is probed at
+    /// (`name@address[:port]`).
+    Paired {
+        /// The normalized name, sent as SNI.
+        name: String,
+        /// The address to connect to.
+        address: IpAddr,
+        /// The only port to probe, when one was written.
+        port: Option<u16>,
+    },
 }
 
 impl TargetSpec {
     /// The explicit port, if one was written.
     pub fn port(&self) -> Option<u16> {
         match self {
-            TargetSpec::Addresses { port, .. } | TargetSpec::Host { port, .. } => *port,
+            TargetSpec::Addresses { port, .. }
+            | TargetSpec::Host { port, .. }
+            | TargetSpec::Paired { port, .. } => *port,
         }
     }
 }
@@ -60,6 +75,14 @@ impl fmt::Display for TargetSpec {
             }
             TargetSpec::Addresses { first, last, port } => (format!("{first}-{last}"), *port),
             TargetSpec::Host { name, port } => (name.clone(), *port),
+            TargetSpec::Paired {
+                name,
+                address,
+                port,
+            } => {
+                write!(f, "{name}@")?;
+                (address.to_string(), *port)
+            }
         };
         let needs_brackets = body.contains(':');
         match (port, needs_brackets) {
@@ -87,6 +110,18 @@ pub fn parse_spec_in(text: &str, origin: &Origin) -> Result<TargetSpec, TargetsE
     })
 }
 
+/// Checks one host name written at `origin` (a `--sni` value, say) with
+/// the same rules as host-name targets; returns it lowercased without its
+/// trailing dot. IP addresses are refused.
+pub fn parse_host_name_in(text: &str, origin: &Origin) -> Result<String, TargetsError> {
+    let input = text.trim();
+    validate_hostname(input).map_err(|reason| TargetsError::InvalidName {
+        origin: origin.clone(),
+        input: input.to_string(),
+        reason,
+    })
+}
+
 /// Parses each of `values` with [`parse_spec_in`], all labelled `origin`
 /// (e.g. every `--exclude` value).
 pub fn parse_specs_in(values: &[String], origin: &Origin) -> Result<Vec<TargetSpec>, TargetsError> {
@@ -97,7 +132,38 @@ pub fn parse_specs_in(values: &[String], origin: &Origin) -> Result<Vec<TargetSp
 }
 
 /// Parses trimmed text; the error is the reason only.
-fn parse_trimmed(input: &str) -> Result<TargetSpec, String> {
+pub(crate) fn parse_trimmed(input: &str) -> Result<TargetSpec, String> {
+    match input.split_once('@') {
+        Some((name, address)) => parse_paired(name, address),
+        None => parse_unpaired(input),
+    }
+}
+
+/// Parses `name@address[:port]` from its two sides.
+fn parse_paired(name: &str, address_text: &str) -> Result<TargetSpec, String> {
+    let name = validate_hostname(name.trim())?;
+    let address_text = address_text.trim();
+    if address_text.contains(['/', '-']) {
+        return Err(format!(
+            "'{address_text}' after '@' is a range: a name is paired with one address"
+        ));
+    }
+    match parse_unpaired(address_text)? {
+        TargetSpec::Addresses {
+            first: address,
+            port,
+            ..
+        } => Ok(TargetSpec::Paired {
+            name,
+            address,
+            port,
+        }),
+        _ => Err(format!("'{address_text}' after '@' is not an IP address")),
+    }
+}
+
+/// Parses text without `@`.
+fn parse_unpaired(input: &str) -> Result<TargetSpec, String> {
     let (body, bracketed, port_text) = split_port(input)?;
     let port = match port_text {
         Some(port_text) => {
@@ -230,6 +296,50 @@ mod tests {
         assert!(error.starts_with("--exclude: 'bad name'"), "{error}");
     }
 
+    fn paired(name: &str, address: &str, port: Option<u16>) -> TargetSpec {
+        TargetSpec::Paired {
+            name: name.to_string(),
+            address: address.parse().unwrap(),
+            port,
+        }
+    }
+
+    #[test]
+    fn parses_name_at_address_pairings() {
+        assert_eq!(
+            parse_spec("WWW.Example.@127.0.0.2").unwrap(),
+            paired("www.example", "127.0.0.2", None)
+        );
+        assert_eq!(
+            parse_spec("www.example@127.0.0.2:8443").unwrap(),
+            paired("www.example", "127.0.0.2", Some(8443))
+        );
+        assert_eq!(
+            parse_spec("www.example@[2001:db8::1]:8443").unwrap(),
+            paired("www.example", "2001:db8::1", Some(8443))
+        );
+        assert_eq!(
+            parse_spec("www.example@2001:db8::1").unwrap(),
+            paired("www.example", "2001:db8::1", None)
+        );
+        assert_eq!(parse_spec("a.test@[::1]:25").unwrap().port(), Some(25));
+    }
+
+    #[test]
+    fn bad_pairings_are_explained() {
+        assert!(reason("a.test@10.0.0.0/24").contains("is a range"));
+        assert!(reason("a.test@10.0.0.1-9:443").contains("is a range"));
+        assert_eq!(
+            reason("a.test@b.test"),
+            "'b.test' after '@' is not an IP address"
+        );
+        assert_eq!(reason("a.test@"), "it is empty");
+        assert_eq!(reason("@10.0.0.1"), "the host name has an empty label");
+        assert!(reason("bad name@10.0.0.1").starts_with("' ' is not allowed"));
+        assert!(reason("10.0.0.1@10.0.0.2").contains("numeric last label"));
+        assert_eq!(reason("a.test@10.0.0.1:0"), "'0' is not a port (1-65535)");
+    }
+
     #[test]
     fn display_round_trips() {
         for text in [
@@ -238,6 +348,10 @@ mod tests {
             "[2001:db8::1]:8443",
             "2001:db8::-2001:db8::ff",
             "example.com:993",
+            "www.example@[2001:db8::1]:8443",
+            "www.example@2001:db8::1",
+            "a.test@127.0.0.2:443",
+            "a.test@127.0.0.2",
         ] {
             let spec = parse_spec(text).unwrap();
             assert_eq!(spec.to_string(), text);

@@ -1,10 +1,13 @@
-//! [`Target`] and [`Host`]: one concrete probe (address or name, port, SNI)
-//! as the target stream yields it to the scan engine.
+//! [`Target`] and [`Host`]: one concrete probe (address or name, port, SNI
+//! and where that SNI name came from) as the target stream yields it to the
+//! scan engine.
 
 use std::fmt;
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::observation::SniSource;
 
 /// What to connect to: an address, or a name the engine resolves.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -36,6 +39,11 @@ pub struct Target {
     pub port: u16,
     /// The server name to send, if any.
     pub sni: Option<String>,
+    /// Where `sni` came from: `target` for a host name or pairing,
+    /// `broadcast` for a `--sni` name, `none` without SNI. The target
+    /// stream decides it, not the engine.
+    #[serde(default)]
+    pub sni_source: SniSource,
 }
 
 impl fmt::Display for Target {
@@ -62,6 +70,10 @@ mod tests {
         Target {
             host,
             port,
+            sni_source: match sni {
+                Some(_) => SniSource::Broadcast,
+                None => SniSource::None,
+            },
             sni: sni.map(str::to_string),
         }
     }

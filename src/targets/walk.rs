@@ -12,6 +12,7 @@ use super::address_walk::{FamilyWalk, PortWalk};
 use super::ranges::{number_address, V4, V6};
 use super::scope::ScopeData;
 use super::target::{Host, Target};
+use crate::observation::SniSource;
 
 /// Lazy iterator over every [`Target`] of a [`super::Scope`].
 #[derive(Debug)]
@@ -95,11 +96,14 @@ impl Iterator for TargetIter {
     fn next(&mut self) -> Option<Target> {
         loop {
             if let Some((host, port)) = &self.endpoint {
-                if let Some(sni) = next_sni(&self.data.extra_sni, host, &mut self.sni_index) {
+                if let Some((sni, sni_source)) =
+                    next_sni(&self.data.extra_sni, host, &mut self.sni_index)
+                {
                     return Some(Target {
                         host: host.clone(),
                         port: *port,
                         sni,
+                        sni_source,
                     });
                 }
             }
@@ -111,16 +115,21 @@ impl Iterator for TargetIter {
 
 impl FusedIterator for TargetIter {}
 
-/// The SNI variant number `*index` for `host` (then advances `*index`):
-/// first no SNI (addresses) or the name itself (host names), then each extra
-/// name, skipping one equal to the host name. `None` when all are done.
-fn next_sni(extra_sni: &[String], host: &Host, index: &mut usize) -> Option<Option<String>> {
+/// The SNI variant number `*index` for `host` (then advances `*index`) with
+/// its source: first no SNI (addresses, `none`) or the name itself (host
+/// names, `target`), then each extra name (`broadcast`), skipping one equal
+/// to the host name. `None` when all are done.
+fn next_sni(
+    extra_sni: &[String],
+    host: &Host,
+    index: &mut usize,
+) -> Option<(Option<String>, SniSource)> {
     let current = *index;
     *index += 1;
     if current == 0 {
         return Some(match host {
-            Host::Ip(_) => None,
-            Host::Name(name) => Some(name.clone()),
+            Host::Ip(_) => (None, SniSource::None),
+            Host::Name(name) => (Some(name.clone()), SniSource::Target),
         });
     }
     let mut extra = extra_sni.get(current - 1)?;
@@ -128,7 +137,7 @@ fn next_sni(extra_sni: &[String], host: &Host, index: &mut usize) -> Option<Opti
         extra = extra_sni.get(current)?;
         *index += 1;
     }
-    Some(Some(extra.clone()))
+    Some((Some(extra.clone()), SniSource::Broadcast))
 }
 
 #[cfg(test)]
@@ -144,20 +153,26 @@ mod tests {
             let mut index = 0;
             std::iter::from_fn(|| next_sni(&extras, &host, &mut index)).collect::<Vec<_>>()
         };
+        let (none, target, broadcast) = (SniSource::None, SniSource::Target, SniSource::Broadcast);
+        let named = |name: &str, source| (Some(name.to_string()), source);
         let address = Host::Ip("10.0.0.1".parse().unwrap());
         assert_eq!(
             variants(address),
-            vec![None, Some("a.test".into()), Some("b.test".into())]
+            vec![
+                (None, none),
+                named("a.test", broadcast),
+                named("b.test", broadcast)
+            ]
         );
         let name = Host::Name("a.test".to_string());
         assert_eq!(
             variants(name),
-            vec![Some("a.test".into()), Some("b.test".into())]
+            vec![named("a.test", target), named("b.test", broadcast)]
         );
         let last = Host::Name("b.test".to_string());
         assert_eq!(
             variants(last),
-            vec![Some("b.test".into()), Some("a.test".into())]
+            vec![named("b.test", target), named("a.test", broadcast)]
         );
     }
 

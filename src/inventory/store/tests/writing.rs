@@ -12,7 +12,7 @@ use super::{
 use crate::certs::{parse_certificate, sha256_hex};
 use crate::inventory::store::sql::{params, Session};
 use crate::inventory::store::{Database, Store, StoreError, BATCH_SIZE, CHANNEL_CAPACITY};
-use crate::observation::{Observation, Outcome, Phase};
+use crate::observation::{Observation, Outcome, Phase, SniSource};
 
 /// A `dns_error` observation: no address, the host name only.
 fn dns_error(host: &str, at: time::OffsetDateTime) -> Observation {
@@ -60,6 +60,35 @@ fn varied_observations() -> Vec<Observation> {
         failed_observation("127.0.0.3", 25, t0(), timeout),
         failed_observation("127.0.0.4", 443, t0(), refused),
     ]
+}
+
+#[test]
+fn every_sni_source_round_trips() {
+    let sources = [
+        SniSource::None,
+        SniSource::Target,
+        SniSource::Broadcast,
+        SniSource::Discovered,
+    ];
+    for db in backends() {
+        let store = db.open();
+        let originals: Vec<Observation> = sources
+            .iter()
+            .enumerate()
+            .map(|(index, source)| {
+                let address = format!("127.0.0.{}", index + 2);
+                let mut leaf = tls_observation(&address, 443, Some("a.test"), t0(), pki().chain(0));
+                leaf.sni_source = *source;
+                leaf
+            })
+            .collect();
+        let scan = complete_scan(&store, t0(), originals.clone());
+        let mut stored = store.observations(scan).unwrap();
+        stored.sort_by_key(|o| o.address);
+        let read: Vec<SniSource> = stored.iter().map(|o| o.sni_source).collect();
+        assert_eq!(read, sources);
+        assert_eq!(stored, originals);
+    }
 }
 
 #[test]
