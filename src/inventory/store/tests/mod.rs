@@ -5,6 +5,7 @@
 mod alerts;
 mod cycles;
 mod lifecycle;
+mod options;
 mod reading;
 mod scores;
 mod writing;
