@@ -209,7 +209,12 @@ fn finish_stored(
 
 /// Says on stderr how the options differ from the previous scan of the
 /// scope, unless the table summary on stdout already says it.
-fn note_options_change(summary: &ScanSummary, records: &Records, request: &ScanRequest, quiet: bool) {
+fn note_options_change(
+    summary: &ScanSummary,
+    records: &Records,
+    request: &ScanRequest,
+    quiet: bool,
+) {
     let on_stdout = matches!(records, Records::Stdout) && request.format == OutputFormat::Table;
     if let Some(change) = summary.options_change.as_ref().filter(|_| !on_stdout) {
         note(quiet, &crate::report::escape::terminal(&change.line()));

@@ -76,7 +76,10 @@ pub(super) fn per_host(args: &ScanArgs) -> usize {
 /// The resolved options of a scan of `args` (config already applied)
 /// probing `ports` with `concurrency` probes in flight.
 pub(super) fn probe_options(args: &ScanArgs, ports: &[u16], concurrency: usize) -> ProbeOptions {
-    let files = args.exclude_file.iter().map(|p| format!("@{}", p.display()));
+    let files = args
+        .exclude_file
+        .iter()
+        .map(|p| format!("@{}", p.display()));
     let exclude = args.exclude.iter().filter(|t| !t.trim().is_empty());
     let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     ProbeOptions {

@@ -10,12 +10,12 @@ use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::scope_args;
 use super::{DemoArgs, ScanArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::{self, Config, ConfigError};
 use crate::inventory::ca::CaClass;
 use crate::inventory::store::{Database, Store};
-use super::scope_args;
 use crate::probe::ProbeSettings;
 use crate::report::ListingFormat;
 use crate::report::OutputFormat;

@@ -90,20 +90,58 @@ fn a_full_scope_config_makes_the_request_its_command_line_makes() {
     let never = dir.path().join("never.txt");
     let (hosts, never) = (hosts.to_str().unwrap(), never.to_str().unwrap());
     let command_line = scan_args(&[
-        "127.0.0.1", "10.1.0.0/30", "-i", hosts, "-p", "443,8443", "--exclude", "10.1.0.2",
-        "--exclude-file", never, "--sni", "www.example.org", "--sni", "Mail.Example.org",
-        "--sni-discover", "--versions", "--all-certs", "--starttls", "smtp", "--no-legacy",
-        "--connect-timeout", "500ms", "--timeout", "5s", "--rate", "100", "--concurrency", "50",
-        "--per-host", "2", "--shard", "2/4", "--db", db,
+        "127.0.0.1",
+        "10.1.0.0/30",
+        "-i",
+        hosts,
+        "-p",
+        "443,8443",
+        "--exclude",
+        "10.1.0.2",
+        "--exclude-file",
+        never,
+        "--sni",
+        "www.example.org",
+        "--sni",
+        "Mail.Example.org",
+        "--sni-discover",
+        "--versions",
+        "--all-certs",
+        "--starttls",
+        "smtp",
+        "--no-legacy",
+        "--connect-timeout",
+        "500ms",
+        "--timeout",
+        "5s",
+        "--rate",
+        "100",
+        "--concurrency",
+        "50",
+        "--per-host",
+        "2",
+        "--shard",
+        "2/4",
+        "--db",
+        db,
     ]);
     let from_flags = scan_request(command_line, clock);
     let (from_config, from_flags) = (from_config.expect("config"), from_flags.expect("flags"));
     assert_eq!(shape(&from_config), shape(&from_flags));
     let options = &from_flags.probe_options;
     assert_eq!(options.sni, ["mail.example.org", "www.example.org"]);
-    assert_eq!(options.exclude, ["10.1.0.2".to_string(), format!("@{never}")]);
-    assert_eq!((options.starttls.as_str(), options.legacy_fallback), ("smtp", false));
-    assert_eq!((options.connect_timeout_ms, options.timeout_ms), (500, 5000));
+    assert_eq!(
+        options.exclude,
+        ["10.1.0.2".to_string(), format!("@{never}")]
+    );
+    assert_eq!(
+        (options.starttls.as_str(), options.legacy_fallback),
+        ("smtp", false)
+    );
+    assert_eq!(
+        (options.connect_timeout_ms, options.timeout_ms),
+        (500, 5000)
+    );
     assert_eq!((options.rate, options.per_host), (Some(100), 2));
     assert_eq!(options.shard.as_deref(), Some("2/4"));
     assert_eq!(from_flags.options, options.to_json());
@@ -116,19 +154,47 @@ fn the_command_line_wins_over_the_scope_option_by_option() {
     let db = dir.path().join("inventory.db");
     let (db, config) = (db.to_str().unwrap(), config.to_str().unwrap());
     let args = scan_args(&[
-        "127.0.0.9", "--config", config, "--db", db, "-p", "993", "--sni", "a.example",
-        "--timeout", "2s", "--starttls", "none", "--exclude", "127.0.0.10",
+        "127.0.0.9",
+        "--config",
+        config,
+        "--db",
+        db,
+        "-p",
+        "993",
+        "--sni",
+        "a.example",
+        "--timeout",
+        "2s",
+        "--starttls",
+        "none",
+        "--exclude",
+        "127.0.0.10",
     ]);
     let request = scan_request(args, Clock::default()).expect("request");
     let options = &request.probe_options;
-    assert_eq!(request.targets_text, ["127.0.0.9"], "targets replace the config's");
+    assert_eq!(
+        request.targets_text,
+        ["127.0.0.9"],
+        "targets replace the config's"
+    );
     assert_eq!(options.ports, [993]);
     assert_eq!(options.sni, ["a.example"]);
-    assert_eq!((options.timeout_ms, options.connect_timeout_ms), (2000, 500));
+    assert_eq!(
+        (options.timeout_ms, options.connect_timeout_ms),
+        (2000, 500)
+    );
     assert_eq!(options.starttls, "none");
-    assert_eq!(options.exclude.len(), 3, "exclusions add up: {:?}", options.exclude);
+    assert_eq!(
+        options.exclude.len(),
+        3,
+        "exclusions add up: {:?}",
+        options.exclude
+    );
     assert!(options.versions && options.all_certs && options.sni_discover);
-    assert_eq!((options.rate, options.concurrency.min(50), options.per_host), (Some(100), 50, 2));
+    assert_eq!(
+        (options.rate, options.concurrency.min(50), options.per_host),
+        (Some(100), 50, 2)
+    );
 }
 
 #[test]
@@ -136,7 +202,10 @@ fn without_config_the_defaults_are_recorded() {
     let request = scan_request(scan_args(&["127.0.0.1", "--no-db"]), Clock::default());
     let options = request.expect("request").probe_options;
     assert_eq!(options.ports, targets::DEFAULT_PORTS);
-    assert_eq!((options.connect_timeout_ms, options.timeout_ms), (3000, 10_000));
+    assert_eq!(
+        (options.connect_timeout_ms, options.timeout_ms),
+        (3000, 10_000)
+    );
     assert_eq!((options.starttls.as_str(), options.per_host), ("auto", 4));
     assert!(options.legacy_fallback && !options.versions && options.shard.is_none());
 }

@@ -120,7 +120,12 @@ struct Checker<'a, 'b> {
 }
 
 impl Checker<'_, '_> {
-    fn error(&self, value_span: std::ops::Range<usize>, key: &str, e: impl std::fmt::Display) -> ConfigError {
+    fn error(
+        &self,
+        value_span: std::ops::Range<usize>,
+        key: &str,
+        e: impl std::fmt::Display,
+    ) -> ConfigError {
         self.src.error(&value_span, format!("scope.{key}: {e}"))
     }
 

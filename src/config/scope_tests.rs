@@ -45,7 +45,10 @@ fn every_scope_key_parses() {
     assert_eq!(scope.legacy_fallback, Some(false));
     assert_eq!(scope.connect_timeout, Some(Duration::from_millis(500)));
     assert_eq!(scope.timeout, Some(Duration::from_secs(5)));
-    assert_eq!((scope.rate, scope.concurrency, scope.per_host), (Some(100), Some(50), Some(2)));
+    assert_eq!(
+        (scope.rate, scope.concurrency, scope.per_host),
+        (Some(100), Some(50), Some(2))
+    );
     assert_eq!(scope.shard.map(|s| s.to_string()).as_deref(), Some("2/4"));
 }
 
@@ -61,24 +64,85 @@ fn error_with(old: &str, new: &str, at: &str) -> (ConfigError, Position) {
 #[test]
 fn bad_scope_keys_and_values_name_file_line_and_column() {
     let cases = [
-        ("versions = true", "version = true", "version", "unknown field `version`"),
-        ("versions = true", "versions = \"yes\"", "\"yes\"", "invalid type"),
-        ("\"smtp\"", "\"smtpx\"", "\"smtpx\"", "scope.starttls: 'smtpx' is not a STARTTLS dialect"),
-        ("\"500ms\"", "\"soon\"", "\"soon\"", "scope.connect_timeout: 'soon' is not a duration"),
+        (
+            "versions = true",
+            "version = true",
+            "version",
+            "unknown field `version`",
+        ),
+        (
+            "versions = true",
+            "versions = \"yes\"",
+            "\"yes\"",
+            "invalid type",
+        ),
+        (
+            "\"smtp\"",
+            "\"smtpx\"",
+            "\"smtpx\"",
+            "scope.starttls: 'smtpx' is not a STARTTLS dialect",
+        ),
+        (
+            "\"500ms\"",
+            "\"soon\"",
+            "\"soon\"",
+            "scope.connect_timeout: 'soon' is not a duration",
+        ),
         ("\"5s\"", "\"0s\"", "\"0s\"", "scope.timeout"),
-        ("rate = 100", "rate = 0", "0\n", "scope.rate: 0 is out of range"),
-        ("per_host = 2", "per_host = 2000", "2000", "scope.per_host: 2000 is out of range"),
-        ("concurrency = 50", "concurrency = -1", "-1", "scope.concurrency"),
-        ("\"2/4\"", "\"5/4\"", "\"5/4\"", "scope.shard: '5/4' is not K/N"),
-        ("\"Mail.Example.org\"", "\"bad name\"", "\"bad name\"", "scope.sni: \"bad name\" is not a valid server name"),
-        ("[\"never.txt\"]", "[\" \"]", "\" \"", "scope.exclude_file: empty file name"),
-        ("\"10.1.0.0/30\"", "\"10.1.0.0/99\"", "\"10.1.0.0/99\"", "scope.targets"),
+        (
+            "rate = 100",
+            "rate = 0",
+            "0\n",
+            "scope.rate: 0 is out of range",
+        ),
+        (
+            "per_host = 2",
+            "per_host = 2000",
+            "2000",
+            "scope.per_host: 2000 is out of range",
+        ),
+        (
+            "concurrency = 50",
+            "concurrency = -1",
+            "-1",
+            "scope.concurrency",
+        ),
+        (
+            "\"2/4\"",
+            "\"5/4\"",
+            "\"5/4\"",
+            "scope.shard: '5/4' is not K/N",
+        ),
+        (
+            "\"Mail.Example.org\"",
+            "\"bad name\"",
+            "\"bad name\"",
+            "scope.sni: \"bad name\" is not a valid server name",
+        ),
+        (
+            "[\"never.txt\"]",
+            "[\" \"]",
+            "\" \"",
+            "scope.exclude_file: empty file name",
+        ),
+        (
+            "\"10.1.0.0/30\"",
+            "\"10.1.0.0/99\"",
+            "\"10.1.0.0/99\"",
+            "scope.targets",
+        ),
     ];
     for (old, new, at, problem) in cases {
         let (err, position) = error_with(old, new, at);
         let message = err.to_string();
         let prefix = format!("c.toml:{}:{}: ", position.line, position.column);
-        assert!(message.starts_with(&prefix), "{message:?} should start with {prefix:?}");
-        assert!(message.contains(problem), "{message:?} should say {problem:?}");
+        assert!(
+            message.starts_with(&prefix),
+            "{message:?} should start with {prefix:?}"
+        );
+        assert!(
+            message.contains(problem),
+            "{message:?} should say {problem:?}"
+        );
     }
 }

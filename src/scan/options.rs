@@ -120,7 +120,11 @@ impl ProbeOptions {
     /// What differs from `previous` (the options of scan `previous_scan`);
     /// `None` when nothing does. Limits a version-1 record does not hold
     /// (rate, concurrency, per-host) are not compared with it.
-    pub fn change_from(&self, previous: &ProbeOptions, previous_scan: i64) -> Option<OptionsChange> {
+    pub fn change_from(
+        &self,
+        previous: &ProbeOptions,
+        previous_scan: i64,
+    ) -> Option<OptionsChange> {
         let (a, b) = (previous, self);
         let mut changes = Vec::new();
         list_change(&mut changes, "ports", &a.ports, &b.ports);
@@ -130,10 +134,20 @@ impl ProbeOptions {
         flag_change(&mut changes, "sni-discover", a.sni_discover, b.sni_discover);
         flag_change(&mut changes, "versions", a.versions, b.versions);
         flag_change(&mut changes, "all-certs", a.all_certs, b.all_certs);
-        flag_change(&mut changes, "legacy-fallback", a.legacy_fallback, b.legacy_fallback);
+        flag_change(
+            &mut changes,
+            "legacy-fallback",
+            a.legacy_fallback,
+            b.legacy_fallback,
+        );
         value_change(&mut changes, "starttls", &a.starttls, &b.starttls);
         let ms = |v: u64| humantime_ms(v);
-        value_change(&mut changes, "connect-timeout", ms(a.connect_timeout_ms), ms(b.connect_timeout_ms));
+        value_change(
+            &mut changes,
+            "connect-timeout",
+            ms(a.connect_timeout_ms),
+            ms(b.connect_timeout_ms),
+        );
         value_change(&mut changes, "timeout", ms(a.timeout_ms), ms(b.timeout_ms));
         if a.options_version >= OPTIONS_VERSION && b.options_version >= OPTIONS_VERSION {
             let rate = |r: Option<u32>| r.map_or_else(|| "none".to_string(), |r| r.to_string());
@@ -215,7 +229,8 @@ fn legacy(value: &serde_json::Value) -> Option<ProbeOptions> {
         let items = items.map(|items| items.iter().filter_map(|i| i.as_str()));
         items.map_or_else(Vec::new, |i| i.map(str::to_string).collect())
     };
-    let flag = |key: &str, default: bool| object.get(key).and_then(|v| v.as_bool()).unwrap_or(default);
+    let flag =
+        |key: &str, default: bool| object.get(key).and_then(|v| v.as_bool()).unwrap_or(default);
     let ms = |key: &str| object.get(key).and_then(|v| v.as_u64()).unwrap_or(0);
     let ports = match object.get("ports").and_then(|v| v.as_str()) {
         Some(text) => crate::targets::parse_ports(text).ok()?,
@@ -225,7 +240,10 @@ fn legacy(value: &serde_json::Value) -> Option<ProbeOptions> {
         options_version: 1,
         ports,
         exclude: strings("exclude"),
-        sni: strings("sni").iter().map(|n| n.to_ascii_lowercase()).collect(),
+        sni: strings("sni")
+            .iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect(),
         resolve: Vec::new(),
         sni_discover: flag("sni_discover", false),
         versions: flag("versions", false),

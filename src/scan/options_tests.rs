@@ -88,12 +88,18 @@ fn the_older_shape_is_read_and_compared_without_limits() {
         "connect_timeout_ms": 3000, "timeout_ms": 10000
     });
     let read = ProbeOptions::from_stored(&with_ports).expect("read");
-    assert_eq!((read.ports, read.starttls.as_str()), (vec![443, 8443], "auto"));
+    assert_eq!(
+        (read.ports, read.starttls.as_str()),
+        (vec![443, 8443], "auto")
+    );
 }
 
 #[test]
 fn objects_without_probe_options_read_as_none() {
-    assert_eq!(ProbeOptions::from_stored(&serde_json::json!({"demo": true})), None);
+    assert_eq!(
+        ProbeOptions::from_stored(&serde_json::json!({"demo": true})),
+        None
+    );
     assert_eq!(ProbeOptions::from_stored(&serde_json::json!(null)), None);
     let broken = serde_json::json!({"options_version": 2, "ports": "x"});
     assert_eq!(ProbeOptions::from_stored(&broken), None);

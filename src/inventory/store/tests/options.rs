@@ -35,7 +35,9 @@ fn stored(store: &Store, targets: &[&str], options: serde_json::Value, complete:
             ..meta(t0())
         })
         .unwrap();
-    store.finish_scan(scan, complete, &serde_json::json!({})).unwrap();
+    store
+        .finish_scan(scan, complete, &serde_json::json!({}))
+        .unwrap();
     scan
 }
 
@@ -50,8 +52,16 @@ fn probe_options_round_trip_through_the_store() {
         let old = serde_json::json!({"ports": "443", "exclude": [], "sni": [],
             "starttls": "Off", "versions": true, "connect_timeout_ms": 3000, "timeout_ms": 10000});
         let scan = stored(&store, &["10.0.0.0/30"], old, true);
-        let old = store.scan(scan).unwrap().unwrap().probe_options().expect("older shape read");
-        assert_eq!((old.options_version, old.ports, old.starttls), (1, vec![443], "none".into()));
+        let old = store
+            .scan(scan)
+            .unwrap()
+            .unwrap()
+            .probe_options()
+            .expect("older shape read");
+        assert_eq!(
+            (old.options_version, old.ports, old.starttls),
+            (1, vec![443], "none".into())
+        );
         let demo = stored(&store, &["lab"], serde_json::json!({"demo": true}), true);
         assert_eq!(store.scan(demo).unwrap().unwrap().probe_options(), None);
     }
@@ -72,12 +82,29 @@ fn the_previous_scan_of_a_scope_is_the_latest_complete_with_its_targets_and_shar
             .unwrap()
             .expect("a previous scan");
         assert_eq!((previous, before.versions), (first, false));
-        let change = store.options_change(&reordered, &options(true, None)).unwrap();
+        let change = store
+            .options_change(&reordered, &options(true, None))
+            .unwrap();
         let change = change.expect("versions differ");
-        assert_eq!((change.previous_scan, change.changes), (first.0, vec!["+versions".into()]));
-        assert_eq!(store.options_change(&reordered, &options(false, None)).unwrap(), None);
-        assert_eq!(store.previous_options(Some(first), &reordered, None).unwrap(), None);
-        let sharded = store.previous_options(None, &reordered, Some("1/2")).unwrap();
+        assert_eq!(
+            (change.previous_scan, change.changes),
+            (first.0, vec!["+versions".into()])
+        );
+        assert_eq!(
+            store
+                .options_change(&reordered, &options(false, None))
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .previous_options(Some(first), &reordered, None)
+                .unwrap(),
+            None
+        );
+        let sharded = store
+            .previous_options(None, &reordered, Some("1/2"))
+            .unwrap();
         assert!(sharded.expect("shard scan").1.versions);
     }
 }
