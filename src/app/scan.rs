@@ -21,7 +21,7 @@ use crate::judge::InventoryContext;
 use crate::observation::Observation;
 use crate::probe::{Prober, TrustStore};
 use crate::report::progress::Progress;
-use crate::report::ObservationRecord;
+use crate::report::{ObservationRecord, OutputFormat};
 use crate::scan::summary::{ScanSummary, Tally};
 use crate::scan::{self as engine, ScanLimits, Work};
 
@@ -137,6 +137,10 @@ pub(super) async fn run_scan(
         None => None,
     };
     warn_lowered(request);
+    let options_change = match &store {
+        Some((store, _)) => store.options_change(&request.targets_text, &request.probe_options)?,
+        None => None,
+    };
     let clock = request.probe.clock;
     let (out, target) = records.open()?;
     let mut writer = request.format.writer(out);
@@ -162,7 +166,9 @@ pub(super) async fn run_scan(
         &env.cancel,
     )
     .await;
-    let summary = summary.map_err(|source| output_error(&target, source))?;
+    let mut summary = summary.map_err(|source| output_error(&target, source))?;
+    summary.options_change = options_change;
+    note_options_change(&summary, records, request, env.quiet);
     writer
         .finish(&summary)
         .map_err(|source| output_error(&target, source))?;
@@ -216,6 +222,20 @@ where
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Says on stderr how the options differ from the previous scan of the
+/// scope, unless the table summary on stdout already says it.
+fn note_options_change(
+    summary: &ScanSummary,
+    records: &Records,
+    request: &ScanRequest,
+    quiet: bool,
+) {
+    let on_stdout = matches!(records, Records::Stdout) && request.format == OutputFormat::Table;
+    if let Some(change) = summary.options_change.as_ref().filter(|_| !on_stdout) {
+        note(quiet, &crate::report::escape::terminal(&change.line()));
     }
 }
 

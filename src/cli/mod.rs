@@ -2,6 +2,7 @@
 //! requests the app runs ([`settings`]). This is the only user of clap.
 
 pub mod policy;
+mod scope_args;
 mod score_args;
 pub mod settings;
 mod watch_args;
@@ -328,15 +329,15 @@ pub struct ScanArgs {
     /// New connections per second across the whole scan.
     #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate: Option<u32>,
-    /// Connections at once to one address.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub per_host: u64,
-    /// Deadline for the TCP connection (e.g. 500ms, 3s).
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = settings::parse_duration)]
-    pub connect_timeout: Duration,
-    /// Deadline for a whole probe, connection included.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = settings::parse_duration)]
-    pub timeout: Duration,
+    /// Connections at once to one address (default: 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub per_host: Option<u64>,
+    /// Deadline for the TCP connection, e.g. 500ms, 3s (default: 3s).
+    #[arg(long, value_name = "DURATION", value_parser = settings::parse_duration)]
+    pub connect_timeout: Option<Duration>,
+    /// Deadline for a whole probe, connection included (default: 10s).
+    #[arg(long, value_name = "DURATION", value_parser = settings::parse_duration)]
+    pub timeout: Option<Duration>,
     /// Output format: table, jsonl or json.
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_format)]
     pub format: crate::report::OutputFormat,
@@ -345,9 +346,9 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
     /// STARTTLS: `auto` picks the dialect by port (25/587 smtp, 143 imap,
     /// 110 pop3, 21 ftp, 389 ldap, 5432 postgres, 5222 xmpp), a dialect name
-    /// forces it on every port, `none` disables it.
-    #[arg(long, value_name = "PROTO", default_value = "auto", value_parser = settings::parse_starttls)]
-    pub starttls: crate::scan::StartTlsMode,
+    /// forces it on every port, `none` disables it (default: auto).
+    #[arg(long, value_name = "PROTO", value_parser = settings::parse_starttls)]
+    pub starttls: Option<crate::scan::StartTlsMode>,
     /// Also record which protocol versions each endpoint accepts (TLS 1.3 to SSLv3).
     #[arg(long)]
     pub versions: bool,
@@ -405,6 +406,13 @@ const SCAN_EXAMPLES: &str = "Examples:
   certatlas scan -i hosts.txt --exclude 192.0.2.7 --format jsonl -o scan.jsonl
   certatlas scan mail.example.org:465 '[2001:db8::1]:443' --sni www.example.org
   certatlas scan www.example.org@192.0.2.7 -i cmdb.csv --resolve mail.example.org:25:192.0.2.9
+  certatlas scan --config certatlas.toml          # targets and probe options from [scope]
+
+With --config, the config's [scope] supplies every probe option not given on the command
+line; the command line wins option by option. Targets or --input replace the config's
+targets and input files; exclusions add up; --versions, --all-certs, --sni-discover and
+--no-legacy turn their option on whatever the config says. Every scan records its resolved
+options; one whose options differ from the previous scan of its targets says so in its summary.
 
 Exit codes: 0 done, 1 an active finding at or above --fail-on, 2 bad input or operational error,
 130 interrupted (output kept, marked incomplete).";

@@ -10,15 +10,17 @@ use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::scope_args;
 use super::{DemoArgs, ScanArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::{self, Config, ConfigError};
 use crate::inventory::ca::CaClass;
 use crate::inventory::store::{Database, Store};
-use crate::probe::{Dialect, ProbeSettings};
+use crate::probe::ProbeSettings;
 use crate::report::ListingFormat;
 use crate::report::OutputFormat;
 use crate::scan::limits;
+use crate::scan::options::ProbeOptions;
 use crate::scan::{ScanLimits, StartTlsMode};
 use crate::targets::{self, Origin, Scope, ScopeBuilder, TargetSpec, TargetsError};
 
@@ -51,7 +53,9 @@ pub struct ScanRequest {
     pub policy: std::sync::Arc<super::policy::PolicyRequest>,
     /// The targets as written (recorded with the scan).
     pub targets_text: Vec<String>,
-    /// The options as given (recorded with the scan).
+    /// Every probe option, resolved (defaults, `[scope]`, command line).
+    pub probe_options: ProbeOptions,
+    /// [`ScanRequest::probe_options`] as the JSON object recorded with the scan.
     pub options: serde_json::Value,
     /// How long webhook deliveries may go on after the summary.
     pub alert_grace: std::time::Duration,
@@ -154,23 +158,27 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
         return Err(SettingsError::FailOnWithoutStore);
     }
     let policy = super::policy::policy_request(&args.policy, store.config.as_ref())?;
-    apply_config_scope(&mut args, store.config.as_ref());
-    let scope = scope_of(&args)?;
+    let config_scope = store.config.as_ref().and_then(|c| c.scope.as_ref());
+    scope_args::apply_config_scope(&mut args, config_scope);
+    let ports = ports_of(&args)?;
+    let scope = scope_of(&args, ports.clone())?;
     let (concurrency, lowered) =
         limits::concurrency_within(args.concurrency, limits::descriptor_budget());
+    let probe_options = scope_args::probe_options(&args, &ports, concurrency);
     Ok(ScanRequest {
         scope,
         limits: ScanLimits {
             concurrency,
             rate: args.rate,
-            per_host: usize::try_from(args.per_host).unwrap_or(1),
+            per_host: scope_args::per_host(&args),
         },
         probe: probe_settings(&args, clock),
         concurrency_lowered: lowered.then(|| (args.concurrency.unwrap_or(0), concurrency)),
-        options: options_record(&args),
+        options: probe_options.to_json(),
+        probe_options,
         targets_text: targets_text(&args),
+        starttls: scope_args::starttls(&args),
         anchor_files: args.ca_file,
-        starttls: args.starttls,
         sni_discover: args.sni_discover,
         format: args.format,
         output: args.output,
@@ -180,16 +188,20 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
     })
 }
 
-/// Targets, ports, exclusions and extra SNI names as one scope.
-fn scope_of(args: &ScanArgs) -> Result<Scope, SettingsError> {
-    let specs = target_specs(args)?;
-    let excludes = exclude_specs(args)?;
-    let ports = match &args.ports {
+/// The ports to probe: `--ports` (or `[scope] ports`), else the default set.
+fn ports_of(args: &ScanArgs) -> Result<Vec<u16>, SettingsError> {
+    Ok(match &args.ports {
         Some(text) => {
             targets::parse_ports(text).map_err(|e| e.with_origin(Origin::argument("--ports")))?
         }
         None => targets::DEFAULT_PORTS.to_vec(),
-    };
+    })
+}
+
+/// Targets, ports, exclusions and extra SNI names as one scope.
+fn scope_of(args: &ScanArgs, ports: Vec<u16>) -> Result<Scope, SettingsError> {
+    let specs = target_specs(args)?;
+    let excludes = exclude_specs(args)?;
     let scope = ScopeBuilder::new()
         .targets(specs)
         .ports(ports)
@@ -207,8 +219,8 @@ fn scope_of(args: &ScanArgs) -> Result<Scope, SettingsError> {
 /// The per-probe settings the flags ask for.
 fn probe_settings(args: &ScanArgs, clock: Clock) -> ProbeSettings {
     ProbeSettings {
-        connect_timeout: args.connect_timeout.min(args.timeout),
-        timeout: args.timeout,
+        connect_timeout: scope_args::connect_timeout(args),
+        timeout: scope_args::timeout(args),
         clock,
         verify_at: args.verify_at.map(unix_time),
         legacy_fallback: !args.no_legacy,
@@ -217,45 +229,10 @@ fn probe_settings(args: &ScanArgs, clock: Clock) -> ProbeSettings {
     }
 }
 
-/// With no targets on the command line, the config's `[scope]` is scanned
-/// (its targets, ports, exclusions and pairings).
-fn apply_config_scope(args: &mut ScanArgs, config: Option<&Config>) {
-    let Some(scope) = config.and_then(|c| c.scope.as_ref()) else {
-        return;
-    };
-    if !args.targets.is_empty() || !args.input.is_empty() {
-        return;
-    }
-    args.targets = scope.targets.clone();
-    if args.ports.is_none() {
-        args.ports = scope.ports.clone();
-    }
-    args.exclude.extend(scope.exclude.iter().cloned());
-    args.resolve.extend(scope.resolve.iter().cloned());
-}
-
 /// The targets as the user wrote them, files named as `@FILE`.
 fn targets_text(args: &ScanArgs) -> Vec<String> {
     let files = args.input.iter().map(|p| format!("@{}", p.display()));
     args.targets.iter().cloned().chain(files).collect()
-}
-
-/// The options that shape a scan, as recorded with it.
-fn options_record(args: &ScanArgs) -> serde_json::Value {
-    serde_json::json!({
-        "ports": args.ports,
-        "exclude": args.exclude,
-        "sni": args.sni,
-        "resolve": args.resolve,
-        "starttls": format!("{:?}", args.starttls),
-        "versions": args.versions,
-        "all_certs": args.all_certs,
-        "sni_discover": args.sni_discover,
-        "legacy_fallback": !args.no_legacy,
-        "connect_timeout_ms": args.connect_timeout.as_millis() as u64,
-        "timeout_ms": args.timeout.as_millis() as u64,
-        "shard": args.shard.map(|s| s.to_string()),
-    })
 }
 
 /// Validates `demo` arguments.
@@ -331,19 +308,7 @@ pub fn parse_format(text: &str) -> Result<OutputFormat, String> {
 
 /// `auto`, `none`, or a STARTTLS dialect name.
 pub fn parse_starttls(text: &str) -> Result<StartTlsMode, String> {
-    match text {
-        "auto" => Ok(StartTlsMode::ByPort),
-        "none" => Ok(StartTlsMode::Off),
-        name => Dialect::from_name(name)
-            .map(StartTlsMode::Force)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
-                format!(
-                    "'{name}' is not a STARTTLS dialect (auto, none, {})",
-                    names.join(", ")
-                )
-            }),
-    }
+    StartTlsMode::parse(text)
 }
 
 /// A listing format by name, from the report registry.

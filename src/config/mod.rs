@@ -15,12 +15,14 @@ mod anchors;
 pub mod document;
 mod error;
 mod raw;
+mod scope;
 #[cfg(test)]
 mod tests;
 mod watch;
 
 pub use alerts::{AlertsConfig, WebhookAuth, WebhookConfig, WebhookEvent};
 pub use error::{ConfigError, Position};
+pub use scope::ScopeConfig;
 pub use watch::WatchConfig;
 
 use std::fmt;
@@ -34,7 +36,7 @@ pub struct Config {
     /// `db`: the inventory, as `--db` takes it (a SQLite path, relative to
     /// the config file's directory, or a PostgreSQL URL); `--db` wins.
     pub db: Option<String>,
-    /// `[scope]`: what `certatlas scan` scans when no targets are given.
+    /// `[scope]`: what `scan --config` and `watch --config` scan, and how.
     pub scope: Option<ScopeConfig>,
     /// `[[anchors]]`: approved private trust anchors.
     pub anchors: Vec<AnchorConfig>,
@@ -74,20 +76,6 @@ pub struct RulesConfig {
     pub dirs: Vec<PathBuf>,
     /// Rule ids to disable, with where each is written.
     pub disable: Vec<(String, Option<Position>)>,
-}
-
-/// `[scope]`. Values are kept as written (already checked to parse).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScopeConfig {
-    /// Target specs (addresses, CIDR blocks, ranges, host names, `host:port`).
-    pub targets: Vec<String>,
-    /// Port list such as `"443,8443"`.
-    pub ports: Option<String>,
-    /// Specs to leave out.
-    pub exclude: Vec<String>,
-    /// Names paired with addresses, as `--resolve` takes them
-    /// (`name:address` or `name:port:address`).
-    pub resolve: Vec<String>,
 }
 
 /// One `[[anchors]]` entry: a certificate file or an SPKI hash.

@@ -12,14 +12,14 @@ use toml::Spanned;
 use super::error::{ConfigError, Position};
 use super::{
     AnchorConfig, Config, ExceptionConfig, ExceptionTarget, MaturityConfig, OwnerPositions,
-    OwnerRuleConfig, RulesConfig, ScopeConfig,
+    OwnerRuleConfig, RulesConfig,
 };
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
     db: Option<Spanned<String>>,
-    scope: Option<RawScope>,
+    scope: Option<super::scope::RawScope>,
     #[serde(default)]
     anchors: Vec<Spanned<RawAnchor>>,
     #[serde(default)]
@@ -48,18 +48,6 @@ struct RawRules {
     dirs: Vec<String>,
     #[serde(default)]
     disable: Vec<Spanned<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScope {
-    #[serde(default)]
-    targets: Vec<Spanned<String>>,
-    ports: Option<Spanned<String>>,
-    #[serde(default)]
-    exclude: Vec<Spanned<String>>,
-    #[serde(default)]
-    resolve: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,7 +122,7 @@ impl Source<'_> {
     }
 
     /// Relative paths are relative to the config file's directory.
-    fn resolve(&self, file: &str) -> PathBuf {
+    pub fn resolve(&self, file: &str) -> PathBuf {
         let dir = self.path.parent().unwrap_or_else(|| Path::new(""));
         dir.join(file)
     }
@@ -143,7 +131,10 @@ impl Source<'_> {
 impl RawConfig {
     /// Checks every value and builds the public config.
     pub fn check(self, src: &Source<'_>) -> Result<Config, ConfigError> {
-        let scope = self.scope.map(|s| check_scope(s, src)).transpose()?;
+        let scope = self
+            .scope
+            .map(|s| super::scope::check_scope(s, src))
+            .transpose()?;
         let anchors = self.anchors.into_iter().enumerate();
         let anchors = anchors
             .map(|(i, a)| check_anchor(i, a, src))
@@ -199,45 +190,6 @@ fn check_db(raw: Spanned<String>, src: &Source<'_>) -> Result<String, ConfigErro
         )),
         false => Ok(raw.into_inner()),
     }
-}
-
-fn check_scope(raw: RawScope, src: &Source<'_>) -> Result<ScopeConfig, ConfigError> {
-    let specs = |key: &str, values: Vec<Spanned<String>>| -> Result<Vec<String>, ConfigError> {
-        values
-            .into_iter()
-            .map(|value| match crate::targets::parse_spec(value.get_ref()) {
-                Ok(_) => Ok(value.into_inner()),
-                Err(e) => Err(src.error(&value.span(), format!("scope.{key}: {e}"))),
-            })
-            .collect()
-    };
-    let ports = match raw.ports {
-        Some(ports) => {
-            let origin = crate::targets::Origin::Unspecified;
-            if let Err(e) = crate::targets::parse_ports_in(ports.get_ref(), &origin) {
-                return Err(src.error(&ports.span(), format!("scope.ports: {e}")));
-            }
-            Some(ports.into_inner())
-        }
-        None => None,
-    };
-    let resolve = raw
-        .resolve
-        .into_iter()
-        .map(|value| {
-            let origin = crate::targets::Origin::Unspecified;
-            match crate::targets::parse_resolve_in(value.get_ref(), &origin) {
-                Ok(_) => Ok(value.into_inner()),
-                Err(e) => Err(src.error(&value.span(), format!("scope.resolve: {e}"))),
-            }
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(ScopeConfig {
-        targets: specs("targets", raw.targets)?,
-        ports,
-        exclude: specs("exclude", raw.exclude)?,
-        resolve,
-    })
 }
 
 fn check_anchor(

@@ -160,6 +160,7 @@ fn empty_summary(record: &ScanRecord) -> ScanSummary {
         chains_captured: 0,
         distinct_leaves: 0,
         outcomes: Default::default(),
+        options_change: None,
     }
 }
 

@@ -193,5 +193,8 @@ pub fn write_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
             "INCOMPLETE: the scan was interrupted; what was collected is above"
         )?;
     }
+    if let Some(change) = &s.options_change {
+        writeln!(out, "{}", terminal(&change.line()))?;
+    }
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! probes in flight and reports the run as incomplete.
 
 pub mod limits;
+pub mod options;
 pub mod summary;
 
 use std::collections::HashMap;
@@ -69,6 +70,33 @@ impl StartTlsMode {
             StartTlsMode::ByPort => Dialect::for_port(port),
             StartTlsMode::Force(dialect) => Some(dialect),
             StartTlsMode::Off => None,
+        }
+    }
+
+    /// Parses `auto`, `none` or a STARTTLS dialect name (as `--starttls`
+    /// and `[scope] starttls` take it); the error lists the choices.
+    pub fn parse(text: &str) -> Result<StartTlsMode, String> {
+        match text.trim() {
+            "auto" => Ok(StartTlsMode::ByPort),
+            "none" => Ok(StartTlsMode::Off),
+            name => Dialect::from_name(name)
+                .map(StartTlsMode::Force)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
+                    format!(
+                        "'{name}' is not a STARTTLS dialect (auto, none, {})",
+                        names.join(", ")
+                    )
+                }),
+        }
+    }
+
+    /// The name [`StartTlsMode::parse`] takes: `auto`, `none` or the dialect.
+    pub fn name(self) -> &'static str {
+        match self {
+            StartTlsMode::ByPort => "auto",
+            StartTlsMode::Off => "none",
+            StartTlsMode::Force(dialect) => dialect.name(),
         }
     }
 }

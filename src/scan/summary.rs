@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::options::OptionsChange;
 use crate::observation::{Observation, SCHEMA_VERSION};
 
 /// What one scan run amounted to; written at the end of every output.
@@ -32,6 +33,10 @@ pub struct ScanSummary {
     pub distinct_leaves: u64,
     /// Count per outcome reason, e.g. `timeout(connect)`.
     pub outcomes: BTreeMap<String, u64>,
+    /// How this scan's probe options differ from those of the previous
+    /// complete scan of its scope (absent when they do not, or there is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options_change: Option<OptionsChange>,
 }
 
 /// Accumulates a [`ScanSummary`] one observation at a time.
@@ -56,6 +61,7 @@ impl Tally {
                 chains_captured: 0,
                 distinct_leaves: 0,
                 outcomes: BTreeMap::new(),
+                options_change: None,
             },
             leaves: std::collections::HashSet::new(),
         }

@@ -34,6 +34,7 @@ mod lifecycle;
 mod lock;
 mod read_certs;
 mod read_history;
+mod read_options;
 mod read_scans;
 mod records;
 mod schema;

@@ -6,6 +6,7 @@ mod alerts;
 mod concurrency;
 mod cycles;
 mod lifecycle;
+mod options;
 mod reading;
 mod scores;
 mod writing;

@@ -1,0 +1,230 @@
+//! `[scope]`: what `certatlas scan --config` and `certatlas watch --config`
+//! scan and how, with every probe option the command line has (targets and
+//! target files, ports, exclusions, SNI names, `sni_discover`, `versions`,
+//! `all_certs`, `starttls`, `legacy_fallback`, timeouts, rate, concurrency,
+//! per-host limit, shard). Every value is checked when the file is loaded;
+//! a bad one is an error at its `file:line:column`. How the command line
+//! overrides these is `cli`'s business (README, "`[scope]`").
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::ConfigError;
+use super::raw::Source;
+use crate::scan::StartTlsMode;
+use crate::targets::{self, Origin, Shard};
+
+/// `[scope]`, checked. Target specs, ports and exclusions are kept as
+/// written (already checked to parse); the rest is typed. `None` (or an
+/// empty list) means the key is absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeConfig {
+    /// `targets`: target specs (addresses, CIDR blocks, ranges, host names, `host:port`).
+    pub targets: Vec<String>,
+    /// `input`: target files (relative to the config file's directory).
+    pub input: Vec<PathBuf>,
+    /// `ports`: a port list such as `"443,8443"`.
+    pub ports: Option<String>,
+    /// `exclude`: specs never to contact.
+    pub exclude: Vec<String>,
+    /// `exclude_file`: files of specs never to contact (relative to the config file).
+    pub exclude_file: Vec<PathBuf>,
+    /// `sni`: server names tried on every address.
+    pub sni: Vec<String>,
+    /// `resolve`: names paired with addresses, as `--resolve` takes them
+    /// (`name:address` or `name:port:address`).
+    pub resolve: Vec<String>,
+    /// `sni_discover`: also try the DNS names found in certificates.
+    pub sni_discover: Option<bool>,
+    /// `versions`: also record the accepted protocol versions.
+    pub versions: Option<bool>,
+    /// `all_certs`: also look for a certificate of the other key type.
+    pub all_certs: Option<bool>,
+    /// `starttls`: `auto`, `none` or a dialect name.
+    pub starttls: Option<StartTlsMode>,
+    /// `legacy_fallback`: retry with the legacy ClientHello (`false` is `--no-legacy`).
+    pub legacy_fallback: Option<bool>,
+    /// `connect_timeout`: the TCP connection deadline.
+    pub connect_timeout: Option<Duration>,
+    /// `timeout`: the whole-probe deadline.
+    pub timeout: Option<Duration>,
+    /// `rate`: new connections per second across the scan.
+    pub rate: Option<u32>,
+    /// `concurrency`: probes in flight at once.
+    pub concurrency: Option<usize>,
+    /// `per_host`: connections at once to one address.
+    pub per_host: Option<u64>,
+    /// `shard`: the part `K/N` of the scope this scanner probes.
+    pub shard: Option<Shard>,
+}
+
+/// `[scope]` as serde reads it: unknown keys and wrong types are errors.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScope {
+    #[serde(default)]
+    targets: Vec<Spanned<String>>,
+    #[serde(default)]
+    input: Vec<Spanned<String>>,
+    ports: Option<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude_file: Vec<Spanned<String>>,
+    #[serde(default)]
+    sni: Vec<Spanned<String>>,
+    #[serde(default)]
+    resolve: Vec<Spanned<String>>,
+    sni_discover: Option<bool>,
+    versions: Option<bool>,
+    all_certs: Option<bool>,
+    starttls: Option<Spanned<String>>,
+    legacy_fallback: Option<bool>,
+    connect_timeout: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    rate: Option<Spanned<i64>>,
+    concurrency: Option<Spanned<i64>>,
+    per_host: Option<Spanned<i64>>,
+    shard: Option<Spanned<String>>,
+}
+
+/// Checks every `[scope]` value; errors name the key and its position.
+pub(super) fn check_scope(raw: RawScope, src: &Source<'_>) -> Result<ScopeConfig, ConfigError> {
+    let checker = Checker { src };
+    Ok(ScopeConfig {
+        targets: checker.specs("targets", raw.targets)?,
+        input: checker.files("input", raw.input)?,
+        ports: raw.ports.map(|p| checker.ports(p)).transpose()?,
+        exclude: checker.specs("exclude", raw.exclude)?,
+        exclude_file: checker.files("exclude_file", raw.exclude_file)?,
+        sni: checker.names(raw.sni)?,
+        resolve: checker.pairings(raw.resolve)?,
+        sni_discover: raw.sni_discover,
+        versions: raw.versions,
+        all_certs: raw.all_certs,
+        starttls: checker.parsed("starttls", raw.starttls, StartTlsMode::parse)?,
+        legacy_fallback: raw.legacy_fallback,
+        connect_timeout: checker.parsed(
+            "connect_timeout",
+            raw.connect_timeout,
+            crate::schedule::parse_duration,
+        )?,
+        timeout: checker.parsed("timeout", raw.timeout, crate::schedule::parse_duration)?,
+        rate: checker.number("rate", raw.rate, 1, i64::from(u32::MAX))?,
+        concurrency: checker.number("concurrency", raw.concurrency, 1, 1 << 20)?,
+        per_host: checker.number("per_host", raw.per_host, 1, 1024)?,
+        shard: checker.parsed("shard", raw.shard, Shard::parse)?,
+    })
+}
+
+/// The checks of `[scope]` values, each error at the value's position.
+struct Checker<'a, 'b> {
+    src: &'a Source<'b>,
+}
+
+impl Checker<'_, '_> {
+    fn error(
+        &self,
+        value_span: std::ops::Range<usize>,
+        key: &str,
+        e: impl std::fmt::Display,
+    ) -> ConfigError {
+        self.src.error(&value_span, format!("scope.{key}: {e}"))
+    }
+
+    /// Target specs, as the command line takes them.
+    fn specs(&self, key: &str, values: Vec<Spanned<String>>) -> Result<Vec<String>, ConfigError> {
+        values
+            .into_iter()
+            .map(|value| match targets::parse_spec(value.get_ref()) {
+                Ok(_) => Ok(value.into_inner()),
+                Err(e) => Err(self.error(value.span(), key, e)),
+            })
+            .collect()
+    }
+
+    /// File names, not blank, resolved against the config file's directory.
+    fn files(&self, key: &str, values: Vec<Spanned<String>>) -> Result<Vec<PathBuf>, ConfigError> {
+        values
+            .into_iter()
+            .map(|value| match value.get_ref().trim().is_empty() {
+                true => Err(self.error(value.span(), key, "empty file name")),
+                false => Ok(self.src.resolve(value.get_ref())),
+            })
+            .collect()
+    }
+
+    /// A port list.
+    fn ports(&self, ports: Spanned<String>) -> Result<String, ConfigError> {
+        match targets::parse_ports_in(ports.get_ref(), &Origin::Unspecified) {
+            Ok(_) => Ok(ports.into_inner()),
+            Err(e) => Err(self.error(ports.span(), "ports", e)),
+        }
+    }
+
+    /// Server names usable as SNI.
+    fn names(&self, values: Vec<Spanned<String>>) -> Result<Vec<String>, ConfigError> {
+        values
+            .into_iter()
+            .map(
+                |value| match targets::parse_host_name_in(value.get_ref(), &Origin::Unspecified) {
+                    Ok(_) => Ok(value.into_inner()),
+                    Err(e) => Err(self.error(value.span(), "sni", e)),
+                },
+            )
+            .collect()
+    }
+
+    /// Name and address pairings, as `--resolve` takes them.
+    fn pairings(&self, values: Vec<Spanned<String>>) -> Result<Vec<String>, ConfigError> {
+        values
+            .into_iter()
+            .map(
+                |value| match targets::parse_resolve_in(value.get_ref(), &Origin::Unspecified) {
+                    Ok(_) => Ok(value.into_inner()),
+                    Err(e) => Err(self.error(value.span(), "resolve", e)),
+                },
+            )
+            .collect()
+    }
+
+    /// A text value parsed by `parse`.
+    fn parsed<T>(
+        &self,
+        key: &str,
+        value: Option<Spanned<String>>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        parse(value.get_ref())
+            .map(Some)
+            .map_err(|e| self.error(value.span(), key, e))
+    }
+
+    /// An integer in `min..=max`.
+    fn number<T: TryFrom<i64>>(
+        &self,
+        key: &str,
+        value: Option<Spanned<i64>>,
+        min: i64,
+        max: i64,
+    ) -> Result<Option<T>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        let number = *value.get_ref();
+        match (min..=max).contains(&number) {
+            true => Ok(T::try_from(number).ok()),
+            false => Err(self.error(
+                value.span(),
+                key,
+                format!("{number} is out of range ({min} to {max})"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "scope_tests.rs"]
+pub(crate) mod tests;
