@@ -25,6 +25,7 @@ mod error;
 mod findings;
 mod insert;
 mod lifecycle;
+mod outcomes;
 mod lock;
 mod read_certs;
 mod read_history;
@@ -42,6 +43,7 @@ pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntr
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
+pub use outcomes::{FindingFix, FindingOutcome};
 pub use lock::ScopeLock;
 pub use records::{
     EndpointKey, EndpointLeaf, EventKind, EventRecord, HistoryEntry, NewEvent, ScanId, ScanMeta,

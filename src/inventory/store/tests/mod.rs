@@ -5,6 +5,7 @@
 mod alerts;
 mod cycles;
 mod lifecycle;
+mod outcomes;
 mod reading;
 mod scores;
 mod writing;
