@@ -11,10 +11,13 @@ use super::recording::InventoryContext;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::{policy::policy_request, FindingsArgs, PolicyRequest};
 use crate::clock::Clock;
-use crate::inventory::store::{FindingPresence, ScanId, ScanRecord, Store};
+use crate::inventory::store::{ScanRecord, Store};
 use crate::policy::evaluate::{self, Evaluation};
 use crate::policy::exceptions::exception_for;
-use crate::policy::lifecycle::{self, Timeline, TrackedFinding};
+use crate::policy::digests::{digest_parts, PolicyDigests};
+use crate::policy::disappearance::disappearance;
+use crate::policy::lifecycle::{self, Disappearance, Previous, Timeline, TrackedFinding};
+use crate::policy::observed::Observation;
 use crate::policy::model::{self, Judgement, SubjectModels};
 use crate::policy::{Finding, RuleSet, Severity};
 use crate::report::findings as present;
@@ -76,19 +79,64 @@ pub(super) fn evaluate_models(rules: &RuleSet, models: &SubjectModels) -> Evalua
     evaluation
 }
 
-/// Evaluates `scan` and stores its findings, replacing earlier ones;
-/// returns them with the scan's models.
+/// Evaluates `scan` and stores its findings, replacing earlier ones, with
+/// the digests of the policy; returns them with the scan's models.
 fn evaluate_and_store(
     store: &Store,
     scan: &ScanRecord,
     context: &InventoryContext,
     rules: &RuleSet,
+    digests: &PolicyDigests,
 ) -> Result<(Vec<Finding>, SubjectModels), AppError> {
     let models = scan_models(store, scan, context)?;
     let evaluation = evaluate_models(rules, &models);
     let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
-    store.record_findings(scan.id, rules.digest(), rules.rules().len() as u64, &stored)?;
+    let count = rules.rules().len() as u64;
+    store.record_findings(scan.id, rules.digest(), count, &stored, &digests.to_json())?;
     Ok((evaluation.findings, models))
+}
+
+/// The digests of each part of the policy `track` judges with.
+fn policy_digests(policy: &PolicyRequest, context: &InventoryContext) -> PolicyDigests {
+    let exceptions: Vec<String> = policy.exceptions.iter().map(|e| format!("{e:?}")).collect();
+    PolicyDigests {
+        rules: policy.rules.digest().to_string(),
+        anchors: context.anchors_digest.clone(),
+        owners: context.owners_digest.clone(),
+        exceptions: digest_parts(&exceptions),
+        profile: policy.profile.digest.clone(),
+    }
+}
+
+/// What the previous scan left open, and why what is absent now went: the
+/// policy changed (its findings judged again under the current policy) or
+/// the current scan observed their subjects (`models`).
+fn previous_and_gone(
+    store: &Store,
+    previous: Option<&ScanRecord>,
+    context: &InventoryContext,
+    policy: &PolicyRequest,
+    digests: &PolicyDigests,
+    models: &SubjectModels,
+) -> Result<(Previous, Disappearance), AppError> {
+    let Some(previous) = previous else {
+        return Ok((Previous::default(), Disappearance::default()));
+    };
+    let findings = store.findings(previous.id)?;
+    let left = Previous::from_stored(&findings, &store.outcomes(previous.id)?);
+    let recorded = store.finding_run(previous.id)?.map(|run| run.policy);
+    let then = PolicyDigests::from_json(&recorded.unwrap_or_default());
+    let changes = digests.changed_since(&then);
+    let again = match changes.is_empty() {
+        true => None,
+        false => {
+            let models = scan_models(store, previous, context)?;
+            Some(evaluate_models(&policy.rules, &models).findings)
+        }
+    };
+    let now = Observation::new(models, &policy.rules);
+    let gone = disappearance(&left, changes, again.as_deref(), &policy.rules, &now);
+    Ok((left, gone))
 }
 
 /// A scan's findings tracked across the timeline, with what tracking read
@@ -98,8 +146,6 @@ pub(super) struct Tracked {
     pub findings: Vec<TrackedFinding>,
     /// The scan's models.
     pub models: SubjectModels,
-    /// Where each finding key was present, up to the scan.
-    pub presence: Vec<FindingPresence>,
 }
 
 /// The findings of `scan` with their history and exceptions, and the
@@ -121,34 +167,26 @@ pub(super) fn track(
         .collect();
     let mut timeline: Timeline = earlier.iter().map(|s| (s.id, s.started_at)).collect();
     timeline.insert(scan.id, scan.started_at);
+    let digests = policy_digests(policy, context);
     for old in &earlier {
         if store.finding_run(old.id)?.is_none() {
-            evaluate_and_store(store, old, context, &policy.rules)?;
+            evaluate_and_store(store, old, context, &policy.rules, &digests)?;
         }
     }
-    let (current, models) = evaluate_and_store(store, scan, context, &policy.rules)?;
-    let previous = match earlier.last() {
-        Some(previous) => stored_findings(store, previous.id)?,
-        None => Vec::new(),
-    };
+    let (current, models) = evaluate_and_store(store, scan, context, &policy.rules, &digests)?;
+    let (previous, gone) =
+        previous_and_gone(store, earlier.last(), context, policy, &digests, &models)?;
     let presence = store.finding_presence(scan.id)?;
-    let mut tracked = lifecycle::track(scan.id, current, previous, &presence, &timeline);
+    let mut tracked = lifecycle::track(scan.id, current, previous, &gone, &presence, &timeline);
+    let outcomes: Vec<_> = tracked.iter().filter_map(|t| t.to_outcome()).collect();
+    store.record_outcomes(scan.id, &outcomes)?;
     for t in &mut tracked {
         t.exception = exception_for(&t.finding, &policy.exceptions, today);
     }
     Ok(Tracked {
         findings: tracked,
         models,
-        presence,
     })
-}
-
-fn stored_findings(store: &Store, scan: ScanId) -> Result<Vec<Finding>, AppError> {
-    Ok(store
-        .findings(scan)?
-        .iter()
-        .filter_map(|s| Finding::from_stored(&s.finding))
-        .collect())
 }
 
 /// Prints the one-line findings summary after a scan.

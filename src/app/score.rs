@@ -19,7 +19,7 @@ use crate::cli::{PolicyArgs, PolicyRequest, ScoreArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::ExceptionTarget;
 use crate::inventory::store::{ScanId, ScanRecord, ScanStatus, Store};
-use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
+use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::SubjectModels;
 use crate::report::audit::TrendPoint;
 use crate::report::score as present;
@@ -30,8 +30,6 @@ use crate::scoring::{self, FindingFact, ScoreCard};
 const MISSED_LIMIT: usize = 50;
 
 /// Scores `scan` from its models and tracked findings, and stores the card.
-/// The findings' presence rows move into the score's history (nothing
-/// reads them from `tracked` afterwards).
 pub(super) fn score_scan(
     store: &Store,
     scan: &ScanRecord,
@@ -40,8 +38,7 @@ pub(super) fn score_scan(
     today: Date,
 ) -> Result<ScoreCard, AppError> {
     let window_days = policy.profile.window_days;
-    let mut history = ScanHistory::from_store(store, scan.id, window_days, MISSED_LIMIT)?;
-    history.presence = std::mem::take(&mut tracked.presence);
+    let history = ScanHistory::from_store(store, scan.id, window_days, MISSED_LIMIT)?;
     let depth = history.depth();
     let exclusions = exclusions(policy, today);
     let input = MetricInput {
@@ -86,11 +83,12 @@ fn exclusions(policy: &PolicyRequest, today: Date) -> Exclusions {
     exclusions
 }
 
-/// The current findings (fixed ones left out) as scoring sees them.
+/// The findings present in the scan (fixed, withdrawn and unobserved ones
+/// left out) as scoring sees them.
 fn finding_facts(tracked: &[TrackedFinding]) -> Vec<FindingFact> {
     tracked
         .iter()
-        .filter(|t| t.status != FindingStatus::Fixed)
+        .filter(|t| t.status.is_present())
         .map(|t| FindingFact {
             rule: t.finding.rule.clone(),
             severity: t.finding.severity,
