@@ -12,13 +12,13 @@ use super::{stdout_error, AppError, RunStatus};
 use crate::cli::{policy::policy_request, FindingsArgs, PolicyRequest};
 use crate::clock::Clock;
 use crate::inventory::store::{ScanRecord, Store};
-use crate::policy::evaluate::{self, Evaluation};
-use crate::policy::exceptions::exception_for;
 use crate::policy::digests::{digest_parts, PolicyDigests};
 use crate::policy::disappearance::disappearance;
+use crate::policy::evaluate::{self, Evaluation};
+use crate::policy::exceptions::exception_for;
 use crate::policy::lifecycle::{self, Disappearance, Previous, Timeline, TrackedFinding};
-use crate::policy::observed::Observation;
 use crate::policy::model::{self, Judgement, SubjectModels};
+use crate::policy::observed::Observation;
 use crate::policy::{Finding, RuleSet, Severity};
 use crate::report::findings as present;
 

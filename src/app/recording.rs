@@ -46,7 +46,11 @@ impl InventoryContext {
             approved.extend(config.approved_anchor_ders().map_err(settings_error)?);
             spki = config.approved_spki();
             owners = config.owner_rules().map_err(settings_error)?;
-            owner_specs = config.owners.iter().map(|o| format!("{:?}", o.rule)).collect();
+            owner_specs = config
+                .owners
+                .iter()
+                .map(|o| format!("{:?}", o.rule))
+                .collect();
         }
         let approved_anchors = (approved.len() + spki.len()) as u64;
         let (anchors_digest, owners_digest) = context_digests(&approved, &spki, &owner_specs);
