@@ -42,7 +42,11 @@ async fn scan(db: &Path, addresses: &[String], at: OffsetDateTime, extra: &[Stri
 
 /// The tracked findings of scan `scan` as JSON items.
 fn findings(db: &Path, scan: i64, at: OffsetDateTime, extra: &[String]) -> Vec<Value> {
-    let (db, scan, at) = (db.display().to_string(), scan.to_string(), at.format(&Rfc3339).unwrap());
+    let (db, scan, at) = (
+        db.display().to_string(),
+        scan.to_string(),
+        at.format(&Rfc3339).unwrap(),
+    );
     let mut args = vec!["--clock", &at, "findings", "--db", &db, "--scan", &scan];
     args.extend(["--format", "json"]);
     args.extend(extra.iter().map(String::as_str));
@@ -88,20 +92,37 @@ async fn a_name_no_longer_tried_leaves_its_findings_unobserved_not_fixed() {
     let first = findings(&db, 1, fixed_now(), &[]);
     let on_alpha: Vec<&Value> = first
         .iter()
-        .filter(|f| f["certificate"] == alpha_leaf.as_str() || f["subject_key"].as_str().unwrap().contains(&alpha))
+        .filter(|f| {
+            f["certificate"] == alpha_leaf.as_str()
+                || f["subject_key"].as_str().unwrap().contains(&alpha)
+        })
         .collect();
-    assert!(!on_alpha.is_empty(), "the alpha certificate has findings: {first:?}");
+    assert!(
+        !on_alpha.is_empty(),
+        "the alpha certificate has findings: {first:?}"
+    );
 
     let second = findings(&db, 2, later, &[]);
     assert!(with_status(&second, "fixed").is_empty(), "{second:#?}");
     assert!(with_status(&second, "withdrawn").is_empty(), "{second:#?}");
+    let first_scan_at = Store::open(&db)
+        .unwrap()
+        .scan(ScanId(1))
+        .unwrap()
+        .unwrap()
+        .started_at;
     for finding in &on_alpha {
         let now = second
             .iter()
             .find(|f| f["rule"] == finding["rule"] && f["subject_key"] == finding["subject_key"])
             .unwrap_or_else(|| panic!("{finding} is still listed"));
         assert_eq!(now["status"], "unobserved", "{now}");
-        assert_eq!(now["last_observed"], fixed_now().format(&Rfc3339).unwrap());
+        let last = OffsetDateTime::parse(now["last_observed"].as_str().unwrap(), &Rfc3339);
+        assert_eq!(
+            last.unwrap(),
+            first_scan_at,
+            "since the scan that observed it"
+        );
         assert!(now["days_to_fix"].is_null());
     }
     let store = Store::open(&db).unwrap();
@@ -151,7 +172,10 @@ async fn declaring_the_approved_anchor_withdraws_shadow_findings_and_fixes_nothi
     let still = shadow_issued(&second, &shadow_leaf).unwrap();
     assert_eq!(still["status"], "open", "the real shadow CA stays: {still}");
     let store = Store::open(&db).unwrap();
-    assert!(store.finding_fixes(ScanId(2)).unwrap().is_empty(), "time_to_fix unchanged");
+    assert!(
+        store.finding_fixes(ScanId(2)).unwrap().is_empty(),
+        "time_to_fix unchanged"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -180,7 +204,10 @@ async fn a_policy_change_does_not_hide_a_fix_made_on_the_network() {
             .find(|f| f["rule"] == rule && f["subject_key"] == old_leaf.as_str())
             .unwrap_or_else(|| panic!("{rule} on the old leaf: {second:#?}"))
     };
-    assert_eq!(of_old("inventory.expiring-within-30-days")["status"], "fixed");
+    assert_eq!(
+        of_old("inventory.expiring-within-30-days")["status"],
+        "fixed"
+    );
     assert_eq!(of_old("inventory.shadow-ca-issued")["status"], "withdrawn");
 }
 
@@ -195,7 +222,8 @@ async fn a_replaced_certificate_has_its_findings_fixed_with_the_days_it_took() {
     let with_config = ["--config".to_string(), config.display().to_string()];
     let targets = [address(&case)];
     scan(&db, &targets, fixed_now(), &with_config).await;
-    let later = fixed_now() + time::Duration::days(4);
+    // The --clock advances from its start: half a day keeps whole days 4.
+    let later = fixed_now() + time::Duration::days(4) + time::Duration::hours(12);
     lab.renew("expiring-soon", later).unwrap();
     scan(&db, &targets, later, &with_config).await;
     lab.shutdown().await;
@@ -206,7 +234,8 @@ async fn a_replaced_certificate_has_its_findings_fixed_with_the_days_it_took() {
         .filter(|f| f["certificate"] == old_leaf.as_str())
         .collect();
     assert!(
-        old.iter().any(|f| f["rule"] == "inventory.expiring-within-30-days"),
+        old.iter()
+            .any(|f| f["rule"] == "inventory.expiring-within-30-days"),
         "{first:#?}"
     );
     let second = findings(&db, 2, later, &with_config);
@@ -221,5 +250,7 @@ async fn a_replaced_certificate_has_its_findings_fixed_with_the_days_it_took() {
     let store = Store::open(&db).unwrap();
     let fixes = store.finding_fixes(ScanId(2)).unwrap();
     assert_eq!(fixes.len(), old.len());
-    assert!(fixes.iter().all(|&(scan, days)| scan == ScanId(2) && days == 4));
+    assert!(fixes
+        .iter()
+        .all(|&(scan, days)| scan == ScanId(2) && days == 4));
 }

@@ -30,7 +30,11 @@ pub fn disappearance(
     let mut withdrawn = HashSet::new();
     if let Some(again) = again {
         let still: HashSet<FindingKey> = again.iter().map(key).collect();
-        let gone = previous.findings.iter().map(key).filter(|k| !still.contains(k));
+        let gone = previous
+            .findings
+            .iter()
+            .map(key)
+            .filter(|k| !still.contains(k));
         withdrawn.extend(gone);
         let ruleless = previous
             .unobserved

@@ -109,7 +109,14 @@ fn disappear(gone: Disappearance) -> TrackedFinding {
         findings: vec![finding("r", "gone")],
         unobserved: Vec::new(),
     };
-    let tracked = track(ScanId(4), Vec::new(), previous, &gone, &presence, &timeline());
+    let tracked = track(
+        ScanId(4),
+        Vec::new(),
+        previous,
+        &gone,
+        &presence,
+        &timeline(),
+    );
     assert_eq!(tracked.len(), 1);
     tracked.into_iter().next().unwrap()
 }
@@ -181,7 +188,11 @@ fn unobserved_then_observed_without_it_is_fixed_counting_from_its_opening() {
         },
     );
     assert_eq!(t.status, FindingStatus::Fixed);
-    assert_eq!(t.days_to_fix, Some(30), "open since scan 1, fixed at scan 4");
+    assert_eq!(
+        t.days_to_fix,
+        Some(30),
+        "open since scan 1, fixed at scan 4"
+    );
 }
 
 #[test]

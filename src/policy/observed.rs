@@ -63,9 +63,15 @@ impl<'a> Observation<'a> {
         let m = self.models;
         let present = match finding.subject {
             SubjectKind::Inventory => return self.holds(when, &m.inventory),
-            SubjectKind::Leaf => self.leaves.get(key).map(|&i| self.holds(when, &m.leaves[i])),
+            SubjectKind::Leaf => self
+                .leaves
+                .get(key)
+                .map(|&i| self.holds(when, &m.leaves[i])),
             SubjectKind::Ca => self.cas.get(key).map(|&i| self.holds(when, &m.cas[i])),
-            SubjectKind::Chain => self.chains.get(key).map(|&i| self.holds(when, &m.chains[i])),
+            SubjectKind::Chain => self
+                .chains
+                .get(key)
+                .map(|&i| self.holds(when, &m.chains[i])),
             SubjectKind::Endpoint => self
                 .endpoints
                 .get(key)

@@ -53,7 +53,12 @@ fn a_subject_in_the_scan_is_observed_and_one_elsewhere_is_not() {
     let ca = "rfc5280.ca-expired";
     assert!(!seen.observes(&finding(ca, SubjectKind::Ca, "cc", &[])));
     let incomplete = "inventory.incomplete-scan";
-    assert!(seen.observes(&finding(incomplete, SubjectKind::Inventory, "inventory", &[])));
+    assert!(seen.observes(&finding(
+        incomplete,
+        SubjectKind::Inventory,
+        "inventory",
+        &[]
+    )));
 }
 
 #[test]
@@ -62,7 +67,12 @@ fn a_leaf_gone_from_an_endpoint_that_sent_a_certificate_was_replaced() {
     let seen = Observation::new(&models, &rules);
     let gone = finding("rfc5280.expired", SubjectKind::Leaf, "bb", &["127.0.0.1:1"]);
     assert!(seen.observes(&gone));
-    let chain = finding("ietf.chain-incomplete", SubjectKind::Chain, "ch", &["127.0.0.1:2"]);
+    let chain = finding(
+        "ietf.chain-incomplete",
+        SubjectKind::Chain,
+        "ch",
+        &["127.0.0.1:2"],
+    );
     assert!(seen.observes(&chain));
 }
 
@@ -78,7 +88,12 @@ fn a_rule_on_a_field_the_scan_did_not_measure_does_not_observe() {
     let tls13 = finding("nist.no-tls13", SubjectKind::Endpoint, "127.0.0.1:2", &[]);
     assert!(!seen.observes(&tls13), "TLS 1.3 support unknown");
     let static_rsa = "ietf.static-rsa-key-exchange";
-    assert!(seen.observes(&finding(static_rsa, SubjectKind::Endpoint, "127.0.0.1:1", &[])));
+    assert!(seen.observes(&finding(
+        static_rsa,
+        SubjectKind::Endpoint,
+        "127.0.0.1:1",
+        &[]
+    )));
 }
 
 #[test]

@@ -25,8 +25,8 @@ mod error;
 mod findings;
 mod insert;
 mod lifecycle;
-mod outcomes;
 mod lock;
+mod outcomes;
 mod read_certs;
 mod read_history;
 mod read_scans;
@@ -43,8 +43,8 @@ pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntr
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
-pub use outcomes::{FindingFix, FindingOutcome};
 pub use lock::ScopeLock;
+pub use outcomes::{FindingFix, FindingOutcome};
 pub use records::{
     EndpointKey, EndpointLeaf, EventKind, EventRecord, HistoryEntry, NewEvent, ScanId, ScanMeta,
     ScanRecord, ScanStatus, StoredCertificate, WriteStats,

@@ -80,7 +80,14 @@ impl Store {
 
     /// The recorded outcomes of `scan`, by rule and subject.
     pub fn outcomes(&self, scan: ScanId) -> Result<Vec<FindingOutcome>, StoreError> {
-        type Raw = (NewFinding, String, String, String, Option<String>, Option<i64>);
+        type Raw = (
+            NewFinding,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+        );
         let rows: Vec<Raw> = self
             .conn()
             .rows(
@@ -98,7 +105,14 @@ impl Store {
                         message: r.get(5)?,
                         detail: serde_json::Value::Null,
                     };
-                    Ok((finding, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?))
+                    Ok((
+                        finding,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                    ))
                 },
             )
             .map_err(sql(&self.path, "read finding outcomes"))?;

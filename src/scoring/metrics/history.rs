@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-
 use super::estate::{Estate, EXPIRY_HORIZON_DAYS};
 use super::{median, Metric, MetricInput, ScanPoint};
 use crate::inventory::store::{EventKind, EventRecord, FindingFix, ScanId};

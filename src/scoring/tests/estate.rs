@@ -83,7 +83,6 @@ fn event(
     }
 }
 
-
 /// Scans 1..=5 on days 0, 30, 60, 90, 120; ten leaves as described in
 /// the tests' comments.
 pub fn synthetic() -> (SubjectModels, ScanHistory, Exclusions) {
@@ -230,7 +229,8 @@ pub fn perfect() -> (SubjectModels, ScanHistory, Exclusions) {
             })
             .collect(),
         events,
-        fixes: Vec::new(),
+        // A finding present at scans 51-52, fixed at 53: two days.
+        fixes: vec![(ScanId(53), 2)],
         reach: EndpointReach {
             known: 4,
             reached: 4,

@@ -38,7 +38,9 @@ fn outcomes_digests_fixes_and_unobserved_presence_round_trip() {
         let second = complete_scan(&store, t0() + Duration::days(3), Vec::new());
         let policy = serde_json::json!({"rules": "r", "anchors": "a"});
         let found = [finding("r.a", "k1"), finding("r.a", "k2")];
-        store.record_findings(first, "d", 2, &found, &policy).unwrap();
+        store
+            .record_findings(first, "d", 2, &found, &policy)
+            .unwrap();
         assert_eq!(store.finding_run(first).unwrap().unwrap().policy, policy);
 
         store.record_findings(second, "d", 2, &[], &policy).unwrap();
@@ -49,7 +51,11 @@ fn outcomes_digests_fixes_and_unobserved_presence_round_trip() {
         ];
         store.record_outcomes(second, &outcomes[..1]).unwrap();
         store.record_outcomes(second, &outcomes).unwrap();
-        assert_eq!(store.outcomes(second).unwrap(), outcomes.to_vec(), "replaced");
+        assert_eq!(
+            store.outcomes(second).unwrap(),
+            outcomes.to_vec(),
+            "replaced"
+        );
         assert_eq!(store.finding_fixes(second).unwrap(), vec![(second, 3)]);
         assert!(store.finding_fixes(first).unwrap().is_empty());
 
@@ -64,6 +70,10 @@ fn outcomes_digests_fixes_and_unobserved_presence_round_trip() {
             keys
         };
         assert_eq!(of(first), ["k1", "k2"]);
-        assert_eq!(of(second), ["k2"], "unobserved is still open; fixed and withdrawn are not");
+        assert_eq!(
+            of(second),
+            ["k2"],
+            "unobserved is still open; fixed and withdrawn are not"
+        );
     }
 }
