@@ -54,7 +54,13 @@ fn main() {
     let started = Instant::now();
     let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
     store
-        .record_findings(scan, rules.digest(), rules.rules().len() as u64, &stored)
+        .record_findings(
+            scan,
+            rules.digest(),
+            rules.rules().len() as u64,
+            &stored,
+            &serde_json::json!({}),
+        )
         .expect("record");
     let store_s = started.elapsed().as_secs_f64();
     println!(

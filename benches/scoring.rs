@@ -181,7 +181,7 @@ fn time_scoring(db: &Path) {
         reads.events_s,
         reads.reach_s,
         reads.presence_s,
-        history.presence.len(),
+        reads.presence_rows,
         rss("VmHWM:")
     );
     let value = card
@@ -224,8 +224,10 @@ fn setting(name: &str, default: usize) -> usize {
 struct Reads {
     /// `ScanHistory::from_store`: scans, window events, endpoint reach.
     history_s: f64,
-    /// Finding presence (read by findings tracking and handed over).
+    /// Finding presence (read by findings tracking).
     presence_s: f64,
+    /// Rows of finding presence.
+    presence_rows: usize,
     /// Breakdown, measured again by separate calls: window events.
     events_s: f64,
     /// Breakdown, measured again by separate calls: endpoint reach.
@@ -240,7 +242,7 @@ fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> (ScanHistory, 
         ScanHistory::from_store(store, scan, window_days, MISSED_LIMIT).expect("history");
     let history_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    history.presence = store.finding_presence(scan).expect("presence");
+    let presence = store.finding_presence(scan).expect("presence");
     let presence_s = started.elapsed().as_secs_f64();
     let window: Vec<ScanId> = history.window(window_days).iter().map(|s| s.id).collect();
     let kinds = [
@@ -259,6 +261,7 @@ fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> (ScanHistory, 
     let reads = Reads {
         history_s,
         presence_s,
+        presence_rows: presence.len(),
         events_s,
         reach_s,
     };

@@ -157,7 +157,13 @@ impl Timeline {
             let started = Instant::now();
             let findings = findings(&leaves, s, mix);
             store
-                .record_findings(scan, "bench", RULES.len() as u64, &findings)
+                .record_findings(
+                    scan,
+                    "bench",
+                    RULES.len() as u64,
+                    &findings,
+                    &serde_json::json!({}),
+                )
                 .expect("record findings");
             println!(
                 "    {} events ({} renewals) in {events_s:.2} s; {} findings stored in {:.2} s",

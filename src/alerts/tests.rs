@@ -48,6 +48,8 @@ fn tracked(rule: &str, severity: Severity, status: FindingStatus) -> TrackedFind
         open_since: now(),
         fixed_at: None,
         days_to_fix: None,
+        last_observed: None,
+        withdrawn_by: Vec::new(),
         exception: None,
     }
 }

@@ -87,6 +87,17 @@ pub enum Command {
     #[command(subcommand)]
     Rules(RulesCommand),
     /// The findings of the latest complete scan (or --scan), tracked across scans.
+    ///
+    /// Statuses: new, open, reappeared; and for a finding the previous scan
+    /// had and this one does not: withdrawn (the policy changed: rules,
+    /// anchors, owners, exceptions or profile, and the previous scan judged
+    /// under the current policy no longer has it), fixed (its subject was
+    /// observed again and the rule no longer fires; counts in time_to_fix),
+    /// or unobserved (its subject was not observed: name not tried, option
+    /// such as --versions not probed, out of scope, not reached; still
+    /// open, with the last scan that observed it; not active for
+    /// --fail-on). A certificate replaced at an endpoint that answered
+    /// counts as observed.
     Findings(FindingsArgs),
     /// PKIMM maturity estimate of the latest complete scan (or --scan), with
     /// the evidence and the gap to the next level.

@@ -5,10 +5,13 @@
 
 use super::{Judge, JudgeError, Persist};
 use crate::inventory::store::{FindingPresence, ScanId, ScanRecord};
+use crate::policy::digests::{digest_parts, PolicyDigests};
+use crate::policy::disappearance::disappearance;
 use crate::policy::evaluate::{self, Evaluation};
 use crate::policy::exceptions::exception_for;
-use crate::policy::lifecycle::{self, Timeline, TrackedFinding};
+use crate::policy::lifecycle::{self, Disappearance, Previous, Timeline, TrackedFinding};
 use crate::policy::model::{self, Judgement, SubjectModels};
+use crate::policy::observed::Observation;
 use crate::policy::{Finding, RuleSet, Severity};
 
 /// True when an active finding reaches `fail_on` (`--fail-on`).
@@ -42,8 +45,6 @@ pub(super) struct Tracked {
     pub findings: Vec<TrackedFinding>,
     /// The scan's models.
     pub models: SubjectModels,
-    /// Where each finding key was present, up to the scan.
-    pub presence: Vec<FindingPresence>,
 }
 
 impl Judge<'_> {
@@ -58,18 +59,68 @@ impl Judge<'_> {
     }
 
     /// Evaluates `scan`; with [`Persist::Record`] stores its findings,
-    /// replacing earlier ones. Returns them with the scan's models.
-    fn evaluate(&self, scan: &ScanRecord) -> Result<(Vec<Finding>, SubjectModels), JudgeError> {
+    /// replacing earlier ones, with the digests of the policy. Returns them
+    /// with the scan's models.
+    fn evaluate(
+        &self,
+        scan: &ScanRecord,
+        digests: &PolicyDigests,
+    ) -> Result<(Vec<Finding>, SubjectModels), JudgeError> {
         let rules = &self.policy.rules;
         let models = self.models(scan)?;
         let evaluation = evaluate_models(rules, &models);
         if self.persist == Persist::Record {
             let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
             let count = rules.rules().len() as u64;
+            let policy = digests.to_json();
             self.store
-                .record_findings(scan.id, rules.digest(), count, &stored)?;
+                .record_findings(scan.id, rules.digest(), count, &stored, &policy)?;
         }
         Ok((evaluation.findings, models))
+    }
+
+    /// The digests of each part of the policy this judgement uses.
+    fn policy_digests(&self) -> PolicyDigests {
+        let (policy, context) = (self.policy, self.context);
+        let exceptions: Vec<String> = policy.exceptions.iter().map(|e| format!("{e:?}")).collect();
+        PolicyDigests {
+            rules: policy.rules.digest().to_string(),
+            anchors: context.anchors_digest.clone(),
+            owners: context.owners_digest.clone(),
+            exceptions: digest_parts(&exceptions),
+            profile: policy.profile.digest.clone(),
+        }
+    }
+
+    /// What the previous scan left open, and why what is absent now went:
+    /// the policy changed (its findings judged again under the current
+    /// policy) or the current scan observed their subjects (`models`).
+    fn previous_and_gone(
+        &self,
+        previous: Option<&ScanRecord>,
+        digests: &PolicyDigests,
+        models: &SubjectModels,
+    ) -> Result<(Previous, Disappearance), JudgeError> {
+        let Some(previous) = previous else {
+            return Ok((Previous::default(), Disappearance::default()));
+        };
+        let store = self.store;
+        let findings = store.findings(previous.id)?;
+        let left = Previous::from_stored(&findings, &store.outcomes(previous.id)?);
+        let recorded = store.finding_run(previous.id)?.map(|run| run.policy);
+        let then = PolicyDigests::from_json(&recorded.unwrap_or_default());
+        let changes = digests.changed_since(&then);
+        let again = match changes.is_empty() {
+            true => None,
+            false => {
+                let models = self.models(previous)?;
+                Some(evaluate_models(&self.policy.rules, &models).findings)
+            }
+        };
+        let rules = &self.policy.rules;
+        let now = Observation::new(models, rules);
+        let gone = disappearance(&left, changes, again.as_deref(), rules, &now);
+        Ok((left, gone))
     }
 
     /// The findings of `scan` with their history and exceptions, and the
@@ -86,26 +137,25 @@ impl Judge<'_> {
             .collect();
         let mut timeline: Timeline = earlier.iter().map(|s| (s.id, s.started_at)).collect();
         timeline.insert(scan.id, scan.started_at);
+        let digests = self.policy_digests();
         let mut unstored = Vec::new();
         for old in &earlier {
             if self.store.finding_run(old.id)?.is_none() {
-                let (findings, _) = self.evaluate(old)?;
+                let (findings, _) = self.evaluate(old, &digests)?;
                 unstored.push((old.id, findings));
             }
         }
-        let (current, models) = self.evaluate(scan)?;
-        let previous = match earlier.last() {
-            Some(previous) => match unstored.iter().find(|(id, _)| *id == previous.id) {
-                Some((_, findings)) => findings.clone(),
-                None => self.stored_findings(previous.id)?,
-            },
-            None => Vec::new(),
-        };
+        let (current, models) = self.evaluate(scan, &digests)?;
+        let (previous, gone) = self.previous_and_gone(earlier.last(), &digests, &models)?;
         let mut presence = self.store.finding_presence(scan.id)?;
         if self.persist == Persist::InMemory {
             presence.extend(in_memory_presence(&unstored, &current, scan.id));
         }
-        let mut tracked = lifecycle::track(scan.id, current, previous, &presence, &timeline);
+        let mut tracked = lifecycle::track(scan.id, current, previous, &gone, &presence, &timeline);
+        if self.persist == Persist::Record {
+            let outcomes: Vec<_> = tracked.iter().filter_map(|t| t.to_outcome()).collect();
+            self.store.record_outcomes(scan.id, &outcomes)?;
+        }
         let today = self.clock.now().date();
         for t in &mut tracked {
             t.exception = exception_for(&t.finding, &self.policy.exceptions, today);
@@ -113,17 +163,7 @@ impl Judge<'_> {
         Ok(Tracked {
             findings: tracked,
             models,
-            presence,
         })
-    }
-
-    fn stored_findings(&self, scan: ScanId) -> Result<Vec<Finding>, JudgeError> {
-        Ok(self
-            .store
-            .findings(scan)?
-            .iter()
-            .filter_map(|s| Finding::from_stored(&s.finding))
-            .collect())
     }
 }
 

@@ -143,8 +143,8 @@ impl Judge<'_> {
         }
         cycles::require_judged(self.store, record.id)?;
         let backfilled = self.backfill(record.id)?;
-        let mut tracked = self.track(&record)?;
-        let card = self.score(&record, &mut tracked)?;
+        let tracked = self.track(&record)?;
+        let card = self.score(&record, &tracked)?;
         Ok(Judged {
             record,
             findings: tracked.findings,

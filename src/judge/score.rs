@@ -13,7 +13,7 @@ use super::{Judge, JudgeError, Persist};
 use crate::cli::PolicyRequest;
 use crate::config::ExceptionTarget;
 use crate::inventory::store::{ScanId, ScanRecord, Store};
-use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
+use crate::policy::lifecycle::TrackedFinding;
 use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
 use crate::scoring::{self, FindingFact, ScoreCard};
 
@@ -25,19 +25,16 @@ pub type ScoredScan = (ScanId, OffsetDateTime, ScoreCard);
 
 impl Judge<'_> {
     /// Scores `scan` from its models and tracked findings; with
-    /// [`Persist::Record`] stores the card. The findings' presence rows
-    /// move into the score's history (nothing reads them from `tracked`
-    /// afterwards).
+    /// [`Persist::Record`] stores the card.
     pub(super) fn score(
         &self,
         scan: &ScanRecord,
-        tracked: &mut Tracked,
+        tracked: &Tracked,
     ) -> Result<ScoreCard, JudgeError> {
         let policy = self.policy;
         let today = self.clock.now().date();
         let window_days = policy.profile.window_days;
         let mut history = ScanHistory::from_store(self.store, scan.id, window_days, MISSED_LIMIT)?;
-        history.presence = std::mem::take(&mut tracked.presence);
         history.min_interval = policy.profile.min_scan_interval();
         let depth = history.depth();
         let exclusions = exclusions(policy, today);
@@ -77,8 +74,8 @@ impl Judge<'_> {
         let mut made = Vec::new();
         for record in earlier {
             if !self.store.has_score(record.id)? {
-                let mut tracked = self.track(&record)?;
-                let card = self.score(&record, &mut tracked)?;
+                let tracked = self.track(&record)?;
+                let card = self.score(&record, &tracked)?;
                 made.push((record.id, record.started_at, card));
             }
         }
@@ -109,11 +106,12 @@ fn exclusions(policy: &PolicyRequest, today: Date) -> Exclusions {
     exclusions
 }
 
-/// The current findings (fixed ones left out) as scoring sees them.
+/// The findings present in the scan (fixed, withdrawn and unobserved ones
+/// left out) as scoring sees them.
 fn finding_facts(tracked: &[TrackedFinding]) -> Vec<FindingFact> {
     tracked
         .iter()
-        .filter(|t| t.status != FindingStatus::Fixed)
+        .filter(|t| t.status.is_present())
         .map(|t| FindingFact {
             rule: t.finding.rule.clone(),
             severity: t.finding.severity,

@@ -1,11 +1,17 @@
 //! Findings across scans. A finding is identified by its rule and subject
 //! key; over the timeline of evaluated scans it is `new` (never seen
-//! before), `open` (also in the previous scan), `reappeared` (seen before,
-//! but not in the previous scan) or `fixed` (in the previous scan, gone
-//! now, with the time it took). Pure: the caller supplies the stored
-//! presence of every finding and the times of the scans.
+//! before), `open` (also in the previous scan, or unobserved there),
+//! `reappeared` (seen before, but not in the previous scan). A finding of
+//! the previous scan (or unobserved there) that is gone now is, in this
+//! order: `withdrawn` (the policy changed, and the previous scan judged
+//! under the current policy no longer has it: the policy made it go),
+//! `fixed` (its subject was observed again and the rule no longer fires:
+//! the network made it go, with the time it took), or `unobserved` (its
+//! subject was not observed this time: it stays open, since the last scan
+//! that observed it). Pure: the caller supplies the stored presence of
+//! every finding, the times of the scans, and [`Disappearance`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -24,8 +30,15 @@ pub enum FindingStatus {
     Open,
     /// Seen before, absent from the previous scan, back now.
     Reappeared,
-    /// In the previous scan, gone now.
+    /// In the previous scan, gone now, its subject observed again: fixed
+    /// on evidence.
     Fixed,
+    /// Its subject was not observed this time (name not tried, option not
+    /// probed, out of scope, not reached): still open, not fixed.
+    Unobserved,
+    /// Gone because the policy changed (rules, anchors, owners, exceptions,
+    /// thresholds), not because anything on the network did.
+    Withdrawn,
 }
 
 impl FindingStatus {
@@ -36,7 +49,17 @@ impl FindingStatus {
             FindingStatus::Open => "open",
             FindingStatus::Reappeared => "reappeared",
             FindingStatus::Fixed => "fixed",
+            FindingStatus::Unobserved => "unobserved",
+            FindingStatus::Withdrawn => "withdrawn",
         }
+    }
+
+    /// Present in the scan looked at: new, open or reappeared.
+    pub fn is_present(self) -> bool {
+        matches!(
+            self,
+            FindingStatus::New | FindingStatus::Open | FindingStatus::Reappeared
+        )
     }
 }
 
@@ -59,15 +82,24 @@ pub struct TrackedFinding {
     pub fixed_at: Option<OffsetDateTime>,
     /// For a fixed finding: days from `open_since` to `fixed_at`.
     pub days_to_fix: Option<i64>,
+    /// For an unobserved finding: the last scan that observed it (it has
+    /// been unobserved since the scan after it).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_observed: Option<OffsetDateTime>,
+    /// For a withdrawn finding: the parts of the policy that changed
+    /// (`rules`, `anchors`, `owners`, `exceptions`, `profile`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn_by: Vec<String>,
     /// The declared exception covering it, if any.
     pub exception: Option<AppliedException>,
 }
 
 impl TrackedFinding {
-    /// Counts against the estate: not fixed, and not covered by an
-    /// exception that is still in force.
+    /// Counts against the estate (and gates): present in the scan, and
+    /// not covered by an exception that is still in force. Fixed, withdrawn
+    /// and unobserved findings are not active.
     pub fn is_active(&self) -> bool {
-        self.status != FindingStatus::Fixed && self.exception.as_ref().is_none_or(|e| e.lapsed)
+        self.status.is_present() && self.exception.as_ref().is_none_or(|e| e.lapsed)
     }
 }
 
@@ -129,21 +161,51 @@ impl<'a> History<'a> {
     }
 }
 
-/// Tracks `current` (the findings of `scan`) and `previous` (the stored
-/// findings of the scan before it on `timeline`) against `presence`.
+/// A finding's identity across scans: `(rule id, subject key)`.
+pub type FindingKey = (String, String);
+
+fn key_of(finding: &Finding) -> FindingKey {
+    (finding.rule.clone(), finding.subject_key.clone())
+}
+
+/// What the scan before the current one on the timeline left open.
+#[derive(Debug, Clone, Default)]
+pub struct Previous {
+    /// Its stored findings.
+    pub findings: Vec<Finding>,
+    /// The findings unobserved at it, each with the time of the last scan
+    /// that observed it.
+    pub unobserved: Vec<(Finding, OffsetDateTime)>,
+}
+
+/// The evidence about findings of [`Previous`] absent now.
+#[derive(Debug, Clone, Default)]
+pub struct Disappearance {
+    /// Keys the current policy no longer yields where they were last
+    /// observed (the previous scan judged again under the current policy):
+    /// the policy made them go.
+    pub withdrawn: HashSet<FindingKey>,
+    /// Keys whose subject the current scan observed (see
+    /// [`Observation`](super::observed::Observation)).
+    pub observed: HashSet<FindingKey>,
+    /// The parts of the policy that changed since the previous evaluation.
+    pub policy_changes: Vec<String>,
+}
+
+/// Tracks `current` (the findings of `scan`) and what `previous` (the scan
+/// before it on `timeline`) left open against `presence` (where each key
+/// was present or unobserved); `gone` says why what is absent now went.
 pub fn track(
     scan: ScanId,
     current: Vec<Finding>,
-    previous: Vec<Finding>,
+    previous: Previous,
+    gone: &Disappearance,
     presence: &[FindingPresence],
     timeline: &Timeline,
 ) -> Vec<TrackedFinding> {
     let history = History::new(scan, presence, timeline);
     let now = history.time_of(scan);
-    let current_keys: BTreeSet<(String, String)> = current
-        .iter()
-        .map(|f| (f.rule.clone(), f.subject_key.clone()))
-        .collect();
+    let mut seen: HashSet<FindingKey> = current.iter().map(key_of).collect();
     let mut tracked: Vec<TrackedFinding> = current
         .into_iter()
         .map(|finding| {
@@ -152,30 +214,60 @@ pub fn track(
                 status,
                 first_seen,
                 open_since,
-                fixed_at: None,
-                days_to_fix: None,
-                exception: None,
-                finding,
+                ..TrackedFinding::blank(finding)
             }
         })
         .collect();
-    let gone = previous
+    let previous_time = history.earlier.first().map(|id| history.time_of(*id));
+    let candidates = previous
+        .findings
         .into_iter()
-        .filter(|f| !current_keys.contains(&(f.rule.clone(), f.subject_key.clone())));
-    for finding in gone {
-        // Present in the previous scan: `of_current` measures its last run.
+        .map(|f| (f, previous_time))
+        .chain(previous.unobserved.into_iter().map(|(f, at)| (f, Some(at))));
+    for (finding, last_observed) in candidates {
+        if !seen.insert(key_of(&finding)) {
+            continue;
+        }
+        // Present (or unobserved) in the previous scan: `of_current`
+        // measures its last run.
         let (_, first_seen, open_since) = history.of_current(&finding);
-        tracked.push(TrackedFinding {
-            status: FindingStatus::Fixed,
+        let mut t = TrackedFinding {
             first_seen,
             open_since,
-            fixed_at: Some(now),
-            days_to_fix: Some((now - open_since).whole_days()),
-            exception: None,
-            finding,
-        });
+            ..TrackedFinding::blank(finding)
+        };
+        let key = key_of(&t.finding);
+        if gone.withdrawn.contains(&key) {
+            t.status = FindingStatus::Withdrawn;
+            t.withdrawn_by = gone.policy_changes.clone();
+        } else if gone.observed.contains(&key) {
+            t.status = FindingStatus::Fixed;
+            t.fixed_at = Some(now);
+            t.days_to_fix = Some((now - open_since).whole_days());
+        } else {
+            t.status = FindingStatus::Unobserved;
+            t.last_observed = last_observed;
+        }
+        tracked.push(t);
     }
     tracked
+}
+
+impl TrackedFinding {
+    /// `finding` as new now, nothing else known (the caller fills in).
+    fn blank(finding: Finding) -> TrackedFinding {
+        TrackedFinding {
+            finding,
+            status: FindingStatus::New,
+            first_seen: OffsetDateTime::UNIX_EPOCH,
+            open_since: OffsetDateTime::UNIX_EPOCH,
+            fixed_at: None,
+            days_to_fix: None,
+            last_observed: None,
+            withdrawn_by: Vec::new(),
+            exception: None,
+        }
+    }
 }
 
 /// The oldest scan of the unbroken run of `earlier` (newest first) that

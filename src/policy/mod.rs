@@ -5,13 +5,18 @@
 //! endpoint or the whole inventory of a scan. [`RuleSet`] loads the
 //! built-in rules ([`builtin`], embedded in the binary) and the user's
 //! directories, [`evaluate`](evaluate::evaluate) runs them over the models
-//! of a scan, [`lifecycle`] follows findings across scans, [`exceptions`]
+//! of a scan, [`lifecycle`] follows findings across scans (moving only on
+//! evidence: [`observed`] says whether a scan observed a finding's subject,
+//! [`digests`] records the policy so that [`disappearance`] can tell a
+//! policy change from a fix), [`exceptions`]
 //! applies the declared exceptions, and [`examples`] runs every rule's
 //! worked examples (`certatlas rules test`). The CEL crate is used in
 //! [`expr`] only.
 
 pub mod builtin;
 pub mod category;
+pub mod digests;
+pub mod disappearance;
 mod error;
 pub mod evaluate;
 pub mod examples;
@@ -21,6 +26,7 @@ mod finding;
 pub mod lifecycle;
 mod message;
 pub mod model;
+pub mod observed;
 mod rule;
 pub mod rulefile;
 mod ruleset;

@@ -29,6 +29,12 @@ pub struct Rule {
     pub subject: SubjectKind,
     /// The condition: true means a finding.
     pub condition: Expr,
+    /// When the rule's subject counts as observed for this rule (see
+    /// `rules/README.md`, "Observed"): `None` means whenever the subject is
+    /// in the scan. A rule that does not fire on a subject where this is
+    /// false says nothing, so its earlier finding is `unobserved`, not
+    /// `fixed`.
+    pub observed_when: Option<Expr>,
     /// The finding's message.
     pub message: Template,
     /// Why it matters.

@@ -26,6 +26,7 @@ struct RawRule {
     severity: Spanned<String>,
     subject: Spanned<String>,
     condition: Spanned<String>,
+    observed_when: Option<Spanned<String>>,
     message: Spanned<String>,
     rationale: Spanned<String>,
     remediation: Spanned<String>,
@@ -91,6 +92,13 @@ pub fn parse(text: &str, path: &Path, builtin: bool) -> Result<Rule, RuleError> 
     let schema = rule::schema(subject);
     let condition = Expr::compile(raw.condition.get_ref(), &schema)
         .map_err(|e| src.expr_error(&raw.condition.span(), e, "condition"))?;
+    let observed_when = match &raw.observed_when {
+        Some(text) => Some(
+            Expr::compile(text.get_ref(), &schema)
+                .map_err(|e| src.expr_error(&text.span(), e, "observed_when"))?,
+        ),
+        None => None,
+    };
     let message = Template::parse(raw.message.get_ref(), &schema)
         .map_err(|e| src.expr_error(&raw.message.span(), e, "message"))?;
     Ok(Rule {
@@ -107,6 +115,7 @@ pub fn parse(text: &str, path: &Path, builtin: bool) -> Result<Rule, RuleError> 
         })?,
         subject,
         condition,
+        observed_when,
         message,
         rationale: non_empty(&raw.rationale, "rationale", &src)?,
         remediation: non_empty(&raw.remediation, "remediation", &src)?,

@@ -38,6 +38,8 @@ pub fn write_findings(
                     "first_seen",
                     "open_since",
                     "days_to_fix",
+                    "last_observed",
+                    "withdrawn_by",
                     "exception",
                     "message",
                 ],
@@ -61,6 +63,8 @@ fn csv_cells(t: &TrackedFinding) -> Vec<String> {
         date(t.first_seen),
         date(t.open_since),
         t.days_to_fix.map(|d| d.to_string()).unwrap_or_default(),
+        t.last_observed.map(date).unwrap_or_default(),
+        t.withdrawn_by.join(" "),
         exception_text(t),
         f.message.clone(),
     ]
@@ -77,8 +81,9 @@ fn exception_text(t: &TrackedFinding) -> String {
     })
 }
 
-/// Active findings by severity, then excepted, then fixed; each finding on
-/// two lines: what and where, then the message.
+/// Active findings by severity, then excepted, unobserved (still open,
+/// subject not observed), fixed and withdrawn (by a policy change); each
+/// finding on two lines: what and where, then the message.
 fn write_findings_table(out: &mut dyn Write, findings: &[TrackedFinding]) -> io::Result<()> {
     let mut sorted: Vec<&TrackedFinding> = findings.iter().collect();
     sorted.sort_by(|a, b| {
@@ -88,20 +93,22 @@ fn write_findings_table(out: &mut dyn Write, findings: &[TrackedFinding]) -> io:
             .then_with(|| a.finding.rule.cmp(&b.finding.rule))
     });
     let active: Vec<_> = sorted.iter().copied().filter(|t| t.is_active()).collect();
-    let excepted: Vec<_> = sorted
-        .iter()
-        .copied()
-        .filter(|t| t.status != FindingStatus::Fixed && !t.is_active())
-        .collect();
-    let fixed: Vec<_> = sorted
-        .iter()
-        .copied()
-        .filter(|t| t.status == FindingStatus::Fixed)
-        .collect();
+    let excepted: Vec<_> = sorted.iter().copied().filter(|t| is_excepted(t)).collect();
+    let of = |status: FindingStatus| -> Vec<&TrackedFinding> {
+        sorted
+            .iter()
+            .copied()
+            .filter(|t| t.status == status)
+            .collect()
+    };
+    let (unobserved, fixed) = (of(FindingStatus::Unobserved), of(FindingStatus::Fixed));
+    let withdrawn = of(FindingStatus::Withdrawn);
     for (title, group) in [
         ("active findings", &active),
         ("excepted", &excepted),
+        ("unobserved this scan, still open", &unobserved),
         ("fixed since the previous scan", &fixed),
+        ("withdrawn by a policy change", &withdrawn),
     ] {
         if group.is_empty() && title != "active findings" {
             continue;
@@ -121,6 +128,14 @@ fn write_one(out: &mut dyn Write, t: &TrackedFinding) -> io::Result<()> {
         FindingStatus::Open => format!("open since {}", date(t.open_since)),
         FindingStatus::Reappeared => format!("reappeared (first seen {})", date(t.first_seen)),
         FindingStatus::New => "new".to_string(),
+        FindingStatus::Unobserved => match t.last_observed {
+            Some(at) => format!("unobserved, last observed {}", date(at)),
+            None => "unobserved".to_string(),
+        },
+        FindingStatus::Withdrawn => match t.withdrawn_by.is_empty() {
+            true => "withdrawn".to_string(),
+            false => format!("withdrawn, policy changed: {}", t.withdrawn_by.join(", ")),
+        },
     };
     writeln!(
         out,
@@ -170,20 +185,29 @@ pub fn summary_line(findings: &[TrackedFinding]) -> String {
         .filter_map(|s| by_severity.get(s).map(|n| format!("{n} {s}")))
         .collect();
     let count = |status: FindingStatus| findings.iter().filter(|t| t.status == status).count();
-    let excepted = findings
-        .iter()
-        .filter(|t| t.status != FindingStatus::Fixed && !t.is_active())
-        .count();
+    let excepted = findings.iter().filter(|t| is_excepted(t)).count();
     let active = if counts.is_empty() {
         "none active".to_string()
     } else {
         format!("{} active", counts.join(", "))
     };
-    format!(
+    let mut line = format!(
         "findings: {active}; {} new; {excepted} excepted; {} fixed since the previous scan",
         count(FindingStatus::New),
         count(FindingStatus::Fixed)
-    )
+    );
+    for status in [FindingStatus::Unobserved, FindingStatus::Withdrawn] {
+        let n = count(status);
+        if n > 0 {
+            line.push_str(&format!("; {n} {}", status.name()));
+        }
+    }
+    line
+}
+
+/// Present in the scan but covered by an exception in force.
+fn is_excepted(t: &TrackedFinding) -> bool {
+    t.status.is_present() && !t.is_active()
 }
 
 /// Writes `certatlas rules list`.

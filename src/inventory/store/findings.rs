@@ -54,19 +54,24 @@ pub struct FindingRun {
     pub rules: u64,
     /// Findings stored.
     pub findings: u64,
+    /// Digests of each part of the policy that evaluated it (a JSON
+    /// object; `{}` when recorded before schema version 6).
+    pub policy: serde_json::Value,
 }
 
 /// Where one finding key was present: `(scan, rule id, subject key)`.
 pub type FindingPresence = (ScanId, String, String);
 
 impl Store {
-    /// Replaces the findings of `scan` with `findings`, in one transaction.
+    /// Replaces the findings of `scan` with `findings`, in one transaction,
+    /// with the digests of the `policy` that evaluated them.
     pub fn record_findings(
         &self,
         scan: ScanId,
         ruleset_digest: &str,
         rules: u64,
         findings: &[NewFinding],
+        policy: &serde_json::Value,
     ) -> Result<(), StoreError> {
         let conn = self.conn();
         conn.transaction(true, sql(&self.path, "record findings"), |tx| {
@@ -77,17 +82,19 @@ impl Store {
                 insert_finding(tx, scan, finding).map_err(sql(&self.path, "record finding"))?;
             }
             tx.execute(
-                "INSERT INTO finding_runs (scan_id, ruleset_digest, evaluated_at, rules, findings)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO finding_runs (scan_id, ruleset_digest, evaluated_at, rules, findings,
+                     policy)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (scan_id) DO UPDATE SET ruleset_digest = excluded.ruleset_digest,
                      evaluated_at = excluded.evaluated_at, rules = excluded.rules,
-                     findings = excluded.findings",
+                     findings = excluded.findings, policy = excluded.policy",
                 params![
                     scan.0,
                     ruleset_digest,
                     format_instant(OffsetDateTime::now_utc()),
                     rules,
-                    findings.len()
+                    findings.len(),
+                    json_text(policy)
                 ],
             )
             .map_err(sql(&self.path, "record finding run"))?;
@@ -98,21 +105,23 @@ impl Store {
     /// The evaluation stored for `scan`, if any.
     pub fn finding_run(&self, scan: ScanId) -> Result<Option<FindingRun>, StoreError> {
         let conn = self.conn();
-        let raw: Option<(String, String, i64, i64)> = conn
+        type Raw = (String, String, i64, i64, String);
+        let raw: Option<Raw> = conn
             .optional(
-                "SELECT ruleset_digest, evaluated_at, rules, findings FROM finding_runs
+                "SELECT ruleset_digest, evaluated_at, rules, findings, policy FROM finding_runs
                  WHERE scan_id = ?1",
                 params![scan.0],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .map_err(sql(&self.path, "read finding run"))?;
-        raw.map(|(digest, at, rules, findings)| {
+        raw.map(|(digest, at, rules, findings, policy)| {
             Ok(FindingRun {
                 scan,
                 ruleset_digest: digest,
                 evaluated_at: stored_time(&self.path, "finding_runs.evaluated_at", &at)?,
                 rules: rules as u64,
                 findings: findings as u64,
+                policy: json_column(&self.path, "finding_runs.policy", &policy)?,
             })
         })
         .transpose()
@@ -150,13 +159,17 @@ impl Store {
             .collect()
     }
 
-    /// Every `(scan, rule, subject)` with a stored finding, for scans up to
-    /// and including `up_to`, oldest scan first.
+    /// Every `(scan, rule, subject)` with a stored finding, or recorded
+    /// `unobserved` there (still open: its subject was not observed), for
+    /// scans up to and including `up_to`, oldest scan first.
     pub fn finding_presence(&self, up_to: ScanId) -> Result<Vec<FindingPresence>, StoreError> {
         self.conn()
             .rows(
                 "SELECT scan_id, rule_id, subject_key FROM findings WHERE scan_id <= ?1
-                 ORDER BY scan_id",
+                 UNION ALL
+                 SELECT scan_id, rule_id, subject_key FROM finding_outcomes
+                 WHERE scan_id <= ?1 AND status = 'unobserved'
+                 ORDER BY 1",
                 params![up_to.0],
                 |r| Ok((ScanId(r.get(0)?), r.get(1)?, r.get(2)?)),
             )
@@ -165,7 +178,7 @@ impl Store {
 }
 
 /// Stores one finding (a repeated key replaces the earlier one).
-fn insert_finding(
+pub(super) fn insert_finding(
     tx: &dyn Session,
     scan: ScanId,
     f: &NewFinding,

@@ -32,6 +32,7 @@ mod findings;
 mod insert;
 mod lifecycle;
 mod lock;
+mod outcomes;
 mod read_certs;
 mod read_history;
 mod read_options;
@@ -50,6 +51,7 @@ pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
 pub use lock::ScopeLock;
+pub use outcomes::{FindingFix, FindingOutcome};
 pub use records::{
     EndpointKey, EndpointLeaf, EndpointName, EventKind, EventRecord, HistoryEntry, NameStatus,
     NewEvent, ScanId, ScanMeta, ScanRecord, ScanStatus, StoredCertificate, WriteStats,

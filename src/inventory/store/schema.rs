@@ -2,7 +2,7 @@
 //! settings. The same description, with example queries, is in
 //! the README (section "The inventory database").
 //!
-//! # Schema (version 5)
+//! # Schema (version 6)
 //!
 //! Conventions: every time is UTC text of a fixed width so that text order is
 //! time order (`2026-06-01T12:00:00.000000000Z` for instants the tool
@@ -52,9 +52,20 @@
 //!   compared with the previous one. `kind` is one of `new_certificate`,
 //!   `certificate_gone`, `certificate_changed`, `renewal`, `rekey`,
 //!   `endpoint_gone`, `expired_in_service`.
-//! - `finding_runs(scan_id, ruleset_digest, evaluated_at, rules, findings)`
-//!   (version 2): one row per scan whose findings were evaluated, with the
-//!   digest of the rule set (and config) that evaluated them.
+//! - `finding_runs(scan_id, ruleset_digest, evaluated_at, rules, findings,
+//!   policy)` (version 2; `policy` version 6): one row per scan whose
+//!   findings were evaluated, with the digest of the rule set (and config)
+//!   that evaluated them; `policy` is a JSON object of the digests of each
+//!   part of the policy (`rules`, `anchors`, `owners`, `exceptions`,
+//!   `profile`), `{}` for evaluations made before version 6.
+//! - `finding_outcomes(scan_id, rule_id, subject_key, status, open_since,
+//!   last_observed, days_to_fix, severity, subject_kind, certificate,
+//!   message, detail)` (version 6): for each tracked scan, the findings it
+//!   no longer has and how they went: `fixed` (subject observed again, the
+//!   rule no longer fires; `days_to_fix` set), `withdrawn` (the policy made
+//!   it go) or `unobserved` (subject not observed: still open;
+//!   `last_observed` is the last scan that observed it). The finding's
+//!   columns are as in `findings`.
 //! - `findings(scan_id, rule_id, subject_key, severity, subject_kind,
 //!   certificate, message, detail)` (version 2): one row per finding of a
 //!   scan, before exceptions. `subject_key` is the leaf's or CA's SHA-256,
@@ -133,6 +144,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "alert outbox",
         sql: include_str!("schema_v5.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "finding lifecycle on evidence",
+        sql: include_str!("schema_v6.sql"),
     },
 ];
 

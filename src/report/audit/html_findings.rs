@@ -56,12 +56,19 @@ pub(crate) fn ordered(findings: &[TrackedFinding]) -> Vec<&TrackedFinding> {
     sorted
 }
 
-/// Active, excepted and fixed findings per severity.
+/// Active, excepted, unobserved, fixed and withdrawn findings per severity.
 fn counts(out: &mut String, findings: &[TrackedFinding]) -> fmt::Result {
     table_start(
         out,
         "finding-counts",
-        &["Severity", "Active", "Excepted", "Fixed"],
+        &[
+            "Severity",
+            "Active",
+            "Excepted",
+            "Unobserved",
+            "Fixed",
+            "Withdrawn",
+        ],
     )?;
     for severity in Severity::ALL {
         let of = |keep: &dyn Fn(&TrackedFinding) -> bool| {
@@ -72,11 +79,14 @@ fn counts(out: &mut String, findings: &[TrackedFinding]) -> fmt::Result {
         };
         let active = of(&|t| t.is_active());
         let fixed = of(&|t| t.status == FindingStatus::Fixed);
-        let excepted = of(&|t| !t.is_active() && t.status != FindingStatus::Fixed);
+        let excepted = of(&|t| !t.is_active() && t.status.is_present());
+        let unobserved = of(&|t| t.status == FindingStatus::Unobserved);
+        let withdrawn = of(&|t| t.status == FindingStatus::Withdrawn);
         writeln!(
             out,
             "<tr><td class=\"sev {s}\">{s}</td><td class=\"num\">{active}</td>\
-             <td class=\"num\">{excepted}</td><td class=\"num\">{fixed}</td></tr>",
+             <td class=\"num\">{excepted}</td><td class=\"num\">{unobserved}</td>\
+             <td class=\"num\">{fixed}</td><td class=\"num\">{withdrawn}</td></tr>",
             s = severity.name()
         )?;
     }
@@ -117,6 +127,11 @@ fn row(out: &mut String, t: &TrackedFinding) -> fmt::Result {
 fn status(t: &TrackedFinding) -> String {
     match (t.status, t.days_to_fix) {
         (FindingStatus::Fixed, Some(days)) => format!("fixed after {days} days"),
+        (FindingStatus::Unobserved, _) => match t.last_observed {
+            Some(at) => format!("unobserved, last observed {}", at.date()),
+            None => "unobserved".to_string(),
+        },
+        (FindingStatus::Withdrawn, _) => "withdrawn by a policy change".to_string(),
         (status, _) => format!("{} since {}", status.name(), t.open_since.date()),
     }
 }

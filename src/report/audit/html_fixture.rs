@@ -153,6 +153,8 @@ fn finding(rule: &str, severity: Severity, label: &str, message: &str) -> Tracke
         open_since: day(30),
         fixed_at: None,
         days_to_fix: None,
+        last_observed: None,
+        withdrawn_by: Vec::new(),
         exception: None,
     }
 }

@@ -5,14 +5,12 @@
 //! scans closer to each other than the profile's minimum interval
 //! ([`super::ScanHistory::cadence`]), never scans.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use time::OffsetDateTime;
+use std::collections::BTreeSet;
 
 use super::estate::{Estate, EXPIRY_HORIZON_DAYS};
 use super::input::distinct_days;
 use super::{median, Metric, MetricInput, ScanPoint};
-use crate::inventory::store::{EventKind, EventRecord, ScanId};
+use crate::inventory::store::{EventKind, EventRecord, FindingFix, ScanId};
 use crate::policy::model::parse_rfc3339;
 
 /// Every window-scoped metric.
@@ -38,7 +36,7 @@ pub fn metrics(input: &MetricInput<'_>, estate: &Estate<'_>) -> Vec<Metric> {
         scans_in_window(&cadence),
         scan_interval(&cadence),
         scan_coverage(input),
-        time_to_fix(&input.history.presence, &input.history.scans, window),
+        time_to_fix(&input.history.fixes, window),
     ];
     metrics.into_iter().map(|m| m.over(days)).collect()
 }
@@ -154,48 +152,17 @@ fn scan_coverage(input: &MetricInput<'_>) -> Metric {
         .with_subjects(reach.missed.iter().cloned())
 }
 
-/// Median days to fix over findings whose fix (first complete scan
-/// without them after a run of scans with them) falls in the window.
-fn time_to_fix(
-    presence: &[(ScanId, String, String)],
-    scans: &[ScanPoint],
-    window: &[ScanPoint],
-) -> Metric {
+/// Median days to fix over the recorded fixes made by scans in the window.
+/// Only `fixed` outcomes are recorded as fixes: a finding withdrawn (the
+/// policy changed) or unobserved (its subject was not seen) never counts.
+fn time_to_fix(fixes: &[FindingFix], window: &[ScanPoint]) -> Metric {
     let why = "no finding was fixed in the window";
-    let Some(window_start) = window.first().map(|s| s.at) else {
-        return Metric::days("time_to_fix", None, 0, why);
-    };
-    let mut present: BTreeMap<(&str, &str), BTreeSet<ScanId>> = BTreeMap::new();
-    for (scan, rule, key) in presence {
-        present.entry((rule, key)).or_default().insert(*scan);
-    }
-    let mut days = Vec::new();
-    for at in present.values() {
-        days.extend(fix_durations(at, scans, window_start));
-    }
+    let in_window: BTreeSet<ScanId> = window.iter().map(|s| s.id).collect();
+    let mut days: Vec<f64> = fixes
+        .iter()
+        .filter(|(scan, _)| in_window.contains(scan))
+        .map(|(_, days)| *days as f64)
+        .collect();
     let samples = days.len() as u64;
     Metric::days("time_to_fix", median(&mut days), samples, why)
-}
-
-/// Days each run of presence took to fix, for fixes at or after `since`.
-fn fix_durations(
-    present: &BTreeSet<ScanId>,
-    scans: &[ScanPoint],
-    since: OffsetDateTime,
-) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mut run_start: Option<OffsetDateTime> = None;
-    for scan in scans {
-        match (present.contains(&scan.id), run_start) {
-            (true, None) => run_start = Some(scan.at),
-            (false, Some(start)) => {
-                if scan.at >= since {
-                    out.push((scan.at - start).whole_seconds() as f64 / 86_400.0);
-                }
-                run_start = None;
-            }
-            _ => {}
-        }
-    }
-    out
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::inventory::store::{EventRecord, FindingPresence, ScanId};
+use crate::inventory::store::{EventRecord, FindingFix, ScanId};
 use crate::policy::model::{EndpointModel, LeafModel, SubjectModels};
 
 /// Everything [`super::compute`] reads.
@@ -38,8 +38,9 @@ pub struct ScanHistory {
     pub scans: Vec<ScanPoint>,
     /// Change events recorded for the scans in the window.
     pub events: Vec<EventRecord>,
-    /// Where each finding key was present, over the scans in `scans`.
-    pub presence: Vec<FindingPresence>,
+    /// The recorded fixes (findings gone on evidence, never withdrawn or
+    /// unobserved ones) of the scans in `scans`: `(scan, days to fix)`.
+    pub fixes: Vec<FindingFix>,
     /// Which endpoints seen during the window the scored scan reached.
     pub reach: EndpointReach,
     /// Complete scans closer together than this count once in cadence

@@ -18,8 +18,8 @@ const WINDOW_EVENTS: [EventKind; 3] = [
 
 impl ScanHistory {
     /// The history of `scan` over a window of `window_days`, listing at
-    /// most `missed_limit` endpoints it did not reach. `presence` is left
-    /// empty: findings tracking has read it and hands it over.
+    /// most `missed_limit` endpoints it did not reach, and the recorded
+    /// finding fixes up to it (findings tracking records them first).
     pub fn from_store(
         store: &Store,
         scan: ScanId,
@@ -42,6 +42,7 @@ impl ScanHistory {
         };
         let window: Vec<ScanId> = history.window(window_days).iter().map(|s| s.id).collect();
         history.events = store.events_in(&window, &WINDOW_EVENTS)?;
+        history.fixes = store.finding_fixes(scan)?;
         let (known, reached, missed) = store.endpoint_reach(&window, scan, missed_limit)?;
         let missed = missed
             .iter()

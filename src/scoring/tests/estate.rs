@@ -83,10 +83,6 @@ fn event(
     }
 }
 
-fn presence(scan: i64, rule: &str) -> (ScanId, String, String) {
-    (ScanId(scan), rule.to_string(), "subject".to_string())
-}
-
 /// Scans 1..=5 on days 0, 30, 60, 90, 120; ten leaves as described in
 /// the tests' comments.
 pub fn synthetic() -> (SubjectModels, ScanHistory, Exclusions) {
@@ -173,8 +169,9 @@ pub fn synthetic() -> (SubjectModels, ScanHistory, Exclusions) {
         ],
         // A: scans 1-2, fixed at 3 (60 days). B: 3, fixed at 4 (30).
         // C: 4-5, open. D: 1, fixed at 2 on the window's first day (30).
-        presence: [(1, "A"), (2, "A"), (3, "B"), (4, "C"), (5, "C"), (1, "D")]
-            .map(|(s, r)| presence(s, r))
+        // E: fixed at 1, before the window (90).
+        fixes: [(3, 60), (4, 30), (2, 30), (1, 90)]
+            .map(|(s, d)| (ScanId(s), d))
             .to_vec(),
         reach: EndpointReach {
             known: 11,
@@ -233,7 +230,8 @@ pub fn perfect() -> (SubjectModels, ScanHistory, Exclusions) {
             })
             .collect(),
         events,
-        presence: vec![presence(51, "E"), presence(52, "E")],
+        // A finding present at scans 51-52, fixed at 53: two days.
+        fixes: vec![(ScanId(53), 2)],
         reach: EndpointReach {
             known: 4,
             reached: 4,

@@ -7,6 +7,7 @@ mod concurrency;
 mod cycles;
 mod lifecycle;
 mod options;
+mod outcomes;
 mod reading;
 mod scores;
 mod writing;

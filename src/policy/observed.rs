@@ -1,0 +1,124 @@
+//! What a scan observed, per finding: whether the subject of an earlier
+//! finding was seen again in a way that lets its rule speak. Only then can
+//! the finding's absence be evidence that it was fixed; otherwise it is
+//! `unobserved` (see [`lifecycle`](super::lifecycle)).
+//!
+//! A finding is observed when
+//! - its subject (leaf, CA, chain or endpoint, by key) is in the scan's
+//!   models and the rule's `observed_when` condition (default: true) holds
+//!   on it: a rule that reads a field only some probe options measure
+//!   (accepted versions, weak suites: `--versions`) says so there;
+//! - or, for a leaf or chain no longer in the scan, one of the endpoints it
+//!   was served at sent a certificate in this scan: it was replaced there;
+//! - always for the `inventory` subject (every scan has one).
+
+use std::collections::{HashMap, HashSet};
+
+use time::OffsetDateTime;
+
+use super::evaluate::Subject;
+use super::expr::{Bindings, Expr};
+use super::model::SubjectModels;
+use super::{Finding, RuleSet, SubjectKind};
+
+/// The subjects of one scan, indexed for [`Observation::observes`].
+pub struct Observation<'a> {
+    models: &'a SubjectModels,
+    rules: &'a RuleSet,
+    leaves: HashMap<String, usize>,
+    cas: HashMap<String, usize>,
+    chains: HashMap<String, usize>,
+    endpoints: HashMap<String, usize>,
+    now: String,
+}
+
+impl<'a> Observation<'a> {
+    /// Indexes `models` (the current scan's), judged with `rules`.
+    pub fn new(models: &'a SubjectModels, rules: &'a RuleSet) -> Self {
+        fn index<S: Subject>(subjects: &[S]) -> HashMap<String, usize> {
+            subjects
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.key(), i))
+                .collect()
+        }
+        let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        Observation {
+            models,
+            rules,
+            leaves: index(&models.leaves),
+            cas: index(&models.cas),
+            chains: index(&models.chains),
+            endpoints: index(&models.endpoints),
+            now: super::model::rfc3339(at),
+        }
+    }
+
+    /// Whether this scan observed the subject of `finding` (an earlier
+    /// finding, absent now) so that its absence is evidence.
+    pub fn observes(&self, finding: &Finding) -> bool {
+        let key = finding.subject_key.as_str();
+        let rule = self.rules.get(&finding.rule);
+        let when = rule.and_then(|r| r.observed_when.as_ref());
+        let m = self.models;
+        let present = match finding.subject {
+            SubjectKind::Inventory => return self.holds(when, &m.inventory),
+            SubjectKind::Leaf => self
+                .leaves
+                .get(key)
+                .map(|&i| self.holds(when, &m.leaves[i])),
+            SubjectKind::Ca => self.cas.get(key).map(|&i| self.holds(when, &m.cas[i])),
+            SubjectKind::Chain => self
+                .chains
+                .get(key)
+                .map(|&i| self.holds(when, &m.chains[i])),
+            SubjectKind::Endpoint => self
+                .endpoints
+                .get(key)
+                .map(|&i| self.holds(when, &m.endpoints[i])),
+        };
+        match present {
+            Some(observed) => observed,
+            None => self.replaced(finding),
+        }
+    }
+
+    /// A leaf or chain gone from the scan, whose endpoint sent a
+    /// certificate this time: the certificate was replaced there.
+    fn replaced(&self, finding: &Finding) -> bool {
+        matches!(finding.subject, SubjectKind::Leaf | SubjectKind::Chain)
+            && finding
+                .endpoints
+                .iter()
+                .any(|e| self.endpoints.contains_key(e))
+    }
+
+    /// `when` on `subject` (true when there is no condition; false when it
+    /// cannot be evaluated: nothing shows the field was measured).
+    fn holds<S: Subject>(&self, when: Option<&Expr>, subject: &S) -> bool {
+        let Some(when) = when else {
+            return true;
+        };
+        let bindings = Bindings::default();
+        bindings
+            .bind(S::KIND.name(), subject, &self.now)
+            .and_then(|bound| bound.condition(when))
+            .unwrap_or(false)
+    }
+
+    /// The keys (`rule`, `subject`) of those of `findings` this scan observes.
+    pub fn observed_keys<'f>(
+        &self,
+        findings: impl IntoIterator<Item = &'f Finding>,
+    ) -> HashSet<(String, String)> {
+        findings
+            .into_iter()
+            .filter(|f| self.observes(f))
+            .map(|f| (f.rule.clone(), f.subject_key.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+#[path = "observed_tests.rs"]
+mod tests;

@@ -1,0 +1,115 @@
+use super::*;
+use crate::policy::model::{EndpointModel, LeafModel};
+use crate::policy::Severity;
+
+fn finding(rule: &str, subject: SubjectKind, key: &str, endpoints: &[&str]) -> Finding {
+    Finding {
+        rule: rule.into(),
+        title: String::new(),
+        severity: Severity::High,
+        subject,
+        subject_key: key.into(),
+        label: String::new(),
+        certificate: None,
+        endpoints: endpoints.iter().map(|e| e.to_string()).collect(),
+        message: String::new(),
+        categories: Vec::new(),
+    }
+}
+
+fn endpoint(served_at: &str, versions_probed: bool) -> EndpointModel {
+    EndpointModel {
+        served_at: served_at.into(),
+        versions_probed,
+        tls13: "unknown".into(),
+        ..EndpointModel::default()
+    }
+}
+
+fn leaf(sha256: &str) -> LeafModel {
+    let mut leaf = LeafModel::default();
+    leaf.certificate.sha256 = sha256.into();
+    leaf
+}
+
+fn models() -> SubjectModels {
+    SubjectModels {
+        leaves: vec![leaf("aa")],
+        endpoints: vec![
+            endpoint("127.0.0.1:1", false),
+            endpoint("127.0.0.1:2", true),
+        ],
+        ..SubjectModels::default()
+    }
+}
+
+#[test]
+fn a_subject_in_the_scan_is_observed_and_one_elsewhere_is_not() {
+    let (models, rules) = (models(), RuleSet::builtin().unwrap());
+    let seen = Observation::new(&models, &rules);
+    let owner = "inventory.owner-unassigned";
+    assert!(seen.observes(&finding(owner, SubjectKind::Leaf, "aa", &[])));
+    assert!(!seen.observes(&finding(owner, SubjectKind::Leaf, "bb", &["127.0.0.1:9"])));
+    let ca = "rfc5280.ca-expired";
+    assert!(!seen.observes(&finding(ca, SubjectKind::Ca, "cc", &[])));
+    let incomplete = "inventory.incomplete-scan";
+    assert!(seen.observes(&finding(
+        incomplete,
+        SubjectKind::Inventory,
+        "inventory",
+        &[]
+    )));
+}
+
+#[test]
+fn a_leaf_gone_from_an_endpoint_that_sent_a_certificate_was_replaced() {
+    let (models, rules) = (models(), RuleSet::builtin().unwrap());
+    let seen = Observation::new(&models, &rules);
+    let gone = finding("rfc5280.expired", SubjectKind::Leaf, "bb", &["127.0.0.1:1"]);
+    assert!(seen.observes(&gone));
+    let chain = finding(
+        "ietf.chain-incomplete",
+        SubjectKind::Chain,
+        "ch",
+        &["127.0.0.1:2"],
+    );
+    assert!(seen.observes(&chain));
+}
+
+#[test]
+fn a_rule_on_a_field_the_scan_did_not_measure_does_not_observe() {
+    let (models, rules) = (models(), RuleSet::builtin().unwrap());
+    let seen = Observation::new(&models, &rules);
+    let legacy = "ietf.tls10-tls11-accepted";
+    let unprobed = finding(legacy, SubjectKind::Endpoint, "127.0.0.1:1", &[]);
+    let probed = finding(legacy, SubjectKind::Endpoint, "127.0.0.1:2", &[]);
+    assert!(!seen.observes(&unprobed), "no --versions on :1");
+    assert!(seen.observes(&probed));
+    let tls13 = finding("nist.no-tls13", SubjectKind::Endpoint, "127.0.0.1:2", &[]);
+    assert!(!seen.observes(&tls13), "TLS 1.3 support unknown");
+    let static_rsa = "ietf.static-rsa-key-exchange";
+    assert!(seen.observes(&finding(
+        static_rsa,
+        SubjectKind::Endpoint,
+        "127.0.0.1:1",
+        &[]
+    )));
+}
+
+#[test]
+fn every_builtin_rule_on_a_version_dependent_field_declares_observed_when() {
+    let dependent = ["accepted_versions", "weak_suites", "tls13"];
+    for (rule, text) in crate::policy::builtin::rules().unwrap() {
+        let condition = text
+            .lines()
+            .find(|l| l.starts_with("condition"))
+            .unwrap_or_default();
+        if dependent.iter().any(|field| condition.contains(field)) {
+            assert!(
+                rule.observed_when.is_some(),
+                "{} reads a field only some probe options measure",
+                rule.id
+            );
+        }
+    }
+}
