@@ -117,7 +117,7 @@ fn bad_scope_keys_and_values_name_file_line_and_column() {
             "\"Mail.Example.org\"",
             "\"bad name\"",
             "\"bad name\"",
-            "scope.sni: \"bad name\" is not a valid server name",
+            "scope.sni: 'bad name' is not a valid host name",
         ),
         (
             "[\"never.txt\"]",

@@ -85,12 +85,31 @@ impl<'a> Observation<'a> {
 
     /// A leaf or chain gone from the scan, whose endpoint sent a
     /// certificate this time: the certificate was replaced there.
+    /// A place `address:port (name)` counts only when that name was tried
+    /// there again: a name not tried this time proves nothing.
     fn replaced(&self, finding: &Finding) -> bool {
         matches!(finding.subject, SubjectKind::Leaf | SubjectKind::Chain)
-            && finding
-                .endpoints
+            && finding.endpoints.iter().any(|e| self.reached_again(e))
+    }
+
+    /// Whether the place `address:port` or `address:port (name)` was probed
+    /// again in this scan (with that name).
+    fn reached_again(&self, place: &str) -> bool {
+        let (endpoint, name) = match place.strip_suffix(')').and_then(|p| p.split_once(" (")) {
+            Some((endpoint, name)) => (endpoint, Some(name)),
+            None => (place, None),
+        };
+        let Some(&i) = self.endpoints.get(endpoint) else {
+            return false;
+        };
+        let model = &self.models.endpoints[i];
+        name.is_none_or(|name| {
+            model
+                .names
                 .iter()
-                .any(|e| self.endpoints.contains_key(e))
+                .chain(&model.not_served)
+                .any(|n| n == name)
+        })
     }
 
     /// `when` on `subject` (true when there is no condition; false when it

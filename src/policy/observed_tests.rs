@@ -113,3 +113,26 @@ fn every_builtin_rule_on_a_version_dependent_field_declares_observed_when() {
         }
     }
 }
+
+#[test]
+fn a_leaf_gone_from_a_named_place_is_replaced_only_where_that_name_was_tried_again() {
+    let mut models = models();
+    models.endpoints[0].names = vec!["alpha.example".into()];
+    let rules = RuleSet::builtin().unwrap();
+    let seen = Observation::new(&models, &rules);
+    let owner = "inventory.owner-unassigned";
+    let gone = |place: &str| finding(owner, SubjectKind::Leaf, "bb", &[place]);
+    assert!(
+        seen.observes(&gone("127.0.0.1:1")),
+        "the endpoint was reached"
+    );
+    assert!(
+        seen.observes(&gone("127.0.0.1:1 (alpha.example)")),
+        "the name was tried there again"
+    );
+    assert!(
+        !seen.observes(&gone("127.0.0.1:1 (beta.example)")),
+        "a name not tried this time proves nothing"
+    );
+    assert!(!seen.observes(&gone("127.0.0.1:7 (alpha.example)")));
+}

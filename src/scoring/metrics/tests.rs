@@ -115,7 +115,7 @@ fn median_window_and_subject_cap() {
 /// A TLS 1.3 observation at 192.0.2.1:443 with `sni`, negotiating a
 /// hybrid post-quantum group only when `hybrid`.
 fn probe_at(sni: Option<&str>, hybrid: bool) -> crate::observation::Observation {
-    use crate::observation::{Observation, Outcome, SniSource, TlsSession};
+    use crate::observation::{Observation, Outcome, SniSource, TlsSession, VersionSupport};
     let group = if hybrid { "X25519MLKEM768" } else { "X25519" };
     Observation {
         host: "192.0.2.1".into(),
@@ -135,7 +135,8 @@ fn probe_at(sni: Option<&str>, hybrid: bool) -> crate::observation::Observation 
         }),
         chain_der: Vec::new(),
         verdict: None,
-        versions: None,
+        // probed with --versions: the endpoint metrics are measured
+        versions: Some([("TLSv1.3".to_string(), VersionSupport::Accepted)].into()),
         weak_suites: None,
     }
 }

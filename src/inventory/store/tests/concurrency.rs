@@ -52,7 +52,7 @@ fn a_second_writer_waits_for_the_write_lock_instead_of_failing() {
         started.send(()).expect("signal");
         // Reads, then writes: deferred, this failed at once with
         // "database is locked" when the holder had committed in between.
-        store.record_findings(scan, "digest", 0, &[])?;
+        store.record_findings(scan, "digest", 0, &[], &serde_json::json!({}))?;
         store.finding_run(scan)
     });
     starting.recv().expect("writer started");
@@ -98,7 +98,7 @@ fn a_read_only_store_reads_and_refuses_every_write_with_a_typed_error() {
         (
             "record_findings",
             store
-                .record_findings(scan.id, "d", 0, &[])
+                .record_findings(scan.id, "d", 0, &[], &serde_json::json!({}))
                 .expect_err("refused"),
         ),
         (
