@@ -238,8 +238,7 @@ struct Reads {
 /// larger reads timed again on their own for the breakdown.
 fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> (ScanHistory, Reads) {
     let started = Instant::now();
-    let mut history =
-        ScanHistory::from_store(store, scan, window_days, MISSED_LIMIT).expect("history");
+    let history = ScanHistory::from_store(store, scan, window_days, MISSED_LIMIT).expect("history");
     let history_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let presence = store.finding_presence(scan).expect("presence");

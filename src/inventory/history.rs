@@ -124,7 +124,7 @@ fn place(key: &EndpointKey) -> (&str, u16) {
 
 /// Every address and port something is served at in `leaves`.
 fn places<'a>(leaves: &ByEndpoint<'a>) -> BTreeSet<(&'a str, u16)> {
-    leaves.keys().map(|k| place(*k)).collect()
+    leaves.keys().map(|k| place(k)).collect()
 }
 
 /// Distinct leaves of `these` whose fingerprint is absent from `those`.

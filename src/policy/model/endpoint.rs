@@ -71,9 +71,10 @@ fn representative<'a>(
         (Some(_), None) => false,
     };
     let without_sni = probes.iter().find(|o| o.sni.is_none());
-    *without_sni
+    without_sni
         .or_else(|| probes.iter().find(on_default))
-        .unwrap_or(&probes[0])
+        .copied()
+        .unwrap_or(probes[0])
 }
 
 /// The names served at an endpoint and those not served there.

@@ -178,7 +178,7 @@ impl Session for SqliteSession {
             // handed out: only then is the query run again.
             let mut next = rows.next().map_err(backend);
             match &next {
-                Err(e) if retry_busy && pause(sql, &e, attempt) => {
+                Err(e) if retry_busy && pause(sql, e, attempt) => {
                     attempt += 1;
                     continue;
                 }
