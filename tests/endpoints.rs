@@ -14,12 +14,8 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
-use certatlas::clock::Clock;
-use certatlas::inventory::store::{NameStatus, ScanId, ScanMeta, Store};
-use certatlas::observation::SniSource;
-use certatlas::probe::{Endpoint, ProbeSettings, Prober, TrustStore};
+use certatlas::inventory::store::{NameStatus, ScanId, Store};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
@@ -143,53 +139,39 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Probes each server by its host names (`target` names, as a host name
-/// target or a pairing gives them) and stores the observations as one
-/// complete scan started at the fixed clock.
+/// Scans each server by its host names: `name@address` pairings on the
+/// command line (`target` names, as a host-name target gives them), one
+/// complete scan at the fixed clock.
 async fn scan_by_host_names(db: &Path, port: u16) {
-    let now = common::fixed_now();
-    let settings = ProbeSettings {
-        clock: Clock::starting_at(now),
-        connect_timeout: Duration::from_secs(10),
-        timeout: Duration::from_secs(10),
-        ..ProbeSettings::default()
-    };
-    let prober = Prober::new(TrustStore::empty(), settings);
     let names = [(1, HOSTS[0]), (1, ALPHA), (2, HOSTS[1]), (3, HOSTS[2])];
-    let mut observations = Vec::new();
-    for (n, name) in names {
-        let endpoint = Endpoint {
-            host: name.to_string(),
-            address: address(n),
-            port,
-            sni: Some(name.to_string()),
-            sni_source: SniSource::Target,
-            starttls: None,
-        };
-        observations.extend(prober.probe(&endpoint).await);
-    }
-    assert_eq!(observations.iter().filter(|o| o.has_chain()).count(), 4);
-    let db = db.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let store = Store::open(&db).unwrap();
-        let meta = ScanMeta {
-            started_at: now,
-            targets: names_text(&names),
-            options: serde_json::json!({}),
-            tool_version: "test".into(),
-        };
-        let scan = store.begin_scan(&meta).unwrap();
-        let writer = store.writer(scan).unwrap();
-        for observation in observations {
-            writer.write(observation).unwrap();
-        }
-        writer.finish().unwrap();
-        store
-            .finish_scan(scan, true, &serde_json::json!({}))
-            .unwrap();
-    })
-    .await
-    .unwrap();
+    let mut args: Vec<String> = ["scan", "-p", &port.to_string()].map(String::from).to_vec();
+    args.extend(names_text(&names));
+    args.extend(
+        [
+            "--db",
+            db.to_str().unwrap(),
+            "--clock",
+            CLOCK,
+            "--format",
+            "jsonl",
+            "-q",
+        ]
+        .map(String::from),
+    );
+    let out = run(args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let observations = common::json_lines(&out);
+    let captured = observations
+        .iter()
+        .filter(|o| o["chain_der"].as_array().is_some_and(|c| !c.is_empty()));
+    assert_eq!(captured.count(), 4, "each name at its address");
+    assert!(
+        observations
+            .iter()
+            .filter(|o| o["status"] == "tls")
+            .all(|o| o["sni_source"] == "target"),
+        "pairings are target names"
+    );
 }
 
 fn names_text(names: &[(u8, &str)]) -> Vec<String> {

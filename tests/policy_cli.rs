@@ -173,7 +173,13 @@ fn findings_honour_exceptions_and_fail_on() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let db = db.to_str().unwrap();
-    let out = common::certatlas(&["--clock", CLOCK, "-q", "demo", "--db", db]);
+    // Its own report directory: the default one is shared by every demo.
+    let report = dir.path().join("report");
+    let report = report.to_str().unwrap();
+    let args = [
+        "--clock", CLOCK, "-q", "demo", "--db", db, "--report", report,
+    ];
+    let out = common::certatlas(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     let findings = |extra: &[&str]| {
         let mut args = vec!["--clock", CLOCK, "findings", "--db", db, "--scan", "1"];

@@ -23,7 +23,19 @@ const DOMAIN: &str = ".lab.certatlas.test";
 fn demo_database() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
-    let out = common::certatlas(&["--clock", CLOCK, "-q", "demo", "--db", db.to_str().unwrap()]);
+    // A report directory of its own: the default one is shared by every
+    // demo on the machine, and two tests run the demo at once.
+    let report = dir.path().join("report");
+    let out = common::certatlas(&[
+        "--clock",
+        CLOCK,
+        "-q",
+        "demo",
+        "--db",
+        db.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
     assert!(
         out.status.success(),
         "demo: {}",
