@@ -32,6 +32,33 @@ use super::{Dialect, Row, Session, SqlError, Value};
 /// (see `retry` for the attempts).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often a connection waiting for another's lock looks again.
+/// SQLite's own busy timeout sleeps up to 100 ms between looks; a writer
+/// that commits back to back takes the lock again within microseconds of
+/// releasing it, so a waiter that looks ten times a second almost never
+/// finds it free (a `watch` run beside such a writer took 70-90 s, most of
+/// it asleep). Looking every millisecond finds the gaps between its
+/// transactions.
+const BUSY_POLL: Duration = Duration::from_millis(1);
+
+/// Installs the busy handler: look again every [`BUSY_POLL`] until
+/// [`BUSY_TIMEOUT`] has passed since this wait began, then report busy
+/// (which `retry` may try again).
+fn wait_while_busy(conn: &mut Connection) -> Result<(), SqlError> {
+    let mut since = std::time::Instant::now();
+    let handler = move |tries: i32| {
+        if tries == 0 {
+            since = std::time::Instant::now();
+        }
+        if since.elapsed() >= BUSY_TIMEOUT {
+            return false;
+        }
+        std::thread::sleep(BUSY_POLL);
+        true
+    };
+    conn.busy_handler(Some(handler)).map_err(backend)
+}
+
 /// Page cache per connection, in KiB (as a negative `cache_size`); grown
 /// lazily, it keeps the indexes of a 100,000-endpoint scan in memory.
 const CACHE_KIB: i64 = -32 * 1024;
@@ -46,8 +73,8 @@ pub struct SqliteSession {
 impl SqliteSession {
     /// Opens (creating it if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<SqliteSession, SqlError> {
-        let conn = Connection::open(path).map_err(backend)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+        let mut conn = Connection::open(path).map_err(backend)?;
+        wait_while_busy(&mut conn)?;
         retry("set WAL journal", || {
             conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
                 row.get::<_, String>(0)
@@ -101,8 +128,8 @@ impl SqliteSession {
         if immutable {
             uri.push_str("?immutable=1");
         }
-        let conn = Connection::open_with_flags(&uri, flags).map_err(backend)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+        let mut conn = Connection::open_with_flags(&uri, flags).map_err(backend)?;
+        wait_while_busy(&mut conn)?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
             row.get::<_, i64>(0)
         })
