@@ -126,9 +126,9 @@ impl Judge<'_> {
     /// The findings of `scan` with their history and exceptions, and the
     /// scan's models. Earlier judged scans (complete, shard scans left
     /// out: their cycle scans stand for them) without stored findings are
-    /// evaluated first.
+    /// evaluated first. Callers pass judged scans only (`judge` checks;
+    /// `backfill` reads `judged_scans`).
     pub(super) fn track(&self, scan: &ScanRecord) -> Result<Tracked, JudgeError> {
-        super::cycles::require_judged(self.store, scan.id)?;
         let earlier: Vec<ScanRecord> = self
             .store
             .judged_scans()?

@@ -135,20 +135,7 @@ impl Store {
                 "SELECT rule_id, subject_key, severity, subject_kind, certificate, message, detail
                  FROM findings WHERE scan_id = ?1 ORDER BY rule_id, subject_key",
                 params![scan.0],
-                |r| {
-                    Ok((
-                        NewFinding {
-                            rule_id: r.get(0)?,
-                            subject_key: r.get(1)?,
-                            severity: r.get(2)?,
-                            subject_kind: r.get(3)?,
-                            certificate: r.get(4)?,
-                            message: r.get(5)?,
-                            detail: serde_json::Value::Null,
-                        },
-                        r.get::<String>(6)?,
-                    ))
-                },
+                |r| Ok((finding_columns(r)?, r.get::<String>(6)?)),
             )
             .map_err(sql(&self.path, "read findings"))?;
         rows.into_iter()
@@ -175,6 +162,21 @@ impl Store {
             )
             .map_err(sql(&self.path, "read finding presence"))
     }
+}
+
+/// A finding from the first six columns of a row (`rule_id, subject_key,
+/// severity, subject_kind, certificate, message`), its detail left null:
+/// the `findings` and `finding_outcomes` tables share these columns.
+pub(super) fn finding_columns(r: &super::sql::Row) -> Result<NewFinding, super::sql::SqlError> {
+    Ok(NewFinding {
+        rule_id: r.get(0)?,
+        subject_key: r.get(1)?,
+        severity: r.get(2)?,
+        subject_kind: r.get(3)?,
+        certificate: r.get(4)?,
+        message: r.get(5)?,
+        detail: serde_json::Value::Null,
+    })
 }
 
 /// Stores one finding (a repeated key replaces the earlier one).

@@ -96,15 +96,7 @@ impl Store {
                  FROM finding_outcomes WHERE scan_id = ?1 ORDER BY rule_id, subject_key",
                 params![scan.0],
                 |r| {
-                    let finding = NewFinding {
-                        rule_id: r.get(0)?,
-                        subject_key: r.get(1)?,
-                        severity: r.get(2)?,
-                        subject_kind: r.get(3)?,
-                        certificate: r.get(4)?,
-                        message: r.get(5)?,
-                        detail: serde_json::Value::Null,
-                    };
+                    let finding = super::findings::finding_columns(r)?;
                     Ok((
                         finding,
                         r.get(6)?,
