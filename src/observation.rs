@@ -179,6 +179,34 @@ impl Outcome {
         }
     }
 
+    /// Nothing answered at the address and port: the connection was
+    /// refused, the network unreachable, or the connect timed out. A scan
+    /// stores these as counts unless the place answered before.
+    pub fn is_unresponsive(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Closed
+                | Outcome::Unreachable { .. }
+                | Outcome::Timeout {
+                    phase: Phase::Connect
+                }
+        )
+    }
+
+    /// Something accepted the TCP connection (whatever followed).
+    pub fn answered(&self) -> bool {
+        match self {
+            Outcome::Tls
+            | Outcome::NotTls { .. }
+            | Outcome::HandshakeFailed { .. }
+            | Outcome::StarttlsRefused { .. } => true,
+            Outcome::Timeout { phase } | Outcome::Reset { phase, .. } => {
+                matches!(phase, Phase::Starttls | Phase::Handshake)
+            }
+            _ => false,
+        }
+    }
+
     /// The status and its most useful detail, e.g. `timeout(connect)`.
     pub fn reason_key(&self) -> String {
         match self {

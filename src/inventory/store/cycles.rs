@@ -320,7 +320,7 @@ fn insert_cycle_scan(
             serde_json::json!({ "shards": count, "members": ids }),
         );
     }
-    conn.one(
+    let id: ScanId = conn.one(
         "INSERT INTO scans (started_at, finished_at, status, targets, options, tool_version,
              pid, host)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
@@ -335,21 +335,34 @@ fn insert_cycle_scan(
             hostname()
         ],
         |row| Ok(ScanId(row.get(0)?)),
-    )
+    )?;
+    // a cycle scan is a lineage of its own: its rows are copies
+    conn.execute("UPDATE scans SET lineage = id WHERE id = ?1", params![id.0])?;
+    Ok(id)
 }
 
 /// Copies the observations of the cycle's members into the cycle scan, in
 /// shard order, in one statement.
 fn copy_observations(conn: &dyn Session, cycle: ScanId) -> Result<usize, SqlError> {
-    conn.execute(
+    let copied = conn.execute(
         "INSERT INTO observations (scan_id, endpoint_id, host, observed_at, duration_ms, status,
-             reason, detail, tls, tls_version, chain_id, leaf_certificate_id, verdict, extra)
+             reason, detail, tls, tls_version, chain_id, leaf_certificate_id, verdict, extra,
+             lineage, last_scan_id)
          SELECT ?1, o.endpoint_id, o.host, o.observed_at, o.duration_ms, o.status, o.reason,
              o.detail, o.tls, o.tls_version, o.chain_id, o.leaf_certificate_id, o.verdict,
-             o.extra
-         FROM observations o JOIN scan_cycle_members m ON m.scan_id = o.scan_id
+             o.extra, ?1, ?1
+         FROM scan_observations o JOIN scan_cycle_members m ON m.scan_id = o.scan_id
          WHERE m.cycle_scan_id = ?1
-         ORDER BY m.shard, o.id",
+         ORDER BY m.shard, o.first_scan_id, o.id",
         params![cycle.0],
-    )
+    )?;
+    conn.execute(
+        "INSERT INTO unresponsive_counts (scan_id, port, reason, count)
+         SELECT ?1, u.port, u.reason, sum(u.count)
+         FROM unresponsive_counts u JOIN scan_cycle_members m ON m.scan_id = u.scan_id
+         WHERE m.cycle_scan_id = ?1
+         GROUP BY u.port, u.reason",
+        params![cycle.0],
+    )?;
+    Ok(copied)
 }

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use super::codec::{format_instant, json_text, sni_text};
 use super::error::{sql, StoreError};
+use super::insert::WriterOptions;
 use super::records::{EndpointKey, NewEvent, ScanId, ScanMeta, ScanStatus};
 use super::sql::{params, Session};
 use super::writer::ObservationWriter;
@@ -20,30 +21,63 @@ use super::Store;
 
 impl Store {
     /// Records a new scan as `running`, with this process's pid and host.
+    /// The scan joins the lineage of the earlier scans of its scope (the
+    /// same targets, order ignored, and shard), whose unchanged
+    /// observations it may hold instead of writing them again.
     pub fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
         self.require_writable("begin scan")?;
-        let id = self.conn().one(
-            "INSERT INTO scans (started_at, status, targets, options, tool_version, pid, host)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-            params![
-                format_instant(meta.started_at),
-                ScanStatus::Running.as_str(),
-                json_text(&meta.targets),
-                json_text(&meta.options),
-                meta.tool_version,
-                std::process::id(),
-                hostname()
-            ],
-            |row| row.get(0),
-        );
-        Ok(ScanId(id.map_err(sql(&self.path, "begin scan"))?))
+        let scope = scope_key(meta);
+        let id = self
+            .conn()
+            .transaction(
+                true,
+                |e| e,
+                |tx| {
+                    let id: i64 = tx.one(
+                    "INSERT INTO scans (started_at, status, targets, options, tool_version, pid,
+                         host, scope)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                    params![
+                        format_instant(meta.started_at),
+                        ScanStatus::Running.as_str(),
+                        json_text(&meta.targets),
+                        json_text(&meta.options),
+                        meta.tool_version,
+                        std::process::id(),
+                        hostname(),
+                        scope
+                    ],
+                    |row| row.get(0),
+                )?;
+                    tx.execute(
+                        "UPDATE scans SET lineage = coalesce(
+                         (SELECT min(lineage) FROM scans p WHERE p.scope = ?2 AND p.id < ?1), ?1)
+                     WHERE id = ?1",
+                        params![id, scope],
+                    )?;
+                    Ok(id)
+                },
+            )
+            .map_err(sql(&self.path, "begin scan"))?;
+        Ok(ScanId(id))
     }
 
-    /// Starts the writer thread for `scan` on its own connection.
+    /// Starts the writer thread for `scan` on its own connection, with the
+    /// default [`WriterOptions`] (unresponsive probes of places that never
+    /// answered are counted, not stored as rows).
     pub fn writer(&self, scan: ScanId) -> Result<ObservationWriter, StoreError> {
+        self.writer_with(scan, WriterOptions::default())
+    }
+
+    /// Starts the writer thread for `scan` with `options`.
+    pub fn writer_with(
+        &self,
+        scan: ScanId,
+        options: WriterOptions,
+    ) -> Result<ObservationWriter, StoreError> {
         self.require_writable("start the observation writer")?;
         self.require_scan(self.conn().as_ref(), scan)?;
-        ObservationWriter::start(&self.database, scan)
+        ObservationWriter::start(&self.database, scan, options)
     }
 
     /// Marks `scan` `complete` (or `interrupted` when `complete` is false),
@@ -258,4 +292,16 @@ pub fn hostname() -> String {
     }
     let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
     String::from_utf8_lossy(&buffer[..end]).into_owned()
+}
+
+/// The scope key of a scan: the SHA-256 of its targets (sorted: order does
+/// not change what is scanned) and its shard (`K/N`, or none).
+fn scope_key(meta: &ScanMeta) -> String {
+    let mut targets: Vec<&str> = meta.targets.iter().map(String::as_str).collect();
+    targets.sort_unstable();
+    let shard = crate::scan::options::ProbeOptions::from_stored(&meta.options)
+        .and_then(|options| options.shard)
+        .unwrap_or_default();
+    let text = format!("{}\n#shard {shard}", targets.join("\n"));
+    crate::certs::sha256_hex(text.as_bytes())
 }

@@ -50,6 +50,7 @@ pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntr
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
+pub use insert::WriterOptions;
 pub use lock::ScopeLock;
 pub use outcomes::{FindingFix, FindingOutcome};
 pub use records::{

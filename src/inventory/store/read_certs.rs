@@ -19,7 +19,7 @@ const CERTIFICATE_COLUMNS: &str = "sha256, der, view, parse_error, first_seen, l
 
 /// The chains used by the observations of scan `?1`.
 const SCAN_CHAINS: &str =
-    "SELECT DISTINCT chain_id FROM observations WHERE scan_id = ?1 AND chain_id IS NOT NULL";
+    "SELECT DISTINCT chain_id FROM scan_observations WHERE scan_id = ?1 AND chain_id IS NOT NULL";
 
 impl Store {
     /// One stored certificate by SHA-256 (lowercase hex).
@@ -115,7 +115,7 @@ impl Store {
         let raw: Vec<(i64, Option<String>)> = conn
             .rows(
                 "SELECT id, view FROM certificates WHERE id IN
-                 (SELECT leaf_certificate_id FROM observations WHERE scan_id = ?1)",
+                 (SELECT leaf_certificate_id FROM scan_observations WHERE scan_id = ?1)",
                 params![scan.0],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
@@ -180,7 +180,7 @@ fn sni_source_of(extra: &str) -> SniSource {
 fn leaf_rows(conn: &dyn Session, scan: ScanId) -> Result<Vec<LeafRow>, SqlError> {
     let query = "SELECT e.address, e.port, e.sni, o.host, o.chain_id, o.leaf_certificate_id,
              o.observed_at, o.extra
-         FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
+         FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
          WHERE o.scan_id = ?1 AND o.chain_id IS NOT NULL
          ORDER BY e.address, e.port, e.sni, o.observed_at DESC, o.id DESC";
     conn.rows(query, params![scan.0], |row| {

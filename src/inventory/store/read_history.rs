@@ -34,10 +34,10 @@ impl Store {
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let query = format!(
             "SELECT {HISTORY_COLUMNS}, NULL
-             FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
+             FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
              LEFT JOIN certificates c ON c.id = o.leaf_certificate_id
              WHERE e.address = ?1 AND e.port = ?2 AND e.sni = ?3 AND {NOT_CYCLE_COPY}
-             ORDER BY o.observed_at, o.id"
+             ORDER BY o.observed_at, o.scan_id, o.id"
         );
         self.query_history(&query, params![address, port, sni_text(sni)])
     }
@@ -50,21 +50,22 @@ impl Store {
             "SELECT {HISTORY_COLUMNS}, cl.position
              FROM certificates target
              JOIN chain_links cl ON cl.certificate_id = target.id
-             JOIN observations o ON o.chain_id = cl.chain_id
+             JOIN scan_observations o ON o.chain_id = cl.chain_id
              JOIN endpoints e ON e.id = o.endpoint_id
              LEFT JOIN certificates c ON c.id = o.leaf_certificate_id
              WHERE target.sha256 = ?1 AND {NOT_CYCLE_COPY}
-             ORDER BY o.observed_at, o.id, cl.position"
+             ORDER BY o.observed_at, o.scan_id, o.id, cl.position"
         );
         self.query_history(&query, params![sha256])
     }
 
-    /// The observations of `scan` as written, in writing order, with their
-    /// chains' DER restored.
+    /// The stored observations of `scan` (held rows included; unresponsive
+    /// probes that were counted are not among them), in writing order,
+    /// with their chains' DER restored.
     pub fn observations(&self, scan: ScanId) -> Result<Vec<Observation>, StoreError> {
         let conn = self.conn();
-        let raws =
-            raw_observations(conn.as_ref(), scan).map_err(sql(&self.path, "read observations"))?;
+        let raws = raw_observations(conn.as_ref(), scan, false)
+            .map_err(sql(&self.path, "read observations"))?;
         let chains = chain_ders(conn.as_ref(), scan).map_err(sql(&self.path, "read chains"))?;
         raws.into_iter()
             .map(|(chain_id, columns)| {
@@ -76,16 +77,17 @@ impl Store {
             .collect()
     }
 
-    /// The observations of `scan` without their chains' DER (`chain_der`
-    /// left empty): what evaluating endpoints needs, at a fraction of the
-    /// memory.
+    /// The observations of `scan` where something answered, without their
+    /// chains' DER (`chain_der` left empty): what evaluating endpoints
+    /// needs, at a fraction of the memory, and nothing of the unresponsive
+    /// addresses (however many the scan swept).
     pub fn observations_without_chains(
         &self,
         scan: ScanId,
     ) -> Result<Vec<Observation>, StoreError> {
         let conn = self.conn();
-        let raws =
-            raw_observations(conn.as_ref(), scan).map_err(sql(&self.path, "read observations"))?;
+        let raws = raw_observations(conn.as_ref(), scan, true)
+            .map_err(sql(&self.path, "read observations"))?;
         raws.into_iter()
             .map(|(_, columns)| columns.rebuild(&self.path, Vec::new()))
             .collect()
@@ -164,12 +166,19 @@ impl RawHistory {
 fn raw_observations(
     conn: &dyn Session,
     scan: ScanId,
+    answered_only: bool,
 ) -> Result<Vec<(Option<i64>, ObservationColumns)>, SqlError> {
-    let query = "SELECT o.chain_id, o.host, e.address, e.port, e.sni, o.observed_at, o.duration_ms,
+    let filter = match answered_only {
+        true => "AND o.reason NOT IN ('closed', 'unreachable', 'timeout(connect)')",
+        false => "",
+    };
+    let query = format!(
+        "SELECT o.chain_id, o.host, e.address, e.port, e.sni, o.observed_at, o.duration_ms,
              o.status, o.detail, o.tls, o.verdict, o.extra
-         FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
-         WHERE o.scan_id = ?1 ORDER BY o.id";
-    conn.rows(query, params![scan.0], |row| {
+         FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
+         WHERE o.scan_id = ?1 {filter} ORDER BY o.id"
+    );
+    conn.rows(&query, params![scan.0], |row| {
         let columns = ObservationColumns {
             host: row.get(1)?,
             address: row.get(2)?,
@@ -191,7 +200,7 @@ fn raw_observations(
 fn chain_ders(conn: &dyn Session, scan: ScanId) -> Result<HashMap<i64, Vec<Vec<u8>>>, SqlError> {
     let query = "SELECT cl.chain_id, c.der FROM chain_links cl
          JOIN certificates c ON c.id = cl.certificate_id
-         WHERE cl.chain_id IN (SELECT chain_id FROM observations WHERE scan_id = ?1)
+         WHERE cl.chain_id IN (SELECT chain_id FROM scan_observations WHERE scan_id = ?1)
          ORDER BY cl.chain_id, cl.position";
     let mut chains: HashMap<i64, Vec<Vec<u8>>> = HashMap::new();
     conn.query(query, params![scan.0], &mut |row| {

@@ -12,7 +12,10 @@ use super::Store;
 
 /// The columns [`RawScan::from_row`] reads, in order.
 const SCAN_COLUMNS: &str = "id, started_at, finished_at, status, targets, options, tool_version,
-    pid, host, summary, (SELECT count(*) FROM observations o WHERE o.scan_id = scans.id)";
+    pid, host, summary,
+    (SELECT count(*) FROM scan_observations o WHERE o.scan_id = scans.id)
+        + (SELECT CAST(coalesce(sum(u.count), 0) AS BIGINT) FROM unresponsive_counts u
+            WHERE u.scan_id = scans.id)";
 
 /// The scans judged on their own: complete, and not shard scans (a cycle
 /// scan stands for those). The one definition the timeline readers share.

@@ -315,8 +315,13 @@ pub struct EventRecord {
 /// What an [`super::ObservationWriter`] wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct WriteStats {
-    /// Observations stored.
+    /// Observations stored: as rows, held rows or counts.
     pub observations: u64,
+    /// Observations that extended a row of the lineage's previous scan (the
+    /// endpoint presented the same as then).
+    pub held: u64,
+    /// Unresponsive probes counted instead of stored as rows.
+    pub counted: u64,
     /// Transactions committed.
     pub batches: u64,
     /// Certificates new to the store (parsed and inserted).

@@ -2,7 +2,7 @@
 //! settings. The same description, with example queries, is in
 //! the README (section "The inventory database").
 //!
-//! # Schema (version 6)
+//! # Schema (version 7)
 //!
 //! Conventions: every time is UTC text of a fixed width so that text order is
 //! time order (`2026-06-01T12:00:00.000000000Z` for instants the tool
@@ -14,11 +14,14 @@
 //!   migration; in SQLite `PRAGMA user_version` also holds the newest
 //!   version applied.
 //! - `scans(id, started_at, finished_at, status, targets, options,
-//!   tool_version, pid, host, summary)`: one row per scan. `status` is
-//!   `running`, `complete` or `interrupted` (the process went away while
-//!   running: noticed by the next open on the same host). `targets` is a JSON
-//!   array of the target specs, `options` and `summary` JSON objects; `pid`
-//!   and `host` identify the scanning process.
+//!   tool_version, pid, host, summary, scope, lineage)`: one row per scan.
+//!   `status` is `running`, `complete` or `interrupted` (the process went
+//!   away while running: noticed by the next open on the same host).
+//!   `targets` is a JSON array of the target specs, `options` and `summary`
+//!   JSON objects; `pid` and `host` identify the scanning process. `scope`
+//!   (version 7) is the SHA-256 of the targets (order ignored) and shard;
+//!   `lineage` the id of the first scan of that scope (a cycle scan is its
+//!   own lineage).
 //! - `endpoints(id, address, port, sni, host, first_seen, last_seen)`: one row
 //!   per `(address, port, sni)`. `address` is the IP address as text, or —
 //!   when name resolution failed (`dns_error`) and there is no address — the
@@ -38,7 +41,16 @@
 //!   chain in the order the server sent them; position 0 is the leaf.
 //! - `observations(id, scan_id, endpoint_id, host, observed_at, duration_ms,
 //!   status, reason, detail, tls, tls_version, chain_id, leaf_certificate_id,
-//!   verdict, extra)`: one row per probe. `status` is the outcome word
+//!   verdict, extra, lineage, last_scan_id, payload)`: one row per change of
+//!   what an endpoint presents (version 7). The row holds for every scan of
+//!   `lineage` from `scan_id` to `last_scan_id`; a later scan of the lineage
+//!   that sees the same (`payload`, a digest of every column but the times)
+//!   extends `last_scan_id`, and only from the lineage's previous scan, so a
+//!   scan that missed the endpoint ends the range. `observed_at` and
+//!   `duration_ms` are those of the first scan. The view
+//!   `scan_observations(scan_id, id, first_scan_id, ...)` lists each scan's
+//!   observations (one per probe), held rows included; their `observed_at`
+//!   in a later scan is that scan's start. `status` is the outcome word
 //!   (`tls`, `closed`, `timeout`, `dns_error`, ...), `reason` its key with
 //!   the most useful detail (`timeout(connect)`), `detail` a JSON object of
 //!   the outcome's other fields, `tls` the TLS session as JSON, `verdict` the
@@ -47,6 +59,14 @@
 //!   every other field of the observation's JSON form (`sni_source`,
 //!   `starttls`, `signature_offer`, `versions`, and whatever later versions
 //!   add), so a stored observation can be rebuilt whole.
+//! - `unresponsive_counts(scan_id, port, reason, count)` (version 7): the
+//!   probes of a scan that found nothing answering (`closed`,
+//!   `unreachable`, `timeout(connect)`) at an (address, port) that never
+//!   answered before, counted by port and reason instead of stored as rows
+//!   (`scan --keep-unresponsive` stores rows).
+//! - `responsive_places(address, port)` (version 7): every (address, port)
+//!   where a TCP connection was ever accepted; its unresponsive probes keep
+//!   their rows (so "endpoint gone" and history work).
 //! - `events(id, scan_id, kind, endpoint_id, old_certificate_id,
 //!   new_certificate_id, lead_days, detail, at)`: changes found when a scan is
 //!   compared with the previous one. `kind` is one of `new_certificate`,
@@ -149,6 +169,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "finding lifecycle on evidence",
         sql: include_str!("schema_v6.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "held observations and unresponsive counts",
+        sql: include_str!("schema_v7.sql"),
     },
 ];
 

@@ -135,7 +135,7 @@ impl Store {
         // endpoints of their own, so a name tried once is never "missed"
         let per_endpoint = format!(
             "SELECT e.address, e.port, max(CASE WHEN o.scan_id = ?1 THEN 1 ELSE 0 END) AS reached
-             FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
+             FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
              WHERE o.scan_id IN ({ids}) GROUP BY e.address, e.port
              HAVING max(CASE WHEN o.leaf_certificate_id IS NOT NULL THEN 1 ELSE 0 END) = 1"
         );

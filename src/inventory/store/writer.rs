@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::error::{sql, StoreError};
-use super::insert::ObservationInserter;
+use super::insert::{ObservationInserter, WriterOptions};
 use super::open_session;
 use super::records::{ScanId, WriteStats};
 use super::sql::{Database, Session};
@@ -49,6 +49,7 @@ impl ObservationWriter {
     pub(super) fn start(
         database: &Database,
         scan: ScanId,
+        options: WriterOptions,
     ) -> Result<ObservationWriter, StoreError> {
         let path = &database.location();
         let conn = open_session(database)?;
@@ -56,7 +57,7 @@ impl ObservationWriter {
         let thread_path = path.to_path_buf();
         let thread = std::thread::Builder::new()
             .name(format!("store-writer-{scan}"))
-            .spawn(move || run(conn, &thread_path, scan, &receiver))
+            .spawn(move || run(conn, &thread_path, scan, options, &receiver))
             .map_err(|source| StoreError::Spawn {
                 path: path.to_path_buf(),
                 source,
@@ -137,9 +138,11 @@ fn run(
     conn: Box<dyn Session>,
     path: &Path,
     scan: ScanId,
+    options: WriterOptions,
     receiver: &Receiver<Command>,
 ) -> Result<WriteStats, StoreError> {
-    let mut inserter = ObservationInserter::new(scan);
+    let mut inserter = ObservationInserter::new(conn.as_ref(), scan, options)
+        .map_err(sql(path, "start the writer"))?;
     while let Ok(first) = receiver.recv() {
         let batch = gather(first, receiver);
         commit_batch(conn.as_ref(), path, &mut inserter, &batch)?;
@@ -190,9 +193,7 @@ fn commit_batch(
             true,
             |e| e,
             |tx| {
-                for observation in &batch.observations {
-                    inserter.insert(tx, observation)?;
-                }
+                inserter.insert_batch(tx, &batch.observations)?;
                 inserter.end_batch(tx)
             },
         );

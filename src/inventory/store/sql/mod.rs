@@ -156,6 +156,10 @@ pub enum SqlError {
         /// The start of the refused statement.
         statement: String,
     },
+    /// A row the writer just wrote or read could not be found again (a bug
+    /// or a concurrent deletion): the batch is not committed.
+    #[error("inconsistent write: {0}")]
+    Inconsistent(String),
 }
 
 impl SqlError {

@@ -5,6 +5,7 @@
 mod alerts;
 mod concurrency;
 mod cycles;
+mod held;
 mod lifecycle;
 mod options;
 mod outcomes;
