@@ -377,6 +377,70 @@ mod tests {
     }
 
     #[test]
+    fn version_7_converts_a_store_silent_rows_to_counts_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, conn) = sqlite(&dir);
+        conn.batch(SCHEMA_MIGRATIONS).unwrap();
+        for migration in MIGRATIONS.iter().filter(|m| m.version <= 6) {
+            apply(conn.as_ref(), migration).unwrap();
+        }
+        let at = "2026-01-01T00:00:00.000000000Z";
+        for scan in [1, 2] {
+            conn.execute(
+                "INSERT INTO scans (id, started_at, status, targets, options, tool_version, pid,
+                     host) VALUES (?1, ?2, 'complete', '[]', '{}', 't', 1, 'h')",
+                params![scan, at],
+            )
+            .unwrap();
+        }
+        // 1: never answered; 2: answered in scan 1, closed in scan 2
+        for (id, address) in [(1, "127.0.0.1"), (2, "127.0.0.2")] {
+            conn.execute(
+                "INSERT INTO endpoints (id, address, port, sni, host, first_seen, last_seen)
+                 VALUES (?1, ?2, 443, '', ?2, ?3, ?3)",
+                params![id, address, at],
+            )
+            .unwrap();
+        }
+        let rows = [
+            (1, 1, "closed", "closed"),
+            (2, 1, "closed", "closed"),
+            (1, 2, "not_tls", "not_tls"),
+            (2, 2, "closed", "closed"),
+        ];
+        for (scan, endpoint, status, reason) in rows {
+            conn.execute(
+                "INSERT INTO observations (scan_id, endpoint_id, host, observed_at, duration_ms,
+                     status, reason, detail) VALUES (?1, ?2, 'h', ?3, 1.0, ?4, ?5, '{}')",
+                params![scan, endpoint, at, status, reason],
+            )
+            .unwrap();
+        }
+        assert_eq!(migrate(conn.as_ref(), &path).unwrap(), 7);
+        let count = |sql: &str| -> i64 { conn.one(sql, params![], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT count(*) FROM observations"),
+            2,
+            "the answering place keeps its rows"
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM endpoints"),
+            1,
+            "the silent endpoint goes"
+        );
+        assert_eq!(
+            count("SELECT sum(count) FROM unresponsive_counts WHERE port = 443"),
+            2,
+            "one count per scan for the silent place"
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM scan_observations WHERE scan_id = 2"),
+            1
+        );
+        assert_eq!(count("SELECT count(*) FROM scans WHERE lineage = id"), 2);
+    }
+
+    #[test]
     fn a_newer_schema_is_refused_with_both_versions() {
         let dir = tempfile::tempdir().unwrap();
         let (path, conn) = sqlite(&dir);

@@ -308,4 +308,22 @@ fn the_documented_example_queries_run() {
         results[2].is_empty(),
         "the latest scan is still running, empty"
     );
+    // the latest scan saw what the one before saw: its rows are held, and
+    // the queries must still count them
+    for db in backends() {
+        let store = db.open();
+        let leaf = || tls_observation("127.0.0.2", 443, None, t0(), pki().chain(1));
+        complete_scan(&store, t0(), vec![leaf()]);
+        complete_scan(&store, t0() + Duration::days(7), vec![leaf()]);
+        let written: i64 = store
+            .conn()
+            .one("SELECT count(*) FROM observations", &[], |r| r.get(0))
+            .unwrap();
+        assert_eq!(written, 1, "the second scan held the first one's row");
+        let per_issuer = run_query(&store, queries[1]);
+        assert_eq!(per_issuer.len(), 1, "{per_issuer:?}");
+        assert_eq!(per_issuer[0][1], "Int(1)");
+        let everything = run_query(&store, queries[2]);
+        assert_eq!(everything.len(), 2, "leaf and intermediate: {everything:?}");
+    }
 }
