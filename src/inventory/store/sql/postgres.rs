@@ -350,9 +350,12 @@ fn owned_row(row: &postgres::Row) -> Result<Row, postgres::Error> {
 /// write refused in a read-only transaction (25006) is
 /// [`SqlError::ReadOnly`].
 fn backend(error: &postgres::Error) -> SqlError {
-    let message = match error.as_db_error() {
-        Some(db) => format!("{}: {}", db.severity(), db.message()),
-        None => error.to_string(),
+    let message = match (error.as_db_error(), Error::source(error)) {
+        (Some(db), _) => format!("{}: {}", db.severity(), db.message()),
+        // The driver's kind alone says little ("invalid configuration"):
+        // add its cause ("password missing").
+        (None, Some(cause)) => format!("{error}: {cause}"),
+        (None, None) => error.to_string(),
     };
     if error.code().is_some_and(|code| code.code() == "25006") {
         return SqlError::ReadOnly { statement: message };

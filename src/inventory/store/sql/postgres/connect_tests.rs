@@ -265,3 +265,18 @@ fn a_bad_sslmode_or_root_file_is_refused_before_connecting() {
     );
     assert_eq!(server.next(), Seen::Plaintext);
 }
+
+#[test]
+fn driver_errors_carry_their_cause() {
+    // Client certificates are not supported: the driver refuses the
+    // option, and the message names it rather than only "invalid
+    // connection string".
+    let server = FakeServer::start(Answer::NoTls);
+    let error = connect(&url(
+        &server,
+        "localhost",
+        "sslmode=require&sslcert=client.pem",
+    ));
+    let message = error.to_string();
+    assert!(message.contains("unknown option `sslcert`"), "{message}");
+}
