@@ -4,8 +4,11 @@
 //! host name or IP address) and nothing else; [`TlsFailure`] says why a
 //! handshake failed (name mismatch, unknown issuer, no TLS on the server).
 //! The handshake's signatures are always checked. The client offers ALPN
-//! `postgresql`, as libpq 17 does. No channel binding (the driver then
-//! authenticates with plain SCRAM).
+//! `postgresql`, as libpq 17 does, and gives the driver the
+//! `tls-server-end-point` channel binding (RFC 5929: the server
+//! certificate's hash with its signature's digest, SHA-256 for MD5 and
+//! SHA-1), so SCRAM authenticates with `SCRAM-SHA-256-PLUS` when the server
+//! offers it; a certificate without such a digest (Ed25519) gives none.
 
 use std::future::Future;
 use std::io;
@@ -23,6 +26,7 @@ use rustls::server::ParsedCertificate;
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
+use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::TlsConnector;
 
@@ -190,8 +194,30 @@ pub struct PgTlsStream(Box<tokio_rustls::client::TlsStream<Socket>>);
 
 impl TlsStream for PgTlsStream {
     fn channel_binding(&self) -> ChannelBinding {
-        ChannelBinding::none()
+        let (_, connection) = self.0.get_ref();
+        let leaf = connection
+            .peer_certificates()
+            .and_then(|chain| chain.first());
+        match leaf.and_then(|leaf| end_point_hash(leaf)) {
+            Some(hash) => ChannelBinding::tls_server_end_point(hash),
+            None => ChannelBinding::none(),
+        }
     }
+}
+
+/// RFC 5929 `tls-server-end-point` of a server certificate: its hash with
+/// the digest of its signature algorithm (SHA-256 for MD5 and SHA-1);
+/// none when the algorithm has no digest or the certificate does not
+/// parse.
+fn end_point_hash(der: &[u8]) -> Option<Vec<u8>> {
+    let view = crate::certs::parse_certificate(der).ok()?;
+    Some(match view.signature_algorithm.hash.as_deref()? {
+        "md5" | "sha1" | "sha256" => Sha256::digest(der).to_vec(),
+        "sha224" => Sha224::digest(der).to_vec(),
+        "sha384" => Sha384::digest(der).to_vec(),
+        "sha512" => Sha512::digest(der).to_vec(),
+        _ => return None,
+    })
 }
 
 impl AsyncRead for PgTlsStream {
@@ -293,3 +319,7 @@ impl ServerCertVerifier for PgVerifier {
             .supported_schemes()
     }
 }
+
+#[cfg(test)]
+#[path = "tls_tests.rs"]
+mod tests;
