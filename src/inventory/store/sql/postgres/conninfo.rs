@@ -225,6 +225,7 @@ fn settings(
     let mode = mode.unwrap_or(SslMode::Prefer);
     let roots = match root {
         Some(path) => Some(read_roots(Path::new(path))?),
+        None if mode == SslMode::Disable => None,
         None => default_roots(env)?,
     };
     let verify = match (mode, roots) {

@@ -178,3 +178,18 @@ fn the_environment_gives_defaults_that_the_url_overrides() {
     let info = parse_with("postgres://u@h/db", &[("PGSSLMODE", "require")]).unwrap();
     assert_eq!(info.tls.mode, SslMode::Require);
 }
+
+#[test]
+fn disable_never_reads_the_default_root_file() {
+    let home = tempfile::tempdir().expect("dir");
+    std::fs::create_dir(home.path().join(".postgresql")).expect("mkdir");
+    std::fs::write(home.path().join(".postgresql/root.crt"), "garbage\n").expect("write");
+    let vars = [("HOME", home.path().to_str().expect("utf-8"))];
+    let info = parse_with("postgres://u@h/db?sslmode=disable", &vars).unwrap();
+    assert_eq!(info.tls.verify, Verify::Nothing);
+    let error = parse_with("postgres://u@h/db?sslmode=require", &vars).unwrap_err();
+    assert!(
+        matches!(error, ConnInfoError::RootInvalid { .. }),
+        "{error}"
+    );
+}
