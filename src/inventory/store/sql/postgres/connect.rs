@@ -136,3 +136,52 @@ fn is_default_socket_dir(dir: &std::path::Path) -> bool {
         || dir == std::path::Path::new("/run/postgresql")
         || dir == std::path::Path::new("/tmp")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+    use std::str::FromStr;
+
+    use postgres::Config;
+
+    use super::{only_unix_sockets, pass_target};
+
+    /// The password file target of `url` with `USER=osuser`.
+    fn target(url: &str) -> (String, u16, String, String) {
+        let config = Config::from_str(url).expect("URL");
+        let env = |name: &str| (name == "USER").then(|| OsString::from("osuser"));
+        let t = pass_target(&config, &env);
+        (t.host, t.port, t.database, t.user)
+    }
+
+    #[test]
+    fn the_password_file_is_matched_as_libpq_forms_the_target() {
+        let own = |h: &str, p, d: &str, u: &str| (h.into(), p, d.into(), u.into());
+        assert_eq!(
+            target("postgres://scanner@DB.example:6543/inv?hostaddr=127.0.0.1"),
+            own("DB.example", 6543, "inv", "scanner"),
+            "the host as written, not the address"
+        );
+        assert_eq!(
+            target("postgres://db.example"),
+            own("db.example", 5432, "osuser", "osuser"),
+            "default port, user and database"
+        );
+        assert_eq!(
+            target("postgres:///inv?host=/var/run/postgresql&user=u"),
+            own("localhost", 5432, "inv", "u"),
+            "a socket in the default directory is localhost"
+        );
+        assert_eq!(
+            target("postgres:///inv?host=/srv/pg&user=u"),
+            own("/srv/pg", 5432, "inv", "u")
+        );
+    }
+
+    #[test]
+    fn unix_sockets_alone_never_use_tls() {
+        let config = |url: &str| Config::from_str(url).expect("URL");
+        assert!(only_unix_sockets(&config("postgres:///inv?host=/srv/pg")));
+        assert!(!only_unix_sockets(&config("postgres://db.example/inv")));
+    }
+}

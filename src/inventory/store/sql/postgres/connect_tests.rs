@@ -280,3 +280,44 @@ fn driver_errors_carry_their_cause() {
     let message = error.to_string();
     assert!(message.contains("unknown option `sslcert`"), "{message}");
 }
+
+/// Connects with exactly the variables `vars` set.
+fn connect_with_vars(url: &str, vars: &[(&str, OsString)]) -> SqlError {
+    let env = |name: &str| {
+        vars.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    };
+    PgSession::connect_in(url, &env).expect_err("the fake server refuses every startup")
+}
+
+#[test]
+fn the_password_comes_from_the_url_else_pgpassword_else_the_password_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = FakeServer::start(Answer::NoTlsAskPassword);
+    let home = tempfile::tempdir().expect("temp dir");
+    let pgpass = home.path().join(".pgpass");
+    let lines = format!(
+        "other.example:*:*:*:wrong-host\nlocalhost:{}:inventory:certatlas:from\\:file\n",
+        server.port
+    );
+    std::fs::write(&pgpass, lines).expect("write");
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let home_var = ("HOME", OsString::from(home.path()));
+    let url = url(&server, "localhost", "sslmode=disable");
+    let said = |error: SqlError| error.to_string();
+
+    let from_file = said(connect_with_vars(&url, &[home_var.clone()]));
+    assert!(from_file.contains("with password from:file"), "{from_file}");
+    let env = [home_var.clone(), ("PGPASSWORD", OsString::from("from-env"))];
+    let from_env = said(connect_with_vars(&url, &env));
+    assert!(from_env.contains("with password from-env"), "{from_env}");
+    let in_url = url.replace("certatlas@", "certatlas:in-url@");
+    let from_url = said(connect_with_vars(&in_url, &env));
+    assert!(from_url.contains("with password in-url"), "{from_url}");
+
+    // A password file others may read is not used: no password at all.
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let ignored = said(connect_with_vars(&url, &[home_var]));
+    assert!(ignored.contains("password missing"), "{ignored}");
+}

@@ -26,6 +26,9 @@ pub enum Answer {
     Tls(Arc<ServerConfig>),
     /// `N`: no TLS here.
     NoTls,
+    /// `N`, and a plaintext startup is asked for a cleartext password,
+    /// which the refusal repeats ("... with password <it>").
+    NoTlsAskPassword,
 }
 
 /// What one connection did.
@@ -78,17 +81,13 @@ fn serve(mut stream: TcpStream, answer: &Answer) -> Seen {
         return Seen::Closed;
     };
     if first.get(..4) != Some(&SSL_REQUEST.to_be_bytes()[..]) {
-        refuse(&mut stream, "in plaintext");
-        return Seen::Plaintext;
+        return plaintext_startup(&mut stream, answer);
     }
     match answer {
-        Answer::NoTls => {
+        Answer::NoTls | Answer::NoTlsAskPassword => {
             let _ = stream.write_all(b"N");
             match read_message(&mut stream) {
-                Some(_) => {
-                    refuse(&mut stream, "in plaintext");
-                    Seen::Plaintext
-                }
+                Some(_) => plaintext_startup(&mut stream, answer),
                 None => Seen::Closed,
             }
         }
@@ -109,12 +108,33 @@ fn serve(mut stream: TcpStream, answer: &Answer) -> Seen {
     }
 }
 
+/// Answers a startup message that came in plaintext: asks for the
+/// password first when `answer` says so, then refuses.
+fn plaintext_startup(stream: &mut TcpStream, answer: &Answer) -> Seen {
+    if !matches!(answer, Answer::NoTlsAskPassword) {
+        refuse(stream, "in plaintext");
+        return Seen::Plaintext;
+    }
+    // AuthenticationCleartextPassword: 'R', length 8, code 3.
+    let _ = stream.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]);
+    let mut kind = [0u8; 1];
+    if stream.read_exact(&mut kind).is_err() || kind[0] != b'p' {
+        return Seen::Closed;
+    }
+    let Some(body) = read_message(stream) else {
+        return Seen::Closed;
+    };
+    let password = String::from_utf8_lossy(body.strip_suffix(&[0]).unwrap_or(&body)).into_owned();
+    refuse(stream, &format!("in plaintext with password {password}"));
+    Seen::Plaintext
+}
+
 /// One length-prefixed message's body (after the length), bounded.
 fn read_message(stream: &mut impl Read) -> Option<Vec<u8>> {
     let mut length = [0u8; 4];
     stream.read_exact(&mut length).ok()?;
     let length = usize::try_from(u32::from_be_bytes(length)).ok()?;
-    if !(8..=MAX_MESSAGE).contains(&length) {
+    if !(4..=MAX_MESSAGE).contains(&length) {
         return None;
     }
     let mut body = vec![0u8; length - 4];
