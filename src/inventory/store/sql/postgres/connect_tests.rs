@@ -307,7 +307,7 @@ fn the_password_comes_from_the_url_else_pgpassword_else_the_password_file() {
     let url = url(&server, "localhost", "sslmode=disable");
     let said = |error: SqlError| error.to_string();
 
-    let from_file = said(connect_with_vars(&url, &[home_var.clone()]));
+    let from_file = said(connect_with_vars(&url, std::slice::from_ref(&home_var)));
     assert!(from_file.contains("with password from:file"), "{from_file}");
     let env = [home_var.clone(), ("PGPASSWORD", OsString::from("from-env"))];
     let from_env = said(connect_with_vars(&url, &env));
