@@ -198,7 +198,10 @@ pub struct StoreArgs {
     /// The inventory database: a SQLite file, or a PostgreSQL URL
     /// (postgres://user@host:port/db) that several scanners can share
     /// (default: $CERTATLAS_DB, else the user's data directory, e.g.
-    /// ~/.local/share/certatlas/inventory.db). Reading commands (scans,
+    /// ~/.local/share/certatlas/inventory.db). TLS as libpq:
+    /// ?sslmode=disable|allow|prefer|require|verify-ca|verify-full
+    /// (default prefer) and &sslrootcert=CA.pem (or system); the password
+    /// from $PGPASSWORD or ~/.pgpass ($PGPASSFILE) rather than the URL. Reading commands (scans,
     /// inventory, cas, diff, history, findings, score, metrics, report)
     /// open it read-only and never write it: a copy without write
     /// permission works.

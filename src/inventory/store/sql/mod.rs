@@ -13,6 +13,7 @@ mod retry;
 mod sqlite;
 mod value;
 
+pub use postgres::{ConnInfoError, TlsFailure};
 pub use value::{Row, ToValue, Value};
 
 use std::fmt;
@@ -127,6 +128,13 @@ pub enum SqlError {
         /// PostgreSQL's SQLSTATE, when there is one.
         sqlstate: Option<String>,
     },
+    /// The URL's TLS settings cannot be used (an unknown `sslmode`, an
+    /// unreadable `sslrootcert`): nothing was sent to the server.
+    #[error(transparent)]
+    ConnInfo(#[from] ConnInfoError),
+    /// TLS with the PostgreSQL server failed, and why.
+    #[error("TLS with the PostgreSQL server failed: {0}")]
+    Tls(#[from] TlsFailure),
     /// A query that must return a row returned none.
     #[error("the query returned no row")]
     NoRow,

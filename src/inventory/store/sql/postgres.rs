@@ -5,18 +5,35 @@
 //! Statements are prepared once per connection and cached; `?N`
 //! placeholders become `$N`. Parameters take the type PostgreSQL infers for
 //! them (an integer bound to a `DOUBLE PRECISION` column is sent as one).
+//!
+//! Connecting follows libpq ([`connect`]): `sslmode` and `sslrootcert`
+//! ([`conninfo`], TLS over rustls in [`tls`]), and the password from
+//! `PGPASSWORD` or the password file ([`pgpass`]) when the URL has none.
+
+mod connect;
+#[cfg(test)]
+mod connect_tests;
+mod conninfo;
+#[cfg(test)]
+mod fake_server;
+mod pgpass;
+mod tls;
+
+pub use conninfo::ConnInfoError;
+pub use tls::TlsFailure;
 
 use std::collections::HashMap;
 use std::error::Error;
-use std::str::FromStr;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use bytes::BytesMut;
 use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
-use postgres::{Client, Config, NoTls, Statement};
+use postgres::{Client, Statement};
 
 use super::{Dialect, Row, Session, SqlError, Value};
+use connect::ConnectPlan;
+use conninfo::Env;
 
 /// Prepared statements kept per connection before the cache starts over.
 const STATEMENT_CACHE: usize = 256;
@@ -76,18 +93,24 @@ impl std::fmt::Debug for PgSession {
 }
 
 impl PgSession {
-    /// Connects to `url` (without TLS: use a local socket, loopback or a
-    /// trusted network) and starts the connection's thread.
+    /// Connects to `url` with its `sslmode` (default `prefer`) and
+    /// `sslrootcert`, taking the password from `PGPASSWORD` or the password
+    /// file when the URL has none, and starts the connection's thread.
     pub fn connect(url: &str) -> Result<PgSession, SqlError> {
-        let config = Config::from_str(url).map_err(|e| backend(&e))?;
+        PgSession::connect_in(url, &|name| std::env::var_os(name))
+    }
+
+    /// [`PgSession::connect`] with the environment `env`.
+    fn connect_in(url: &str, env: Env<'_>) -> Result<PgSession, SqlError> {
+        let plan = ConnectPlan::new(url, env)?;
         let (ready_tx, ready) = mpsc::sync_channel(1);
         let (jobs, queue) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("store-postgres".into())
             .spawn(move || {
-                let client = match config.connect(NoTls) {
+                let client = match plan.open() {
                     Ok(client) => client,
-                    Err(e) => return drop(ready_tx.send(Err(backend(&e)))),
+                    Err(e) => return drop(ready_tx.send(Err(e))),
                 };
                 let _ = ready_tx.send(Ok(()));
                 let mut connection = Connection {
@@ -224,9 +247,12 @@ fn owned_row(row: &postgres::Row) -> Result<Row, postgres::Error> {
 /// write refused in a read-only transaction (25006) is
 /// [`SqlError::ReadOnly`].
 fn backend(error: &postgres::Error) -> SqlError {
-    let message = match error.as_db_error() {
-        Some(db) => format!("{}: {}", db.severity(), db.message()),
-        None => error.to_string(),
+    let message = match (error.as_db_error(), Error::source(error)) {
+        (Some(db), _) => format!("{}: {}", db.severity(), db.message()),
+        // The driver's kind alone says little ("invalid configuration"):
+        // add its cause ("password missing").
+        (None, Some(cause)) => format!("{error}: {cause}"),
+        (None, None) => error.to_string(),
     };
     if error.code().is_some_and(|code| code.code() == "25006") {
         return SqlError::ReadOnly { statement: message };
