@@ -15,7 +15,7 @@ use crate::certs;
 use crate::cli::{DemoRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::demo::Lab;
-use crate::inventory::store::{ScanMeta, Store};
+use crate::inventory::store::{ScanMeta, Store, WriterOptions};
 use crate::judge::{InventoryContext, Judged};
 use crate::observation::{Observation, SniSource};
 use crate::policy::RuleSet;
@@ -186,7 +186,8 @@ async fn scan_lab(
         options: serde_json::json!({ "demo": true }),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let recording = Recording::begin_with(Store::open(db)?, meta, context)?;
+    let recording =
+        Recording::begin_with(Store::open(db)?, meta, context, WriterOptions::default())?;
     let mut kept = Vec::new();
     let mut writer = shown
         .filter(|f| *f != OutputFormat::Table)

@@ -7,7 +7,9 @@ use super::AppError;
 use crate::cli::{PolicyRequest, ScanRequest};
 use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
-use crate::inventory::store::{ObservationWriter, ScanId, ScanMeta, ScanRecord, ShardPart, Store};
+use crate::inventory::store::{
+    ObservationWriter, ScanId, ScanMeta, ScanRecord, ShardPart, Store, WriterOptions,
+};
 use crate::inventory::view::InventorySummary;
 use crate::judge::{cycles, InventoryContext, Judge, Persist};
 use crate::observation::Observation;
@@ -42,7 +44,10 @@ impl Recording {
             options: request.options.clone(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
         };
-        let mut recording = Recording::begin_with(store, meta, context)?;
+        let options = WriterOptions {
+            keep_unresponsive: request.keep_unresponsive,
+        };
+        let mut recording = Recording::begin_with(store, meta, context, options)?;
         if let Some(part) = cycles::shard_part(request) {
             recording.store.record_shard(recording.scan, &part)?;
             recording.shard = Some(part);
@@ -55,9 +60,10 @@ impl Recording {
         store: Store,
         meta: ScanMeta,
         context: InventoryContext,
+        options: WriterOptions,
     ) -> Result<Self, AppError> {
         let scan = store.begin_scan(&meta)?;
-        let writer = store.writer(scan)?;
+        let writer = store.writer_with(scan, options)?;
         Ok(Recording {
             store,
             scan,

@@ -387,6 +387,12 @@ pub struct ScanArgs {
     /// Do not store the scan in the inventory database.
     #[arg(long)]
     pub no_db: bool,
+    /// Store every unresponsive probe (refused, unreachable, connect
+    /// timeout) as a row. By default those of an address and port that never
+    /// accepted a connection are only counted, per port and reason, so a
+    /// sweep of a large range does not grow the inventory per address.
+    #[arg(long, conflicts_with = "no_db")]
+    pub keep_unresponsive: bool,
     /// Verify chains as of this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", value_parser = settings::parse_instant)]
     pub verify_at: Option<time::OffsetDateTime>,

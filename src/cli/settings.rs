@@ -59,6 +59,8 @@ pub struct ScanRequest {
     pub options: serde_json::Value,
     /// How long webhook deliveries may go on after the summary.
     pub alert_grace: std::time::Duration,
+    /// Store unresponsive probes as rows (`--keep-unresponsive`).
+    pub keep_unresponsive: bool,
 }
 
 /// The inventory database and configuration a command uses.
@@ -185,6 +187,7 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
         store: (!args.no_db).then_some(store),
         policy: std::sync::Arc::new(policy),
         alert_grace: args.alert_grace,
+        keep_unresponsive: args.keep_unresponsive,
     })
 }
 
