@@ -98,7 +98,7 @@ fn a_rule_on_a_field_the_scan_did_not_measure_does_not_observe() {
 
 #[test]
 fn every_builtin_rule_on_a_version_dependent_field_declares_observed_when() {
-    let dependent = ["accepted_versions", "weak_suites", "tls13"];
+    let dependent = ["accepted_versions", "weak_suites", "tls13", "groups."];
     for (rule, text) in crate::policy::builtin::rules().unwrap() {
         let condition = text
             .lines()

@@ -147,6 +147,7 @@ pub fn detail(outcome: &Outcome) -> String {
         | Outcome::Error { reason } => reason.clone(),
         Outcome::Timeout { phase } => format!("no answer during {}", phase.as_str()),
         Outcome::StarttlsRefused { reply } => format!("STARTTLS refused: {reply}"),
+        Outcome::NeedsName { reply } => format!("needs its domain name: {reply}"),
         Outcome::Closed => "connection refused".into(),
         Outcome::Tls => String::new(),
     }
@@ -187,6 +188,9 @@ pub fn write_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
     )?;
     let outcomes: Vec<String> = s.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
     writeln!(out, "outcomes: {}", outcomes.join(" · "))?;
+    for hint in s.hints() {
+        writeln!(out, "{hint}")?;
+    }
     if !s.complete {
         writeln!(
             out,

@@ -31,6 +31,7 @@ fn probe(sni: Option<&str>, source: SniSource, group: &str) -> Observation {
         verdict: None,
         versions: None,
         weak_suites: None,
+        groups: None,
     }
 }
 
