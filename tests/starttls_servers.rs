@@ -191,7 +191,10 @@ async fn a_real_mariadb_without_tls_is_a_refusal_naming_it() {
     drop(server);
     match &observation.outcome {
         Outcome::StarttlsRefused { reply } => {
-            assert!(reply.contains("MariaDB") && reply.contains("CLIENT_SSL"), "{reply}")
+            assert!(
+                reply.contains("MariaDB") && reply.contains("CLIENT_SSL"),
+                "{reply}"
+            )
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
