@@ -33,7 +33,11 @@ fn strings(items: &[&str]) -> Vec<String> {
 async fn groups_are_observed_recorded_stored_and_their_absence_is_noted() {
     let lab = common::lab().await;
     let (dir, db) = scratch_db();
-    let target = lab.case("good-ecdsa").expect("lab case").address.to_string();
+    let target = lab
+        .case("good-ecdsa")
+        .expect("lab case")
+        .address
+        .to_string();
     let db_text = db.display().to_string();
     let base = strings(&["scan", &target, "--db", &db_text]);
     let with = |extra: &[&str]| [base.clone(), strings(extra)].concat();
