@@ -13,11 +13,13 @@ use rustls::SupportedProtocolVersion;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::legacy_server::{Delivery, LegacyServer};
 use super::pki::{self, LeafRequest, Validity};
 use super::server::{serve, Service};
 use super::tls_config::{self, ClientAuth};
-use crate::observation::{Observation, SniSource, VersionSupport};
+use crate::observation::{CaptureMethod, Observation, SniSource, VersionSupport};
 use crate::probe::hybrid::SECP384R1MLKEM1024;
+use crate::probe::legacy::LegacyVersion;
 use crate::probe::{Endpoint, ProbeSettings, Prober, TrustStore};
 
 /// The name the test servers' certificate is for.
@@ -33,6 +35,17 @@ async fn probe_server(
     let mut provider: CryptoProvider = aws_lc_rs::default_provider();
     provider.kx_groups = groups.to_vec();
     let provider = Arc::new(provider);
+    let (leaf, key) = leaf();
+    let signing = pki::LeafKey::Modern(key).to_rustls(&provider).unwrap();
+    let certified = tls_config::certified_key(vec![leaf], signing).unwrap();
+    let resolver = tls_config::single_certificate(certified);
+    let config =
+        tls_config::server_config(&provider, versions, ClientAuth::NotRequired, resolver).unwrap();
+    probe_service(Service::Tls(config), settings).await
+}
+
+/// A self-signed leaf for [`NAME`] and its key.
+fn leaf() -> (rustls::pki_types::CertificateDer<'static>, rcgen::KeyPair) {
     let key = pki::p256_key_pair().unwrap();
     let request = LeafRequest {
         dns_name: NAME,
@@ -40,16 +53,16 @@ async fn probe_server(
         other_names: &[],
         subject_cn: None,
     };
-    let leaf = pki::self_signed_leaf(request, &key).unwrap();
-    let signing = pki::LeafKey::Modern(key).to_rustls(&provider).unwrap();
-    let certified = tls_config::certified_key(vec![leaf], signing).unwrap();
-    let resolver = tls_config::single_certificate(certified);
-    let config =
-        tls_config::server_config(&provider, versions, ClientAuth::NotRequired, resolver).unwrap();
+    (pki::self_signed_leaf(request, &key).unwrap(), key)
+}
+
+/// Serves `service` on 127.0.0.1 and probes it with `--groups`; returns
+/// the main observation.
+async fn probe_service(service: Service, settings: impl FnOnce(&mut ProbeSettings)) -> Observation {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let cancel = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, Service::Tls(config), cancel.clone()));
+    let server = tokio::spawn(serve(listener, service, cancel.clone()));
     let mut probe_settings = ProbeSettings {
         connect_timeout: Duration::from_secs(5),
         timeout: Duration::from_secs(10),
@@ -144,4 +157,28 @@ async fn without_the_option_nothing_is_recorded() {
     let observation = probe_server(&[kx_group::X25519], versions, |s| s.groups = false).await;
     assert!(observation.has_chain());
     assert_eq!(observation.groups, None);
+}
+
+#[tokio::test]
+async fn on_a_server_only_the_legacy_hello_reaches_classical_groups_are_unknown() {
+    let server = LegacyServer {
+        versions: LegacyVersion::Tls10..=LegacyVersion::Tls10,
+        suite: 0xc009, // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA
+        chain: vec![leaf().0.to_vec()],
+        delivery: Delivery::OneRecord,
+    };
+    let observation = probe_service(Service::Legacy(Arc::new(server)), |_| {}).await;
+    let capture = observation.tls.as_ref().map(|t| t.capture);
+    assert_eq!(capture, Some(CaptureMethod::LegacyHello), "{observation:?}");
+    assert!(with(&observation, VersionSupport::Accepted).is_empty());
+    assert_eq!(
+        with(&observation, VersionSupport::Rejected),
+        ["SecP256r1MLKEM768", "SecP384r1MLKEM1024", "X25519MLKEM768"],
+        "no TLS 1.3: the hybrids are refused"
+    );
+    assert_eq!(
+        with(&observation, VersionSupport::Unknown),
+        ["X25519", "secp256r1", "secp384r1"],
+        "rustls cannot tell for suites it lacks"
+    );
 }
