@@ -69,6 +69,11 @@ pub struct Observation {
     /// (`--versions`): `null`, `export`, `rc4`, `3des`, `des`, `anon`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weak_suites: Option<BTreeMap<String, VersionSupport>>,
+    /// Key-exchange groups the endpoint accepts when offered alone
+    /// (`--groups`), by IANA name: `X25519MLKEM768`, `SecP256r1MLKEM768`,
+    /// `SecP384r1MLKEM1024`, `X25519`, `secp256r1`, `secp384r1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<BTreeMap<String, VersionSupport>>,
 }
 
 /// Where an observation's SNI came from.
@@ -150,6 +155,14 @@ pub enum Outcome {
         /// The server's reply, trimmed.
         reply: String,
     },
+    /// The service will not start TLS without being addressed by its domain
+    /// name, and none was sent (an XMPP server answering a stream header
+    /// without `to` with `improper-addressing` or `host-unknown`): pair a
+    /// name with the address (`name@address`, `--resolve`).
+    NeedsName {
+        /// The server's reply, trimmed.
+        reply: String,
+    },
     /// The hostname did not resolve.
     DnsError {
         /// The resolver's reason.
@@ -174,6 +187,7 @@ impl Outcome {
             Outcome::HandshakeFailed { .. } => "handshake_failed",
             Outcome::Reset { .. } => "reset",
             Outcome::StarttlsRefused { .. } => "starttls_refused",
+            Outcome::NeedsName { .. } => "needs_name",
             Outcome::DnsError { .. } => "dns_error",
             Outcome::Error { .. } => "error",
         }
@@ -199,7 +213,8 @@ impl Outcome {
             Outcome::Tls
             | Outcome::NotTls { .. }
             | Outcome::HandshakeFailed { .. }
-            | Outcome::StarttlsRefused { .. } => true,
+            | Outcome::StarttlsRefused { .. }
+            | Outcome::NeedsName { .. } => true,
             Outcome::Timeout { phase } | Outcome::Reset { phase, .. } => {
                 matches!(phase, Phase::Starttls | Phase::Handshake)
             }
@@ -353,6 +368,7 @@ mod tests {
             verdict: None,
             versions: None,
             weak_suites: None,
+            groups: None,
         }
     }
 

@@ -226,7 +226,8 @@ where
 }
 
 /// Says on stderr how the options differ from the previous scan of the
-/// scope, unless the table summary on stdout already says it.
+/// scope, and the summary's hints (a name to pair), unless the table
+/// summary on stdout already says them.
 fn note_options_change(
     summary: &ScanSummary,
     records: &Records,
@@ -236,6 +237,9 @@ fn note_options_change(
     let on_stdout = matches!(records, Records::Stdout) && request.format == OutputFormat::Table;
     if let Some(change) = summary.options_change.as_ref().filter(|_| !on_stdout) {
         note(quiet, &crate::report::escape::terminal(&change.line()));
+    }
+    for hint in summary.hints().iter().filter(|_| !on_stdout) {
+        note(quiet, hint);
     }
 }
 

@@ -359,13 +359,19 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// STARTTLS: `auto` picks the dialect by port (25/587 smtp, 143 imap,
-    /// 110 pop3, 21 ftp, 389 ldap, 5432 postgres, 5222 xmpp), a dialect name
+    /// 110 pop3, 21 ftp, 389 ldap, 5432 postgres, 3306 mysql, 5222 xmpp), a dialect name
     /// forces it on every port, `none` disables it (default: auto).
     #[arg(long, value_name = "PROTO", value_parser = settings::parse_starttls)]
     pub starttls: Option<crate::scan::StartTlsMode>,
     /// Also record which protocol versions each endpoint accepts (TLS 1.3 to SSLv3).
     #[arg(long)]
     pub versions: bool,
+    /// Also record which key-exchange groups each endpoint accepts, each
+    /// offered alone: the hybrid post-quantum X25519MLKEM768,
+    /// SecP256r1MLKEM768 and SecP384r1MLKEM1024, and X25519, secp256r1,
+    /// secp384r1 (six more handshakes per endpoint).
+    #[arg(long)]
+    pub groups: bool,
     /// Also look for a second certificate of the other key type (RSA vs ECDSA).
     #[arg(long)]
     pub all_certs: bool,
@@ -430,8 +436,8 @@ const SCAN_EXAMPLES: &str = "Examples:
 
 With --config, the config's [scope] supplies every probe option not given on the command
 line; the command line wins option by option. Targets or --input replace the config's
-targets and input files; exclusions add up; --versions, --all-certs, --sni-discover and
---no-legacy turn their option on whatever the config says. Every scan records its resolved
+targets and input files; exclusions add up; --versions, --groups, --all-certs,
+--sni-discover and --no-legacy turn their option on whatever the config says. Every scan records its resolved
 options; one whose options differ from the previous scan of its targets says so in its summary.
 
 Exit codes: 0 done, 1 an active finding at or above --fail-on, 2 bad input or operational error,

@@ -6,7 +6,7 @@
 //! default. Targets and `--input` files given on the command line replace
 //! the config's targets and input files (together); exclusions and
 //! exclusion files add up (an exclusion is a promise never to contact);
-//! a flag (`--versions`, `--all-certs`, `--sni-discover`, `--no-legacy`)
+//! a flag (`--versions`, `--groups`, `--all-certs`, `--sni-discover`, `--no-legacy`)
 //! turns its option on whatever the config says.
 
 use std::time::Duration;
@@ -42,6 +42,7 @@ pub(super) fn apply_config_scope(args: &mut ScanArgs, scope: Option<&ScopeConfig
     args.ports = args.ports.take().or_else(|| scope.ports.clone());
     args.sni_discover |= scope.sni_discover == Some(true);
     args.versions |= scope.versions == Some(true);
+    args.groups |= scope.groups == Some(true);
     args.all_certs |= scope.all_certs == Some(true);
     args.no_legacy |= scope.legacy_fallback == Some(false);
     args.starttls = args.starttls.or(scope.starttls);
@@ -92,6 +93,7 @@ pub(super) fn probe_options(args: &ScanArgs, ports: &[u16], concurrency: usize) 
         resolve: args.resolve.clone(),
         sni_discover: args.sni_discover,
         versions: args.versions,
+        groups: args.groups,
         all_certs: args.all_certs,
         starttls: starttls(args).name().to_string(),
         legacy_fallback: !args.no_legacy,

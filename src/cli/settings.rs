@@ -229,6 +229,7 @@ fn probe_settings(args: &ScanArgs, clock: Clock) -> ProbeSettings {
         legacy_fallback: !args.no_legacy,
         all_certs: args.all_certs,
         versions: args.versions,
+        groups: args.groups,
     }
 }
 

@@ -104,7 +104,7 @@ fn full_scope_config(dir: &std::path::Path) -> std::path::PathBuf {
     let config = dir.join("certatlas.toml");
     let text = "[scope]\ntargets = [\"127.0.0.1\", \"10.1.0.0/30\"]\ninput = [\"hosts.txt\"]\n\
         ports = \"443,8443\"\nexclude = [\"10.1.0.2\"]\nexclude_file = [\"never.txt\"]\n\
-        sni = [\"www.example.org\", \"Mail.Example.org\"]\nsni_discover = true\nversions = true\n\
+        sni = [\"www.example.org\", \"Mail.Example.org\"]\nsni_discover = true\nversions = true\ngroups = true\n\
         all_certs = true\nstarttls = \"smtp\"\nlegacy_fallback = false\nconnect_timeout = \"500ms\"\n\
         timeout = \"5s\"\nrate = 100\nconcurrency = 50\nper_host = 2\nshard = \"2/4\"\n";
     std::fs::write(&config, text).expect("config");
@@ -139,6 +139,7 @@ fn a_full_scope_config_makes_the_request_its_command_line_makes() {
         "Mail.Example.org",
         "--sni-discover",
         "--versions",
+        "--groups",
         "--all-certs",
         "--starttls",
         "smtp",
@@ -224,6 +225,7 @@ fn the_command_line_wins_over_the_scope_option_by_option() {
         options.exclude
     );
     assert!(options.versions && options.all_certs && options.sni_discover);
+    assert!(options.groups, "[scope] groups = true");
     assert_eq!(
         (options.rate, options.concurrency.min(50), options.per_host),
         (Some(100), 50, 2)
@@ -241,4 +243,5 @@ fn without_config_the_defaults_are_recorded() {
     );
     assert_eq!((options.starttls.as_str(), options.per_host), ("auto", 4));
     assert!(options.legacy_fallback && !options.versions && options.shard.is_none());
+    assert!(!options.groups);
 }

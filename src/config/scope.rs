@@ -1,7 +1,7 @@
 //! `[scope]`: what `certatlas scan --config` and `certatlas watch --config`
 //! scan and how, with every probe option the command line has (targets and
 //! target files, ports, exclusions, SNI names, `sni_discover`, `versions`,
-//! `all_certs`, `starttls`, `legacy_fallback`, timeouts, rate, concurrency,
+//! `groups`, `all_certs`, `starttls`, `legacy_fallback`, timeouts, rate, concurrency,
 //! per-host limit, shard). Every value is checked when the file is loaded;
 //! a bad one is an error at its `file:line:column`. How the command line
 //! overrides these is `cli`'s business (README, "`[scope]`").
@@ -41,6 +41,8 @@ pub struct ScopeConfig {
     pub sni_discover: Option<bool>,
     /// `versions`: also record the accepted protocol versions.
     pub versions: Option<bool>,
+    /// `groups`: also record the accepted key-exchange groups.
+    pub groups: Option<bool>,
     /// `all_certs`: also look for a certificate of the other key type.
     pub all_certs: Option<bool>,
     /// `starttls`: `auto`, `none` or a dialect name.
@@ -80,6 +82,7 @@ pub(super) struct RawScope {
     resolve: Vec<Spanned<String>>,
     sni_discover: Option<bool>,
     versions: Option<bool>,
+    groups: Option<bool>,
     all_certs: Option<bool>,
     starttls: Option<Spanned<String>>,
     legacy_fallback: Option<bool>,
@@ -104,6 +107,7 @@ pub(super) fn check_scope(raw: RawScope, src: &Source<'_>) -> Result<ScopeConfig
         resolve: checker.pairings(raw.resolve)?,
         sni_discover: raw.sni_discover,
         versions: raw.versions,
+        groups: raw.groups,
         all_certs: raw.all_certs,
         starttls: checker.parsed("starttls", raw.starttls, StartTlsMode::parse)?,
         legacy_fallback: raw.legacy_fallback,

@@ -18,6 +18,7 @@ exclude_file = ["never.txt"]
 sni = ["www.example.org", "Mail.Example.org"]
 sni_discover = true
 versions = true
+groups = true
 all_certs = true
 starttls = "smtp"
 legacy_fallback = false
@@ -41,6 +42,7 @@ fn every_scope_key_parses() {
     assert_eq!(scope.sni, ["www.example.org", "Mail.Example.org"]);
     let flags = (scope.sni_discover, scope.versions, scope.all_certs);
     assert_eq!(flags, (Some(true), Some(true), Some(true)));
+    assert_eq!(scope.groups, Some(true));
     assert_eq!(scope.starttls, Some(StartTlsMode::Force(Dialect::Smtp)));
     assert_eq!(scope.legacy_fallback, Some(false));
     assert_eq!(scope.connect_timeout, Some(Duration::from_millis(500)));

@@ -37,6 +37,8 @@ mod tls_config;
 #[cfg(test)]
 mod certificate_tests;
 #[cfg(test)]
+mod groups_tests;
+#[cfg(test)]
 mod test_probe;
 #[cfg(test)]
 mod tests;

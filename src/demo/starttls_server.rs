@@ -41,6 +41,7 @@ pub async fn serve_plaintext_phase<S: AsyncRead + AsyncWrite + Unpin>(
         Dialect::Ftp => ftp(stream, refuse).await,
         Dialect::Ldap => binary::ldap(stream, refuse).await,
         Dialect::Postgres => binary::postgres(stream, refuse).await,
+        Dialect::Mysql => binary::mysql(stream, refuse).await,
         Dialect::Xmpp => xmpp(stream, refuse).await,
     }
 }
@@ -307,6 +308,7 @@ mod tests {
             };
             let words = match dialect {
                 Dialect::Postgres => "N",
+                Dialect::Mysql => "no CLIENT_SSL",
                 Dialect::Xmpp => "<failure",
                 _ => POLICY,
             };

@@ -98,7 +98,7 @@ fn a_rule_on_a_field_the_scan_did_not_measure_does_not_observe() {
 
 #[test]
 fn every_builtin_rule_on_a_version_dependent_field_declares_observed_when() {
-    let dependent = ["accepted_versions", "weak_suites", "tls13"];
+    let dependent = ["accepted_versions", "weak_suites", "tls13", "groups."];
     for (rule, text) in crate::policy::builtin::rules().unwrap() {
         let condition = text
             .lines()
@@ -135,4 +135,46 @@ fn a_leaf_gone_from_a_named_place_is_replaced_only_where_that_name_was_tried_aga
         "a name not tried this time proves nothing"
     );
     assert!(!seen.observes(&gone("127.0.0.1:7 (alpha.example)")));
+}
+
+#[test]
+fn a_rule_on_groups_with_observed_when_is_unobserved_in_a_scan_without_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = r#"
+id = "local.no-hybrid-group"
+title = "No hybrid post-quantum group accepted"
+severity = "low"
+subject = "endpoint"
+condition = "size(endpoint.groups.hybrid_pq) == 0"
+observed_when = "endpoint.groups.probed"
+message = "accepts {endpoint.groups.accepted} only; at {endpoint.served_at}"
+rationale = "A hybrid ML-KEM group protects today's sessions from later quantum decryption."
+remediation = "Enable X25519MLKEM768."
+references = ["draft-ietf-tls-ecdhe-mlkem"]
+categories = ["G.cryptography"]
+
+[[examples]]
+fixture = "endpoint-good-rsa"
+set = { "endpoint.groups.probed" = true, "endpoint.groups.accepted" = ["X25519"] }
+expect = "finding"
+
+[[examples]]
+fixture = "endpoint-good-rsa"
+set = { "endpoint.groups.hybrid_pq" = ["X25519MLKEM768"] }
+expect = "pass"
+"#;
+    std::fs::write(dir.path().join("no-hybrid-group.toml"), rule).unwrap();
+    let rules = RuleSet::from_dir(dir.path()).unwrap();
+    let mut models = models();
+    models.endpoints[1].groups.probed = true;
+    models.endpoints[1].groups.hybrid_pq = vec!["X25519MLKEM768".into()];
+    let seen = Observation::new(&models, &rules);
+    let id = "local.no-hybrid-group";
+    let unprobed = finding(id, SubjectKind::Endpoint, "127.0.0.1:1", &[]);
+    let probed = finding(id, SubjectKind::Endpoint, "127.0.0.1:2", &[]);
+    assert!(!seen.observes(&unprobed), "no --groups on :1: not fixed");
+    assert!(
+        seen.observes(&probed),
+        "--groups on :2: the absence is evidence"
+    );
 }

@@ -76,6 +76,7 @@ fn starttls_outcome(e: StartTlsError) -> Outcome {
     let phase = Phase::Starttls;
     match e {
         StartTlsError::Refused { reply } => Outcome::StarttlsRefused { reply },
+        StartTlsError::NeedsName { reply } => Outcome::NeedsName { reply },
         StartTlsError::Unexpected { first_bytes } => Outcome::NotTls {
             first_bytes: hex_prefix(&first_bytes, 16),
         },

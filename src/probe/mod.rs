@@ -4,13 +4,17 @@
 //! STARTTLS ([`connect`], [`starttls`]), the rustls handshake through a
 //! capturing verifier ([`capture`], [`tls`]), the legacy ClientHello for
 //! servers rustls cannot talk to ([`legacy`]), the accepted-version sweep
-//! (`versions`) and the strict verdict computed afterwards ([`verdict`]).
+//! (`versions`), the accepted-group sweep ([`groups`], with the one hybrid
+//! group rustls lacks in [`hybrid`]) and the strict verdict computed
+//! afterwards ([`verdict`]).
 //! A probe never fails: every way a connection can go wrong is an
 //! [`Outcome`], and nothing outlives the probe's deadline.
 
 pub mod capture;
 pub mod classify;
 pub mod connect;
+pub mod groups;
+pub mod hybrid;
 pub mod legacy;
 pub mod starttls;
 pub mod tls;
@@ -27,7 +31,7 @@ use time::OffsetDateTime;
 use tokio::time::{timeout_at, Instant};
 
 use crate::clock::Clock;
-use crate::observation::{Observation, Outcome, Phase, SniSource, TlsSession};
+use crate::observation::{CaptureMethod, Observation, Outcome, Phase, SniSource, TlsSession};
 pub use capture::SchemeOffer;
 use classify::Attempt;
 use legacy::{LegacyHello, LegacyVersion, SuiteOffer};
@@ -68,6 +72,8 @@ pub struct ProbeSettings {
     pub all_certs: bool,
     /// Record which protocol versions are accepted (`--versions`).
     pub versions: bool,
+    /// Record which key-exchange groups are accepted (`--groups`).
+    pub groups: bool,
 }
 
 impl Default for ProbeSettings {
@@ -80,6 +86,7 @@ impl Default for ProbeSettings {
             legacy_fallback: true,
             all_certs: false,
             versions: false,
+            groups: false,
         }
     }
 }
@@ -107,8 +114,9 @@ impl Prober {
         &self.settings
     }
 
-    /// Probes one endpoint: the main capture, then (as configured) a second
-    /// certificate of the other key family and the accepted versions.
+    /// Probes one endpoint: the main capture, then (as configured) the
+    /// accepted versions and groups and a second certificate of the other
+    /// key family.
     pub async fn probe(&self, endpoint: &Endpoint) -> Vec<Observation> {
         let mut main = self.observe(endpoint, SchemeOffer::All).await;
         // Only an endpoint that speaks TLS has versions to sweep.
@@ -124,6 +132,13 @@ impl Prober {
         if self.settings.versions && speaks_tls {
             main.versions = Some(versions::accepted(self, endpoint).await);
             main.weak_suites = Some(versions::weak_suites(self, endpoint).await);
+        }
+        if self.settings.groups && speaks_tls {
+            let legacy_only = main
+                .tls
+                .as_ref()
+                .is_some_and(|t| t.capture == CaptureMethod::LegacyHello);
+            main.groups = Some(groups::accepted(self, endpoint, legacy_only).await);
         }
         let second = match self.settings.all_certs && main.has_chain() {
             true => self.second_certificate(endpoint, &main).await,
@@ -178,6 +193,7 @@ impl Prober {
             verdict,
             versions: None,
             weak_suites: None,
+            groups: None,
         }
     }
 
@@ -299,6 +315,7 @@ pub fn unresolved(
         verdict: None,
         versions: None,
         weak_suites: None,
+        groups: None,
     }
 }
 

@@ -125,7 +125,7 @@ fn chain_entry_text(entry: &ChainEntry) -> String {
     }
 }
 
-/// Versions accepted, capture method, client-auth and late-failure notes.
+/// Versions and groups accepted, capture method, client-auth and late-failure notes.
 fn notes(obs: &Observation) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(versions) = &obs.versions {
@@ -135,6 +135,14 @@ fn notes(obs: &Observation) -> Vec<String> {
             .map(|(name, _)| name.as_str())
             .collect();
         notes.push(format!("versions accepted: {}", accepted.join(", ")));
+    }
+    if let Some(groups) = &obs.groups {
+        let accepted: Vec<&str> = groups
+            .iter()
+            .filter(|(_, support)| **support == VersionSupport::Accepted)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        notes.push(format!("groups accepted: {}", accepted.join(", ")));
     }
     let weak: Vec<&str> = obs
         .weak_suites

@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Write};
 use super::escape::{fit, terminal};
 use super::{ObservationRecord, ScanWriter};
 use crate::certs::{CertificateView, KeyAlgorithm};
-use crate::observation::{Observation, Outcome};
+use crate::observation::{Observation, Outcome, VersionSupport};
 use crate::scan::summary::ScanSummary;
 
 /// Writes the table.
@@ -147,6 +147,7 @@ pub fn detail(outcome: &Outcome) -> String {
         | Outcome::Error { reason } => reason.clone(),
         Outcome::Timeout { phase } => format!("no answer during {}", phase.as_str()),
         Outcome::StarttlsRefused { reply } => format!("STARTTLS refused: {reply}"),
+        Outcome::NeedsName { reply } => format!("needs its domain name: {reply}"),
         Outcome::Closed => "connection refused".into(),
         Outcome::Tls => String::new(),
     }
@@ -165,6 +166,18 @@ fn verdict_line(obs: &Observation) -> Option<String> {
     if let Some(tls) = &obs.tls {
         if let Some(group) = &tls.key_exchange_group {
             line.push_str(&format!(" · {group}"));
+        }
+        if let Some(groups) = &obs.groups {
+            let accepted = groups
+                .iter()
+                .filter(|(_, s)| **s == VersionSupport::Accepted);
+            let names: Vec<&str> = accepted.map(|(name, _)| name.as_str()).collect();
+            let names = if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            };
+            line.push_str(&format!(" · groups accepted: {names}"));
         }
         if tls.client_auth_requested {
             line.push_str(" · client certificate requested");
@@ -187,6 +200,9 @@ pub fn write_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
     )?;
     let outcomes: Vec<String> = s.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
     writeln!(out, "outcomes: {}", outcomes.join(" · "))?;
+    for hint in s.hints() {
+        writeln!(out, "{hint}")?;
+    }
     if !s.complete {
         writeln!(
             out,

@@ -39,6 +39,10 @@ pub struct ProbeOptions {
     pub sni_discover: bool,
     /// Accepted protocol versions were probed (`--versions`).
     pub versions: bool,
+    /// Accepted key-exchange groups were probed (`--groups`); absent in
+    /// records made before the option existed (read as false).
+    #[serde(default)]
+    pub groups: bool,
     /// A second certificate of the other key type was looked for (`--all-certs`).
     pub all_certs: bool,
     /// STARTTLS mode: `auto`, `none`, or the dialect forced on every port.
@@ -133,6 +137,7 @@ impl ProbeOptions {
         list_change(&mut changes, "resolve", &a.resolve, &b.resolve);
         flag_change(&mut changes, "sni-discover", a.sni_discover, b.sni_discover);
         flag_change(&mut changes, "versions", a.versions, b.versions);
+        flag_change(&mut changes, "groups", a.groups, b.groups);
         flag_change(&mut changes, "all-certs", a.all_certs, b.all_certs);
         flag_change(
             &mut changes,
@@ -247,6 +252,7 @@ fn legacy(value: &serde_json::Value) -> Option<ProbeOptions> {
         resolve: Vec::new(),
         sni_discover: flag("sni_discover", false),
         versions: flag("versions", false),
+        groups: false,
         all_certs: flag("all_certs", false),
         starttls: legacy_starttls(object.get("starttls")?.as_str()?),
         legacy_fallback: flag("legacy_fallback", true),

@@ -11,6 +11,7 @@ fn options() -> ProbeOptions {
         resolve: vec![],
         sni_discover: false,
         versions: false,
+        groups: false,
         all_certs: false,
         starttls: "auto".into(),
         legacy_fallback: true,

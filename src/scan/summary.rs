@@ -39,6 +39,25 @@ pub struct ScanSummary {
     pub options_change: Option<OptionsChange>,
 }
 
+impl ScanSummary {
+    /// What the user can do about some outcomes, one line each: endpoints
+    /// that need their domain name (`needs_name`) get the hint to pair one.
+    pub fn hints(&self) -> Vec<String> {
+        let mut hints = Vec::new();
+        if let Some(&count) = self.outcomes.get("needs_name") {
+            let (endpoints, need) = match count {
+                1 => ("endpoint", "needs"),
+                _ => ("endpoints", "need"),
+            };
+            hints.push(format!(
+                "hint: {count} {endpoints} {need} the service's domain name (XMPP): pair the \
+                 name with the address (name@address or --resolve name:address) and scan again"
+            ));
+        }
+        hints
+    }
+}
+
 /// Accumulates a [`ScanSummary`] one observation at a time.
 #[derive(Debug)]
 pub struct Tally {
@@ -96,5 +115,44 @@ impl Tally {
         self.summary.complete = complete;
         self.summary.targets_dispatched = dispatched;
         self.summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observation::Outcome;
+
+    fn observation(outcome: Outcome) -> Observation {
+        let json = serde_json::json!({
+            "host": "127.0.0.1", "address": "127.0.0.1", "port": 5222, "sni": null,
+            "started_at": "2026-06-01T12:00:00Z", "duration_ms": 1.0, "status": "closed",
+        });
+        let mut observation: Observation = serde_json::from_value(json).unwrap();
+        observation.outcome = outcome;
+        observation
+    }
+
+    #[test]
+    fn needs_name_is_counted_and_hinted_and_a_refusal_is_not() {
+        let at = time::macros::datetime!(2026-06-01 12:00 UTC);
+        let mut tally = Tally::new(at);
+        let reply = "<stream:error><improper-addressing/></stream:error>".to_string();
+        tally.add(
+            &observation(Outcome::NeedsName {
+                reply: reply.clone(),
+            }),
+            None,
+        );
+        tally.add(&observation(Outcome::NeedsName { reply }), None);
+        let summary = tally.finish(true, 2, at);
+        assert_eq!(summary.outcomes.get("needs_name"), Some(&2));
+        let hints = summary.hints();
+        assert_eq!(hints.len(), 1);
+        assert!(hints[0].contains("2 endpoints need") && hints[0].contains("--resolve"));
+        let mut refused = Tally::new(at);
+        let reply = "454 TLS not available".to_string();
+        refused.add(&observation(Outcome::StarttlsRefused { reply }), None);
+        assert!(refused.finish(true, 1, at).hints().is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! The lab's server side of the dialects that are not line-based: LDAP (one BER
-//! ExtendedRequest, one ExtendedResponse) and PostgreSQL (an eight-byte SSLRequest, one byte
-//! back). Reads are exact, so nothing of the client's ClientHello is consumed.
+//! ExtendedRequest, one ExtendedResponse), PostgreSQL (an eight-byte SSLRequest, one byte
+//! back) and MySQL (a protocol 10 greeting, a 32-byte SSLRequest packet back). Reads are
+//! exact, so nothing of the client's ClientHello is consumed.
 
 use std::io::Error;
 
@@ -109,6 +110,66 @@ pub(super) async fn postgres<S: AsyncRead + AsyncWrite + Unpin>(
         return Err(refused(Dialect::Postgres));
     }
     Ok(())
+}
+
+/// MySQL: greet with a protocol 10 handshake packet offering CLIENT_SSL (or, refusing, not
+/// offering it), then read exactly the client's SSLRequest packet: payload length 32,
+/// sequence id 1, CLIENT_SSL among its capability flags.
+pub(super) async fn mysql<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    refuse: bool,
+) -> Result<(), Error> {
+    stream.write_all(&mysql_greeting(refuse)).await?;
+    stream.flush().await?;
+    if refuse {
+        return Err(refused(Dialect::Mysql));
+    }
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).await?;
+    if header != [32, 0, 0, 1] {
+        return Err(invalid(
+            Dialect::Mysql,
+            "an SSLRequest packet header",
+            &header,
+        ));
+    }
+    let mut request = [0u8; 32];
+    stream.read_exact(&mut request).await?;
+    let flags = u32::from_le_bytes([request[0], request[1], request[2], request[3]]);
+    if flags & MYSQL_CLIENT_SSL == 0 {
+        return Err(invalid(
+            Dialect::Mysql,
+            "CLIENT_SSL in the SSLRequest",
+            &request,
+        ));
+    }
+    Ok(())
+}
+
+/// The MySQL capability flag CLIENT_SSL.
+const MYSQL_CLIENT_SSL: u32 = 0x0800;
+
+/// A MariaDB-like protocol 10 greeting (sequence id 0), with CLIENT_SSL unless `refuse`.
+fn mysql_greeting(refuse: bool) -> Vec<u8> {
+    let capabilities: u32 = match refuse {
+        true => 0xa0ff_f7fe & !MYSQL_CLIENT_SSL,
+        false => 0xa0ff_f7fe | MYSQL_CLIENT_SSL,
+    };
+    let mut payload = vec![0x0a];
+    payload.extend_from_slice(b"5.5.5-10.11.0-certatlas-lab\0");
+    payload.extend_from_slice(&1u32.to_le_bytes());
+    payload.extend_from_slice(b"12345678\0");
+    payload.extend_from_slice(&capabilities.to_le_bytes()[..2]);
+    payload.push(45);
+    payload.extend_from_slice(&2u16.to_le_bytes());
+    payload.extend_from_slice(&capabilities.to_le_bytes()[2..]);
+    payload.push(21);
+    payload.extend_from_slice(&[0; 10]);
+    payload.extend_from_slice(b"9abcdefghijk\0mysql_native_password\0");
+    let length = u32::try_from(payload.len()).unwrap_or(0).to_le_bytes();
+    let mut packet = vec![length[0], length[1], length[2], 0];
+    packet.extend(payload);
+    packet
 }
 
 #[cfg(test)]

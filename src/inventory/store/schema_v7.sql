@@ -50,7 +50,7 @@ CREATE TABLE responsive_places (
 ) WITHOUT ROWID;
 INSERT INTO responsive_places (address, port)
 SELECT DISTINCT e.address, e.port FROM observations o JOIN endpoints e ON e.id = o.endpoint_id
-WHERE o.status IN ('tls', 'not_tls', 'handshake_failed', 'starttls_refused')
+WHERE o.status IN ('tls', 'not_tls', 'handshake_failed', 'starttls_refused', 'needs_name')
    OR o.reason IN ('reset(starttls)', 'reset(handshake)', 'timeout(starttls)', 'timeout(handshake)');
 
 INSERT INTO unresponsive_counts (scan_id, port, reason, count)

@@ -2,16 +2,17 @@
 //! port; the transport is one per port in a scan) that completed enough of
 //! a handshake to have a TLS session, however many names reached it,
 //! merging what every probe of it saw (negotiated versions, `--versions`
-//! answers, weak suites). The session fields come from the probe without
+//! answers, weak suites, `--groups` answers). The session fields come from the probe without
 //! SNI, else from a probe of a name on the default chain.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::build::served_at;
-use super::EndpointModel;
+use super::{EndpointModel, GroupsModel};
 use crate::inventory::endpoints::served_names;
 use crate::inventory::store::{EndpointKey, EndpointLeaf, NameStatus};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
+use crate::probe::groups::is_hybrid;
 
 /// An endpoint's address (as the store files it) and port.
 type Place = (String, u16);
@@ -132,6 +133,7 @@ fn model(key: &Place, probes: &[&Observation], at: &[&EndpointLeaf]) -> Endpoint
         tls13: tls13(probes, &accepted).into(),
         accepted_versions: accepted.into_iter().collect(),
         weak_suites: weak_suites(probes),
+        groups: groups(probes),
         trusted: verdict.is_some_and(|v| v.trusted),
         verdict_problems: verdict.map(|v| v.problems.clone()).unwrap_or_default(),
         client_auth_requested: session.client_auth_requested,
@@ -196,6 +198,30 @@ fn weak_suites(probes: &[&Observation]) -> Vec<String> {
     });
     let weak: BTreeSet<String> = negotiated.chain(probed).collect();
     weak.into_iter().collect()
+}
+
+/// The `--groups` answers of every probe: a group is accepted when any
+/// probe saw it accepted, rejected when one saw it refused and none
+/// accepted it (unknown answers count in neither list).
+fn groups(probes: &[&Observation]) -> GroupsModel {
+    let mut answers: BTreeMap<&str, VersionSupport> = BTreeMap::new();
+    for (name, support) in probes.iter().flat_map(|o| o.groups.iter().flatten()) {
+        let known = answers.entry(name.as_str()).or_insert(*support);
+        if *support == VersionSupport::Accepted || *known == VersionSupport::Unknown {
+            *known = *support;
+        }
+    }
+    let with = |wanted: VersionSupport| -> Vec<String> {
+        let names = answers.iter().filter(|(_, s)| **s == wanted);
+        names.map(|(name, _)| name.to_string()).collect()
+    };
+    let accepted = with(VersionSupport::Accepted);
+    GroupsModel {
+        probed: probes.iter().any(|o| o.groups.is_some()),
+        hybrid_pq: accepted.iter().filter(|g| is_hybrid(g)).cloned().collect(),
+        rejected: with(VersionSupport::Rejected),
+        accepted,
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ fn probe(sni: Option<&str>, source: SniSource, group: &str) -> Observation {
         verdict: None,
         versions: None,
         weak_suites: None,
+        groups: None,
     }
 }
 
@@ -99,4 +100,33 @@ fn without_a_probe_lacking_sni_the_session_of_a_default_name_stands() {
         ["alpha.example", "one.example", "two.example"]
     );
     assert!(endpoints[0].post_quantum_hybrid);
+}
+
+#[test]
+fn groups_are_merged_over_probes_and_only_probe_answers_count() {
+    use VersionSupport::{Accepted, Rejected, Unknown};
+    let answers = |pairs: &[(&str, VersionSupport)]| {
+        Some(pairs.iter().map(|(n, s)| (n.to_string(), *s)).collect())
+    };
+    let mut plain = probe(None, SniSource::None, "X25519MLKEM768");
+    plain.groups = answers(&[
+        ("X25519MLKEM768", Unknown),
+        ("SecP256r1MLKEM768", Rejected),
+        ("X25519", Accepted),
+        ("secp384r1", Rejected),
+    ]);
+    let mut named = probe(Some("alpha.example"), SniSource::Broadcast, "X25519");
+    named.groups = answers(&[("X25519MLKEM768", Accepted), ("secp384r1", Unknown)]);
+    let leaves = fold(vec![leaf(None, SniSource::None, "aa")]);
+    let endpoint = &models(&[plain, named], &leaves)[0];
+    let groups = &endpoint.groups;
+    assert!(groups.probed);
+    assert_eq!(groups.accepted, ["X25519", "X25519MLKEM768"]);
+    assert_eq!(groups.rejected, ["SecP256r1MLKEM768", "secp384r1"]);
+    assert_eq!(groups.hybrid_pq, ["X25519MLKEM768"]);
+    // without --groups the negotiated hybrid is not a probe answer
+    let unprobed = probe(None, SniSource::None, "X25519MLKEM768");
+    let endpoint = &models(&[unprobed], &leaves)[0];
+    assert_eq!(endpoint.groups, GroupsModel::default());
+    assert!(endpoint.post_quantum_hybrid);
 }

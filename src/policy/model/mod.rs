@@ -299,6 +299,8 @@ pub struct EndpointModel {
     pub tls13: String,
     /// Weakness classes of suites seen accepted.
     pub weak_suites: Vec<String>,
+    /// Key-exchange groups accepted when offered alone (`--groups`).
+    pub groups: GroupsModel,
     /// The strict verification verdict.
     pub trusted: bool,
     /// Why strict verification failed.
@@ -307,6 +309,24 @@ pub struct EndpointModel {
     pub client_auth_requested: bool,
     /// Negotiated ALPN protocol or `""`.
     pub alpn: String,
+}
+
+/// `endpoint.groups`: the key-exchange groups `--groups` offered one at a
+/// time, by IANA name (`X25519MLKEM768`, `SecP256r1MLKEM768`,
+/// `SecP384r1MLKEM1024`, `X25519`, `secp256r1`, `secp384r1`). Only the
+/// probe's answers count: the group a handshake negotiated is
+/// `key_exchange_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupsModel {
+    /// The scan probed the groups (`--groups`); rules reading the lists say
+    /// `observed_when = "endpoint.groups.probed"`.
+    pub probed: bool,
+    /// Groups the endpoint accepted.
+    pub accepted: Vec<String>,
+    /// Groups it refused.
+    pub rejected: Vec<String>,
+    /// The accepted hybrid post-quantum (ML-KEM) groups.
+    pub hybrid_pq: Vec<String>,
 }
 
 /// `inventory`: the scan as a whole.

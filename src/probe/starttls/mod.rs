@@ -1,7 +1,7 @@
 //! STARTTLS dialects: the plaintext conversation a scanner must hold before a TLS ClientHello.
 //!
 //! This module owns the registry of dialects ([`Dialect`], one unit per file: `smtp`, `imap`,
-//! `pop3`, `ftp`, `ldap`, `postgres`, `xmpp`), the ports where TLS starts immediately
+//! `pop3`, `ftp`, `ldap`, `postgres`, `mysql`, `xmpp`), the ports where TLS starts immediately
 //! ([`IMPLICIT_TLS_PORTS`]), the one error type ([`StartTlsError`]) and the entry point
 //! [`upgrade`]. The shared bounded reader lives in `reader`, the three-digit replies shared by
 //! SMTP and FTP in `coded`.
@@ -14,6 +14,7 @@ mod coded;
 mod ftp;
 mod imap;
 mod ldap;
+mod mysql;
 mod pop3;
 mod postgres;
 mod reader;
@@ -42,6 +43,8 @@ pub enum Dialect {
     Ldap,
     /// PostgreSQL with an SSLRequest.
     Postgres,
+    /// MySQL and MariaDB: the server's greeting, then an SSLRequest packet.
+    Mysql,
     /// XMPP client streams with the STARTTLS feature (RFC 6120).
     Xmpp,
 }
@@ -59,13 +62,14 @@ struct DialectSpec {
 
 impl Dialect {
     /// Every dialect, in the order they are listed to users.
-    pub const ALL: [Dialect; 7] = [
+    pub const ALL: [Dialect; 8] = [
         Dialect::Smtp,
         Dialect::Imap,
         Dialect::Pop3,
         Dialect::Ftp,
         Dialect::Ldap,
         Dialect::Postgres,
+        Dialect::Mysql,
         Dialect::Xmpp,
     ];
 
@@ -78,6 +82,7 @@ impl Dialect {
             Dialect::Ftp => &ftp::SPEC,
             Dialect::Ldap => &ldap::SPEC,
             Dialect::Postgres => &postgres::SPEC,
+            Dialect::Mysql => &mysql::SPEC,
             Dialect::Xmpp => &xmpp::SPEC,
         }
     }
@@ -132,6 +137,14 @@ pub enum StartTlsError {
         /// The server's words, trimmed, at most about 200 characters.
         reply: String,
     },
+    /// The server will not talk without being addressed by its domain name (an XMPP stream
+    /// header without `to`, or with a name it does not host, answered `improper-addressing`
+    /// or `host-unknown`) and the scan had no name for it.
+    #[error("server needs its domain name: {reply}")]
+    NeedsName {
+        /// The server's words, trimmed.
+        reply: String,
+    },
     /// The peer does not speak this protocol (e.g. it sent a TLS record or an HTTP reply).
     #[error(
         "peer does not speak the expected plaintext protocol (first bytes {})",
@@ -179,6 +192,7 @@ pub async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
         Dialect::Ftp => ftp::upgrade(&mut conversation).await?,
         Dialect::Ldap => ldap::upgrade(&mut conversation).await?,
         Dialect::Postgres => postgres::upgrade(&mut conversation).await?,
+        Dialect::Mysql => mysql::upgrade(&mut conversation).await?,
         Dialect::Xmpp => xmpp::upgrade(&mut conversation, server_name).await?,
     }
     conversation.finish()

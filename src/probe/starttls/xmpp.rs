@@ -34,7 +34,7 @@ pub(super) async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
     let awaited = ["stream:features", "stream:error"];
     let opening = conversation.read_until(|got| scan(got, &awaited)).await?;
     if let Some(error) = element(&opening, "stream:error") {
-        return Err(refused(&String::from_utf8_lossy(error)));
+        return Err(stream_error(error, server_name));
     }
     let Some(features) = element(&opening, "stream:features") else {
         return Err(refused(&String::from_utf8_lossy(&opening)));
@@ -52,6 +52,25 @@ pub(super) async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
     match element(&answer, "proceed") {
         Some(_) => Ok(()),
         None => Err(refused(&String::from_utf8_lossy(&answer))),
+    }
+}
+
+/// The stream errors a server sends when the header does not name a domain it hosts.
+const ADDRESSING_ERRORS: [&str; 2] = ["improper-addressing", "host-unknown"];
+
+/// The error for a `<stream:error>` answering our header: without a name to send, an
+/// addressing error means the service needs its domain name; anything else is a refusal.
+fn stream_error(error: &[u8], server_name: Option<&str>) -> StartTlsError {
+    let text = String::from_utf8_lossy(error);
+    let addressing = ADDRESSING_ERRORS
+        .iter()
+        .any(|condition| find_start(error, condition).is_some());
+    match (addressing, server_name) {
+        (true, None) => match refused(&text) {
+            StartTlsError::Refused { reply } => StartTlsError::NeedsName { reply },
+            other => other,
+        },
+        _ => refused(&text),
     }
 }
 
@@ -150,7 +169,7 @@ mod tests {
     use super::super::testing::{
         assert_too_long, assert_upgraded, expect, refusal, run, send, unexpected_bytes, Step,
     };
-    use super::super::{Dialect, MAX_EXCHANGE};
+    use super::super::{Dialect, StartTlsError, MAX_EXCHANGE};
     use super::*;
 
     const NAME: &str = "chat.lab.test";
@@ -232,6 +251,54 @@ mod tests {
         ];
         let run = run(Dialect::Xmpp, Some(NAME), steps).await;
         assert!(refusal(&run).contains("host-unknown"), "{:?}", run.result);
+    }
+
+    /// A stream error with `condition`, as prosody sends it.
+    fn stream_error_with(condition: &str) -> String {
+        format!(
+            "<stream:error><{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+             </stream:error></stream:stream>"
+        )
+    }
+
+    #[tokio::test]
+    async fn without_a_name_an_addressing_error_says_the_service_needs_its_name() {
+        for condition in ADDRESSING_ERRORS {
+            let steps = vec![
+                expect(stream_header(None)),
+                send(format!("{SERVER_HEADER}{}", stream_error_with(condition))),
+            ];
+            let run = run(Dialect::Xmpp, None, steps).await;
+            match &run.result {
+                Err(StartTlsError::NeedsName { reply }) => {
+                    assert!(reply.contains(condition), "{reply}")
+                }
+                other => panic!("{condition}: expected NeedsName, got {other:?}"),
+            }
+            assert!(run.after.is_empty(), "client sent {:?}", run.after);
+        }
+    }
+
+    #[tokio::test]
+    async fn with_a_name_host_unknown_stays_a_refusal_and_other_errors_too() {
+        let steps = vec![
+            expect(stream_header(Some(NAME))),
+            send(format!(
+                "{SERVER_HEADER}{}",
+                stream_error_with("host-unknown")
+            )),
+        ];
+        let named = run(Dialect::Xmpp, Some(NAME), steps).await;
+        assert!(refusal(&named).contains("host-unknown"));
+        let steps = vec![
+            expect(stream_header(None)),
+            send(format!(
+                "{SERVER_HEADER}{}",
+                stream_error_with("system-shutdown")
+            )),
+        ];
+        let shutdown = run(Dialect::Xmpp, None, steps).await;
+        assert!(refusal(&shutdown).contains("system-shutdown"));
     }
 
     #[tokio::test]

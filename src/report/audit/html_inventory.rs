@@ -222,11 +222,26 @@ fn endpoints(out: &mut String, endpoints: &[EndpointModel]) -> fmt::Result {
     )
 }
 
+/// The names joined with commas, or `none`.
+fn none_if_empty(names: &[String]) -> String {
+    match names.is_empty() {
+        true => "none".into(),
+        false => names.join(", "),
+    }
+}
+
 fn endpoint_row(out: &mut String, e: &EndpointModel) -> fmt::Result {
     let hybrid = if e.post_quantum_hybrid {
         "<span class=\"tag\">PQ hybrid</span>"
     } else {
         ""
+    };
+    let groups = match e.groups.probed {
+        true => format!(
+            "<br><span class=\"desc\">accepts {}</span>",
+            Esc(&none_if_empty(&e.groups.accepted))
+        ),
+        false => String::new(),
     };
     let starttls = if e.starttls.is_empty() {
         String::new()
@@ -238,7 +253,7 @@ fn endpoint_row(out: &mut String, e: &EndpointModel) -> fmt::Result {
     };
     writeln!(
         out,
-        "<tr><td>{}{starttls}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{hybrid}</td>\
+        "<tr><td>{}{starttls}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{hybrid}{groups}</td>\
          <td>{}</td><td>{}</td><td>{}</td></tr>",
         Esc(&e.served_at),
         Esc(&e.host),

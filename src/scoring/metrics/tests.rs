@@ -138,6 +138,7 @@ fn probe_at(sni: Option<&str>, hybrid: bool) -> crate::observation::Observation 
         // probed with --versions: the endpoint metrics are measured
         versions: Some([("TLSv1.3".to_string(), VersionSupport::Accepted)].into()),
         weak_suites: None,
+        groups: None,
     }
 }
 

@@ -14,6 +14,7 @@ fn options(versions: bool, shard: Option<&str>) -> ProbeOptions {
         resolve: vec![],
         sni_discover: true,
         versions,
+        groups: false,
         all_certs: false,
         starttls: "auto".into(),
         legacy_fallback: true,
