@@ -13,9 +13,10 @@
 //! It prints handshakes/s for both, the ratio, and the scanner's peak RSS.
 //! Only 127.0.0.0/8 is contacted.
 //!
-//! With `CERTATLAS_BENCH_POSTGRES=1` the scanner stores into a fresh
-//! PostgreSQL database per round instead (created and dropped on the server
-//! named by `CERTATLAS_TEST_POSTGRES`, as the tests do).
+//! With `CERTATLAS_BENCH_POSTGRES=1` each round also scans into a fresh
+//! PostgreSQL database (created and dropped on the server named by
+//! `CERTATLAS_TEST_POSTGRES`, as the tests do), right after the SQLite
+//! scan, and the result compares the two rates.
 
 #[path = "../tests/common/postgres.rs"]
 mod pg;
@@ -43,36 +44,70 @@ fn main() {
 async fn bench() {
     let (port, _servers) = start_servers().await;
     println!("server: {ADDRESSES} loopback addresses (127.1.0.0/21) on port {port}");
-    let backend = match on_postgres() {
-        true => "PostgreSQL",
-        false => "SQLite",
-    };
-    println!("inventory: a fresh {backend} database per round");
+    let mut backends = vec![Backend::Sqlite];
+    if on_postgres() {
+        backends.push(Backend::Postgres);
+    }
+    let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
+    println!(
+        "inventory: a fresh database per round and backend ({})",
+        names.join(", ")
+    );
     let mut ceiling = Vec::new();
-    let mut scanner = Vec::new();
+    let mut scanner: Vec<Vec<(f64, i64)>> = vec![Vec::new(); backends.len()];
     for round in 1..=ROUNDS {
         let c = ceiling_rate(port).await;
-        let (s, rss_kib, tls_lines) = scanner_rate(port).await;
-        println!(
-            "round {round}: ceiling {c:.0} handshakes/s · certatlas {s:.0} handshakes/s ({:.0} %) · peak RSS {:.1} MB · {tls_lines} chains",
-            100.0 * s / c,
-            rss_kib as f64 / 1024.0
-        );
-        assert_eq!(
-            tls_lines, ADDRESSES as usize,
-            "every endpoint yields a chain"
-        );
         ceiling.push(c);
-        scanner.push((s, rss_kib));
+        for (index, backend) in backends.iter().enumerate() {
+            let (s, rss_kib, tls_lines) = scanner_rate(port, *backend).await;
+            println!(
+                "round {round}: ceiling {c:.0} handshakes/s · certatlas into {} {s:.0} handshakes/s ({:.0} %) · peak RSS {:.1} MB · {tls_lines} chains",
+                backend.name(),
+                100.0 * s / c,
+                rss_kib as f64 / 1024.0
+            );
+            assert_eq!(
+                tls_lines, ADDRESSES as usize,
+                "every endpoint yields a chain"
+            );
+            scanner[index].push((s, rss_kib));
+        }
     }
     let best_ceiling = ceiling.iter().cloned().fold(0.0, f64::max);
-    let best_scan = scanner.iter().map(|s| s.0).fold(0.0, f64::max);
-    let peak_rss = scanner.iter().map(|s| s.1).max().unwrap_or(0);
-    println!(
-        "result: ceiling {best_ceiling:.0}/s, certatlas {best_scan:.0}/s = {:.0} % of ceiling, peak RSS {:.1} MB at concurrency {CONCURRENCY}",
-        100.0 * best_scan / best_ceiling,
-        peak_rss as f64 / 1024.0
-    );
+    let mut best = Vec::new();
+    for (backend, runs) in backends.iter().zip(&scanner) {
+        let best_scan = runs.iter().map(|s| s.0).fold(0.0, f64::max);
+        let peak_rss = runs.iter().map(|s| s.1).max().unwrap_or(0);
+        println!(
+            "result ({}): ceiling {best_ceiling:.0}/s, certatlas {best_scan:.0}/s = {:.0} % of ceiling, peak RSS {:.1} MB at concurrency {CONCURRENCY}",
+            backend.name(),
+            100.0 * best_scan / best_ceiling,
+            peak_rss as f64 / 1024.0
+        );
+        best.push(best_scan);
+    }
+    if let [sqlite, postgres] = best[..] {
+        println!(
+            "result: PostgreSQL stores at {:.2}× the SQLite rate (best of {ROUNDS} rounds each, alternated)",
+            postgres / sqlite
+        );
+    }
+}
+
+/// Where the scanner stores.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
 }
 
 /// Address `i` of 127.1.0.0/21.
@@ -152,18 +187,22 @@ async fn ceiling_rate(port: u16) -> f64 {
 
 /// Runs the real scanner; returns handshakes/s, peak RSS (KiB) and the
 /// number of `tls` observations it wrote.
-async fn scanner_rate(port: u16) -> (f64, i64, usize) {
+async fn scanner_rate(port: u16, backend: Backend) -> (f64, i64, usize) {
     let out = std::env::temp_dir().join(format!("certatlas-bench-{}.jsonl", std::process::id()));
     // Scans store into the inventory by default; the benchmark includes it.
     let db = std::env::temp_dir().join(format!("certatlas-bench-{}.db", std::process::id()));
     // The postgres client is synchronous: it runs off the runtime.
-    let postgres = match on_postgres() {
-        true => tokio::task::spawn_blocking(|| pg::database("scan_bench"))
+    let postgres = match backend {
+        Backend::Postgres => tokio::task::spawn_blocking(|| pg::database("scan_bench"))
             .await
             .unwrap(),
-        false => None,
+        Backend::Sqlite => None,
     };
-    assert_eq!(postgres.is_some(), on_postgres(), "a PostgreSQL server");
+    assert_eq!(
+        postgres.is_some(),
+        matches!(backend, Backend::Postgres),
+        "a PostgreSQL server"
+    );
     let db_arg = postgres
         .as_ref()
         .map_or_else(|| db.display().to_string(), |p| p.url.clone());
