@@ -99,6 +99,13 @@
 //!   deduplication across scans). `payload` is the JSON body as sent;
 //!   `status` is `pending`, `delivered` or `failed`; `failures` counts the
 //!   attempts that did not deliver.
+//! - `revocation_checks(id, scan_id, certificate, source, url, checked_at,
+//!   status, reason, revoked_at, detail, this_update, next_update,
+//!   fresh_until)` (`schema_v9.sql`): one row per revocation check
+//!   (`--check-revocation`) of a certificate (`certificate` is its
+//!   SHA-256); `source` `ocsp`, `crl` or `none`; `status` `good`, `revoked`
+//!   (`reason`, `revoked_at`) or `unknown` (why in `detail`);
+//!   `fresh_until` is when the result stops counting.
 
 use std::path::Path;
 
@@ -149,6 +156,13 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "finding lifecycle on evidence",
         sql: include_str!("schema_v6.sql"),
+    },
+    // Written as schema_v9.sql for issue 18 (revocation status) while v7 and
+    // v8 were written in parallel: renumbered when merged after them.
+    Migration {
+        version: 7,
+        name: "revocation checks",
+        sql: include_str!("schema_v9.sql"),
     },
 ];
 
