@@ -6,7 +6,7 @@
 //! default. Targets and `--input` files given on the command line replace
 //! the config's targets and input files (together); exclusions and
 //! exclusion files add up (an exclusion is a promise never to contact);
-//! a flag (`--versions`, `--all-certs`, `--sni-discover`, `--no-legacy`)
+//! a flag (`--versions`, `--all-certs`, `--check-revocation`, `--sni-discover`, `--no-legacy`)
 //! turns its option on whatever the config says.
 
 use std::time::Duration;
@@ -43,6 +43,7 @@ pub(super) fn apply_config_scope(args: &mut ScanArgs, scope: Option<&ScopeConfig
     args.sni_discover |= scope.sni_discover == Some(true);
     args.versions |= scope.versions == Some(true);
     args.all_certs |= scope.all_certs == Some(true);
+    args.check_revocation |= scope.check_revocation == Some(true);
     args.no_legacy |= scope.legacy_fallback == Some(false);
     args.starttls = args.starttls.or(scope.starttls);
     args.connect_timeout = args.connect_timeout.or(scope.connect_timeout);
@@ -93,6 +94,7 @@ pub(super) fn probe_options(args: &ScanArgs, ports: &[u16], concurrency: usize) 
         sni_discover: args.sni_discover,
         versions: args.versions,
         all_certs: args.all_certs,
+        check_revocation: args.check_revocation,
         starttls: starttls(args).name().to_string(),
         legacy_fallback: !args.no_legacy,
         connect_timeout_ms: millis(connect_timeout(args)),
