@@ -16,9 +16,9 @@ use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::SubjectModels;
 use crate::report;
 use crate::revocation;
-use crate::targets::Pairings;
 use crate::scan::summary::ScanSummary;
 use crate::scoring::ScoreCard;
+use crate::targets::Pairings;
 
 /// With `--check-revocation` (`pairings` set): the revocation stage on
 /// the stored `scan`, before it is judged; the line saying what it found.
@@ -117,8 +117,7 @@ impl Recording {
         if !summary.complete {
             return Ok(StoredScan::unjudged(self.scan, db, None));
         }
-        let revocation =
-            check_revocation(&self.store, self.scan, self.revocation.as_ref(), clock)?;
+        let revocation = check_revocation(&self.store, self.scan, self.revocation.as_ref(), clock)?;
         let judge = Judge {
             store: &self.store,
             context: &self.context,

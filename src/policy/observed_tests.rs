@@ -136,3 +136,20 @@ fn a_leaf_gone_from_a_named_place_is_replaced_only_where_that_name_was_tried_aga
     );
     assert!(!seen.observes(&gone("127.0.0.1:7 (alpha.example)")));
 }
+
+#[test]
+fn a_revoked_finding_is_observed_only_by_a_scan_that_checked_revocation() {
+    let rules = RuleSet::builtin().unwrap();
+    let revoked = finding(
+        "rfc5280.revoked-certificate-served",
+        SubjectKind::Leaf,
+        "aa",
+        &[],
+    );
+    let unchecked = models();
+    assert!(!Observation::new(&unchecked, &rules).observes(&revoked));
+    let mut checked = models();
+    checked.leaves[0].revocation.checked = true;
+    checked.leaves[0].revocation.status = "good".into();
+    assert!(Observation::new(&checked, &rules).observes(&revoked));
+}

@@ -1,6 +1,6 @@
 //! Checking one certificate: its OCSP responders first (GET per RFC 6960
 //! A.1 when the encoded request is short, else POST; a GET refused with an
-//! HTTP error is retried once as POST), then its CRLs, until one signed,
+//! HTTP error, or answered with no HTTP response, is retried once as POST), then its CRLs, until one signed,
 //! current answer says `good` or `revoked`. Every URL tried comes from the
 //! certificate itself; every failure is kept as the `unknown` reason.
 
@@ -64,7 +64,10 @@ impl Checker {
         let mut failures = Vec::new();
         let mut last = None;
         for url in &subject.ocsp_urls {
-            let asked = Asked { source: "ocsp", url };
+            let asked = Asked {
+                source: "ocsp",
+                url,
+            };
             match self.ocsp(&subject, issuer_der, url).await {
                 Ok(answer) if answer.status != AnsweredStatus::Unknown => {
                     return self.answered(&subject, &asked, &answer)
@@ -89,7 +92,12 @@ impl Checker {
     }
 
     /// Asks the OCSP responder at `url`.
-    async fn ocsp(&self, subject: &Subject, issuer_der: &[u8], url: &str) -> Result<RevocationAnswer, String> {
+    async fn ocsp(
+        &self,
+        subject: &Subject,
+        issuer_der: &[u8],
+        url: &str,
+    ) -> Result<RevocationAnswer, String> {
         let query = ocsp_request(&subject.der, issuer_der).map_err(|e| e.to_string())?;
         let bounds = Bounds {
             timeout: self.settings.timeout,
@@ -100,14 +108,23 @@ impl Checker {
         let bytes = match encoded.len() < 255 {
             true => {
                 let get_url = format!("{}/{encoded}", url.trim_end_matches('/'));
-                match fetcher.get(super::http::FetchKind::Ocsp, &get_url, bounds).await {
-                    Err(FetchError::Status(_)) => {
-                        fetcher.post_ocsp(url, query.request_der.clone(), bounds).await
+                match fetcher
+                    .get(super::http::FetchKind::Ocsp, &get_url, bounds)
+                    .await
+                {
+                    Err(FetchError::Status(_) | FetchError::Exchange(_)) => {
+                        fetcher
+                            .post_ocsp(url, query.request_der.clone(), bounds)
+                            .await
                     }
                     other => other,
                 }
             }
-            false => fetcher.post_ocsp(url, query.request_der.clone(), bounds).await,
+            false => {
+                fetcher
+                    .post_ocsp(url, query.request_der.clone(), bounds)
+                    .await
+            }
         };
         let bytes = bytes.map_err(|e| e.to_string())?;
         let now = self.clock.now();
@@ -116,19 +133,32 @@ impl Checker {
     }
 
     /// Looks the certificate up in the CRL at `url`.
-    async fn crl(&self, subject: &Subject, issuer: (&str, &[u8]), url: &str) -> Result<RevocationAnswer, String> {
+    async fn crl(
+        &self,
+        subject: &Subject,
+        issuer: (&str, &[u8]),
+        url: &str,
+    ) -> Result<RevocationAnswer, String> {
         let bounds = Bounds {
             timeout: self.settings.timeout,
             max_bytes: self.settings.crl_max_bytes,
         };
         let now = self.clock.now();
-        let list = self.crls.get(&self.fetcher, url, issuer, bounds, now).await?;
+        let list = self
+            .crls
+            .get(&self.fetcher, url, issuer, bounds, now)
+            .await?;
         let answer = list.answer_for(&subject.der).map_err(|e| e.to_string())?;
         current(answer, now)
     }
 
     /// The record of a signed answer.
-    fn answered(&self, subject: &Subject, asked: &Asked<'_>, answer: &RevocationAnswer) -> NewRevocationCheck {
+    fn answered(
+        &self,
+        subject: &Subject,
+        asked: &Asked<'_>,
+        answer: &RevocationAnswer,
+    ) -> NewRevocationCheck {
         let now = self.clock.now();
         let (status, reason, revoked_at) = match &answer.status {
             AnsweredStatus::Good => ("good", None, None),
@@ -153,7 +183,12 @@ impl Checker {
     }
 
     /// The record of a check that got no usable answer.
-    fn unknown(&self, subject: &Subject, asked: Option<&Asked<'_>>, why: String) -> NewRevocationCheck {
+    fn unknown(
+        &self,
+        subject: &Subject,
+        asked: Option<&Asked<'_>>,
+        why: String,
+    ) -> NewRevocationCheck {
         let now = self.clock.now();
         NewRevocationCheck {
             certificate: subject.sha256.clone(),

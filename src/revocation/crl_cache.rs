@@ -52,9 +52,9 @@ impl CrlCache {
     /// The cell for `key`, replaced when its CRL has passed `nextUpdate`.
     fn cell(&self, key: &(String, String), now: OffsetDateTime) -> Arc<OnceCell<CrlResult>> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let stale = entries.get(key).and_then(|cell| cell.get()).is_some_and(|r| {
-            matches!(r, Ok(list) if list.next_update.is_some_and(|next| next < now))
-        });
+        let stale = entries.get(key).and_then(|cell| cell.get()).is_some_and(
+            |r| matches!(r, Ok(list) if list.next_update.is_some_and(|next| next < now)),
+        );
         if stale {
             entries.remove(key);
         }

@@ -113,12 +113,22 @@ impl Fetcher {
     }
 
     /// GETs `url`.
-    pub async fn get(&self, kind: FetchKind, url: &str, bounds: Bounds) -> Result<Vec<u8>, FetchError> {
+    pub async fn get(
+        &self,
+        kind: FetchKind,
+        url: &str,
+        bounds: Bounds,
+    ) -> Result<Vec<u8>, FetchError> {
         self.fetch(kind, Method::GET, url, None, bounds).await
     }
 
     /// POSTs `body` (an OCSP request) to `url`.
-    pub async fn post_ocsp(&self, url: &str, body: Vec<u8>, bounds: Bounds) -> Result<Vec<u8>, FetchError> {
+    pub async fn post_ocsp(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        bounds: Bounds,
+    ) -> Result<Vec<u8>, FetchError> {
         self.fetch(FetchKind::Ocsp, Method::POST, url, Some(body), bounds)
             .await
     }
@@ -184,7 +194,10 @@ impl Fetcher {
             .method(method)
             .uri(path)
             .header(hyper::header::HOST, host_header)
-            .header(hyper::header::USER_AGENT, concat!("certatlas/", env!("CARGO_PKG_VERSION")))
+            .header(
+                hyper::header::USER_AGENT,
+                concat!("certatlas/", env!("CARGO_PKG_VERSION")),
+            )
             .header(hyper::header::CONNECTION, "close");
         if body.is_some() {
             builder = builder.header(hyper::header::CONTENT_TYPE, "application/ocsp-request");
@@ -259,4 +272,112 @@ async fn read_response(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A server on 127.0.0.1:0 that reads a request head, then writes
+    /// `answer` (or nothing, keeping the connection open, when `None`).
+    async fn server(answer: Option<Vec<u8>>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    match answer {
+                        Some(bytes) => {
+                            let _ = stream.write_all(&bytes).await;
+                        }
+                        None => {
+                            let _ = stream.read(&mut buf).await;
+                        }
+                    }
+                });
+            }
+        });
+        format!("http://{address}/x.crl")
+    }
+
+    fn fetcher() -> Fetcher {
+        Fetcher::new(Arc::new(Pairings::default()), 2)
+    }
+
+    const BOUNDS: Bounds = Bounds {
+        timeout: Duration::from_millis(300),
+        max_bytes: 1000,
+    };
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_costs_one_deadline() {
+        let url = server(None).await;
+        let result = fetcher().get(FetchKind::Crl, &url, BOUNDS).await;
+        assert_eq!(result, Err(FetchError::Timeout(BOUNDS.timeout)));
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused_declared_or_chunked() {
+        let declared = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n".to_vec();
+        let url = server(Some(declared)).await;
+        let result = fetcher().get(FetchKind::Crl, &url, BOUNDS).await;
+        assert_eq!(result, Err(FetchError::TooLarge(1000)));
+        let mut chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..3 {
+            chunked.extend_from_slice(b"190\r\n");
+            chunked.extend_from_slice(&[b'a'; 400]);
+            chunked.extend_from_slice(b"\r\n");
+        }
+        chunked.extend_from_slice(b"0\r\n\r\n");
+        let url = server(Some(chunked)).await;
+        let result = fetcher().get(FetchKind::Crl, &url, BOUNDS).await;
+        assert_eq!(result, Err(FetchError::TooLarge(1000)));
+    }
+
+    #[tokio::test]
+    async fn a_body_within_the_limit_arrives_whole_and_is_counted() {
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc".to_vec();
+        let url = server(Some(ok)).await;
+        let fetcher = fetcher();
+        let body = fetcher.get(FetchKind::Crl, &url, BOUNDS).await;
+        assert_eq!(body, Ok(b"abc".to_vec()));
+        assert_eq!((fetcher.counts().crl(), fetcher.counts().ocsp()), (1, 0));
+        let missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec();
+        let url = server(Some(missing)).await;
+        let result = fetcher.get(FetchKind::Crl, &url, BOUNDS).await;
+        assert_eq!(result, Err(FetchError::Status(404)));
+    }
+
+    #[tokio::test]
+    async fn a_paired_name_connects_to_its_address_without_dns() {
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec();
+        let url = server(Some(ok)).await;
+        let port = url.rsplit(':').next().unwrap().split('/').next().unwrap();
+        let pairing = crate::targets::parse_resolve_in(
+            "crl.test:127.0.0.1",
+            &crate::targets::Origin::Unspecified,
+        )
+        .unwrap();
+        let fetcher = Fetcher::new(Arc::new(Pairings::new([pairing])), 1);
+        let url = format!("http://crl.test:{port}/x.crl");
+        assert_eq!(
+            fetcher.get(FetchKind::Crl, &url, BOUNDS).await,
+            Ok(b"ok".to_vec())
+        );
+        let https = fetcher
+            .get(FetchKind::Crl, "https://crl.test/x", BOUNDS)
+            .await;
+        assert_eq!(https, Err(FetchError::Unsupported));
+    }
 }

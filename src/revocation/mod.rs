@@ -34,7 +34,7 @@ use tokio::task::JoinSet;
 
 use crate::certs::{signature_check, SignatureCheck};
 use crate::clock::Clock;
-use crate::inventory::store::{NewRevocationCheck, ScanId, StoredCertificate, Store, StoreError};
+use crate::inventory::store::{NewRevocationCheck, ScanId, Store, StoreError, StoredCertificate};
 use crate::targets::Pairings;
 use check::{Checker, Subject};
 use crl_cache::CrlCache;
@@ -102,7 +102,8 @@ pub struct RevocationRun {
 }
 
 impl RevocationRun {
-    /// `revocation: 3 checked (1 good, 1 revoked, 1 unknown), 2 fresh; 2 OCSP requests, 1 CRL download`.
+    /// `revocation: 3 checked (1 good, 1 revoked, 1 unknown), 2 still fresh;
+    /// 2 OCSP requests, 1 CRL downloads`.
     pub fn line(&self) -> String {
         format!(
             "revocation: {} checked ({} good, {} revoked, {} unknown), {} still fresh; \
@@ -212,24 +213,35 @@ fn subjects(
     let mut by_subject: HashMap<&str, Vec<&StoredCertificate>> = HashMap::new();
     for certificate in &certificates {
         if let Some(view) = &certificate.view {
-            by_subject.entry(view.subject.dn.as_str()).or_default().push(certificate);
+            by_subject
+                .entry(view.subject.dn.as_str())
+                .or_default()
+                .push(certificate);
         }
     }
     let mut out = Vec::new();
     let mut fresh = 0;
     let mut from_store: HashMap<String, Vec<StoredCertificate>> = HashMap::new();
     for certificate in &certificates {
-        let Some(view) = certificate.view.as_ref().filter(|v| !v.is_ca() && !v.self_signed) else {
+        let Some(view) = certificate
+            .view
+            .as_ref()
+            .filter(|v| !v.is_ca() && !v.self_signed)
+        else {
             continue;
         };
-        let still_fresh = earlier.get(&certificate.sha256).is_some_and(|e| {
-            e.check.status != "unknown" && e.check.fresh_until > now
-        });
+        let still_fresh = earlier
+            .get(&certificate.sha256)
+            .is_some_and(|e| e.check.status != "unknown" && e.check.fresh_until > now);
         if still_fresh {
             fresh += 1;
             continue;
         }
-        let in_scan = by_subject.get(view.issuer.dn.as_str()).into_iter().flatten().copied();
+        let in_scan = by_subject
+            .get(view.issuer.dn.as_str())
+            .into_iter()
+            .flatten()
+            .copied();
         let mut issuer = signer_of(certificate, in_scan);
         if issuer.is_none() {
             let known = match from_store.get(&view.issuer.dn) {

@@ -98,3 +98,6 @@ fn serial_key(raw: &[u8]) -> Vec<u8> {
     let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
     raw[start..].to_vec()
 }
+
+#[cfg(test)]
+mod tests;

@@ -50,7 +50,10 @@ pub fn ocsp_request(leaf_der: &[u8], issuer_der: &[u8]) -> Result<OcspQuery, Rev
     let sha1_hashes = (Sha1::digest(name).to_vec(), Sha1::digest(key).to_vec());
     let sha256_hashes = (Sha256::digest(name).to_vec(), Sha256::digest(key).to_vec());
     let serial = leaf.raw_serial();
-    let algorithm = der::write(0x30, &[der::write(0x06, OID_SHA1), vec![0x05, 0x00]].concat());
+    let algorithm = der::write(
+        0x30,
+        &[der::write(0x06, OID_SHA1), vec![0x05, 0x00]].concat(),
+    );
     let cert_id = der::write(
         0x30,
         &[
@@ -158,8 +161,14 @@ fn response_data<'a>(tbs: &Tlv<'a>) -> Result<ResponseData<'a>, RevocationDataEr
         .next()
         .filter(|t| t.tag == 0xa1 || t.tag == 0xa2)
         .ok_or_else(malformed)?;
-    let _produced_at = parts.next().filter(|t| t.tag == 0x18).ok_or_else(malformed)?;
-    let responses = parts.next().filter(|t| t.tag == 0x30).ok_or_else(malformed)?;
+    let _produced_at = parts
+        .next()
+        .filter(|t| t.tag == 0x18)
+        .ok_or_else(malformed)?;
+    let responses = parts
+        .next()
+        .filter(|t| t.tag == 0x30)
+        .ok_or_else(malformed)?;
     let singles = der::elements(responses.content).ok_or_else(malformed)?;
     Ok(ResponseData { responder, singles })
 }
@@ -173,11 +182,16 @@ fn check_signer(
     certs: Option<&Tlv<'_>>,
     now: OffsetDateTime,
 ) -> Result<(), RevocationDataError> {
-    let (_, issuer) =
-        X509Certificate::from_der(&query.issuer_der).map_err(|_| RevocationDataError::Certificate)?;
+    let (_, issuer) = X509Certificate::from_der(&query.issuer_der)
+        .map_err(|_| RevocationDataError::Certificate)?;
     let (_, algorithm) = AlgorithmIdentifier::from_der(signed.algorithm)
         .map_err(|_| RevocationDataError::Malformed("signatureAlgorithm"))?;
-    let by_issuer = verify_signed(signed.tbs, &algorithm, signed.signature, issuer.public_key());
+    let by_issuer = verify_signed(
+        signed.tbs,
+        &algorithm,
+        signed.signature,
+        issuer.public_key(),
+    );
     if by_issuer == SignatureCheck::Valid {
         return Ok(());
     }

@@ -120,7 +120,10 @@ impl Store {
 
     /// Every stored certificate whose subject DN (RFC 4514 text) is `dn`:
     /// the candidate issuers of a certificate whose chain lacks one.
-    pub fn certificates_with_subject(&self, dn: &str) -> Result<Vec<StoredCertificate>, StoreError> {
+    pub fn certificates_with_subject(
+        &self,
+        dn: &str,
+    ) -> Result<Vec<StoredCertificate>, StoreError> {
         self.query_certificates("WHERE subject_dn = ?1 ORDER BY sha256", params![dn])
     }
 }
@@ -136,7 +139,13 @@ struct RawCheck {
 fn raw_check(row: &Row) -> Result<RawCheck, SqlError> {
     Ok(RawCheck {
         scan: row.get(0)?,
-        text: [row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?],
+        text: [
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+        ],
         optional: [
             row.get(6)?,
             row.get(7)?,

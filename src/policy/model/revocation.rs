@@ -78,3 +78,56 @@ pub fn fill(
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::store::{NewRevocationCheck, ScanId};
+    use time::macros::datetime;
+
+    fn stored(sha: &str, fresh_until: OffsetDateTime) -> StoredRevocationCheck {
+        StoredRevocationCheck {
+            scan: ScanId(1),
+            check: NewRevocationCheck {
+                certificate: sha.into(),
+                source: "crl".into(),
+                url: "http://crl.test/ca.crl".into(),
+                checked_at: datetime!(2026-06-01 12:00 UTC),
+                status: "revoked".into(),
+                reason: Some("keyCompromise".into()),
+                revoked_at: Some(datetime!(2026-05-20 10:00 UTC)),
+                detail: None,
+                this_update: None,
+                next_update: None,
+                fresh_until,
+            },
+        }
+    }
+
+    #[test]
+    fn a_check_counts_only_while_fresh_at_the_scan_time() {
+        let mut leaves = vec![LeafModel::default(), LeafModel::default()];
+        leaves[0].certificate.sha256 = "aa".into();
+        leaves[1].certificate.sha256 = "bb".into();
+        let checks = HashMap::from([
+            (
+                "aa".to_string(),
+                stored("aa", datetime!(2026-06-02 12:00 UTC)),
+            ),
+            (
+                "bb".to_string(),
+                stored("bb", datetime!(2026-06-01 13:00 UTC)),
+            ),
+        ]);
+        fill(&mut leaves, &checks, datetime!(2026-06-02 00:00 UTC));
+        assert_eq!(leaves[0].revocation.status, "revoked");
+        assert_eq!(leaves[0].revocation.reason, "keyCompromise");
+        assert_eq!(leaves[0].revocation.revoked_at, "2026-05-20T10:00:00Z");
+        assert!(leaves[0].revocation.checked);
+        assert_eq!(
+            leaves[1].revocation,
+            RevocationModel::default(),
+            "stale at the scan time"
+        );
+    }
+}

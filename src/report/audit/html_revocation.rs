@@ -18,8 +18,15 @@ pub(crate) fn section(out: &mut String, leaves: &[LeafModel]) -> fmt::Result {
         .iter()
         .filter(|l| l.revocation.status == "revoked")
         .collect();
-    writeln!(out, "<h3 id=\"revoked\">Revoked certificates ({})</h3>", revoked.len())?;
-    let unknown = leaves.iter().filter(|l| l.revocation.status == "unknown").count();
+    writeln!(
+        out,
+        "<h3 id=\"revoked\">Revoked certificates ({})</h3>",
+        revoked.len()
+    )?;
+    let unknown = leaves
+        .iter()
+        .filter(|l| l.revocation.status == "unknown")
+        .count();
     writeln!(
         out,
         "<p class=\"note\">Revocation checked for {checked} of {} leaves; {unknown} without a \
@@ -29,19 +36,39 @@ pub(crate) fn section(out: &mut String, leaves: &[LeafModel]) -> fmt::Result {
     if revoked.is_empty() {
         return out.write_str("<p class=\"muted\">No served certificate is revoked.</p>\n");
     }
-    let headers = ["Subject", "Reason", "Revoked at", "Answer", "Checked at", "Served at"];
+    let headers = [
+        "Subject",
+        "Reason",
+        "Revoked at",
+        "Answer",
+        "Checked at",
+        "Served at",
+    ];
     table_start(out, "revoked", &headers)?;
     for leaf in revoked.iter().take(ROW_LIMIT) {
         row(out, leaf)?;
     }
-    table_end(out, revoked.len().min(ROW_LIMIT), revoked.len(), "report.json")
+    table_end(
+        out,
+        revoked.len().min(ROW_LIMIT),
+        revoked.len(),
+        "report.json",
+    )
 }
 
 fn row(out: &mut String, leaf: &LeafModel) -> fmt::Result {
     let r = &leaf.revocation;
     let c = &leaf.certificate;
-    let name = if c.subject.cn.is_empty() { &c.subject.dn } else { &c.subject.cn };
-    let reason = if r.reason.is_empty() { "not given" } else { &r.reason };
+    let name = if c.subject.cn.is_empty() {
+        &c.subject.dn
+    } else {
+        &c.subject.cn
+    };
+    let reason = if r.reason.is_empty() {
+        "not given"
+    } else {
+        &r.reason
+    };
     writeln!(
         out,
         "<tr class=\"critical\"><td><strong class=\"dn\">{}</strong><br><code class=\"desc\">{}</code></td>\

@@ -195,7 +195,11 @@ impl<'a> Estate<'a> {
             .iter()
             .filter(|l| !known(l))
             .map(|l| l.certificate.sha256.clone());
-        let gap = ("revocation checked", "leaves not self-signed", "scan with --check-revocation");
+        let gap = (
+            "revocation checked",
+            "leaves not self-signed",
+            "scan with --check-revocation",
+        );
         Metric::percent(
             "revocation_status_known",
             hits,

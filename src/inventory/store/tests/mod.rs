@@ -9,6 +9,7 @@ mod lifecycle;
 mod options;
 mod outcomes;
 mod reading;
+mod revocation;
 mod scores;
 mod writing;
 
