@@ -4,7 +4,8 @@
 //! HTTP server here, certificates naming `ocsp.test` and `crl.test` paired
 //! with 127.0.0.1 by `--resolve`. A revoked certificate is `revoked` with
 //! its reason and date by OCSP, one with only a CRL pointer by the CRL, a
-//! good one `good`, an unreachable responder `unknown` with the reason; the
+//! good one `good`, an unreachable responder `unknown` with the reason,
+//! a delegated responder's answer counted and a rogue one's not; the
 //! critical rule fires and the report shows it. A thousand certificates
 //! under one CA fetch their CRL once. Skips visibly without openssl.
 
@@ -212,25 +213,52 @@ impl Drop for Responder {
     }
 }
 
-/// Starts `openssl ocsp` on a port it picks (`-port 0`), answering from
-/// `index` for `ca` (which signs its responses); waits for its `ACCEPT`
-/// line. `None` when openssl is not installed.
-fn start_responder(dir: &Path, ca: &TestCa, index: &str) -> Option<Responder> {
+/// A certificate and key that sign OCSP responses.
+struct Signer {
+    pem: String,
+    key_pem: String,
+}
+
+/// A responder certificate: issued by `ca` with id-kp-OCSPSigning (a
+/// delegated responder), or, without `ca`, self-signed (a rogue one).
+fn responder_signer(ca: Option<&TestCa>) -> Signer {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::default();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "Revocation Test OCSP Responder");
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::OcspSigning];
+    let cert = match ca {
+        Some(ca) => params.signed_by(&key, &ca.issuer).unwrap(),
+        None => params.self_signed(&key).unwrap(),
+    };
+    Signer {
+        pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
+/// Starts `openssl ocsp` on a port it picks (`-port 0`) in `dir`,
+/// answering from `index` for certificates of `ca`, its responses signed
+/// by `signer` (the CA itself when `None`); waits for its `ACCEPT` line.
+/// `None` when openssl is not installed.
+fn start_responder(
+    dir: &Path,
+    ca: &TestCa,
+    signer: Option<&Signer>,
+    index: &str,
+) -> Option<Responder> {
+    std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("index.txt"), index).unwrap();
     std::fs::write(dir.join("ca.pem"), &ca.pem).unwrap();
-    std::fs::write(dir.join("ca.key"), &ca.key_pem).unwrap();
+    let (signer_pem, signer_key) = signer.map_or((&ca.pem, &ca.key_pem), |s| (&s.pem, &s.key_pem));
+    std::fs::write(dir.join("signer.pem"), signer_pem).unwrap();
+    std::fs::write(dir.join("signer.key"), signer_key).unwrap();
     let spawned = Command::new("openssl")
         .current_dir(dir)
-        .args([
-            "ocsp",
-            "-index",
-            "index.txt",
-            "-CA",
-            "ca.pem",
-            "-rsigner",
-            "ca.pem",
-        ])
-        .args(["-rkey", "ca.key", "-port", "0", "-nmin", "60"])
+        .args(["ocsp", "-index", "index.txt", "-CA", "ca.pem"])
+        .args(["-rsigner", "signer.pem", "-rkey", "signer.key"])
+        .args(["-port", "0", "-nmin", "60"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn();
@@ -279,6 +307,8 @@ const OCSP_GOOD: u64 = 0x1002;
 const CRL_REVOKED: u64 = 0x2001;
 const CRL_GOOD: u64 = 0x2002;
 const UNREACHABLE: u64 = 0x3001;
+const DELEGATED: u64 = 0x4001;
+const ROGUE: u64 = 0x5001;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ocsp_and_crl_answers_reach_the_store_the_rule_and_the_report() {
@@ -288,10 +318,31 @@ async fn ocsp_and_crl_answers_reach_the_store_the_rule_and_the_report() {
         "R\t301231235959Z\t260520100000Z,keyCompromise\t{OCSP_REVOKED:X}\tunknown\t/CN=revoked.test\n\
          V\t301231235959Z\t\t{OCSP_GOOD:X}\tunknown\t/CN=good.test\n"
     );
-    let Some(responder) = start_responder(dir.path(), &ca, &index) else {
+    let Some(responder) = start_responder(&dir.path().join("ca"), &ca, None, &index) else {
         println!("SKIPPED: openssl is not installed (needed for a real OCSP responder)");
         return;
     };
+    let revoked_line = |serial: u64, name: &str| {
+        format!("R\t301231235959Z\t260520100000Z,keyCompromise\t{serial:X}\tunknown\t/CN={name}\n")
+    };
+    let delegate = responder_signer(Some(&ca));
+    let delegated = start_responder(
+        &dir.path().join("delegated"),
+        &ca,
+        Some(&delegate),
+        &revoked_line(DELEGATED, "delegated.test"),
+    )
+    .expect("openssl");
+    let rogue_signer = responder_signer(None);
+    let rogue = start_responder(
+        &dir.path().join("rogue"),
+        &ca,
+        Some(&rogue_signer),
+        &revoked_line(ROGUE, "rogue.test"),
+    )
+    .expect("openssl");
+    let delegated_url = format!("http://ocsp.test:{}", delegated.port);
+    let rogue_url = format!("http://ocsp.test:{}", rogue.port);
     let (crl_der, crl_pem) = crl(&ca, CRL_REVOKED);
     let crls = file_server(vec![
         ("/ca.crl".into(), crl_der),
@@ -315,6 +366,13 @@ async fn ocsp_and_crl_answers_reach_the_store_the_rule_and_the_report() {
         ),
         ("crl-good.test", CRL_GOOD, None, Some(pem_crl.as_str())),
         ("unreachable.test", UNREACHABLE, Some(down.as_str()), None),
+        (
+            "delegated.test",
+            DELEGATED,
+            Some(delegated_url.as_str()),
+            None,
+        ),
+        ("rogue.test", ROGUE, Some(rogue_url.as_str()), None),
     ];
     let mut targets = Vec::new();
     let mut sha = std::collections::HashMap::new();
@@ -401,6 +459,22 @@ async fn ocsp_and_crl_answers_reach_the_store_the_rule_and_the_report() {
         2,
         "one download per CRL URL"
     );
+    let by_delegate = check("delegated.test");
+    assert_eq!(
+        (by_delegate.status.as_str(), by_delegate.reason.as_deref()),
+        ("revoked", Some("keyCompromise")),
+        "a responder the CA delegated to with id-kp-OCSPSigning: {by_delegate:?}"
+    );
+    let by_rogue = check("rogue.test");
+    let why = by_rogue.detail.clone().unwrap_or_default();
+    assert_eq!(
+        by_rogue.status, "unknown",
+        "a rogue responder's answer does not count"
+    );
+    assert!(
+        why.contains("neither the issuer nor a responder it authorised"),
+        "{why}"
+    );
     drop(store);
 
     let findings = run(["findings", "--db", &db_text, "--format", "json"]
@@ -424,6 +498,7 @@ async fn ocsp_and_crl_answers_reach_the_store_the_rule_and_the_report() {
     let mut expected = vec![
         (sha["revoked.test"].clone(), "critical".to_string()),
         (sha["crl-revoked.test"].clone(), "critical".to_string()),
+        (sha["delegated.test"].clone(), "critical".to_string()),
     ];
     expected.sort();
     let mut fired_sorted = fired.clone();
@@ -444,8 +519,8 @@ async fn ocsp_and_crl_answers_reach_the_store_the_rule_and_the_report() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(
-        html.contains("Revoked certificates (2)"),
-        "report lists both revoked leaves"
+        html.contains("Revoked certificates (3)"),
+        "report lists the three revoked leaves"
     );
     assert!(html.contains("keyCompromise") && html.contains("crl-revoked.test"));
 

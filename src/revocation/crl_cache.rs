@@ -16,10 +16,16 @@ use crate::certs::revocation::{parse_crl, RevocationList};
 /// A CRL as fetched and checked, or why not.
 pub type CrlResult = Result<Arc<RevocationList>, String>;
 
+/// A cache key: the CRL's URL and the SHA-256 of the issuer it is checked against.
+type Key = (String, String);
+
+/// One cache entry: filled once by the first task that asks.
+type Entry = Arc<OnceCell<CrlResult>>;
+
 /// The cache of one revocation run.
 #[derive(Default)]
 pub struct CrlCache {
-    entries: Mutex<HashMap<(String, String), Arc<OnceCell<CrlResult>>>>,
+    entries: Mutex<HashMap<Key, Entry>>,
 }
 
 impl CrlCache {
@@ -50,7 +56,7 @@ impl CrlCache {
     }
 
     /// The cell for `key`, replaced when its CRL has passed `nextUpdate`.
-    fn cell(&self, key: &(String, String), now: OffsetDateTime) -> Arc<OnceCell<CrlResult>> {
+    fn cell(&self, key: &Key, now: OffsetDateTime) -> Entry {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let stale = entries.get(key).and_then(|cell| cell.get()).is_some_and(
             |r| matches!(r, Ok(list) if list.next_update.is_some_and(|next| next < now)),
