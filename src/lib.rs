@@ -18,6 +18,8 @@
 //!   links between certificates.
 //! - [`inventory`]: the SQLite store, CA classes, owners, diffs between
 //!   scans, the inventory view.
+//! - [`revocation`]: `--check-revocation`: OCSP and CRL answers for the
+//!   scan's certificates, fetched after it is stored, before it is judged.
 //! - [`judge`]: what a stored scan means: diff and change events, rule
 //!   findings and their lifecycle, metrics and the maturity score; one
 //!   stage run after every scan and by every command that shows them.
@@ -56,6 +58,7 @@ pub mod parallel;
 pub mod policy;
 pub mod probe;
 pub mod report;
+pub mod revocation;
 pub mod scan;
 pub mod schedule;
 pub mod scoring;

@@ -107,6 +107,9 @@ pub enum AppError {
     /// The demo lab could not start.
     #[error("demo lab: {0}")]
     Lab(#[from] LabError),
+    /// The revocation checks (`--check-revocation`) could not run.
+    #[error(transparent)]
+    Revocation(#[from] crate::revocation::RevocationError),
 }
 
 impl From<crate::config::ConfigError> for AppError {

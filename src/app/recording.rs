@@ -2,6 +2,7 @@
 //! the judging stage; the stored scan's one-screen summary.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::AppError;
 use crate::cli::{PolicyRequest, ScanRequest};
@@ -16,8 +17,26 @@ use crate::observation::Observation;
 use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::SubjectModels;
 use crate::report;
+use crate::revocation;
 use crate::scan::summary::ScanSummary;
 use crate::scoring::ScoreCard;
+use crate::targets::Pairings;
+
+/// With `--check-revocation` (`pairings` set): the revocation stage on
+/// the stored `scan`, before it is judged; the line saying what it found.
+fn check_revocation(
+    store: &Store,
+    scan: ScanId,
+    pairings: Option<&Arc<Pairings>>,
+    clock: Clock,
+) -> Result<Option<String>, AppError> {
+    let Some(pairings) = pairings else {
+        return Ok(None);
+    };
+    let settings = revocation::RevocationSettings::default();
+    let run = revocation::check_scan(store, scan, &settings, pairings.clone(), clock)?;
+    Ok(Some(run.line()))
+}
 
 /// A scan being written to the inventory.
 pub(super) struct Recording {
@@ -27,6 +46,8 @@ pub(super) struct Recording {
     context: InventoryContext,
     /// The part of its scope a `--shard` scan covers.
     shard: Option<ShardPart>,
+    /// With `--check-revocation`: the name pairings its fetches honour.
+    revocation: Option<Arc<Pairings>>,
 }
 
 impl Recording {
@@ -48,6 +69,9 @@ impl Recording {
             keep_unresponsive: request.keep_unresponsive,
         };
         let mut recording = Recording::begin_with(store, meta, context, options)?;
+        if request.probe_options.check_revocation {
+            recording.revocation = Some(request.scope.pairings().clone());
+        }
         if let Some(part) = cycles::shard_part(request) {
             recording.store.record_shard(recording.scan, &part)?;
             recording.shard = Some(part);
@@ -70,6 +94,7 @@ impl Recording {
             writer,
             context,
             shard: None,
+            revocation: None,
         })
     }
 
@@ -98,6 +123,7 @@ impl Recording {
         if !summary.complete {
             return Ok(StoredScan::unjudged(self.scan, db, None));
         }
+        let revocation = check_revocation(&self.store, self.scan, self.revocation.as_ref(), clock)?;
         let judge = Judge {
             store: &self.store,
             context: &self.context,
@@ -107,12 +133,15 @@ impl Recording {
         };
         let after = judge.after_scan(self.scan, self.shard.as_ref())?;
         let Some((diff, inventory, judged)) = after.judged else {
-            return Ok(StoredScan::unjudged(after.scan, db, after.cycle_note));
+            let mut stored = StoredScan::unjudged(after.scan, db, after.cycle_note);
+            stored.revocation_note = revocation;
+            return Ok(stored);
         };
         Ok(StoredScan {
             scan: after.scan,
             db,
             cycle_note: after.cycle_note,
+            revocation_note: revocation,
             outcome: Some((diff, inventory)),
             findings: judged.findings,
             score: Some(judged.card),
@@ -129,6 +158,8 @@ pub(super) struct StoredScan {
     pub db: String,
     /// For a shard scan: the line saying what became of its cycle.
     pub cycle_note: Option<String>,
+    /// With `--check-revocation`: the line saying what the checks found.
+    pub revocation_note: Option<String>,
     /// The diff and inventory summary, for a complete scan.
     pub outcome: Option<(ScanDiff, InventorySummary)>,
     /// Its findings with their history (empty for an interrupted scan).
@@ -147,6 +178,7 @@ impl StoredScan {
             scan,
             db,
             cycle_note,
+            revocation_note: None,
             outcome: None,
             findings: Vec::new(),
             score: None,
@@ -158,6 +190,9 @@ impl StoredScan {
     /// there is none).
     pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
         if let Some(note) = &self.cycle_note {
+            writeln!(out, "{note}")?;
+        }
+        if let Some(note) = &self.revocation_note {
             writeln!(out, "{note}")?;
         }
         match &self.outcome {

@@ -10,6 +10,7 @@ mod extensions;
 pub mod hostname;
 mod key;
 mod name;
+pub mod revocation;
 mod signature;
 mod signed_by;
 #[cfg(test)]

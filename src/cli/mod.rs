@@ -375,6 +375,15 @@ pub struct ScanArgs {
     /// Also look for a second certificate of the other key type (RSA vs ECDSA).
     #[arg(long)]
     pub all_certs: bool,
+    /// After the scan is stored, ask the CAs whether its end-entity
+    /// certificates are revoked: OCSP (from the certificate's AIA), else the
+    /// CRL (from its CRL distribution points), only at the URLs the
+    /// certificates name (`--resolve` pairings apply). A certificate checked
+    /// within 24 hours (or before its answer's nextUpdate) is not asked
+    /// again. Each request: 10 s, 64 KiB for OCSP, 20 MiB for a CRL, 4 at
+    /// once per host.
+    #[arg(long)]
+    pub check_revocation: bool,
     /// Also try the DNS names found in certificates captured without SNI.
     #[arg(long)]
     pub sni_discover: bool,

@@ -6,7 +6,7 @@
 //! default. Targets and `--input` files given on the command line replace
 //! the config's targets and input files (together); exclusions and
 //! exclusion files add up (an exclusion is a promise never to contact);
-//! a flag (`--versions`, `--groups`, `--all-certs`, `--sni-discover`, `--no-legacy`)
+//! a flag (`--versions`, `--groups`, `--all-certs`, `--check-revocation`, `--sni-discover`, `--no-legacy`)
 //! turns its option on whatever the config says.
 
 use std::time::Duration;
@@ -44,6 +44,7 @@ pub(super) fn apply_config_scope(args: &mut ScanArgs, scope: Option<&ScopeConfig
     args.versions |= scope.versions == Some(true);
     args.groups |= scope.groups == Some(true);
     args.all_certs |= scope.all_certs == Some(true);
+    args.check_revocation |= scope.check_revocation == Some(true);
     args.no_legacy |= scope.legacy_fallback == Some(false);
     args.starttls = args.starttls.or(scope.starttls);
     args.connect_timeout = args.connect_timeout.or(scope.connect_timeout);
@@ -95,6 +96,7 @@ pub(super) fn probe_options(args: &ScanArgs, ports: &[u16], concurrency: usize) 
         versions: args.versions,
         groups: args.groups,
         all_certs: args.all_certs,
+        check_revocation: args.check_revocation,
         starttls: starttls(args).name().to_string(),
         legacy_fallback: !args.no_legacy,
         connect_timeout_ms: millis(connect_timeout(args)),

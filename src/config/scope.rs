@@ -1,7 +1,7 @@
 //! `[scope]`: what `certatlas scan --config` and `certatlas watch --config`
 //! scan and how, with every probe option the command line has (targets and
 //! target files, ports, exclusions, SNI names, `sni_discover`, `versions`,
-//! `groups`, `all_certs`, `starttls`, `legacy_fallback`, timeouts, rate, concurrency,
+//! `groups`, `all_certs`, `check_revocation`, `starttls`, `legacy_fallback`, timeouts, rate, concurrency,
 //! per-host limit, shard). Every value is checked when the file is loaded;
 //! a bad one is an error at its `file:line:column`. How the command line
 //! overrides these is `cli`'s business (README, "`[scope]`").
@@ -45,6 +45,9 @@ pub struct ScopeConfig {
     pub groups: Option<bool>,
     /// `all_certs`: also look for a certificate of the other key type.
     pub all_certs: Option<bool>,
+    /// `check_revocation`: ask the CAs (OCSP, CRL) whether the scan's
+    /// certificates are revoked.
+    pub check_revocation: Option<bool>,
     /// `starttls`: `auto`, `none` or a dialect name.
     pub starttls: Option<StartTlsMode>,
     /// `legacy_fallback`: retry with the legacy ClientHello (`false` is `--no-legacy`).
@@ -84,6 +87,7 @@ pub(super) struct RawScope {
     versions: Option<bool>,
     groups: Option<bool>,
     all_certs: Option<bool>,
+    check_revocation: Option<bool>,
     starttls: Option<Spanned<String>>,
     legacy_fallback: Option<bool>,
     connect_timeout: Option<Spanned<String>>,
@@ -109,6 +113,7 @@ pub(super) fn check_scope(raw: RawScope, src: &Source<'_>) -> Result<ScopeConfig
         versions: raw.versions,
         groups: raw.groups,
         all_certs: raw.all_certs,
+        check_revocation: raw.check_revocation,
         starttls: checker.parsed("starttls", raw.starttls, StartTlsMode::parse)?,
         legacy_fallback: raw.legacy_fallback,
         connect_timeout: checker.parsed(

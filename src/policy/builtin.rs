@@ -66,6 +66,7 @@ pub const RULE_FILES: &[(&str, &str)] = rule_files![
     "rfc5280/key-usage-inconsistent.toml",
     "rfc5280/missing-server-auth-eku.toml",
     "rfc5280/no-revocation-info.toml",
+    "rfc5280/revoked-certificate-served.toml",
     "rfc5280/not-version-3.toml",
     "rfc5280/not-yet-valid.toml",
 ];

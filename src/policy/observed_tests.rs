@@ -178,3 +178,20 @@ expect = "pass"
         "--groups on :2: the absence is evidence"
     );
 }
+
+#[test]
+fn a_revoked_finding_is_observed_only_by_a_scan_that_checked_revocation() {
+    let rules = RuleSet::builtin().unwrap();
+    let revoked = finding(
+        "rfc5280.revoked-certificate-served",
+        SubjectKind::Leaf,
+        "aa",
+        &[],
+    );
+    let unchecked = models();
+    assert!(!Observation::new(&unchecked, &rules).observes(&revoked));
+    let mut checked = models();
+    checked.leaves[0].revocation.checked = true;
+    checked.leaves[0].revocation.status = "good".into();
+    assert!(Observation::new(&checked, &rules).observes(&revoked));
+}

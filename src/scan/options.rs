@@ -45,6 +45,10 @@ pub struct ProbeOptions {
     pub groups: bool,
     /// A second certificate of the other key type was looked for (`--all-certs`).
     pub all_certs: bool,
+    /// The revocation status of the scan's certificates was asked of
+    /// their CAs (`--check-revocation`).
+    #[serde(default)]
+    pub check_revocation: bool,
     /// STARTTLS mode: `auto`, `none`, or the dialect forced on every port.
     pub starttls: String,
     /// The legacy ClientHello was tried when rustls failed (not `--no-legacy`).
@@ -139,6 +143,12 @@ impl ProbeOptions {
         flag_change(&mut changes, "versions", a.versions, b.versions);
         flag_change(&mut changes, "groups", a.groups, b.groups);
         flag_change(&mut changes, "all-certs", a.all_certs, b.all_certs);
+        flag_change(
+            &mut changes,
+            "check-revocation",
+            a.check_revocation,
+            b.check_revocation,
+        );
         flag_change(
             &mut changes,
             "legacy-fallback",
@@ -254,6 +264,7 @@ fn legacy(value: &serde_json::Value) -> Option<ProbeOptions> {
         versions: flag("versions", false),
         groups: false,
         all_certs: flag("all_certs", false),
+        check_revocation: false,
         starttls: legacy_starttls(object.get("starttls")?.as_str()?),
         legacy_fallback: flag("legacy_fallback", true),
         connect_timeout_ms: ms("connect_timeout_ms"),

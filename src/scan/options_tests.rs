@@ -15,6 +15,7 @@ fn options() -> ProbeOptions {
         all_certs: false,
         starttls: "auto".into(),
         legacy_fallback: true,
+        check_revocation: false,
         connect_timeout_ms: 3000,
         timeout_ms: 10_000,
         rate: None,

@@ -122,12 +122,29 @@ fn verify_certificate(
     cert: &X509Certificate<'_>,
     key: &SubjectPublicKeyInfo<'_>,
 ) -> SignatureCheck {
-    let Some(algorithm) = verification_algorithm(&cert.signature_algorithm, &key.algorithm) else {
+    let tbs: &[u8] = cert.tbs_certificate.as_ref();
+    verify_signed(
+        tbs,
+        &cert.signature_algorithm,
+        &cert.signature_value.data,
+        key,
+    )
+}
+
+/// Verifies `signature` (made with `algorithm`) over `signed` bytes with
+/// `key`: the check of any signed X.509 structure (a certificate, a CRL,
+/// an OCSP response), with the same algorithms as [`signature_check`].
+pub(crate) fn verify_signed(
+    signed: &[u8],
+    algorithm: &AlgorithmIdentifier<'_>,
+    signature: &[u8],
+    key: &SubjectPublicKeyInfo<'_>,
+) -> SignatureCheck {
+    let Some(verifier) = verification_algorithm(algorithm, &key.algorithm) else {
         return SignatureCheck::Unsupported;
     };
-    let public_key = UnparsedPublicKey::new(algorithm, &key.subject_public_key.data);
-    let tbs: &[u8] = cert.tbs_certificate.as_ref();
-    match public_key.verify(tbs, &cert.signature_value.data) {
+    let public_key = UnparsedPublicKey::new(verifier, &key.subject_public_key.data);
+    match public_key.verify(signed, signature) {
         Ok(()) => SignatureCheck::Valid,
         Err(_) => SignatureCheck::Invalid,
     }

@@ -38,6 +38,7 @@ mod read_history;
 mod read_options;
 mod read_scans;
 mod records;
+mod revocation;
 mod schema;
 mod scores;
 mod sql;
@@ -57,6 +58,7 @@ pub use records::{
     EndpointKey, EndpointLeaf, EndpointName, EventKind, EventRecord, HistoryEntry, NameStatus,
     NewEvent, ScanId, ScanMeta, ScanRecord, ScanStatus, StoredCertificate, WriteStats,
 };
+pub use revocation::{NewRevocationCheck, StoredRevocationCheck};
 pub use schema::supported_version;
 pub use scores::{NewCategoryScore, NewCriterionResult, NewScore, StoredScore};
 pub use sql::Database;

@@ -2,7 +2,7 @@
 //! settings. The same description, with example queries, is in
 //! the README (section "The inventory database").
 //!
-//! # Schema (version 7)
+//! # Schema (version 8)
 //!
 //! Conventions: every time is UTC text of a fixed width so that text order is
 //! time order (`2026-06-01T12:00:00.000000000Z` for instants the tool
@@ -119,6 +119,13 @@
 //!   deduplication across scans). `payload` is the JSON body as sent;
 //!   `status` is `pending`, `delivered` or `failed`; `failures` counts the
 //!   attempts that did not deliver.
+//! - `revocation_checks(id, scan_id, certificate, source, url, checked_at,
+//!   status, reason, revoked_at, detail, this_update, next_update,
+//!   fresh_until)` (`schema_v8.sql`): one row per revocation check
+//!   (`--check-revocation`) of a certificate (`certificate` is its
+//!   SHA-256); `source` `ocsp`, `crl` or `none`; `status` `good`, `revoked`
+//!   (`reason`, `revoked_at`) or `unknown` (why in `detail`);
+//!   `fresh_until` is when the result stops counting.
 
 use std::path::Path;
 
@@ -174,6 +181,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "held observations and unresponsive counts",
         sql: include_str!("schema_v7.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "revocation checks",
+        sql: include_str!("schema_v8.sql"),
     },
 ];
 

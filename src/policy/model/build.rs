@@ -234,6 +234,7 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
         key_reuse: Vec::new(),
         name_conflicts: Vec::new(),
         first_seen: rfc3339(row.first_seen),
+        revocation: Default::default(),
     }
 }
 

@@ -8,12 +8,14 @@
 mod build;
 mod endpoint;
 mod relations;
+mod revocation;
 mod stored;
 
 pub use crate::certs::hostname::name_matches;
 pub use build::{build, parse_rfc3339, rfc3339, served_at, ScanFacts, SubjectModels};
 pub use endpoint::models as endpoint_models;
 pub use relations::RELATED_LIMIT;
+pub use revocation::RevocationModel;
 pub use stored::{from_store, Judgement};
 
 use serde::{Deserialize, Serialize};
@@ -201,6 +203,9 @@ pub struct LeafModel {
     pub name_conflicts: Vec<NameConflict>,
     /// First time the inventory saw it, RFC 3339.
     pub first_seen: String,
+    /// Its revocation status (`--check-revocation`).
+    #[serde(default)]
+    pub revocation: RevocationModel,
 }
 
 /// `ca`: one CA certificate of the scan's CA graph.

@@ -1,5 +1,6 @@
 //! Building the models of a scan straight from the store: what `findings`,
-//! `scan` and the fixture generator share.
+//! `scan` and the fixture generator share, with the revocation checks
+//! stored for the scan's leaves.
 
 use super::{build, ScanFacts, SubjectModels};
 use crate::inventory::ca::TrustContext;
@@ -27,7 +28,8 @@ pub fn from_store(
     let certificates = store.certificates_in_scan(scan.id)?;
     let observations = store.observations_without_chains(scan.id)?;
     let graph = view::graph(&certificates, judgement.trust);
-    Ok(build(&ScanFacts {
+    let revocations = store.revocation_checks_as_of(scan.id)?;
+    let mut models = build(&ScanFacts {
         scan,
         leaves: &leaves,
         certificates: &certificates,
@@ -35,5 +37,7 @@ pub fn from_store(
         graph: &graph,
         owners: judgement.owners,
         approved_anchors: judgement.approved_anchors,
-    }))
+    });
+    super::revocation::fill(&mut models.leaves, &revocations, scan.started_at);
+    Ok(models)
 }

@@ -1,4 +1,5 @@
-//! The inventory section of `report.html`: leaf certificates (soonest
+//! The inventory section of `report.html`: revoked certificates (see
+//! `html_revocation`), leaf certificates (soonest
 //! expiry first), CA certificates grouped by class, and endpoints, each
 //! table capped at [`ROW_LIMIT`] rows with a pointer to the complete
 //! files.
@@ -19,6 +20,7 @@ const SOON_DAYS: i64 = 30;
 /// The inventory section.
 pub(crate) fn section(out: &mut String, report: &AuditReport) -> fmt::Result {
     out.write_str("<section id=\"inventory-section\">\n<h2>Inventory</h2>\n")?;
+    super::html_revocation::section(out, &report.leaves)?;
     leaves(out, &report.leaves)?;
     cas(out, &report.cas)?;
     endpoints(out, &report.endpoints)?;

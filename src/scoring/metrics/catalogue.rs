@@ -85,7 +85,7 @@ use Scope::{Findings, Scan, Window};
 use Unit::{Count, Days, Percent};
 
 /// Every metric, in the order reports list them.
-pub const CATALOGUE: [MetricDef; 29] = [
+pub const CATALOGUE: [MetricDef; 30] = [
     def("leaves", Count, Scan, Higher, "distinct leaf certificates served (after exceptions)"),
     def("endpoints", Count, Scan, Higher, "endpoints that completed a TLS handshake (after exceptions)"),
     def("expired_in_service", Percent, Scan, Lower, "leaves served after their notAfter"),
@@ -102,6 +102,7 @@ pub const CATALOGUE: [MetricDef; 29] = [
     def("chains_correct", Percent, Scan, Higher, "leaves served with complete, ordered chains without unrelated certificates (a root sent along is tolerated)"),
     def("profile_conformance", Percent, Scan, Higher, "leaves with a SAN, covering every name asked for, not a CA, valid 398 days or less"),
     def("revocation_pointers", Percent, Scan, Higher, "leaves not self-signed that carry an OCSP or CRL URL"),
+    def("revocation_status_known", Percent, Scan, Higher, "leaves whose CA gave a signed, fresh revocation status (good or revoked, by OCSP or CRL), of the leaves not self-signed whose status was checked (--check-revocation)"),
     def("legacy_tls", Percent, Scan, Lower, "endpoints accepting SSLv3, TLS 1.0 or TLS 1.1, of those whose accepted versions were probed (--versions)"),
     def("tls13_share", Percent, Scan, Higher, "endpoints supporting TLS 1.3, of those whose accepted versions were probed (--versions)"),
     def("pq_hybrid_share", Percent, Scan, Higher, "TLS 1.3 endpoints negotiating a hybrid post-quantum key exchange (X25519MLKEM768 and kin), of those whose versions were probed (--versions)"),

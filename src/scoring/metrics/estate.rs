@@ -85,6 +85,7 @@ impl<'a> Estate<'a> {
         metrics.push(self.largest_key_cluster());
         metrics.push(self.shadow_cas());
         metrics.push(self.revocation_pointers());
+        metrics.push(self.revocation_status_known());
         metrics.extend(self.endpoint_shares());
         metrics.push(self.lifetime_median());
         metrics
@@ -178,6 +179,35 @@ impl<'a> Estate<'a> {
             why,
         )
         .with_subjects(without.iter().map(|l| l.certificate.sha256.clone()))
+    }
+
+    /// Of the leaves not self-signed, those with a fresh revocation check
+    /// are the measured ones (the coverage: checks come only with
+    /// `--check-revocation`); among them, the share whose CA gave a signed
+    /// answer (`good` or `revoked`). The subjects are those left `unknown`.
+    fn revocation_status_known(&self) -> Metric {
+        let issued = self.leaves.iter().filter(|l| !l.certificate.self_signed);
+        let all = issued.clone().count() as u64;
+        let checked: Vec<&&LeafModel> = issued.filter(|l| l.revocation.checked).collect();
+        let known = |l: &LeafModel| matches!(l.revocation.status.as_str(), "good" | "revoked");
+        let hits = checked.iter().filter(|l| known(l)).count() as u64;
+        let subjects = checked
+            .iter()
+            .filter(|l| !known(l))
+            .map(|l| l.certificate.sha256.clone());
+        let gap = (
+            "revocation checked",
+            "leaves not self-signed",
+            "scan with --check-revocation",
+        );
+        Metric::percent(
+            "revocation_status_known",
+            hits,
+            checked.len() as u64,
+            "no leaf had its revocation status checked (--check-revocation)",
+        )
+        .with_subjects(subjects)
+        .measured_on(checked.len() as u64, all, gap)
     }
 
     /// The protocol metrics of endpoints. Each is measured only on the

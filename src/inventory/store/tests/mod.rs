@@ -10,6 +10,7 @@ mod lifecycle;
 mod options;
 mod outcomes;
 mod reading;
+mod revocation;
 mod scores;
 mod writing;
 

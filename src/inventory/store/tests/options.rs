@@ -18,6 +18,7 @@ fn options(versions: bool, shard: Option<&str>) -> ProbeOptions {
         all_certs: false,
         starttls: "auto".into(),
         legacy_fallback: true,
+        check_revocation: false,
         connect_timeout_ms: 500,
         timeout_ms: 5000,
         rate: Some(100),
