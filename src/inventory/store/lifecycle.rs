@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::codec::{format_instant, json_text, sni_text};
 use super::error::{sql, StoreError};
 use super::records::{EndpointKey, NewEvent, ScanId, ScanMeta, ScanStatus};
-use super::sql::{params, Session};
+use super::sql::{params, Session, SqlError};
 use super::writer::ObservationWriter;
 use super::Store;
 
@@ -22,20 +22,7 @@ impl Store {
     /// Records a new scan as `running`, with this process's pid and host.
     pub fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
         self.require_writable("begin scan")?;
-        let id = self.conn().one(
-            "INSERT INTO scans (started_at, status, targets, options, tool_version, pid, host)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-            params![
-                format_instant(meta.started_at),
-                ScanStatus::Running.as_str(),
-                json_text(&meta.targets),
-                json_text(&meta.options),
-                meta.tool_version,
-                std::process::id(),
-                hostname()
-            ],
-            |row| row.get(0),
-        );
+        let id = insert_scan(self.conn().as_ref(), meta);
         Ok(ScanId(id.map_err(sql(&self.path, "begin scan"))?))
     }
 
@@ -54,21 +41,8 @@ impl Store {
         complete: bool,
         summary: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        let status = match complete {
-            true => ScanStatus::Complete,
-            false => ScanStatus::Interrupted,
-        };
-        let changed = self
-            .conn()
-            .execute(
-                "UPDATE scans SET status = ?2, finished_at = ?3, summary = ?4 WHERE id = ?1",
-                params![
-                    scan.0,
-                    status.as_str(),
-                    format_instant(OffsetDateTime::now_utc()),
-                    json_text(summary)
-                ],
-            )
+        let finished_at = Some(OffsetDateTime::now_utc());
+        let changed = close_scan(self.conn().as_ref(), scan, complete, summary, finished_at)
             .map_err(sql(&self.path, "finish scan"))?;
         match changed {
             0 => Err(self.unknown_scan(scan)),
@@ -209,6 +183,49 @@ impl Store {
             key: sha256.to_string(),
         })
     }
+}
+
+/// Inserts `meta` as a `running` scan of this process; returns its id.
+pub(super) fn insert_scan(conn: &dyn Session, meta: &ScanMeta) -> Result<i64, SqlError> {
+    conn.one(
+        "INSERT INTO scans (started_at, status, targets, options, tool_version, pid, host)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        params![
+            format_instant(meta.started_at),
+            ScanStatus::Running.as_str(),
+            json_text(&meta.targets),
+            json_text(&meta.options),
+            meta.tool_version,
+            std::process::id(),
+            hostname()
+        ],
+        |row| row.get(0),
+    )
+}
+
+/// Marks `scan` `complete` (or `interrupted`) with its finish time (NULL
+/// when unknown) and summary; returns how many rows changed (0: no such
+/// scan).
+pub(super) fn close_scan(
+    conn: &dyn Session,
+    scan: ScanId,
+    complete: bool,
+    summary: &serde_json::Value,
+    finished_at: Option<OffsetDateTime>,
+) -> Result<usize, SqlError> {
+    let status = match complete {
+        true => ScanStatus::Complete,
+        false => ScanStatus::Interrupted,
+    };
+    conn.execute(
+        "UPDATE scans SET status = ?2, finished_at = ?3, summary = ?4 WHERE id = ?1",
+        params![
+            scan.0,
+            status.as_str(),
+            finished_at.map(format_instant),
+            json_text(summary)
+        ],
+    )
 }
 
 /// Marks as `interrupted` every `running` scan of this host whose process is

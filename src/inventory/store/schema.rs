@@ -99,6 +99,11 @@
 //!   deduplication across scans). `payload` is the JSON body as sent;
 //!   `status` is `pending`, `delivered` or `failed`; `failures` counts the
 //!   attempts that did not deliver.
+//! - `imports(id, scan_id, sha256, file_name, lines, header, imported_at,
+//!   finished_at)` (`schema_v8.sql`): one row per JSON Lines file imported
+//!   with `certatlas import`, unique on the file's SHA-256 (a second import
+//!   is refused); `header` is 1 when the file named its targets and
+//!   options, `finished_at` NULL until the import stored everything.
 
 use std::path::Path;
 
@@ -149,6 +154,13 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "finding lifecycle on evidence",
         sql: include_str!("schema_v6.sql"),
+    },
+    // `schema_v8.sql` on this branch follows v6 directly; at merge it
+    // becomes version 8, after the lead's `schema_v7.sql`.
+    Migration {
+        version: 7,
+        name: "imported files",
+        sql: include_str!("schema_v8.sql"),
     },
 ];
 
