@@ -227,6 +227,12 @@ fn report(
     if let Some(change) = change {
         note(quiet, &crate::report::escape::terminal(&change.line()));
     }
+    if let Some(line) = checked.torn_tail {
+        let text = format!(
+            "note: line {line} is cut short (the scan was stopped while writing it): ignored"
+        );
+        note(quiet, &text);
+    }
     if checked.header.is_none() {
         note(
             quiet,

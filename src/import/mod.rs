@@ -107,6 +107,9 @@ pub struct Checked {
     pub summary: Option<ScanSummary>,
     /// The earliest probe start among its observations.
     pub first_probe: Option<OffsetDateTime>,
+    /// The number of its last line when that line was cut short (no line
+    /// ending, not JSON: the scan was killed while writing it); ignored.
+    pub torn_tail: Option<u64>,
 }
 
 impl Checked {
@@ -131,6 +134,14 @@ struct Structure {
     summary: Option<(u64, ScanSummary)>,
     observations: u64,
     first_probe: Option<OffsetDateTime>,
+    torn_tail: Option<u64>,
+}
+
+/// A line that does not parse is a torn tail (the scanner was killed while
+/// writing it) when it is the last line, has no line ending, is not the
+/// first line and no summary came before it.
+fn torn(reader: &LineReader, number: u64, structure: &Structure) -> bool {
+    !reader.terminated() && number > 1 && structure.summary.is_none()
 }
 
 impl Structure {
@@ -174,7 +185,11 @@ pub fn check(path: &Path) -> Result<Checked, ImportError> {
             break;
         };
         let taken = line::parse(bytes).and_then(|line| structure.take(number, line));
-        taken.map_err(|problem| line_error(path, number, problem))?;
+        match taken {
+            Ok(()) => {}
+            Err(_) if torn(&reader, number, &structure) => structure.torn_tail = Some(number),
+            Err(problem) => return Err(line_error(path, number, problem)),
+        }
     }
     let lines = reader.line();
     if lines == 0 {
@@ -200,6 +215,7 @@ pub fn check(path: &Path) -> Result<Checked, ImportError> {
         header: structure.header,
         summary: structure.summary.map(|(_, s)| s),
         first_probe: structure.first_probe,
+        torn_tail: structure.torn_tail,
     })
 }
 
@@ -236,6 +252,7 @@ impl Replay {
                     return Ok(Some(*observation));
                 }
                 Ok(_) => continue,
+                Err(_) if self.checked.torn_tail == Some(number) => continue,
                 Err(problem) => return Err(changed(&file, format!("line {number}: {problem}"))),
             }
         }

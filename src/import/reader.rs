@@ -26,6 +26,7 @@ pub struct LineReader {
     inner: BufReader<File>,
     buffer: Vec<u8>,
     line: u64,
+    terminated: bool,
     digest: Sha256Stream,
 }
 
@@ -36,6 +37,7 @@ impl LineReader {
             inner: BufReader::with_capacity(1 << 16, File::open(path)?),
             buffer: Vec::with_capacity(1 << 14),
             line: 0,
+            terminated: true,
             digest: Sha256Stream::new(),
         })
     }
@@ -43,6 +45,12 @@ impl LineReader {
     /// The number of the line last returned (0 before the first).
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// Whether the line last returned ended with a line ending (only the
+    /// last line of a file can lack one: a file cut short while written).
+    pub fn terminated(&self) -> bool {
+        self.terminated
     }
 
     /// The next line without its line ending (`\n` or `\r\n`), or `None`
@@ -63,7 +71,8 @@ impl LineReader {
         }
         self.digest.update(&self.buffer);
         let mut end = self.buffer.len();
-        if self.buffer[..end].ends_with(b"\n") {
+        self.terminated = self.buffer.ends_with(b"\n");
+        if self.terminated {
             end -= 1;
         }
         if self.buffer[..end].ends_with(b"\r") {
