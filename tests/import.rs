@@ -163,7 +163,7 @@ fn closed_port_scan_of(dir: &Path, name: &str, clock: &str, port: &str) -> PathB
         "-q",
         "127.0.0.1",
         "-p",
-        &port,
+        port,
         "--no-db",
         "--format",
         "jsonl",

@@ -5,6 +5,7 @@
 mod alerts;
 mod concurrency;
 mod cycles;
+mod imports;
 mod lifecycle;
 mod options;
 mod outcomes;
