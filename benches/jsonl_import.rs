@@ -43,7 +43,18 @@ fn main() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("scan.jsonl");
         write_file(&file, lines, &intermediate, &leaves);
-        import(&file, &dir.path().join("inventory.db"), lines);
+        import(
+            &file,
+            &dir.path().join("inventory.db"),
+            lines + 2,
+            "checked, stored and judged",
+        );
+        // The same file without its summary line imports as an
+        // interrupted scan, which is not judged: reading and storing alone.
+        let cut = dir.path().join("cut.jsonl");
+        without_last_line(&file, &cut);
+        let what = "checked and stored, not judged (no summary line)";
+        import(&cut, &dir.path().join("cut.db"), lines + 1, what);
     }
 }
 
@@ -82,9 +93,23 @@ fn write_file(path: &Path, count: usize, intermediate: &[u8], leaves: &[Vec<u8>]
     );
 }
 
-/// Runs `certatlas import` on `file` into `db`; prints time, lines/s and
-/// peak RSS.
-fn import(file: &Path, db: &Path, count: usize) {
+/// Copies `from` to `to` without its last line (streaming).
+fn without_last_line(from: &Path, to: &Path) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut reader = BufReader::new(std::fs::File::open(from).expect("open"));
+    let mut out = BufWriter::new(std::fs::File::create(to).expect("create"));
+    let (mut line, mut held) = (Vec::new(), Vec::new());
+    while reader.read_until(b'\n', &mut line).expect("read") > 0 {
+        out.write_all(&held).expect("write");
+        std::mem::swap(&mut held, &mut line);
+        line.clear();
+    }
+    out.flush().expect("flush");
+}
+
+/// Runs `certatlas import` on `file` (`lines` lines) into `db`; prints
+/// time, lines/s and peak RSS.
+fn import(file: &Path, db: &Path, lines: usize, what: &str) {
     let started = Instant::now();
     // Reaped by wait4 below (which also yields the peak RSS), not by Child.
     #[allow(clippy::zombie_processes)]
@@ -98,10 +123,9 @@ fn import(file: &Path, db: &Path, count: usize) {
         .expect("spawn certatlas");
     let rss_kib = wait_rss(child.id() as libc::pid_t);
     let elapsed = started.elapsed().as_secs_f64();
-    let lines = count + 2;
     let size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0);
     println!(
-        "import of {lines} lines: {elapsed:.1} s = {:.0} lines/s (checked, stored and judged), \
+        "import of {lines} lines: {elapsed:.1} s = {:.0} lines/s ({what}), \
          peak RSS {:.1} MB, inventory {:.0} MiB",
         lines as f64 / elapsed,
         rss_kib as f64 / 1024.0,
