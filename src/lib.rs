@@ -12,6 +12,8 @@
 //!
 //! - [`targets`]: target specs, port lists, exclusions, the lazy stream.
 //! - [`scan`]: the bounded-concurrency engine and the run summary.
+//! - [`import`]: certatlas's own JSON Lines read back into observations
+//!   (`certatlas import`): checked whole first, then streamed.
 //! - [`probe`]: one endpoint → its [`observation::Observation`]s: connect,
 //!   STARTTLS, rustls, the legacy ClientHello, the strict verdict.
 //! - [`certs`]: DER → [`certs::CertificateView`] (x509-parser), signature
@@ -51,6 +53,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod evidence;
+pub mod import;
 pub mod inventory;
 pub mod judge;
 pub mod observation;

@@ -93,8 +93,13 @@ async fn scanning_a_lab_case_writes_parsable_json_lines() {
     lab.shutdown().await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines = json_lines(&out);
-    // no SNI, the extra SNI, then the summary
-    assert_eq!(lines.len(), 3);
+    // the scan line, no SNI, the extra SNI, then the summary
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["record"], "scan");
+    assert_eq!(
+        lines[0]["options"]["sni"][0],
+        case.server_names[0].clone().unwrap()
+    );
     let with_sni = lines
         .iter()
         .find(|l| l["sni"] == case.server_names[0].clone().unwrap().as_str())

@@ -9,6 +9,8 @@
 //!   serves its metrics;
 //! - `recording`: storing a scan, then handing it to [`crate::judge`];
 //! - `demo`: the lab, scanned twice around a renewal;
+//! - `import`: `certatlas import`, a JSON Lines file stored and judged as
+//!   the scan it records;
 //! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`;
 //! - `judged`: the read-only commands' scan, judged in memory;
 //! - `findings`, `score`, `audit` (`report`, `verify`), `metrics`: the
@@ -20,6 +22,7 @@ mod alerting;
 mod audit;
 mod demo;
 mod findings;
+mod import;
 mod judged;
 mod listings;
 mod metrics;
@@ -104,6 +107,12 @@ pub enum AppError {
         /// The operating system's reason.
         source: io::Error,
     },
+    /// A file to import is not certatlas JSON Lines, or cannot be read.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
+    /// A good file whose import is refused (imported before, out of order).
+    #[error(transparent)]
+    ImportRefused(#[from] import::ImportRefusal),
     /// The demo lab could not start.
     #[error("demo lab: {0}")]
     Lab(#[from] LabError),
@@ -131,6 +140,7 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
             let request = cli::watch_request(*args, clock)?;
             watch::watch(request, quiet).await
         }
+        Command::Import(args) => import::import(cli::import_request(*args)?, quiet).await,
         Command::Demo(args) => demo::demo(cli::settings::demo_request(args), clock, quiet).await,
         Command::Inventory(args) => listings::inventory(args, clock),
         Command::Cas(args) => listings::cas(args),

@@ -9,7 +9,7 @@ use crate::cli::{PolicyRequest, ScanRequest};
 use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
 use crate::inventory::store::{
-    ObservationWriter, ScanId, ScanMeta, ScanRecord, ShardPart, Store, WriterOptions,
+    ObservationWriter, ScanId, ScanMeta, ScanRecord, ShardPart, Store, StoreError, WriterOptions,
 };
 use crate::inventory::view::InventorySummary;
 use crate::judge::{cycles, InventoryContext, Judge, Persist};
@@ -51,16 +51,16 @@ pub(super) struct Recording {
 }
 
 impl Recording {
-    /// Starts a scan for `request` in an opened `store`, judged later
-    /// against `context`.
+    /// Starts a scan for `request`, begun at `started_at`, in an opened
+    /// `store`, judged later against `context`.
     pub fn begin(
         store: Store,
         context: InventoryContext,
         request: &ScanRequest,
-        clock: Clock,
+        started_at: time::OffsetDateTime,
     ) -> Result<Self, AppError> {
         let meta = ScanMeta {
-            started_at: clock.now(),
+            started_at,
             targets: request.targets_text.clone(),
             options: request.options.clone(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -98,11 +98,40 @@ impl Recording {
         })
     }
 
+    /// Takes over `scan`, already begun in `store` (an import begins it
+    /// with its file's row), recording `shard` as its part when given.
+    pub fn resume(
+        store: Store,
+        scan: ScanId,
+        context: InventoryContext,
+        shard: Option<ShardPart>,
+    ) -> Result<Self, AppError> {
+        if let Some(part) = &shard {
+            store.record_shard(scan, part)?;
+        }
+        let writer = store.writer(scan)?;
+        Ok(Recording {
+            store,
+            scan,
+            writer,
+            context,
+            shard,
+            // an imported scan's certificates are not checked here: its
+            // revocation status stays unknown to the rules (not "good")
+            revocation: None,
+        })
+    }
+
     /// Queues one observation for the writer thread.
     pub fn write(&self, observation: &Observation) -> io::Result<()> {
         self.writer
             .write(observation.clone())
             .map_err(io::Error::other)
+    }
+
+    /// Queues one observation it owns for the writer thread.
+    pub fn write_owned(&self, observation: Observation) -> Result<(), StoreError> {
+        self.writer.write(observation)
     }
 
     /// Flushes and closes the scan; a complete scan is then judged (its
@@ -115,12 +144,25 @@ impl Recording {
         clock: Clock,
         policy: &PolicyRequest,
     ) -> Result<StoredScan, AppError> {
-        self.writer.finish()?;
         let summary_json = serde_json::to_value(summary).unwrap_or_default();
-        self.store
-            .finish_scan(self.scan, summary.complete, &summary_json)?;
+        let close = |store: &Store, scan| store.finish_scan(scan, summary.complete, &summary_json);
+        self.finish_with(summary.complete, close, clock, policy)
+    }
+
+    /// [`Recording::finish`] with the scan closed by `close` (given the
+    /// store and the scan, once every observation is committed): an
+    /// import closes it with the file's finish time and its import row.
+    pub fn finish_with(
+        self,
+        complete: bool,
+        close: impl FnOnce(&Store, ScanId) -> Result<(), StoreError>,
+        clock: Clock,
+        policy: &PolicyRequest,
+    ) -> Result<StoredScan, AppError> {
+        self.writer.finish()?;
+        close(&self.store, self.scan)?;
         let db = self.store.path().display().to_string();
-        if !summary.complete {
+        if !complete {
             return Ok(StoredScan::unjudged(self.scan, db, None));
         }
         let revocation = check_revocation(&self.store, self.scan, self.revocation.as_ref(), clock)?;

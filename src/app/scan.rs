@@ -22,6 +22,7 @@ use crate::observation::Observation;
 use crate::probe::{Prober, TrustStore};
 use crate::report::progress::Progress;
 use crate::report::{ObservationRecord, OutputFormat};
+use crate::scan::header::ScanHeader;
 use crate::scan::summary::{ScanSummary, Tally};
 use crate::scan::{self as engine, ScanLimits, Work};
 
@@ -144,10 +145,14 @@ pub(super) async fn run_scan(
     let clock = request.probe.clock;
     let (out, target) = records.open()?;
     let mut writer = request.format.writer(out);
+    let started_at = clock.now();
     let recording = match store {
-        Some((store, context)) => Some(Recording::begin(store, context, request, clock)?),
+        Some((store, context)) => Some(Recording::begin(store, context, request, started_at)?),
         None => None,
     };
+    writer
+        .begin(&header_of(request, started_at))
+        .map_err(|source| output_error(&target, source))?;
     let progress = Progress::new(request.scope.target_count(), env.quiet);
     let prober = Arc::new(Prober::new(trust, request.probe.clone()));
     let mut write = |record: &ObservationRecord<'_>| {
@@ -247,6 +252,13 @@ fn warn_lowered(request: &ScanRequest) {
     if let Some((asked, used)) = request.concurrency_lowered {
         tracing::warn!("--concurrency {asked} is over the open-file budget; using {used}");
     }
+}
+
+/// What the records output says about this scan before its first
+/// observation.
+fn header_of(request: &ScanRequest, started_at: time::OffsetDateTime) -> ScanHeader {
+    let (targets, options) = (&request.targets_text, &request.probe_options);
+    ScanHeader::new(targets.clone(), options.clone(), started_at)
 }
 
 /// Takes the scope's lock in the inventory, or says who is in the way.

@@ -53,6 +53,28 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex_lower(&Sha256::digest(bytes))
 }
 
+/// A SHA-256 computed over bytes fed piece by piece (a file read as it
+/// streams), finished as lowercase hex.
+#[derive(Debug, Clone, Default)]
+pub struct Sha256Stream(Sha256);
+
+impl Sha256Stream {
+    /// A digest of nothing yet.
+    pub fn new() -> Sha256Stream {
+        Sha256Stream::default()
+    }
+
+    /// Feeds `bytes`.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The lowercase hex digest of everything fed.
+    pub fn finish_hex(self) -> String {
+        hex_lower(&self.0.finalize())
+    }
+}
+
 /// Parses one DER certificate. Never panics.
 ///
 /// The input must be exactly one certificate: trailing bytes after it, or

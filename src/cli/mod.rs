@@ -1,6 +1,7 @@
 //! The command line: clap definitions, and turning arguments into the typed
 //! requests the app runs ([`settings`]). This is the only user of clap.
 
+mod import_args;
 pub mod policy;
 mod scope_args;
 mod score_args;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use import_args::{import_request, ImportArgs, ImportRequest};
 pub use policy::PolicyRequest;
 pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
@@ -73,6 +75,9 @@ pub enum Command {
     Watch(Box<WatchArgs>),
     /// Start a built-in lab of TLS servers on loopback, scan it and report.
     Demo(DemoArgs),
+    /// Store a scan written with `scan --no-db --format jsonl -o FILE` (on
+    /// a scanner without database access), judged as a live scan is.
+    Import(Box<ImportArgs>),
     /// List the certificates of a stored scan, with owners and CA classes.
     Inventory(InventoryArgs),
     /// List the certificate authorities seen, with their class and reach.

@@ -12,6 +12,7 @@
 use super::JudgeError;
 use crate::cli::ScanRequest;
 use crate::inventory::store::{Cycle, CycleProgress, ScanId, ScanRecord, ShardPart, Store};
+use crate::scan::options::ProbeOptions;
 use crate::scan::summary::ScanSummary;
 
 /// The recorded options that shape what a scan covers and how; timeouts
@@ -58,6 +59,17 @@ pub fn shard_part(request: &ScanRequest) -> Option<ShardPart> {
     let shard = request.scope.shard()?;
     Some(ShardPart {
         scope_key: scope_key(&request.targets_text, &request.options),
+        shard: shard.number(),
+        count: shard.count(),
+    })
+}
+
+/// The part a scan of `targets` with the recorded `options` covers (an
+/// imported scan's, from its file's header); `None` when unsharded.
+pub fn shard_part_of(targets: &[String], options: &ProbeOptions) -> Option<ShardPart> {
+    let shard = crate::targets::Shard::parse(options.shard.as_deref()?).ok()?;
+    Some(ShardPart {
+        scope_key: scope_key(targets, &options.to_json()),
         shard: shard.number(),
         count: shard.count(),
     })

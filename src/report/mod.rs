@@ -25,12 +25,20 @@ use std::io::{self, Write};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::scan::header::ScanHeader;
 use crate::scan::summary::ScanSummary;
 pub use listing::{write_listing, Listing, ListingFormat};
 pub use record::{ChainEntry, ObservationRecord};
 
 /// A destination for one scan's records, written as they arrive.
 pub trait ScanWriter: Send {
+    /// Writes what the output says about the scan before its first
+    /// observation (JSON Lines: the `"record": "scan"` line); nothing by
+    /// default.
+    fn begin(&mut self, header: &ScanHeader) -> io::Result<()> {
+        let _ = header;
+        Ok(())
+    }
     /// Writes one observation.
     fn observation(&mut self, record: &ObservationRecord<'_>) -> io::Result<()>;
     /// Writes the closing summary and flushes.
@@ -66,7 +74,9 @@ impl OutputFormat {
     pub fn description(self) -> &'static str {
         match self {
             OutputFormat::Table => "aligned columns for a terminal, summary at the end",
-            OutputFormat::Jsonl => "JSON Lines: one observation per line, then a summary line",
+            OutputFormat::Jsonl => {
+                "JSON Lines: a scan line, one observation per line, then a summary line"
+            }
             OutputFormat::Json => "one JSON document with an observations array and a summary",
         }
     }

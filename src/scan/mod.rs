@@ -10,6 +10,7 @@
 //! the scan instead of growing memory. Cancellation stops dispatching, aborts
 //! probes in flight and reports the run as incomplete.
 
+pub mod header;
 pub mod limits;
 pub mod options;
 pub mod summary;

@@ -15,7 +15,7 @@ use super::codec::{format_instant, json_text, sni_text};
 use super::error::{sql, StoreError};
 use super::insert::WriterOptions;
 use super::records::{EndpointKey, NewEvent, ScanId, ScanMeta, ScanStatus};
-use super::sql::{params, Session};
+use super::sql::{params, Session, SqlError};
 use super::writer::ObservationWriter;
 use super::Store;
 
@@ -26,38 +26,9 @@ impl Store {
     /// observations it may hold instead of writing them again.
     pub fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
         self.require_writable("begin scan")?;
-        let scope = scope_key(meta);
         let id = self
             .conn()
-            .transaction(
-                true,
-                |e| e,
-                |tx| {
-                    let id: i64 = tx.one(
-                    "INSERT INTO scans (started_at, status, targets, options, tool_version, pid,
-                         host, scope)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-                    params![
-                        format_instant(meta.started_at),
-                        ScanStatus::Running.as_str(),
-                        json_text(&meta.targets),
-                        json_text(&meta.options),
-                        meta.tool_version,
-                        std::process::id(),
-                        hostname(),
-                        scope
-                    ],
-                    |row| row.get(0),
-                )?;
-                    tx.execute(
-                        "UPDATE scans SET lineage = coalesce(
-                         (SELECT min(lineage) FROM scans p WHERE p.scope = ?2 AND p.id < ?1), ?1)
-                     WHERE id = ?1",
-                        params![id, scope],
-                    )?;
-                    Ok(id)
-                },
-            )
+            .transaction(true, |e| e, |tx| insert_scan(tx, meta))
             .map_err(sql(&self.path, "begin scan"))?;
         Ok(ScanId(id))
     }
@@ -88,21 +59,8 @@ impl Store {
         complete: bool,
         summary: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        let status = match complete {
-            true => ScanStatus::Complete,
-            false => ScanStatus::Interrupted,
-        };
-        let changed = self
-            .conn()
-            .execute(
-                "UPDATE scans SET status = ?2, finished_at = ?3, summary = ?4 WHERE id = ?1",
-                params![
-                    scan.0,
-                    status.as_str(),
-                    format_instant(OffsetDateTime::now_utc()),
-                    json_text(summary)
-                ],
-            )
+        let finished_at = Some(OffsetDateTime::now_utc());
+        let changed = close_scan(self.conn().as_ref(), scan, complete, summary, finished_at)
             .map_err(sql(&self.path, "finish scan"))?;
         match changed {
             0 => Err(self.unknown_scan(scan)),
@@ -243,6 +201,61 @@ impl Store {
             key: sha256.to_string(),
         })
     }
+}
+
+/// Inserts `meta` as a `running` scan of this process; returns its id.
+/// The scan joins the lineage of the earlier scans of its scope (the same
+/// targets, order ignored, and shard), whose unchanged observations it may
+/// hold instead of writing them again. Run inside a write transaction.
+pub(super) fn insert_scan(conn: &dyn Session, meta: &ScanMeta) -> Result<i64, SqlError> {
+    let scope = scope_key(meta);
+    let id: i64 = conn.one(
+        "INSERT INTO scans (started_at, status, targets, options, tool_version, pid, host, scope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        params![
+            format_instant(meta.started_at),
+            ScanStatus::Running.as_str(),
+            json_text(&meta.targets),
+            json_text(&meta.options),
+            meta.tool_version,
+            std::process::id(),
+            hostname(),
+            scope
+        ],
+        |row| row.get(0),
+    )?;
+    conn.execute(
+        "UPDATE scans SET lineage = coalesce(
+             (SELECT min(lineage) FROM scans p WHERE p.scope = ?2 AND p.id < ?1), ?1)
+         WHERE id = ?1",
+        params![id, scope],
+    )?;
+    Ok(id)
+}
+
+/// Marks `scan` `complete` (or `interrupted`) with its finish time (NULL
+/// when unknown) and summary; returns how many rows changed (0: no such
+/// scan).
+pub(super) fn close_scan(
+    conn: &dyn Session,
+    scan: ScanId,
+    complete: bool,
+    summary: &serde_json::Value,
+    finished_at: Option<OffsetDateTime>,
+) -> Result<usize, SqlError> {
+    let status = match complete {
+        true => ScanStatus::Complete,
+        false => ScanStatus::Interrupted,
+    };
+    conn.execute(
+        "UPDATE scans SET status = ?2, finished_at = ?3, summary = ?4 WHERE id = ?1",
+        params![
+            scan.0,
+            status.as_str(),
+            finished_at.map(format_instant),
+            json_text(summary)
+        ],
+    )
 }
 
 /// Marks as `interrupted` every `running` scan of this host whose process is

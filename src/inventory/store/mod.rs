@@ -29,6 +29,7 @@ mod cycles;
 mod cycles_read;
 mod error;
 mod findings;
+mod imports;
 mod insert;
 mod lifecycle;
 mod lock;
@@ -51,6 +52,7 @@ pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntr
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
+pub use imports::{ImportRecord, ImportStart, NewImport};
 pub use insert::WriterOptions;
 pub use lock::ScopeLock;
 pub use outcomes::{FindingFix, FindingOutcome};

@@ -2,7 +2,7 @@
 //! settings. The same description, with example queries, is in
 //! the README (section "The inventory database").
 //!
-//! # Schema (version 8)
+//! # Schema (version 9)
 //!
 //! Conventions: every time is UTC text of a fixed width so that text order is
 //! time order (`2026-06-01T12:00:00.000000000Z` for instants the tool
@@ -126,6 +126,11 @@
 //!   SHA-256); `source` `ocsp`, `crl` or `none`; `status` `good`, `revoked`
 //!   (`reason`, `revoked_at`) or `unknown` (why in `detail`);
 //!   `fresh_until` is when the result stops counting.
+//! - `imports(id, scan_id, sha256, file_name, lines, header, imported_at,
+//!   finished_at)` (`schema_v9.sql`): one row per JSON Lines file imported
+//!   with `certatlas import`, unique on the file's SHA-256 (a second import
+//!   is refused); `header` is 1 when the file named its targets and
+//!   options, `finished_at` NULL until the import stored everything.
 
 use std::path::Path;
 
@@ -186,6 +191,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "revocation checks",
         sql: include_str!("schema_v8.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "imported files",
+        sql: include_str!("schema_v9.sql"),
     },
 ];
 

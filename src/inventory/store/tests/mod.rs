@@ -6,6 +6,7 @@ mod alerts;
 mod concurrency;
 mod cycles;
 mod held;
+mod imports;
 mod lifecycle;
 mod options;
 mod outcomes;

@@ -1,0 +1,280 @@
+//! `certatlas import`: a JSON Lines file written by `scan --format jsonl`
+//! stored as the scan it records and judged as a live scan is (the same
+//! [`Recording`] and judging path `scan` uses).
+//!
+//! The file is checked whole first ([`crate::import::check`]): a bad line
+//! ends the run before the store is even opened. The scan takes its
+//! targets, options and start from the file's header line and its finish
+//! from the summary line, and is judged as of that finish, so importing a
+//! file a week later judges the same evidence the same way. A file without
+//! a header (written before it existed) is stored with options marked
+//! unknown, never compared with another scan's; one without a summary is
+//! stored as interrupted and not judged.
+
+use std::io::{self, Write};
+
+use time::OffsetDateTime;
+
+use super::recording::{Recording, StoredScan};
+use super::scan::{note, off_runtime};
+use super::{stdout_error, AppError, RunStatus};
+use crate::cli::{ImportRequest, PolicyRequest};
+use crate::clock::Clock;
+use crate::import::{self, Checked, Replay};
+use crate::inventory::store::{ImportStart, NewImport, ScanId, ScanMeta, ScanStatus, Store};
+use crate::judge::{cycles, InventoryContext};
+use crate::scan::options::OptionsChange;
+
+/// Why an import is refused although the file is good.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportRefusal {
+    /// The same bytes were imported before (or are being imported).
+    #[error(
+        "{file}: already imported as scan {scan} ({status}, from {earlier} at {at}): \
+         importing the same file twice is refused"
+    )]
+    AlreadyImported {
+        /// The file now.
+        file: String,
+        /// The scan it became.
+        scan: ScanId,
+        /// That scan's state.
+        status: &'static str,
+        /// The file as it was named then.
+        earlier: String,
+        /// When it was imported.
+        at: String,
+    },
+    /// The inventory holds a scan begun later: judging this one now would
+    /// put it after that scan in every timeline.
+    #[error(
+        "{file}: its scan began {began}, before scan {scan} (begun {latest}) already in the \
+         inventory; scans are judged in the order they are stored: import files oldest first"
+    )]
+    OutOfOrder {
+        /// The file.
+        file: String,
+        /// When its scan began.
+        began: String,
+        /// The later scan.
+        scan: ScanId,
+        /// When that one began.
+        latest: String,
+    },
+}
+
+/// What the options of an imported scan are recorded as when its file
+/// has no header: no probe options, so no scan is ever compared with it.
+fn unknown_options(checked: &Checked) -> serde_json::Value {
+    serde_json::json!({
+        "imported": true,
+        "options": "unknown",
+        "note": "imported from a JSON Lines file without a scan line: targets and options unknown",
+        "file_lines": checked.lines,
+    })
+}
+
+/// Runs `certatlas import` (blocking work on tokio's blocking pool).
+pub async fn import(request: ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
+    off_runtime(move || run(&request, quiet)).await
+}
+
+fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
+    let checked = import::check(&request.file)?;
+    let context = InventoryContext::new(request.store.config.as_ref(), Vec::new())?;
+    let store = Store::connect(&request.store.db)?;
+    if checked.complete() {
+        check_order(&store, &checked)?;
+    }
+    let options_change = match &checked.header {
+        Some(h) => store.options_change(&h.targets, &h.options)?,
+        None => None,
+    };
+    let (scan, import) = begin(&store, &checked)?;
+    let shard = checked
+        .header
+        .as_ref()
+        .and_then(|h| cycles::shard_part_of(&h.targets, &h.options));
+    let recording = Recording::resume(store, scan, context, shard)?;
+    let stored = store_all(
+        recording,
+        &checked,
+        import,
+        options_change.clone(),
+        &request.policy,
+    )?;
+    report(request, &checked, &stored, options_change.as_ref(), quiet)?;
+    Ok(match checked.complete() {
+        true => super::findings::gate(&stored.findings, &request.policy),
+        false => RunStatus::Complete,
+    })
+}
+
+/// Refuses a complete scan begun before the newest judged scan stored.
+fn check_order(store: &Store, checked: &Checked) -> Result<(), AppError> {
+    let (Some(began), Some(latest)) = (checked.started_at(), store.latest_scan(true)?) else {
+        return Ok(());
+    };
+    if began >= latest.started_at {
+        return Ok(());
+    }
+    Err(ImportRefusal::OutOfOrder {
+        file: checked.file.display().to_string(),
+        began: crate::report::instant_text(began),
+        scan: latest.id,
+        latest: crate::report::instant_text(latest.started_at),
+    }
+    .into())
+}
+
+/// Begins the scan and records the file, or refuses a file imported before.
+fn begin(store: &Store, checked: &Checked) -> Result<(ScanId, i64), AppError> {
+    let header = checked.header.as_ref();
+    let summary = checked.summary.as_ref();
+    let meta = ScanMeta {
+        started_at: checked.started_at().unwrap_or_else(OffsetDateTime::now_utc),
+        targets: header.map(|h| h.targets.clone()).unwrap_or_default(),
+        options: header.map_or_else(|| unknown_options(checked), |h| h.options.to_json()),
+        tool_version: header
+            .map(|h| h.tool_version.clone())
+            .or_else(|| summary.map(|s| s.tool_version.clone()))
+            .unwrap_or_else(|| "unknown".into()),
+    };
+    let file = NewImport {
+        sha256: checked.sha256.clone(),
+        file_name: checked.file.display().to_string(),
+        lines: checked.lines,
+        header: header.is_some(),
+    };
+    match store.begin_import(&meta, &file)? {
+        ImportStart::Begun { scan, import } => Ok((scan, import)),
+        ImportStart::AlreadyImported(earlier) => Err(ImportRefusal::AlreadyImported {
+            file: file.file_name,
+            scan: earlier.scan,
+            status: match earlier.scan_status {
+                ScanStatus::Running => "being imported now",
+                other => other.as_str(),
+            },
+            earlier: earlier.file_name,
+            at: crate::report::instant_text(earlier.imported_at),
+        }
+        .into()),
+    }
+}
+
+/// Streams every observation to the writer, then closes the scan with
+/// the file's summary and finish and judges it as of that finish. A
+/// failure on the way closes the scan as interrupted (the file may be
+/// imported again).
+fn store_all(
+    recording: Recording,
+    checked: &Checked,
+    import: i64,
+    options_change: Option<OptionsChange>,
+    policy: &PolicyRequest,
+) -> Result<StoredScan, AppError> {
+    if let Err(failure) = write_all(&recording, checked) {
+        let summary = serde_json::json!({ "failed": failure.to_string() });
+        let close = |store: &Store, scan| store.finish_scan(scan, false, &summary);
+        recording.finish_with(false, close, Clock::real(), policy)?;
+        return Err(failure);
+    }
+    let summary = summary_json(checked, options_change);
+    let finished_at = checked.summary.as_ref().map(|s| s.finished_at);
+    let complete = checked.complete();
+    let close =
+        |store: &Store, scan| store.finish_import(import, scan, complete, &summary, finished_at);
+    let clock = finished_at.map_or(Clock::real(), Clock::starting_at);
+    recording.finish_with(complete, close, clock, policy)
+}
+
+/// The second read: every observation to the writer, then the check that
+/// the bytes were those checked.
+fn write_all(recording: &Recording, checked: &Checked) -> Result<(), AppError> {
+    let mut replay = Replay::open(checked)?;
+    while let Some(observation) = replay.next_observation()? {
+        recording.write_owned(observation)?;
+    }
+    Ok(replay.finish()?)
+}
+
+/// The summary recorded with the scan: the file's, with the options
+/// change against this inventory; for a file without one, what is known.
+fn summary_json(checked: &Checked, options_change: Option<OptionsChange>) -> serde_json::Value {
+    match &checked.summary {
+        Some(summary) => {
+            let mut summary = summary.clone();
+            summary.options_change = options_change;
+            serde_json::to_value(&summary).unwrap_or_default()
+        }
+        None => serde_json::json!({
+            "complete": false,
+            "observations": checked.observations,
+            "note": "the file has no summary line: the scan that wrote it was cut short",
+        }),
+    }
+}
+
+/// Prints what was imported: a table (the stored scan's summary, as
+/// `scan` prints it) or one JSON object.
+fn report(
+    request: &ImportRequest,
+    checked: &Checked,
+    stored: &StoredScan,
+    change: Option<&OptionsChange>,
+    quiet: bool,
+) -> Result<(), AppError> {
+    if let Some(change) = change {
+        note(quiet, &crate::report::escape::terminal(&change.line()));
+    }
+    if let Some(line) = checked.torn_tail {
+        let text = format!(
+            "note: line {line} is cut short (the scan was stopped while writing it): ignored"
+        );
+        note(quiet, &text);
+    }
+    if checked.header.is_none() {
+        note(
+            quiet,
+            "note: the file has no scan line (an older certatlas wrote it): \
+             targets and options stored as unknown",
+        );
+    }
+    let mut out = io::stdout().lock();
+    match request.json {
+        true => writeln!(out, "{}", summary_object(checked, stored)),
+        false => write_table(&mut out, checked, stored),
+    }
+    .map_err(stdout_error)
+}
+
+fn write_table(out: &mut dyn Write, checked: &Checked, stored: &StoredScan) -> io::Result<()> {
+    let status = if checked.complete() {
+        "complete"
+    } else {
+        "interrupted"
+    };
+    writeln!(
+        out,
+        "imported {}: {} lines, {} observations, as scan {} ({status})",
+        crate::report::escape::terminal(&checked.file.display().to_string()),
+        checked.lines,
+        checked.observations,
+        stored.scan.0
+    )?;
+    stored.print(out)
+}
+
+fn summary_object(checked: &Checked, stored: &StoredScan) -> serde_json::Value {
+    serde_json::json!({
+        "file": checked.file.display().to_string(),
+        "sha256": checked.sha256,
+        "lines": checked.lines,
+        "observations": checked.observations,
+        "header": checked.header.is_some(),
+        "scan": stored.scan.0,
+        "status": if checked.complete() { "complete" } else { "interrupted" },
+        "findings": stored.findings.len(),
+        "db": stored.db,
+    })
+}
