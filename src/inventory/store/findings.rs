@@ -2,13 +2,16 @@
 //! scan's findings are written whole, replacing what an earlier evaluation
 //! stored, together with the digest of the rule set that produced them.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::codec::{format_instant, json_column, json_text, stored_time};
 use super::error::{sql, StoreError};
 use super::records::ScanId;
-use super::sql::{params, Session};
+use super::sql::rows::insert_rows;
+use super::sql::{params, Session, Value};
 use super::Store;
 
 /// One finding to store (policy types flattened to text).
@@ -78,9 +81,7 @@ impl Store {
             self.require_scan(tx, scan)?;
             tx.execute("DELETE FROM findings WHERE scan_id = ?1", params![scan.0])
                 .map_err(sql(&self.path, "clear findings"))?;
-            for finding in findings {
-                insert_finding(tx, scan, finding).map_err(sql(&self.path, "record finding"))?;
-            }
+            insert_findings(tx, scan, findings).map_err(sql(&self.path, "record findings"))?;
             tx.execute(
                 "INSERT INTO finding_runs (scan_id, ruleset_digest, evaluated_at, rules, findings,
                      policy)
@@ -179,30 +180,45 @@ pub(super) fn finding_columns(r: &super::sql::Row) -> Result<NewFinding, super::
     })
 }
 
-/// Stores one finding (a repeated key replaces the earlier one).
-pub(super) fn insert_finding(
+/// Stores findings, a few multi-row statements for all of them (a
+/// repeated key replaces the earlier one).
+pub(super) fn insert_findings(
     tx: &dyn Session,
     scan: ScanId,
-    f: &NewFinding,
+    findings: &[NewFinding],
 ) -> Result<(), super::sql::SqlError> {
-    tx.execute(
+    // the last of each key wins, as one statement per finding did
+    let mut last: HashMap<(&str, &str), usize> = HashMap::with_capacity(findings.len());
+    for (index, f) in findings.iter().enumerate() {
+        last.insert((f.rule_id.as_str(), f.subject_key.as_str()), index);
+    }
+    let rows: Vec<Vec<Value>> = findings
+        .iter()
+        .enumerate()
+        .filter(|(index, f)| last[&(f.rule_id.as_str(), f.subject_key.as_str())] == *index)
+        .map(|(_, f)| {
+            params![
+                scan.0,
+                f.rule_id,
+                f.subject_key,
+                f.severity,
+                f.subject_kind,
+                f.certificate,
+                f.message,
+                json_text(&f.detail)
+            ]
+            .to_vec()
+        })
+        .collect();
+    insert_rows(
+        tx,
         "INSERT INTO findings (scan_id, rule_id, subject_key, severity, subject_kind,
-             certificate, message, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (scan_id, rule_id, subject_key) DO UPDATE SET
+             certificate, message, detail)",
+        "ON CONFLICT (scan_id, rule_id, subject_key) DO UPDATE SET
              severity = excluded.severity, subject_kind = excluded.subject_kind,
              certificate = excluded.certificate, message = excluded.message,
              detail = excluded.detail",
-        params![
-            scan.0,
-            f.rule_id,
-            f.subject_key,
-            f.severity,
-            f.subject_kind,
-            f.certificate,
-            f.message,
-            json_text(&f.detail)
-        ],
-    )?;
-    Ok(())
+        8,
+        &rows,
+    )
 }

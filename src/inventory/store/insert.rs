@@ -22,17 +22,13 @@ use super::codec::{
     observation_extra, outcome_detail, sni_text,
 };
 use super::records::{ScanId, WriteStats};
+use super::sql::rows::{chunked, list, placeholders};
 use super::sql::{params, Session, SqlError, Value};
 use crate::certs::{parse_certificate, sha256_hex, CertificateView};
 use crate::observation::Observation;
 
 /// Remembered ids are forgotten past this many entries (bounds memory).
 const CACHE_LIMIT: usize = 200_000;
-
-/// Rows per multi-row statement, largest first: a batch of any size is
-/// written with few statements and few distinct statement texts (each is
-/// prepared once per connection).
-const CHUNKS: [usize; 4] = [100, 20, 5, 1];
 
 /// Earliest and latest observation time of a certificate within a batch.
 #[derive(Clone)]
@@ -730,38 +726,6 @@ fn payload_digest(parts: &[&str]) -> i64 {
     u64::from_str_radix(&hex[..16], 16).map_or(0, |v| v as i64)
 }
 
-/// Calls `each` on consecutive chunks of `items`, sized from [`CHUNKS`].
-fn chunked<T>(
-    items: &[T],
-    mut each: impl FnMut(&[T]) -> Result<(), SqlError>,
-) -> Result<(), SqlError> {
-    let mut rest = items;
-    for size in CHUNKS {
-        while rest.len() >= size {
-            let (chunk, tail) = rest.split_at(size);
-            each(chunk)?;
-            rest = tail;
-        }
-    }
-    Ok(())
-}
-
-/// `?first, ?first+1, ...`: `n` numbered placeholders.
-fn list(n: usize, first: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `(?1, ?2), (?3, ?4)`: `rows` tuples of `columns` numbered placeholders.
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", list(columns, r * columns + 1)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Caches `key -> id`, starting over when the cache is full.
 fn remember(cache: &mut HashMap<String, i64>, key: &str, id: i64) {
     if cache.len() >= CACHE_LIMIT {
@@ -773,27 +737,6 @@ fn remember(cache: &mut HashMap<String, i64>, key: &str, id: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chunks_cover_every_item_once_with_few_sizes() {
-        let items: Vec<usize> = (0..537).collect();
-        let mut seen = Vec::new();
-        let mut sizes = BTreeSet::new();
-        chunked(&items, |chunk| {
-            sizes.insert(chunk.len());
-            seen.extend_from_slice(chunk);
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(seen, items);
-        assert!(sizes.iter().all(|s| CHUNKS.contains(s)), "{sizes:?}");
-    }
-
-    #[test]
-    fn placeholders_number_rows_in_order() {
-        assert_eq!(placeholders(2, 3), "(?1, ?2, ?3), (?4, ?5, ?6)");
-        assert_eq!(list(2, 3), "?3, ?4");
-    }
 
     #[test]
     fn payload_digest_separates_parts() {

@@ -10,7 +10,8 @@ use super::codec::{format_instant, json_column, json_text, parse_time, stored_ti
 use super::error::{sql, StoreError};
 use super::findings::NewFinding;
 use super::records::ScanId;
-use super::sql::params;
+use super::sql::rows::insert_rows;
+use super::sql::{params, Value};
 use super::Store;
 
 /// One finding absent from a scan, and how it went.
@@ -49,14 +50,10 @@ impl Store {
                 params![scan.0],
             )
             .map_err(sql(&self.path, "clear finding outcomes"))?;
-            for o in outcomes {
-                let f = &o.finding;
-                tx.execute(
-                    "INSERT INTO finding_outcomes (scan_id, rule_id, subject_key, status,
-                         open_since, last_observed, days_to_fix, severity, subject_kind,
-                         certificate, message, detail)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                     ON CONFLICT (scan_id, rule_id, subject_key) DO NOTHING",
+            let rows: Vec<Vec<Value>> = outcomes
+                .iter()
+                .map(|o| {
+                    let f = &o.finding;
                     params![
                         scan.0,
                         f.rule_id,
@@ -70,10 +67,20 @@ impl Store {
                         f.certificate,
                         f.message,
                         json_text(&f.detail)
-                    ],
-                )
-                .map_err(sql(&self.path, "record finding outcome"))?;
-            }
+                    ]
+                    .to_vec()
+                })
+                .collect();
+            insert_rows(
+                tx,
+                "INSERT INTO finding_outcomes (scan_id, rule_id, subject_key, status,
+                     open_since, last_observed, days_to_fix, severity, subject_kind,
+                     certificate, message, detail)",
+                "ON CONFLICT (scan_id, rule_id, subject_key) DO NOTHING",
+                12,
+                &rows,
+            )
+            .map_err(sql(&self.path, "record finding outcomes"))?;
             Ok(())
         })
     }

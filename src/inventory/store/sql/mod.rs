@@ -10,6 +10,7 @@
 
 mod postgres;
 mod retry;
+pub mod rows;
 mod sqlite;
 mod value;
 
