@@ -23,6 +23,7 @@ use crate::inventory::store::{
 };
 use crate::inventory::view::{self, InventoryRow};
 use crate::observation::{Observation, SniSource};
+use crate::policy::distrust::{self, DistrustList};
 
 /// What one stored scan provides for evaluation.
 pub struct ScanFacts<'a> {
@@ -40,6 +41,8 @@ pub struct ScanFacts<'a> {
     pub owners: &'a OwnerRules,
     /// Approved anchors declared in the config.
     pub approved_anchors: u64,
+    /// The root programs' distrust events.
+    pub distrust: &'a DistrustList,
 }
 
 /// Every subject model of a scan.
@@ -70,7 +73,13 @@ pub fn build(facts: &ScanFacts<'_>) -> SubjectModels {
         at,
     );
     let index = Index::new(facts);
-    let mut leaves: Vec<LeafModel> = rows.iter().map(|row| leaf(row, &index, at)).collect();
+    let mut leaves: Vec<LeafModel> = rows
+        .iter()
+        .map(|row| LeafModel {
+            distrust: distrust_hits(row, facts),
+            ..leaf(row, &index, at)
+        })
+        .collect();
     relations::fill(&mut leaves);
     SubjectModels {
         at: Some(at),
@@ -155,15 +164,8 @@ pub(super) fn certificate_fields(view: &CertificateView, at: OffsetDateTime) -> 
         days_left: (view.not_after - at).whole_days(),
         expired: view.not_after < at,
         not_yet_valid: view.not_before > at,
-        key: KeyModel {
-            algorithm: view.key.algorithm.name(),
-            bits: i64::from(view.key.bits),
-            curve: view.key.curve.clone().unwrap_or_default(),
-        },
-        signature: SignatureModel {
-            algorithm: view.signature_algorithm.name.clone(),
-            hash: view.signature_algorithm.hash.clone().unwrap_or_default(),
-        },
+        key: key_model(view),
+        signature: signature_model(view),
         san: SanModel {
             dns: view.san.dns.clone(),
             ip: view.san.ip.clone(),
@@ -179,7 +181,34 @@ pub(super) fn certificate_fields(view: &CertificateView, at: OffsetDateTime) -> 
         crl_urls: view.crl_urls.clone(),
         ca_issuer_urls: view.ca_issuer_urls.clone(),
         sct_count: i64::from(view.sct_count),
+        earliest_sct: view.earliest_sct.map(rfc3339).unwrap_or_default(),
+        post_quantum: view.key.algorithm.post_quantum().is_some()
+            && view.signature_algorithm.post_quantum().is_some(),
         self_signed: view.self_signed,
+    }
+}
+
+/// The key as rules see it (post-quantum fields from the certs table).
+fn key_model(view: &CertificateView) -> KeyModel {
+    let pq = view.key.algorithm.post_quantum();
+    KeyModel {
+        algorithm: view.key.algorithm.name(),
+        bits: i64::from(view.key.bits),
+        curve: view.key.curve.clone().unwrap_or_default(),
+        post_quantum: pq.is_some(),
+        nist_level: pq.map_or(0, |a| i64::from(a.nist_level)),
+    }
+}
+
+/// The signature algorithm as rules see it.
+fn signature_model(view: &CertificateView) -> SignatureModel {
+    let sig = &view.signature_algorithm;
+    let pq = sig.post_quantum();
+    SignatureModel {
+        algorithm: pq.map_or_else(|| sig.name.clone(), |a| a.name.to_string()),
+        hash: sig.hash.clone().unwrap_or_default(),
+        post_quantum: pq.is_some(),
+        nist_level: pq.map_or(0, |a| i64::from(a.nist_level)),
     }
 }
 
@@ -234,7 +263,18 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
         key_reuse: Vec::new(),
         name_conflicts: Vec::new(),
         first_seen: rfc3339(row.first_seen),
+        distrust: Vec::new(),
     }
+}
+
+/// The distrust events the row's leaf falls under.
+fn distrust_hits(row: &InventoryRow, facts: &ScanFacts<'_>) -> Vec<distrust::DistrustHit> {
+    if facts.distrust.events.is_empty() {
+        return Vec::new();
+    }
+    let view = &row.certificate;
+    let path = distrust::path_keys(facts.graph, &row.sha256);
+    distrust::hits(facts.distrust, view.not_before, view.earliest_sct, &path)
 }
 
 /// Where `l` is served, with the names served with it there.

@@ -6,6 +6,7 @@ use crate::inventory::ca::TrustContext;
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::store::{ScanRecord, Store, StoreError};
 use crate::inventory::view;
+use crate::policy::distrust::DistrustList;
 
 /// What a scan's certificates are judged against.
 pub struct Judgement<'a> {
@@ -15,6 +16,8 @@ pub struct Judgement<'a> {
     pub owners: &'a OwnerRules,
     /// How many approved anchors are declared.
     pub approved_anchors: u64,
+    /// The root programs' distrust events.
+    pub distrust: &'a DistrustList,
 }
 
 /// Reads `scan` from `store` and builds every subject model.
@@ -35,5 +38,6 @@ pub fn from_store(
         graph: &graph,
         owners: judgement.owners,
         approved_anchors: judgement.approved_anchors,
+        distrust: judgement.distrust,
     }))
 }
