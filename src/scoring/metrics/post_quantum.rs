@@ -52,7 +52,10 @@ fn endpoints(estate: &Estate<'_>) -> Metric {
     let all = estate.endpoints();
     let known: Vec<_> = all.iter().filter(|e| measured(e)).collect();
     let hits = known.iter().filter(|e| ready(e)).count() as u64;
-    let subjects = known.iter().filter(|e| !ready(e)).map(|e| e.served_at.clone());
+    let subjects = known
+        .iter()
+        .filter(|e| !ready(e))
+        .map(|e| e.served_at.clone());
     let gap = ("key exchange known", "endpoints", GROUP_FIX);
     Metric::percent(
         "pq_endpoints",

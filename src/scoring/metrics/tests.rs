@@ -216,11 +216,11 @@ fn post_quantum_readiness_counts_leaves_and_endpoints_where_known() {
     let models = SubjectModels {
         leaves: vec![pq_leaf, half, leaf("rsa", "127.0.0.2", false)],
         endpoints: vec![
-            pq_endpoint(1, "pq", "", ""),                    // ready by its leaf
+            pq_endpoint(1, "pq", "", ""),                       // ready by its leaf
             pq_endpoint(2, "rsa", "TLSv1.3", "X25519MLKEM768"), // ready by its group
-            pq_endpoint(3, "rsa", "TLSv1.3", "X25519"),      // not ready
-            pq_endpoint(4, "rsa", "TLSv1.2", ""),            // not ready: no hybrid below 1.3
-            pq_endpoint(5, "rsa", "", ""),                   // not measured
+            pq_endpoint(3, "rsa", "TLSv1.3", "X25519"),         // not ready
+            pq_endpoint(4, "rsa", "TLSv1.2", ""),               // not ready: no hybrid below 1.3
+            pq_endpoint(5, "rsa", "", ""),                      // not measured
         ],
         ..Default::default()
     };
@@ -235,7 +235,13 @@ fn post_quantum_readiness_counts_leaves_and_endpoints_where_known() {
     assert_eq!((certs.numerator, certs.denominator), (Some(1), Some(3)));
     assert_eq!(certs.subjects, ["half", "rsa"]);
     let endpoints = set.get("pq_endpoints").unwrap();
-    assert_eq!((endpoints.numerator, endpoints.denominator), (Some(2), Some(4)));
-    assert_eq!((endpoints.measured, endpoints.coverage), (Some(4), Some(0.8)));
+    assert_eq!(
+        (endpoints.numerator, endpoints.denominator),
+        (Some(2), Some(4))
+    );
+    assert_eq!(
+        (endpoints.measured, endpoints.coverage),
+        (Some(4), Some(0.8))
+    );
     assert_eq!(endpoints.subjects, ["127.0.0.3:443", "127.0.0.4:443"]);
 }
