@@ -65,13 +65,14 @@ pub struct SubjectModels {
 /// Builds every model of the scan in `facts`.
 pub fn build(facts: &ScanFacts<'_>) -> SubjectModels {
     let at = facts.scan.started_at;
-    let rows = view::rows(
+    let mut rows = view::rows(
         facts.leaves,
         facts.certificates,
         facts.graph,
         facts.owners,
         at,
     );
+    fill_earliest_sct(&mut rows, facts.certificates);
     let index = Index::new(facts);
     let mut leaves: Vec<LeafModel> = rows
         .iter()
@@ -267,6 +268,27 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
     }
 }
 
+/// Views stored before the earliest SCT was recorded have SCTs but no
+/// date: parse those leaves' DER again, so that a stored scan is judged as
+/// a fresh one would be.
+fn fill_earliest_sct(rows: &mut [InventoryRow], certificates: &[StoredCertificate]) {
+    let stale =
+        |r: &InventoryRow| r.certificate.sct_count > 0 && r.certificate.earliest_sct.is_none();
+    if !rows.iter().any(stale) {
+        return;
+    }
+    let der: BTreeMap<&str, &[u8]> = certificates
+        .iter()
+        .map(|c| (c.sha256.as_str(), c.der.as_slice()))
+        .collect();
+    for row in rows.iter_mut().filter(|r| stale(r)) {
+        let parsed = der
+            .get(row.sha256.as_str())
+            .and_then(|d| crate::certs::parse_certificate(d).ok());
+        row.certificate.earliest_sct = parsed.and_then(|v| v.earliest_sct);
+    }
+}
+
 /// The distrust events the row's leaf falls under.
 fn distrust_hits(row: &InventoryRow, facts: &ScanFacts<'_>) -> Vec<distrust::DistrustHit> {
     if facts.distrust.events.is_empty() {
@@ -407,5 +429,69 @@ fn inventory(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> InventoryModel {
         shadow_leaves: rows_where(&|r| r.ca_class == CaClass::Shadow),
         unassigned: rows_where(&|r| r.owner.is_none()),
         shadow_cas: shadow_cas.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::ca::CaClass;
+
+    /// A leaf with one embedded SCT at `ms`, as DER.
+    fn leaf_with_sct(ms: u64) -> Vec<u8> {
+        let mut sct = vec![0u8];
+        sct.extend([7; 32]);
+        sct.extend(ms.to_be_bytes());
+        sct.extend([0, 0, 4, 3, 0, 2, 0xab, 0xcd]);
+        let mut list = (sct.len() as u16).to_be_bytes().to_vec();
+        list.extend(sct);
+        let mut tls = (list.len() as u16).to_be_bytes().to_vec();
+        tls.extend(list);
+        let content = [&[0x04, tls.len() as u8][..], &tls].concat();
+        let sct_oid = [1, 3, 6, 1, 4, 1, 11129, 2, 4, 2];
+        let mut params = rcgen::CertificateParams::new(vec!["a.test".into()]).expect("params");
+        params.custom_extensions =
+            vec![rcgen::CustomExtension::from_oid_content(&sct_oid, content)];
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+        params.self_signed(&key).expect("sign").der().to_vec()
+    }
+
+    #[test]
+    fn a_view_stored_without_the_earliest_sct_gets_it_from_the_der() {
+        let der = leaf_with_sct(1_731_400_000_000);
+        let fresh = crate::certs::parse_certificate(&der).expect("parses");
+        let mut old = fresh.clone();
+        old.earliest_sct = None;
+        let at = fresh.not_before;
+        let row = InventoryRow {
+            sha256: fresh.sha256.clone(),
+            certificate: old,
+            days_left: 0,
+            ca_class: CaClass::SelfSigned,
+            anchor: None,
+            owner: None,
+            owner_rule: None,
+            endpoints: Vec::new(),
+            names: BTreeMap::new(),
+            chain_problems: Vec::new(),
+            first_seen: at,
+            last_seen: at,
+        };
+        let stored = StoredCertificate {
+            sha256: fresh.sha256.clone(),
+            der,
+            view: None,
+            parse_error: None,
+            first_seen: at,
+            last_seen: at,
+        };
+        let mut rows = vec![row];
+        fill_earliest_sct(&mut rows, std::slice::from_ref(&stored));
+        assert!(fresh.earliest_sct.is_some());
+        assert_eq!(rows[0].certificate.earliest_sct, fresh.earliest_sct);
+        // Without the DER at hand it stays unknown.
+        rows[0].certificate.earliest_sct = None;
+        fill_earliest_sct(&mut rows, &[]);
+        assert_eq!(rows[0].certificate.earliest_sct, None);
     }
 }
