@@ -5,7 +5,7 @@
 //!
 //! Sources:
 //! - ML-DSA (FIPS 204), OIDs of RFC 9881 / NIST CSOR: 2.16.840.1.101.3.4.3.17–19.
-//! - SLH-DSA (FIPS 205), OIDs of RFC 9909 / NIST CSOR: 2.16.840.1.101.3.4.3.20–31.
+//! - SLH-DSA (FIPS 205), OIDs of NIST CSOR: 2.16.840.1.101.3.4.3.20–31.
 //! - ML-KEM (FIPS 203), OIDs of NIST CSOR: 2.16.840.1.101.3.4.4.1–3.
 //! - Composite ML-DSA: draft-ietf-lamps-pq-composite-sigs-13 (the IANA
 //!   "id-alg" arcs 1.3.6.1.5.5.7.6.37–54), named as the draft names them
