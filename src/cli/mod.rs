@@ -126,7 +126,8 @@ pub enum Command {
 pub struct PolicyArgs {
     /// A directory of rule files, added after the built-in rules and the
     /// config's `[rules]` dirs; a rule with an id already loaded replaces it
-    /// (repeatable).
+    /// (repeatable). Its `data/distrust.toml`, if any, replaces the built-in
+    /// root-program distrust events.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// Exit with code 1 when a finding at or above this severity is active
