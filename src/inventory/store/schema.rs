@@ -428,7 +428,7 @@ mod tests {
             )
             .unwrap();
         }
-        assert_eq!(migrate(conn.as_ref(), &path).unwrap(), 7);
+        assert_eq!(migrate(conn.as_ref(), &path).unwrap(), supported_version());
         let count = |sql: &str| -> i64 { conn.one(sql, params![], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM observations"),
