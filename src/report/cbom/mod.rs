@@ -69,13 +69,9 @@ pub fn build(input: CbomInput<'_>, spec: SpecVersion) -> Bom {
     for certificate in input.certificates {
         certificates::add_certificate(&mut registry, certificate, spec);
     }
-    let with_chain: Vec<&Observation> = input
-        .observations
-        .iter()
-        .filter(|o| o.has_chain())
-        .collect();
+    let observations = protocols::Observations::new(input.observations);
     for leaf in input.leaves {
-        protocols::add_deployment(&mut registry, leaf, &with_chain, spec);
+        protocols::add_deployment(&mut registry, leaf, &observations, spec);
     }
     let (components, dependencies) = registry.finish();
     Bom {

@@ -5,7 +5,7 @@
 //! when probed with `--groups`); each names its endpoint as an occurrence
 //! and depends on the certificates it presented, which name it back.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::certificates::certificate_ref;
 use super::registry::Registry;
@@ -38,13 +38,14 @@ pub fn protocol_ref(leaf: &EndpointLeaf) -> String {
 pub fn add_deployment(
     registry: &mut Registry,
     leaf: &EndpointLeaf,
-    observations: &[&Observation],
+    observations: &Observations<'_>,
     spec: SpecVersion,
 ) {
     let seen: Vec<&Observation> = observations
+        .at(leaf)
         .iter()
         .copied()
-        .filter(|o| serves(leaf, o))
+        .filter(|o| name_fits(leaf, o))
         .collect();
     let bom_ref = protocol_ref(leaf);
     let groups = groups_seen(&seen);
@@ -89,21 +90,47 @@ pub fn add_deployment(
     ));
 }
 
-/// The observation got this deployment's chain: same place, same leaf,
-/// and the name that reaches it (or, for a default chain, no name or a
-/// name folded into it).
-fn serves(leaf: &EndpointLeaf, observation: &Observation) -> bool {
-    let key = EndpointKey::of(observation);
-    let same_leaf = observation
-        .chain_der
-        .first()
-        .is_some_and(|der| sha256_hex(der) == leaf.leaf_sha256);
-    let name_fits = match (&leaf.endpoint.sni, &observation.sni) {
+/// The observations of a scan that got a chain, by address, port and
+/// leaf SHA-256 (each leaf hashed once, whatever the number of
+/// deployments).
+pub struct Observations<'a>(BTreeMap<(String, u16, String), Vec<&'a Observation>>);
+
+impl<'a> Observations<'a> {
+    /// Indexes `observations` (those without a chain are left out).
+    pub fn new(observations: &'a [Observation]) -> Self {
+        let mut index: BTreeMap<_, Vec<&Observation>> = BTreeMap::new();
+        for observation in observations {
+            if let Some(der) = observation.chain_der.first() {
+                let key = EndpointKey::of(observation);
+                index
+                    .entry((key.address, key.port, sha256_hex(der)))
+                    .or_default()
+                    .push(observation);
+            }
+        }
+        Observations(index)
+    }
+
+    /// The observations at the deployment's place that got its leaf.
+    fn at(&self, leaf: &EndpointLeaf) -> &[&'a Observation] {
+        let key = (
+            leaf.endpoint.address.clone(),
+            leaf.endpoint.port,
+            leaf.leaf_sha256.clone(),
+        );
+        self.0.get(&key).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The observation (at the deployment's place, with its leaf) reached it by
+/// its name: the deployment's own name, or, for a default chain, no name
+/// or a name folded into it.
+fn name_fits(leaf: &EndpointLeaf, observation: &Observation) -> bool {
+    match (&leaf.endpoint.sni, &observation.sni) {
         (Some(deployed), sent) => sent.as_ref() == Some(deployed),
         (None, None) => true,
         (None, Some(sent)) => leaf.names.iter().any(|n| &n.name == sent),
-    };
-    key.address == leaf.endpoint.address && key.port == leaf.endpoint.port && same_leaf && name_fits
+    }
 }
 
 /// Groups negotiated, and those accepted alone (`--groups`), by name.
