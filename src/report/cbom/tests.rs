@@ -111,12 +111,14 @@ fn observation(der: Vec<u8>) -> Observation {
 fn bom(spec: SpecVersion) -> Value {
     let der = vec![0x30, 0x00];
     let sha = crate::certs::sha256_hex(&der);
-    let certificates = [stored(view(
-        &sha,
-        HOSTILE,
-        json!({"other": "1.2.3.4.5"}),
-        "1.2.3.4.6",
-    ))];
+    let view = view(&sha, HOSTILE, json!({"other": "1.2.3.4.5"}), "1.2.3.4.6");
+    bom_of(view, der, spec)
+}
+
+/// A BOM of the certificate `view` (DER `der`) served at one endpoint.
+fn bom_of(view: CertificateView, der: Vec<u8>, spec: SpecVersion) -> Value {
+    let sha = view.sha256.clone();
+    let certificates = [stored(view)];
     let leaves = [leaf(&sha)];
     let observations = [observation(der)];
     let record = scan(3);
@@ -220,4 +222,30 @@ fn dependencies_link_certificate_key_algorithm_and_protocol() {
         .expect("the hybrid group is an algorithm");
     let level = &hybrid["cryptoProperties"]["algorithmProperties"]["nistQuantumSecurityLevel"];
     assert_eq!(level, 3);
+}
+
+#[test]
+fn a_post_quantum_certificate_names_its_algorithm_and_level() {
+    let der = vec![0x30, 0x01];
+    let sha = crate::certs::sha256_hex(&der);
+    let oid = "2.16.840.1.101.3.4.3.18";
+    let mut view = view(&sha, "CN=pq", json!({"post_quantum": "ML-DSA-65"}), oid);
+    view.signature_algorithm.name = "ML-DSA-65".into();
+    view.key.bits = 0;
+    let bom = bom_of(view, der, SpecVersion::V1_6);
+    let algorithms = component(&bom, "algorithm");
+    let ml_dsa: Vec<&&Value> = algorithms
+        .iter()
+        .filter(|a| a["name"] == "ML-DSA-65")
+        .collect();
+    assert_eq!(
+        ml_dsa.len(),
+        1,
+        "key and signature share one algorithm component"
+    );
+    assert_eq!(ml_dsa[0]["cryptoProperties"]["oid"], oid);
+    let properties = &ml_dsa[0]["cryptoProperties"]["algorithmProperties"];
+    assert_eq!(properties["primitive"], "signature");
+    assert_eq!(properties["parameterSetIdentifier"], "65");
+    assert_eq!(properties["nistQuantumSecurityLevel"], 3);
 }
