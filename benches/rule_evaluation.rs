@@ -42,6 +42,7 @@ fn main() {
         trust: &trust,
         owners: &owners,
         approved_anchors: 0,
+        distrust: &certatlas::policy::distrust::DistrustList::builtin().expect("distrust data"),
     };
 
     time_reads(&store, scan, &trust);

@@ -133,6 +133,7 @@ fn time_scoring(db: &Path) {
         trust: &trust,
         owners: &owners,
         approved_anchors: 0,
+        distrust: &certatlas::policy::distrust::DistrustList::builtin().expect("distrust data"),
     };
     let started = Instant::now();
     let models = model::from_store(&store, &record, &judgement).expect("models");

@@ -156,6 +156,7 @@ fn lab_models(store: &Store) -> SubjectModels {
         trust: &trust,
         owners: &owners,
         approved_anchors: 1,
+        distrust: &certatlas::policy::distrust::DistrustList::builtin().expect("distrust data"),
     };
     model::from_store(store, &scan, &judgement).expect("models")
 }

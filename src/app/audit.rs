@@ -14,6 +14,7 @@ use crate::evidence::{self, Digests, ManifestHeader, ManifestScan, Signer, Verif
 use crate::inventory::store::Store;
 use crate::judge::{scored_history, Judged};
 use crate::report::audit::{self, AuditReport, PreviousScore, ReportDigests, REPORT_SCHEMA};
+use crate::report::cbom::{self, types::Bom, SpecVersion, CBOM_FILE};
 use crate::report::ListingFormat;
 
 /// `certatlas report`.
@@ -97,8 +98,10 @@ impl Bundle<'_> {
             .into_iter()
             .map(|c| (c.sha256, c.der))
             .collect();
+        let bom = super::cbom::scan_cbom(self.store, &judged.record, SpecVersion::V1_6)?;
         let report = self.audit_report(judged)?;
         audit::write_bundle(dir, &report, &certificates)
+            .and_then(|()| write_cbom_file(&dir.join(CBOM_FILE), &bom))
             .map_err(|e| output_error(&dir.display().to_string(), e))?;
         let r = &report.scan;
         let header = ManifestHeader {
@@ -162,6 +165,13 @@ impl Bundle<'_> {
             digests,
         })
     }
+}
+
+/// Writes the bundle's CBOM file.
+fn write_cbom_file(path: &Path, bom: &Bom) -> io::Result<()> {
+    let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+    cbom::write_cbom(&mut out, bom)?;
+    out.flush()
 }
 
 /// `certatlas verify`.

@@ -20,6 +20,7 @@
 
 mod alerting;
 mod audit;
+mod cbom;
 mod demo;
 mod findings;
 mod import;
@@ -153,6 +154,7 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Report(args) => audit::report(args, clock),
         Command::Verify(args) => audit::verify(args),
         Command::Metrics(args) => metrics::metrics(args, clock),
+        Command::Cbom(args) => cbom::cbom(args),
     }
 }
 

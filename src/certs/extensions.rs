@@ -1,5 +1,6 @@
 //! X.509 v3 extensions → owned fields: SAN, basic constraints, key usage,
-//! EKU, AIA (OCSP / caIssuers), CRL distribution points, SCT count, SKI/AKI.
+//! EKU, AIA (OCSP / caIssuers), CRL distribution points, SCT count and
+//! earliest SCT timestamp, SKI/AKI.
 //! Malformed extensions are skipped (their fields stay empty); list-valued
 //! extensions that appear twice are merged, single-valued ones keep the first.
 
@@ -63,6 +64,8 @@ pub(crate) struct ExtensionData {
     pub ca_issuer_urls: Vec<String>,
     pub crl_urls: Vec<String>,
     pub sct_count: u32,
+    /// The earliest embedded SCT timestamp, milliseconds since the epoch.
+    pub earliest_sct_ms: Option<u64>,
     pub subject_key_id: Option<String>,
     pub authority_key_id: Option<String>,
 }
@@ -97,6 +100,11 @@ impl ExtensionData {
             ParsedExtension::SCT(scts) => {
                 let n = u32::try_from(scts.len()).unwrap_or(u32::MAX);
                 self.sct_count = self.sct_count.saturating_add(n);
+                let earliest = scts.iter().map(|sct| sct.timestamp).min();
+                self.earliest_sct_ms = match (self.earliest_sct_ms, earliest) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
             }
             ParsedExtension::SubjectKeyIdentifier(ki) => {
                 self.subject_key_id.get_or_insert_with(|| hex_lower(ki.0));
@@ -245,13 +253,21 @@ mod tests {
         assert_eq!(v.ca_issuer_urls, strings(&testgen::LEAF_CA_ISSUERS));
         assert_eq!(v.crl_urls, strings(&testgen::LEAF_CRLS));
         assert_eq!(v.sct_count as usize, testgen::LEAF_SCTS);
+        // The earliest SCT is the last one listed (see `sct_timestamp_ms`).
+        let earliest_ms = testgen::sct_timestamp_ms(testgen::LEAF_SCTS - 1);
+        let earliest = v.earliest_sct.expect("earliest SCT");
+        assert_eq!(
+            earliest.unix_timestamp_nanos(),
+            i128::from(earliest_ms) * 1_000_000
+        );
+        const { assert!(testgen::LEAF_SCTS > 1, "the earliest must not be the first") };
         let ski = leaf.params.key_identifier(&leaf.key);
         assert_eq!(v.subject_key_id, Some(hex_lower(&ski)));
         let aki = ca.params.key_identifier(&ca.key);
         assert_eq!(v.authority_key_id, Some(hex_lower(&aki)));
 
         let root = parse_certificate(&ca.der).expect("parse root");
-        assert_eq!(root.sct_count, 0);
+        assert_eq!((root.sct_count, root.earliest_sct), (0, None));
         assert!(root.ocsp_urls.is_empty() && root.crl_urls.is_empty());
         assert_eq!(root.san, SubjectAltNames::default());
     }
@@ -344,7 +360,7 @@ mod tests {
         ];
         params.use_authority_key_identifier_extension = false;
         let (_, v) = view_of(&params);
-        assert_eq!(v.sct_count, 0);
+        assert_eq!((v.sct_count, v.earliest_sct), (0, None));
         assert_eq!(v.authority_key_id, None);
         assert!(v.ocsp_urls.is_empty() && v.ca_issuer_urls.is_empty());
         assert_eq!(v.san.dns, strings(&testgen::LEAF_DNS));

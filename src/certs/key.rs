@@ -1,9 +1,12 @@
 //! SubjectPublicKeyInfo → [`PublicKeyInfo`]: key algorithm, size in bits
-//! (RSA from the modulus, EC from the named curve, DSA from `p`) and curve name.
+//! (RSA from the modulus, EC from the named curve, DSA from `p`), curve name,
+//! and for post-quantum keys (named from [`super::pq`]) the NIST level.
 
 use serde::{Deserialize, Serialize};
 use x509_parser::asn1_rs::{Any, FromBer, Tag};
 use x509_parser::x509::SubjectPublicKeyInfo;
+
+use super::pq::{self, PqAlgorithm};
 
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
@@ -44,13 +47,17 @@ pub enum KeyAlgorithm {
     Ed448,
     /// DSA (RFC 3279).
     Dsa,
+    /// A post-quantum key (ML-DSA, SLH-DSA, composite ML-DSA, ML-KEM), by
+    /// the name in [`super::pq::PQ_ALGORITHMS`] (e.g. `ML-DSA-65`).
+    PostQuantum(String),
     /// Anything else, by dotted OID.
     Other(String),
 }
 
 impl KeyAlgorithm {
     /// The short name used in filters and the store: `rsa`, `ec`,
-    /// `ed25519`, `ed448`, `dsa`, or the dotted OID of anything else.
+    /// `ed25519`, `ed448`, `dsa`, a post-quantum name (`ML-DSA-65`, ...),
+    /// or the dotted OID of anything else.
     pub fn name(&self) -> String {
         match self {
             KeyAlgorithm::Rsa => "rsa".into(),
@@ -58,7 +65,20 @@ impl KeyAlgorithm {
             KeyAlgorithm::Ed25519 => "ed25519".into(),
             KeyAlgorithm::Ed448 => "ed448".into(),
             KeyAlgorithm::Dsa => "dsa".into(),
-            KeyAlgorithm::Other(oid) => oid.clone(),
+            KeyAlgorithm::PostQuantum(name) => name.clone(),
+            KeyAlgorithm::Other(oid) => {
+                pq::by_oid(oid).map_or_else(|| oid.clone(), |a| a.name.into())
+            }
+        }
+    }
+
+    /// The post-quantum algorithm this is, if any. A view stored before
+    /// the table knew the OID (an `Other` OID) is recognised too.
+    pub fn post_quantum(&self) -> Option<&'static PqAlgorithm> {
+        match self {
+            KeyAlgorithm::PostQuantum(name) => pq::by_name(name),
+            KeyAlgorithm::Other(oid) => pq::by_oid(oid),
+            _ => None,
         }
     }
 }
@@ -75,6 +95,10 @@ pub struct PublicKeyInfo {
     /// "P-224", else dotted OID); `None` for non-EC keys and for EC keys with
     /// explicit or absent curve parameters.
     pub curve: Option<String>,
+    /// NIST security category (1 to 5) of a post-quantum key; `None` for
+    /// classical keys.
+    #[serde(default)]
+    pub nist_level: Option<u8>,
 }
 
 impl PublicKeyInfo {
@@ -93,12 +117,17 @@ impl PublicKeyInfo {
             OID_ED25519 => (KeyAlgorithm::Ed25519, 256, None),
             OID_ED448 => (KeyAlgorithm::Ed448, 456, None),
             OID_DSA => (KeyAlgorithm::Dsa, dsa_bits(params), None),
-            _ => (KeyAlgorithm::Other(oid), 0, None),
+            _ => match pq::by_oid(&oid) {
+                Some(pq) => (KeyAlgorithm::PostQuantum(pq.name.into()), 0, None),
+                None => (KeyAlgorithm::Other(oid), 0, None),
+            },
         };
+        let nist_level = algorithm.post_quantum().map(|a| a.nist_level);
         PublicKeyInfo {
             algorithm,
             bits,
             curve,
+            nist_level,
         }
     }
 }
@@ -212,6 +241,7 @@ mod tests {
             algorithm: KeyAlgorithm::Ec,
             bits,
             curve,
+            nist_level: None,
         }
     }
 
@@ -236,6 +266,7 @@ mod tests {
             algorithm: KeyAlgorithm::Ed25519,
             bits: 256,
             curve: None,
+            nist_level: None,
         };
         check_generated(&rcgen::PKCS_ED25519, ed25519, "ED25519");
     }
@@ -332,6 +363,50 @@ mod tests {
         let x25519 = info(&spki(&seq(&[&oid(&[1, 3, 101, 110])]), &[0x09; 32]));
         assert_eq!(x25519.algorithm, KeyAlgorithm::Other("1.3.101.110".into()));
         assert_eq!((x25519.bits, x25519.curve), (0, None));
+    }
+
+    #[test]
+    fn post_quantum_keys_are_named_with_their_level() {
+        let arcs = |last: &[u64]| [&[2, 16, 840, 1, 101, 3, 4][..], last].concat();
+        let mldsa = info(&spki(&seq(&[&oid(&arcs(&[3, 18]))]), &[0x5a; 1952]));
+        assert_eq!(
+            mldsa.algorithm,
+            KeyAlgorithm::PostQuantum("ML-DSA-65".into())
+        );
+        assert_eq!((mldsa.bits, mldsa.nist_level), (0, Some(3)));
+        assert_eq!(mldsa.algorithm.name(), "ML-DSA-65");
+        let slh = info(&spki(&seq(&[&oid(&arcs(&[3, 20]))]), &[0x5a; 32]));
+        assert_eq!(slh.algorithm.name(), "SLH-DSA-SHA2-128s");
+        assert_eq!(slh.nist_level, Some(1));
+        let mlkem = info(&spki(&seq(&[&oid(&arcs(&[4, 3]))]), &[0x5a; 1568]));
+        assert_eq!(
+            (mlkem.algorithm.name(), mlkem.nist_level),
+            ("ML-KEM-1024".into(), Some(5))
+        );
+        let composite = info(&spki(
+            &seq(&[&oid(&[1, 3, 6, 1, 5, 5, 7, 6, 45])]),
+            &[1; 2017],
+        ));
+        assert_eq!(composite.algorithm.name(), "MLDSA65-ECDSA-P256-SHA512");
+        assert_eq!(composite.nist_level, Some(3));
+        // One arc past the table is still an unknown OID.
+        let beyond = info(&spki(&seq(&[&oid(&[1, 3, 6, 1, 5, 5, 7, 6, 55])]), &[1; 8]));
+        assert_eq!(
+            beyond.algorithm,
+            KeyAlgorithm::Other("1.3.6.1.5.5.7.6.55".into())
+        );
+        assert_eq!(beyond.nist_level, None);
+    }
+
+    #[test]
+    fn a_view_stored_before_the_table_is_recognised_by_its_oid() {
+        let old = KeyAlgorithm::Other("2.16.840.1.101.3.4.3.19".into());
+        assert_eq!(old.name(), "ML-DSA-87");
+        assert_eq!(old.post_quantum().map(|a| a.nist_level), Some(5));
+        let json = r#"{"algorithm":{"other":"1.3.101.110"},"bits":0,"curve":null}"#;
+        let stored: PublicKeyInfo = serde_json::from_str(json).expect("old JSON");
+        assert_eq!(stored.nist_level, None);
+        assert_eq!(stored.algorithm.post_quantum(), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod extensions;
 pub mod hostname;
 mod key;
 mod name;
+pub mod pq;
 pub mod revocation;
 mod signature;
 mod signed_by;
@@ -169,10 +170,18 @@ fn build_view(der: &[u8], cert: &X509Certificate<'_>) -> Result<CertificateView,
         ca_issuer_urls: ext.ca_issuer_urls,
         crl_urls: ext.crl_urls,
         sct_count: ext.sct_count,
+        earliest_sct: ext.earliest_sct_ms.and_then(sct_time),
         subject_key_id: ext.subject_key_id,
         authority_key_id: ext.authority_key_id,
         self_signed,
     })
+}
+
+/// The instant of an SCT timestamp (milliseconds since the Unix epoch);
+/// `None` when out of range.
+fn sct_time(ms: u64) -> Option<time::OffsetDateTime> {
+    let nanos = i128::from(ms).checked_mul(1_000_000)?;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
 }
 
 /// Normalises to UTC; keeps the original offset if that would leave the

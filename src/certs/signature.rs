@@ -1,9 +1,12 @@
 //! Certificate signature AlgorithmIdentifier → [`SignatureAlgorithm`]:
-//! OpenSSL-style name, dotted OID and hash (including RSASSA-PSS parameters).
+//! OpenSSL-style name, dotted OID and hash (including RSASSA-PSS parameters);
+//! post-quantum signatures are named from [`super::pq`] with their NIST level.
 
 use serde::{Deserialize, Serialize};
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::x509::AlgorithmIdentifier;
+
+use super::pq;
 
 const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
 
@@ -65,21 +68,35 @@ const HASHES: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignatureAlgorithm {
     /// OpenSSL-style name ("sha256WithRSAEncryption", "ecdsa-with-SHA256",
-    /// "ED25519", "rsassaPss", ...), else the dotted OID.
+    /// "ED25519", "rsassaPss", ...), a post-quantum name ("ML-DSA-65",
+    /// "MLDSA65-ECDSA-P256-SHA512", ...), else the dotted OID.
     pub name: String,
     /// Dotted OID.
     pub oid: String,
     /// Digest ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", ...) where
     /// known. For RSASSA-PSS it comes from the parameters (absent hash field
     /// means sha1 per RFC 4055); `None` for EdDSA, unknown algorithms and
-    /// unparseable PSS parameters.
+    /// unparseable PSS parameters. For a composite ML-DSA signature, its
+    /// pre-hash; `None` for pure ML-DSA and SLH-DSA.
     pub hash: Option<String>,
+    /// NIST security category (1 to 5) of a post-quantum signature;
+    /// `None` for classical ones.
+    #[serde(default)]
+    pub nist_level: Option<u8>,
 }
 
 impl SignatureAlgorithm {
     /// Describes an AlgorithmIdentifier. Never fails.
     pub(crate) fn from_algorithm_identifier(alg: &AlgorithmIdentifier<'_>) -> Self {
         let oid = alg.algorithm.to_id_string();
+        if let Some(pq) = pq::by_oid(&oid) {
+            return SignatureAlgorithm {
+                name: pq.name.into(),
+                hash: pq::composite_prehash(pq).map(str::to_string),
+                nist_level: Some(pq.nist_level),
+                oid,
+            };
+        }
         let known = SIGNATURE_ALGORITHMS.iter().find(|(o, _, _)| *o == oid);
         let name = known.map_or_else(|| oid.clone(), |(_, n, _)| (*n).to_string());
         let hash = if oid == OID_RSASSA_PSS {
@@ -87,7 +104,18 @@ impl SignatureAlgorithm {
         } else {
             known.and_then(|(_, _, h)| h.map(str::to_string))
         };
-        SignatureAlgorithm { name, oid, hash }
+        SignatureAlgorithm {
+            name,
+            oid,
+            hash,
+            nist_level: None,
+        }
+    }
+
+    /// The post-quantum algorithm this is, if any (by OID, so that a view
+    /// stored before the table knew it is recognised too).
+    pub fn post_quantum(&self) -> Option<&'static pq::PqAlgorithm> {
+        pq::by_oid(&self.oid)
     }
 }
 
@@ -166,6 +194,26 @@ mod tests {
         // Missing or malformed parameters: name still known, hash unknown.
         assert_eq!(describe(&seq(&[&oid(&PSS)])).hash, None);
         assert_eq!(describe(&seq(&[&oid(&PSS), &NULL])).hash, None);
+    }
+
+    #[test]
+    fn post_quantum_signatures_are_named_with_their_level() {
+        let mldsa = describe(&seq(&[&oid(&[2, 16, 840, 1, 101, 3, 4, 3, 18])]));
+        assert_eq!(mldsa.name, "ML-DSA-65");
+        assert_eq!((mldsa.hash, mldsa.nist_level), (None, Some(3)));
+        let composite = describe(&seq(&[&oid(&[1, 3, 6, 1, 5, 5, 7, 6, 40])]));
+        assert_eq!(composite.name, "MLDSA44-ECDSA-P256-SHA256");
+        assert_eq!(composite.hash.as_deref(), Some("sha256"));
+        assert_eq!(composite.nist_level, Some(2));
+        assert_eq!(
+            composite.post_quantum().map(|a| a.oid),
+            Some("1.3.6.1.5.5.7.6.40")
+        );
+        let classical = describe(&seq(&[&oid(&[1, 2, 840, 10045, 4, 3, 2])]));
+        assert_eq!(
+            (classical.nist_level, classical.post_quantum()),
+            (None, None)
+        );
     }
 
     #[test]

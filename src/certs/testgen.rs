@@ -71,13 +71,19 @@ pub(crate) fn aia_extension(ocsp: &[&str], ca_issuers: &[&str]) -> CustomExtensi
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], seq(&refs))
 }
 
+/// The timestamp of SCT `i` in [`sct_extension`]: each one a minute
+/// earlier than the one before, so the earliest is the last.
+pub(crate) fn sct_timestamp_ms(i: usize) -> u64 {
+    1_700_000_000_000 - 60_000 * i as u64
+}
+
 /// Embedded SCT list extension (RFC 6962 §3.3) holding `n` well-formed v1 SCTs.
 pub(crate) fn sct_extension(n: usize) -> CustomExtension {
     let mut list = Vec::new();
     for i in 0..n {
         let mut sct = vec![0u8]; // v1
         sct.extend([i as u8; 32]); // log id
-        sct.extend(1_700_000_000_000u64.to_be_bytes()); // timestamp
+        sct.extend(sct_timestamp_ms(i).to_be_bytes()); // timestamp
         sct.extend([0, 0]); // no extensions
         sct.extend([4, 3, 0, 2, 0xab, 0xcd]); // sha256/ecdsa, 2-byte signature
         list.extend((sct.len() as u16).to_be_bytes());

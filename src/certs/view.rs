@@ -50,6 +50,11 @@ pub struct CertificateView {
     pub crl_urls: Vec<String>,
     /// Number of embedded SCTs (extension 1.3.6.1.4.1.11129.2.4.2); 0 if absent.
     pub sct_count: u32,
+    /// The earliest timestamp of the embedded SCTs (UTC, millisecond
+    /// precision); `None` without embedded SCTs (and in views stored before
+    /// it was recorded).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub earliest_sct: Option<OffsetDateTime>,
     /// Subject key identifier, lowercase hex.
     pub subject_key_id: Option<String>,
     /// Authority key identifier (keyIdentifier field only), lowercase hex.

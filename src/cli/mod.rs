@@ -1,6 +1,7 @@
 //! The command line: clap definitions, and turning arguments into the typed
 //! requests the app runs ([`settings`]). This is the only user of clap.
 
+mod cbom_args;
 mod import_args;
 pub mod policy;
 mod scope_args;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use cbom_args::{CbomArgs, CbomSpec};
 pub use import_args::{import_request, ImportArgs, ImportRequest};
 pub use policy::PolicyRequest;
 pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
@@ -124,6 +126,10 @@ pub enum Command {
     /// Print the latest complete scan (or --scan) as Prometheus metrics, once
     /// (for node_exporter's textfile collector).
     Metrics(MetricsArgs),
+    /// Write a scan (default: the latest complete one) as a CycloneDX CBOM:
+    /// its certificates, public keys, algorithms and TLS deployments as
+    /// cryptographic assets, with the endpoints as evidence (facts only).
+    Cbom(CbomArgs),
 }
 
 /// Rule directories and CI gating, shared by `scan` and `findings`.
@@ -131,7 +137,8 @@ pub enum Command {
 pub struct PolicyArgs {
     /// A directory of rule files, added after the built-in rules and the
     /// config's `[rules]` dirs; a rule with an id already loaded replaces it
-    /// (repeatable).
+    /// (repeatable). Its `data/distrust.toml`, if any, replaces the built-in
+    /// root-program distrust events.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// Exit with code 1 when a finding at or above this severity is active
@@ -207,7 +214,7 @@ pub struct StoreArgs {
     /// ?sslmode=disable|allow|prefer|require|verify-ca|verify-full
     /// (default prefer) and &sslrootcert=CA.pem (or system); the password
     /// from $PGPASSWORD or ~/.pgpass ($PGPASSFILE) rather than the URL. Reading commands (scans,
-    /// inventory, cas, diff, history, findings, score, metrics, report)
+    /// inventory, cas, diff, history, findings, score, metrics, report, cbom)
     /// open it read-only and never write it: a copy without write
     /// permission works.
     #[arg(long, value_name = "PATH|URL")]

@@ -54,6 +54,7 @@ impl Judge<'_> {
             trust: &self.context.trust,
             owners: &self.context.owners,
             approved_anchors: self.context.approved_anchors,
+            distrust: self.policy.rules.distrust(),
         };
         Ok(model::from_store(self.store, scan, &judgement)?)
     }

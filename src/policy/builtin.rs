@@ -1,5 +1,6 @@
 //! The built-in rules and example fixtures, embedded in the binary: the
-//! explicit registry of every file under `rules/` (maturity ladders aside)
+//! explicit registry of every file under `rules/` (maturity ladders and the
+//! rule data of `rules/data/`, embedded by [`super::distrust`], aside)
 //! and `fixtures/rules/`. A test checks the lists match the directories.
 
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ macro_rules! fixture_files {
 
 /// Every built-in rule file.
 pub const RULE_FILES: &[(&str, &str)] = rule_files![
+    "cabf/distrusted-public-ca.toml",
     "cabf/lifetime-100-days.toml",
     "cabf/lifetime-200-days.toml",
     "cabf/lifetime-398-days.toml",
@@ -127,7 +129,8 @@ mod tests {
     fn files_under(dir: &Path, root: &Path, found: &mut BTreeSet<String>) {
         for entry in std::fs::read_dir(dir).expect("readable") {
             let path = entry.expect("entry").path();
-            if path.is_dir() && path.file_name().is_some_and(|n| n != "maturity") {
+            let skipped = |n: &std::ffi::OsStr| n == "maturity" || n == "data";
+            if path.is_dir() && path.file_name().is_some_and(|n| !skipped(n)) {
                 files_under(&path, root, found);
             } else if path.extension().is_some_and(|e| e == "toml") {
                 let relative = path.strip_prefix(root).expect("under root");

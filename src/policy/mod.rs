@@ -8,7 +8,8 @@
 //! of a scan, [`lifecycle`] follows findings across scans (moving only on
 //! evidence: [`observed`] says whether a scan observed a finding's subject,
 //! [`digests`] records the policy so that [`disappearance`] can tell a
-//! policy change from a fix), [`exceptions`]
+//! policy change from a fix), [`distrust`] holds the root programs'
+//! distrust events rules read, [`exceptions`]
 //! applies the declared exceptions, and [`examples`] runs every rule's
 //! worked examples (`certatlas rules test`). The CEL crate is used in
 //! [`expr`] only.
@@ -17,6 +18,7 @@ pub mod builtin;
 pub mod category;
 pub mod digests;
 pub mod disappearance;
+pub mod distrust;
 mod error;
 pub mod evaluate;
 pub mod examples;

@@ -1,11 +1,14 @@
 //! The active rule set: the built-in rules, then each user directory in
 //! order (a rule whose id is already loaded replaces it), minus the rules
-//! the config disables. Ids are unique within one source; a duplicate, an
+//! the config disables; with the rule data the rules read (the distrust
+//! events: the built-in `rules/data/distrust.toml`, replaced by the last
+//! user directory that has a `data/distrust.toml`). Ids are unique within one source; a duplicate, an
 //! unknown disabled id, or any bad file fails the whole load.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::distrust::DistrustList;
 use super::error::RuleError;
 use super::{builtin, rulefile, Rule};
 use crate::config::Position;
@@ -16,8 +19,10 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     /// `(id, file)` of every rule a later source replaced.
     replaced: Vec<(String, PathBuf)>,
-    /// Digest of every rule file's text and the disabled ids.
+    /// Digest of every rule file's text, the rule data and the disabled ids.
     digest: String,
+    /// The root programs' distrust events.
+    distrust: DistrustList,
 }
 
 /// A rule id the config disables, and where.
@@ -42,9 +47,15 @@ impl RuleSet {
         let mut set = RuleSet::default();
         let mut texts = Vec::new();
         set.add_source(builtin::rules()?, &mut texts)?;
+        set.distrust = DistrustList::builtin()?;
         for dir in dirs {
             set.add_source(read_dir(dir)?, &mut texts)?;
+            let data = dir.join(super::distrust::BUILTIN_PATH);
+            if data.is_file() {
+                set.distrust = DistrustList::read(&data)?;
+            }
         }
+        texts.push(format!("distrust {}", set.distrust.digest));
         for off in disabled {
             let before = set.rules.len();
             set.rules.retain(|r| r.id != off.id);
@@ -120,6 +131,11 @@ impl RuleSet {
         &self.digest
     }
 
+    /// The distrust events the rules read (`leaf.distrust`).
+    pub fn distrust(&self) -> &DistrustList {
+        &self.distrust
+    }
+
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
@@ -127,7 +143,8 @@ impl RuleSet {
 }
 
 /// Every `*.toml` rule file under `dir` (recursively, sorted by path),
-/// except a top-level `maturity/` directory (maturity ladders, not rules).
+/// except the top-level `maturity/` (maturity ladders) and `data/` (rule
+/// data) directories, which hold no rules.
 fn read_dir(dir: &Path) -> Result<Vec<(Rule, String)>, RuleError> {
     let mut files = Vec::new();
     collect_files(dir, dir, &mut files)?;
@@ -152,7 +169,10 @@ fn collect_files(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) -> Result<()
     for entry in std::fs::read_dir(dir).map_err(read_error)? {
         let path = entry.map_err(read_error)?.path();
         if path.is_dir() {
-            if !(dir == root && path.file_name().is_some_and(|n| n == "maturity")) {
+            let skipped = path
+                .file_name()
+                .is_some_and(|n| n == "maturity" || n == "data");
+            if !(dir == root && skipped) {
                 collect_files(root, &path, files)?;
             }
         } else if path.extension().is_some_and(|e| e == "toml") {

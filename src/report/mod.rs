@@ -6,6 +6,7 @@
 //! builds its `--format` help from it).
 
 pub mod audit;
+pub mod cbom;
 pub mod escape;
 pub mod findings;
 pub mod inventory;

@@ -132,7 +132,7 @@ pub fn key_text(view: &CertificateView) -> String {
         KeyAlgorithm::Ed25519 => "Ed25519".into(),
         KeyAlgorithm::Ed448 => "Ed448".into(),
         KeyAlgorithm::Dsa => format!("DSA-{}", view.key.bits),
-        KeyAlgorithm::Other(oid) => oid.clone(),
+        KeyAlgorithm::PostQuantum(_) | KeyAlgorithm::Other(_) => view.key.algorithm.name(),
     }
 }
 

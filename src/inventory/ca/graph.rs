@@ -239,6 +239,6 @@ pub fn key_text(key: &PublicKeyInfo) -> String {
         KeyAlgorithm::Ed25519 => "Ed25519".to_string(),
         KeyAlgorithm::Ed448 => "Ed448".to_string(),
         KeyAlgorithm::Dsa => format!("DSA {}", key.bits),
-        KeyAlgorithm::Other(oid) => oid.clone(),
+        KeyAlgorithm::PostQuantum(_) | KeyAlgorithm::Other(_) => key.algorithm.name(),
     }
 }

@@ -23,6 +23,7 @@ use crate::inventory::store::{
 };
 use crate::inventory::view::{self, InventoryRow};
 use crate::observation::{Observation, SniSource};
+use crate::policy::distrust::{self, DistrustList};
 
 /// What one stored scan provides for evaluation.
 pub struct ScanFacts<'a> {
@@ -40,6 +41,8 @@ pub struct ScanFacts<'a> {
     pub owners: &'a OwnerRules,
     /// Approved anchors declared in the config.
     pub approved_anchors: u64,
+    /// The root programs' distrust events.
+    pub distrust: &'a DistrustList,
 }
 
 /// Every subject model of a scan.
@@ -62,15 +65,22 @@ pub struct SubjectModels {
 /// Builds every model of the scan in `facts`.
 pub fn build(facts: &ScanFacts<'_>) -> SubjectModels {
     let at = facts.scan.started_at;
-    let rows = view::rows(
+    let mut rows = view::rows(
         facts.leaves,
         facts.certificates,
         facts.graph,
         facts.owners,
         at,
     );
+    fill_earliest_sct(&mut rows, facts.certificates);
     let index = Index::new(facts);
-    let mut leaves: Vec<LeafModel> = rows.iter().map(|row| leaf(row, &index, at)).collect();
+    let mut leaves: Vec<LeafModel> = rows
+        .iter()
+        .map(|row| LeafModel {
+            distrust: distrust_hits(row, facts),
+            ..leaf(row, &index, at)
+        })
+        .collect();
     relations::fill(&mut leaves);
     SubjectModels {
         at: Some(at),
@@ -155,15 +165,8 @@ pub(super) fn certificate_fields(view: &CertificateView, at: OffsetDateTime) -> 
         days_left: (view.not_after - at).whole_days(),
         expired: view.not_after < at,
         not_yet_valid: view.not_before > at,
-        key: KeyModel {
-            algorithm: view.key.algorithm.name(),
-            bits: i64::from(view.key.bits),
-            curve: view.key.curve.clone().unwrap_or_default(),
-        },
-        signature: SignatureModel {
-            algorithm: view.signature_algorithm.name.clone(),
-            hash: view.signature_algorithm.hash.clone().unwrap_or_default(),
-        },
+        key: key_model(view),
+        signature: signature_model(view),
         san: SanModel {
             dns: view.san.dns.clone(),
             ip: view.san.ip.clone(),
@@ -179,7 +182,34 @@ pub(super) fn certificate_fields(view: &CertificateView, at: OffsetDateTime) -> 
         crl_urls: view.crl_urls.clone(),
         ca_issuer_urls: view.ca_issuer_urls.clone(),
         sct_count: i64::from(view.sct_count),
+        earliest_sct: view.earliest_sct.map(rfc3339).unwrap_or_default(),
+        post_quantum: view.key.algorithm.post_quantum().is_some()
+            && view.signature_algorithm.post_quantum().is_some(),
         self_signed: view.self_signed,
+    }
+}
+
+/// The key as rules see it (post-quantum fields from the certs table).
+fn key_model(view: &CertificateView) -> KeyModel {
+    let pq = view.key.algorithm.post_quantum();
+    KeyModel {
+        algorithm: view.key.algorithm.name(),
+        bits: i64::from(view.key.bits),
+        curve: view.key.curve.clone().unwrap_or_default(),
+        post_quantum: pq.is_some(),
+        nist_level: pq.map_or(0, |a| i64::from(a.nist_level)),
+    }
+}
+
+/// The signature algorithm as rules see it.
+fn signature_model(view: &CertificateView) -> SignatureModel {
+    let sig = &view.signature_algorithm;
+    let pq = sig.post_quantum();
+    SignatureModel {
+        algorithm: pq.map_or_else(|| sig.name.clone(), |a| a.name.to_string()),
+        hash: sig.hash.clone().unwrap_or_default(),
+        post_quantum: pq.is_some(),
+        nist_level: pq.map_or(0, |a| i64::from(a.nist_level)),
     }
 }
 
@@ -235,7 +265,39 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
         name_conflicts: Vec::new(),
         first_seen: rfc3339(row.first_seen),
         revocation: Default::default(),
+        distrust: Vec::new(),
     }
+}
+
+/// Views stored before the earliest SCT was recorded have SCTs but no
+/// date: parse those leaves' DER again, so that a stored scan is judged as
+/// a fresh one would be.
+fn fill_earliest_sct(rows: &mut [InventoryRow], certificates: &[StoredCertificate]) {
+    let stale =
+        |r: &InventoryRow| r.certificate.sct_count > 0 && r.certificate.earliest_sct.is_none();
+    if !rows.iter().any(stale) {
+        return;
+    }
+    let der: BTreeMap<&str, &[u8]> = certificates
+        .iter()
+        .map(|c| (c.sha256.as_str(), c.der.as_slice()))
+        .collect();
+    for row in rows.iter_mut().filter(|r| stale(r)) {
+        let parsed = der
+            .get(row.sha256.as_str())
+            .and_then(|d| crate::certs::parse_certificate(d).ok());
+        row.certificate.earliest_sct = parsed.and_then(|v| v.earliest_sct);
+    }
+}
+
+/// The distrust events the row's leaf falls under.
+fn distrust_hits(row: &InventoryRow, facts: &ScanFacts<'_>) -> Vec<distrust::DistrustHit> {
+    if facts.distrust.events.is_empty() {
+        return Vec::new();
+    }
+    let view = &row.certificate;
+    let path = distrust::path_keys(facts.graph, &row.sha256);
+    distrust::hits(facts.distrust, view.not_before, view.earliest_sct, &path)
 }
 
 /// Where `l` is served, with the names served with it there.
@@ -368,5 +430,69 @@ fn inventory(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> InventoryModel {
         shadow_leaves: rows_where(&|r| r.ca_class == CaClass::Shadow),
         unassigned: rows_where(&|r| r.owner.is_none()),
         shadow_cas: shadow_cas.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::ca::CaClass;
+
+    /// A leaf with one embedded SCT at `ms`, as DER.
+    fn leaf_with_sct(ms: u64) -> Vec<u8> {
+        let mut sct = vec![0u8];
+        sct.extend([7; 32]);
+        sct.extend(ms.to_be_bytes());
+        sct.extend([0, 0, 4, 3, 0, 2, 0xab, 0xcd]);
+        let mut list = (sct.len() as u16).to_be_bytes().to_vec();
+        list.extend(sct);
+        let mut tls = (list.len() as u16).to_be_bytes().to_vec();
+        tls.extend(list);
+        let content = [&[0x04, tls.len() as u8][..], &tls].concat();
+        let sct_oid = [1, 3, 6, 1, 4, 1, 11129, 2, 4, 2];
+        let mut params = rcgen::CertificateParams::new(vec!["a.test".into()]).expect("params");
+        params.custom_extensions =
+            vec![rcgen::CustomExtension::from_oid_content(&sct_oid, content)];
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+        params.self_signed(&key).expect("sign").der().to_vec()
+    }
+
+    #[test]
+    fn a_view_stored_without_the_earliest_sct_gets_it_from_the_der() {
+        let der = leaf_with_sct(1_731_400_000_000);
+        let fresh = crate::certs::parse_certificate(&der).expect("parses");
+        let mut old = fresh.clone();
+        old.earliest_sct = None;
+        let at = fresh.not_before;
+        let row = InventoryRow {
+            sha256: fresh.sha256.clone(),
+            certificate: old,
+            days_left: 0,
+            ca_class: CaClass::SelfSigned,
+            anchor: None,
+            owner: None,
+            owner_rule: None,
+            endpoints: Vec::new(),
+            names: BTreeMap::new(),
+            chain_problems: Vec::new(),
+            first_seen: at,
+            last_seen: at,
+        };
+        let stored = StoredCertificate {
+            sha256: fresh.sha256.clone(),
+            der,
+            view: None,
+            parse_error: None,
+            first_seen: at,
+            last_seen: at,
+        };
+        let mut rows = vec![row];
+        fill_earliest_sct(&mut rows, std::slice::from_ref(&stored));
+        assert!(fresh.earliest_sct.is_some());
+        assert_eq!(rows[0].certificate.earliest_sct, fresh.earliest_sct);
+        // Without the DER at hand it stays unknown.
+        rows[0].certificate.earliest_sct = None;
+        fill_earliest_sct(&mut rows, &[]);
+        assert_eq!(rows[0].certificate.earliest_sct, None);
     }
 }

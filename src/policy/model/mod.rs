@@ -20,6 +20,8 @@ pub use stored::{from_store, Judgement};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::distrust::DistrustHit;
+
 /// A distinguished name as rules see it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NameModel {
@@ -38,21 +40,32 @@ pub struct NameModel {
 /// A public key as rules see it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeyModel {
-    /// `rsa`, `ec`, `ed25519`, `ed448`, `dsa`, or a dotted OID.
+    /// `rsa`, `ec`, `ed25519`, `ed448`, `dsa`, a post-quantum name
+    /// (`ML-DSA-65`, `SLH-DSA-SHA2-128s`, `MLDSA65-ECDSA-P256-SHA512`,
+    /// `ML-KEM-768`, ...), or a dotted OID.
     pub algorithm: String,
-    /// Size in bits; 0 when unknown.
+    /// Size in bits; 0 when unknown and for post-quantum keys.
     pub bits: i64,
     /// EC curve name (`P-256`, ...) or `""`.
     pub curve: String,
+    /// The key is post-quantum (ML-DSA, SLH-DSA, composite ML-DSA, ML-KEM).
+    pub post_quantum: bool,
+    /// Its NIST security category (1 to 5), or 0 for a classical key.
+    pub nist_level: i64,
 }
 
 /// The issuer's signature algorithm.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SignatureModel {
-    /// Name, e.g. `sha256WithRSAEncryption`.
+    /// Name, e.g. `sha256WithRSAEncryption`, `ML-DSA-65`.
     pub algorithm: String,
-    /// Hash (`sha1`, `md5`, `sha256`, ...) or `""` (EdDSA, unknown).
+    /// Hash (`sha1`, `md5`, `sha256`, ...) or `""` (EdDSA, ML-DSA,
+    /// SLH-DSA, unknown); a composite's pre-hash.
     pub hash: String,
+    /// The signature is post-quantum (ML-DSA, SLH-DSA, composite ML-DSA).
+    pub post_quantum: bool,
+    /// Its NIST security category (1 to 5), or 0 for a classical one.
+    pub nist_level: i64,
 }
 
 /// Subject alternative names.
@@ -120,6 +133,11 @@ pub struct CertificateFields {
     pub ca_issuer_urls: Vec<String>,
     /// Embedded SCTs.
     pub sct_count: i64,
+    /// The earliest embedded SCT's timestamp, RFC 3339, or `""`.
+    pub earliest_sct: String,
+    /// Key and signature are both post-quantum: the certificate is
+    /// post-quantum ready.
+    pub post_quantum: bool,
     /// Subject equals issuer and the key identifiers agree.
     pub self_signed: bool,
 }
@@ -206,6 +224,10 @@ pub struct LeafModel {
     /// Its revocation status (`--check-revocation`).
     #[serde(default)]
     pub revocation: RevocationModel,
+    /// The root-program distrust events it falls under (its path reaches
+    /// a CA of `rules/data/distrust.toml` and its date is after the
+    /// event's instant).
+    pub distrust: Vec<DistrustHit>,
 }
 
 /// `ca`: one CA certificate of the scan's CA graph.

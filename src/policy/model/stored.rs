@@ -7,6 +7,7 @@ use crate::inventory::ca::TrustContext;
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::store::{ScanRecord, Store, StoreError};
 use crate::inventory::view;
+use crate::policy::distrust::DistrustList;
 
 /// What a scan's certificates are judged against.
 pub struct Judgement<'a> {
@@ -16,6 +17,8 @@ pub struct Judgement<'a> {
     pub owners: &'a OwnerRules,
     /// How many approved anchors are declared.
     pub approved_anchors: u64,
+    /// The root programs' distrust events.
+    pub distrust: &'a DistrustList,
 }
 
 /// Reads `scan` from `store` and builds every subject model.
@@ -37,6 +40,7 @@ pub fn from_store(
         graph: &graph,
         owners: judgement.owners,
         approved_anchors: judgement.approved_anchors,
+        distrust: judgement.distrust,
     });
     super::revocation::fill(&mut models.leaves, &revocations, scan.started_at);
     Ok(models)

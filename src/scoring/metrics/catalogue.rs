@@ -85,7 +85,7 @@ use Scope::{Findings, Scan, Window};
 use Unit::{Count, Days, Percent};
 
 /// Every metric, in the order reports list them.
-pub const CATALOGUE: [MetricDef; 30] = [
+pub const CATALOGUE: [MetricDef; 32] = [
     def("leaves", Count, Scan, Higher, "distinct leaf certificates served (after exceptions)"),
     def("endpoints", Count, Scan, Higher, "endpoints that completed a TLS handshake (after exceptions)"),
     def("expired_in_service", Percent, Scan, Lower, "leaves served after their notAfter"),
@@ -106,6 +106,8 @@ pub const CATALOGUE: [MetricDef; 30] = [
     def("legacy_tls", Percent, Scan, Lower, "endpoints accepting SSLv3, TLS 1.0 or TLS 1.1, of those whose accepted versions were probed (--versions)"),
     def("tls13_share", Percent, Scan, Higher, "endpoints supporting TLS 1.3, of those whose accepted versions were probed (--versions)"),
     def("pq_hybrid_share", Percent, Scan, Higher, "TLS 1.3 endpoints negotiating a hybrid post-quantum key exchange (X25519MLKEM768 and kin), of those whose versions were probed (--versions)"),
+    def("pq_certificates", Percent, Scan, Higher, "leaves whose key and signature are both post-quantum (ML-DSA, SLH-DSA, composite ML-DSA)"),
+    def("pq_endpoints", Percent, Scan, Higher, "endpoints post-quantum ready: a post-quantum leaf, or a hybrid ML-KEM key exchange negotiated in the scan, of those whose key exchange or leaf is known"),
     def("lifetime_median", Days, Scan, Lower, "median validity period of leaves, in days"),
     def("expired_in_window", Count, Window, Lower, "distinct certificates seen expired in service during the window"),
     def("late_renewals", Percent, Window, Lower, "renewals in the window deployed with fewer than 14 days left on the old certificate"),

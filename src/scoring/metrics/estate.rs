@@ -45,6 +45,16 @@ impl<'a> Estate<'a> {
         &self.leaves
     }
 
+    /// The counted endpoints.
+    pub fn endpoints(&self) -> &[&'a EndpointModel] {
+        &self.endpoints
+    }
+
+    /// Every leaf of the scan, excepted ones included (for look-ups).
+    pub fn all_leaves(&self) -> &'a [LeafModel] {
+        &self.models.leaves
+    }
+
     /// SHA-256s of the excepted leaves.
     pub fn excluded_leaves(&self) -> Vec<String> {
         let counted: std::collections::HashSet<&str> = self
@@ -87,6 +97,7 @@ impl<'a> Estate<'a> {
         metrics.push(self.revocation_pointers());
         metrics.push(self.revocation_status_known());
         metrics.extend(self.endpoint_shares());
+        metrics.extend(super::post_quantum::metrics(self));
         metrics.push(self.lifetime_median());
         metrics
     }

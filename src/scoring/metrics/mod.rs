@@ -9,6 +9,7 @@ mod catalogue;
 mod estate;
 mod history;
 mod input;
+mod post_quantum;
 mod read;
 
 pub use catalogue::{find, Direction, MetricDef, Scope, Unit, CATALOGUE, CATEGORY_FINDINGS};

@@ -192,3 +192,57 @@ fn an_endpoint_metric_counts_endpoints_not_the_names_that_reached_them() {
     let pq = set.get("pq_hybrid_share").unwrap();
     assert_eq!((pq.numerator, pq.denominator), (Some(1), Some(1)), "{pq:?}");
 }
+
+/// An endpoint serving `leaf` that negotiated `version` with `group`.
+fn pq_endpoint(n: u8, leaf: &str, version: &str, group: &str) -> EndpointModel {
+    EndpointModel {
+        address: format!("127.0.0.{n}"),
+        port: 443,
+        served_at: format!("127.0.0.{n}:443"),
+        leaf_sha256: leaf.into(),
+        tls_version: version.into(),
+        key_exchange_group: group.into(),
+        post_quantum_hybrid: group.contains("MLKEM"),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn post_quantum_readiness_counts_leaves_and_endpoints_where_known() {
+    let mut pq_leaf = leaf("pq", "127.0.0.1", false);
+    pq_leaf.certificate.post_quantum = true;
+    let mut half = leaf("half", "127.0.0.9", false);
+    // A post-quantum key under a classical signature is not ready.
+    half.certificate.key.post_quantum = true;
+    let models = SubjectModels {
+        leaves: vec![pq_leaf, half, leaf("rsa", "127.0.0.2", false)],
+        endpoints: vec![
+            pq_endpoint(1, "pq", "", ""),                       // ready by its leaf
+            pq_endpoint(2, "rsa", "TLSv1.3", "X25519MLKEM768"), // ready by its group
+            pq_endpoint(3, "rsa", "TLSv1.3", "X25519"),         // not ready
+            pq_endpoint(4, "rsa", "TLSv1.2", ""),               // not ready: no hybrid below 1.3
+            pq_endpoint(5, "rsa", "", ""),                      // not measured
+        ],
+        ..Default::default()
+    };
+    let (history, exclusions) = (ScanHistory::default(), Exclusions::default());
+    let set = compute(&MetricInput {
+        models: &models,
+        history: &history,
+        exclusions: &exclusions,
+        window_days: 90,
+    });
+    let certs = set.get("pq_certificates").unwrap();
+    assert_eq!((certs.numerator, certs.denominator), (Some(1), Some(3)));
+    assert_eq!(certs.subjects, ["half", "rsa"]);
+    let endpoints = set.get("pq_endpoints").unwrap();
+    assert_eq!(
+        (endpoints.numerator, endpoints.denominator),
+        (Some(2), Some(4))
+    );
+    assert_eq!(
+        (endpoints.measured, endpoints.coverage),
+        (Some(4), Some(0.8))
+    );
+    assert_eq!(endpoints.subjects, ["127.0.0.3:443", "127.0.0.4:443"]);
+}

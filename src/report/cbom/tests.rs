@@ -1,0 +1,251 @@
+//! Unit tests of the CBOM builder: hostile certificate fields round-trip
+//! as JSON strings, the same scan gives the same BOM, an unknown algorithm
+//! is still emitted, and the dependencies link certificate → key →
+//! algorithm and protocol → certificate.
+
+use serde_json::{json, Value};
+use time::macros::datetime;
+
+use super::{build, serial_number, write_cbom, CbomInput, SpecVersion};
+use crate::certs::CertificateView;
+use crate::inventory::store::{
+    EndpointKey, EndpointLeaf, ScanId, ScanRecord, ScanStatus, StoredCertificate,
+};
+use crate::observation::{Observation, Outcome, SniSource, TlsSession};
+
+const HOSTILE: &str = "CN=\"quoted\" \u{1b}[31mred\u{7}\n</script><script>alert(1)</script>";
+
+fn scan(id: i64) -> ScanRecord {
+    ScanRecord {
+        id: ScanId(id),
+        started_at: datetime!(2026-06-01 12:00 UTC),
+        finished_at: Some(datetime!(2026-06-01 12:02 UTC)),
+        status: ScanStatus::Complete,
+        targets: vec!["127.0.0.1".into()],
+        options: json!({}),
+        tool_version: "0.1.0".into(),
+        pid: 7,
+        host: "scanner".into(),
+        summary: None,
+        observations: 1,
+    }
+}
+
+fn name(dn: &str) -> Value {
+    json!({"dn": dn, "common_names": [], "organizations": [], "organizational_units": [],
+           "emails": [], "der_sha256": "00"})
+}
+
+/// A certificate view with `subject`, key algorithm `key` and signature OID `sig_oid`.
+fn view(sha: &str, subject: &str, key: Value, sig_oid: &str) -> CertificateView {
+    serde_json::from_value(json!({
+        "sha256": sha, "spki_sha256": format!("{sha}-spki"), "version": 3, "serial": "1f",
+        "subject": name(subject), "issuer": name("CN=Issuer"),
+        "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z",
+        "san": {"dns": [], "ip": [], "email": [], "uri": []},
+        "key": {"algorithm": key, "bits": 2048, "curve": null},
+        "signature_algorithm": {"name": sig_oid, "oid": sig_oid, "hash": null},
+        "basic_constraints": null, "key_usage": [], "extended_key_usage": [],
+        "ocsp_urls": [], "ca_issuer_urls": [], "crl_urls": [], "sct_count": 0,
+        "subject_key_id": null, "authority_key_id": null, "self_signed": false
+    }))
+    .expect("view")
+}
+
+fn stored(view: CertificateView) -> StoredCertificate {
+    StoredCertificate {
+        sha256: view.sha256.clone(),
+        der: vec![0x30, 0x00],
+        view: Some(view),
+        parse_error: None,
+        first_seen: datetime!(2026-06-01 12:00 UTC),
+        last_seen: datetime!(2026-06-01 12:00 UTC),
+    }
+}
+
+fn leaf(sha: &str) -> EndpointLeaf {
+    EndpointLeaf {
+        endpoint: EndpointKey {
+            address: "127.0.0.1".into(),
+            port: 8443,
+            sni: None,
+        },
+        host: "127.0.0.1".into(),
+        sni_source: SniSource::None,
+        names: Vec::new(),
+        leaf_sha256: sha.into(),
+        leaf: None,
+        chain: vec![sha.into()],
+        observed_at: datetime!(2026-06-01 12:00 UTC),
+    }
+}
+
+fn observation(der: Vec<u8>) -> Observation {
+    Observation {
+        host: "127.0.0.1".into(),
+        address: Some("127.0.0.1".parse().expect("ip")),
+        port: 8443,
+        sni: None,
+        sni_source: SniSource::None,
+        starttls: None,
+        signature_offer: None,
+        started_at: datetime!(2026-06-01 12:00 UTC),
+        duration_ms: 1.0,
+        outcome: Outcome::Tls,
+        tls: Some(TlsSession {
+            version: Some("TLSv1.3".into()),
+            cipher_suite: Some("TLS13_AES_256_GCM_SHA384".into()),
+            key_exchange_group: Some("X25519MLKEM768".into()),
+            ..TlsSession::default()
+        }),
+        chain_der: vec![der],
+        verdict: None,
+        versions: None,
+        weak_suites: None,
+        groups: None,
+    }
+}
+
+/// A BOM of one hostile certificate with an unknown key and signature
+/// algorithm, served at one endpoint.
+fn bom(spec: SpecVersion) -> Value {
+    let der = vec![0x30, 0x00];
+    let sha = crate::certs::sha256_hex(&der);
+    let view = view(&sha, HOSTILE, json!({"other": "1.2.3.4.5"}), "1.2.3.4.6");
+    bom_of(view, der, spec)
+}
+
+/// A BOM of the certificate `view` (DER `der`) served at one endpoint.
+fn bom_of(view: CertificateView, der: Vec<u8>, spec: SpecVersion) -> Value {
+    let sha = view.sha256.clone();
+    let certificates = [stored(view)];
+    let leaves = [leaf(&sha)];
+    let observations = [observation(der)];
+    let record = scan(3);
+    let input = CbomInput {
+        scan: &record,
+        certificates: &certificates,
+        leaves: &leaves,
+        observations: &observations,
+    };
+    let mut out = Vec::new();
+    write_cbom(&mut out, &build(input, spec)).expect("written");
+    serde_json::from_slice(&out).expect("the CBOM is JSON")
+}
+
+fn component<'a>(bom: &'a Value, asset: &str) -> Vec<&'a Value> {
+    let all = bom["components"].as_array().expect("components");
+    all.iter()
+        .filter(|c| c["cryptoProperties"]["assetType"] == asset)
+        .collect()
+}
+
+#[test]
+fn hostile_certificate_fields_round_trip_as_json_strings() {
+    let bom = bom(SpecVersion::V1_6);
+    let certificate = component(&bom, "certificate")[0];
+    assert_eq!(certificate["name"], HOSTILE);
+    let properties = &certificate["cryptoProperties"]["certificateProperties"];
+    assert_eq!(properties["subjectName"], HOSTILE);
+    assert_eq!(properties["issuerName"], "CN=Issuer");
+}
+
+#[test]
+fn the_same_scan_gives_the_same_bom_and_other_scans_other_serials() {
+    assert_eq!(bom(SpecVersion::V1_6), bom(SpecVersion::V1_6));
+    let serial = serial_number(&scan(3));
+    assert_ne!(serial, serial_number(&scan(4)));
+    let mut moved = scan(3);
+    moved.started_at += time::Duration::seconds(1);
+    assert_ne!(serial, serial_number(&moved));
+    let uuid = serial.strip_prefix("urn:uuid:").expect("urn");
+    assert_eq!(uuid.len(), 36);
+    assert_eq!(&uuid[14..15], "8", "version 8");
+    assert!("89ab".contains(&uuid[19..20]), "RFC variant: {uuid}");
+    assert_eq!(
+        bom(SpecVersion::V1_6)["metadata"]["timestamp"],
+        "2026-06-01T12:00:00Z"
+    );
+}
+
+#[test]
+fn unknown_algorithms_are_emitted_with_their_oid() {
+    let bom = bom(SpecVersion::V1_6);
+    let algorithms = component(&bom, "algorithm");
+    for oid in ["1.2.3.4.5", "1.2.3.4.6"] {
+        let found = algorithms
+            .iter()
+            .find(|a| a["cryptoProperties"]["oid"] == oid)
+            .unwrap_or_else(|| panic!("no algorithm with OID {oid}"));
+        let properties = &found["cryptoProperties"]["algorithmProperties"];
+        assert_eq!(properties["primitive"], "unknown");
+        assert!(properties.get("nistQuantumSecurityLevel").is_none());
+    }
+}
+
+#[test]
+fn dependencies_link_certificate_key_algorithm_and_protocol() {
+    let bom = bom(SpecVersion::V1_7);
+    let depends = |from: &str| -> Vec<String> {
+        let all = bom["dependencies"].as_array().expect("dependencies");
+        let found = all.iter().find(|d| d["ref"] == from).expect("a dependency");
+        serde_json::from_value(found["dependsOn"].clone()).expect("refs")
+    };
+    let certificate = component(&bom, "certificate")[0];
+    let cert_ref = certificate["bom-ref"].as_str().expect("ref");
+    let properties = &certificate["cryptoProperties"]["certificateProperties"];
+    let key_ref = properties["subjectPublicKeyRef"].as_str().expect("key ref");
+    let signature_ref = properties["signatureAlgorithmRef"]
+        .as_str()
+        .expect("sig ref");
+    assert_eq!(depends(cert_ref), {
+        let mut both = vec![key_ref.to_string(), signature_ref.to_string()];
+        both.sort();
+        both
+    });
+    let key = component(&bom, "related-crypto-material")[0];
+    let algorithm = key["cryptoProperties"]["relatedCryptoMaterialProperties"]["algorithmRef"]
+        .as_str()
+        .expect("algorithm ref");
+    assert_eq!(depends(key_ref), [algorithm]);
+    let protocol = component(&bom, "protocol")[0];
+    let protocol_ref = protocol["bom-ref"].as_str().expect("ref");
+    assert!(depends(protocol_ref).contains(&cert_ref.to_string()));
+    let tls = &protocol["cryptoProperties"]["protocolProperties"];
+    assert_eq!(tls["version"], "1.3");
+    assert_eq!(tls["cipherSuites"][0]["tlsGroups"][0], "X25519MLKEM768");
+    let occurrence = &protocol["evidence"]["occurrences"][0];
+    assert_eq!(occurrence["location"], "tcp://127.0.0.1:8443");
+    let hybrid = component(&bom, "algorithm")
+        .into_iter()
+        .find(|a| a["name"] == "X25519MLKEM768")
+        .expect("the hybrid group is an algorithm");
+    let level = &hybrid["cryptoProperties"]["algorithmProperties"]["nistQuantumSecurityLevel"];
+    assert_eq!(level, 3);
+}
+
+#[test]
+fn a_post_quantum_certificate_names_its_algorithm_and_level() {
+    let der = vec![0x30, 0x01];
+    let sha = crate::certs::sha256_hex(&der);
+    let oid = "2.16.840.1.101.3.4.3.18";
+    let mut view = view(&sha, "CN=pq", json!({"post_quantum": "ML-DSA-65"}), oid);
+    view.signature_algorithm.name = "ML-DSA-65".into();
+    view.key.bits = 0;
+    let bom = bom_of(view, der, SpecVersion::V1_6);
+    let algorithms = component(&bom, "algorithm");
+    let ml_dsa: Vec<&&Value> = algorithms
+        .iter()
+        .filter(|a| a["name"] == "ML-DSA-65")
+        .collect();
+    assert_eq!(
+        ml_dsa.len(),
+        1,
+        "key and signature share one algorithm component"
+    );
+    assert_eq!(ml_dsa[0]["cryptoProperties"]["oid"], oid);
+    let properties = &ml_dsa[0]["cryptoProperties"]["algorithmProperties"];
+    assert_eq!(properties["primitive"], "signature");
+    assert_eq!(properties["parameterSetIdentifier"], "65");
+    assert_eq!(properties["nistQuantumSecurityLevel"], 3);
+}

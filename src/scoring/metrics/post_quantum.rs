@@ -1,0 +1,68 @@
+//! Post-quantum readiness of the scored scan: the share of leaves whose
+//! key and signature are both post-quantum (`pq_certificates`), and of
+//! endpoints ready by their leaf or by the hybrid ML-KEM group they
+//! negotiated (`pq_endpoints`).
+
+use std::collections::HashMap;
+
+use super::estate::Estate;
+use super::Metric;
+use crate::policy::model::{EndpointModel, LeafModel};
+
+/// What to do to measure more endpoints.
+const GROUP_FIX: &str = "scan again: the key-exchange group is recorded by the TLS 1.3 handshake";
+
+/// Both metrics.
+pub fn metrics(estate: &Estate<'_>) -> Vec<Metric> {
+    vec![certificates(estate), endpoints(estate)]
+}
+
+/// Leaves with a post-quantum key signed with a post-quantum signature;
+/// the others are the subjects. Every parsed leaf is measured.
+fn certificates(estate: &Estate<'_>) -> Metric {
+    let leaves = estate.leaves();
+    let (ready, classical): (Vec<&&LeafModel>, Vec<&&LeafModel>) =
+        leaves.iter().partition(|l| l.certificate.post_quantum);
+    Metric::percent(
+        "pq_certificates",
+        ready.len() as u64,
+        leaves.len() as u64,
+        "no leaf certificates in the scan",
+    )
+    .with_subjects(classical.iter().map(|l| l.certificate.sha256.clone()))
+}
+
+/// Endpoints whose leaf is post-quantum or whose negotiated group is a
+/// hybrid ML-KEM group. Measured: those with a post-quantum leaf, a
+/// recorded group, or a version below TLS 1.3 (no hybrid group exists
+/// there, and the scanner offers one first). The others are the subjects.
+fn endpoints(estate: &Estate<'_>) -> Metric {
+    let pq_leaf: HashMap<&str, bool> = estate
+        .all_leaves()
+        .iter()
+        .map(|l| (l.certificate.sha256.as_str(), l.certificate.post_quantum))
+        .collect();
+    let leaf_ready = |e: &EndpointModel| pq_leaf.get(e.leaf_sha256.as_str()) == Some(&true);
+    let ready = |e: &EndpointModel| leaf_ready(e) || e.post_quantum_hybrid;
+    let measured = |e: &EndpointModel| {
+        leaf_ready(e)
+            || !e.key_exchange_group.is_empty()
+            || (!e.tls_version.is_empty() && e.tls_version != "TLSv1.3")
+    };
+    let all = estate.endpoints();
+    let known: Vec<_> = all.iter().filter(|e| measured(e)).collect();
+    let hits = known.iter().filter(|e| ready(e)).count() as u64;
+    let subjects = known
+        .iter()
+        .filter(|e| !ready(e))
+        .map(|e| e.served_at.clone());
+    let gap = ("key exchange known", "endpoints", GROUP_FIX);
+    Metric::percent(
+        "pq_endpoints",
+        hits,
+        known.len() as u64,
+        "no endpoint whose key exchange or leaf is known",
+    )
+    .with_subjects(subjects)
+    .measured_on(known.len() as u64, all.len() as u64, gap)
+}
