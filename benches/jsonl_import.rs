@@ -20,6 +20,8 @@ use certatlas::scan::options::ProbeOptions;
 use certatlas::scan::summary::Tally;
 use time::OffsetDateTime;
 
+#[path = "support/child.rs"]
+mod child;
 #[path = "support/estate.rs"]
 #[allow(dead_code)]
 mod estate;
@@ -121,7 +123,7 @@ fn import(file: &Path, db: &Path, lines: usize, what: &str) {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawn certatlas");
-    let rss_kib = wait_rss(child.id() as libc::pid_t);
+    let rss_kib = child::wait_rss(child.id() as libc::pid_t, "import");
     let elapsed = started.elapsed().as_secs_f64();
     let size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0);
     println!(
@@ -131,19 +133,4 @@ fn import(file: &Path, db: &Path, lines: usize, what: &str) {
         rss_kib as f64 / 1024.0,
         size as f64 / (1024.0 * 1024.0)
     );
-}
-
-/// Waits for `pid` and returns its peak resident set size in KiB.
-fn wait_rss(pid: libc::pid_t) -> i64 {
-    let mut status = 0;
-    // SAFETY: rusage is plain data, filled in by the kernel.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; the pointers outlive the call.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid, "wait4");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "import failed"
-    );
-    usage.ru_maxrss
 }

@@ -18,6 +18,8 @@
 //! `CERTATLAS_TEST_POSTGRES`, as the tests do), right after the SQLite
 //! scan, and the result compares the two rates.
 
+#[path = "support/child.rs"]
+mod child;
 #[path = "../tests/common/postgres.rs"]
 mod pg;
 
@@ -231,7 +233,7 @@ async fn scanner_rate(port: u16, backend: Backend) -> (f64, i64, usize) {
         .spawn()
         .expect("spawn certatlas");
     let pid = child.id() as libc::pid_t;
-    let rss = tokio::task::spawn_blocking(move || wait_rss(pid))
+    let rss = tokio::task::spawn_blocking(move || child::wait_rss(pid, "scanner"))
         .await
         .unwrap();
     let elapsed = started.elapsed().as_secs_f64();
@@ -255,20 +257,6 @@ async fn scanner_rate(port: u16, backend: Backend) -> (f64, i64, usize) {
 /// Whether `CERTATLAS_BENCH_POSTGRES` asks for a PostgreSQL inventory.
 fn on_postgres() -> bool {
     std::env::var_os("CERTATLAS_BENCH_POSTGRES").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// Waits for `pid` and returns its peak resident set size in KiB.
-fn wait_rss(pid: libc::pid_t) -> i64 {
-    let mut status = 0;
-    // SAFETY: rusage is plain data, filled in by the kernel.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid, "wait4");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "scanner failed"
-    );
-    usage.ru_maxrss
 }
 
 #[derive(Debug)]
