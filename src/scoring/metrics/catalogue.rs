@@ -107,7 +107,7 @@ pub const CATALOGUE: [MetricDef; 32] = [
     def("tls13_share", Percent, Scan, Higher, "endpoints supporting TLS 1.3, of those whose accepted versions were probed (--versions)"),
     def("pq_hybrid_share", Percent, Scan, Higher, "TLS 1.3 endpoints negotiating a hybrid post-quantum key exchange (X25519MLKEM768 and kin), of those whose versions were probed (--versions)"),
     def("pq_certificates", Percent, Scan, Higher, "leaves whose key and signature are both post-quantum (ML-DSA, SLH-DSA, composite ML-DSA)"),
-    def("pq_endpoints", Percent, Scan, Higher, "endpoints post-quantum ready: a post-quantum leaf, or a hybrid ML-KEM key exchange negotiated in the scan, of those whose key exchange or leaf is known"),
+    def("pq_endpoints", Percent, Scan, Higher, "endpoints post-quantum ready: a post-quantum leaf, a hybrid ML-KEM key exchange negotiated in the scan, or a hybrid group accepted when `--groups` offered it alone, of those whose key exchange, groups or leaf is known"),
     def("lifetime_median", Days, Scan, Lower, "median validity period of leaves, in days"),
     def("expired_in_window", Count, Window, Lower, "distinct certificates seen expired in service during the window"),
     def("late_renewals", Percent, Window, Lower, "renewals in the window deployed with fewer than 14 days left on the old certificate"),

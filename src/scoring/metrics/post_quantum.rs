@@ -1,7 +1,8 @@
 //! Post-quantum readiness of the scored scan: the share of leaves whose
 //! key and signature are both post-quantum (`pq_certificates`), and of
-//! endpoints ready by their leaf or by the hybrid ML-KEM group they
-//! negotiated (`pq_endpoints`).
+//! endpoints ready by their leaf, by the hybrid ML-KEM group they
+//! negotiated, or by a hybrid group they accepted when `--groups` offered
+//! it alone (`pq_endpoints`).
 
 use std::collections::HashMap;
 
@@ -32,10 +33,11 @@ fn certificates(estate: &Estate<'_>) -> Metric {
     .with_subjects(classical.iter().map(|l| l.certificate.sha256.clone()))
 }
 
-/// Endpoints whose leaf is post-quantum or whose negotiated group is a
-/// hybrid ML-KEM group. Measured: those with a post-quantum leaf, a
-/// recorded group, or a version below TLS 1.3 (no hybrid group exists
-/// there, and the scanner offers one first). The others are the subjects.
+/// Endpoints whose leaf is post-quantum, whose negotiated group is a
+/// hybrid ML-KEM group, or that accepted one under `--groups`. Measured:
+/// those with a post-quantum leaf, `--groups` answers, a recorded group,
+/// or a version below TLS 1.3 (no hybrid group exists there, and the
+/// scanner offers one first). The others are the subjects.
 fn endpoints(estate: &Estate<'_>) -> Metric {
     let pq_leaf: HashMap<&str, bool> = estate
         .all_leaves()
@@ -43,9 +45,12 @@ fn endpoints(estate: &Estate<'_>) -> Metric {
         .map(|l| (l.certificate.sha256.as_str(), l.certificate.post_quantum))
         .collect();
     let leaf_ready = |e: &EndpointModel| pq_leaf.get(e.leaf_sha256.as_str()) == Some(&true);
-    let ready = |e: &EndpointModel| leaf_ready(e) || e.post_quantum_hybrid;
+    // `--groups` answers: a hybrid group accepted when offered alone
+    let accepts_hybrid = |e: &EndpointModel| e.groups.probed && !e.groups.hybrid_pq.is_empty();
+    let ready = |e: &EndpointModel| leaf_ready(e) || e.post_quantum_hybrid || accepts_hybrid(e);
     let measured = |e: &EndpointModel| {
         leaf_ready(e)
+            || e.groups.probed
             || !e.key_exchange_group.is_empty()
             || (!e.tls_version.is_empty() && e.tls_version != "TLSv1.3")
     };

@@ -222,9 +222,22 @@ fn post_quantum_readiness_counts_leaves_and_endpoints_where_known() {
             pq_endpoint(3, "rsa", "TLSv1.3", "X25519"),         // not ready
             pq_endpoint(4, "rsa", "TLSv1.2", ""),               // not ready: no hybrid below 1.3
             pq_endpoint(5, "rsa", "", ""),                      // not measured
+            pq_endpoint(6, "rsa", "", ""),                      // ready by --groups
+            pq_endpoint(7, "rsa", "TLSv1.3", "X25519"),         // ready by --groups
+            pq_endpoint(8, "rsa", "", ""),                      // --groups: no hybrid
         ],
         ..Default::default()
     };
+    let mut models = models;
+    for (index, hybrid) in [(5, true), (6, true), (7, false)] {
+        let groups = &mut models.endpoints[index].groups;
+        groups.probed = true;
+        groups.accepted = vec!["X25519".into()];
+        if hybrid {
+            groups.accepted.push("X25519MLKEM768".into());
+            groups.hybrid_pq = vec!["X25519MLKEM768".into()];
+        }
+    }
     let (history, exclusions) = (ScanHistory::default(), Exclusions::default());
     let set = compute(&MetricInput {
         models: &models,
@@ -238,11 +251,14 @@ fn post_quantum_readiness_counts_leaves_and_endpoints_where_known() {
     let endpoints = set.get("pq_endpoints").unwrap();
     assert_eq!(
         (endpoints.numerator, endpoints.denominator),
-        (Some(2), Some(4))
+        (Some(4), Some(7))
     );
     assert_eq!(
         (endpoints.measured, endpoints.coverage),
-        (Some(4), Some(0.8))
+        (Some(7), Some(7.0 / 8.0))
     );
-    assert_eq!(endpoints.subjects, ["127.0.0.3:443", "127.0.0.4:443"]);
+    assert_eq!(
+        endpoints.subjects,
+        ["127.0.0.3:443", "127.0.0.4:443", "127.0.0.8:443"]
+    );
 }
