@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::crl_cache::CrlCache;
 use super::http::{Bounds, FetchError, Fetcher};
-use super::RevocationSettings;
+use super::{AnswerError, RevocationSettings};
 use crate::certs::revocation::{
     ocsp_request, read_ocsp_response, AnsweredStatus, RevocationAnswer,
 };
@@ -97,8 +97,8 @@ impl Checker {
         subject: &Subject,
         issuer_der: &[u8],
         url: &str,
-    ) -> Result<RevocationAnswer, String> {
-        let query = ocsp_request(&subject.der, issuer_der).map_err(|e| e.to_string())?;
+    ) -> Result<RevocationAnswer, AnswerError> {
+        let query = ocsp_request(&subject.der, issuer_der)?;
         let bounds = Bounds {
             timeout: self.settings.timeout,
             max_bytes: self.settings.ocsp_max_bytes,
@@ -126,9 +126,9 @@ impl Checker {
                     .await
             }
         };
-        let bytes = bytes.map_err(|e| e.to_string())?;
+        let bytes = bytes?;
         let now = self.clock.now();
-        let answer = read_ocsp_response(&query, &bytes, now).map_err(|e| e.to_string())?;
+        let answer = read_ocsp_response(&query, &bytes, now)?;
         current(answer, now)
     }
 
@@ -138,7 +138,7 @@ impl Checker {
         subject: &Subject,
         issuer: (&str, &[u8]),
         url: &str,
-    ) -> Result<RevocationAnswer, String> {
+    ) -> Result<RevocationAnswer, AnswerError> {
         let bounds = Bounds {
             timeout: self.settings.timeout,
             max_bytes: self.settings.crl_max_bytes,
@@ -148,7 +148,7 @@ impl Checker {
             .crls
             .get(&self.fetcher, url, issuer, bounds, now)
             .await?;
-        let answer = list.answer_for(&subject.der).map_err(|e| e.to_string())?;
+        let answer = list.answer_for(&subject.der)?;
         current(answer, now)
     }
 
@@ -207,13 +207,13 @@ impl Checker {
 }
 
 /// Refuses an answer whose `nextUpdate` has passed.
-fn current(answer: RevocationAnswer, now: OffsetDateTime) -> Result<RevocationAnswer, String> {
+fn current(answer: RevocationAnswer, now: OffsetDateTime) -> Result<RevocationAnswer, AnswerError> {
     match answer.next_update {
         Some(next) if next < now => {
-            let next = next
+            let next_update = next
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default();
-            Err(format!("stale answer (nextUpdate {next} has passed)"))
+            Err(AnswerError::Stale { next_update })
         }
         _ => Ok(answer),
     }

@@ -11,10 +11,11 @@ use time::OffsetDateTime;
 use tokio::sync::OnceCell;
 
 use super::http::{Bounds, FetchKind, Fetcher};
+use super::AnswerError;
 use crate::certs::revocation::{parse_crl, RevocationList};
 
 /// A CRL as fetched and checked, or why not.
-pub type CrlResult = Result<Arc<RevocationList>, String>;
+pub type CrlResult = Result<Arc<RevocationList>, AnswerError>;
 
 /// A cache key: the CRL's URL and the SHA-256 of the issuer it is checked against.
 type Key = (String, String);
@@ -43,13 +44,8 @@ impl CrlCache {
         let key = (url.to_string(), issuer.0.to_string());
         let cell = self.cell(&key, now);
         cell.get_or_init(|| async {
-            let bytes = fetcher
-                .get(FetchKind::Crl, url, bounds)
-                .await
-                .map_err(|e| e.to_string())?;
-            parse_crl(&bytes, issuer.1)
-                .map(Arc::new)
-                .map_err(|e| e.to_string())
+            let bytes = fetcher.get(FetchKind::Crl, url, bounds).await?;
+            Ok(Arc::new(parse_crl(&bytes, issuer.1)?))
         })
         .await
         .clone()

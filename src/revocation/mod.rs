@@ -82,6 +82,25 @@ pub enum RevocationError {
     Runtime(#[source] std::io::Error),
 }
 
+/// Why one OCSP or CRL question got no usable answer (stored as the
+/// `unknown` check's detail).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AnswerError {
+    /// The request could not be sent or its answer not fetched.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The request could not be built, or the answer does not parse or
+    /// verify.
+    #[error(transparent)]
+    Data(#[from] crate::certs::revocation::RevocationDataError),
+    /// The signed answer's `nextUpdate` has passed.
+    #[error("stale answer (nextUpdate {next_update} has passed)")]
+    Stale {
+        /// Its `nextUpdate`, RFC 3339.
+        next_update: String,
+    },
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RevocationRun {
