@@ -135,21 +135,21 @@ impl ObservationInserter {
             return Ok(());
         }
         remember_answered(conn, &rows)?;
-        let endpoints = upsert_endpoints(conn, &rows)?;
-        let mut pending: Vec<Pending<'_>> = rows
+        let pending: Vec<Pending<'_>> = rows
             .iter()
-            .map(|o| Pending {
-                observation: o,
-                at: format_instant(o.started_at),
-                endpoint: endpoint_key(o),
-                shas: o.chain_der.iter().map(|der| sha256_hex(der)).collect(),
-                chain: None,
+            .map(|o| {
+                let shas: Vec<String> = o.chain_der.iter().map(|der| sha256_hex(der)).collect();
+                Pending {
+                    observation: o,
+                    at: format_instant(o.started_at),
+                    endpoint: endpoint_key(o),
+                    chain: (!shas.is_empty()).then(|| chain_fingerprint(&shas)),
+                    shas,
+                }
             })
             .collect();
+        let endpoints = upsert_endpoints(conn, &pending)?;
         self.certificate_ids(conn, &pending)?;
-        for p in &mut pending {
-            p.chain = (!p.shas.is_empty()).then(|| chain_fingerprint(&p.shas));
-        }
         self.chain_ids(conn, &pending)?;
         self.observation_rows(conn, &pending, &endpoints)?;
         self.stats.observations += rows.len() as u64;
@@ -533,19 +533,19 @@ fn remember_answered(conn: &dyn Session, rows: &[&Observation]) -> Result<(), Sq
 /// Inserts or refreshes the endpoint rows of the batch, returning their ids.
 fn upsert_endpoints(
     conn: &dyn Session,
-    rows: &[&Observation],
+    pending: &[Pending<'_>],
 ) -> Result<HashMap<(String, u16, String), i64>, SqlError> {
     // one row per endpoint: its seen span and the host it was last named by
     let mut endpoints: BTreeMap<(String, u16, String), (SeenSpan, &str)> = BTreeMap::new();
-    for observation in rows {
-        let at = format_instant(observation.started_at);
+    for p in pending {
+        let host = p.observation.host.as_str();
         endpoints
-            .entry(endpoint_key(observation))
-            .and_modify(|(span, host)| {
-                span.include(&at);
-                *host = &observation.host;
+            .entry(p.endpoint.clone())
+            .and_modify(|(span, last)| {
+                span.include(&p.at);
+                *last = host;
             })
-            .or_insert_with(|| (SeenSpan::at(&at), &observation.host));
+            .or_insert_with(|| (SeenSpan::at(&p.at), host));
     }
     let endpoints: Vec<_> = endpoints.into_iter().collect();
     let mut ids = HashMap::with_capacity(endpoints.len());
