@@ -7,6 +7,7 @@
 //! another host are left alone. A recycled pid (another process now has the
 //! dead scanner's pid) keeps a scan `running` until that process is gone.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -15,7 +16,8 @@ use super::codec::{format_instant, json_text, sni_text};
 use super::error::{sql, StoreError};
 use super::insert::WriterOptions;
 use super::records::{EndpointKey, NewEvent, ScanId, ScanMeta, ScanStatus};
-use super::sql::{params, Session, SqlError};
+use super::sql::rows::{chunked, insert_rows, list};
+use super::sql::{params, Session, SqlError, Value};
 use super::writer::ObservationWriter;
 use super::Store;
 
@@ -92,50 +94,49 @@ impl Store {
     }
 
     /// Stores change events for `scan` in one transaction. Every endpoint
-    /// and certificate they name must already be stored.
+    /// and certificate they name must already be stored. Each distinct
+    /// endpoint and certificate is looked up once, certificates in `IN`
+    /// lists, and the events go in multi-row statements: a scan's events
+    /// cost a few round trips, not several per event.
     pub fn record_events(&self, scan: ScanId, events: &[NewEvent]) -> Result<(), StoreError> {
         let conn = self.conn();
         conn.transaction(true, sql(&self.path, "record events"), |tx| {
             self.require_scan(tx, scan)?;
             let at = format_instant(OffsetDateTime::now_utc());
-            for event in events {
-                self.record_event(tx, scan, event, &at)?;
+            let mut endpoints: HashMap<&EndpointKey, i64> = HashMap::new();
+            for key in events.iter().filter_map(|e| e.endpoint.as_ref()) {
+                if !endpoints.contains_key(key) {
+                    endpoints.insert(key, self.endpoint_id(tx, key)?);
+                }
             }
-            Ok(())
+            let certificates = self.certificate_ids(tx, events)?;
+            let id_of = |sha: &Option<String>| sha.as_ref().map(|sha| certificates[sha.as_str()]);
+            let rows: Vec<Vec<Value>> = events
+                .iter()
+                .map(|event| {
+                    params![
+                        scan.0,
+                        event.kind.as_str(),
+                        event.endpoint.as_ref().map(|key| endpoints[key]),
+                        id_of(&event.old_sha256),
+                        id_of(&event.new_sha256),
+                        event.lead_days,
+                        json_text(&event.detail),
+                        at
+                    ]
+                    .to_vec()
+                })
+                .collect();
+            insert_rows(
+                tx,
+                "INSERT INTO events (scan_id, kind, endpoint_id, old_certificate_id,
+                     new_certificate_id, lead_days, detail, at)",
+                "",
+                8,
+                &rows,
+            )
+            .map_err(sql(&self.path, "record event"))
         })
-    }
-
-    /// Stores one change event.
-    fn record_event(
-        &self,
-        tx: &dyn Session,
-        scan: ScanId,
-        event: &NewEvent,
-        at: &str,
-    ) -> Result<(), StoreError> {
-        let endpoint = match &event.endpoint {
-            Some(key) => Some(self.endpoint_id(tx, key)?),
-            None => None,
-        };
-        let old = self.certificate_id(tx, event.old_sha256.as_deref())?;
-        let new = self.certificate_id(tx, event.new_sha256.as_deref())?;
-        tx.execute(
-            "INSERT INTO events (scan_id, kind, endpoint_id, old_certificate_id,
-                 new_certificate_id, lead_days, detail, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                scan.0,
-                event.kind.as_str(),
-                endpoint,
-                old,
-                new,
-                event.lead_days,
-                json_text(&event.detail),
-                at
-            ],
-        )
-        .map_err(sql(&self.path, "record event"))?;
-        Ok(())
     }
 
     /// Errors with [`StoreError::UnknownScan`] unless `scan` exists.
@@ -179,27 +180,46 @@ impl Store {
         })
     }
 
-    /// The id of a stored certificate, when a SHA-256 is given.
-    fn certificate_id(
+    /// The ids of the stored certificates the events name, by SHA-256;
+    /// [`StoreError::UnknownReference`] for one not stored.
+    fn certificate_ids<'e>(
         &self,
         conn: &dyn Session,
-        sha256: Option<&str>,
-    ) -> Result<Option<i64>, StoreError> {
-        let Some(sha256) = sha256 else {
-            return Ok(None);
-        };
-        let found: Option<i64> = conn
-            .optional(
-                "SELECT id FROM certificates WHERE sha256 = ?1",
-                params![sha256],
-                |row| row.get(0),
-            )
-            .map_err(sql(&self.path, "look up certificate"))?;
-        found.map(Some).ok_or_else(|| StoreError::UnknownReference {
-            path: self.path.clone(),
-            what: "certificate",
-            key: sha256.to_string(),
+        events: &'e [NewEvent],
+    ) -> Result<HashMap<&'e str, i64>, StoreError> {
+        let wanted: BTreeSet<&str> = events
+            .iter()
+            .flat_map(|e| [e.old_sha256.as_deref(), e.new_sha256.as_deref()])
+            .flatten()
+            .collect();
+        let wanted: Vec<&str> = wanted.into_iter().collect();
+        let mut found = HashMap::with_capacity(wanted.len());
+        chunked(&wanted, |chunk| {
+            let values: Vec<Value> = chunk
+                .iter()
+                .map(|sha| Value::Text(sha.to_string()))
+                .collect();
+            let query = format!(
+                "SELECT sha256, id FROM certificates WHERE sha256 IN ({})",
+                list(chunk.len(), 1)
+            );
+            conn.query(&query, &values, &mut |row| {
+                let sha: String = row.get(0)?;
+                if let Some(key) = chunk.iter().find(|w| **w == sha) {
+                    found.insert(*key, row.get(1)?);
+                }
+                Ok(())
+            })
         })
+        .map_err(sql(&self.path, "look up certificate"))?;
+        match wanted.iter().find(|sha| !found.contains_key(**sha)) {
+            Some(missing) => Err(StoreError::UnknownReference {
+                path: self.path.clone(),
+                what: "certificate",
+                key: missing.to_string(),
+            }),
+            None => Ok(found),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use super::codec::{format_instant, json_column, json_text, stored_time};
 use super::error::{sql, StoreError};
 use super::records::{EndpointKey, ScanId};
+use super::sql::rows::insert_rows;
 use super::sql::{params, Session, Value};
 use super::Store;
 
@@ -195,16 +196,22 @@ fn insert_score(
             json_text(&score.card)
         ],
     )?;
-    for c in &score.categories {
-        tx.execute(
-            "INSERT INTO category_scores (scan_id, category, level, basis) VALUES (?1, ?2, ?3, ?4)",
-            params![scan.0, c.category, c.level, c.basis],
-        )?;
-    }
-    for r in &score.criteria {
-        tx.execute(
-            "INSERT INTO criterion_results (scan_id, category, level, criterion, metric, value,
-                 threshold, outcome, samples) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    let categories: Vec<Vec<Value>> = score
+        .categories
+        .iter()
+        .map(|c| params![scan.0, c.category, c.level, c.basis].to_vec())
+        .collect();
+    insert_rows(
+        tx,
+        "INSERT INTO category_scores (scan_id, category, level, basis)",
+        "",
+        4,
+        &categories,
+    )?;
+    let criteria: Vec<Vec<Value>> = score
+        .criteria
+        .iter()
+        .map(|r| {
             params![
                 scan.0,
                 r.category,
@@ -215,9 +222,18 @@ fn insert_score(
                 r.threshold,
                 r.outcome,
                 r.samples
-            ],
-        )?;
-    }
+            ]
+            .to_vec()
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "INSERT INTO criterion_results (scan_id, category, level, criterion, metric, value,
+             threshold, outcome, samples)",
+        "",
+        9,
+        &criteria,
+    )?;
     Ok(())
 }
 
