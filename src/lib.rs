@@ -58,6 +58,7 @@ pub mod inventory;
 pub mod judge;
 pub mod observation;
 pub mod parallel;
+pub mod platform;
 pub mod policy;
 pub mod probe;
 pub mod report;

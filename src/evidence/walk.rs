@@ -6,9 +6,8 @@
 //! FIFOs and devices) as [`EntryKind::Other`], and files are opened with
 //! `O_NOFOLLOW` so a file swapped for a link after the walk is not read.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::{BufRead, BufReader, ErrorKind};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -90,7 +89,7 @@ fn walk_dir(dir: &Path, prefix: &str, out: &mut Vec<Entry>) -> Result<(), Eviden
 /// Lowercase hex SHA-256 and length of the file at `path`, read through a
 /// fixed-size buffer. Refuses to follow a symbolic link.
 pub(crate) fn hash_file(path: &Path) -> Result<(String, u64), EvidenceError> {
-    let file = open_no_follow(path).map_err(io_error(path, "open"))?;
+    let file = crate::platform::open_no_follow(path).map_err(io_error(path, "open"))?;
     let mut reader = BufReader::with_capacity(HASH_BUFFER, file);
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
@@ -109,11 +108,4 @@ pub(crate) fn hash_file(path: &Path) -> Result<(String, u64), EvidenceError> {
         reader.consume(n);
     }
     Ok((crate::certs::hex_lower(&hasher.finalize()), bytes))
-}
-
-fn open_no_follow(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
 }

@@ -17,25 +17,10 @@ pub const DEFAULT_CONCURRENCY: usize = 1000;
 /// Raises the soft open-file limit to the hard limit and returns how many
 /// descriptors probes may use at once (one socket each).
 pub fn descriptor_budget() -> usize {
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    let soft = unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 256;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                lim.rlim_cur = lim.rlim_max;
-            }
-        }
-        lim.rlim_cur
+    let soft = match crate::platform::raise_open_file_limit() {
+        Ok(Some(soft)) => soft,
+        Ok(None) => u64::MAX,
+        Err(_) => return 256,
     };
     let budget = soft.saturating_sub(RESERVED_DESCRIPTORS).max(1);
     usize::try_from(budget).unwrap_or(usize::MAX)

@@ -289,7 +289,10 @@ pub(super) fn mark_interrupted(conn: &dyn Session, path: &Path) -> Result<usize,
         )
         .map_err(sql(path, "find running scans"))?;
     let mut marked = 0;
-    for (id, _pid) in running.into_iter().filter(|&(_, pid)| !process_alive(pid)) {
+    for (id, _pid) in running
+        .into_iter()
+        .filter(|&(_, pid)| !crate::platform::process_exists(pid))
+    {
         marked += conn
             .execute(
                 "UPDATE scans SET status = 'interrupted' WHERE id = ?1 AND status = 'running'",
@@ -300,31 +303,9 @@ pub(super) fn mark_interrupted(conn: &dyn Session, path: &Path) -> Result<usize,
     Ok(marked)
 }
 
-/// True unless `kill(pid, 0)` says no such process exists (a process we
-/// may not signal still exists; a zombie still counts until reaped).
-fn process_alive(pid: i64) -> bool {
-    match libc::pid_t::try_from(pid) {
-        // kill(0 or negative) would address process groups: never a scan.
-        Ok(pid) if pid > 0 => {
-            // SAFETY: signal 0 performs only the existence and permission
-            // check; no signal is delivered.
-            let result = unsafe { libc::kill(pid, 0) };
-            result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-        }
-        _ => false,
-    }
-}
-
 /// This machine's host name (`unknown` if it cannot be read).
 pub fn hostname() -> String {
-    let mut buffer = [0u8; 256];
-    // SAFETY: the pointer and length describe `buffer`, which outlives the call.
-    let result = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
-    if result != 0 {
-        return "unknown".to_string();
-    }
-    let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
-    String::from_utf8_lossy(&buffer[..end]).into_owned()
+    crate::platform::hostname()
 }
 
 /// The scope key of a scan: the SHA-256 of its targets (sorted: order does

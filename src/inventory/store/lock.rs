@@ -15,8 +15,7 @@
 //! never leaves a scope locked.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
-use std::os::fd::AsRawFd;
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::error::{sql, StoreError};
@@ -131,14 +130,10 @@ fn lock_file(store: &Store, path: &PathBuf, scope_key: &str) -> Result<Option<Fi
         .truncate(false)
         .open(path)
         .map_err(error)?;
-    // SAFETY: flock on a descriptor this function owns; no memory is shared.
-    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if locked != 0 {
-        let e = io::Error::last_os_error();
-        return match e.raw_os_error() {
-            Some(libc::EWOULDBLOCK) => Ok(None),
-            _ => Err(error(e)),
-        };
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => return Err(error(e)),
     }
     let holder = format!("pid {}\nscope {scope_key}\n", std::process::id());
     file.set_len(0)
