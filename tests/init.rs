@@ -300,3 +300,65 @@ async fn cas_export_writes_a_ca_as_pem_by_prefix_and_refuses_what_it_cannot_name
     let none = run(args(&["cas", "--db", &db_arg, "--export", absent]), 2).await;
     assert!(String::from_utf8_lossy(&none.stderr).contains("no stored certificate"));
 }
+
+/// The demo's inventory (two scans, recorded under the label `demo lab`,
+/// which is no target spec): `init` leaves the label out of `[scope]` as a
+/// comment, so the config loads through the binary; `--from-scan` picks a
+/// scan and an unknown one exits 2 without writing.
+#[tokio::test(flavor = "multi_thread")]
+async fn init_on_the_demo_inventory_writes_a_config_the_binary_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").display().to_string();
+    let report = dir.path().join("report").display().to_string();
+    run(
+        args(&[
+            "--clock",
+            &clock(fixed_now()),
+            "demo",
+            "--db",
+            &db,
+            "--report",
+            &report,
+        ]),
+        0,
+    )
+    .await;
+
+    let config = dir.path().join("certatlas.toml");
+    let config_arg = config.display().to_string();
+    run(
+        args(&["init", "--db", &db, "-o", &config_arg, "--from-scan", "99"]),
+        2,
+    )
+    .await;
+    assert!(!config.exists(), "nothing written for an unknown scan");
+    run(
+        args(&["init", "--db", &db, "-o", &config_arg, "--from-scan", "1"]),
+        0,
+    )
+    .await;
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("from scan 1."), "{text}");
+    assert!(
+        text.contains("# recorded target \"demo lab\" is no target spec"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| *l == "# [[anchors]]").count(),
+        2,
+        "the lab root and the shadow root: {text}"
+    );
+    run(
+        args(&[
+            "findings",
+            "--db",
+            &db,
+            "--config",
+            &config_arg,
+            "--format",
+            "json",
+        ]),
+        0,
+    )
+    .await;
+}
