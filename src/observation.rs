@@ -316,8 +316,37 @@ pub struct Verdict {
     /// Why it is not trusted: `expired`, `not_yet_valid`, `unknown_issuer`,
     /// `name_mismatch`, `bad_signature`, `unsupported_signature_algorithm`,
     /// `not_server_auth`, `ca_used_as_leaf`, `revoked`, `malformed`, or
-    /// `other`.
+    /// `other`. Never `name_mismatch` when [`Verdict::name_check`] is
+    /// [`NameCheck::NoName`].
     pub problems: Vec<String>,
+    /// Whether a host name was checked: `checked`, or `no_name` for a probe
+    /// that sent no name (an address target without SNI). Verdicts stored
+    /// before this field existed read as `checked`.
+    #[serde(default)]
+    pub name_check: NameCheck,
+}
+
+/// Which host-name check the strict verdict made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameCheck {
+    /// The name sent as SNI was checked against the certificate.
+    #[default]
+    Checked,
+    /// The probe sent no name (an address without SNI), so no name was
+    /// checked: the verdict covers the chain only, never `name_mismatch`.
+    NoName,
+}
+
+impl NameCheck {
+    /// The words shown beside a verdict: `None` when a name was checked,
+    /// `"no name checked"` otherwise.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            NameCheck::Checked => None,
+            NameCheck::NoName => Some("no name checked"),
+        }
+    }
 }
 
 /// Serde helpers for a list of DER blobs as base64 strings.

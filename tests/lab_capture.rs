@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use certatlas::observation::{Observation, Outcome};
+use certatlas::observation::{NameCheck, Observation, Outcome};
 
 async fn probe_case(name: &str) -> Vec<(Observation, Vec<Vec<u8>>)> {
     let lab = common::lab().await;
@@ -77,6 +77,33 @@ async fn expired_and_wrong_host_are_named() {
     assert_eq!(problems(&single("expired").await), vec!["expired"]);
     assert_eq!(problems(&single("wrong-host").await), vec!["name_mismatch"]);
     assert!(problems(&single("expiring-soon").await).is_empty());
+}
+
+/// The wrong-host server probed by its address alone (an IP sweep sends no
+/// SNI): no name was sent, so none is checked and no `name_mismatch` is
+/// reported; the same server probed with its name still reports it.
+#[tokio::test]
+async fn a_probe_without_a_name_checks_no_name_and_a_named_one_still_does() {
+    let lab = common::lab().await;
+    let prober = common::prober(&lab, Duration::from_secs(5));
+    let case = lab.case("wrong-host").expect("lab case").clone();
+    let unnamed = prober.probe(&common::endpoint(&case, None)).await;
+    let named_sni = case.server_names[0].clone();
+    assert!(named_sni.is_some(), "the case is reached by a name");
+    let named = prober.probe(&common::endpoint(&case, named_sni)).await;
+    lab.shutdown().await;
+
+    let verdict = unnamed[0].verdict.clone().expect("a verdict");
+    assert_eq!(verdict.name_check, NameCheck::NoName, "{verdict:?}");
+    assert!(verdict.problems.is_empty(), "{verdict:?}");
+    assert!(verdict.trusted, "the chain itself builds: {verdict:?}");
+    let json = serde_json::to_value(&verdict).unwrap();
+    assert_eq!(json["name_check"], "no_name", "{json}");
+
+    let verdict = named[0].verdict.clone().expect("a verdict");
+    assert_eq!(verdict.name_check, NameCheck::Checked);
+    assert_eq!(verdict.problems, vec!["name_mismatch"]);
+    assert!(!verdict.trusted);
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@
 //! - `findings`, `score`, `audit` (`report`, `verify`), `metrics`: the
 //!   judged scan printed;
 //! - `rules`: `certatlas rules list` and `rules test`;
+//! - `init`: `certatlas init` (a starter config) and `cas --export`;
 //! - `alerting`: webhook alerts after a stored scan, and their delivery.
 
 mod alerting;
@@ -24,6 +25,7 @@ mod cbom;
 mod demo;
 mod findings;
 mod import;
+mod init;
 mod judged;
 mod listings;
 mod metrics;
@@ -71,6 +73,18 @@ pub enum AppError {
         /// What is wrong.
         reason: String,
     },
+    /// A config `[[anchors]]` certificate the strict verdict cannot use.
+    #[error("config {0}")]
+    ConfigAnchor(AnchorError),
+    /// A file that exists and would be replaced without `--force`.
+    #[error("{} exists: not overwritten (use --force to replace it)", path.display())]
+    WouldOverwrite {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// A fingerprint (or prefix) that names no single stored certificate.
+    #[error(transparent)]
+    Fingerprint(#[from] crate::inventory::store::FingerprintError),
     /// The output cannot be written.
     #[error("cannot write {target}: {source}")]
     Output {
@@ -144,7 +158,11 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Import(args) => import::import(cli::import_request(*args)?, quiet).await,
         Command::Demo(args) => demo::demo(cli::settings::demo_request(args), clock, quiet).await,
         Command::Inventory(args) => listings::inventory(args, clock),
-        Command::Cas(args) => listings::cas(args),
+        Command::Cas(args) => match args.export.clone() {
+            Some(fingerprint) => init::export_ca(&args, &fingerprint),
+            None => listings::cas(args),
+        },
+        Command::Init(args) => init::init(args),
         Command::Diff(args) => listings::diff(args),
         Command::History(args) => listings::history(args),
         Command::Scans(args) => listings::scans(args),

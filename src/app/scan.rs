@@ -286,7 +286,8 @@ fn scope_key(request: &ScanRequest) -> String {
     .to_string()
 }
 
-/// Mozilla roots plus the `--ca-file` anchors, for the strict verdict.
+/// Mozilla roots plus the `--ca-file` anchors and the config's
+/// `[[anchors]]` certificates, for the strict verdict.
 fn trust_store(request: &ScanRequest) -> Result<TrustStore, AppError> {
     let mut trust = TrustStore::mozilla(&certs::name_value_text);
     for path in &request.anchor_files {
@@ -294,6 +295,9 @@ fn trust_store(request: &ScanRequest) -> Result<TrustStore, AppError> {
             .add_file(path, &certs::name_value_text)
             .map_err(|e| anchor_error(path, e))?;
     }
+    trust
+        .add_config_anchors(&request.config_anchors, &certs::name_value_text)
+        .map_err(AppError::ConfigAnchor)?;
     Ok(trust)
 }
 

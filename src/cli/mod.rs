@@ -3,6 +3,7 @@
 
 mod cbom_args;
 mod import_args;
+mod init_args;
 pub mod policy;
 mod scope_args;
 mod score_args;
@@ -16,6 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use cbom_args::{CbomArgs, CbomSpec};
 pub use import_args::{import_request, ImportArgs, ImportRequest};
+pub use init_args::InitArgs;
 pub use policy::PolicyRequest;
 pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
@@ -77,12 +79,17 @@ pub enum Command {
     Watch(Box<WatchArgs>),
     /// Start a built-in lab of TLS servers on loopback, scan it and report.
     Demo(DemoArgs),
+    /// Write a commented starter config from a stored scan: its scope, the
+    /// private roots it found as [[anchors]] to uncomment (their PEM beside
+    /// the config), owner-rule examples from the subjects seen.
+    Init(InitArgs),
     /// Store a scan written with `scan --no-db --format jsonl -o FILE` (on
     /// a scanner without database access), judged as a live scan is.
     Import(Box<ImportArgs>),
     /// List the certificates of a stored scan, with owners and CA classes.
     Inventory(InventoryArgs),
-    /// List the certificate authorities seen, with their class and reach.
+    /// List the certificate authorities seen, with their class and reach;
+    /// `--export SHA256|PREFIX` writes one as PEM.
     Cas(CasArgs),
     /// Show what changed between two stored scans.
     Diff(DiffArgs),
@@ -265,6 +272,14 @@ pub struct CasArgs {
     /// Output format: table, json or csv.
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
     pub format: crate::report::ListingFormat,
+    /// Instead of the list, write this CA certificate as PEM: its SHA-256
+    /// or a unique prefix of at least 8 hex digits (an ambiguous prefix
+    /// lists the candidates and exits 2). Any stored CA, from any scan.
+    #[arg(long, value_name = "SHA256|PREFIX")]
+    pub export: Option<String>,
+    /// With --export: write the PEM to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE", requires = "export")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `certatlas diff`.
@@ -402,7 +417,8 @@ pub struct ScanArgs {
     /// Do not retry with the legacy ClientHello (SSLv3 to TLS 1.2) when rustls fails.
     #[arg(long)]
     pub no_legacy: bool,
-    /// Extra trust anchors (PEM or DER certificates) for the strict verdict.
+    /// Extra trust anchors (PEM or DER certificates) for the strict verdict,
+    /// for this run; the config's [[anchors]] files are trusted there too.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
     #[command(flatten)]

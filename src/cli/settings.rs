@@ -33,8 +33,11 @@ pub struct ScanRequest {
     pub limits: ScanLimits,
     /// Per-probe timeouts and choices.
     pub probe: ProbeSettings,
-    /// Extra trust anchors for the strict verdict.
+    /// Extra trust anchors for the strict verdict (`--ca-file`).
     pub anchor_files: Vec<PathBuf>,
+    /// The config's `[[anchors]]` certificates (DER): trusted in the strict
+    /// verdict as well as approved for the CA class.
+    pub config_anchors: Vec<Vec<u8>>,
     /// How STARTTLS dialects are chosen.
     pub starttls: StartTlsMode,
     /// Try DNS names found in certificates as SNI.
@@ -160,6 +163,10 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
         return Err(SettingsError::FailOnWithoutStore);
     }
     let policy = super::policy::policy_request(&args.policy, store.config.as_ref())?;
+    let config_anchors = match &store.config {
+        Some(config) => config.approved_anchor_ders()?,
+        None => Vec::new(),
+    };
     let config_scope = store.config.as_ref().and_then(|c| c.scope.as_ref());
     scope_args::apply_config_scope(&mut args, config_scope);
     let ports = ports_of(&args)?;
@@ -181,6 +188,7 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
         targets_text: targets_text(&args),
         starttls: scope_args::starttls(&args),
         anchor_files: args.ca_file,
+        config_anchors,
         sni_discover: args.sni_discover,
         format: args.format,
         output: args.output,

@@ -9,10 +9,12 @@
 //! - [`history`]: diffs between scans and the events they imply.
 //! - [`endpoints`]: true endpoints: SNI variants folded into the endpoint,
 //!   deployments, names not served here.
+//! - [`private_roots`](mod@private_roots): the undeclared top CAs of a scan's shadow chains.
 
 pub mod ca;
 pub mod endpoints;
 pub mod history;
 pub mod owners;
+pub mod private_roots;
 pub mod store;
 pub mod view;

@@ -193,7 +193,7 @@ impl InventoryFilter {
 }
 
 /// The one-screen summary printed at the end of `certatlas scan`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InventorySummary {
     /// Endpoints that served a chain.
     pub endpoints: u64,
@@ -213,6 +213,16 @@ pub struct InventorySummary {
     pub by_class: BTreeMap<CaClass, u64>,
     /// Subjects of the shadow CAs that issued served leaves.
     pub shadow_cas: Vec<String>,
+}
+
+impl InventorySummary {
+    /// True when private CAs issued served leaves and none of them is
+    /// approved: every private CA of the scan is shadow (no `[[anchors]]`
+    /// declared, or none of the ones seen).
+    pub fn every_private_ca_is_shadow(&self) -> bool {
+        let approved = self.by_class.get(&CaClass::Approved).copied().unwrap_or(0);
+        !self.shadow_cas.is_empty() && approved == 0
+    }
 }
 
 /// Summarises a scan's rows and its diff against the previous scan.

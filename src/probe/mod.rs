@@ -175,7 +175,8 @@ impl Prober {
         let (outcome, tls, chain_der) = self.capture(endpoint, offer, deadline).await;
         let verdict = (!chain_der.is_empty()).then(|| {
             let now = (self.settings.verify_at).unwrap_or_else(|| self.settings.clock.unix_now());
-            self.trust.verdict(&chain_der, &server_name(endpoint), now)
+            let name = endpoint.sni.is_some().then(|| server_name(endpoint));
+            self.trust.verdict(&chain_der, name.as_ref(), now)
         });
         Observation {
             host: endpoint.host.clone(),
@@ -319,8 +320,9 @@ pub fn unresolved(
     }
 }
 
-/// The SNI to send, which is also the name the strict verdict checks: the
-/// requested name, or else the address (rustls then sends no SNI).
+/// The SNI to send: the requested name, or else the address (rustls then
+/// sends no SNI). The strict verdict checks it only when a name was
+/// requested.
 fn server_name(endpoint: &Endpoint) -> ServerName<'static> {
     endpoint
         .sni

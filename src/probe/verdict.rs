@@ -4,7 +4,9 @@
 //! plus any anchors the user adds, after the chain was captured; it is
 //! recorded in the observation and never stops a probe. Path building and the
 //! name check run separately so an expired certificate for the wrong name
-//! reports both problems.
+//! reports both problems. A probe that sent no name (an address without
+//! SNI) gets no name check at all ([`NameCheck::NoName`]): there was no
+//! name to match, so no `name_mismatch`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 
-use crate::observation::Verdict;
+use crate::observation::{NameCheck, Verdict};
 
 /// A set of trust anchors with a display label for each.
 #[derive(Debug, Clone)]
@@ -63,6 +65,22 @@ impl TrustStore {
         Ok(())
     }
 
+    /// Adds the config's `[[anchors]]` certificates (DER), so that one
+    /// declaration both approves a CA and makes the strict verdict trust it.
+    /// Returns how many were added; the error names the anchor's position.
+    pub fn add_config_anchors(
+        &mut self,
+        ders: &[Vec<u8>],
+        name_of: &dyn Fn(&[u8]) -> String,
+    ) -> Result<usize, AnchorError> {
+        for (index, der) in ders.iter().enumerate() {
+            self.add_certificate(der, name_of).map_err(|e| {
+                AnchorError(format!("[[anchors]] certificate {}: {}", index + 1, e.0))
+            })?;
+        }
+        Ok(ders.len())
+    }
+
     /// Adds every certificate of a PEM file (or one DER certificate) as an
     /// anchor; returns how many were added.
     pub fn add_file(
@@ -98,15 +116,25 @@ impl TrustStore {
         self.anchors.is_empty()
     }
 
-    /// Verifies `chain` (leaf first, as sent) for `name` at `now`.
-    pub fn verdict(&self, chain: &[Vec<u8>], name: &ServerName<'_>, now: UnixTime) -> Verdict {
+    /// Verifies `chain` (leaf first, as sent) at `now`, and for `name` when
+    /// the probe sent one (`None`: no name check, [`NameCheck::NoName`]).
+    pub fn verdict(
+        &self,
+        chain: &[Vec<u8>],
+        name: Option<&ServerName<'_>>,
+        now: UnixTime,
+    ) -> Verdict {
+        let name_check = match name {
+            Some(_) => NameCheck::Checked,
+            None => NameCheck::NoName,
+        };
         let Some((leaf_der, rest)) = chain.split_first() else {
-            return untrusted(vec!["malformed".into()]);
+            return untrusted(vec!["malformed".into()], name_check);
         };
         let leaf_der = CertificateDer::from(leaf_der.as_slice());
         let leaf = match EndEntityCert::try_from(&leaf_der) {
             Ok(leaf) => leaf,
-            Err(e) => return untrusted(vec![problem_name(&e).into()]),
+            Err(e) => return untrusted(vec![problem_name(&e).into()], name_check),
         };
         let intermediates: Vec<CertificateDer<'_>> = rest
             .iter()
@@ -132,13 +160,14 @@ impl TrustStore {
                 None
             }
         };
-        if let Err(e) = leaf.verify_is_valid_for_subject_name(name) {
+        if let Some(Err(e)) = name.map(|name| leaf.verify_is_valid_for_subject_name(name)) {
             problems.push(problem_name(&e).to_string());
         }
         Verdict {
             trusted: problems.is_empty(),
             anchor,
             problems,
+            name_check,
         }
     }
 
@@ -153,11 +182,12 @@ impl TrustStore {
     }
 }
 
-fn untrusted(problems: Vec<String>) -> Verdict {
+fn untrusted(problems: Vec<String>, name_check: NameCheck) -> Verdict {
     Verdict {
         trusted: false,
         anchor: None,
         problems,
+        name_check,
     }
 }
 
@@ -199,10 +229,11 @@ mod tests {
     #[test]
     fn garbage_leaf_is_malformed_not_a_panic() {
         let name = ServerName::try_from("example.test").unwrap();
-        let v = TrustStore::empty().verdict(&[vec![1, 2, 3]], &name, UnixTime::now());
+        let v = TrustStore::empty().verdict(&[vec![1, 2, 3]], Some(&name), UnixTime::now());
         assert!(!v.trusted);
         assert_eq!(v.problems, vec!["malformed".to_string()]);
-        let v = TrustStore::empty().verdict(&[], &name, UnixTime::now());
+        let v = TrustStore::empty().verdict(&[], None, UnixTime::now());
         assert_eq!(v.problems, vec!["malformed".to_string()]);
+        assert_eq!(v.name_check, NameCheck::NoName);
     }
 }

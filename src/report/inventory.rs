@@ -394,5 +394,41 @@ pub fn write_summary(
             .collect();
         writeln!(out, "  shadow CAs: {}", names.join("; "))?;
     }
+    if s.every_private_ca_is_shadow() {
+        writeln!(out, "  {ANCHORS_HINT}")?;
+    }
     Ok(())
+}
+
+/// The summary line shown when every private CA of a scan is shadow.
+pub const ANCHORS_HINT: &str = "no private CA is approved: `certatlas init` writes a config listing them as [[anchors]] to declare";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::ca::CaClass;
+
+    fn summary_text(by_class: &[(CaClass, u64)], shadow: &[&str]) -> String {
+        let summary = InventorySummary {
+            by_class: by_class.iter().copied().collect(),
+            shadow_cas: shadow.iter().map(|s| s.to_string()).collect(),
+            ..InventorySummary::default()
+        };
+        let mut out = Vec::new();
+        write_summary(&mut out, 1, "db", &summary).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_summary_says_how_to_declare_anchors_only_when_every_private_ca_is_shadow() {
+        let all_shadow = summary_text(&[(CaClass::Shadow, 3)], &["CN=Corp Root"]);
+        assert!(all_shadow.contains(ANCHORS_HINT), "{all_shadow}");
+        let one_approved = summary_text(
+            &[(CaClass::Approved, 2), (CaClass::Shadow, 1)],
+            &["CN=Rogue"],
+        );
+        assert!(!one_approved.contains("certatlas init"), "{one_approved}");
+        let public_only = summary_text(&[(CaClass::Public, 4)], &[]);
+        assert!(!public_only.contains("certatlas init"), "{public_only}");
+    }
 }

@@ -71,6 +71,10 @@ fn write_observation(out: &mut impl Write, record: &ObservationRecord<'_>) -> io
         } else {
             format!("untrusted: {}", verdict.problems.join(", "))
         };
+        let text = match verdict.name_check.note() {
+            Some(note) => format!("{text} ({note})"),
+            None => text,
+        };
         writeln!(out, "      verdict: {}", terminal(&text))?;
     }
     for note in notes(obs) {

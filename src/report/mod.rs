@@ -14,10 +14,12 @@ pub mod json;
 pub mod jsonl;
 pub mod lab;
 pub mod listing;
+pub mod pem;
 pub mod progress;
 pub mod prometheus;
 pub mod record;
 pub mod score;
+pub mod starter;
 pub mod table;
 pub mod watch;
 

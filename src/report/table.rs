@@ -153,8 +153,9 @@ pub fn detail(outcome: &Outcome) -> String {
     }
 }
 
-/// `↳ trusted (anchor)` or `↳ untrusted: expired, name_mismatch`, plus the
-/// handshake error after the certificate, if any.
+/// `↳ trusted (anchor)` or `↳ untrusted: expired, name_mismatch` (with
+/// `(no name checked)` when the probe sent no name), plus the handshake
+/// error after the certificate, if any.
 fn verdict_line(obs: &Observation) -> Option<String> {
     let verdict = obs.verdict.as_ref()?;
     let mut line = if verdict.trusted {
@@ -162,6 +163,9 @@ fn verdict_line(obs: &Observation) -> Option<String> {
     } else {
         format!("↳ untrusted: {}", verdict.problems.join(", "))
     };
+    if let Some(note) = verdict.name_check.note() {
+        line.push_str(&format!(" ({note})"));
+    }
     line.push_str(&format!(" · chain of {}", obs.chain_der.len()));
     if let Some(tls) = &obs.tls {
         if let Some(group) = &tls.key_exchange_group {

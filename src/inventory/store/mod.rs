@@ -29,6 +29,7 @@ mod cycles;
 mod cycles_read;
 mod error;
 mod findings;
+mod fingerprint;
 mod imports;
 mod insert;
 mod lifecycle;
@@ -52,6 +53,10 @@ pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntr
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
+pub use fingerprint::{
+    FingerprintError, FingerprintMatch, FingerprintPrefix, PrefixError, MAX_CANDIDATES,
+    MIN_PREFIX_DIGITS,
+};
 pub use imports::{ImportRecord, ImportStart, NewImport};
 pub use insert::WriterOptions;
 pub use lock::ScopeLock;

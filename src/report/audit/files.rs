@@ -95,15 +95,7 @@ fn write_inventory_csv(out: &mut dyn Write, report: &AuditReport) -> io::Result<
 
 /// A certificate as PEM (64-column base64).
 fn pem(der: &[u8]) -> String {
-    use base64::Engine;
-    let text = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for line in text.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out
+    crate::report::pem::certificate(der)
 }
 
 #[cfg(test)]

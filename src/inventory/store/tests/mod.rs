@@ -5,6 +5,7 @@
 mod alerts;
 mod concurrency;
 mod cycles;
+mod fingerprint;
 mod held;
 mod imports;
 mod lifecycle;
@@ -245,6 +246,7 @@ pub(super) fn tls_observation(
         trusted: false,
         anchor: None,
         problems: vec!["unknown_issuer".into()],
+        name_check: Default::default(),
     });
     tls
 }
