@@ -36,6 +36,8 @@
 //! - [`schedule`]: when `watch` runs: intervals, cron, skipped slots, jitter.
 //! - [`demo`]: the built-in lab of TLS servers on loopback.
 //! - [`app`]: wires the stages for each subcommand.
+//! - [`reference`]: the generated reference pages (`docs/reference/`),
+//!   written from the code; a leaf nothing else reads.
 
 #![warn(missing_docs)]
 
@@ -61,6 +63,7 @@ pub mod parallel;
 pub mod platform;
 pub mod policy;
 pub mod probe;
+pub mod reference;
 pub mod report;
 pub mod revocation;
 pub mod scan;

@@ -95,6 +95,7 @@ pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawAlerts {
+    /// `[[alerts.webhook]]`: webhooks receiving alert events, in file order.
     #[serde(default)]
     webhook: Vec<Spanned<RawWebhook>>,
 }
@@ -102,13 +103,21 @@ pub(super) struct RawAlerts {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWebhook {
+    /// Unique name (letters, digits, `.`, `_`, `-`): outbox rows, logs and metrics name the webhook by it.
     name: Spanned<String>,
+    /// `http://` or `https://` URL the events are POSTed to.
     url: Spanned<String>,
+    /// Findings below this severity are not sent (default `high`).
     min_severity: Option<Spanned<String>>,
+    /// The kinds of events sent (default: all).
     events: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Days before notAfter at which a leaf enters the expiry window (default 30).
     expiry_window_days: Option<Spanned<i64>>,
+    /// Deadline of one delivery attempt, in seconds (default 10).
     timeout_seconds: Option<Spanned<i64>>,
+    /// Name of a header sent with every request (default `Authorization` when `auth_env` is set).
     auth_header: Option<Spanned<String>>,
+    /// Environment variable holding the whole header value (e.g. `Bearer ...`).
     auth_env: Option<Spanned<String>>,
 }
 

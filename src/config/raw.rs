@@ -18,25 +18,37 @@ use super::{
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
+    /// The inventory, as `--db` takes it: a SQLite path (relative to the config file) or a `postgres://` URL. `--db` wins over it, it wins over `$CERTATLAS_DB`.
     db: Option<Spanned<String>>,
+    /// `[scope]`: what `scan --config` and `watch --config` scan, and how.
     scope: Option<super::scope::RawScope>,
+    /// `[[anchors]]`: approved private trust anchors.
     #[serde(default)]
     anchors: Vec<Spanned<RawAnchor>>,
+    /// `[[owners]]`: owner rules, tried in file order; the first match assigns the owner.
     #[serde(default)]
     owners: Vec<Spanned<RawOwner>>,
+    /// `[[exceptions]]`: accepted deviations.
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
+    /// `[rules]`: extra rule directories and disabled rules.
     rules: Option<RawRules>,
+    /// `[maturity]`: ladders, history window and thresholds.
     maturity: Option<RawMaturity>,
+    /// `[alerts]`: webhook alerts.
     alerts: Option<super::alerts::RawAlerts>,
+    /// `[watch]`: the schedule of `certatlas watch`.
     watch: Option<super::watch::RawWatch>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMaturity {
+    /// Directory of ladder files replacing built-in ones by category (and an optional `profile.toml`), relative to the config file.
     dir: Option<String>,
+    /// History window of window metrics, in days (default: the profile's, 90).
     window_days: Option<Spanned<i64>>,
+    /// Single thresholds by `<category>/<criterion id>` (see `certatlas score --ladders`).
     #[serde(default)]
     thresholds: std::collections::BTreeMap<String, Spanned<f64>>,
 }
@@ -44,8 +56,10 @@ struct RawMaturity {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRules {
+    /// Rule directories loaded after the built-in rules (before `--rules`), relative to the config file.
     #[serde(default)]
     dirs: Vec<String>,
+    /// Rule ids turned off; an id no rule has is an error.
     #[serde(default)]
     disable: Vec<Spanned<String>>,
 }
@@ -53,30 +67,45 @@ struct RawRules {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnchor {
+    /// Display name.
     name: String,
+    /// PEM or DER certificate file (relative to the config file); a PEM bundle approves every certificate in it. Set exactly one of `file` and `spki_sha256`.
     file: Option<Spanned<String>>,
+    /// SHA-256 of the anchor's SubjectPublicKeyInfo, 64 hex digits (case, `:` and spaces ignored).
     spki_sha256: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOwner {
+    /// The owner to assign, e.g. a team name.
     name: Spanned<String>,
+    /// The endpoint address is inside the block (a bare address means just that address). One string or an array.
     cidr: Option<Spanned<OneOrMany>>,
+    /// A host name used to reach the endpoint (SNI or target name) matches the glob (`*` one label, `**` one or more). One string or an array.
     hostname: Option<Spanned<OneOrMany>>,
+    /// A DNS name of the certificate's subject alternative names matches the glob. One string or an array.
     san: Option<Spanned<OneOrMany>>,
+    /// The text occurs in the issuer DN or an issuer CN (case-insensitive). One string or an array.
     issuer: Option<Spanned<OneOrMany>>,
+    /// A subject organisation (O) equals the text (case-insensitive). One string or an array.
     subject_o: Option<Spanned<OneOrMany>>,
+    /// A subject organisational unit (OU) equals the text (case-insensitive). One string or an array.
     subject_ou: Option<Spanned<OneOrMany>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawException {
+    /// `certificate:<sha256>` or `endpoint:<host>:<port>` (IPv6 in brackets).
     what: Spanned<String>,
+    /// Who accepted the exception.
     owner: Option<String>,
+    /// Why it is accepted (not empty).
     reason: Spanned<String>,
+    /// When to look at it again (`"2027-01-31"` or a TOML date); after it the exception lapses.
     review: Option<Spanned<toml::Value>>,
+    /// Rule ids it covers; absent or empty: every rule.
     #[serde(default)]
     rules: Vec<String>,
 }

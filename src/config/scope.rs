@@ -70,31 +70,51 @@ pub struct ScopeConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawScope {
+    /// Target specs, as on the command line: addresses, CIDR blocks, dash ranges, host names, each optionally with `:port`.
     #[serde(default)]
     targets: Vec<Spanned<String>>,
+    /// Target files (`-i/--input`), relative to the config file.
     #[serde(default)]
     input: Vec<Spanned<String>>,
+    /// Port list such as `"443,8443"` or `"443,8000-8100"` (`-p/--ports`); default: the built-in TLS port set.
     ports: Option<Spanned<String>>,
+    /// Specs never to contact (`--exclude`); the config's and the command line's add up.
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    /// Files of specs never to contact (`--exclude-file`), relative to the config file.
     #[serde(default)]
     exclude_file: Vec<Spanned<String>>,
+    /// Server names tried on every address (`--sni`).
     #[serde(default)]
     sni: Vec<Spanned<String>>,
+    /// Names paired with addresses, `name:address` or `name:port:address` (`--resolve`): never ask DNS for them.
     #[serde(default)]
     resolve: Vec<Spanned<String>>,
+    /// Also try the DNS names found in certificates (`--sni-discover`).
     sni_discover: Option<bool>,
+    /// Also record which protocol versions each endpoint accepts (`--versions`).
     versions: Option<bool>,
+    /// Also record which key-exchange groups each endpoint accepts (`--groups`).
     groups: Option<bool>,
+    /// Also look for a second certificate of the other key type (`--all-certs`).
     all_certs: Option<bool>,
+    /// Ask the CAs (OCSP, else CRL) whether the scan's certificates are revoked (`--check-revocation`).
     check_revocation: Option<bool>,
+    /// `auto` (default), `none`, or a dialect forced on every port (`--starttls`).
     starttls: Option<Spanned<String>>,
+    /// `false` never retries with the legacy ClientHello (`--no-legacy`; default `true`).
     legacy_fallback: Option<bool>,
+    /// TCP connection deadline, e.g. `"500ms"` (`--connect-timeout`; default `3s`).
     connect_timeout: Option<Spanned<String>>,
+    /// Whole-probe deadline (`--timeout`; default `10s`).
     timeout: Option<Spanned<String>>,
+    /// New connections per second across the scan (`--rate`; default: no limit).
     rate: Option<Spanned<i64>>,
+    /// Probes in flight at once (`--concurrency`; default 1000, capped by the open-file limit).
     concurrency: Option<Spanned<i64>>,
+    /// Connections at once to one address, 1-1024 (`--per-host`; default 4).
     per_host: Option<Spanned<i64>>,
+    /// `K/N`: the part of the scope this scanner probes (`--shard`).
     shard: Option<Spanned<String>>,
 }
 

@@ -25,8 +25,11 @@ pub struct WatchConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawWatch {
+    /// An interval such as `"6h"` (at least 1s); `--every` wins over it.
     every: Option<Spanned<String>>,
+    /// A 5-field cron expression in UTC, e.g. `"17 */6 * * *"`; not together with `every`.
     cron: Option<Spanned<String>>,
+    /// Up to this much random delay before each run (shorter than `every`).
     jitter: Option<Spanned<String>>,
 }
 

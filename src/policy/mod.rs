@@ -36,6 +36,7 @@ mod severity;
 
 pub use error::RuleError;
 pub use finding::Finding;
+pub use rule::sample as model_sample;
 pub use rule::{Example, Expectation, Origin, Rule, RuleSummary};
 pub use ruleset::{Disabled, RuleSet};
 pub use severity::{Severity, SubjectKind};

@@ -284,18 +284,41 @@ fn run_query(store: &Store, query: &str) -> Vec<Vec<String>> {
         .unwrap_or_else(|err| panic!("{err}: {query}"))
 }
 
+/// The SQL examples of the user documentation: every ```` ```sql ```` block
+/// of README.md and of `docs/*.md` (not `docs/reference/`, generated),
+/// each distinct query once, in the order met.
+fn documented_queries() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+        let mut docs: Vec<_> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .collect();
+        docs.sort();
+        files.extend(docs);
+    }
+    let mut queries: Vec<String> = Vec::new();
+    for file in files {
+        let doc = std::fs::read_to_string(&file).unwrap_or_default();
+        let found = doc.split("```sql").skip(1);
+        for query in found.filter_map(|rest| rest.split("```").next()) {
+            if !queries.iter().any(|q| q == query) {
+                queries.push(query.to_string());
+            }
+        }
+    }
+    queries
+}
+
 #[test]
 fn the_documented_example_queries_run() {
-    let doc = include_str!("../../../../README.md");
-    let queries: Vec<&str> = doc
-        .split("```sql")
-        .skip(1)
-        .filter_map(|rest| rest.split("```").next())
-        .collect();
+    let queries = documented_queries();
     assert_eq!(
         queries.len(),
         3,
-        "the README's inventory database section shows three queries"
+        "the inventory database section (README.md or docs/guide.md) shows three queries"
     );
     let e = estates().into_iter().next().expect("SQLite comes first");
     let results: Vec<Vec<Vec<String>>> = queries.iter().map(|q| run_query(&e.store, q)).collect();
@@ -320,10 +343,10 @@ fn the_documented_example_queries_run() {
             .one("SELECT count(*) FROM observations", &[], |r| r.get(0))
             .unwrap();
         assert_eq!(written, 1, "the second scan held the first one's row");
-        let per_issuer = run_query(&store, queries[1]);
+        let per_issuer = run_query(&store, &queries[1]);
         assert_eq!(per_issuer.len(), 1, "{per_issuer:?}");
         assert_eq!(per_issuer[0][1], "Int(1)");
-        let everything = run_query(&store, queries[2]);
+        let everything = run_query(&store, &queries[2]);
         assert_eq!(everything.len(), 2, "leaf and intermediate: {everything:?}");
     }
 }
