@@ -26,6 +26,7 @@ mod findings;
 mod import;
 mod judged;
 mod listings;
+mod manual;
 mod metrics;
 mod metrics_http;
 mod recording;
@@ -63,6 +64,9 @@ pub enum AppError {
     /// Bad arguments, input or configuration files.
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// A certificate fingerprint or prefix that names no single certificate.
+    #[error(transparent)]
+    Fingerprint(#[from] crate::inventory::fingerprint::FingerprintError),
     /// A trust-anchor file that cannot be used.
     #[error("--ca-file {path}: {reason}")]
     Anchor {
@@ -155,6 +159,8 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Verify(args) => audit::verify(args),
         Command::Metrics(args) => metrics::metrics(args, clock),
         Command::Cbom(args) => cbom::cbom(args),
+        Command::Completions(args) => manual::completions(args),
+        Command::Man(args) => manual::man(args),
     }
 }
 

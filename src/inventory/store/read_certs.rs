@@ -28,6 +28,23 @@ impl Store {
         Ok(self.query_certificates(tail, params![sha256])?.pop())
     }
 
+    /// The SHA-256s (lowercase hex) of the stored certificates that start
+    /// with `prefix` (lowercase hex), in order, at most `limit` of them.
+    pub fn sha256s_with_prefix(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        // Hex sorts below 'g': [prefix, prefix + "g") holds exactly the
+        // fingerprints starting with it, and the range uses the index.
+        let query =
+            format!("SELECT sha256 FROM certificates WHERE sha256 >= ?1 AND sha256 < ?2 ORDER BY sha256 LIMIT {limit}");
+        let upper = format!("{prefix}g");
+        self.conn()
+            .rows(&query, params![prefix, upper.as_str()], |row| row.get(0))
+            .map_err(sql(&self.path, "look up a fingerprint prefix"))
+    }
+
     /// Every distinct certificate that appeared in any chain of `scan`,
     /// ordered by SHA-256.
     pub fn certificates_in_scan(&self, scan: ScanId) -> Result<Vec<StoredCertificate>, StoreError> {
