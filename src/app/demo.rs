@@ -191,7 +191,7 @@ async fn scan_lab(
     let mut kept = Vec::new();
     let mut writer = shown
         .filter(|f| *f != OutputFormat::Table)
-        .map(|f| f.writer(Box::new(io::stdout()), report::TableView::default()));
+        .map(|f| f.writer(Box::new(io::stdout())));
     let mut write = |record: &ObservationRecord<'_>| {
         recording.write(record.observation)?;
         kept.push(record.observation.clone());

@@ -31,7 +31,8 @@ pub enum FingerprintError {
     /// Several stored certificates start with the prefix.
     #[error(
         "{prefix} is ambiguous: it starts the SHA-256 of {} certificates ({}); give more digits",
-        count_text(candidates), listed(candidates)
+        count_text(candidates),
+        listed(candidates)
     )]
     Ambiguous {
         /// The prefix as normalised.

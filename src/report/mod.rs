@@ -69,9 +69,14 @@ impl OutputFormat {
         }
     }
 
-    /// A writer of this format over `out`.
-    /// `view` says what a table shows (the data formats keep every outcome).
-    pub fn writer(self, out: Box<dyn Write + Send>, view: TableView) -> Box<dyn ScanWriter> {
+    /// A writer of this format over `out` (a table in its default view).
+    pub fn writer(self, out: Box<dyn Write + Send>) -> Box<dyn ScanWriter> {
+        self.writer_with(out, TableView::default())
+    }
+
+    /// A writer of this format over `out`; `view` says what a table shows
+    /// (the data formats keep every outcome).
+    pub fn writer_with(self, out: Box<dyn Write + Send>, view: TableView) -> Box<dyn ScanWriter> {
         match self {
             OutputFormat::Table => Box::new(table::TableWriter::new(out, view)),
             OutputFormat::Jsonl => Box::new(jsonl::JsonlWriter::new(out)),
