@@ -36,7 +36,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr; `RUST_LOG` wins over -v/-q.
+/// Logs go to stderr, coloured only on a terminal without `NO_COLOR`;
+/// `RUST_LOG` wins over -v/-q.
 fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -49,6 +50,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(certatlas::cli::colour::stderr_colours())
         .with_target(false)
         .init();
 }

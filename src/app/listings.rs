@@ -8,6 +8,7 @@ use super::{stdout_error, AppError, RunStatus};
 use crate::cli::settings::store_request;
 use crate::cli::{CasArgs, DiffArgs, HistoryArgs, InventoryArgs, ScansArgs, StoreArgs};
 use crate::clock::Clock;
+use crate::inventory::store::FingerprintPrefix;
 use crate::inventory::history;
 use crate::inventory::store::{ScanId, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryFilter};
@@ -116,12 +117,13 @@ pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
     Ok(RunStatus::Complete)
 }
 
-/// `certatlas history ENDPOINT|SHA-256`.
+/// `certatlas history ENDPOINT|SHA-256|PREFIX`.
 pub fn history(args: HistoryArgs) -> Result<RunStatus, AppError> {
     let (store, _, _) = open(&args.store)?;
     let target = args.target.trim();
-    let entries = if target.len() == 64 && target.bytes().all(|b| b.is_ascii_hexdigit()) {
-        store.certificate_history(&target.to_ascii_lowercase())?
+    let entries = if FingerprintPrefix::looks_like(target) {
+        let sha256 = store.resolve_fingerprint(target)?;
+        store.certificate_history(&sha256)?
     } else {
         let (address, port, sni) = parse_endpoint(target)?;
         store.endpoint_history(&address, port, sni.as_deref())?

@@ -28,6 +28,7 @@ mod import;
 mod init;
 mod judged;
 mod listings;
+mod manual;
 mod metrics;
 mod metrics_http;
 mod recording;
@@ -173,6 +174,8 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Verify(args) => audit::verify(args),
         Command::Metrics(args) => metrics::metrics(args, clock),
         Command::Cbom(args) => cbom::cbom(args),
+        Command::Completions(args) => manual::completions(args),
+        Command::Man(args) => manual::man(args),
     }
 }
 

@@ -144,7 +144,7 @@ pub(super) async fn run_scan(
     };
     let clock = request.probe.clock;
     let (out, target) = records.open()?;
-    let mut writer = request.format.writer(out);
+    let mut writer = request.format.writer_with(out, request.table);
     let started_at = clock.now();
     let recording = match store {
         Some((store, context)) => Some(Recording::begin(store, context, request, started_at)?),

@@ -25,9 +25,9 @@ pub struct ImportArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub policy: PolicyArgs,
-    /// Output format of the import's summary: table or json.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
-    pub format: String,
+    /// Output format of the import's summary.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = super::formats::summary())]
+    pub format: crate::report::ListingFormat,
 }
 
 /// A validated `import` invocation.
@@ -52,7 +52,7 @@ pub fn import_request(args: ImportArgs) -> Result<ImportRequest, SettingsError> 
         file: args.file,
         store,
         policy: Arc::new(policy),
-        json: args.format == "json",
+        json: args.format == crate::report::ListingFormat::Json,
     })
 }
 

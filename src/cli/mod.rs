@@ -2,8 +2,12 @@
 //! requests the app runs ([`settings`]). This is the only user of clap.
 
 mod cbom_args;
+pub mod colour;
+pub mod completions;
+pub mod formats;
 mod import_args;
 mod init_args;
+pub mod manpage;
 pub mod policy;
 mod scope_args;
 mod score_args;
@@ -93,7 +97,8 @@ pub enum Command {
     Cas(CasArgs),
     /// Show what changed between two stored scans.
     Diff(DiffArgs),
-    /// Show the history of an endpoint (ADDRESS:PORT[/SNI]) or a certificate (SHA-256).
+    /// Show the history of an endpoint (ADDRESS:PORT[/SNI]) or a certificate
+    /// (its SHA-256, or a unique prefix of 8 digits or more).
     History(HistoryArgs),
     /// List the stored scans.
     Scans(ScansArgs),
@@ -137,6 +142,12 @@ pub enum Command {
     /// its certificates, public keys, algorithms and TLS deployments as
     /// cryptographic assets, with the endpoints as evidence (facts only).
     Cbom(CbomArgs),
+    /// Write the shell completion script for bash, zsh, fish, elvish or
+    /// powershell to stdout.
+    Completions(completions::CompletionsArgs),
+    /// Write the manual page (roff) to stdout, or one page per command
+    /// into a directory with --dir.
+    Man(manpage::ManArgs),
 }
 
 /// Rule directories and CI gating, shared by `scan` and `findings`.
@@ -176,8 +187,8 @@ pub struct RulesListArgs {
     /// An extra rule directory (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Output format: table, json or csv.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
 }
 
@@ -186,8 +197,8 @@ pub struct RulesListArgs {
 pub struct RulesTestArgs {
     /// Test only the rules in this directory (default: the built-in rules).
     pub dir: Option<PathBuf>,
-    /// Output format: table, json or csv.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
 }
 
@@ -206,8 +217,8 @@ pub struct FindingsArgs {
     /// Only findings at or above this severity.
     #[arg(long, value_name = "SEVERITY", value_parser = policy::parse_severity)]
     pub severity: Option<crate::policy::Severity>,
-    /// Output format: table, json or csv.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
 }
 
@@ -255,8 +266,8 @@ pub struct InventoryArgs {
     /// Only keys of this type: rsa, ec, ed25519, ed448, dsa.
     #[arg(long, value_name = "TYPE", value_parser = ["rsa", "ec", "ed25519", "ed448", "dsa"])]
     pub key_type: Option<String>,
-    /// Output format: table, json or csv.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
 }
 
@@ -269,8 +280,8 @@ pub struct CasArgs {
     /// The scan whose chains are examined (default: the latest complete scan).
     #[arg(long, value_name = "ID")]
     pub scan: Option<i64>,
-    /// Output format: table, json or csv.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
     /// Instead of the list, write this CA certificate as PEM: its SHA-256
     /// or a unique prefix of at least 8 hex digits (an ambiguous prefix
@@ -292,8 +303,8 @@ pub struct DiffArgs {
     pub from: Option<i64>,
     /// The newer scan (default: the latest complete scan).
     pub to: Option<i64>,
-    /// Output format: table or json.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
 }
 
@@ -303,10 +314,12 @@ pub struct HistoryArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub store: StoreArgs,
-    /// `ADDRESS:PORT` or `[V6]:PORT`, either followed by `/SNI`, or a certificate SHA-256.
+    /// `ADDRESS:PORT` or `[V6]:PORT`, either followed by `/SNI`, or a
+    /// certificate's SHA-256 or a unique prefix of it (at least 8 hex
+    /// digits; colons allowed). An ambiguous prefix lists the candidates.
     pub target: String,
-    /// Output format: table, json or csv.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
 }
 
@@ -316,8 +329,8 @@ pub struct ScansArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub store: StoreArgs,
-    /// Output format: table, json or csv.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
 }
 
@@ -379,9 +392,15 @@ pub struct ScanArgs {
     /// Deadline for a whole probe, connection included (default: 10s).
     #[arg(long, value_name = "DURATION", value_parser = settings::parse_duration)]
     pub timeout: Option<Duration>,
-    /// Output format: table, jsonl or json.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_format)]
+    /// Output format. The table lists the endpoints that answered, by
+    /// address and port, and counts the unresponsive probes in its summary;
+    /// JSON and JSON Lines keep every outcome.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::scan())]
     pub format: crate::report::OutputFormat,
+    /// List the unresponsive probes (refused, unreachable, connect timeout)
+    /// in the table too, instead of only counting them.
+    #[arg(long)]
+    pub show_closed: bool,
     /// Write the output to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -449,7 +468,7 @@ pub struct ScanArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Output format for the scan results (table shows each lab case).
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_format)]
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::scan())]
     pub format: crate::report::OutputFormat,
     /// Keep the lab running after the scan until Ctrl-C, to scan it by hand.
     #[arg(long)]

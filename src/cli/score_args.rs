@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{settings, PolicyArgs, StoreArgs};
+use super::{formats, PolicyArgs, StoreArgs};
 
 /// `certatlas score`.
 #[derive(Debug, Args)]
@@ -27,9 +27,9 @@ pub struct ScoreArgs {
     /// coverage) instead of scoring.
     #[arg(long)]
     pub ladders: bool,
-    /// Output format: table, json (the whole score card) or csv (one row per
-    /// criterion).
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format: json is the whole score card, csv one row per
+    /// criterion.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
     pub format: crate::report::ListingFormat,
 }
 
@@ -64,8 +64,8 @@ pub struct VerifyArgs {
     /// Require a signature by this Ed25519 public key (SPKI PEM).
     #[arg(long, value_name = "PUBLIC_KEY")]
     pub key: Option<PathBuf>,
-    /// Output format: table or json.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = settings::parse_listing)]
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::summary())]
     pub format: crate::report::ListingFormat,
 }
 

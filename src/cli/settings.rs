@@ -17,7 +17,6 @@ use crate::config::{self, Config, ConfigError};
 use crate::inventory::ca::CaClass;
 use crate::inventory::store::{Database, Store};
 use crate::probe::ProbeSettings;
-use crate::report::ListingFormat;
 use crate::report::OutputFormat;
 use crate::scan::limits;
 use crate::scan::options::ProbeOptions;
@@ -44,6 +43,8 @@ pub struct ScanRequest {
     pub sni_discover: bool,
     /// How to write results.
     pub format: OutputFormat,
+    /// What a table shows (`--show-closed`).
+    pub table: crate::report::TableView,
     /// Where to write results (stdout when absent).
     pub output: Option<PathBuf>,
     /// Set when the requested concurrency was lowered to fit the descriptor
@@ -191,6 +192,9 @@ pub fn scan_request(mut args: ScanArgs, clock: Clock) -> Result<ScanRequest, Set
         config_anchors,
         sni_discover: args.sni_discover,
         format: args.format,
+        table: crate::report::TableView {
+            show_closed: args.show_closed,
+        },
         output: args.output,
         store: (!args.no_db).then_some(store),
         policy: std::sync::Arc::new(policy),
@@ -310,25 +314,9 @@ fn resolve_pairings(values: &[String]) -> Result<Vec<targets::Pairing>, TargetsE
 /// Durations (`500ms`, `3s`, `6h`, `1d`): the parser lives in `schedule`.
 pub use crate::schedule::parse_duration;
 
-/// An output format by name, from the report registry.
-pub fn parse_format(text: &str) -> Result<OutputFormat, String> {
-    OutputFormat::from_name(text).ok_or_else(|| {
-        let names: Vec<&str> = OutputFormat::ALL.iter().map(|f| f.name()).collect();
-        format!("'{text}' is not a format (choose {})", names.join(", "))
-    })
-}
-
 /// `auto`, `none`, or a STARTTLS dialect name.
 pub fn parse_starttls(text: &str) -> Result<StartTlsMode, String> {
     StartTlsMode::parse(text)
-}
-
-/// A listing format by name, from the report registry.
-pub fn parse_listing(text: &str) -> Result<ListingFormat, String> {
-    ListingFormat::from_name(text).ok_or_else(|| {
-        let names: Vec<&str> = ListingFormat::ALL.iter().map(|f| f.name()).collect();
-        format!("'{text}' is not a format (choose {})", names.join(", "))
-    })
 }
 
 /// A CA class by name.

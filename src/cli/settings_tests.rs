@@ -1,14 +1,6 @@
-//! Tests of the settings: formats, server names, where the inventory is.
+//! Tests of the settings: server names, where the inventory is.
 
 use super::*;
-
-#[test]
-fn formats_come_from_the_registry() {
-    assert_eq!(parse_format("jsonl"), Ok(OutputFormat::Jsonl));
-    assert!(parse_format("xml")
-        .unwrap_err()
-        .contains("table, jsonl, json"));
-}
 
 #[test]
 fn server_names_are_checked_by_the_targets_validator() {

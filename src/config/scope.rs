@@ -139,9 +139,13 @@ pub(super) fn check_scope(raw: RawScope, src: &Source<'_>) -> Result<ScopeConfig
         connect_timeout: checker.parsed(
             "connect_timeout",
             raw.connect_timeout,
-            crate::schedule::parse_duration,
+            crate::schedule::parse_config_duration,
         )?,
-        timeout: checker.parsed("timeout", raw.timeout, crate::schedule::parse_duration)?,
+        timeout: checker.parsed(
+            "timeout",
+            raw.timeout,
+            crate::schedule::parse_config_duration,
+        )?,
         rate: checker.number("rate", raw.rate, 1, i64::from(u32::MAX))?,
         concurrency: checker.number("concurrency", raw.concurrency, 1, 1 << 20)?,
         per_host: checker.number("per_host", raw.per_host, 1, 1024)?,
@@ -221,16 +225,16 @@ impl Checker<'_, '_> {
     }
 
     /// A text value parsed by `parse`.
-    fn parsed<T>(
+    fn parsed<T, E: std::fmt::Display>(
         &self,
         key: &str,
         value: Option<Spanned<String>>,
-        parse: impl Fn(&str) -> Result<T, String>,
+        parse: impl Fn(&str) -> Result<T, E>,
     ) -> Result<Option<T>, ConfigError> {
         let Some(value) = value else { return Ok(None) };
         parse(value.get_ref())
             .map(Some)
-            .map_err(|e| self.error(value.span(), key, e))
+            .map_err(|e| self.error(value.span(), key, e.to_string()))
     }
 
     /// An integer in `min..=max`.

@@ -44,7 +44,7 @@ pub(super) fn check_watch(raw: RawWatch, src: &Source<'_>) -> Result<WatchConfig
             return Err(src.error(&cron.span(), "watch: set either every or cron, not both"))
         }
         (Some(every), None) => (
-            Some(Schedule::every(every.get_ref()).map_err(|e| at(every, e, "every"))?),
+            Some(Schedule::every_in_config(every.get_ref()).map_err(|e| at(every, e, "every"))?),
             Some(every),
         ),
         (None, Some(cron)) => (
@@ -55,7 +55,7 @@ pub(super) fn check_watch(raw: RawWatch, src: &Source<'_>) -> Result<WatchConfig
     };
     let jitter = match &raw.jitter {
         Some(text) => {
-            let jitter = crate::schedule::parse_duration(text.get_ref())
+            let jitter = crate::schedule::parse_config_duration(text.get_ref())
                 .map_err(|e| at(text, ScheduleError::Duration(e), "jitter"))?;
             if let Some(schedule) = &schedule {
                 schedule

@@ -30,12 +30,13 @@ fn is_unsafe_on_terminal(ch: char) -> bool {
         || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// One CSV cell: a value that a spreadsheet would run as a formula (starting
-/// with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`; the
-/// cell is quoted when it holds a comma, quote or line break, with quotes
-/// doubled (RFC 4180).
+/// One CSV cell: text that a spreadsheet would run as a formula (starting
+/// with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`,
+/// unless it is a plain decimal number (`-30` days left stays a number a
+/// spreadsheet sorts); the cell is quoted when it holds a comma, quote or
+/// line break, with quotes doubled (RFC 4180).
 pub fn csv_cell(text: &str) -> Cow<'_, str> {
-    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_decimal(text);
     let needs_quotes = text.contains([',', '"', '\n', '\r']) || formula;
     if !needs_quotes {
         return Cow::Borrowed(text);
@@ -48,6 +49,15 @@ pub fn csv_cell(text: &str) -> Cow<'_, str> {
     out.push_str(&text.replace('"', "\"\""));
     out.push('"');
     Cow::Owned(out)
+}
+
+/// `-30`, `+1`, `0.75`, `-0.5`: an optional sign, digits, and optionally a
+/// point and more digits; nothing a spreadsheet evaluates beyond the number.
+fn is_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
 }
 
 /// Truncates to at most `width` characters, marking the cut with `…`.
@@ -82,8 +92,15 @@ mod tests {
     fn csv_cells_neutralise_formulas_and_quote() {
         assert_eq!(csv_cell("plain"), "plain");
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "\"'+1\"");
-        assert_eq!(csv_cell("-2"), "\"'-2\"");
+        assert_eq!(csv_cell("+1"), "+1");
+        assert_eq!(csv_cell("-2"), "-2");
+        assert_eq!(csv_cell("-30"), "-30");
+        assert_eq!(csv_cell("-0.5"), "-0.5");
+        assert_eq!(csv_cell("-2+3"), "\"'-2+3\"");
+        assert_eq!(csv_cell("-"), "\"'-\"");
+        assert_eq!(csv_cell("-1."), "\"'-1.\"");
+        assert_eq!(csv_cell("-1e3"), "\"'-1e3\"");
+        assert_eq!(csv_cell("+cmd|' /C calc'!A0"), "\"'+cmd|' /C calc'!A0\"");
         assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");

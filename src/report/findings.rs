@@ -60,10 +60,10 @@ fn csv_cells(t: &TrackedFinding) -> Vec<String> {
         f.label.clone(),
         f.certificate.clone().unwrap_or_default(),
         f.endpoints.join(" "),
-        date(t.first_seen),
-        date(t.open_since),
+        super::instant_text(t.first_seen),
+        super::instant_text(t.open_since),
         t.days_to_fix.map(|d| d.to_string()).unwrap_or_default(),
-        t.last_observed.map(date).unwrap_or_default(),
+        t.last_observed.map(super::instant_text).unwrap_or_default(),
         t.withdrawn_by.join(" "),
         exception_text(t),
         f.message.clone(),
@@ -226,7 +226,7 @@ pub fn write_rules(
             r.source.clone(),
         ]
     };
-    let headers = ["ID", "SEVERITY", "SUBJECT", "TITLE", "PKIMM", "SOURCE"];
+    let headers = ["id", "severity", "subject", "title", "pkimm", "source"];
     write_listing(
         out,
         format,

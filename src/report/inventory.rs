@@ -24,8 +24,9 @@ pub fn endpoint_key_text(key: &EndpointKey) -> String {
     }
 }
 
+/// An instant in a listing: RFC 3339 in UTC (tables, JSON and CSV alike).
 fn date(at: time::OffsetDateTime) -> String {
-    at.date().to_string()
+    super::instant_text(at)
 }
 
 /// Writes the inventory rows.
@@ -35,19 +36,19 @@ pub fn write_inventory(
     rows: &[InventoryRow],
 ) -> io::Result<()> {
     let headers = [
-        "SUBJECT",
-        "NAMES",
-        "ISSUER",
-        "NOT AFTER",
-        "DAYS",
-        "KEY",
-        "SIGNATURE",
-        "CA CLASS",
-        "OWNER",
-        "OWNER RULE",
-        "ENDPOINTS",
-        "CHAIN",
-        "SHA-256",
+        "subject",
+        "names",
+        "issuer",
+        "not_after",
+        "days_left",
+        "key",
+        "signature",
+        "ca_class",
+        "owner",
+        "owner_rule",
+        "endpoints",
+        "chain",
+        "sha256",
     ];
     let listing = Listing {
         kind: "certificates",
@@ -89,15 +90,15 @@ fn inventory_cells(r: &InventoryRow) -> Vec<String> {
 /// Writes the CA list.
 pub fn write_cas(out: &mut dyn Write, format: ListingFormat, cas: &[CaSummary]) -> io::Result<()> {
     let headers = [
-        "SUBJECT",
-        "CLASS",
-        "KEY",
-        "NOT AFTER",
-        "SELF-SIGNED",
-        "ISSUED",
-        "LEAVES",
-        "ENDPOINTS",
-        "SHA-256",
+        "subject",
+        "class",
+        "key",
+        "not_after",
+        "self_signed",
+        "issued",
+        "leaves",
+        "endpoints",
+        "sha256",
     ];
     let cells = |c: &CaSummary| {
         vec![
@@ -135,19 +136,19 @@ pub fn write_history(
     entries: &[HistoryEntry],
 ) -> io::Result<()> {
     let headers = [
-        "SCAN",
-        "OBSERVED",
-        "ENDPOINT",
-        "STATUS",
-        "POSITION",
-        "LEAF SUBJECT",
-        "LEAF NOT AFTER",
-        "LEAF SHA-256",
+        "scan",
+        "observed_at",
+        "endpoint",
+        "status",
+        "position",
+        "leaf_subject",
+        "leaf_not_after",
+        "leaf_sha256",
     ];
     let cells = |e: &HistoryEntry| {
         vec![
             e.scan.0.to_string(),
-            e.observed_at.to_string(),
+            super::instant_text(e.observed_at),
             endpoint_key_text(&e.endpoint),
             e.reason.clone(),
             e.position.map(|p| p.to_string()).unwrap_or_default(),
@@ -175,14 +176,14 @@ pub fn write_scans(
     scans: &[ListedScan<'_>],
 ) -> io::Result<()> {
     let headers = [
-        "ID",
-        "STARTED",
-        "FINISHED",
-        "STATUS",
-        "OBSERVATIONS",
-        "TARGETS",
-        "HOST",
-        "CYCLE",
+        "id",
+        "started_at",
+        "finished_at",
+        "status",
+        "observations",
+        "targets",
+        "host",
+        "cycle",
     ];
     let cells = |listed: &ListedScan<'_>| {
         let s = listed.record;
@@ -253,12 +254,12 @@ pub fn write_diff(
         ),
         ListingFormat::Csv => {
             let headers = [
-                "ENDPOINT",
-                "CHANGE",
-                "REKEYED",
-                "LEAD DAYS",
-                "OLD SHA-256",
-                "NEW SHA-256",
+                "endpoint",
+                "change",
+                "rekeyed",
+                "lead_days",
+                "old_sha256",
+                "new_sha256",
             ];
             let cells = |c: &EndpointChange| change_cells(c);
             write_listing(

@@ -4,7 +4,8 @@
 //! - table: aligned columns, fields escaped for the terminal and cut at 48
 //!   characters (the JSON and CSV forms are never cut);
 //! - json: `{"schema_version": 1, "kind": "...", "items": [...]}`;
-//! - csv: RFC 4180 with formula prefixes neutralised.
+//! - csv: RFC 4180, one header line in lower snake case (every command's
+//!   CSV), formula prefixes of text neutralised (numbers stay numbers).
 
 use std::io::{self, Write};
 
@@ -17,7 +18,7 @@ pub const LISTING_SCHEMA_VERSION: u32 = 1;
 /// Widest a table column gets.
 const MAX_WIDTH: usize = 48;
 
-/// The registry of listing formats.
+/// The listing formats (the command line's names are in `cli::formats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListingFormat {
     /// Aligned columns for a terminal.
@@ -28,34 +29,17 @@ pub enum ListingFormat {
     Csv,
 }
 
-impl ListingFormat {
-    /// Every format, in the order shown in help.
-    pub const ALL: [ListingFormat; 3] = [
-        ListingFormat::Table,
-        ListingFormat::Json,
-        ListingFormat::Csv,
-    ];
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            ListingFormat::Table => "table",
-            ListingFormat::Json => "json",
-            ListingFormat::Csv => "csv",
-        }
-    }
-
-    /// Looks a format up by name.
-    pub fn from_name(name: &str) -> Option<ListingFormat> {
-        ListingFormat::ALL.into_iter().find(|f| f.name() == name)
-    }
+/// A CSV header as a table shows it: `not_after` as `NOT AFTER`.
+pub fn table_header(header: &str) -> String {
+    header.to_uppercase().replace('_', " ")
 }
 
 /// One listing: what it is called, its columns, and how an item fills them.
 pub struct Listing<'a, T> {
     /// The `kind` in JSON, e.g. `inventory`.
     pub kind: &'static str,
-    /// Column headers for table and CSV.
+    /// Column headers in lower snake case, as CSV writes them (a table
+    /// shows them upper-cased, see [`table_header`]).
     pub headers: &'a [&'a str],
     /// The items.
     pub items: &'a [T],
@@ -135,7 +119,7 @@ fn write_table<T>(out: &mut dyn Write, listing: &Listing<'_, T>) -> io::Result<(
             .collect();
         padded.join("  ").trim_end().to_string()
     };
-    let headers: Vec<String> = listing.headers.iter().map(|h| h.to_string()).collect();
+    let headers: Vec<String> = listing.headers.iter().map(|h| table_header(h)).collect();
     writeln!(out, "{}", render(&headers))?;
     for row in &rows {
         writeln!(out, "{}", render(row))?;
@@ -157,7 +141,7 @@ mod tests {
         let cells = |i: &Item| vec![i.name.clone()];
         let listing = Listing {
             kind: "things",
-            headers: &["NAME"],
+            headers: &["name"],
             items: &items,
             cells: &cells,
         };
@@ -172,6 +156,8 @@ mod tests {
         assert!(!table.contains('\x1b') && table.contains("\\u{1b}"));
         let csv = render(ListingFormat::Csv, "=cmd|' /C calc'!A0");
         assert_eq!(csv.lines().nth(1), Some("\"'=cmd|' /C calc'!A0\""));
+        assert_eq!(csv.lines().next(), Some("name"));
+        assert!(table.starts_with("NAME"));
         let json: serde_json::Value =
             serde_json::from_str(&render(ListingFormat::Json, "x")).unwrap();
         assert_eq!(json["kind"], "things");

@@ -32,6 +32,7 @@ use crate::scan::header::ScanHeader;
 use crate::scan::summary::ScanSummary;
 pub use listing::{write_listing, Listing, ListingFormat};
 pub use record::{ChainEntry, ObservationRecord};
+pub use table::TableView;
 
 /// A destination for one scan's records, written as they arrive.
 pub trait ScanWriter: Send {
@@ -48,7 +49,8 @@ pub trait ScanWriter: Send {
     fn finish(&mut self, summary: &ScanSummary) -> io::Result<()>;
 }
 
-/// The registry of scan output formats.
+/// The scan output formats (the command line's names are in
+/// `cli::formats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     /// Aligned columns for people, with a summary at the end.
@@ -60,10 +62,6 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    /// Every format, in the order shown in help.
-    pub const ALL: [OutputFormat; 3] =
-        [OutputFormat::Table, OutputFormat::Jsonl, OutputFormat::Json];
-
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -73,26 +71,16 @@ impl OutputFormat {
         }
     }
 
-    /// One line describing the format.
-    pub fn description(self) -> &'static str {
-        match self {
-            OutputFormat::Table => "aligned columns for a terminal, summary at the end",
-            OutputFormat::Jsonl => {
-                "JSON Lines: a scan line, one observation per line, then a summary line"
-            }
-            OutputFormat::Json => "one JSON document with an observations array and a summary",
-        }
-    }
-
-    /// Looks a format up by name.
-    pub fn from_name(name: &str) -> Option<OutputFormat> {
-        OutputFormat::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    /// A writer of this format over `out`.
+    /// A writer of this format over `out` (a table in its default view).
     pub fn writer(self, out: Box<dyn Write + Send>) -> Box<dyn ScanWriter> {
+        self.writer_with(out, TableView::default())
+    }
+
+    /// A writer of this format over `out`; `view` says what a table shows
+    /// (the data formats keep every outcome).
+    pub fn writer_with(self, out: Box<dyn Write + Send>, view: TableView) -> Box<dyn ScanWriter> {
         match self {
-            OutputFormat::Table => Box::new(table::TableWriter::new(out)),
+            OutputFormat::Table => Box::new(table::TableWriter::new(out, view)),
             OutputFormat::Jsonl => Box::new(jsonl::JsonlWriter::new(out)),
             OutputFormat::Json => Box::new(json::JsonWriter::new(out)),
         }

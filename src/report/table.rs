@@ -1,8 +1,13 @@
-//! Table output: one aligned row per observation as it arrives, then a
-//! summary. Every field from a certificate or a peer goes through
+//! Table output: one aligned row per responsive observation, sorted by
+//! address (numerically) then port, written with the summary once the scan
+//! ends; unresponsive probes (refused, unreachable, connect timeout) are
+//! only counted in the summary, by reason, unless `--show-closed` asks for
+//! their rows. Every field from a certificate or a peer goes through
 //! [`super::escape::terminal`] before it is printed.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
+use std::net::IpAddr;
 
 use super::escape::{fit, terminal};
 use super::{ObservationRecord, ScanWriter};
@@ -10,18 +15,32 @@ use crate::certs::{CertificateView, KeyAlgorithm};
 use crate::observation::{Observation, Outcome, VersionSupport};
 use crate::scan::summary::ScanSummary;
 
+/// What the table shows beyond the responsive endpoints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableView {
+    /// List the unresponsive probes too (`--show-closed`).
+    pub show_closed: bool,
+}
+
+/// Where a row sorts: address (none last), port, then name and SNI.
+type RowKey = (bool, Option<IpAddr>, u16, String, Option<String>);
+
 /// Writes the table.
 pub struct TableWriter {
     out: BufWriter<Box<dyn Write + Send>>,
-    header_written: bool,
+    view: TableView,
+    rows: Vec<(RowKey, String)>,
+    hidden: BTreeMap<String, u64>,
 }
 
 impl TableWriter {
     /// A writer over `out`.
-    pub fn new(out: Box<dyn Write + Send>) -> TableWriter {
+    pub fn new(out: Box<dyn Write + Send>, view: TableView) -> TableWriter {
         TableWriter {
             out: BufWriter::new(out),
-            header_written: false,
+            view,
+            rows: Vec::new(),
+            hidden: BTreeMap::new(),
         }
     }
 }
@@ -39,21 +58,53 @@ const HEADER: [&str; 8] = [
 
 impl ScanWriter for TableWriter {
     fn observation(&mut self, record: &ObservationRecord<'_>) -> io::Result<()> {
-        if !self.header_written {
-            writeln!(self.out, "{}", row(HEADER.map(String::from)))?;
-            self.header_written = true;
+        let obs = record.observation;
+        if obs.outcome.is_unresponsive() && !self.view.show_closed {
+            *self.hidden.entry(obs.outcome.reason_key()).or_default() += 1;
+            return Ok(());
         }
-        writeln!(self.out, "{}", row(cells(record)))?;
-        if let Some(verdict_line) = verdict_line(record.observation) {
-            writeln!(self.out, "{:>18}{verdict_line}", "")?;
+        let mut text = row(cells(record));
+        if let Some(verdict_line) = verdict_line(obs) {
+            text.push_str(&format!("\n{:>18}{verdict_line}", ""));
         }
-        self.out.flush()
+        let key = (
+            obs.address.is_none(),
+            obs.address,
+            obs.port,
+            obs.host.clone(),
+            obs.sni.clone(),
+        );
+        self.rows.push((key, text));
+        Ok(())
     }
 
     fn finish(&mut self, summary: &ScanSummary) -> io::Result<()> {
+        // A stable sort: probes of one endpoint keep their arrival order.
+        self.rows.sort_by(|a, b| a.0.cmp(&b.0));
+        if !self.rows.is_empty() {
+            writeln!(self.out, "{}", row(HEADER.map(String::from)))?;
+        }
+        for (_, text) in &self.rows {
+            writeln!(self.out, "{text}")?;
+        }
         write_summary(&mut self.out, summary)?;
+        write_hidden(&mut self.out, &self.hidden)?;
         self.out.flush()
     }
+}
+
+/// The line counting the unresponsive probes left out of the table.
+fn write_hidden(out: &mut impl Write, hidden: &BTreeMap<String, u64>) -> io::Result<()> {
+    let total: u64 = hidden.values().sum();
+    if total == 0 {
+        return Ok(());
+    }
+    let reasons: Vec<String> = hidden.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    writeln!(
+        out,
+        "not listed: {total} unresponsive ({}); --show-closed lists them",
+        reasons.join(" · ")
+    )
 }
 
 /// Pads the cells to the column widths.

@@ -10,7 +10,7 @@ mod duration;
 mod tests;
 
 pub use cron::{check as check_cron, CronSchedule};
-pub use duration::parse_duration;
+pub use duration::{parse_config_duration, parse_duration, DurationError};
 
 use std::fmt;
 use std::time::Duration;
@@ -34,8 +34,8 @@ pub enum Schedule {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
     /// Not a duration.
-    #[error("{0}")]
-    Duration(String),
+    #[error(transparent)]
+    Duration(#[from] DurationError),
     /// An interval under [`MIN_INTERVAL`].
     #[error("'{0}' is shorter than the minimum interval of 1s")]
     TooShort(String),
@@ -58,9 +58,19 @@ pub enum ScheduleError {
 }
 
 impl Schedule {
-    /// An interval from text such as `90s`, `30m`, `6h`, `1d` (at least 1s).
+    /// An interval from text such as `90s`, `30m`, `6h`, `1d` (at least 1s;
+    /// the unit is required, as on the command line).
     pub fn every(text: &str) -> Result<Schedule, ScheduleError> {
-        let every = parse_duration(text).map_err(ScheduleError::Duration)?;
+        Schedule::every_parsed(text, parse_duration(text)?)
+    }
+
+    /// As [`Schedule::every`], a bare number being seconds (the config
+    /// file's form).
+    pub fn every_in_config(text: &str) -> Result<Schedule, ScheduleError> {
+        Schedule::every_parsed(text, parse_config_duration(text)?)
+    }
+
+    fn every_parsed(text: &str, every: Duration) -> Result<Schedule, ScheduleError> {
         if every < MIN_INTERVAL {
             return Err(ScheduleError::TooShort(text.trim().to_string()));
         }

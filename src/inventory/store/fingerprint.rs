@@ -42,6 +42,16 @@ pub enum PrefixError {
 }
 
 impl FingerprintPrefix {
+    /// Whether `text` is written as a fingerprint (hex digits, with colons
+    /// only between pairs of digits as `openssl x509 -fingerprint` prints
+    /// them) rather than as something else, such as an endpoint.
+    pub fn looks_like(text: &str) -> bool {
+        let text = text.trim();
+        !text.is_empty()
+            && text.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
+            && (!text.contains(':') || text.split(':').all(|pair| pair.len() == 2))
+    }
+
     /// Checks `text`: hex digits, optionally separated by colons
     /// (`AB:CD:...`), at least [`MIN_PREFIX_DIGITS`] and at most 64.
     pub fn parse(text: &str) -> Result<FingerprintPrefix, PrefixError> {
