@@ -15,7 +15,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 pub use cbom_args::{CbomArgs, CbomSpec};
-pub use import_args::{import_request, ImportArgs, ImportRequest};
+pub use import_args::{import_request, AtRestArgs, ImportArgs, ImportFrom, ImportRequest};
 pub use policy::PolicyRequest;
 pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
@@ -78,7 +78,8 @@ pub enum Command {
     /// Start a built-in lab of TLS servers on loopback, scan it and report.
     Demo(DemoArgs),
     /// Store a scan written with `scan --no-db --format jsonl -o FILE` (on
-    /// a scanner without database access), judged as a live scan is.
+    /// a scanner without database access), judged as a live scan is; or
+    /// certificates at rest (PEM, DER, PKCS#12, Java keystores, directories).
     Import(Box<ImportArgs>),
     /// List the certificates of a stored scan, with owners and CA classes.
     Inventory(InventoryArgs),
