@@ -80,7 +80,12 @@ fn items(command: &str, db: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
     list.extend(args(&["--clock", CLOCK]));
     list.extend(args(extra));
     let out = run_now(&list);
-    assert_eq!(out.status.code(), Some(0), "{command}: {}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{command}: {}",
+        text(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     json["items"].as_array().cloned().unwrap_or_default()
 }
@@ -97,7 +102,10 @@ fn locations(rows: &[serde_json::Value], sha: &str) -> Vec<String> {
     let at = row["at_rest"].as_array().cloned().unwrap_or_default();
     at.iter()
         .map(|l| {
-            let alias = l["alias"].as_str().map(|a| format!("#{a}")).unwrap_or_default();
+            let alias = l["alias"]
+                .as_str()
+                .map(|a| format!("#{a}"))
+                .unwrap_or_default();
             let file = Path::new(l["path"].as_str().unwrap()).file_name().unwrap();
             format!("{}{alias}[{}]", file.to_string_lossy(), l["position"])
         })
@@ -110,7 +118,12 @@ fn each_format_lands_in_the_inventory_with_its_file_location() {
         ("chain.pem", &[], &["chain.pem[0]"], true),
         ("leaf.der", &[], &["leaf.der[0]"], false),
         ("bundle.p12", &["p12.pass"], &["bundle.p12#app[0]"], true),
-        ("keystore.jks", &["jks.pass"], &["keystore.jks#app[0]"], true),
+        (
+            "keystore.jks",
+            &["jks.pass"],
+            &["keystore.jks#app[0]"],
+            true,
+        ),
         ("truststore.p12", &["p12.pass"], &[], true),
     ];
     for (file, password, expected, has_root) in cases {
@@ -196,7 +209,10 @@ fn a_directory_is_walked_counting_what_it_skips_and_the_glob_filters_it() {
         .iter()
         .map(|p| p.as_str().unwrap().rsplit('/').next().unwrap().to_string())
         .collect();
-    assert_eq!(names, BTreeSet::from(["leaf.key".into(), "notes.txt".into()]));
+    assert_eq!(
+        names,
+        BTreeSet::from(["leaf.key".into(), "notes.txt".into()])
+    );
     // chain.pem: leaf + root; leaf.der; bundle.p12: leaf + root
     assert_eq!(summary["certificates"], 5, "{summary}");
     let rows = items("inventory", &db, &[]);
@@ -207,10 +223,17 @@ fn a_directory_is_walked_counting_what_it_skips_and_the_glob_filters_it() {
 
     let db = dir.path().join("der.db");
     let summary = imported(&path(&tree), &db, &["--glob", "*.der"]);
-    assert_eq!((summary["files"].as_u64(), summary["filtered"].as_u64()), (Some(1), Some(4)));
+    assert_eq!(
+        (summary["files"].as_u64(), summary["filtered"].as_u64()),
+        (Some(1), Some(4))
+    );
     assert_eq!(summary["certificates"], 1, "{summary}");
     // no certificate under the glob: nothing to import, exit 2
-    let out = import(&path(&tree), &dir.path().join("none.db"), &["--glob", "*.crt"]);
+    let out = import(
+        &path(&tree),
+        &dir.path().join("none.db"),
+        &["--glob", "*.crt"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("no certificate found"));
 }
@@ -242,12 +265,23 @@ fn a_file_named_that_holds_no_certificate_exits_2_naming_it() {
     let out = import(&path(&notes), &db, &["--from", "pem"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(&path(&notes)) && stderr.contains("not pem"), "{stderr}");
+    assert!(
+        stderr.contains(&path(&notes)) && stderr.contains("not pem"),
+        "{stderr}"
+    );
     let out = import(&fixture("chain.pem"), &db, &["--from", "jks"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not jks"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not jks"),
+        "{}",
+        text(&out.stderr)
+    );
     let key = dir.path().join("leaf.key");
-    std::fs::write(&key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
+    std::fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
     let out = import(&path(&key), &db, &[]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -301,7 +335,14 @@ async fn a_scan_and_an_import_at_rest_of_the_same_certificates_give_the_same_inv
         );
         std::fs::write(tree.join(format!("{n:03}.pem")), pem).unwrap();
     }
-    let mut list = args(&["import", &path(&tree), "--db", &path(&rest), "--clock", CLOCK]);
+    let mut list = args(&[
+        "import",
+        &path(&tree),
+        "--db",
+        &path(&rest),
+        "--clock",
+        CLOCK,
+    ]);
     list.extend(args(&["--config", &path(&config), "--format", "json"]));
     let out = run(list).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -324,7 +365,9 @@ async fn a_scan_and_an_import_at_rest_of_the_same_certificates_give_the_same_inv
     );
     assert_eq!(sha256s(&served_cas), sha256s(&stored_cas), "the same CAs");
     // endpoints differ by design: a file is not an endpoint
-    assert!(served.iter().any(|r| !r["endpoints"].as_array().unwrap().is_empty()));
+    assert!(served
+        .iter()
+        .any(|r| !r["endpoints"].as_array().unwrap().is_empty()));
     for row in &stored {
         assert!(row["endpoints"].as_array().unwrap().is_empty(), "{row}");
         assert!(!row["at_rest"].as_array().unwrap().is_empty(), "{row}");

@@ -77,7 +77,11 @@ fn unknown_options(checked: &Checked) -> serde_json::Value {
 /// Runs `certatlas import` (blocking work on tokio's blocking pool):
 /// certificates at rest when PATH holds them (or `--from`, `--glob`,
 /// `--password-file` say so), else certatlas JSON Lines.
-pub async fn import(request: ImportRequest, clock: Clock, quiet: bool) -> Result<RunStatus, AppError> {
+pub async fn import(
+    request: ImportRequest,
+    clock: Clock,
+    quiet: bool,
+) -> Result<RunStatus, AppError> {
     off_runtime(move || match super::import_at_rest::applies(&request) {
         true => super::import_at_rest::run(&request, clock, quiet),
         false => run(&request, quiet),

@@ -27,7 +27,11 @@ pub(super) fn applies(request: &ImportRequest) -> bool {
 }
 
 /// Imports the certificates at rest under `request.file`.
-pub(super) fn run(request: &ImportRequest, clock: Clock, quiet: bool) -> Result<RunStatus, AppError> {
+pub(super) fn run(
+    request: &ImportRequest,
+    clock: Clock,
+    quiet: bool,
+) -> Result<RunStatus, AppError> {
     let options = AtRestOptions {
         from: request.at_rest.from.map(|f| f.at_rest()),
         glob: request.at_rest.glob.clone(),
@@ -58,9 +62,8 @@ pub(super) fn run(request: &ImportRequest, clock: Clock, quiet: bool) -> Result<
     let recording = Recording::resume(store, scan, context, None)?;
     let summary = summary_json(&collected);
     let finished_at = clock.now();
-    let close = |store: &Store, scan| {
-        store.finish_import(import, scan, true, &summary, Some(finished_at))
-    };
+    let close =
+        |store: &Store, scan| store.finish_import(import, scan, true, &summary, Some(finished_at));
     let stored = recording.finish_with(true, close, clock, &request.policy)?;
     report(request.json, &collected, &stored, quiet)?;
     Ok(super::findings::gate(&stored.findings, &request.policy))

@@ -94,7 +94,11 @@ pub fn rows_with_files(
         .collect();
     let mut places: BTreeMap<&str, Places<'_>> = BTreeMap::new();
     for leaf in leaves {
-        places.entry(&leaf.leaf_sha256).or_default().served.push(leaf);
+        places
+            .entry(&leaf.leaf_sha256)
+            .or_default()
+            .served
+            .push(leaf);
     }
     for file in leaves_at_rest(files, certificates) {
         let files = &mut places.entry(&file.sha256).or_default().files;

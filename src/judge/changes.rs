@@ -33,14 +33,7 @@ pub fn analyse(
     let certificates = store.certificates_in_scan(scan)?;
     let graph = view::graph(&certificates, &context.trust);
     let now = clock.now();
-    let rows = view::rows_with_files(
-        &leaves,
-        &files,
-        &certificates,
-        &graph,
-        &context.owners,
-        now,
-    );
+    let rows = view::rows_with_files(&leaves, &files, &certificates, &graph, &context.owners, now);
     let summary = view::summary(&rows, &diff, now);
     Ok((diff, summary))
 }

@@ -115,7 +115,10 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     /// The next `n` bytes, or an error when fewer are left.
     fn take(&mut self, n: usize) -> Result<&'a [u8], FileProblem> {
-        let end = self.at.checked_add(n).filter(|end| *end <= self.bytes.len());
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|end| *end <= self.bytes.len());
         let end = end.ok_or_else(|| malformed("cut short"))?;
         let taken = &self.bytes[self.at..end];
         self.at = end;
@@ -183,10 +186,16 @@ mod tests {
     fn a_length_past_the_end_is_malformed_not_a_panic() {
         let mut bytes = keystore("root", &[0x30, 0x00], "x");
         bytes.truncate(30);
-        assert!(matches!(read(&bytes, None), Err(FileProblem::Malformed { .. })));
+        assert!(matches!(
+            read(&bytes, None),
+            Err(FileProblem::Malformed { .. })
+        ));
         let mut huge = JKS_MAGIC.to_vec();
         huge.extend(2u32.to_be_bytes());
         huge.extend(u32::MAX.to_be_bytes());
-        assert!(matches!(read(&huge, None), Err(FileProblem::Malformed { .. })));
+        assert!(matches!(
+            read(&huge, None),
+            Err(FileProblem::Malformed { .. })
+        ));
     }
 }

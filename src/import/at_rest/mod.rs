@@ -257,7 +257,9 @@ pub fn collect(path: &Path, options: &AtRestOptions) -> Result<Collected, AtRest
             collected.take(read);
         }
     }
-    collected.certificates.sort_by(|a, b| a.location.cmp(&b.location));
+    collected
+        .certificates
+        .sort_by(|a, b| a.location.cmp(&b.location));
     collected.sha256 = digest(&collected.certificates);
     Ok(collected)
 }
@@ -337,21 +339,20 @@ impl Reader<'_> {
     /// The certificates of the file at `path` (absolute).
     fn file(&self, path: &Path) -> Result<FileRead, FileProblem> {
         let bytes = read_bounded(path)?;
-        let format = match (detect::sniff(&bytes), self.from) {
-            (Sniffed::Format(found), Some(wanted)) if found != wanted => {
-                return Err(FileProblem::NotFormat(wanted))
-            }
-            (Sniffed::Jceks, Some(wanted)) | (Sniffed::Unknown, Some(wanted)) => {
-                return Err(FileProblem::NotFormat(wanted))
-            }
-            (Sniffed::Format(found), _) => found,
-            (Sniffed::Jceks, None) => {
-                return Err(FileProblem::Unsupported(
+        let format =
+            match (detect::sniff(&bytes), self.from) {
+                (Sniffed::Format(found), Some(wanted)) if found != wanted => {
+                    return Err(FileProblem::NotFormat(wanted))
+                }
+                (Sniffed::Jceks, Some(wanted)) | (Sniffed::Unknown, Some(wanted)) => {
+                    return Err(FileProblem::NotFormat(wanted))
+                }
+                (Sniffed::Format(found), _) => found,
+                (Sniffed::Jceks, None) => return Err(FileProblem::Unsupported(
                     "a JCEKS keystore (convert it: keytool -importkeystore -deststoretype pkcs12)",
-                ))
-            }
-            (Sniffed::Unknown, None) => return Err(FileProblem::NotCertificate),
-        };
+                )),
+                (Sniffed::Unknown, None) => return Err(FileProblem::NotCertificate),
+            };
         let text = path.display().to_string();
         let mut unverified = None;
         let entries: Vec<(Option<String>, Vec<Vec<u8>>)> = match format {

@@ -66,7 +66,10 @@ mod tests {
                     -----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n\
                     -----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
         let found = certificates(text.as_bytes()).unwrap();
-        assert_eq!(found, vec![vec![0x30, 0x03, 0x02, 0x01, 0x01], vec![0x30, 0x00]]);
+        assert_eq!(
+            found,
+            vec![vec![0x30, 0x03, 0x02, 0x01, 0x01], vec![0x30, 0x00]]
+        );
     }
 
     #[test]
@@ -85,7 +88,10 @@ mod tests {
             Err(FileProblem::Pem { line: 1, .. })
         ));
         let key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
-        assert_eq!(certificates(key.as_bytes()), Err(FileProblem::NoCertificate));
+        assert_eq!(
+            certificates(key.as_bytes()),
+            Err(FileProblem::NoCertificate)
+        );
         assert_eq!(certificates(b"hello"), Err(FileProblem::NotCertificate));
     }
 }

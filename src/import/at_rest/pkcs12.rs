@@ -13,12 +13,34 @@ use super::jks::Entry;
 use super::FileProblem;
 use crate::at_rest::AtRestFormat;
 
-/// Reads a PKCS#12 bundle with `password` (or the empty one).
+/// Reads a PKCS#12 bundle with `password` (or the empty one): the key
+/// entries with their chains as the library links them, then every other
+/// certificate of the bundle on its own (a certificate-only bundle, extra
+/// CAs no key chains to), under its friendly name or subject.
 pub fn read(bytes: &[u8], password: Option<&str>) -> Result<Vec<Entry>, FileProblem> {
-    // Relaxed: certificates without a key (a truststore, extra CAs) are kept
-    let policy = Pkcs12ImportPolicy::Relaxed;
-    let store = KeyStore::from_pkcs12(bytes, password.unwrap_or(""), policy)
-        .map_err(|e| problem(e, password.is_some()))?;
+    let open = |policy| {
+        KeyStore::from_pkcs12(bytes, password.unwrap_or(""), policy)
+            .map_err(|e| problem(e, password.is_some()))
+    };
+    let mut entries = entries(&open(Pkcs12ImportPolicy::Relaxed)?);
+    let mut seen: std::collections::BTreeSet<Vec<u8>> = entries
+        .iter()
+        .flat_map(|(_, c)| c.iter().cloned())
+        .collect();
+    for (alias, certificates) in entries(&open(Pkcs12ImportPolicy::Raw)?) {
+        let unseen: Vec<Vec<u8>> = certificates
+            .into_iter()
+            .filter(|c| seen.insert(c.clone()))
+            .collect();
+        if !unseen.is_empty() {
+            entries.push((alias, unseen));
+        }
+    }
+    Ok(entries)
+}
+
+/// The entries of `store` that hold certificates.
+fn entries(store: &KeyStore) -> Vec<Entry> {
     let mut entries = Vec::new();
     for (alias, entry) in store.entries() {
         let certificates: Vec<Vec<u8>> = match entry {
@@ -32,7 +54,7 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<Vec<Entry>, FileProb
             entries.push((alias.clone(), certificates));
         }
     }
-    Ok(entries)
+    entries
 }
 
 /// What a library error means for the user.

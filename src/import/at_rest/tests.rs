@@ -26,7 +26,11 @@ fn pem(ders: &[&[u8]]) -> String {
 /// a.pem (2 certificates), sub/b.der, notes.txt, sub/key.pem (a key only).
 fn mixed() -> (tempfile::TempDir, [Vec<u8>; 3]) {
     let dir = tempfile::tempdir().unwrap();
-    let certs = [certificate("a.test"), certificate("b.test"), certificate("c.test")];
+    let certs = [
+        certificate("a.test"),
+        certificate("b.test"),
+        certificate("c.test"),
+    ];
     let root = dir.path();
     std::fs::create_dir(root.join("sub")).unwrap();
     std::fs::write(root.join("a.pem"), pem(&[&certs[0], &certs[1]])).unwrap();
@@ -102,7 +106,10 @@ fn a_file_named_that_holds_no_certificate_is_an_error_naming_it() {
     assert!(text.starts_with(&notes.display().to_string()), "{text}");
     assert!(text.contains("not a certificate"), "{text}");
     let key = collect(&dir.path().join("sub/key.pem"), &AtRestOptions::default());
-    assert!(key.unwrap_err().to_string().contains("holds no certificate"));
+    assert!(key
+        .unwrap_err()
+        .to_string()
+        .contains("holds no certificate"));
     let forced = AtRestOptions {
         from: Some(AtRestFormat::Pkcs12),
         ..AtRestOptions::default()
