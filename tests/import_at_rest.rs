@@ -152,6 +152,19 @@ fn each_format_lands_in_the_inventory_with_its_file_location() {
 }
 
 #[test]
+fn a_pkcs12_without_a_key_gives_its_lone_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let pass = fixture("p12.pass");
+    let summary = imported(&fixture("certs-only.p12"), &db, &["--password-file", &pass]);
+    assert_eq!(summary["certificates"], 2, "{summary}");
+    let rows = items("inventory", &db, &[]);
+    assert_eq!(sha256s(&rows), BTreeSet::from([LEAF.to_string()]));
+    assert!(locations(&rows, LEAF)[0].starts_with("certs-only.p12#"));
+    assert!(sha256s(&items("cas", &db, &[])).contains(ROOT));
+}
+
+#[test]
 fn a_jks_without_its_password_is_read_unverified_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");

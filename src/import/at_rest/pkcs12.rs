@@ -22,12 +22,12 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<Vec<Entry>, FileProb
         KeyStore::from_pkcs12(bytes, password.unwrap_or(""), policy)
             .map_err(|e| problem(e, password.is_some()))
     };
-    let mut entries = entries(&open(Pkcs12ImportPolicy::Relaxed)?);
+    let mut entries = entries_of(&open(Pkcs12ImportPolicy::Relaxed)?);
     let mut seen: std::collections::BTreeSet<Vec<u8>> = entries
         .iter()
         .flat_map(|(_, c)| c.iter().cloned())
         .collect();
-    for (alias, certificates) in entries(&open(Pkcs12ImportPolicy::Raw)?) {
+    for (alias, certificates) in entries_of(&open(Pkcs12ImportPolicy::Raw)?) {
         let unseen: Vec<Vec<u8>> = certificates
             .into_iter()
             .filter(|c| seen.insert(c.clone()))
@@ -40,7 +40,7 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<Vec<Entry>, FileProb
 }
 
 /// The entries of `store` that hold certificates.
-fn entries(store: &KeyStore) -> Vec<Entry> {
+fn entries_of(store: &KeyStore) -> Vec<Entry> {
     let mut entries = Vec::new();
     for (alias, entry) in store.entries() {
         let certificates: Vec<Vec<u8>> = match entry {
