@@ -13,7 +13,8 @@
 //! - [`targets`]: target specs, port lists, exclusions, the lazy stream.
 //! - [`scan`]: the bounded-concurrency engine and the run summary.
 //! - [`import`]: certatlas's own JSON Lines read back into observations
-//!   (`certatlas import`): checked whole first, then streamed.
+//!   (`certatlas import`): checked whole first, then streamed; and
+//!   certificates at rest ([`at_rest`]: PEM, DER, PKCS#12, Java keystores).
 //! - [`probe`]: one endpoint → its [`observation::Observation`]s: connect,
 //!   STARTTLS, rustls, the legacy ClientHello, the strict verdict.
 //! - [`certs`]: DER → [`certs::CertificateView`] (x509-parser), signature
@@ -49,6 +50,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod alerts;
 pub mod app;
+pub mod at_rest;
 pub mod certs;
 pub mod cli;
 pub mod clock;

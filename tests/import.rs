@@ -248,10 +248,11 @@ fn a_file_that_is_not_certatlas_json_lines_exits_2_before_anything_is_written() 
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
     let cases = [
+        // PEM is read as a certificate at rest (tests/import_at_rest.rs)
         (
             "cert.pem",
             "-----BEGIN CERTIFICATE-----\nMIIB\n".to_string(),
-            ":1: not JSON",
+            ": line 1: certificate block without its END line",
         ),
         (
             "other.jsonl",

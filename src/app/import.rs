@@ -74,9 +74,19 @@ fn unknown_options(checked: &Checked) -> serde_json::Value {
     })
 }
 
-/// Runs `certatlas import` (blocking work on tokio's blocking pool).
-pub async fn import(request: ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
-    off_runtime(move || run(&request, quiet)).await
+/// Runs `certatlas import` (blocking work on tokio's blocking pool):
+/// certificates at rest when PATH holds them (or `--from`, `--glob`,
+/// `--password-file` say so), else certatlas JSON Lines.
+pub async fn import(
+    request: ImportRequest,
+    clock: Clock,
+    quiet: bool,
+) -> Result<RunStatus, AppError> {
+    off_runtime(move || match super::import_at_rest::applies(&request) {
+        true => super::import_at_rest::run(&request, clock, quiet),
+        false => run(&request, quiet),
+    })
+    .await
 }
 
 fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
@@ -146,7 +156,16 @@ fn begin(store: &Store, checked: &Checked) -> Result<(ScanId, i64), AppError> {
         lines: checked.lines,
         header: header.is_some(),
     };
-    match store.begin_import(&meta, &file)? {
+    begin_import(store, &meta, file)
+}
+
+/// Begins the scan `meta` for `file`, or refuses a file imported before.
+pub(super) fn begin_import(
+    store: &Store,
+    meta: &ScanMeta,
+    file: NewImport,
+) -> Result<(ScanId, i64), AppError> {
+    match store.begin_import(meta, &file)? {
         ImportStart::Begun { scan, import } => Ok((scan, import)),
         ImportStart::AlreadyImported(earlier) => Err(ImportRefusal::AlreadyImported {
             file: file.file_name,

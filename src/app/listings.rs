@@ -64,7 +64,9 @@ pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppErro
         ca_class: args.ca_class,
         key_type: args.key_type,
     };
-    let mut rows = view::rows(&leaves, &certificates, &graph, &context.owners, now);
+    let files = store.at_rest(scan)?;
+    let owners = &context.owners;
+    let mut rows = view::rows_with_files(&leaves, &files, &certificates, &graph, owners, now);
     rows.retain(|row| filter.keeps(row, now));
     rows.sort_by_key(|row| row.certificate.not_after);
     present::write_inventory(&mut io::stdout().lock(), args.format, &rows).map_err(stdout_error)?;
@@ -81,6 +83,10 @@ pub fn cas(args: CasArgs) -> Result<RunStatus, AppError> {
     let mut endpoints: std::collections::BTreeMap<&str, u64> = Default::default();
     for leaf in &leaves {
         *endpoints.entry(leaf.leaf_sha256.as_str()).or_default() += 1;
+    }
+    let files = store.at_rest(scan)?;
+    for file in view::leaves_at_rest(&files, &certificates) {
+        endpoints.entry(file.sha256.as_str()).or_default(); // a leaf, no endpoint
     }
     let mut cas = graph.cas();
     graph.fill_usage(&mut cas, endpoints);

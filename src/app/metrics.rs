@@ -49,7 +49,8 @@ pub(super) fn exposition_text(
     let certificates = store.certificates_in_scan(id)?;
     let graph = view::graph(&certificates, &context.trust);
     let owners = &context.owners;
-    let rows = view::rows(&leaves, &certificates, &graph, owners, clock.now());
+    let files = store.at_rest(id)?;
+    let rows = view::rows_with_files(&leaves, &files, &certificates, &graph, owners, clock.now());
     let mut exposition = scan_part(record);
     certificate_part(&mut exposition, &rows, max_series);
     let webhooks = config.map(|c| c.alerts.webhooks.clone());

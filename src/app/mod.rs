@@ -25,6 +25,7 @@ mod cbom;
 mod demo;
 mod findings;
 mod import;
+mod import_at_rest;
 mod init;
 mod judged;
 mod listings;
@@ -126,6 +127,10 @@ pub enum AppError {
     /// A file to import is not certatlas JSON Lines, or cannot be read.
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    /// Certificates at rest that cannot be read (a file named that holds
+    /// none, a wrong password, a bad --glob).
+    #[error(transparent)]
+    AtRest(#[from] crate::import::at_rest::AtRestError),
     /// A good file whose import is refused (imported before, out of order).
     #[error(transparent)]
     ImportRefused(#[from] import::ImportRefusal),
@@ -156,7 +161,7 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
             let request = cli::watch_request(*args, clock)?;
             watch::watch(request, quiet).await
         }
-        Command::Import(args) => import::import(cli::import_request(*args)?, quiet).await,
+        Command::Import(args) => import::import(cli::import_request(*args)?, clock, quiet).await,
         Command::Demo(args) => demo::demo(cli::settings::demo_request(args), clock, quiet).await,
         Command::Inventory(args) => listings::inventory(args, clock),
         Command::Cas(args) => match args.export.clone() {

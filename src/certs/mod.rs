@@ -54,6 +54,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex_lower(&Sha256::digest(bytes))
 }
 
+/// SHA-1 of the concatenation of `parts`: for legacy formats only (the
+/// integrity digest of a Java keystore).
+pub fn sha1_of(parts: &[&[u8]]) -> [u8; 20] {
+    use sha1::Digest as _;
+    let mut digest = sha1::Sha1::new();
+    for part in parts {
+        digest.update(part);
+    }
+    digest.finalize().into()
+}
+
 /// A SHA-256 computed over bytes fed piece by piece (a file read as it
 /// streams), finished as lowercase hex.
 #[derive(Debug, Clone, Default)]

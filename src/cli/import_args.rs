@@ -1,11 +1,11 @@
-//! `certatlas import`: its arguments (a JSON Lines file, the inventory,
-//! and the rule arguments `scan` takes) and their validation into an
-//! [`ImportRequest`].
+//! `certatlas import`: its arguments (a JSON Lines file or certificates
+//! at rest, the inventory, and the rule arguments `scan` takes) and their
+//! validation into an [`ImportRequest`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::policy::{self, PolicyRequest};
 use super::settings::{self, SettingsError, StoreRequest};
@@ -16,9 +16,26 @@ use super::{PolicyArgs, StoreArgs};
 #[command(after_help = IMPORT_EXAMPLES)]
 pub struct ImportArgs {
     /// A JSON Lines file written by `certatlas scan --format jsonl -o FILE`
-    /// (a regular file: it is read twice, once to check it, once to store it).
-    #[arg(value_name = "FILE")]
+    /// (a regular file: it is read twice, once to check it, once to store
+    /// it); or certificates at rest: a PEM or DER file, a PKCS#12 bundle, a
+    /// Java keystore (JKS or PKCS12), or a directory of them (walked
+    /// recursively). Told apart by content.
+    #[arg(value_name = "PATH")]
     pub file: PathBuf,
+    /// Read PATH as certificates at rest of this format (default: told by
+    /// content; in a directory, files of other formats are skipped).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub from: Option<ImportFrom>,
+    /// In a directory, read only the files matching PATTERN: `*`, `?`,
+    /// `**`, `{pem,crt}`; matched against the file name, or against the
+    /// path under the directory when PATTERN holds a `/`.
+    #[arg(long, value_name = "PATTERN")]
+    pub glob: Option<String>,
+    /// The password of PKCS#12 bundles and Java keystores, as the first
+    /// line of FILE (never on the command line). Without it an empty
+    /// password is tried for PKCS#12 and a JKS is read unverified.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub store: StoreArgs,
@@ -30,11 +47,57 @@ pub struct ImportArgs {
     pub format: crate::report::ListingFormat,
 }
 
+/// A format of certificates at rest (`import --from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFrom {
+    /// PEM text with `CERTIFICATE` blocks.
+    Pem,
+    /// One DER-encoded X.509 certificate per file.
+    Der,
+    /// A PKCS#12 bundle or Java PKCS12 keystore.
+    Pkcs12,
+    /// A Java keystore (JKS).
+    Jks,
+}
+
+impl ImportFrom {
+    /// The format of certificates at rest it names.
+    pub fn at_rest(self) -> crate::at_rest::AtRestFormat {
+        use crate::at_rest::AtRestFormat;
+        match self {
+            ImportFrom::Pem => AtRestFormat::Pem,
+            ImportFrom::Der => AtRestFormat::Der,
+            ImportFrom::Pkcs12 => AtRestFormat::Pkcs12,
+            ImportFrom::Jks => AtRestFormat::Jks,
+        }
+    }
+}
+
+/// How to read certificates at rest (`--from`, `--glob`, `--password-file`).
+#[derive(Debug, Clone, Default)]
+pub struct AtRestArgs {
+    /// The forced format.
+    pub from: Option<ImportFrom>,
+    /// The directory walk's filter.
+    pub glob: Option<String>,
+    /// The keystores' password file.
+    pub password_file: Option<PathBuf>,
+}
+
+impl AtRestArgs {
+    /// Any of them was given: PATH is read as certificates at rest.
+    pub fn given(&self) -> bool {
+        self.from.is_some() || self.glob.is_some() || self.password_file.is_some()
+    }
+}
+
 /// A validated `import` invocation.
 #[derive(Debug)]
 pub struct ImportRequest {
-    /// The file to import.
+    /// The file (or, at rest, the file or directory) to import.
     pub file: PathBuf,
+    /// How to read certificates at rest.
+    pub at_rest: AtRestArgs,
     /// The inventory and its configuration.
     pub store: StoreRequest,
     /// The rules the imported scan is judged with.
@@ -50,6 +113,11 @@ pub fn import_request(args: ImportArgs) -> Result<ImportRequest, SettingsError> 
     let policy = policy::policy_request(&args.policy, store.config.as_ref())?;
     Ok(ImportRequest {
         file: args.file,
+        at_rest: AtRestArgs {
+            from: args.from,
+            glob: args.glob,
+            password_file: args.password_file,
+        },
         store,
         policy: Arc::new(policy),
         json: args.format == crate::report::ListingFormat::Json,
@@ -65,6 +133,17 @@ exits 2 naming the file and line. The scan is stored as it was run (targets, opt
 finish from the file) and judged as a live scan is, as of the scan's finish. A file with no
 summary line (a scan killed before the end) is stored as interrupted and not judged. A file
 already imported (same SHA-256), or older than the newest scan the inventory holds, is refused.
+
+Certificates at rest:
+  certatlas import /etc/ssl/private --glob '*.{pem,crt}'
+  certatlas import server.p12 --password-file p12.pass
+  certatlas import truststore.jks --from jks --password-file jks.pass
+
+Each certificate found becomes evidence at a `file:PATH[#ALIAS]` location (never an endpoint):
+it joins the inventory, CA graph, owners, rules and score; endpoint rules do not apply. A file
+named that holds no certificate, or a wrong password, exits 2 naming it; in a directory such
+files are skipped and counted. The same files with the same certificates imported again are
+refused (by the SHA-256 of locations and certificates).
 
 Exit codes: 0 imported, 1 an active finding at or above --fail-on, 2 bad file, refused or
 operational error.";

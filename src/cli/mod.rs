@@ -20,7 +20,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 pub use cbom_args::{CbomArgs, CbomSpec};
-pub use import_args::{import_request, ImportArgs, ImportRequest};
+pub use import_args::{import_request, AtRestArgs, ImportArgs, ImportFrom, ImportRequest};
 pub use init_args::InitArgs;
 pub use policy::PolicyRequest;
 pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
@@ -88,7 +88,8 @@ pub enum Command {
     /// the config), owner-rule examples from the subjects seen.
     Init(InitArgs),
     /// Store a scan written with `scan --no-db --format jsonl -o FILE` (on
-    /// a scanner without database access), judged as a live scan is.
+    /// a scanner without database access), judged as a live scan is; or
+    /// certificates at rest (PEM, DER, PKCS#12, Java keystores, directories).
     Import(Box<ImportArgs>),
     /// List the certificates of a stored scan, with owners and CA classes.
     Inventory(InventoryArgs),

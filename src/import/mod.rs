@@ -11,8 +11,10 @@
 //! same ones checked.
 //!
 //! - `reader`: bounded lines, hashed as they are read;
-//! - `line`: one line, typed, or what is wrong with it.
+//! - `line`: one line, typed, or what is wrong with it;
+//! - [`at_rest`]: certificates at rest (PEM, DER, PKCS#12, Java keystores).
 
+pub mod at_rest;
 mod line;
 mod reader;
 

@@ -1,5 +1,5 @@
 //! The inventory as people read it: one row per leaf certificate served in
-//! a scan, with where it is served, its CA class, its owner (and the rule
+//! a scan or found at rest by it, with where it is served (or stored), its CA class, its owner (and the rule
 //! that decided it), chain problems and days left; the filters of
 //! `certatlas inventory`; and the one-screen summary printed after a scan.
 //! Pure functions over what the store returns.
@@ -13,7 +13,8 @@ use super::ca::{CaClass, CaGraph, TrustContext};
 use super::endpoints::served_names;
 use super::history::ScanDiff;
 use super::owners::{OwnerRules, OwnerSubject};
-use super::store::{EndpointKey, EndpointLeaf, EndpointName, StoredCertificate};
+use super::store::{EndpointKey, EndpointLeaf, EndpointName, FilePlacement, StoredCertificate};
+use crate::at_rest::FileLocation;
 use crate::certs::CertificateView;
 
 /// One leaf certificate of the inventory.
@@ -41,6 +42,10 @@ pub struct InventoryRow {
     /// broadcast or discovered name the endpoint does not serve). Names on
     /// an endpoint's default chain appear under each of its rows.
     pub names: BTreeMap<String, Vec<EndpointName>>,
+    /// Where it was found at rest (files, keystore entries): not
+    /// endpoints, and never counted as such.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub at_rest: Vec<FileLocation>,
     /// Problems of the chains served with it: `incomplete`, `out_of_order`,
     /// `root_included`, `unrelated_certificates`.
     pub chain_problems: Vec<String>,
@@ -69,28 +74,75 @@ pub fn rows(
     owners: &OwnerRules,
     now: OffsetDateTime,
 ) -> Vec<InventoryRow> {
+    rows_with_files(leaves, &[], certificates, graph, owners, now)
+}
+
+/// One row per distinct parsed leaf in `leaves` or among the certificates
+/// found at rest (`files`: a CA certificate at rest joins the CA graph,
+/// not the rows).
+pub fn rows_with_files(
+    leaves: &[EndpointLeaf],
+    files: &[FilePlacement],
+    certificates: &[StoredCertificate],
+    graph: &CaGraph,
+    owners: &OwnerRules,
+    now: OffsetDateTime,
+) -> Vec<InventoryRow> {
     let by_sha: BTreeMap<&str, &StoredCertificate> = certificates
         .iter()
         .map(|c| (c.sha256.as_str(), c))
         .collect();
-    let mut served: BTreeMap<&str, Vec<&EndpointLeaf>> = BTreeMap::new();
+    let mut places: BTreeMap<&str, Places<'_>> = BTreeMap::new();
     for leaf in leaves {
-        served.entry(&leaf.leaf_sha256).or_default().push(leaf);
+        places
+            .entry(&leaf.leaf_sha256)
+            .or_default()
+            .served
+            .push(leaf);
     }
-    served
+    for file in leaves_at_rest(files, certificates) {
+        let files = &mut places.entry(&file.sha256).or_default().files;
+        files.push(file.location.clone());
+    }
+    places
         .into_iter()
-        .filter_map(|(sha, at)| row(by_sha.get(sha)?, &at, graph, owners, now))
+        .filter_map(|(sha, at)| row(by_sha.get(sha)?, at, graph, owners, now))
         .collect()
 }
 
-/// The row of one stored leaf served at `at`.
+/// The placements at rest of leaf certificates (parsed, not a CA): a CA
+/// certificate found at rest joins the CA graph only.
+pub fn leaves_at_rest<'a>(
+    files: &'a [FilePlacement],
+    certificates: &[StoredCertificate],
+) -> Vec<&'a FilePlacement> {
+    let leaves: std::collections::BTreeSet<&str> = certificates
+        .iter()
+        .filter(|c| c.view.as_ref().is_some_and(|v| !v.is_ca()))
+        .map(|c| c.sha256.as_str())
+        .collect();
+    files
+        .iter()
+        .filter(|f| leaves.contains(f.sha256.as_str()))
+        .collect()
+}
+
+/// Where one leaf is: the endpoints serving it, the files holding it.
+#[derive(Default)]
+struct Places<'a> {
+    served: Vec<&'a EndpointLeaf>,
+    files: Vec<FileLocation>,
+}
+
+/// The row of one stored leaf served (or stored) at `places`.
 fn row(
     stored: &StoredCertificate,
-    at: &[&EndpointLeaf],
+    places: Places<'_>,
     graph: &CaGraph,
     owners: &OwnerRules,
     now: OffsetDateTime,
 ) -> Option<InventoryRow> {
+    let at = places.served.as_slice();
     let view = stored.view.clone()?;
     let class = graph.classify_leaf(&stored.sha256);
     let hostnames: Vec<String> = at
@@ -124,6 +176,7 @@ fn row(
         owner_rule: owner.rule,
         endpoints: at.iter().map(|l| l.endpoint.clone()).collect(),
         names,
+        at_rest: places.files,
         chain_problems: chain_problems(graph, at),
         first_seen: stored.first_seen,
         last_seen: stored.last_seen,

@@ -47,6 +47,7 @@ pub fn write_inventory(
         "owner",
         "owner_rule",
         "endpoints",
+        "at_rest",
         "chain",
         "sha256",
     ];
@@ -66,6 +67,7 @@ fn inventory_cells(r: &InventoryRow) -> Vec<String> {
         |values: &[String], dn: &str| values.first().cloned().unwrap_or_else(|| dn.to_string());
     let names: Vec<&str> = c.dns_names().collect();
     let endpoints: Vec<String> = r.endpoints.iter().map(endpoint_key_text).collect();
+    let at_rest: Vec<String> = r.at_rest.iter().map(ToString::to_string).collect();
     let chain = match r.chain_problems.is_empty() {
         true => "ok".to_string(),
         false => r.chain_problems.join(","),
@@ -82,6 +84,7 @@ fn inventory_cells(r: &InventoryRow) -> Vec<String> {
         r.owner.clone().unwrap_or_else(|| "unassigned".into()),
         r.owner_rule.clone().unwrap_or_default(),
         endpoints.join(" "),
+        at_rest.join(" "),
         chain,
         r.sha256.clone(),
     ]

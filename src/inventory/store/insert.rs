@@ -272,20 +272,7 @@ impl ObservationInserter {
             for (sha, der, span) in chunk {
                 certificate_values(&mut values, sha, der, span);
             }
-            let statement = format!(
-                "INSERT INTO certificates AS c (sha256, der, spki_sha256, subject_dn, issuer_dn,
-                     subject_cn, not_before, not_after, key_algorithm, key_bits,
-                     signature_algorithm, is_ca, self_signed, view, parse_error, first_seen,
-                     last_seen)
-                 VALUES {}
-                 ON CONFLICT (sha256) DO UPDATE SET
-                     first_seen = CASE WHEN excluded.first_seen < c.first_seen
-                         THEN excluded.first_seen ELSE c.first_seen END,
-                     last_seen = CASE WHEN excluded.last_seen > c.last_seen
-                         THEN excluded.last_seen ELSE c.last_seen END
-                 RETURNING sha256, id",
-                placeholders(chunk.len(), CERTIFICATE_COLUMNS)
-            );
+            let statement = certificate_upsert(chunk.len());
             conn.query(&statement, &values, &mut |row| {
                 inserted.push((row.get(0)?, row.get(1)?));
                 Ok(())
@@ -587,6 +574,39 @@ fn upsert_endpoints(
 
 /// Columns of a `certificates` row as inserted.
 const CERTIFICATE_COLUMNS: usize = 17;
+
+/// The statement inserting `rows` certificates (or widening the first and
+/// last seen of those already stored), returning `sha256, id` of each.
+fn certificate_upsert(rows: usize) -> String {
+    format!(
+        "INSERT INTO certificates AS c (sha256, der, spki_sha256, subject_dn, issuer_dn,
+             subject_cn, not_before, not_after, key_algorithm, key_bits,
+             signature_algorithm, is_ca, self_signed, view, parse_error, first_seen,
+             last_seen)
+         VALUES {}
+         ON CONFLICT (sha256) DO UPDATE SET
+             first_seen = CASE WHEN excluded.first_seen < c.first_seen
+                 THEN excluded.first_seen ELSE c.first_seen END,
+             last_seen = CASE WHEN excluded.last_seen > c.last_seen
+                 THEN excluded.last_seen ELSE c.last_seen END
+         RETURNING sha256, id",
+        placeholders(rows, CERTIFICATE_COLUMNS)
+    )
+}
+
+/// Inserts one certificate seen at `at` (or widens its first and last
+/// seen); returns its id. For certificates found outside a scan's
+/// observations (certificates at rest).
+pub(super) fn upsert_certificate(
+    conn: &dyn Session,
+    sha: &str,
+    der: &[u8],
+    at: &str,
+) -> Result<i64, SqlError> {
+    let mut values = Vec::with_capacity(CERTIFICATE_COLUMNS);
+    certificate_values(&mut values, sha, der, &SeenSpan::at(at));
+    conn.one(&certificate_upsert(1), &values, |row| row.get(1))
+}
 
 /// Parses a certificate and appends its [`CERTIFICATE_COLUMNS`] values.
 fn certificate_values(values: &mut Vec<Value>, sha: &str, der: &[u8], span: &SeenSpan) {

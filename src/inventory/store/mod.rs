@@ -8,7 +8,8 @@
 //! SQL is written once for both. Scan life cycle and events are in
 //! `lifecycle`, the batched writer thread in `writer`, the queries in the
 //! `read_*` files, and the schema (documented for `sqlite3` and `psql`
-//! users) in `schema`. Shard scans and the cycle scans made of them are
+//! users) in `schema`. Certificates found at rest (files, keystores) are in
+//! `at_rest`, apart from endpoints. Shard scans and the cycle scans made of them are
 //! in `cycles`; scope locks in `lock`.
 //!
 //! Concurrency: SQLite runs in WAL mode, so readers (other commands, other
@@ -24,6 +25,7 @@
 //! through it fails with [`StoreError::ReadOnly`].
 
 mod alerts;
+mod at_rest;
 mod codec;
 mod cycles;
 mod cycles_read;
@@ -50,6 +52,7 @@ mod writer;
 mod tests;
 
 pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntry, OutboxStatus};
+pub use at_rest::{AtRestStats, FilePlacement};
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};

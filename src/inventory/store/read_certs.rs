@@ -28,11 +28,12 @@ impl Store {
         Ok(self.query_certificates(tail, params![sha256])?.pop())
     }
 
-    /// Every distinct certificate that appeared in any chain of `scan`,
-    /// ordered by SHA-256.
+    /// Every distinct certificate that appeared in any chain of `scan`, or
+    /// was found at rest by it, ordered by SHA-256.
     pub fn certificates_in_scan(&self, scan: ScanId) -> Result<Vec<StoredCertificate>, StoreError> {
         let tail = format!(
             "WHERE id IN (SELECT certificate_id FROM chain_links WHERE chain_id IN ({SCAN_CHAINS}))
+                OR id IN (SELECT certificate_id FROM file_placements WHERE scan_id = ?1)
              ORDER BY sha256"
         );
         self.query_certificates(&tail, params![scan.0])

@@ -131,6 +131,11 @@
 //!   with `certatlas import`, unique on the file's SHA-256 (a second import
 //!   is refused); `header` is 1 when the file named its targets and
 //!   options, `finished_at` NULL until the import stored everything.
+//! - `file_placements(id, scan_id, path, alias, position, format,
+//!   certificate_id, observed_at)` (`schema_v10.sql`): one row per
+//!   certificate found at rest by an import of files (`path` absolute,
+//!   `alias` the keystore entry or `''`, `position` in the file or chain,
+//!   `format` `pem`, `der`, `pkcs12` or `jks`); never an endpoint.
 
 use std::path::Path;
 
@@ -196,6 +201,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 9,
         name: "imported files",
         sql: include_str!("schema_v9.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "certificates at rest",
+        sql: include_str!("schema_v10.sql"),
     },
 ];
 

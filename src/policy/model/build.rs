@@ -19,7 +19,7 @@ use crate::inventory::ca::{CaClass, CaGraph};
 use crate::inventory::endpoints;
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::store::{
-    EndpointLeaf, EndpointName, ScanRecord, ScanStatus, StoredCertificate,
+    EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoredCertificate,
 };
 use crate::inventory::view::{self, InventoryRow};
 use crate::observation::{Observation, SniSource};
@@ -31,6 +31,8 @@ pub struct ScanFacts<'a> {
     pub scan: &'a ScanRecord,
     /// Its endpoint leaves.
     pub leaves: &'a [EndpointLeaf],
+    /// The certificates it found at rest (never endpoints).
+    pub files: &'a [FilePlacement],
     /// Every certificate it saw.
     pub certificates: &'a [StoredCertificate],
     /// Its observations (chains' DER not needed).
@@ -65,8 +67,9 @@ pub struct SubjectModels {
 /// Builds every model of the scan in `facts`.
 pub fn build(facts: &ScanFacts<'_>) -> SubjectModels {
     let at = facts.scan.started_at;
-    let mut rows = view::rows(
+    let mut rows = view::rows_with_files(
         facts.leaves,
+        facts.files,
         facts.certificates,
         facts.graph,
         facts.owners,
@@ -258,6 +261,7 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
             .map(|e| served_at(&e.address, e.port, Some(&e.sni)))
             .collect(),
         endpoints: endpoints.into_iter().collect(),
+        stored_at: row.at_rest.iter().map(ToString::to_string).collect(),
         requested_names: requested.into_iter().collect(),
         mismatched_names: mismatched,
         chain_problems: row.chain_problems.clone(),
@@ -324,6 +328,10 @@ fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
     let mut endpoints: BTreeMap<&str, u64> = BTreeMap::new();
     for leaf in facts.leaves {
         *endpoints.entry(leaf.leaf_sha256.as_str()).or_default() += 1;
+    }
+    // a leaf at rest chains through its CAs without adding an endpoint
+    for file in view::leaves_at_rest(facts.files, facts.certificates) {
+        endpoints.entry(file.sha256.as_str()).or_default();
     }
     let mut summaries = facts.graph.cas();
     facts.graph.fill_usage(&mut summaries, endpoints);
@@ -474,6 +482,7 @@ mod tests {
             owner_rule: None,
             endpoints: Vec::new(),
             names: BTreeMap::new(),
+            at_rest: Vec::new(),
             chain_problems: Vec::new(),
             first_seen: at,
             last_seen: at,

@@ -205,6 +205,10 @@ pub struct LeafModel {
     pub endpoints: Vec<EndpointRef>,
     /// The same, as `address:port` or `address:port (sni)` text.
     pub served_at: Vec<String>,
+    /// Where it was found at rest (an import of files or keystores), as
+    /// `file:PATH[#ALIAS][[N]]` text; never endpoints.
+    #[serde(default)]
+    pub stored_at: Vec<String>,
     /// The `target` names (host name targets and pairings: the user said
     /// they belong there) of the endpoints where it is served. Names
     /// broadcast with `--sni` or discovered are not requested.

@@ -1,6 +1,6 @@
 //! Building the models of a scan straight from the store: what `findings`,
 //! `scan` and the fixture generator share, with the revocation checks
-//! stored for the scan's leaves.
+//! stored for the scan's leaves and the certificates it found at rest.
 
 use super::{build, ScanFacts, SubjectModels};
 use crate::inventory::ca::TrustContext;
@@ -30,11 +30,13 @@ pub fn from_store(
     let leaves = store.endpoint_leaves(scan.id)?;
     let certificates = store.certificates_in_scan(scan.id)?;
     let observations = store.observations_without_chains(scan.id)?;
+    let files = store.at_rest(scan.id)?;
     let graph = view::graph(&certificates, judgement.trust);
     let revocations = store.revocation_checks_as_of(scan.id)?;
     let mut models = build(&ScanFacts {
         scan,
         leaves: &leaves,
+        files: &files,
         certificates: &certificates,
         observations: &observations,
         graph: &graph,

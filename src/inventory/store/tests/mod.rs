@@ -3,6 +3,7 @@
 //! observation builders.
 
 mod alerts;
+mod at_rest;
 mod concurrency;
 mod cycles;
 mod fingerprint;
