@@ -51,7 +51,7 @@ mod tests;
 pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntry, OutboxStatus};
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
-pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
+pub use findings::{FindingPresence, FindingRun, NewFinding, Recordable, StoredFinding};
 pub use imports::{ImportRecord, ImportStart, NewImport};
 pub use insert::WriterOptions;
 pub use lock::ScopeLock;
