@@ -184,7 +184,6 @@ fn time_scoring(db: &Path) {
     let facts = facts(&store, last);
 
     let rss_before = rss("VmRSS:");
-    reset_peak_rss();
     let (history, reads) = scan_history(&store, last, profile.window_days);
     let started = Instant::now();
     let input = MetricInput {
@@ -210,7 +209,7 @@ fn time_scoring(db: &Path) {
         "scoring {} leaves, {} scans: history {:.2} s ({} events; of it, measured again alone: \
          events {:.2} s, reach {:.2} s), presence {:.2} s ({} rows, the read findings tracking \
          shares), metrics {metrics_s:.2} s, score {score_s:.3} s, store {store_s:.3} s; \
-         total {total_s:.2} s; RSS before {rss_before}, peak during {}",
+         total {total_s:.2} s; RSS before {rss_before}, peak so far (models included) {}",
         models.leaves.len(),
         history.scans.len(),
         reads.history_s,
@@ -322,12 +321,6 @@ fn facts(store: &Store, scan: ScanId) -> Vec<FindingFact> {
             })
         })
         .collect()
-}
-
-/// Resets the kernel's peak RSS of this process (Linux 4.0+; ignored
-/// elsewhere).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// A `kB` line of /proc/self/status (`VmRSS:`, `VmHWM:`) in MB, or `n/a`.

@@ -143,7 +143,7 @@ pub fn build_in_chunks(
         at: Some(at),
         cas: cas(facts, at),
         chains: chains(facts, &index, &classes),
-        endpoints: endpoint::models(facts.observations, facts.leaves),
+        endpoints: endpoint::models_with(facts.observations, facts.leaves, &|l| leaf_cn(l, facts)),
         inventory: tally.inventory(facts),
         leaves: Vec::new(),
     }
@@ -448,6 +448,26 @@ fn endpoint_ref(l: &EndpointLeaf, index: &Index<'_>) -> EndpointRef {
     }
 }
 
+/// The first common name of the leaf `l` serves: from its parsed view, or,
+/// when that was dropped ([`strip_leaf_views`]), from the graph (which holds
+/// the same view of every parsed certificate of the scan).
+fn leaf_cn(l: &EndpointLeaf, facts: &ScanFacts<'_>) -> Option<String> {
+    let view = l
+        .leaf
+        .as_ref()
+        .or_else(|| facts.graph.certificate(&l.leaf_sha256))?;
+    view.subject.common_names.first().cloned()
+}
+
+/// Drops the parsed leaf views of endpoint leaves whose certificate the
+/// graph holds: building reads them there (one copy per certificate
+/// instead of one per endpoint).
+pub fn strip_leaf_views(leaves: &mut [EndpointLeaf], graph: &CaGraph) {
+    for leaf in leaves.iter_mut().filter(|l| graph.contains(&l.leaf_sha256)) {
+        leaf.leaf = None;
+    }
+}
+
 /// One model per CA certificate of the graph.
 fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
     let mut endpoints: BTreeMap<&str, u64> = BTreeMap::new();
@@ -491,10 +511,7 @@ fn chains(facts: &ScanFacts<'_>, index: &Index<'_>, classes: &[CaClass]) -> Vec<
         .filter_map(|(chain, at)| {
             let shape = facts.graph.chain_shape(chain)?;
             let first = at[0];
-            let cn = first
-                .leaf
-                .as_ref()
-                .and_then(|v| v.subject.common_names.first());
+            let cn = leaf_cn(first, facts);
             let served: BTreeSet<String> = at
                 .iter()
                 .map(|l| {
@@ -508,7 +525,7 @@ fn chains(facts: &ScanFacts<'_>, index: &Index<'_>, classes: &[CaClass]) -> Vec<
             Some(ChainModel {
                 leaf: ChainLeaf {
                     sha256: first.leaf_sha256.clone(),
-                    cn: cn.cloned().unwrap_or_default(),
+                    cn: cn.unwrap_or_default(),
                 },
                 certificates: chain.to_vec(),
                 length: chain.len() as i64,

@@ -48,7 +48,7 @@ pub fn from_store_in_chunks(
     chunk: usize,
     mut each: impl FnMut(Vec<LeafModel>),
 ) -> Result<SubjectModels, StoreError> {
-    let leaves = store.endpoint_leaves(scan.id)?;
+    let mut leaves = store.endpoint_leaves(scan.id)?;
     let (graph, seen) = {
         let certificates = store.certificates_in_scan(scan.id)?;
         (
@@ -56,6 +56,7 @@ pub fn from_store_in_chunks(
             super::build::seen(&certificates),
         )
     };
+    super::build::strip_leaf_views(&mut leaves, &graph);
     let observations = store.observations_without_chains(scan.id)?;
     let revocations = store.revocation_checks_as_of(scan.id)?;
     let facts = ScanFacts {
