@@ -1,91 +1,170 @@
 //! Rule evaluation benchmark (run with `cargo bench --bench rule_evaluation`).
 //!
-//! Imports 100,000 distinct leaf certificates (one intermediate, each leaf
-//! served by its own endpoint) into a fresh inventory, then times what
+//! Imports distinct leaf certificates (one intermediate, each leaf served
+//! by its own endpoint) into a fresh inventory, then times, in a fresh
+//! process (this binary again, on the built database, so that its peak RSS
+//! from `wait4` is that of judging rather than of the setup), what
 //! `certatlas findings` does for that scan: building every subject model
 //! from the store (graph, classes, owners, relations), evaluating the
-//! built-in rules over them, and storing the findings. Nothing touches the
-//! network.
+//! built-in rules over them, and storing the findings. First, the leaf
+//! models are built and evaluated chunk by chunk without being kept (as the
+//! judging stage does for an earlier scan: `model::from_store_in_chunks`),
+//! and the peak RSS of that alone is printed; then the whole models are
+//! built and kept (as for the judged scan, whose models scoring reads).
+//! Nothing touches the network.
+//!
+//! Sizes: 100,000 certificates by default; `CERTATLAS_BENCH_CERTIFICATES=N`
+//! runs N instead (e.g. 20000 for a quick look), and
+//! `CERTATLAS_BENCH_MILLION=1` adds 1,000,000 (generating and importing a
+//! million certificates takes several minutes on the 2-core machine).
 
+use std::path::Path;
 use std::time::Instant;
 
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
-use certatlas::inventory::store::Store;
-use certatlas::policy::evaluate::evaluate;
+use certatlas::inventory::store::{ScanId, Store};
+use certatlas::policy::evaluate::{evaluate, evaluate_leaves, evaluate_others};
 use certatlas::policy::model::{self, Judgement};
-use certatlas::policy::{Finding, RuleSet};
+use certatlas::policy::RuleSet;
 use time::OffsetDateTime;
 
+#[path = "support/child.rs"]
+mod child;
 #[path = "support/estate.rs"]
 mod estate;
 
-const CERTIFICATES: usize = 100_000;
+/// The argument that makes this binary time judging of a built database.
+const TIME_ARG: &str = "--time-rules";
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == TIME_ARG) {
+        time_rules(Path::new(&args[at + 1]));
+        return;
+    }
+    for size in estate::bench_sizes() {
+        run(size);
+    }
+}
+
+/// Builds an inventory of `size` certificates and times judging it in a
+/// child process.
+fn run(size: usize) {
+    println!("== {size} certificates");
     let started = Instant::now();
-    let (intermediate, leaves) = estate::generate_certificates(CERTIFICATES);
+    let (intermediate, leaves) = estate::generate_certificates(size);
     println!(
         "generated {} certificates in {:.2} s",
         leaves.len() + 1,
         started.elapsed().as_secs_f64()
     );
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("bench.db")).expect("open store");
-    let at = OffsetDateTime::now_utc();
-    let scan = estate::import(&store, "import", at, &intermediate, &leaves, CERTIFICATES);
+    let db = dir.path().join("bench.db");
+    {
+        let store = Store::open(&db).expect("open store");
+        let at = OffsetDateTime::now_utc();
+        estate::import(&store, "import", at, &intermediate, &leaves, size);
+    }
+    drop(leaves);
+    let started = Instant::now();
+    let exe = std::env::current_exe().expect("current exe");
+    // Reaped by wait4 below (which also yields the peak RSS), not by Child.
+    #[allow(clippy::zombie_processes)]
+    let child = std::process::Command::new(exe)
+        .arg(TIME_ARG)
+        .arg(&db)
+        .spawn()
+        .expect("spawn the timing process");
+    let rss_kib = child::wait_rss(child.id() as libc::pid_t, "timing process");
+    println!(
+        "judging {size} certificates: {:.1} s in all, peak RSS {:.0} MB (wait4 of the timing process)",
+        started.elapsed().as_secs_f64(),
+        rss_kib as f64 / 1024.0
+    );
+}
+
+/// Times building, evaluating and storing for the one scan of `db`.
+fn time_rules(db: &Path) {
+    let store = Store::open(db).expect("open store");
+    let scan = store
+        .latest_scan(true)
+        .expect("latest scan")
+        .expect("a complete scan")
+        .id;
     let rules = RuleSet::builtin().expect("built-in rules");
     let record = store.scan(scan).expect("scan").expect("stored");
     let trust = TrustContext::new(Vec::new(), Vec::new(), true);
     let owners = OwnerRules::new();
+    let distrust = certatlas::policy::distrust::DistrustList::builtin().expect("distrust data");
     let judgement = Judgement {
         trust: &trust,
         owners: &owners,
         approved_anchors: 0,
-        distrust: &certatlas::policy::distrust::DistrustList::builtin().expect("distrust data"),
+        distrust: &distrust,
     };
-
+    let started = Instant::now();
+    let (mut leaves, mut findings) = (0, 0);
+    let at = record.started_at;
+    let chunk = model::LEAF_CHUNK;
+    let others = model::from_store_in_chunks(&store, &record, &judgement, chunk, |part| {
+        leaves += part.len();
+        findings += evaluate_leaves(&rules, &part, at).findings.len();
+    })
+    .expect("models");
+    findings += evaluate_others(&rules, &others).findings.len();
+    println!(
+        "streamed: {leaves} leaf models built and evaluated {chunk} at a time, not kept, \
+         with the other models: {findings} findings in {:.2} s; peak RSS so far {}",
+        started.elapsed().as_secs_f64(),
+        estate::rss("VmHWM:")
+    );
+    drop(others);
     time_reads(&store, scan, &trust);
     let started = Instant::now();
     let models = model::from_store(&store, &record, &judgement).expect("models");
     let build_s = started.elapsed().as_secs_f64();
+    println!(
+        "models: {} leaves, {} CAs, {} chains, {} endpoints built from the store in {build_s:.2} s; \
+         peak RSS so far {}",
+        models.leaves.len(),
+        models.cas.len(),
+        models.chains.len(),
+        models.endpoints.len(),
+        estate::rss("VmHWM:")
+    );
     let started = Instant::now();
     let evaluation = evaluate(&rules, &models);
     let evaluate_s = started.elapsed().as_secs_f64();
+    println!(
+        "evaluated {} rules in {evaluate_s:.2} s ({:.0} leaves/s): {} findings, {} evaluation errors; \
+         peak RSS so far {}",
+        rules.rules().len(),
+        models.leaves.len() as f64 / evaluate_s,
+        evaluation.findings.len(),
+        evaluation.errors.len(),
+        estate::rss("VmHWM:")
+    );
     let started = Instant::now();
-    let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
     store
-        .record_findings(
+        .record_findings_of(
             scan,
             rules.digest(),
             rules.rules().len() as u64,
-            &stored,
+            &evaluation.findings,
             &serde_json::json!({}),
         )
         .expect("record");
     let store_s = started.elapsed().as_secs_f64();
     println!(
-        "models: {} leaves, {} CAs, {} chains, {} endpoints built from the store in {build_s:.2} s",
-        models.leaves.len(),
-        models.cas.len(),
-        models.chains.len(),
-        models.endpoints.len()
-    );
-    println!(
-        "evaluated {} rules in {evaluate_s:.2} s ({:.0} leaves/s): {} findings, {} evaluation errors",
-        rules.rules().len(),
-        models.leaves.len() as f64 / evaluate_s,
-        evaluation.findings.len(),
-        evaluation.errors.len()
-    );
-    println!(
-        "stored the findings in {store_s:.2} s; total {:.2} s",
-        build_s + evaluate_s + store_s
+        "stored the findings in {store_s:.2} s; total {:.2} s; peak RSS {}",
+        build_s + evaluate_s + store_s,
+        estate::rss("VmHWM:")
     );
 }
 
 /// Where building the models spends its time: the reads and the CA graph.
-fn time_reads(store: &Store, scan: certatlas::inventory::store::ScanId, trust: &TrustContext) {
+fn time_reads(store: &Store, scan: ScanId, trust: &TrustContext) {
     let started = Instant::now();
     let leaves = store.endpoint_leaves(scan).expect("leaves");
     let certificates = store.certificates_in_scan(scan).expect("certificates");
@@ -93,17 +172,19 @@ fn time_reads(store: &Store, scan: certatlas::inventory::store::ScanId, trust: &
         .observations_without_chains(scan)
         .expect("observations");
     println!(
-        "  reads: {} endpoint leaves, {} certificates, {} observations in {:.2} s",
+        "  reads: {} endpoint leaves, {} certificates, {} observations in {:.2} s; RSS {}",
         leaves.len(),
         certificates.len(),
         observations.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        estate::rss("VmRSS:")
     );
     let started = Instant::now();
     let graph = certatlas::inventory::view::graph(&certificates, trust);
     println!(
-        "  CA graph ({} nodes, issuer links confirmed by signature) in {:.2} s",
+        "  CA graph ({} nodes, issuer links confirmed by signature) in {:.2} s; RSS {}",
         graph.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        estate::rss("VmRSS:")
     );
 }

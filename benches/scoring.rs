@@ -1,6 +1,8 @@
 //! Scoring benchmark (run with `cargo bench --bench scoring`).
 //!
-//! Builds a history of 100,000 distinct leaves on 100,000 endpoints over 12
+//! Builds a history of N distinct leaves on N endpoints (100,000 by default;
+//! `CERTATLAS_BENCH_CERTIFICATES=N` for another size,
+//! `CERTATLAS_BENCH_MILLION=1` adds 1,000,000) over 12 (`SCORING_SCANS`)
 //! complete scans a week apart (fixed clock from 2026-06-01), about 1 % of
 //! the endpoints switching to a renewed leaf each week, with change events
 //! recorded as `app::recording::analyse` records them and synthetic
@@ -12,14 +14,18 @@
 //! timed separately: at the end of a scan the rule evaluation has already
 //! built them. The timing runs in a fresh process (this binary again, on
 //! the built database), so its peak RSS is that of the models and scoring
-//! rather than the setup's. Nothing touches the network.
+//! rather than the setup's; the parent prints that process's peak RSS from
+//! `wait4`. It also times evaluating the built-in rules over the models.
+//! Nothing touches the network. The 1,000,000 case stores 12 scans of a
+//! million endpoints: its setup alone takes the better part of an hour on
+//! the 2-core machine (`SCORING_SCANS=3` shortens it).
 //!
 //! `SCORING_FINDINGS_PER_LEAF` (default 2, at most 7) and
 //! `SCORING_FINDING_SHARE` (percentage of leaves with them, default 30)
 //! change the finding volume; the built-in rules give 7 findings per leaf
 //! on this estate (`rule_evaluation`). `SCORING_BENCH_DB=<file>` builds the
 //! database there and keeps it, or, when the file exists, skips the setup
-//! and times scoring on it.
+//! and times scoring on it (one size only).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,6 +39,8 @@ use certatlas::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
 use certatlas::scoring::{self, FindingFact};
 use time::macros::datetime;
 
+#[path = "support/child.rs"]
+mod child;
 #[path = "support/estate.rs"]
 #[allow(dead_code)]
 mod estate;
@@ -41,8 +49,6 @@ mod timeline;
 
 use timeline::{FindingMix, Timeline, RULES};
 
-const LEAVES: usize = 100_000;
-const SCANS: usize = 12;
 /// The argument that makes this binary time scoring of a built database.
 const TIME_ARG: &str = "--time-scoring";
 /// As `app::score::MISSED_LIMIT`.
@@ -54,27 +60,46 @@ fn main() {
         time_scoring(Path::new(&args[at + 1]));
         return;
     }
+    for leaves in estate::bench_sizes() {
+        run(leaves);
+    }
+}
+
+/// Builds (or reuses) the history of `leaves` endpoints and times scoring
+/// its last scan in a child process.
+fn run(leaves: usize) {
+    println!("== {leaves} leaves");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = std::env::var_os("SCORING_BENCH_DB")
         .map_or_else(|| dir.path().join("bench.db"), PathBuf::from);
     if db.exists() {
         println!("reusing {} (SCORING_BENCH_DB)", db.display());
     } else {
-        build(&db);
+        build(&db, leaves);
     }
     // Scoring is timed in a fresh process: peak RSS then covers the
     // models and scoring, not the setup.
+    let started = Instant::now();
     let exe = std::env::current_exe().expect("current exe");
-    let status = Command::new(exe)
+    // Reaped by wait4 below (which also yields the peak RSS), not by Child.
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(exe)
         .arg(TIME_ARG)
         .arg(&db)
-        .status()
+        .spawn()
         .expect("run the timing process");
-    assert!(status.success(), "timing process failed: {status}");
+    let rss_kib = child::wait_rss(child.id() as libc::pid_t, "timing process");
+    println!(
+        "models, rules and scoring of {leaves} leaves: {:.1} s in all, peak RSS {:.0} MB \
+         (wait4 of the timing process)",
+        started.elapsed().as_secs_f64(),
+        rss_kib as f64 / 1024.0
+    );
 }
 
-/// Builds the history in a new database at `db`.
-fn build(db: &Path) {
+/// Builds the history of `leaves` endpoints in a new database at `db`.
+fn build(db: &Path, leaves: usize) {
+    let scans = setting("SCORING_SCANS", 12).max(2);
     let mix = FindingMix {
         per_leaf: setting("SCORING_FINDINGS_PER_LEAF", 2).min(RULES.len() - 1),
         leaf_share: setting("SCORING_FINDING_SHARE", 30).min(90),
@@ -82,10 +107,10 @@ fn build(db: &Path) {
     };
     let setup = Instant::now();
     let started = Instant::now();
-    let timeline = Timeline::generate(datetime!(2026-06-01 00:00 UTC), SCANS, LEAVES);
+    let timeline = Timeline::generate(datetime!(2026-06-01 00:00 UTC), scans, leaves);
     println!(
         "generated {} leaves ({} renewals) in {:.2} s",
-        LEAVES + timeline.renewed(),
+        leaves + timeline.renewed(),
         timeline.renewed(),
         started.elapsed().as_secs_f64()
     );
@@ -97,7 +122,7 @@ fn build(db: &Path) {
         .map(|(kind, n)| format!("{n} {kind}"))
         .collect();
     println!(
-        "setup: {SCANS} scans of {LEAVES} endpoints, events: {}; {} finding rows \
+        "setup: {scans} scans of {leaves} endpoints, events: {}; {} finding rows \
          ({} per leaf on {} % of leaves, churn on {} % of endpoints) in {:.1} s",
         events.join(", "),
         recorded.findings,
@@ -145,10 +170,20 @@ fn time_scoring(db: &Path) {
         started.elapsed().as_secs_f64(),
         rss("VmHWM:")
     );
+    let rules = certatlas::policy::RuleSet::builtin().expect("built-in rules");
+    let started = Instant::now();
+    let evaluation = certatlas::policy::evaluate::evaluate(&rules, &models);
+    println!(
+        "evaluated {} built-in rules over those models in {:.2} s: {} findings; peak RSS {}",
+        rules.rules().len(),
+        started.elapsed().as_secs_f64(),
+        evaluation.findings.len(),
+        rss("VmHWM:")
+    );
+    drop(evaluation);
     let facts = facts(&store, last);
 
     let rss_before = rss("VmRSS:");
-    reset_peak_rss();
     let (history, reads) = scan_history(&store, last, profile.window_days);
     let started = Instant::now();
     let input = MetricInput {
@@ -174,7 +209,7 @@ fn time_scoring(db: &Path) {
         "scoring {} leaves, {} scans: history {:.2} s ({} events; of it, measured again alone: \
          events {:.2} s, reach {:.2} s), presence {:.2} s ({} rows, the read findings tracking \
          shares), metrics {metrics_s:.2} s, score {score_s:.3} s, store {store_s:.3} s; \
-         total {total_s:.2} s; RSS before {rss_before}, peak during {}",
+         total {total_s:.2} s; RSS before {rss_before}, peak so far (models included) {}",
         models.leaves.len(),
         history.scans.len(),
         reads.history_s,
@@ -286,12 +321,6 @@ fn facts(store: &Store, scan: ScanId) -> Vec<FindingFact> {
             })
         })
         .collect()
-}
-
-/// Resets the kernel's peak RSS of this process (Linux 4.0+; ignored
-/// elsewhere).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// A `kB` line of /proc/self/status (`VmRSS:`, `VmHWM:`) in MB, or `n/a`.

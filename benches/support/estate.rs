@@ -103,9 +103,6 @@ pub fn import(
     leaves: &[Vec<u8>],
     count: usize,
 ) -> ScanId {
-    let observations: Vec<Observation> = (0..count)
-        .map(|i| observation(i, at, intermediate, leaves))
-        .collect();
     let meta = ScanMeta {
         started_at: at,
         targets: vec!["127.0.0.0/8".into()],
@@ -115,8 +112,10 @@ pub fn import(
     let scan = store.begin_scan(&meta).expect("begin scan");
     let started = Instant::now();
     let writer = store.writer(scan).expect("writer");
-    for observation in observations {
-        writer.write(observation).expect("write");
+    for i in 0..count {
+        writer
+            .write(observation(i, at, intermediate, leaves))
+            .expect("write");
     }
     let stats = writer.finish().expect("finish writer");
     let elapsed = started.elapsed().as_secs_f64();
@@ -133,4 +132,29 @@ pub fn import(
         stats.new_chains
     );
     scan
+}
+
+/// The estate sizes a benchmark runs: `CERTATLAS_BENCH_CERTIFICATES` (one
+/// size) or 100,000; plus 1,000,000 with `CERTATLAS_BENCH_MILLION=1`.
+#[allow(dead_code)]
+pub fn bench_sizes() -> Vec<usize> {
+    let mut sizes = vec![std::env::var("CERTATLAS_BENCH_CERTIFICATES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)];
+    if std::env::var_os("CERTATLAS_BENCH_MILLION").is_some_and(|v| v != "0") {
+        sizes.push(1_000_000);
+    }
+    sizes
+}
+
+/// A `kB` line of /proc/self/status (`VmRSS:`, `VmHWM:`) in MB, or `n/a`.
+#[allow(dead_code)]
+pub fn rss(field: &str) -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or_else(|| "n/a".to_string(), |kb| format!("{:.0} MB", kb / 1024.0))
 }

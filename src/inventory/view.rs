@@ -59,11 +59,10 @@ pub struct InventoryRow {
 
 /// Builds the CA graph from the certificates of a scan plus the anchors.
 pub fn graph(certificates: &[StoredCertificate], trust: &TrustContext) -> CaGraph {
-    let parsed: Vec<(Vec<u8>, CertificateView)> = certificates
+    let parsed = certificates
         .iter()
-        .filter_map(|c| Some((c.der.clone(), c.view.clone()?)))
-        .collect();
-    CaGraph::build(&parsed, trust)
+        .filter_map(|c| Some((c.der.as_slice(), c.view.as_ref()?)));
+    CaGraph::build_from(parsed, trust)
 }
 
 /// One row per distinct parsed leaf in `leaves`.
@@ -142,9 +141,31 @@ fn row(
     owners: &OwnerRules,
     now: OffsetDateTime,
 ) -> Option<InventoryRow> {
-    let at = places.served.as_slice();
-    let view = stored.view.clone()?;
-    let class = graph.classify_leaf(&stored.sha256);
+    let view = stored.view.as_ref()?;
+    let seen = (stored.first_seen, stored.last_seen);
+    Some(leaf_row(
+        view,
+        seen,
+        &places.served,
+        places.files,
+        graph,
+        owners,
+        now,
+    ))
+}
+
+/// The row of the leaf `view`, first and last seen at `seen`, served at
+/// `at` (its endpoint leaves in the scan) and found at rest in `files`.
+pub fn leaf_row(
+    view: &CertificateView,
+    seen: (OffsetDateTime, OffsetDateTime),
+    at: &[&EndpointLeaf],
+    files: Vec<FileLocation>,
+    graph: &CaGraph,
+    owners: &OwnerRules,
+    now: OffsetDateTime,
+) -> InventoryRow {
+    let class = graph.classify_leaf(&view.sha256);
     let hostnames: Vec<String> = at
         .iter()
         .flat_map(|l| {
@@ -165,10 +186,10 @@ fn row(
     let owner = owners.assign(&OwnerSubject {
         address,
         hostnames: &hostnames,
-        view: &view,
+        view,
     });
-    Some(InventoryRow {
-        sha256: stored.sha256.clone(),
+    InventoryRow {
+        sha256: view.sha256.clone(),
         days_left: (view.not_after - now).whole_days(),
         ca_class: class.class,
         anchor: class.anchor_subject,
@@ -176,12 +197,12 @@ fn row(
         owner_rule: owner.rule,
         endpoints: at.iter().map(|l| l.endpoint.clone()).collect(),
         names,
-        at_rest: places.files,
+        at_rest: files,
         chain_problems: chain_problems(graph, at),
-        first_seen: stored.first_seen,
-        last_seen: stored.last_seen,
-        certificate: view,
-    })
+        first_seen: seen.0,
+        last_seen: seen.1,
+        certificate: view.clone(),
+    }
 }
 
 /// `address:port` (IPv6 in brackets), the key of [`InventoryRow::names`].

@@ -27,6 +27,12 @@ pub fn fails(tracked: &[TrackedFinding], fail_on: Option<Severity>) -> bool {
 /// rule errors.
 pub fn evaluate_models(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
     let evaluation = evaluate::evaluate(rules, models);
+    log_errors(&evaluation);
+    evaluation
+}
+
+/// Logs the first rule errors of `evaluation`.
+fn log_errors(evaluation: &Evaluation) {
     for error in evaluation.errors.iter().take(20) {
         tracing::warn!(
             "rule {} on {}: {}",
@@ -35,7 +41,6 @@ pub fn evaluate_models(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
             error.message
         );
     }
-    evaluation
 }
 
 /// A scan's findings tracked across the timeline, with what tracking read
@@ -48,34 +53,65 @@ pub(super) struct Tracked {
 }
 
 impl Judge<'_> {
-    /// Builds the models of one stored scan.
-    pub(super) fn models(&self, scan: &ScanRecord) -> Result<SubjectModels, JudgeError> {
-        let judgement = Judgement {
+    /// What the scan's certificates are judged against.
+    fn judgement(&self) -> Judgement<'_> {
+        Judgement {
             trust: &self.context.trust,
             owners: &self.context.owners,
             approved_anchors: self.context.approved_anchors,
             distrust: self.policy.rules.distrust(),
-        };
-        Ok(model::from_store(self.store, scan, &judgement)?)
+        }
+    }
+
+    /// Builds the models of one stored scan and evaluates the rules over
+    /// them, leaf models `chunk` at a time; the leaf models are kept in the
+    /// returned models only with `keep_leaves` (otherwise each chunk is
+    /// dropped once evaluated). Rule errors are logged as
+    /// [`evaluate_models`] logs them. The findings are those of
+    /// [`evaluate_models`] over [`model::from_store`], in the same order,
+    /// whatever `chunk`.
+    pub(super) fn evaluate_scan(
+        &self,
+        scan: &ScanRecord,
+        chunk: usize,
+        keep_leaves: bool,
+    ) -> Result<(Evaluation, SubjectModels), JudgeError> {
+        let rules = &self.policy.rules;
+        let at = scan.started_at;
+        let mut evaluation = Evaluation::default();
+        let mut leaves = Vec::new();
+        let judgement = self.judgement();
+        let mut models =
+            model::from_store_in_chunks(self.store, scan, &judgement, chunk, |part| {
+                evaluation.absorb(evaluate::evaluate_leaves(rules, &part, at));
+                if keep_leaves {
+                    leaves.extend(part);
+                }
+            })?;
+        evaluation.absorb(evaluate::evaluate_others(rules, &models));
+        models.leaves = leaves;
+        log_errors(&evaluation);
+        Ok((evaluation, models))
     }
 
     /// Evaluates `scan`; with [`Persist::Record`] stores its findings,
     /// replacing earlier ones, with the digests of the policy. Returns them
-    /// with the scan's models.
+    /// with the scan's models (without leaves unless `keep_leaves`).
     fn evaluate(
         &self,
         scan: &ScanRecord,
         digests: &PolicyDigests,
+        chunk: usize,
+        keep_leaves: bool,
     ) -> Result<(Vec<Finding>, SubjectModels), JudgeError> {
         let rules = &self.policy.rules;
-        let models = self.models(scan)?;
-        let evaluation = evaluate_models(rules, &models);
+        let (evaluation, models) = self.evaluate_scan(scan, chunk, keep_leaves)?;
         if self.persist == Persist::Record {
-            let stored: Vec<_> = evaluation.findings.iter().map(Finding::to_stored).collect();
             let count = rules.rules().len() as u64;
             let policy = digests.to_json();
+            let findings = &evaluation.findings;
             self.store
-                .record_findings(scan.id, rules.digest(), count, &stored, &policy)?;
+                .record_findings_of(scan.id, rules.digest(), count, findings, &policy)?;
         }
         Ok((evaluation.findings, models))
     }
@@ -101,6 +137,7 @@ impl Judge<'_> {
         previous: Option<&ScanRecord>,
         digests: &PolicyDigests,
         models: &SubjectModels,
+        chunk: usize,
     ) -> Result<(Previous, Disappearance), JudgeError> {
         let Some(previous) = previous else {
             return Ok((Previous::default(), Disappearance::default()));
@@ -113,10 +150,7 @@ impl Judge<'_> {
         let changes = digests.changed_since(&then);
         let again = match changes.is_empty() {
             true => None,
-            false => {
-                let models = self.models(previous)?;
-                Some(evaluate_models(&self.policy.rules, &models).findings)
-            }
+            false => Some(self.evaluate_scan(previous, chunk, false)?.0.findings),
         };
         let rules = &self.policy.rules;
         let now = Observation::new(models, rules);
@@ -129,7 +163,7 @@ impl Judge<'_> {
     /// out: their cycle scans stand for them) without stored findings are
     /// evaluated first. Callers pass judged scans only (`judge` checks;
     /// `backfill` reads `judged_scans`).
-    pub(super) fn track(&self, scan: &ScanRecord) -> Result<Tracked, JudgeError> {
+    pub(super) fn track(&self, scan: &ScanRecord, chunk: usize) -> Result<Tracked, JudgeError> {
         let earlier: Vec<ScanRecord> = self
             .store
             .judged_scans()?
@@ -142,12 +176,12 @@ impl Judge<'_> {
         let mut unstored = Vec::new();
         for old in &earlier {
             if self.store.finding_run(old.id)?.is_none() {
-                let (findings, _) = self.evaluate(old, &digests)?;
+                let (findings, _) = self.evaluate(old, &digests, chunk, false)?;
                 unstored.push((old.id, findings));
             }
         }
-        let (current, models) = self.evaluate(scan, &digests)?;
-        let (previous, gone) = self.previous_and_gone(earlier.last(), &digests, &models)?;
+        let (current, models) = self.evaluate(scan, &digests, chunk, true)?;
+        let (previous, gone) = self.previous_and_gone(earlier.last(), &digests, &models, chunk)?;
         let mut presence = self.store.finding_presence(scan.id)?;
         if self.persist == Persist::InMemory {
             presence.extend(in_memory_presence(&unstored, &current, scan.id));

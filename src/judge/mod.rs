@@ -35,6 +35,7 @@ use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::SubjectModels;
 use crate::scoring::ScoreCard;
 
+pub use crate::policy::model::LEAF_CHUNK;
 pub use context::InventoryContext;
 pub use cycles::CycleStep;
 pub use findings::{evaluate_models, fails};
@@ -135,6 +136,13 @@ impl Judge<'_> {
     /// first (the trend stays whole), then its findings are evaluated and
     /// tracked, and it is scored.
     pub fn judge(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
+        self.judge_in_chunks(record, LEAF_CHUNK)
+    }
+
+    /// [`Judge::judge`], building and evaluating the leaf models `chunk` at
+    /// a time (the default is [`LEAF_CHUNK`]); the judgement is the same
+    /// whatever `chunk`, only the memory it takes changes.
+    pub fn judge_in_chunks(&self, record: ScanRecord, chunk: usize) -> Result<Judged, JudgeError> {
         if record.status != ScanStatus::Complete {
             return Err(JudgeError::NotComplete {
                 scan: record.id,
@@ -142,8 +150,8 @@ impl Judge<'_> {
             });
         }
         cycles::require_judged(self.store, record.id)?;
-        let backfilled = self.backfill(record.id)?;
-        let tracked = self.track(&record)?;
+        let backfilled = self.backfill(record.id, chunk)?;
+        let tracked = self.track(&record, chunk)?;
         let card = self.score(&record, &tracked)?;
         Ok(Judged {
             record,

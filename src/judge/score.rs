@@ -65,7 +65,11 @@ impl Judge<'_> {
     /// scoring), with the current rules and profile, so that the trend and
     /// the report's previous scan are complete. Returns the cards made
     /// (stored too with [`Persist::Record`]).
-    pub(super) fn backfill(&self, before: ScanId) -> Result<Vec<ScoredScan>, JudgeError> {
+    pub(super) fn backfill(
+        &self,
+        before: ScanId,
+        chunk: usize,
+    ) -> Result<Vec<ScoredScan>, JudgeError> {
         let earlier = self
             .store
             .judged_scans()?
@@ -74,7 +78,7 @@ impl Judge<'_> {
         let mut made = Vec::new();
         for record in earlier {
             if !self.store.has_score(record.id)? {
-                let tracked = self.track(&record)?;
+                let tracked = self.track(&record, chunk)?;
                 let card = self.score(&record, &tracked)?;
                 made.push((record.id, record.started_at, card));
             }

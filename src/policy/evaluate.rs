@@ -51,8 +51,23 @@ pub trait Subject: Serialize + Sync {
 /// Evaluates every rule of `rules` over `models`.
 pub fn evaluate(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
     let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let mut evaluation = in_parallel::<LeafModel>(rules, &models.leaves, at);
-    evaluation.absorb(in_parallel::<CaModel>(rules, &models.cas, at));
+    let mut evaluation = evaluate_leaves(rules, &models.leaves, at);
+    evaluation.absorb(evaluate_others(rules, models));
+    evaluation
+}
+
+/// Evaluates the leaf rules of `rules` over `leaves` (a scan's leaf models,
+/// or a chunk of them), judged at `at`: the leaf part of [`evaluate`].
+pub fn evaluate_leaves(rules: &RuleSet, leaves: &[LeafModel], at: OffsetDateTime) -> Evaluation {
+    in_parallel::<LeafModel>(rules, leaves, at)
+}
+
+/// Evaluates every rule of `rules` over the subjects of `models` other than
+/// its leaves (CAs, chains, endpoints, the inventory): [`evaluate`] is
+/// [`evaluate_leaves`] then this.
+pub fn evaluate_others(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
+    let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let mut evaluation = in_parallel::<CaModel>(rules, &models.cas, at);
     evaluation.absorb(in_parallel::<ChainModel>(rules, &models.chains, at));
     evaluation.absorb(in_parallel::<EndpointModel>(rules, &models.endpoints, at));
     let inventory = std::slice::from_ref(&models.inventory);
@@ -62,7 +77,7 @@ pub fn evaluate(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
 
 impl Evaluation {
     /// Appends what `other` found.
-    fn absorb(&mut self, other: Evaluation) {
+    pub fn absorb(&mut self, other: Evaluation) {
         self.findings.extend(other.findings);
         self.errors.extend(other.errors);
     }

@@ -36,6 +36,16 @@ pub struct Finding {
     pub categories: Vec<String>,
 }
 
+impl crate::inventory::store::Recordable for Finding {
+    fn key(&self) -> (&str, &str) {
+        (&self.rule, &self.subject_key)
+    }
+
+    fn stored(&self) -> std::borrow::Cow<'_, NewFinding> {
+        std::borrow::Cow::Owned(self.to_stored())
+    }
+}
+
 impl Finding {
     /// The finding of `rule` on `subject`, its message rendered from `bound`.
     pub fn new<S: Subject>(rule: &Rule, subject: &S, bound: &Bound<'_>) -> Finding {

@@ -47,6 +47,19 @@ impl CaGraph {
     /// and a signature that verifies. A certificate that signs itself gets
     /// no other issuer links. Cost: one signature check per candidate pair.
     pub fn build(certs: &[(Vec<u8>, CertificateView)], trust: &TrustContext) -> CaGraph {
+        CaGraph::build_from(
+            certs.iter().map(|(der, view)| (der.as_slice(), view)),
+            trust,
+        )
+    }
+
+    /// [`CaGraph::build`] from borrowed certificates (DER and view), so a
+    /// caller that holds them need not copy them first: each is copied once,
+    /// into its node.
+    pub fn build_from<'c>(
+        certs: impl IntoIterator<Item = (&'c [u8], &'c CertificateView)>,
+        trust: &TrustContext,
+    ) -> CaGraph {
         let mut graph = CaGraph::default();
         for (der, view) in certs {
             graph.add_node(der, view, true, trust);
@@ -87,6 +100,13 @@ impl CaGraph {
     /// The parsed certificate with this SHA-256, if the graph holds it.
     pub fn certificate(&self, sha256: &str) -> Option<&CertificateView> {
         self.index.get(sha256).map(|&i| &self.nodes[i].view)
+    }
+
+    /// The DER of the certificate with this SHA-256, if the graph holds it.
+    pub fn der(&self, sha256: &str) -> Option<&[u8]> {
+        self.index
+            .get(sha256)
+            .map(|&i| self.nodes[i].der.as_slice())
     }
 
     /// Every CA certificate (basic constraints say CA, or it confirmedly

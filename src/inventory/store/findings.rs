@@ -14,6 +14,30 @@ use super::sql::rows::insert_rows;
 use super::sql::{params, Session, Value};
 use super::Store;
 
+/// Findings are turned into rows this many at a time (a multiple of the
+/// largest statement chunk), so the rows of a large scan's findings are
+/// never all in memory at once.
+const FINDING_BATCH: usize = 2_000;
+
+/// A finding [`Store::record_findings`] can store: its key, and its stored
+/// form, made only when its batch is written.
+pub trait Recordable {
+    /// `(rule id, subject key)`: what identifies it within a scan.
+    fn key(&self) -> (&str, &str);
+    /// Its stored form.
+    fn stored(&self) -> std::borrow::Cow<'_, NewFinding>;
+}
+
+impl Recordable for NewFinding {
+    fn key(&self) -> (&str, &str) {
+        (&self.rule_id, &self.subject_key)
+    }
+
+    fn stored(&self) -> std::borrow::Cow<'_, NewFinding> {
+        std::borrow::Cow::Borrowed(self)
+    }
+}
+
 /// One finding to store (policy types flattened to text).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewFinding {
@@ -74,6 +98,20 @@ impl Store {
         ruleset_digest: &str,
         rules: u64,
         findings: &[NewFinding],
+        policy: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.record_findings_of(scan, ruleset_digest, rules, findings, policy)
+    }
+
+    /// [`Store::record_findings`] of any [`Recordable`] findings (the
+    /// policy's own): each is turned into its stored form only when its
+    /// batch is written.
+    pub fn record_findings_of<F: Recordable>(
+        &self,
+        scan: ScanId,
+        ruleset_digest: &str,
+        rules: u64,
+        findings: &[F],
         policy: &serde_json::Value,
     ) -> Result<(), StoreError> {
         let conn = self.conn();
@@ -182,43 +220,52 @@ pub(super) fn finding_columns(r: &super::sql::Row) -> Result<NewFinding, super::
 
 /// Stores findings, a few multi-row statements for all of them (a
 /// repeated key replaces the earlier one).
-pub(super) fn insert_findings(
+pub(super) fn insert_findings<F: Recordable>(
     tx: &dyn Session,
     scan: ScanId,
-    findings: &[NewFinding],
+    findings: &[F],
 ) -> Result<(), super::sql::SqlError> {
     // the last of each key wins, as one statement per finding did
     let mut last: HashMap<(&str, &str), usize> = HashMap::with_capacity(findings.len());
     for (index, f) in findings.iter().enumerate() {
-        last.insert((f.rule_id.as_str(), f.subject_key.as_str()), index);
+        last.insert(f.key(), index);
     }
-    let rows: Vec<Vec<Value>> = findings
+    let kept: Vec<&F> = findings
         .iter()
         .enumerate()
-        .filter(|(index, f)| last[&(f.rule_id.as_str(), f.subject_key.as_str())] == *index)
-        .map(|(_, f)| {
-            params![
-                scan.0,
-                f.rule_id,
-                f.subject_key,
-                f.severity,
-                f.subject_kind,
-                f.certificate,
-                f.message,
-                json_text(&f.detail)
-            ]
-            .to_vec()
-        })
+        .filter(|(index, f)| last[&f.key()] == *index)
+        .map(|(_, f)| f)
         .collect();
-    insert_rows(
-        tx,
-        "INSERT INTO findings (scan_id, rule_id, subject_key, severity, subject_kind,
-             certificate, message, detail)",
-        "ON CONFLICT (scan_id, rule_id, subject_key) DO UPDATE SET
-             severity = excluded.severity, subject_kind = excluded.subject_kind,
-             certificate = excluded.certificate, message = excluded.message,
-             detail = excluded.detail",
-        8,
-        &rows,
-    )
+    drop(last);
+    for batch in kept.chunks(FINDING_BATCH) {
+        let rows: Vec<Vec<Value>> = batch
+            .iter()
+            .map(|f| {
+                let f = f.stored();
+                params![
+                    scan.0,
+                    f.rule_id,
+                    f.subject_key,
+                    f.severity,
+                    f.subject_kind,
+                    f.certificate,
+                    f.message,
+                    json_text(&f.detail)
+                ]
+                .to_vec()
+            })
+            .collect();
+        insert_rows(
+            tx,
+            "INSERT INTO findings (scan_id, rule_id, subject_key, severity, subject_kind,
+                 certificate, message, detail)",
+            "ON CONFLICT (scan_id, rule_id, subject_key) DO UPDATE SET
+                 severity = excluded.severity, subject_kind = excluded.subject_kind,
+                 certificate = excluded.certificate, message = excluded.message,
+                 detail = excluded.detail",
+            8,
+            &rows,
+        )?;
+    }
+    Ok(())
 }

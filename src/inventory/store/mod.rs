@@ -55,7 +55,7 @@ pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntr
 pub use at_rest::{AtRestStats, FilePlacement};
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
-pub use findings::{FindingPresence, FindingRun, NewFinding, StoredFinding};
+pub use findings::{FindingPresence, FindingRun, NewFinding, Recordable, StoredFinding};
 pub use fingerprint::{
     FingerprintError, FingerprintMatch, FingerprintPrefix, PrefixError, MAX_CANDIDATES,
     MIN_PREFIX_DIGITS,

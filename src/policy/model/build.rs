@@ -4,7 +4,7 @@
 //! totals. Dates are judged at the scan's start, so evaluating a scan again
 //! later gives the same models.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -22,6 +22,7 @@ use crate::inventory::store::{
     EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoredCertificate,
 };
 use crate::inventory::view::{self, InventoryRow};
+use crate::at_rest::FileLocation;
 use crate::observation::{Observation, SniSource};
 use crate::policy::distrust::{self, DistrustList};
 
@@ -33,8 +34,9 @@ pub struct ScanFacts<'a> {
     pub leaves: &'a [EndpointLeaf],
     /// The certificates it found at rest (never endpoints).
     pub files: &'a [FilePlacement],
-    /// Every certificate it saw.
-    pub certificates: &'a [StoredCertificate],
+    /// When the inventory first and last saw each parsed certificate of the
+    /// scan (by SHA-256); their DER and views are in `graph`.
+    pub seen: &'a Seen,
     /// Its observations (chains' DER not needed).
     pub observations: &'a [Observation],
     /// The CA graph of its certificates plus the approved anchors.
@@ -45,6 +47,20 @@ pub struct ScanFacts<'a> {
     pub approved_anchors: u64,
     /// The root programs' distrust events.
     pub distrust: &'a DistrustList,
+}
+
+/// First and last time the inventory saw each parsed certificate, by
+/// SHA-256: what building needs of the stored certificates besides the
+/// graph's DER and views.
+pub type Seen = HashMap<String, (OffsetDateTime, OffsetDateTime)>;
+
+/// [`Seen`] of the parsed certificates among `certificates`.
+pub fn seen(certificates: &[StoredCertificate]) -> Seen {
+    certificates
+        .iter()
+        .filter(|c| c.view.is_some())
+        .map(|c| (c.sha256.clone(), (c.first_seen, c.last_seen)))
+        .collect()
 }
 
 /// Every subject model of a scan.
@@ -64,57 +80,196 @@ pub struct SubjectModels {
     pub inventory: InventoryModel,
 }
 
+/// How many leaf models [`build`] makes at a time.
+pub const LEAF_CHUNK: usize = 4096;
+
 /// Builds every model of the scan in `facts`.
 pub fn build(facts: &ScanFacts<'_>) -> SubjectModels {
+    let mut leaves = Vec::new();
+    let mut models = build_in_chunks(facts, LEAF_CHUNK, |chunk| leaves.extend(chunk));
+    models.leaves = leaves;
+    models
+}
+
+/// Builds the models of the scan in `facts`, handing the leaf models to
+/// `each` in model order, at most `chunk` at a time (the returned models
+/// have no leaves). Only one chunk of inventory rows and leaf models is
+/// alive at once; the relations between leaves come from a compact index
+/// built first. The same leaves, in the same order, whatever `chunk`.
+pub fn build_in_chunks(
+    facts: &ScanFacts<'_>,
+    chunk: usize,
+    mut each: impl FnMut(Vec<LeafModel>),
+) -> SubjectModels {
     let at = facts.scan.started_at;
-    let mut rows = view::rows_with_files(
-        facts.leaves,
-        facts.files,
-        facts.certificates,
-        facts.graph,
-        facts.owners,
-        at,
-    );
-    fill_earliest_sct(&mut rows, facts.certificates);
     let index = Index::new(facts);
-    let mut leaves: Vec<LeafModel> = rows
-        .iter()
-        .map(|row| LeafModel {
-            distrust: distrust_hits(row, facts),
-            ..leaf(row, &index, at)
-        })
-        .collect();
-    relations::fill(&mut leaves);
+    let relations = relation_index(&index, facts);
+    let mut tally = Tally::default();
+    let mut classes = Vec::with_capacity(index.ordered.len());
+    for (n, part) in index.ordered.chunks(chunk.max(1)).enumerate() {
+        let mut rows: Vec<InventoryRow> = part
+            .iter()
+            .map(|(sha, served)| {
+                let view = facts
+                    .graph
+                    .certificate(sha)
+                    .expect("indexed leaves are in the graph");
+                view::leaf_row(
+                    view,
+                    facts.seen[*sha],
+                    served,
+                    index.files.get(sha).cloned().unwrap_or_default(),
+                    facts.graph,
+                    facts.owners,
+                    at,
+                )
+            })
+            .collect();
+        fill_earliest_sct(&mut rows, |sha| facts.graph.der(sha));
+        tally.add(&rows);
+        classes.extend(rows.iter().map(|r| r.ca_class));
+        let first = n * chunk.max(1);
+        let leaves = rows
+            .iter()
+            .enumerate()
+            .map(|(k, row)| {
+                let mut model = LeafModel {
+                    distrust: distrust_hits(row, facts),
+                    ..leaf(row, &index, at)
+                };
+                relations.apply(first + k, &mut model);
+                model
+            })
+            .collect();
+        each(leaves);
+    }
     SubjectModels {
         at: Some(at),
         cas: cas(facts, at),
-        chains: chains(facts, &rows),
-        endpoints: endpoint::models(facts.observations, facts.leaves),
-        inventory: inventory(facts, &rows),
-        leaves,
+        chains: chains(facts, &index, &classes),
+        endpoints: endpoint::models_with(facts.observations, facts.leaves, &|l| leaf_cn(l, facts)),
+        inventory: tally.inventory(facts),
+        leaves: Vec::new(),
     }
+}
+
+/// The relation index of the leaves in `index`, in model order.
+fn relation_index(index: &Index<'_>, facts: &ScanFacts<'_>) -> relations::RelationIndex {
+    let mut builder = relations::RelationBuilder::default();
+    for (sha, _) in &index.ordered {
+        let view = facts
+            .graph
+            .certificate(sha)
+            .expect("indexed leaves are in the graph");
+        let names = relations::names_of(&view.san.dns, &view.subject.common_names);
+        let cn = view.subject.common_names.first().map_or("", String::as_str);
+        let endpoints: Vec<EndpointRef> = served_refs(index, sha).into_iter().collect();
+        builder.add((sha, cn), &view.spki_sha256, names, &endpoints);
+    }
+    builder.finish()
 }
 
 /// Lookups built once per scan, so that building stays linear.
 struct Index<'a> {
+    /// Each distinct parsed leaf (by SHA-256, in order) with the endpoint
+    /// leaves serving it: the inventory rows' order, and the models'.
+    ordered: Vec<(&'a str, Vec<&'a EndpointLeaf>)>,
     /// Where each leaf is served, with the target's name.
-    served: BTreeMap<&'a str, Vec<&'a EndpointLeaf>>,
+    served: BTreeMap<&'a str, usize>,
+    /// Where each leaf was found at rest (an import of files: never
+    /// endpoints).
+    files: BTreeMap<&'a str, Vec<FileLocation>>,
     /// The STARTTLS dialect of each endpoint (address, port).
     starttls: BTreeMap<(String, u16), String>,
 }
 
 impl<'a> Index<'a> {
     fn new(facts: &ScanFacts<'a>) -> Self {
-        let mut served: BTreeMap<&str, Vec<&EndpointLeaf>> = BTreeMap::new();
+        let mut by_sha: BTreeMap<&str, Vec<&EndpointLeaf>> = BTreeMap::new();
         for leaf in facts.leaves {
-            served
+            by_sha
                 .entry(leaf.leaf_sha256.as_str())
                 .or_default()
                 .push(leaf);
         }
+        let mut files: BTreeMap<&str, Vec<FileLocation>> = BTreeMap::new();
+        for file in leaves_at_rest(facts) {
+            by_sha.entry(file.sha256.as_str()).or_default();
+            let listed = files.entry(file.sha256.as_str()).or_default();
+            listed.push(file.location.clone());
+        }
+        let ordered: Vec<(&str, Vec<&EndpointLeaf>)> = by_sha
+            .into_iter()
+            .filter(|(sha, _)| facts.seen.contains_key(*sha) && facts.graph.contains(sha))
+            .collect();
+        let served = ordered
+            .iter()
+            .enumerate()
+            .map(|(i, (sha, _))| (*sha, i))
+            .collect();
         Index {
+            ordered,
             served,
+            files,
             starttls: endpoint::starttls_by_endpoint(facts.observations),
+        }
+    }
+}
+
+/// The placements at rest of leaf certificates (parsed, not a CA): a CA
+/// certificate found at rest joins the CA graph only.
+fn leaves_at_rest<'a>(facts: &ScanFacts<'a>) -> impl Iterator<Item = &'a FilePlacement> {
+    let graph = facts.graph;
+    facts.files.iter().filter(move |f| {
+        graph
+            .certificate(&f.sha256)
+            .is_some_and(|view| !view.is_ca())
+    })
+}
+
+/// The totals over the inventory rows, added up chunk by chunk.
+#[derive(Default)]
+struct Tally {
+    certificates: i64,
+    private_leaves: i64,
+    shadow_leaves: i64,
+    unassigned: i64,
+    shadow_cas: BTreeSet<String>,
+}
+
+impl Tally {
+    fn add(&mut self, rows: &[InventoryRow]) {
+        let private = [CaClass::Approved, CaClass::Shadow, CaClass::Unknown];
+        for r in rows {
+            self.certificates += 1;
+            self.private_leaves += i64::from(private.contains(&r.ca_class));
+            self.shadow_leaves += i64::from(r.ca_class == CaClass::Shadow);
+            self.unassigned += i64::from(r.owner.is_none());
+            if r.ca_class == CaClass::Shadow {
+                let ca = r.anchor.clone();
+                self.shadow_cas
+                    .insert(ca.unwrap_or_else(|| r.certificate.issuer.dn.clone()));
+            }
+        }
+    }
+
+    /// The totals of the scan.
+    fn inventory(self, facts: &ScanFacts<'_>) -> InventoryModel {
+        let endpoints: BTreeSet<_> = facts
+            .leaves
+            .iter()
+            .map(|l| (&l.endpoint.address, l.endpoint.port))
+            .collect();
+        InventoryModel {
+            scan_id: facts.scan.id.0,
+            complete: facts.scan.status == ScanStatus::Complete,
+            certificates: self.certificates,
+            endpoints: endpoints.len() as i64,
+            approved_anchors: count(facts.approved_anchors),
+            private_leaves: self.private_leaves,
+            shadow_leaves: self.shadow_leaves,
+            unassigned: self.unassigned,
+            shadow_cas: self.shadow_cas.into_iter().collect(),
         }
     }
 }
@@ -232,12 +387,7 @@ fn validity_days(view: &CertificateView) -> i64 {
 /// The leaf model of one inventory row (relations filled later).
 fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel {
     let view = &row.certificate;
-    let served = index.served.get(row.sha256.as_str());
-    let endpoints: BTreeSet<EndpointRef> = served
-        .into_iter()
-        .flatten()
-        .map(|l| endpoint_ref(l, index))
-        .collect();
+    let endpoints = served_refs(index, &row.sha256);
     let requested: BTreeSet<String> = endpoints
         .iter()
         .flat_map(|e| e.target_names.iter().cloned())
@@ -273,23 +423,24 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
     }
 }
 
+/// Where the leaf `sha` is served, as endpoint references.
+fn served_refs(index: &Index<'_>, sha: &str) -> BTreeSet<EndpointRef> {
+    let served = index.served.get(sha).map(|&i| &index.ordered[i].1);
+    served
+        .into_iter()
+        .flatten()
+        .map(|l| endpoint_ref(l, index))
+        .collect()
+}
+
 /// Views stored before the earliest SCT was recorded have SCTs but no
 /// date: parse those leaves' DER again, so that a stored scan is judged as
 /// a fresh one would be.
-fn fill_earliest_sct(rows: &mut [InventoryRow], certificates: &[StoredCertificate]) {
+fn fill_earliest_sct<'d>(rows: &mut [InventoryRow], der: impl Fn(&str) -> Option<&'d [u8]>) {
     let stale =
         |r: &InventoryRow| r.certificate.sct_count > 0 && r.certificate.earliest_sct.is_none();
-    if !rows.iter().any(stale) {
-        return;
-    }
-    let der: BTreeMap<&str, &[u8]> = certificates
-        .iter()
-        .map(|c| (c.sha256.as_str(), c.der.as_slice()))
-        .collect();
     for row in rows.iter_mut().filter(|r| stale(r)) {
-        let parsed = der
-            .get(row.sha256.as_str())
-            .and_then(|d| crate::certs::parse_certificate(d).ok());
+        let parsed = der(row.sha256.as_str()).and_then(|d| crate::certs::parse_certificate(d).ok());
         row.certificate.earliest_sct = parsed.and_then(|v| v.earliest_sct);
     }
 }
@@ -323,6 +474,26 @@ fn endpoint_ref(l: &EndpointLeaf, index: &Index<'_>) -> EndpointRef {
     }
 }
 
+/// The first common name of the leaf `l` serves: from its parsed view, or,
+/// when that was dropped ([`strip_leaf_views`]), from the graph (which holds
+/// the same view of every parsed certificate of the scan).
+fn leaf_cn(l: &EndpointLeaf, facts: &ScanFacts<'_>) -> Option<String> {
+    let view = l
+        .leaf
+        .as_ref()
+        .or_else(|| facts.graph.certificate(&l.leaf_sha256))?;
+    view.subject.common_names.first().cloned()
+}
+
+/// Drops the parsed leaf views of endpoint leaves whose certificate the
+/// graph holds: building reads them there (one copy per certificate
+/// instead of one per endpoint).
+pub fn strip_leaf_views(leaves: &mut [EndpointLeaf], graph: &CaGraph) {
+    for leaf in leaves.iter_mut().filter(|l| graph.contains(&l.leaf_sha256)) {
+        leaf.leaf = None;
+    }
+}
+
 /// One model per CA certificate of the graph.
 fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
     let mut endpoints: BTreeMap<&str, u64> = BTreeMap::new();
@@ -330,7 +501,7 @@ fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
         *endpoints.entry(leaf.leaf_sha256.as_str()).or_default() += 1;
     }
     // a leaf at rest chains through its CAs without adding an endpoint
-    for file in view::leaves_at_rest(facts.files, facts.certificates) {
+    for file in leaves_at_rest(facts) {
         endpoints.entry(file.sha256.as_str()).or_default();
     }
     let mut summaries = facts.graph.cas();
@@ -359,11 +530,8 @@ fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
 
 /// One model per distinct chain as sent; the leaf's CA class comes from
 /// its inventory row (a leaf without one did not parse: `unknown`).
-fn chains(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> Vec<ChainModel> {
-    let class_of: BTreeMap<&str, CaClass> = rows
-        .iter()
-        .map(|r| (r.sha256.as_str(), r.ca_class))
-        .collect();
+fn chains(facts: &ScanFacts<'_>, index: &Index<'_>, classes: &[CaClass]) -> Vec<ChainModel> {
+    let class_of = |sha: &str| index.served.get(sha).map(|&i| classes[i]);
     let mut by_chain: BTreeMap<&[String], Vec<&EndpointLeaf>> = BTreeMap::new();
     for leaf in facts.leaves.iter().filter(|l| !l.chain.is_empty()) {
         by_chain.entry(&leaf.chain).or_default().push(leaf);
@@ -373,10 +541,7 @@ fn chains(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> Vec<ChainModel> {
         .filter_map(|(chain, at)| {
             let shape = facts.graph.chain_shape(chain)?;
             let first = at[0];
-            let cn = first
-                .leaf
-                .as_ref()
-                .and_then(|v| v.subject.common_names.first());
+            let cn = leaf_cn(first, facts);
             let served: BTreeSet<String> = at
                 .iter()
                 .map(|l| {
@@ -390,7 +555,7 @@ fn chains(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> Vec<ChainModel> {
             Some(ChainModel {
                 leaf: ChainLeaf {
                     sha256: first.leaf_sha256.clone(),
-                    cn: cn.cloned().unwrap_or_default(),
+                    cn: cn.unwrap_or_default(),
                 },
                 certificates: chain.to_vec(),
                 length: chain.len() as i64,
@@ -398,47 +563,14 @@ fn chains(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> Vec<ChainModel> {
                 out_of_order: shape.out_of_order,
                 root_included: shape.root_included,
                 unrelated: shape.unrelated as i64,
-                ca_class: class_of
-                    .get(first.leaf_sha256.as_str())
-                    .map_or(CaClass::Unknown, |c| *c)
+                ca_class: class_of(first.leaf_sha256.as_str())
+                    .unwrap_or(CaClass::Unknown)
                     .name()
                     .into(),
                 served_at: served.into_iter().collect(),
             })
         })
         .collect()
-}
-
-/// The totals of the scan.
-fn inventory(facts: &ScanFacts<'_>, rows: &[InventoryRow]) -> InventoryModel {
-    let rows_where =
-        |f: &dyn Fn(&InventoryRow) -> bool| rows.iter().filter(|r| f(r)).count() as i64;
-    let private = [CaClass::Approved, CaClass::Shadow, CaClass::Unknown];
-    let shadow_cas: BTreeSet<String> = rows
-        .iter()
-        .filter(|r| r.ca_class == CaClass::Shadow)
-        .map(|r| {
-            r.anchor
-                .clone()
-                .unwrap_or_else(|| r.certificate.issuer.dn.clone())
-        })
-        .collect();
-    let endpoints: BTreeSet<_> = facts
-        .leaves
-        .iter()
-        .map(|l| (&l.endpoint.address, l.endpoint.port))
-        .collect();
-    InventoryModel {
-        scan_id: facts.scan.id.0,
-        complete: facts.scan.status == ScanStatus::Complete,
-        certificates: rows.len() as i64,
-        endpoints: endpoints.len() as i64,
-        approved_anchors: count(facts.approved_anchors),
-        private_leaves: rows_where(&|r| private.contains(&r.ca_class)),
-        shadow_leaves: rows_where(&|r| r.ca_class == CaClass::Shadow),
-        unassigned: rows_where(&|r| r.owner.is_none()),
-        shadow_cas: shadow_cas.into_iter().collect(),
-    }
 }
 
 #[cfg(test)]
@@ -496,12 +628,13 @@ mod tests {
             last_seen: at,
         };
         let mut rows = vec![row];
-        fill_earliest_sct(&mut rows, std::slice::from_ref(&stored));
+        let der = |sha: &str| (sha == stored.sha256).then_some(stored.der.as_slice());
+        fill_earliest_sct(&mut rows, der);
         assert!(fresh.earliest_sct.is_some());
         assert_eq!(rows[0].certificate.earliest_sct, fresh.earliest_sct);
         // Without the DER at hand it stays unknown.
         rows[0].certificate.earliest_sct = None;
-        fill_earliest_sct(&mut rows, &[]);
+        fill_earliest_sct(&mut rows, |_| None);
         assert_eq!(rows[0].certificate.earliest_sct, None);
     }
 }

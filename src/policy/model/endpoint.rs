@@ -37,6 +37,17 @@ type LeavesOf<'a> = BTreeMap<Place, Vec<&'a EndpointLeaf>>;
 /// order, from the scan's observations and its folded leaves (as
 /// [`crate::inventory::store::Store::endpoint_leaves`] returns them).
 pub fn models(observations: &[Observation], leaves: &[EndpointLeaf]) -> Vec<EndpointModel> {
+    let cn = |l: &EndpointLeaf| l.leaf.as_ref()?.subject.common_names.first().cloned();
+    models_with(observations, leaves, &cn)
+}
+
+/// [`models`], with the first common name of an endpoint leaf's certificate
+/// from `cn` (for leaves whose parsed view was dropped to save memory).
+pub(super) fn models_with(
+    observations: &[Observation],
+    leaves: &[EndpointLeaf],
+    cn: &dyn Fn(&EndpointLeaf) -> Option<String>,
+) -> Vec<EndpointModel> {
     let mut grouped: BTreeMap<Place, Vec<&Observation>> = BTreeMap::new();
     for observation in observations.iter().filter(|o| o.tls.is_some()) {
         grouped
@@ -55,7 +66,7 @@ pub fn models(observations: &[Observation], leaves: &[EndpointLeaf]) -> Vec<Endp
         .iter()
         .map(|(key, probes)| {
             let at = leaves_of.get(key).map(Vec::as_slice).unwrap_or_default();
-            model(key, probes, at)
+            model(key, probes, at, cn)
         })
         .collect()
 }
@@ -98,7 +109,12 @@ fn names(at: &[&EndpointLeaf]) -> (Vec<String>, Vec<String>) {
 
 /// The model of one endpoint from its probes (at least one has a session)
 /// and its folded leaves.
-fn model(key: &Place, probes: &[&Observation], at: &[&EndpointLeaf]) -> EndpointModel {
+fn model(
+    key: &Place,
+    probes: &[&Observation],
+    at: &[&EndpointLeaf],
+    cn: &dyn Fn(&EndpointLeaf) -> Option<String>,
+) -> EndpointModel {
     let default = at.iter().copied().find(|l| l.endpoint.sni.is_none());
     let first = representative(probes, default);
     let session = first.tls.clone().unwrap_or_default();
@@ -117,9 +133,7 @@ fn model(key: &Place, probes: &[&Observation], at: &[&EndpointLeaf]) -> Endpoint
         names,
         not_served,
         leaf_sha256: default.map(|l| l.leaf_sha256.clone()).unwrap_or_default(),
-        leaf_cn: default
-            .and_then(|l| l.leaf.as_ref()?.subject.common_names.first().cloned())
-            .unwrap_or_default(),
+        leaf_cn: default.and_then(cn).unwrap_or_default(),
         tls_version: text(&session.version),
         cipher_suite: text(&session.cipher_suite),
         post_quantum_hybrid: group.to_ascii_uppercase().contains("MLKEM"),

@@ -12,11 +12,14 @@ mod revocation;
 mod stored;
 
 pub use crate::certs::hostname::name_matches;
-pub use build::{build, parse_rfc3339, rfc3339, served_at, ScanFacts, SubjectModels};
+pub use build::{
+    build, build_in_chunks, parse_rfc3339, rfc3339, seen, served_at, strip_leaf_views, ScanFacts,
+    Seen, SubjectModels, LEAF_CHUNK,
+};
 pub use endpoint::models as endpoint_models;
 pub use relations::RELATED_LIMIT;
 pub use revocation::RevocationModel;
-pub use stored::{from_store, Judgement};
+pub use stored::{from_store, from_store_in_chunks, Judgement};
 
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,8 @@
 //! `scan` and the fixture generator share, with the revocation checks
 //! stored for the scan's leaves and the certificates it found at rest.
 
-use super::{build, ScanFacts, SubjectModels};
+use super::build::{build_in_chunks, LEAF_CHUNK};
+use super::{LeafModel, ScanFacts, SubjectModels};
 use crate::inventory::ca::TrustContext;
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::store::{ScanRecord, Store, StoreError};
@@ -27,23 +28,51 @@ pub fn from_store(
     scan: &ScanRecord,
     judgement: &Judgement<'_>,
 ) -> Result<SubjectModels, StoreError> {
-    let leaves = store.endpoint_leaves(scan.id)?;
-    let certificates = store.certificates_in_scan(scan.id)?;
+    let mut leaves = Vec::new();
+    let mut models = from_store_in_chunks(store, scan, judgement, LEAF_CHUNK, |chunk| {
+        leaves.extend(chunk);
+    })?;
+    models.leaves = leaves;
+    Ok(models)
+}
+
+/// Reads `scan` from `store` and builds its models as
+/// [`build_in_chunks`] does: the leaf models go to `each`, at most `chunk`
+/// at a time, with their revocation status; the rest is returned. The
+/// stored certificates are read once into the CA graph and dropped before
+/// any model is built.
+pub fn from_store_in_chunks(
+    store: &Store,
+    scan: &ScanRecord,
+    judgement: &Judgement<'_>,
+    chunk: usize,
+    mut each: impl FnMut(Vec<LeafModel>),
+) -> Result<SubjectModels, StoreError> {
+    let mut leaves = store.endpoint_leaves(scan.id)?;
+    let (graph, seen) = {
+        let certificates = store.certificates_in_scan(scan.id)?;
+        (
+            view::graph(&certificates, judgement.trust),
+            super::build::seen(&certificates),
+        )
+    };
+    super::build::strip_leaf_views(&mut leaves, &graph);
     let observations = store.observations_without_chains(scan.id)?;
     let files = store.at_rest(scan.id)?;
-    let graph = view::graph(&certificates, judgement.trust);
     let revocations = store.revocation_checks_as_of(scan.id)?;
-    let mut models = build(&ScanFacts {
+    let facts = ScanFacts {
         scan,
         leaves: &leaves,
         files: &files,
-        certificates: &certificates,
+        seen: &seen,
         observations: &observations,
         graph: &graph,
         owners: judgement.owners,
         approved_anchors: judgement.approved_anchors,
         distrust: judgement.distrust,
-    });
-    super::revocation::fill(&mut models.leaves, &revocations, scan.started_at);
-    Ok(models)
+    };
+    Ok(build_in_chunks(&facts, chunk, |mut part| {
+        super::revocation::fill(&mut part, &revocations, scan.started_at);
+        each(part);
+    }))
 }
