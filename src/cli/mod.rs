@@ -78,7 +78,8 @@ pub enum Command {
     /// Start a built-in lab of TLS servers on loopback, scan it and report.
     Demo(DemoArgs),
     /// Store a scan written with `scan --no-db --format jsonl -o FILE` (on
-    /// a scanner without database access), judged as a live scan is.
+    /// a scanner without database access), or by zgrab2, tlsx, sslyze or
+    /// nmap, judged as a live scan is.
     Import(Box<ImportArgs>),
     /// List the certificates of a stored scan, with owners and CA classes.
     Inventory(InventoryArgs),
