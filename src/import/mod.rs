@@ -75,7 +75,7 @@ pub enum ImportError {
         /// The format it was read as.
         format: &'static str,
         /// What is wrong with it.
-        problem: PeerProblem,
+        problem: Box<PeerProblem>,
     },
     /// The file has no lines.
     #[error("{}: empty: not certatlas JSON Lines (write one with `certatlas scan --format jsonl -o FILE`)", .file.display())]

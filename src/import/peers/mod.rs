@@ -91,7 +91,7 @@ impl Format {
 #[derive(Debug, thiserror::Error)]
 pub enum PeerProblem {
     /// Not JSON (or not the JSON shape the tool writes).
-    #[error("not {format} JSON: {source}")]
+    #[error("not {format} JSON: {}", printable(&.source.to_string()))]
     Json {
         /// The format expected.
         format: &'static str,
@@ -99,7 +99,7 @@ pub enum PeerProblem {
         source: serde_json::Error,
     },
     /// Not well-formed XML.
-    #[error("not nmap XML: {0}")]
+    #[error("not nmap XML: {}", printable(.0))]
     Xml(String),
     /// A field certatlas needs is missing.
     #[error("{format} record without {field}: {why}")]
@@ -138,6 +138,17 @@ impl PeerProblem {
             why: why.into(),
         }
     }
+}
+
+/// `text` (which may quote the file) safe for a terminal: every character
+/// that is not printable ASCII is written as its `\u{..}` escape.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_ascii_graphic() || c == ' ' {
+            true => c.to_string(),
+            false => c.escape_unicode().to_string(),
+        })
+        .collect()
 }
 
 /// What a peer's file held besides its observations: recorded with the
@@ -354,7 +365,7 @@ fn import_error(path: &Path, format: Format, failure: Failure) -> ImportError {
             file,
             line,
             format: format.name(),
-            problem,
+            problem: Box::new(problem),
         },
         Failure::TooLong { line } => ImportError::TooLong { file, line },
         Failure::Read(source) => ImportError::Read { file, source },
@@ -389,7 +400,7 @@ pub fn check(path: &Path, format: Format) -> Result<Checked, ImportError> {
             file: path.to_path_buf(),
             line: 1,
             format: format.name(),
-            problem: PeerProblem::Shape("the file holds no records"),
+            problem: Box::new(PeerProblem::Shape("the file holds no records")),
         });
     }
     let started_at = facts
@@ -441,7 +452,6 @@ pub fn replay<E: From<ImportError>>(
     };
     let start = checked.started_at();
     let walked = walk(&checked.file, peer.format, start, &mut receive);
-    drop(receive);
     let (_, digest) = match walked {
         Ok(done) => done,
         Err(Failure::Stopped) => return Err(refusal.expect("a stopped walk keeps its reason")),
@@ -457,5 +467,28 @@ pub fn replay<E: From<ImportError>>(
     match digest == checked.sha256 {
         true => Ok(()),
         false => Err(super::changed(&checked.file, "its SHA-256 differs".into()).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_quoting_the_file_cannot_reach_the_terminal_raw() {
+        // serde quotes the string it refused: an escape and a bidi override.
+        let json = serde_json::from_str::<u16>("\"\\u001b[31m\u{202e}x\"").unwrap_err();
+        let message = PeerProblem::Json {
+            format: "tlsx",
+            source: json,
+        }
+        .to_string();
+        assert!(
+            !message.contains('\u{1b}') && !message.contains('\u{202e}'),
+            "{message}"
+        );
+        assert!(message.contains("\\u{1b}"), "{message}");
+        let xml = PeerProblem::Xml("expected `</a\u{7}>`".into()).to_string();
+        assert_eq!(xml, "not nmap XML: expected `</a\\u{7}>`");
     }
 }
