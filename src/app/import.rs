@@ -20,9 +20,10 @@ use super::scan::{note, off_runtime};
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::{ImportRequest, PolicyRequest};
 use crate::clock::Clock;
-use crate::import::{self, Checked, Replay};
+use crate::import::{self, Checked};
 use crate::inventory::store::{ImportStart, NewImport, ScanId, ScanMeta, ScanStatus, Store};
 use crate::judge::{cycles, InventoryContext};
+use crate::probe::TrustStore;
 use crate::scan::options::OptionsChange;
 
 /// Why an import is refused although the file is good.
@@ -90,7 +91,7 @@ pub async fn import(
 }
 
 fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
-    let checked = import::check(&request.file)?;
+    let checked = import::check_as(&request.file, request.from)?;
     let context = InventoryContext::new(request.store.config.as_ref(), Vec::new())?;
     let store = Store::connect(&request.store.db)?;
     if checked.complete() {
@@ -144,7 +145,11 @@ fn begin(store: &Store, checked: &Checked) -> Result<(ScanId, i64), AppError> {
     let meta = ScanMeta {
         started_at: checked.started_at().unwrap_or_else(OffsetDateTime::now_utc),
         targets: header.map(|h| h.targets.clone()).unwrap_or_default(),
-        options: header.map_or_else(|| unknown_options(checked), |h| h.options.to_json()),
+        options: match (header, &checked.peer) {
+            (Some(h), _) => h.options.to_json(),
+            (None, Some(peer)) => peer.options_json(checked),
+            (None, None) => unknown_options(checked),
+        },
         tool_version: header
             .map(|h| h.tool_version.clone())
             .or_else(|| summary.map(|s| s.tool_version.clone()))
@@ -210,11 +215,8 @@ fn store_all(
 /// The second read: every observation to the writer, then the check that
 /// the bytes were those checked.
 fn write_all(recording: &Recording, checked: &Checked) -> Result<(), AppError> {
-    let mut replay = Replay::open(checked)?;
-    while let Some(observation) = replay.next_observation()? {
-        recording.write_owned(observation)?;
-    }
-    Ok(replay.finish()?)
+    let trust = TrustStore::mozilla(&crate::certs::name_value_text);
+    import::replay(checked, &trust, &mut |o| Ok(recording.write_owned(o)?))
 }
 
 /// The summary recorded with the scan: the file's, with the options
@@ -252,7 +254,10 @@ fn report(
         );
         note(quiet, &text);
     }
-    if checked.header.is_none() {
+    for line in checked.peer.iter().flat_map(|p| p.notes()) {
+        note(quiet, &crate::report::escape::terminal(&line));
+    }
+    if checked.header.is_none() && checked.peer.is_none() {
         note(
             quiet,
             "note: the file has no scan line (an older certatlas wrote it): \
@@ -273,10 +278,15 @@ fn write_table(out: &mut dyn Write, checked: &Checked, stored: &StoredScan) -> i
     } else {
         "interrupted"
     };
+    let (from, records) = match &checked.peer {
+        Some(peer) => (format!(" ({} output)", peer.tool()), "records"),
+        None => (String::new(), "lines"),
+    };
     writeln!(
         out,
-        "imported {}: {} lines, {} observations, as scan {} ({status})",
+        "imported {}{}: {} {records}, {} observations, as scan {} ({status})",
         crate::report::escape::terminal(&checked.file.display().to_string()),
+        crate::report::escape::terminal(&from),
         checked.lines,
         checked.observations,
         stored.scan.0
@@ -287,6 +297,8 @@ fn write_table(out: &mut dyn Write, checked: &Checked, stored: &StoredScan) -> i
 fn summary_object(checked: &Checked, stored: &StoredScan) -> serde_json::Value {
     serde_json::json!({
         "file": checked.file.display().to_string(),
+        "format": checked.peer.as_ref().map_or("certatlas", |p| p.format.name()),
+        "tool": checked.peer.as_ref().map(|p| p.tool()),
         "sha256": checked.sha256,
         "lines": checked.lines,
         "observations": checked.observations,

@@ -21,9 +21,13 @@ use crate::judge::InventoryContext;
 use crate::report::escape::terminal;
 
 /// PATH is read as certificates at rest: an option of theirs was given,
-/// it is a directory, or its content is one of their formats.
+/// it is a directory, or its content is one of their formats (never when
+/// `--from` names a scan file format).
 pub(super) fn applies(request: &ImportRequest) -> bool {
-    request.at_rest.given() || request.file.is_dir() || at_rest::holds_at_rest(&request.file)
+    request.from.is_none()
+        && (request.at_rest.given()
+            || request.file.is_dir()
+            || at_rest::holds_at_rest(&request.file))
 }
 
 /// Imports the certificates at rest under `request.file`.

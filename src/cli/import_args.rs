@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::policy::{self, PolicyRequest};
 use super::settings::{self, SettingsError, StoreRequest};
@@ -15,17 +15,18 @@ use super::{PolicyArgs, StoreArgs};
 #[derive(Debug, Args)]
 #[command(after_help = IMPORT_EXAMPLES)]
 pub struct ImportArgs {
-    /// A JSON Lines file written by `certatlas scan --format jsonl -o FILE`
-    /// (a regular file: it is read twice, once to check it, once to store
-    /// it); or certificates at rest: a PEM or DER file, a PKCS#12 bundle, a
-    /// Java keystore (JKS or PKCS12), or a directory of them (walked
-    /// recursively). Told apart by content.
+    /// A JSON Lines file written by `certatlas scan --format jsonl -o FILE`,
+    /// or another tool's output: zgrab2 or tlsx JSON Lines, sslyze JSON,
+    /// nmap XML with ssl-cert (a regular file: it is read twice, once to
+    /// check it, once to store it); or certificates at rest: a PEM or DER
+    /// file, a PKCS#12 bundle, a Java keystore (JKS or PKCS12), or a
+    /// directory of them (walked recursively). Told apart by content.
     #[arg(value_name = "PATH")]
     pub file: PathBuf,
-    /// Read PATH as certificates at rest of this format (default: told by
-    /// content; in a directory, files of other formats are skipped).
+    /// Read PATH as this format (default: told by content; in a directory,
+    /// files of other formats are skipped).
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub from: Option<ImportFrom>,
+    pub from: Option<ImportFormat>,
     /// In a directory, read only the files matching PATTERN: `*`, `?`,
     /// `**`, `{pem,crt}`; matched against the file name, or against the
     /// path under the directory when PATTERN holds a `/`.
@@ -47,8 +48,8 @@ pub struct ImportArgs {
     pub format: crate::report::ListingFormat,
 }
 
-/// A format of certificates at rest (`import --from`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// A format of certificates at rest (the at-rest half of [`ImportFormat`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFrom {
     /// PEM text with `CERTIFICATE` blocks.
     Pem,
@@ -91,6 +92,55 @@ impl AtRestArgs {
     }
 }
 
+/// The formats `--from` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    /// certatlas JSON Lines (`scan --format jsonl`).
+    Certatlas,
+    /// zgrab2 JSON Lines (tls module, or smtp/imap/pop3/ftp/mysql/postgres with TLS).
+    Zgrab2,
+    /// tlsx JSON Lines (`-json -cert`, with `-tc` for the chain).
+    Tlsx,
+    /// sslyze JSON (`--certinfo --json_out FILE`).
+    Sslyze,
+    /// nmap XML (`-oX FILE --script ssl-cert`; the leaf only).
+    Nmap,
+    /// Certificates at rest: PEM text with `CERTIFICATE` blocks.
+    Pem,
+    /// Certificates at rest: one DER-encoded X.509 certificate per file.
+    Der,
+    /// Certificates at rest: a PKCS#12 bundle or Java PKCS12 keystore.
+    Pkcs12,
+    /// Certificates at rest: a Java keystore (JKS).
+    Jks,
+}
+
+impl ImportFormat {
+    /// The scan file reader's format (`None`: certificates at rest).
+    pub fn format(self) -> Option<crate::import::Format> {
+        use crate::import::Format;
+        match self {
+            ImportFormat::Certatlas => Some(Format::Certatlas),
+            ImportFormat::Zgrab2 => Some(Format::Zgrab2),
+            ImportFormat::Tlsx => Some(Format::Tlsx),
+            ImportFormat::Sslyze => Some(Format::Sslyze),
+            ImportFormat::Nmap => Some(Format::Nmap),
+            _ => None,
+        }
+    }
+
+    /// The format of certificates at rest it names (`None`: a scan file).
+    pub fn at_rest(self) -> Option<ImportFrom> {
+        match self {
+            ImportFormat::Pem => Some(ImportFrom::Pem),
+            ImportFormat::Der => Some(ImportFrom::Der),
+            ImportFormat::Pkcs12 => Some(ImportFrom::Pkcs12),
+            ImportFormat::Jks => Some(ImportFrom::Jks),
+            _ => None,
+        }
+    }
+}
+
 /// A validated `import` invocation.
 #[derive(Debug)]
 pub struct ImportRequest {
@@ -98,6 +148,8 @@ pub struct ImportRequest {
     pub file: PathBuf,
     /// How to read certificates at rest.
     pub at_rest: AtRestArgs,
+    /// Its format, when `--from` forces one.
+    pub from: Option<crate::import::Format>,
     /// The inventory and its configuration.
     pub store: StoreRequest,
     /// The rules the imported scan is judged with.
@@ -114,10 +166,11 @@ pub fn import_request(args: ImportArgs) -> Result<ImportRequest, SettingsError> 
     Ok(ImportRequest {
         file: args.file,
         at_rest: AtRestArgs {
-            from: args.from,
+            from: args.from.and_then(ImportFormat::at_rest),
             glob: args.glob,
             password_file: args.password_file,
         },
+        from: args.from.and_then(ImportFormat::format),
         store,
         policy: Arc::new(policy),
         json: args.format == crate::report::ListingFormat::Json,
@@ -144,6 +197,12 @@ it joins the inventory, CA graph, owners, rules and score; endpoint rules do not
 named that holds no certificate, or a wrong password, exits 2 naming it; in a directory such
 files are skipped and counted. The same files with the same certificates imported again are
 refused (by the SHA-256 of locations and certificates).
+
+Other tools' outputs are read too, told apart by content (--from forces one): zgrab2 JSON
+Lines (tls, or smtp/imap/pop3/ftp/mysql/postgres with TLS), tlsx JSON Lines (-json -cert -tc),
+sslyze JSON (--certinfo --json_out FILE) and nmap XML (-oX FILE --script ssl-cert). Each is
+stored as one scan of what the tool saw, with the chain it reported (nmap: the leaf alone).
+  nmap -p 443,8443 --script ssl-cert -oX estate.xml 10.1.0.0/24 && certatlas import estate.xml
 
 Exit codes: 0 imported, 1 an active finding at or above --fail-on, 2 bad file, refused or
 operational error.";

@@ -88,8 +88,9 @@ pub enum Command {
     /// the config), owner-rule examples from the subjects seen.
     Init(InitArgs),
     /// Store a scan written with `scan --no-db --format jsonl -o FILE` (on
-    /// a scanner without database access), judged as a live scan is; or
-    /// certificates at rest (PEM, DER, PKCS#12, Java keystores, directories).
+    /// a scanner without database access), or by zgrab2, tlsx, sslyze or
+    /// nmap, judged as a live scan is; or certificates at rest (PEM, DER,
+    /// PKCS#12, Java keystores, directories).
     Import(Box<ImportArgs>),
     /// List the certificates of a stored scan, with owners and CA classes.
     Inventory(InventoryArgs),

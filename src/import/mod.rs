@@ -10,12 +10,18 @@
 //! for the store's writer, and at the end checks that the bytes were the
 //! same ones checked.
 //!
+//! Other tools' outputs (zgrab2, tlsx, sslyze, nmap) are read by
+//! [`peers`] into the same [`Checked`] and replayed through [`replay`];
+//! [`check_as`] tells the format from the file's content unless forced.
+//!
 //! - `reader`: bounded lines, hashed as they are read;
 //! - `line`: one line, typed, or what is wrong with it;
 //! - [`at_rest`]: certificates at rest (PEM, DER, PKCS#12, Java keystores).
+//! - `peers`: the other tools' formats.
 
 pub mod at_rest;
 mod line;
+pub mod peers;
 mod reader;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +29,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 pub use line::{Line, LineProblem};
+pub use peers::{Format, PeerFile, PeerProblem};
 pub use reader::MAX_LINE;
 use reader::{LineReader, ReadProblem};
 
@@ -58,6 +65,19 @@ pub enum ImportError {
         file: PathBuf,
         /// 1-based line number.
         line: u64,
+    },
+    /// A record of another tool's output is not what that tool writes, or
+    /// lacks what certatlas needs.
+    #[error("{}:{line}: {format}: {problem}", .file.display())]
+    Peer {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The format it was read as.
+        format: &'static str,
+        /// What is wrong with it.
+        problem: Box<PeerProblem>,
     },
     /// The file has no lines.
     #[error("{}: empty: not certatlas JSON Lines (write one with `certatlas scan --format jsonl -o FILE`)", .file.display())]
@@ -112,6 +132,9 @@ pub struct Checked {
     /// The number of its last line when that line was cut short (no line
     /// ending, not JSON: the scan was killed while writing it); ignored.
     pub torn_tail: Option<u64>,
+    /// Another tool's output: which, and what it held besides its
+    /// observations (`None` for certatlas JSON Lines).
+    pub peer: Option<PeerFile>,
 }
 
 impl Checked {
@@ -218,7 +241,43 @@ pub fn check(path: &Path) -> Result<Checked, ImportError> {
         summary: structure.summary.map(|(_, s)| s),
         first_probe: structure.first_probe,
         torn_tail: structure.torn_tail,
+        peer: None,
     })
+}
+
+/// [`check`] of `path` read as `format`, or as the format its content
+/// shows ([`peers::detect`]) when `format` is `None`.
+pub fn check_as(path: &Path, format: Option<Format>) -> Result<Checked, ImportError> {
+    let format = match format {
+        Some(format) => format,
+        None => peers::detect(path).map_err(|source| ImportError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?,
+    };
+    match format {
+        Format::Certatlas => check(path),
+        peer => peers::check(path, peer),
+    }
+}
+
+/// The second read of a checked file, whatever its format: every
+/// observation to `each`, in file order, then the check that the bytes
+/// were those checked. Observations of another tool's output get their
+/// strict verdict from `trust` here.
+pub fn replay<E: From<ImportError>>(
+    checked: &Checked,
+    trust: &crate::probe::TrustStore,
+    each: &mut dyn FnMut(Observation) -> Result<(), E>,
+) -> Result<(), E> {
+    if let Some(peer) = &checked.peer {
+        return peers::replay(checked, peer, trust, each);
+    }
+    let mut replay = Replay::open(checked)?;
+    while let Some(observation) = replay.next_observation()? {
+        each(observation)?;
+    }
+    Ok(replay.finish()?)
 }
 
 /// The second read of a checked file: its observations, in file order.

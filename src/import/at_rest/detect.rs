@@ -29,9 +29,10 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
     if bytes.starts_with(&JCEKS_MAGIC) {
         return Sniffed::Jceks;
     }
-    // JSON (certatlas JSON Lines, a peer tool's output) may quote PEM text
+    // JSON (certatlas JSON Lines, a peer tool's output) and XML (nmap's
+    // `ssl-cert` output) may quote PEM text: they are scan files
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if matches!(first, Some(b'{' | b'[')) {
+    if matches!(first, Some(b'{' | b'[' | b'<')) {
         return Sniffed::Unknown;
     }
     if contains(bytes, b"-----BEGIN ") {
@@ -84,6 +85,8 @@ mod tests {
         assert_eq!(sniff(b"hello"), Sniffed::Unknown);
         let json = b" {\"pem\": \"-----BEGIN CERTIFICATE-----\"}";
         assert_eq!(sniff(json), Sniffed::Unknown);
+        let nmap = b"<?xml version=\"1.0\"?>\n<nmaprun><elem key=\"pem\">-----BEGIN CERTIFICATE-----";
+        assert_eq!(sniff(nmap), Sniffed::Unknown, "nmap XML is a scan file");
         assert_eq!(sniff(b""), Sniffed::Unknown);
     }
 }

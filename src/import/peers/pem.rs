@@ -1,0 +1,61 @@
+//! The `CERTIFICATE` blocks of PEM text, as peers embed them in their
+//! output (one block, or several for a chain).
+
+use base64::Engine as _;
+
+/// Every `CERTIFICATE` block of `text`, decoded, in order; an error names
+/// what is wrong (a block not closed, bad base64).
+pub(super) fn certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut ders = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(BEGIN) {
+        let body = &rest[start + BEGIN.len()..];
+        let Some(end) = body.find(END) else {
+            return Err("a CERTIFICATE block without its END line".into());
+        };
+        let base64: String = body[..end].split_whitespace().collect();
+        let der = engine
+            .decode(base64.as_bytes())
+            .map_err(|e| format!("bad base64 in a CERTIFICATE block ({e})"))?;
+        if der.is_empty() {
+            return Err("an empty CERTIFICATE block".into());
+        }
+        ders.push(der);
+        rest = &body[end + END.len()..];
+    }
+    Ok(ders)
+}
+
+/// Standard base64 (zgrab2's `raw` fields).
+pub(super) fn base64(text: &str) -> Result<Vec<u8>, String> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    match engine.decode(text.trim().as_bytes()) {
+        Ok(der) if !der.is_empty() => Ok(der),
+        Ok(_) => Err("empty".into()),
+        Err(e) => Err(format!("bad base64 ({e})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_decoded_in_order_and_garbage_is_named() {
+        let two = "-----BEGIN CERTIFICATE-----\nMAMBAgM=\n-----END CERTIFICATE-----\n\
+                   -----BEGIN CERTIFICATE-----\r\nMAA=\r\n-----END CERTIFICATE-----\r\n";
+        assert_eq!(
+            certificates(two).unwrap(),
+            vec![vec![0x30, 3, 1, 2, 3], vec![0x30, 0]]
+        );
+        assert!(certificates("no pem here").unwrap().is_empty());
+        let open = "-----BEGIN CERTIFICATE-----\nMAA=\n";
+        assert!(certificates(open).unwrap_err().contains("END"));
+        let bad = "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----";
+        assert!(certificates(bad).unwrap_err().contains("base64"));
+        assert!(base64("***").is_err());
+    }
+}
