@@ -1,6 +1,7 @@
 //! The demo lab's report rendered by headless Chromium (Debian's
 //! `chromium`, which `.ci/run` installs): the page parses with the radar
-//! chart in it, the hostile certificate subject is a text node (no script
+//! chart in it (all sixteen axes, not-assessed ones drawn as such), the
+//! model's level names and the roadmap, the hostile certificate subject is a text node (no script
 //! element), and a screenshot shows the radar's filled polygon. Where no
 //! Chromium is installed the test says SKIPPED, never passes silently.
 
@@ -114,6 +115,32 @@ fn demo_report_renders_in_headless_chromium_with_radar_and_escaped_subject() {
         "no script element was made"
     );
     assert!(!dom.contains("<script"), "the page has no script at all");
+    // The model's level names with our one-line descriptions.
+    for name in [
+        "Initial",
+        "Foundational",
+        "Advanced",
+        "Managed",
+        "Optimized",
+    ] {
+        assert!(
+            dom.contains(&format!("> {name}</span></dt>")),
+            "level name {name}"
+        );
+    }
+    // All sixteen radar axes; Governance (5) and Resources (3) drawn as
+    // not assessed, each with its coverage.
+    assert_eq!(dom.matches("<line class=\"radar-axis").count(), 16);
+    assert!(dom.matches("class=\"radar-axis radar-na\"").count() >= 8);
+    assert!(dom.matches("> not assessed</tspan>").count() >= 8);
+    assert_eq!(dom.matches("class=\"radar-label-coverage\"").count(), 16);
+    // The roadmap, with at least one step and its target.
+    assert!(dom.contains("<section id=\"roadmap-section\">"));
+    assert!(dom.contains("<ol class=\"roadmap\">"), "a roadmap step");
+    assert!(
+        dom.contains("categories assessed"),
+        "n of m categories on the badges"
+    );
 
     let shot = dir.path().join("report.png");
     let screenshot = format!("--screenshot={}", shot.display());

@@ -159,7 +159,13 @@ fn score_card_history_overrides_and_claims() {
     std::fs::write(&config, &text).unwrap();
     let card = json(&certatlas_in(&db, "score", &["--format", "json"]))["items"].clone();
     let cert = category(&card, "M.certificate-management");
-    let criterion = cert["criteria"].as_array().unwrap()[0].clone();
+    let criterion = cert["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "expired-at-most-10pct")
+        .unwrap()
+        .clone();
     assert_eq!(
         (criterion["threshold"].as_f64(), &criterion["overridden"]),
         (Some(50.0), &serde_json::json!(true))
@@ -188,6 +194,110 @@ fn score_card_history_overrides_and_claims() {
         .as_str()
         .unwrap()
         .starts_with("claimed level 5, evidence supports level"));
+}
+
+#[test]
+fn the_demo_lab_alone_leaves_governance_and_resources_not_assessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let out = certatlas_in(&db, "score", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    let line = |module: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(module))
+            .unwrap_or_else(|| panic!("no {module} line in\n{table}"))
+            .to_string()
+    };
+    assert!(
+        line("Governance")
+            .contains("not assessed (0 of 5 categories assessed, 0 % of its weight evidenced)"),
+        "{table}"
+    );
+    assert!(
+        line("Resources")
+            .contains("not assessed (0 of 3 categories assessed, 0 % of its weight evidenced)"),
+        "{table}"
+    );
+    for (module, m) in [("Management", 4), ("Operations", 4)] {
+        let text = line(module);
+        assert!(
+            text.contains(&format!(" of {m} categories assessed, ")),
+            "{text}"
+        );
+        assert!(text.contains(" % of its weight evidenced)"), "{text}");
+    }
+    assert!(
+        line("Overall").contains("of 16 categories assessed, resting on "),
+        "{table}"
+    );
+    assert!(
+        table.contains("G.cryptography") && table.contains("supporting facts"),
+        "{table}"
+    );
+    // Requirement ratings from the self-assessment score the Governance
+    // categories; the model's weights make the value.
+    let claims = dir.path().join("req.toml");
+    std::fs::write(
+        &claims,
+        "[requirements]\n\"G.compliance.compliance-policies\" = 4\n\
+         \"G.compliance.regulatory-inventory\" = 2\n",
+    )
+    .unwrap();
+    let card = json(&certatlas_in(
+        &db,
+        "score",
+        &[
+            "--format",
+            "json",
+            "--self-assessment",
+            claims.to_str().unwrap(),
+        ],
+    ))["items"]
+        .clone();
+    let compliance = card["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "G.compliance")
+        .unwrap()
+        .clone();
+    assert_eq!(compliance["basis"], "claim");
+    assert_eq!(compliance["value"].as_f64(), Some(22.0 / 8.0));
+    let governance = card["modules"][0].clone();
+    assert_eq!(governance["assessed"], serde_json::json!(["G.compliance"]));
+}
+
+#[test]
+fn not_applicable_in_the_config_is_shown_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let config = format!("{db}.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "\n[maturity.not_applicable]\n\"O.interoperability\" = \"one vendor\"\n\
+         \"M.key-management.device-inventory\" = \"no HSMs\"\n",
+    );
+    std::fs::write(&config, &text).unwrap();
+    let out = certatlas_in(&db, "score", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(table.contains("not applicable: no HSMs"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("O.interoperability") && l.contains("not applicable")),
+        "{table}"
+    );
+    assert!(table.contains(" of 3 categories assessed"), "{table}");
+    // A misspelt id exits 2, naming the file and line.
+    text.push_str("\"O.interop\" = \"typo\"\n");
+    std::fs::write(&config, &text).unwrap();
+    let out = certatlas_in(&db, "score", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains(".toml:") && err.contains("O.interop"), "{err}");
 }
 
 #[test]

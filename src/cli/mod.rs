@@ -123,9 +123,15 @@ pub enum Command {
     /// PKIMM maturity estimate of the latest complete scan (or --scan), with
     /// the evidence and the gap to the next level.
     ///
-    /// Each category shows its coverage (the share of its requirement weight
-    /// scanner evidence speaks to) beside its level; under the profile's
-    /// coverage floor it stops at the coverage cap. Metrics count only the
+    /// Each criterion rates PKIMM requirements; a category's value is the
+    /// mean of its rated requirements weighed by weight x evidence strength
+    /// (direct 1, partial 1/2), shown with the model's level names. Its
+    /// coverage (the share of its requirement weight rated evidence speaks
+    /// to) stands beside it; at or under the profile's coverage floor it
+    /// enters the roll-ups at no more than the coverage cap. Governance is
+    /// supporting facts unless the profile opts in; each module says "n of
+    /// m categories assessed" and its evidenced share; a roadmap lists the
+    /// next level's limiting requirements. Metrics count only the
     /// subjects where their property was measured and are unknown under the
     /// metric coverage floor (legacy_tls, tls13_share and pq_hybrid_share need
     /// --versions). Cadence counts distinct days with a complete scan (scans
@@ -165,8 +171,10 @@ pub struct PolicyArgs {
     /// (not fixed, not excepted): critical, high, medium, low or info.
     #[arg(long, value_name = "SEVERITY", value_parser = policy::parse_severity)]
     pub fail_on: Option<crate::policy::Severity>,
-    /// A self-assessment to import: a level per PKIMM category, as TOML
-    /// (`[levels]`) or the PKI Consortium self-assessment tool's JSON.
+    /// A self-assessment to import: requirement ratings (`M.cat.req`,
+    /// preferred, weighed by the model) and/or a level per PKIMM category,
+    /// as TOML (`[requirements]`, `[levels]`) or the PKI Consortium
+    /// self-assessment tool's JSON.
     #[arg(long, value_name = "FILE")]
     pub self_assessment: Option<PathBuf>,
 }

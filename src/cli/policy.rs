@@ -63,6 +63,7 @@ pub fn profile(config: Option<&Config>) -> Result<Profile, SettingsError> {
                 position: *position,
             })
             .collect(),
+        not_applicable: c.maturity.not_applicable.clone(),
     });
     Ok(ladder::load(&overrides)?)
 }

@@ -66,6 +66,9 @@ pub struct MaturityConfig {
     pub window_days: Option<i64>,
     /// Thresholds by `<category>/<criterion id>`, with where each is written.
     pub thresholds: Vec<(String, f64, Option<Position>)>,
+    /// `[maturity.not_applicable]`: requirement or category id, the
+    /// reason, where it is written.
+    pub not_applicable: Vec<(String, String, Option<Position>)>,
 }
 
 /// `[rules]`.

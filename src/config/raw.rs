@@ -51,6 +51,8 @@ struct RawMaturity {
     /// Single thresholds by `<category>/<criterion id>` (see `certatlas score --ladders`).
     #[serde(default)]
     thresholds: std::collections::BTreeMap<String, Spanned<f64>>,
+    #[serde(default)]
+    not_applicable: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -335,10 +337,19 @@ fn check_maturity(raw: RawMaturity, src: &Source<'_>) -> Result<MaturityConfig, 
         .into_iter()
         .map(|(key, value)| (key, *value.get_ref(), Some(src.position(&value.span()))))
         .collect();
+    let not_applicable = raw
+        .not_applicable
+        .into_iter()
+        .map(|(id, reason)| {
+            let position = Some(src.position(&reason.span()));
+            (id, reason.into_inner(), position)
+        })
+        .collect();
     Ok(MaturityConfig {
         dir: raw.dir.map(|d| src.resolve(&d)),
         window_days: raw.window_days.map(|d| *d.get_ref()),
         thresholds,
+        not_applicable,
     })
 }
 

@@ -44,7 +44,14 @@ impl Judge<'_> {
             exclusions: &exclusions,
             window_days,
         };
-        let metrics = metrics::compute(&input);
+        let mut metrics = metrics::compute(&input);
+        metrics.set(metrics::register::exceptions_documented(
+            &policy.exceptions,
+            today,
+        ));
+        let outbox = self.store.alert_outbox()?;
+        let window = history.window(window_days);
+        metrics.set(metrics::alerting::alerts_delivered(&outbox, window));
         let facts = finding_facts(&tracked.findings);
         let card = scoring::score(
             &metrics,

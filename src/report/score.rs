@@ -1,6 +1,9 @@
 //! Presenting scores: `certatlas score` (table: one line per category with
-//! its level, basis, coverage and what limits it, then the limiting
-//! criteria; json: the whole card; csv: one row per criterion),
+//! its level and name, value, basis, coverage and what limits it; each
+//! module with "n of m categories assessed" and its evidenced share; the
+//! overall and the share of the model's weight it rests on; the rated
+//! requirements; the roadmap; json: the whole card; csv: one row per
+//! criterion),
 //! `score --history` (levels per scored scan), `score --ladders` (the
 //! profile's criteria) and the one-line summary after a scan.
 
@@ -36,6 +39,38 @@ fn level_text(level: Option<u8>) -> String {
     level.map_or_else(|| "-".to_string(), |l| l.to_string())
 }
 
+/// `3 Advanced`, or `-`.
+pub fn level_named(level: Option<u8>) -> String {
+    level.map_or_else(
+        || "-".to_string(),
+        |l| format!("{l} {}", crate::scoring::model::builtin().level_name(l)),
+    )
+}
+
+/// A module's line: level and name with value, or not assessed, always
+/// with "n of m categories assessed" and its evidenced share.
+pub fn module_text(m: &crate::scoring::ModuleScore) -> String {
+    match m.value {
+        Some(value) => format!(
+            "{} ({}; {})",
+            level_named(m.level),
+            trim(value),
+            m.assessed_text()
+        ),
+        None => format!("not assessed ({})", m.assessed_text()),
+    }
+}
+
+/// The overall line's tail: "8 of 16 categories assessed, resting on 9 %
+/// of the model's weight".
+pub fn overall_basis(card: &ScoreCard) -> String {
+    let (n, m) = card.categories_assessed;
+    format!(
+        "{n} of {m} categories assessed, resting on {:.0} % of the model's weight",
+        card.evidenced_share * 100.0
+    )
+}
+
 /// The one line printed after a scan.
 pub fn write_summary_line(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
     if let Some(reason) = &card.not_assessed {
@@ -47,14 +82,15 @@ pub fn write_summary_line(out: &mut dyn Write, card: &ScoreCard) -> io::Result<(
     let modules: Vec<String> = card
         .modules
         .iter()
-        .filter_map(|m| Some(format!("{} {}", m.module, m.level?)))
+        .map(|m| format!("{} {}", m.module, module_text(m)))
         .collect();
     writeln!(
         out,
-        "maturity estimate: overall {} ({}), {}  (details: certatlas score)",
-        level_text(card.overall_level),
+        "maturity estimate: overall {} ({}; {}); {}  (details: certatlas score)",
+        level_named(card.overall_level),
         card.overall_value.map_or_else(|| "-".into(), trim),
-        modules.join(", ")
+        overall_basis(card),
+        modules.join("; ")
     )
 }
 
@@ -86,6 +122,7 @@ fn write_score_table(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
             headers: &[
                 "category",
                 "level",
+                "value",
                 "basis",
                 "coverage",
                 "limited by (next level)",
@@ -95,6 +132,7 @@ fn write_score_table(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
                 vec![
                     c.category.clone(),
                     category_level(c),
+                    c.value.map_or_else(String::new, trim),
                     basis_text(c),
                     c.coverage
                         .map_or_else(String::new, |v| format!("{}%", (v * 100.0).floor())),
@@ -105,22 +143,24 @@ fn write_score_table(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
     )?;
     writeln!(out)?;
     for m in &card.modules {
-        let value = m.value.map_or_else(|| "not assessed".into(), trim);
-        writeln!(out, "{:<11} {} ({value})", m.module, level_text(m.level))?;
+        writeln!(out, "{:<11} {}", m.module, module_text(m))?;
     }
     let overall = card.overall_value.map_or_else(|| "-".into(), trim);
     writeln!(
         out,
-        "{:<11} {} ({overall}); lowest category {}",
+        "{:<11} {} ({overall}; {}); lowest category {}",
         "Overall",
-        level_text(card.overall_level),
+        level_named(card.overall_level),
+        overall_basis(card),
         level_text(card.minimum_level)
     )?;
-    write_limiting(out, card)
+    write_requirements(out, card)?;
+    write_limiting(out, card)?;
+    write_roadmap(out, card)
 }
 
 fn category_level(c: &CategoryScore) -> String {
-    let mut text = level_text(c.level);
+    let mut text = level_named(c.level);
     if c.capped {
         text.push_str(" (capped)");
     }
@@ -134,8 +174,105 @@ fn basis_text(c: &CategoryScore) -> String {
     match c.basis {
         Basis::Evidence => "evidence".into(),
         Basis::Claim => "claim".into(),
+        Basis::NotAssessed if c.supporting => "supporting facts".into(),
         Basis::NotAssessed => "not assessed".into(),
+        Basis::NotApplicable => "not applicable".into(),
     }
+}
+
+/// Every rated or applicable-but-unrated requirement of the measured
+/// categories: weight, evidence strength, rating and the criteria behind.
+fn write_requirements(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
+    writeln!(
+        out,
+        "\nrequirements (rating from criteria; value = sum(rating x weight x strength) / \
+         sum(weight x strength) over rated ones):"
+    )?;
+    for c in card
+        .categories
+        .iter()
+        .filter(|c| !c.requirements.is_empty())
+    {
+        let value = c.evidence_value.map_or_else(|| "-".into(), trim);
+        let note = if c.supporting {
+            " (supporting facts)"
+        } else {
+            ""
+        };
+        writeln!(out, "  {} = {value}{note}", c.category)?;
+        for r in &c.requirements {
+            let rating = match (&r.not_applicable, r.rating) {
+                (Some(why), _) => format!("not applicable: {}", terminal(why)),
+                (None, Some(rating)) => level_named(Some(rating)),
+                (None, None) => "not assessed".into(),
+            };
+            writeln!(
+                out,
+                "    {:<28} w{} {:<7} x{} {rating}{}",
+                r.id.rsplit('.').next().unwrap_or_default(),
+                r.weight,
+                format!("{:?}", r.evidence).to_lowercase(),
+                trim(r.strength),
+                if r.criteria.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", r.criteria.join(" "))
+                }
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The roadmap: for each category, the next level's limiting requirements
+/// by what they would add, with targets and the subjects behind them.
+fn write_roadmap(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
+    let steps: Vec<&CategoryScore> = card
+        .categories
+        .iter()
+        .filter(|c| !c.roadmap.is_empty())
+        .collect();
+    if steps.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nroadmap (next level, by the value each requirement would add):"
+    )?;
+    for c in steps {
+        let next = c.level.unwrap_or(1) + 1;
+        writeln!(out, "  {} to {}:", c.category, level_named(Some(next)))?;
+        for step in &c.roadmap {
+            writeln!(
+                out,
+                "    {} {} -> {} (+{})",
+                step.requirement.rsplit('.').next().unwrap_or_default(),
+                step.rating,
+                step.target,
+                trim(step.adds)
+            )?;
+            for k in &step.criteria {
+                let now = k.value.map_or_else(
+                    || "unknown".into(),
+                    |v| format!("{}{}", trim(v), k.unit.suffix()),
+                );
+                writeln!(
+                    out,
+                    "      {} {} {}{} (now {now}){}",
+                    k.metric,
+                    k.compare,
+                    trim(k.threshold),
+                    k.unit.suffix(),
+                    if k.subjects.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", terminal(&k.subjects.join(" ")))
+                    }
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The criteria holding each category back, with what would lift them.
@@ -150,7 +287,7 @@ fn write_limiting(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
         )?;
     }
     for c in card.categories.iter().filter(|c| !c.limiting.is_empty()) {
-        let next = c.evidence_level.unwrap_or(1) + 1;
+        let next = c.level.unwrap_or(1) + 1;
         writeln!(out, "\n{} to level {next}:", c.category)?;
         for r in c.criteria.iter().filter(|r| c.limiting.contains(&r.id)) {
             let why = match (r.outcome, &r.reason) {
@@ -287,7 +424,7 @@ pub fn write_ladders(
     if format == ListingFormat::Table {
         writeln!(
             out,
-            "profile {} {} (digest {}), window {} days; category coverage under {:.0}% caps at \
+            "profile {} {} (digest {}), window {} days; category coverage at or under {:.0}% caps at \
              level {}; metrics measured on under {:.0}% of their subjects are unknown; scans less \
              than {} hours apart count once\n",
             profile.name,
@@ -304,9 +441,10 @@ pub fn write_ladders(
         .ladders
         .iter()
         .flat_map(|l| {
-            l.criteria
-                .iter()
-                .map(move |c| (l.category.as_str(), l.coverage(), c))
+            l.criteria.iter().map(move |c| {
+                let skip = |id: &str| profile.not_applicable(id).is_some();
+                (l.category.as_str(), l.coverage(&skip), c)
+            })
         })
         .collect();
     let cells = |(category, coverage, c): &(&str, f64, &crate::scoring::ladder::Criterion)| {

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ladder::Evidence;
 use super::metrics::{MetricSet, Unit};
 use crate::inventory::store::{NewCategoryScore, NewCriterionResult, NewScore};
 
@@ -68,6 +69,83 @@ pub enum Basis {
     Claim,
     /// Neither: not assessed, left out of the roll-up.
     NotAssessed,
+    /// Declared not applicable in the config: left out of the roll-up and
+    /// of the "n of m categories".
+    NotApplicable,
+}
+
+/// One PKIMM requirement as rated: from its criteria (evidence), or not
+/// assessed, or not applicable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequirementScore {
+    /// Its PKIMM id (`M.certificate-management.cert-inventory`).
+    pub id: String,
+    /// The model's title.
+    pub title: String,
+    /// Its weight in the category.
+    pub weight: u32,
+    /// How far scanner evidence speaks to it (`direct`, `partial`, `none`).
+    pub evidence: Evidence,
+    /// What a rating on that evidence weighs (1, ½, 0).
+    pub strength: f64,
+    /// 1–5: the highest level L such that every level 2..L has a criterion
+    /// rating this requirement and all of them pass; `None` when not rated.
+    pub rating: Option<u8>,
+    /// The criteria rating it.
+    pub criteria: Vec<String>,
+    /// The next level's criteria rating it that did not pass.
+    pub limiting: Vec<String>,
+    /// Why it is not rated, or why its rating stops where it does.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The config declared it not applicable, for this reason.
+    #[serde(default)]
+    pub not_applicable: Option<String>,
+}
+
+/// One step of a category's roadmap: a requirement limiting the next
+/// level, what raising it would add to the category's value, and the
+/// criteria (target values, the findings or certificates behind them)
+/// that would have to pass.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoadmapStep {
+    /// Requirement id.
+    pub requirement: String,
+    /// Its title.
+    pub title: String,
+    /// Its rating now.
+    pub rating: u8,
+    /// The level to reach (the category's next level).
+    pub target: u8,
+    /// What reaching it adds to the category's value.
+    pub adds: f64,
+    /// The criteria to pass: id, metric, now, target, subjects.
+    pub criteria: Vec<RoadmapCriterion>,
+}
+
+/// A criterion on the roadmap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoadmapCriterion {
+    /// Criterion id.
+    pub id: String,
+    /// Its level.
+    pub level: u8,
+    /// The metric it reads.
+    pub metric: String,
+    /// The metric's value now.
+    pub value: Option<f64>,
+    /// Its unit.
+    pub unit: Unit,
+    /// `<=`, `>=`, ...
+    pub compare: String,
+    /// The target.
+    pub threshold: f64,
+    /// The certificates, endpoints or rules behind the value (at most 10).
+    pub subjects: Vec<String>,
+    /// How many there are in all.
+    pub subjects_total: u64,
+    /// What to do.
+    pub lift: String,
 }
 
 /// One PKIMM category's score.
@@ -83,15 +161,38 @@ pub struct CategoryScore {
     pub weight: u32,
     /// Where the level comes from.
     pub basis: Basis,
-    /// The level used in the roll-up (1–5); `None` when not assessed.
+    /// The value used in the roll-up (1–5, fractional): the evidence value
+    /// (capped at the profile's cap when coverage is at or under the
+    /// floor), or the claim's; `None` when not assessed.
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// `value` rounded down.
     pub level: Option<u8>,
-    /// The highest level whose criteria (and all below) pass, before the
-    /// coverage cap; `None` without a ladder.
+    /// The model's category value from evidence: the mean of the rated
+    /// requirements' ratings weighed by weight × strength, before the cap;
+    /// `None` without a ladder.
+    #[serde(default)]
+    pub evidence_value: Option<f64>,
+    /// `evidence_value` rounded down.
     pub evidence_level: Option<u8>,
     /// The coverage cap lowered the level.
     pub capped: bool,
-    /// Share (0–1) of the category's requirement weight evidence speaks to.
+    /// Share (0–1) of the category's applicable requirement weight that
+    /// rated evidence speaks to, weighed by strength.
     pub coverage: Option<f64>,
+    /// The requirements, rated or not, with weights and strengths.
+    #[serde(default)]
+    pub requirements: Vec<RequirementScore>,
+    /// Governance evidence shown as supporting facts for a self-assessment,
+    /// not as a level (the profile's `governance_from_scan` is off).
+    #[serde(default)]
+    pub supporting: bool,
+    /// The config declared the category not applicable, for this reason.
+    #[serde(default)]
+    pub not_applicable: Option<String>,
+    /// The next level's limiting requirements, by what they would add.
+    #[serde(default)]
+    pub roadmap: Vec<RoadmapStep>,
     /// Why the category is not assessed, or why its level is capped.
     #[serde(default)]
     pub reason: Option<String>,
@@ -101,6 +202,9 @@ pub struct CategoryScore {
     pub limiting: Vec<String>,
     /// The self-assessed level, if imported (0 is not used: absent).
     pub claim: Option<u8>,
+    /// The self-assessed value (from requirement ratings when imported).
+    #[serde(default)]
+    pub claim_value: Option<f64>,
     /// The claim exceeds the evidence: what contradicts it.
     pub contradiction: Option<String>,
 }
@@ -116,6 +220,25 @@ pub struct ModuleScore {
     pub level: Option<u8>,
     /// Categories that entered the mean.
     pub assessed: Vec<String>,
+    /// Its categories not declared not applicable (the m of "n of m").
+    #[serde(default)]
+    pub categories: usize,
+    /// Share (0–1) of its applicable category weight that scan evidence
+    /// rests on (category weight × the category's coverage).
+    #[serde(default)]
+    pub evidenced_share: f64,
+}
+
+impl ModuleScore {
+    /// "2 of 4 categories assessed, 9 % of its weight evidenced".
+    pub fn assessed_text(&self) -> String {
+        format!(
+            "{} of {} categories assessed, {:.0} % of its weight evidenced",
+            self.assessed.len(),
+            self.categories,
+            self.evidenced_share * 100.0
+        )
+    }
 }
 
 /// The profile a card was scored against.
@@ -158,6 +281,13 @@ pub struct ScoreCard {
     pub overall_value: Option<f64>,
     /// `overall_value` rounded down.
     pub overall_level: Option<u8>,
+    /// Categories assessed (evidence or claims) of those applicable.
+    #[serde(default)]
+    pub categories_assessed: (usize, usize),
+    /// Share (0–1) of the model's applicable weight (categories weighed by
+    /// their coverage) that scan evidence rests on.
+    #[serde(default)]
+    pub evidenced_share: f64,
     /// The lowest assessed category level (an extra figure, not the
     /// model's).
     pub minimum_level: Option<u8>,

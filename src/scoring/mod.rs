@@ -8,7 +8,9 @@
 //! - [`ladder`]: the criteria per level for each measured category, as
 //!   data in `rules/maturity/`;
 //! - [`score()`]: metrics + findings + ladders (+ claims) → a [`ScoreCard`];
-//! - [`claims`]: importing a self-assessment.
+//! - [`claims`]: importing a self-assessment;
+//! - [`model`]: the PKIMM model as data, and the check of the ladders
+//!   against it.
 //!
 //! Every card is labelled an automated estimate from network observations,
 //! never a PKIMM assessment.
@@ -17,11 +19,12 @@ pub mod card;
 pub mod claims;
 pub mod ladder;
 pub mod metrics;
+pub mod model;
 mod score;
 
 pub use card::{
     Basis, CategoryScore, CriterionResult, HistoryDepth, ModuleScore, Outcome, ProfileInfo,
-    ScoreCard, ESTIMATE_LABEL,
+    RequirementScore, RoadmapCriterion, RoadmapStep, ScoreCard, ESTIMATE_LABEL,
 };
 pub use score::{score, title_of, FindingFact};
 

@@ -1,22 +1,26 @@
 //! The pure scoring function: metrics + findings + ladders (+ claims) →
-//! a [`ScoreCard`]. A category reaches level L only when every criterion
-//! of levels 2..L passes; level 1 is the floor. A criterion needing more
-//! history than there is, or reading an unknown metric, is `unknown` and
-//! blocks its level like a failure, saying why. Metrics measured on less
-//! of their kind than the profile's metric coverage floor are unknown.
-//! Categories under the profile's coverage floor are capped. A scan in
-//! which no certificate was observed assesses nothing: every category is
-//! not assessed, with the reason. Modules and the overall figure are the
-//! model's weighted means over assessed categories, rounded down.
+//! a [`ScoreCard`], computed as the PKIMM computes it. Each criterion
+//! rates one or more requirements: a requirement reaches level L when
+//! every level 2..L has a criterion rating it and all of them pass (level
+//! 1 is the floor; a criterion needing more history than there is, or
+//! reading an unknown metric, is `unknown` and blocks like a failure,
+//! saying why). A category's value is the mean of its rated requirements'
+//! ratings weighed by requirement weight × evidence strength (`direct` 1,
+//! `partial` ½); its coverage is that rated, strength-weighed weight of all
+//! its applicable weight, and at or under the profile's coverage floor the
+//! value is capped. Governance categories are supporting facts unless the
+//! profile opts in. Modules and the overall figure are the weighted means
+//! of category values, rounded down once. A scan in which no certificate
+//! was observed assesses nothing.
 
 use std::collections::BTreeMap;
 
 use super::card::{
     Basis, CategoryScore, CriterionResult, HistoryDepth, ModuleScore, Outcome, ProfileInfo,
-    ScoreCard, ESTIMATE_LABEL,
+    RequirementScore, RoadmapCriterion, RoadmapStep, ScoreCard, ESTIMATE_LABEL,
 };
 use super::claims::Claims;
-use super::ladder::{Criterion, Ladder, Profile};
+use super::ladder::{Criterion, Evidence, Ladder, Profile, Requirement};
 use super::metrics::{self, Metric, MetricSet};
 use crate::policy::category::{Category, CATEGORIES};
 use crate::policy::Severity;
@@ -47,11 +51,16 @@ pub fn score(
     let categories: Vec<CategoryScore> = CATEGORIES
         .iter()
         .map(|category| {
-            let claim = claims.and_then(|c| c.level(category.id));
-            if let Some(reason) = &not_assessed {
-                return unassessed(category, profile.ladder(category.id), claim, reason);
+            let claim = claims
+                .and_then(|c| c.value(category.id, &|id| profile.not_applicable(id).is_some()));
+            let ladder = profile.ladder(category.id);
+            if let Some(reason) = profile.not_applicable(category.id) {
+                return not_applicable(category, ladder, reason);
             }
-            match profile.ladder(category.id) {
+            if let Some(reason) = &not_assessed {
+                return unassessed(category, ladder, claim, reason);
+            }
+            match ladder {
                 Some(ladder) => {
                     let judge = Judge {
                         metrics,
@@ -66,6 +75,10 @@ pub fn score(
         })
         .collect();
     let (overall_value, overall_level) = roll_up(categories.iter());
+    let applicable = categories
+        .iter()
+        .filter(|c| c.basis != Basis::NotApplicable);
+    let assessed = categories.iter().filter(|c| c.level.is_some()).count();
     ScoreCard {
         label: ESTIMATE_LABEL.to_string(),
         profile: ProfileInfo {
@@ -78,6 +91,8 @@ pub fn score(
         not_assessed,
         overall_value,
         overall_level,
+        categories_assessed: (assessed, applicable.clone().count()),
+        evidenced_share: evidenced_share(applicable),
         minimum_level: categories.iter().filter_map(|c| c.level).min(),
         modules: modules(&categories),
         categories,
@@ -176,60 +191,266 @@ fn measured(
     ladder: &Ladder,
     judge: &Judge<'_>,
     profile: &Profile,
-    claim: Option<u8>,
+    claim: Option<f64>,
 ) -> CategoryScore {
     let criteria: Vec<CriterionResult> = ladder.criteria.iter().map(|c| judge.judge(c)).collect();
-    let passes = |level: u8| {
-        criteria
+    let requirements: Vec<RequirementScore> = ladder
+        .requirements
+        .iter()
+        .map(|r| rate(ladder, r, &criteria, profile))
+        .collect();
+    let skip = |id: &str| profile.not_applicable(id).is_some();
+    let rated = || {
+        requirements
             .iter()
-            .filter(|c| c.level == level)
-            .all(|c| c.outcome == Outcome::Pass)
+            .filter(|r| r.not_applicable.is_none())
+            .filter_map(|r| r.rating.map(|rating| (r, rating)))
     };
-    let evidence_level = (2..=5).take_while(|&l| passes(l)).last().unwrap_or(1);
-    let coverage = ladder.coverage();
-    let capped = profile.under_coverage_floor(coverage) && evidence_level > profile.coverage_cap;
-    let level = if capped {
-        profile.coverage_cap
+    let denominator: f64 = rated().map(|(r, _)| f64::from(r.weight) * r.strength).sum();
+    let evidence_value = (denominator > 0.0).then(|| {
+        rated()
+            .map(|(r, rating)| f64::from(rating) * f64::from(r.weight) * r.strength)
+            .sum::<f64>()
+            / denominator
+    });
+    let applicable_weight: u32 = ladder
+        .requirements
+        .iter()
+        .filter(|r| !skip(&r.id))
+        .map(|r| r.weight)
+        .sum();
+    let coverage = if applicable_weight == 0 {
+        0.0
     } else {
-        evidence_level
+        denominator / f64::from(applicable_weight)
     };
-    let reason = capped.then(|| cap_reason(coverage, profile));
+    let cap = f64::from(profile.coverage_cap);
+    let under = profile.capped_by_coverage(coverage);
+    let capped = under && evidence_value.is_some_and(|v| v > cap);
+    let value = evidence_value.map(|v| if under { v.min(cap) } else { v });
+    let level = value.map(floor);
+    let evidence_level = evidence_value.map(floor);
+    let reason = if evidence_value.is_none() {
+        Some("no requirement of the category could be rated from this scan".to_string())
+    } else {
+        capped.then(|| cap_reason(coverage, profile))
+    };
+    let next = level.unwrap_or(1) + 1;
+    let rating_criteria: Vec<&String> = rated().flat_map(|(r, _)| &r.criteria).collect();
     let limiting = criteria
         .iter()
-        .filter(|c| c.level == evidence_level + 1 && c.outcome != Outcome::Pass)
+        .filter(|c| c.level == next && c.outcome != Outcome::Pass)
+        .filter(|c| rating_criteria.contains(&&c.id))
         .map(|c| c.id.clone())
         .collect();
-    let contradiction = claim
-        .filter(|&claimed| claimed > level)
-        .map(|claimed| format!("claimed level {claimed}, evidence supports level {level}"));
+    let roadmap = roadmap(&requirements, &criteria, judge, next, denominator);
+    let governance = category.module == "Governance" && !profile.governance_from_scan;
+    let (basis, value, level, reason) = if governance {
+        let why = "scan evidence is shown as supporting facts for a Governance \
+                   self-assessment, not as a level (the profile's governance_from_scan is off)";
+        let basis = if claim.is_some() {
+            Basis::Claim
+        } else {
+            Basis::NotAssessed
+        };
+        (basis, claim, claim.map(floor), Some(why.to_string()))
+    } else if level.is_some() {
+        (Basis::Evidence, value, level, reason)
+    } else {
+        (Basis::NotAssessed, None, None, reason)
+    };
+    let claim_level = claim.map(floor);
+    let contradiction = match (
+        claim_level,
+        evidence_level.map(|l| l.min(if under { profile.coverage_cap } else { 5 })),
+    ) {
+        (Some(claimed), Some(supported)) if claimed > supported => Some(format!(
+            "claimed level {claimed}, evidence supports level {supported}"
+        )),
+        _ => None,
+    };
     CategoryScore {
         category: category.id.to_string(),
         title: ladder.title.clone(),
         module: category.module.to_string(),
         weight: category.weight,
-        basis: Basis::Evidence,
-        level: Some(level),
-        evidence_level: Some(evidence_level),
+        basis,
+        value,
+        level,
+        evidence_value,
+        evidence_level,
         capped,
         coverage: Some(coverage),
+        requirements,
+        supporting: governance,
+        not_applicable: None,
+        roadmap,
         reason,
         criteria,
         limiting,
-        claim,
+        claim: claim_level,
+        claim_value: claim,
         contradiction,
     }
 }
 
-/// Why a category under the coverage floor stops at the cap.
+/// A value (1–5) rounded down to its level.
+fn floor(value: f64) -> u8 {
+    (value + 1e-9).floor().clamp(1.0, 5.0) as u8
+}
+
+/// Rates one requirement from the criteria naming it: the highest level L
+/// such that every level 2..L has such a criterion and all of them pass.
+/// Not rated when it has no evidence, is declared not applicable, or none
+/// of its level-2 criteria could be judged.
+fn rate(
+    ladder: &Ladder,
+    requirement: &Requirement,
+    criteria: &[CriterionResult],
+    profile: &Profile,
+) -> RequirementScore {
+    let short = ladder.short_id(requirement);
+    let mine: Vec<&CriterionResult> = ladder
+        .criteria
+        .iter()
+        .zip(criteria)
+        .filter(|(c, _)| c.requirements.iter().any(|r| r == short))
+        .map(|(_, r)| r)
+        .collect();
+    let not_applicable = profile.not_applicable(&requirement.id).map(str::to_string);
+    let at = |level: u8| mine.iter().filter(move |c| c.level == level);
+    let judged = at(2).any(|c| c.outcome != Outcome::Unknown);
+    let (rating, reason) = if requirement.evidence == Evidence::None {
+        (None, Some("scanning cannot speak to it".to_string()))
+    } else if not_applicable.is_some() {
+        (None, None)
+    } else if !judged {
+        let why = at(2)
+            .filter_map(|c| c.reason.clone())
+            .next()
+            .unwrap_or_else(|| "no data".into());
+        (None, Some(format!("not assessed: {why}")))
+    } else {
+        let passes =
+            |level: u8| at(level).next().is_some() && at(level).all(|c| c.outcome == Outcome::Pass);
+        let rating = (2..=5).take_while(|&l| passes(l)).last().unwrap_or(1);
+        let why = (rating < 5 && at(rating + 1).next().is_none()).then(|| {
+            format!(
+                "no criterion rates it at level {}: a scan cannot show more",
+                rating + 1
+            )
+        });
+        (Some(rating), why)
+    };
+    let limiting = rating
+        .filter(|&r| r < 5)
+        .map(|r| {
+            at(r + 1)
+                .filter(|c| c.outcome != Outcome::Pass)
+                .map(|c| c.id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    RequirementScore {
+        id: requirement.id.clone(),
+        title: requirement.title.clone(),
+        weight: requirement.weight,
+        evidence: requirement.evidence,
+        strength: requirement.evidence.strength(),
+        rating,
+        criteria: mine.iter().map(|c| c.id.clone()).collect(),
+        limiting,
+        reason,
+        not_applicable,
+    }
+}
+
+/// The steps to the category's next level: each rated requirement under
+/// it whose next criteria exist, by what raising it to that level adds
+/// to the category's value (most first), with the criteria to pass.
+fn roadmap(
+    requirements: &[RequirementScore],
+    criteria: &[CriterionResult],
+    judge: &Judge<'_>,
+    target: u8,
+    denominator: f64,
+) -> Vec<RoadmapStep> {
+    if target > 5 || denominator <= 0.0 {
+        return Vec::new();
+    }
+    let mut steps: Vec<RoadmapStep> = requirements
+        .iter()
+        .filter(|r| r.not_applicable.is_none())
+        .filter_map(|r| {
+            let rating = r.rating.filter(|&x| x < target)?;
+            let todo: Vec<RoadmapCriterion> = criteria
+                .iter()
+                .filter(|c| c.level > rating && c.level <= target)
+                .filter(|c| c.outcome != Outcome::Pass && r.criteria.contains(&c.id))
+                .map(|c| {
+                    let metric = judge.metric(&c.metric);
+                    RoadmapCriterion {
+                        id: c.id.clone(),
+                        level: c.level,
+                        metric: c.metric.clone(),
+                        value: c.value,
+                        unit: c.unit,
+                        compare: c.compare.clone(),
+                        threshold: c.threshold,
+                        subjects: metric.subjects.iter().take(10).cloned().collect(),
+                        subjects_total: metric.subjects_total.max(metric.subjects.len() as u64),
+                        lift: c.lift.clone(),
+                    }
+                })
+                .collect();
+            if todo.is_empty() {
+                return None;
+            }
+            let adds = f64::from(target - rating) * f64::from(r.weight) * r.strength / denominator;
+            Some(RoadmapStep {
+                requirement: r.id.clone(),
+                title: r.title.clone(),
+                rating,
+                target,
+                adds,
+                criteria: todo,
+            })
+        })
+        .collect();
+    steps.sort_by(|a, b| {
+        b.adds
+            .total_cmp(&a.adds)
+            .then_with(|| a.requirement.cmp(&b.requirement))
+    });
+    steps
+}
+
+/// Why a category at or under the coverage floor stops at the cap.
 fn cap_reason(coverage: f64, profile: &Profile) -> String {
     format!(
-        "scanner evidence speaks to {:.0} % of the category's requirement weight, under the \
-         profile's coverage floor of {:.0} %: the requirements it cannot see count as unknown, \
-         so the level stops at {}",
+        "rated evidence speaks to {:.0} % of the category's requirement weight (partial \
+         evidence counting half), at or under the profile's coverage floor of {:.0} %: the \
+         requirements it cannot see count as unknown, so the level stops at {}",
         (coverage * 100.0).floor(),
         profile.coverage_floor * 100.0,
         profile.coverage_cap
     )
+}
+
+/// Share (0–1) of the categories' weight that scan evidence rests on.
+fn evidenced_share<'a>(categories: impl Iterator<Item = &'a CategoryScore>) -> f64 {
+    let (mut covered, mut total) = (0.0, 0u32);
+    for c in categories {
+        total += c.weight;
+        if c.basis == Basis::Evidence {
+            covered += f64::from(c.weight) * c.coverage.unwrap_or(0.0);
+        }
+    }
+    if total == 0 {
+        0.0
+    } else {
+        covered / f64::from(total)
+    }
 }
 
 /// Why nothing can be assessed, when the scored scan observed no
@@ -247,52 +468,70 @@ fn nothing_observed(metrics: &MetricSet) -> Option<String> {
     })
 }
 
-/// A category of a scan that assessed nothing: no level, no criteria
-/// judged, the reason; a claim is kept beside it but not counted.
-fn unassessed(
-    category: &Category,
-    ladder: Option<&Ladder>,
-    claim: Option<u8>,
-    reason: &str,
-) -> CategoryScore {
+/// A category with no level yet: the fields every variant shares.
+fn blank(category: &Category, ladder: Option<&Ladder>, basis: Basis) -> CategoryScore {
     CategoryScore {
         category: category.id.to_string(),
         title: ladder.map_or_else(|| title_of(category.id), |l| l.title.clone()),
         module: category.module.to_string(),
         weight: category.weight,
-        basis: Basis::NotAssessed,
+        basis,
+        value: None,
         level: None,
+        evidence_value: None,
         evidence_level: None,
         capped: false,
-        coverage: ladder.map(Ladder::coverage),
-        reason: Some(reason.to_string()),
+        coverage: None,
+        requirements: Vec::new(),
+        supporting: false,
+        not_applicable: None,
+        roadmap: Vec::new(),
+        reason: None,
         criteria: Vec::new(),
         limiting: Vec::new(),
-        claim,
+        claim: None,
+        claim_value: None,
         contradiction: None,
     }
 }
 
-fn unmeasured(category: &Category, claim: Option<u8>) -> CategoryScore {
+/// A category of a scan that assessed nothing: no level, no criteria
+/// judged, the reason; a claim is kept beside it but not counted.
+fn unassessed(
+    category: &Category,
+    ladder: Option<&Ladder>,
+    claim: Option<f64>,
+    reason: &str,
+) -> CategoryScore {
     CategoryScore {
-        category: category.id.to_string(),
-        title: title_of(category.id),
-        module: category.module.to_string(),
-        weight: category.weight,
-        basis: if claim.is_some() {
-            Basis::Claim
-        } else {
-            Basis::NotAssessed
-        },
-        level: claim,
-        evidence_level: None,
-        capped: false,
-        coverage: None,
-        reason: None,
-        criteria: Vec::new(),
-        limiting: Vec::new(),
-        claim,
-        contradiction: None,
+        reason: Some(reason.to_string()),
+        claim: claim.map(floor),
+        claim_value: claim,
+        ..blank(category, ladder, Basis::NotAssessed)
+    }
+}
+
+/// A category the config declares not applicable.
+fn not_applicable(category: &Category, ladder: Option<&Ladder>, reason: &str) -> CategoryScore {
+    CategoryScore {
+        not_applicable: Some(reason.to_string()),
+        reason: Some(format!("not applicable: {reason}")),
+        ..blank(category, ladder, Basis::NotApplicable)
+    }
+}
+
+fn unmeasured(category: &Category, claim: Option<f64>) -> CategoryScore {
+    let basis = if claim.is_some() {
+        Basis::Claim
+    } else {
+        Basis::NotAssessed
+    };
+    CategoryScore {
+        value: claim,
+        level: claim.map(floor),
+        claim: claim.map(floor),
+        claim_value: claim,
+        ..blank(category, None, basis)
     }
 }
 
@@ -305,13 +544,13 @@ pub fn title_of(id: &str) -> String {
     })
 }
 
-/// The model's weighted mean (by category weight) over the assessed
-/// categories, and its value rounded down.
+/// The model's weighted mean (by category weight) of the assessed
+/// categories' values, and that mean rounded down (once, at the end).
 fn roll_up<'a>(categories: impl Iterator<Item = &'a CategoryScore>) -> (Option<f64>, Option<u8>) {
     let (mut sum, mut weights) = (0.0, 0u32);
     for c in categories {
-        if let Some(level) = c.level {
-            sum += f64::from(level) * f64::from(c.weight);
+        if let Some(value) = c.value {
+            sum += value * f64::from(c.weight);
             weights += c.weight;
         }
     }
@@ -319,7 +558,7 @@ fn roll_up<'a>(categories: impl Iterator<Item = &'a CategoryScore>) -> (Option<f
         return (None, None);
     }
     let value = sum / f64::from(weights);
-    (Some(value), Some(value.floor() as u8))
+    (Some(value), Some(floor(value)))
 }
 
 fn modules(categories: &[CategoryScore]) -> Vec<ModuleScore> {
@@ -342,11 +581,17 @@ fn modules(categories: &[CategoryScore]) -> Vec<ModuleScore> {
                 .filter(|c| c.level.is_some())
                 .map(|c| c.category.clone())
                 .collect();
+            let applicable = members
+                .iter()
+                .copied()
+                .filter(|c| c.basis != Basis::NotApplicable);
             ModuleScore {
                 module,
                 value,
                 level,
                 assessed,
+                categories: applicable.clone().count(),
+                evidenced_share: evidenced_share(applicable),
             }
         })
         .collect()

@@ -80,7 +80,8 @@ impl Store {
         let conn = self.conn();
         let query = format!(
             "SELECT e.id, e.scan_id, e.kind, ep.address, ep.port, ep.sni, old_cert.sha256,
-                 new_cert.sha256, e.lead_days, e.detail, e.at
+                 new_cert.sha256, e.lead_days, e.detail, e.at, old_cert.not_before,
+                 old_cert.not_after
              FROM events e
              LEFT JOIN endpoints ep ON ep.id = e.endpoint_id
              LEFT JOIN certificates old_cert ON old_cert.id = e.old_certificate_id
@@ -188,6 +189,8 @@ struct RawEvent {
     lead_days: Option<f64>,
     detail: String,
     at: String,
+    old_not_before: Option<String>,
+    old_not_after: Option<String>,
 }
 
 impl RawEvent {
@@ -205,6 +208,8 @@ impl RawEvent {
             lead_days: row.get(8)?,
             detail: row.get(9)?,
             at: row.get(10)?,
+            old_not_before: row.get(11)?,
+            old_not_after: row.get(12)?,
         })
     }
 
@@ -224,7 +229,16 @@ impl RawEvent {
             }),
             _ => None,
         };
+        let old_lifetime_days = match (&self.old_not_before, &self.old_not_after) {
+            (Some(from), Some(to)) => {
+                let from = stored_time(path, "certificates.not_before", from)?;
+                let to = stored_time(path, "certificates.not_after", to)?;
+                Some((to - from).as_seconds_f64() / 86_400.0)
+            }
+            _ => None,
+        };
         Ok(EventRecord {
+            old_lifetime_days,
             id: self.id,
             scan: ScanId(self.scan),
             kind,

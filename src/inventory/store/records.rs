@@ -305,6 +305,10 @@ pub struct EventRecord {
     pub new_sha256: Option<String>,
     /// Renewal lead time in days.
     pub lead_days: Option<f64>,
+    /// The old certificate's validity period in days (notBefore to
+    /// notAfter), when there is an old certificate.
+    #[serde(default)]
+    pub old_lifetime_days: Option<f64>,
     /// Anything else.
     pub detail: serde_json::Value,
     /// When it was recorded.

@@ -9,7 +9,9 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
-use super::{html_categories, html_findings, html_inventory, html_metrics, html_style};
+use super::{
+    html_categories, html_findings, html_inventory, html_metrics, html_roadmap, html_style,
+};
 use super::{html_trend, radar, AuditReport};
 use crate::policy::model::rfc3339;
 use crate::scoring::metrics::Unit;
@@ -45,6 +47,7 @@ fn page(out: &mut String, report: &AuditReport) -> fmt::Result {
     header(out, report)?;
     contents(out)?;
     scores(out, report)?;
+    html_roadmap::section(out, &report.score)?;
     html_categories::section(out, &report.score)?;
     html_metrics::section(out, &report.score.metrics)?;
     html_inventory::section(out, report)?;
@@ -146,6 +149,7 @@ fn code_fact(out: &mut String, term: &str, text: &str) -> fmt::Result {
 fn contents(out: &mut String) -> fmt::Result {
     let links = [
         ("scores", "Scores"),
+        ("roadmap", "Roadmap"),
         ("categories", "Categories"),
         ("metrics", "Metrics"),
         ("inventory", "Inventory"),
@@ -180,22 +184,33 @@ fn scores(out: &mut String, report: &AuditReport) -> fmt::Result {
         )?;
     }
     radar::figure(out, report)?;
+    levels(out)?;
     out.write_str("</section>\n")
+}
+
+/// The model's level names, each with a line in our words.
+fn levels(out: &mut String) -> fmt::Result {
+    out.write_str("<h3>Levels</h3>\n<dl class=\"levels\">\n")?;
+    for level in &crate::scoring::model::builtin().levels {
+        writeln!(
+            out,
+            "<dt><span class=\"level l{n}\">{n} {}</span></dt><dd>{}</dd>",
+            Esc(&level.name),
+            Esc(&level.description),
+            n = level.number
+        )?;
+    }
+    out.write_str("</dl>\n")
 }
 
 /// The overall badge, one per module and the lowest category level.
 fn badges(out: &mut String, card: &ScoreCard) -> fmt::Result {
     out.write_str("<div class=\"badges\">\n")?;
     let (level, value) = (card.overall_level, card.overall_value);
-    badge(out, "overall", "Overall", level, value)?;
+    let name = format!("Overall ({})", crate::report::score::overall_basis(card));
+    badge(out, "overall", &name, level, value)?;
     for module in &card.modules {
-        let total = card.categories.iter().filter(|c| c.module == module.module);
-        let name = format!(
-            "{} ({} of {} categories)",
-            module.module,
-            module.assessed.len(),
-            total.count()
-        );
+        let name = format!("{} ({})", module.module, module.assessed_text());
         badge(out, "module", &name, module.level, module.value)?;
     }
     let minimum = card.minimum_level;
@@ -217,7 +232,11 @@ fn badge(
         Esc(name)
     )?;
     match level {
-        Some(level) => write!(out, "<span class=\"badge-level\">Level {level}</span>")?,
+        Some(level) => write!(
+            out,
+            "<span class=\"badge-level\">Level {level} {}</span>",
+            crate::scoring::model::builtin().level_name(level)
+        )?,
         None => out.write_str("<span class=\"badge-level\">not assessed</span>")?,
     }
     if let Some(value) = value {
@@ -243,9 +262,17 @@ pub(crate) fn level_class(level: Option<u8>) -> String {
     level.map_or_else(|| "na".to_string(), |l| format!("l{l}"))
 }
 
-/// `level N` or `not assessed`.
+/// `level N Name` or `not assessed`.
 pub(crate) fn level_text(level: Option<u8>) -> String {
-    level.map_or_else(|| "not assessed".to_string(), |l| format!("level {l}"))
+    level.map_or_else(
+        || "not assessed".to_string(),
+        |l| {
+            format!(
+                "level {l} {}",
+                crate::scoring::model::builtin().level_name(l)
+            )
+        },
+    )
 }
 
 /// A figure with at most two decimals, trailing zeros dropped.

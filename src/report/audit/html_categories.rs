@@ -46,6 +46,9 @@ fn category(out: &mut String, index: usize, c: &CategoryScore) -> fmt::Result {
     facts(out, c)?;
     notes(out, c)?;
     lift(out, c)?;
+    if !c.requirements.is_empty() {
+        requirements(out, c)?;
+    }
     if !c.criteria.is_empty() {
         criteria(out, c)?;
     }
@@ -57,7 +60,9 @@ fn facts(out: &mut String, c: &CategoryScore) -> fmt::Result {
     let basis = match c.basis {
         Basis::Evidence => "evidence",
         Basis::Claim => "claim",
+        Basis::NotAssessed if c.supporting => "supporting facts",
         Basis::NotAssessed => "not assessed",
+        Basis::NotApplicable => "not applicable",
     };
     write!(
         out,
@@ -65,8 +70,11 @@ fn facts(out: &mut String, c: &CategoryScore) -> fmt::Result {
         Esc(&c.module),
         c.weight
     )?;
-    if let Some(level) = c.evidence_level {
-        write!(out, " · evidence supports level {level}")?;
+    if let Some(value) = c.value {
+        write!(out, " · value {}", number(value))?;
+    }
+    if let Some(value) = c.evidence_value {
+        write!(out, " · evidence value {}", number(value))?;
     }
     match c.coverage {
         Some(coverage) => write!(out, " · coverage {}%", number(coverage * 100.0))?,
@@ -101,7 +109,22 @@ fn notes(out: &mut String, c: &CategoryScore) -> fmt::Result {
             Esc(contradiction)
         )?;
     }
-    if let (Basis::NotAssessed, Some(reason)) = (c.basis, &c.reason) {
+    if let Some(reason) = c.reason.as_deref().filter(|_| c.supporting) {
+        writeln!(
+            out,
+            "<p class=\"muted\">Supporting facts: {}.</p>",
+            Esc(reason)
+        )?;
+    }
+    if let Some(reason) = &c.not_applicable {
+        writeln!(
+            out,
+            "<p class=\"muted\">Not applicable (declared in the config): {}. It is left out \
+             of the roll-up.</p>",
+            Esc(reason)
+        )?;
+    } else if c.supporting {
+    } else if let (Basis::NotAssessed, Some(reason)) = (c.basis, &c.reason) {
         writeln!(
             out,
             "<p class=\"muted\">Not assessed: {}. It is left out of the roll-up.</p>",
@@ -152,6 +175,57 @@ fn lift(out: &mut String, c: &CategoryScore) -> fmt::Result {
         )?;
     }
     out.write_str("</ul>\n")
+}
+
+/// The requirements table: weight, evidence and strength, rating and the
+/// criteria behind each, so the category value can be recomputed by hand.
+fn requirements(out: &mut String, c: &CategoryScore) -> fmt::Result {
+    writeln!(
+        out,
+        "<h4>Requirements</h4>\n<p class=\"note\">Value = Σ rating × weight × strength ÷ \
+         Σ weight × strength over the rated requirements{}.</p>",
+        c.evidence_value
+            .map_or_else(String::new, |v| format!(" = {}", number(v)))
+    )?;
+    let headers = [
+        "Requirement",
+        "Weight",
+        "Evidence",
+        "Strength",
+        "Rating",
+        "Criteria",
+    ];
+    table_start(out, "requirements", &headers)?;
+    for r in &c.requirements {
+        let rating = match (&r.not_applicable, r.rating) {
+            (Some(why), _) => format!("not applicable: {}", Esc(why)),
+            (None, Some(rating)) => Esc(&level_text(Some(rating))).to_string(),
+            (None, None) => format!(
+                "not assessed{}",
+                r.reason.as_deref().map_or_else(String::new, |why| format!(
+                    "<br><span class=\"desc\">{}</span>",
+                    Esc(why)
+                ))
+            ),
+        };
+        let criteria: Vec<String> = r
+            .criteria
+            .iter()
+            .map(|id| format!("<code>{}</code>", Esc(id)))
+            .collect();
+        writeln!(
+            out,
+            "<tr><td>{}<br><code>{}</code></td><td class=\"num\">{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"rating\">{rating}</td><td>{}</td></tr>",
+            Esc(&r.title),
+            Esc(&r.id),
+            r.weight,
+            format!("{:?}", r.evidence).to_lowercase(),
+            number(r.strength),
+            criteria.join(" ")
+        )?;
+    }
+    table_end(out, c.requirements.len(), c.requirements.len(), "")
 }
 
 /// The criteria table, a group row per level.

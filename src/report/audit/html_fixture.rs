@@ -227,6 +227,7 @@ pub(crate) fn report() -> AuditReport {
 /// (contradicted by the weak key).
 fn claims() -> Claims {
     Claims {
+        requirements: Default::default(),
         source: PathBuf::from("self.toml"),
         levels: [
             ("G.strategy-and-vision".to_string(), 3),

@@ -54,6 +54,9 @@ svg { max-width: 100%; height: auto; font-family: inherit; }
 .swatch.previous { border-top: 3px dashed var(--previous); }
 .radar-ring { fill: none; stroke: var(--line); stroke-width: 1; }
 .radar-axis { stroke: #aab4be; stroke-width: 1; }
+.radar-na { stroke-dasharray: 4 4; stroke: #d0d6dc; }
+.roadmap li { margin-bottom: 0.4em; }
+.requirements td.rating { white-space: nowrap; }
 .radar-ring-label { fill: var(--muted); font-size: 10px; }
 .radar-label { fill: var(--ink); font-size: 11px; }
 .radar-label-level { fill: var(--muted); font-weight: 600; }

@@ -118,8 +118,11 @@ fn badges_show_overall_modules_and_minimum() {
     assert_eq!(html.matches("<div class=\"badge module").count(), 4);
     assert!(html.contains("Lowest category level"));
     // Resources has neither evidence nor a claim.
-    assert!(html
-        .contains("Resources (0 of 3 categories)</span><span class=\"badge-level\">not assessed"));
+    assert!(html.contains(
+        "Resources (0 of 3 categories assessed, 0 % of its weight evidenced)</span>\
+         <span class=\"badge-level\">not assessed"
+    ));
+    assert!(html.contains("of the model&#39;s weight") || html.contains("of the model's weight"));
 }
 
 #[test]
@@ -128,7 +131,9 @@ fn categories_show_criteria_lift_claims_and_units() {
     let html = render(&report);
     assert_eq!(html.matches("<details class=\"category\"").count(), 16);
     assert!(html.contains("What would lift it to level"));
-    assert!(html.contains("<strong>Replace RSA keys under 2048 bits"));
+    // The weak key holds key management's lifecycle at 1: on the roadmap.
+    assert!(html.contains("Replace RSA keys under 2048 bits"));
+    assert!(html.contains("<section id=\"roadmap-section\">"));
     assert!(html.contains("<tr class=\"group\"><th colspan=\"5\">Level 2</th></tr>"));
     // Weak keys: 1 of 4 leaves, shown with its counts.
     assert!(html.contains("25% (1/4)"));

@@ -14,6 +14,7 @@ mod html_fixture;
 mod html_inventory;
 mod html_metrics;
 mod html_revocation;
+mod html_roadmap;
 mod html_style;
 #[cfg(test)]
 mod html_tests;

@@ -1,5 +1,7 @@
-//! The radar chart of `report.html`: one axis per category assessed in the
-//! scored card, levels 0–5 on concentric rings, the card's outline and,
+//! The radar chart of `report.html`: one axis per PKIMM category (all
+//! sixteen; a category not assessed or not applicable is drawn as such: a
+//! dashed spoke, its point at the centre, labelled so), levels 0–5 on
+//! concentric rings, coverage per axis, the card's outline and,
 //! when there is a previous scored scan, its outline dashed on the same
 //! axes. The geometry ([`Geometry`]) is separate from the SVG text so it
 //! can be tested on its own. One or two axes still render (as a spoke or a
@@ -94,27 +96,34 @@ impl Geometry {
 pub(crate) struct Axis {
     /// Category id.
     pub id: String,
-    /// Level in the scored card.
+    /// Level in the scored card (0 when it is not assessed).
     pub current: u8,
+    /// Not assessed (or not applicable): how the label says so.
+    pub missing: Option<&'static str>,
     /// Level in the previous card (0 when it was not assessed then).
     pub previous: Option<u8>,
     /// The category's coverage (0–1), shown beside its level.
     pub coverage: Option<f64>,
 }
 
-/// The axes of `card`: its assessed categories, in model order.
+/// The axes of `card`: every category, in model order.
 pub(crate) fn axes(card: &ScoreCard, previous: Option<&ScoreCard>) -> Vec<Axis> {
     card.categories
         .iter()
-        .filter_map(|c| {
-            let current = c.level?;
+        .map(|c| {
             let previous = previous.map(|p| p.category(&c.category).and_then(|pc| pc.level));
-            Some(Axis {
+            let missing = match (c.level, c.basis) {
+                (Some(_), _) => None,
+                (None, crate::scoring::Basis::NotApplicable) => Some("not applicable"),
+                (None, _) => Some("not assessed"),
+            };
+            Axis {
                 id: c.category.clone(),
-                current,
+                current: c.level.unwrap_or(0),
+                missing,
                 previous: previous.map(|level| level.unwrap_or(0)),
                 coverage: c.coverage,
-            })
+            }
         })
         .collect()
 }
@@ -143,9 +152,10 @@ pub(crate) fn figure(out: &mut String, report: &AuditReport) -> fmt::Result {
         )?;
     }
     out.write_str(
-        ". One axis per assessed category, labelled with its level and its coverage (the share \
-         of its requirement weight scanner evidence speaks to); categories not assessed are left \
-         out.",
+        ". One axis per PKIMM category, labelled with its level and its coverage (the share \
+         of its requirement weight rated scan evidence speaks to, partial evidence counting \
+         half); a category not assessed (or not applicable) keeps its axis, dashed, its point at \
+         the centre.",
     )?;
     if let Some(reason) = &report.score.not_assessed {
         write!(out, " Nothing is assessed: {}.", Esc(reason))?;
@@ -163,14 +173,16 @@ pub(crate) fn svg(out: &mut String, axes: &[Axis], title: &str) -> fmt::Result {
          viewBox=\"0 0 {width} {height}\"><title>{t}</title>",
         t = Esc(title)
     )?;
-    if axes.is_empty() {
+    if axes.iter().all(|a| a.missing.is_some()) {
         let (x, y) = geometry.centre;
         writeln!(
             out,
             "<text class=\"radar-empty\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">\
              No category is assessed in this scan.</text>"
         )?;
-        return out.write_str("</svg>\n");
+        if axes.is_empty() {
+            return out.write_str("</svg>\n");
+        }
     }
     rings(out, &geometry)?;
     spokes(out, &geometry, axes)?;
@@ -216,18 +228,26 @@ fn spokes(out: &mut String, geometry: &Geometry, axes: &[Axis]) -> fmt::Result {
     let (cx, cy) = geometry.centre;
     for (index, axis) in axes.iter().enumerate() {
         let (x, y) = geometry.point(index, MAX_LEVEL);
+        let class = if axis.missing.is_some() {
+            "radar-axis radar-na"
+        } else {
+            "radar-axis"
+        };
         writeln!(
             out,
-            "<line class=\"radar-axis\" x1=\"{cx}\" y1=\"{cy}\" x2=\"{x:.1}\" y2=\"{y:.1}\"/>"
+            "<line class=\"{class}\" x1=\"{cx}\" y1=\"{cy}\" x2=\"{x:.1}\" y2=\"{y:.1}\"/>"
         )?;
         let (lx, ly, anchor, dy) = geometry.label(index);
+        let level = match axis.missing {
+            Some(word) => word.to_string(),
+            None => axis.current.to_string(),
+        };
         writeln!(
             out,
             "<text class=\"radar-label\" x=\"{lx:.1}\" y=\"{ly:.1}\" dy=\"{dy}\" \
-             text-anchor=\"{anchor}\">{}<tspan class=\"radar-label-level\"> {}</tspan>\
+             text-anchor=\"{anchor}\">{}<tspan class=\"radar-label-level\"> {level}</tspan>\
              <tspan class=\"radar-label-coverage\"> · {}</tspan></text>",
             Esc(&axis.id),
-            axis.current,
             coverage_text(axis.coverage)
         )?;
     }
@@ -259,7 +279,7 @@ fn outlines(out: &mut String, geometry: &Geometry, axes: &[Axis]) -> fmt::Result
         "<polygon class=\"radar-current\" points=\"{}\"/>",
         outline(geometry, &current)
     )?;
-    for (index, axis) in axes.iter().enumerate() {
+    for (index, axis) in axes.iter().enumerate().filter(|(_, a)| a.missing.is_none()) {
         let (x, y) = geometry.point(index, current[index]);
         let was = axis
             .previous
@@ -295,6 +315,7 @@ mod tests {
         Axis {
             id: id.to_string(),
             current,
+            missing: None,
             previous,
             coverage: Some(0.5),
         }
@@ -392,5 +413,28 @@ mod tests {
         assert!(out.starts_with("<svg id=\"radar\""));
         assert!(out.contains("No category is assessed"));
         assert!(!out.contains("radar-axis"));
+    }
+
+    #[test]
+    fn sixteen_axes_with_not_assessed_ones_drawn_as_such() {
+        let mut axes: Vec<Axis> = (0..16).map(|i| axis(&format!("c{i}"), 2, None)).collect();
+        for a in axes.iter_mut().take(5) {
+            a.current = 0;
+            a.missing = Some("not assessed");
+            a.coverage = None;
+        }
+        let mut out = String::new();
+        svg(&mut out, &axes, "t").unwrap();
+        assert_eq!(out.matches("<line class=\"radar-axis").count(), 16);
+        assert_eq!(out.matches("class=\"radar-axis radar-na\"").count(), 5);
+        assert_eq!(out.matches("> not assessed</tspan>").count(), 5);
+        assert_eq!(out.matches("coverage n/a").count(), 5);
+        // Only assessed axes get a dot; the outline has all 16 points.
+        assert_eq!(out.matches("class=\"radar-dot\"").count(), 11);
+        let current = out
+            .split("class=\"radar-current\" points=\"")
+            .nth(1)
+            .unwrap();
+        assert_eq!(current[..current.find('"').unwrap()].split(' ').count(), 16);
     }
 }

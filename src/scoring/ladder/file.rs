@@ -43,6 +43,7 @@ struct RawCriterion {
     threshold: Spanned<f64>,
     history: Option<RawHistory>,
     lift: String,
+    requirements: Spanned<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +76,9 @@ pub struct RawProfile {
     /// (default 12).
     #[serde(default)]
     pub min_scan_interval_hours: Option<Spanned<f64>>,
+    /// Score Governance categories from a scan (default false).
+    #[serde(default)]
+    pub governance_from_scan: Option<bool>,
 }
 
 struct Source<'a> {
@@ -147,15 +151,56 @@ pub fn parse_ladder(text: &str, path: &Path, source: &str) -> Result<Ladder, Lad
         .collect::<Result<Vec<_>, _>>()?;
     let mut criteria = Vec::new();
     let mut ids = BTreeSet::new();
+    let mut named = BTreeSet::new();
     for spanned in raw.criteria {
         let span = spanned.span();
-        let criterion = criterion(spanned.into_inner(), &src)?;
+        let raw = spanned.into_inner();
+        for short in raw.requirements.get_ref() {
+            let found = requirements
+                .iter()
+                .find(|r| r.id == format!("{category}.{short}"));
+            match found {
+                Some(r) if r.evidence != Evidence::None => {
+                    named.insert(r.id.clone());
+                }
+                Some(_) => {
+                    let problem = format!(
+                        "requirement {short:?} has evidence \"none\": no criterion may rate it"
+                    );
+                    return Err(src.error(&raw.requirements.span(), problem));
+                }
+                None => {
+                    let problem = format!("no requirement {short:?} in {category}");
+                    return Err(src.error(&raw.requirements.span(), problem));
+                }
+            }
+        }
+        if raw.requirements.get_ref().is_empty() {
+            let problem = "a criterion names the requirement(s) it evidences";
+            return Err(src.error(&raw.requirements.span(), problem));
+        }
+        let criterion = criterion(raw, &src)?;
         if !ids.insert(criterion.id.clone()) {
             return Err(src.error(&span, format!("duplicate criterion id {:?}", criterion.id)));
         }
         criteria.push(criterion);
     }
     criteria.sort_by_key(|c| c.level);
+    if let Some(unrated) = requirements
+        .iter()
+        .find(|r| r.evidence != Evidence::None && !named.contains(&r.id))
+    {
+        let problem = format!(
+            "requirement {:?} claims {} evidence but no criterion rates it",
+            unrated.id,
+            if unrated.evidence == Evidence::Direct {
+                "direct"
+            } else {
+                "partial"
+            }
+        );
+        return Err(src.error(&raw.category.span(), problem));
+    }
     let ladder = Ladder {
         category,
         title: raw.title,
@@ -189,6 +234,7 @@ fn requirement(
         }
     };
     Ok(Requirement {
+        title: String::new(),
         id,
         weight: raw.weight,
         evidence,
@@ -236,6 +282,7 @@ fn criterion(raw: RawCriterion, src: &Source<'_>) -> Result<Criterion, LadderErr
         history,
         lift: raw.lift,
         overridden: false,
+        requirements: raw.requirements.into_inner(),
     })
 }
 

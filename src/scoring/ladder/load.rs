@@ -4,6 +4,7 @@
 //! config's single-threshold overrides. All or nothing: any bad file or
 //! unknown override stops the load with its file and position.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::builtin::{LADDER_FILES, PROFILE_FILE};
@@ -68,6 +69,9 @@ pub struct Overrides {
     pub window_days: Option<i64>,
     /// Single thresholds.
     pub thresholds: Vec<ThresholdOverride>,
+    /// Requirements (`M.cat.req`) or categories (`M.cat`) declared not
+    /// applicable: id, reason, where it is written.
+    pub not_applicable: Vec<(String, String, Option<Position>)>,
 }
 
 /// The effective profile.
@@ -99,10 +103,21 @@ pub fn load(overrides: &Overrides) -> Result<Profile, LadderError> {
     let raw = parse_profile(&profile_text.0, &profile_text.1)?;
     ladders.sort_by_key(|l| CATEGORIES.iter().position(|c| c.id == l.category));
     apply_thresholds(&mut ladders, overrides)?;
+    let model = crate::scoring::model::builtin();
+    for ladder in &mut ladders {
+        let category = model.category(&ladder.category);
+        for r in &mut ladder.requirements {
+            let short = r.id.rsplit('.').next().unwrap_or_default();
+            r.title = category
+                .and_then(|c| c.requirement(short))
+                .map_or_else(String::new, |m| m.title.clone());
+        }
+    }
+    let not_applicable = not_applicable(overrides)?;
     let window_days = overrides.window_days.unwrap_or(*raw.window_days.get_ref());
     texts.push(format!(
-        "{:?} {:?}",
-        overrides.window_days, overrides.thresholds
+        "{:?} {:?} {:?}",
+        overrides.window_days, overrides.thresholds, not_applicable
     ));
     Ok(Profile {
         name: raw.name,
@@ -116,6 +131,8 @@ pub fn load(overrides: &Overrides) -> Result<Profile, LadderError> {
         min_scan_interval_hours: raw
             .min_scan_interval_hours
             .map_or(DEFAULT_MIN_SCAN_INTERVAL_HOURS, |h| *h.get_ref()),
+        governance_from_scan: raw.governance_from_scan.unwrap_or(false),
+        not_applicable,
         ladders,
         digest: crate::certs::sha256_hex(texts.join("\n\u{0}").as_bytes()),
     })
@@ -140,6 +157,40 @@ fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, LadderError> {
             Ok((path, text))
         })
         .collect()
+}
+
+/// The config's not-applicable declarations, each naming a category or a
+/// requirement of the model, with a reason.
+fn not_applicable(overrides: &Overrides) -> Result<BTreeMap<String, String>, LadderError> {
+    let model = crate::scoring::model::builtin();
+    let mut out = BTreeMap::new();
+    for (id, reason, position) in &overrides.not_applicable {
+        let known = model.category(id).is_some()
+            || id.rsplit_once('.').is_some_and(|(category, short)| {
+                model
+                    .category(category)
+                    .is_some_and(|c| c.requirement(short).is_some())
+            });
+        let problem = if !known {
+            Some(format!(
+                "[maturity.not_applicable] {id:?}: not a PKIMM category (G.compliance) or \
+                 requirement (M.key-management.device-inventory)"
+            ))
+        } else if reason.trim().is_empty() {
+            Some(format!("[maturity.not_applicable] {id:?}: give the reason"))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(LadderError::Invalid {
+                path: overrides.config.clone(),
+                position: *position,
+                problem,
+            });
+        }
+        out.insert(id.clone(), reason.clone());
+    }
+    Ok(out)
 }
 
 fn apply_thresholds(ladders: &mut [Ladder], overrides: &Overrides) -> Result<(), LadderError> {

@@ -20,6 +20,8 @@ pub const DEFAULT_METRIC_COVERAGE_FLOOR: f64 = 0.5;
 /// `min_scan_interval_hours`.
 pub const DEFAULT_MIN_SCAN_INTERVAL_HOURS: f64 = 12.0;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// The comparison a criterion makes between a metric and its threshold.
@@ -100,10 +102,13 @@ pub struct Criterion {
     pub lift: String,
     /// The threshold was overridden by the config.
     pub overridden: bool,
+    /// The PKIMM requirements it evidences (ids within the category, e.g.
+    /// `cert-inventory`).
+    pub requirements: Vec<String>,
 }
 
 /// How far scanner evidence speaks to a PKIMM requirement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
     /// The scanner's output is itself what the requirement asks for.
@@ -114,11 +119,25 @@ pub enum Evidence {
     None,
 }
 
+impl Evidence {
+    /// How much a rating on this evidence weighs in its category's value
+    /// and coverage: `direct` 1, `partial` ½, `none` 0.
+    pub fn strength(self) -> f64 {
+        match self {
+            Evidence::Direct => 1.0,
+            Evidence::Partial => 0.5,
+            Evidence::None => 0.0,
+        }
+    }
+}
+
 /// One PKIMM requirement of the category.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Requirement {
     /// Its PKIMM id, e.g. `M.certificate-management.cert-inventory`.
     pub id: String,
+    /// Its model title (from `rules/maturity/pkimm-model.toml`).
+    pub title: String,
     /// Its weight in the category.
     pub weight: u32,
     /// How far scanner evidence speaks to it.
@@ -142,20 +161,27 @@ pub struct Ladder {
 
 impl Ladder {
     /// The share (0–1) of the category's requirement weight that scanner
-    /// evidence speaks to, directly or partially.
-    pub fn coverage(&self) -> f64 {
-        let total: u32 = self.requirements.iter().map(|r| r.weight).sum();
-        let covered: u32 = self
-            .requirements
-            .iter()
-            .filter(|r| r.evidence != Evidence::None)
-            .map(|r| r.weight)
+    /// evidence speaks to, weighed by strength (`direct` 1, `partial` ½),
+    /// over the requirements not declared not applicable (`skip`).
+    pub fn coverage(&self, skip: &dyn Fn(&str) -> bool) -> f64 {
+        let applicable = || self.requirements.iter().filter(|r| !skip(&r.id));
+        let total: u32 = applicable().map(|r| r.weight).sum();
+        let covered: f64 = applicable()
+            .map(|r| f64::from(r.weight) * r.evidence.strength())
             .sum();
         if total == 0 {
             0.0
         } else {
-            f64::from(covered) / f64::from(total)
+            covered / f64::from(total)
         }
+    }
+
+    /// The short id (`cert-inventory`) of a requirement of this ladder.
+    pub fn short_id<'a>(&self, requirement: &'a Requirement) -> &'a str {
+        requirement
+            .id
+            .strip_prefix(&format!("{}.", self.category))
+            .unwrap_or(&requirement.id)
     }
 
     /// The criteria of one level.
@@ -184,6 +210,15 @@ pub struct Profile {
     /// Complete scans closer together than this many hours count once in
     /// cadence metrics and history gates.
     pub min_scan_interval_hours: f64,
+    /// Governance categories (`G.*`) are scored from a scan only when the
+    /// profile opts in; otherwise their criteria are shown as supporting
+    /// facts for a Governance self-assessment and the category is not
+    /// assessed (or scored from the claim).
+    pub governance_from_scan: bool,
+    /// Requirements (`M.cat.req`) and categories (`M.cat`) the config
+    /// declares not applicable, with the reason: left out of values,
+    /// coverage and roll-ups, and shown as such.
+    pub not_applicable: BTreeMap<String, String>,
     /// The ladders, in PKIMM category order.
     pub ladders: Vec<Ladder>,
     /// SHA-256 of the profile's effective content (after overrides).
@@ -196,12 +231,17 @@ impl Profile {
         time::Duration::seconds_f64(self.min_scan_interval_hours * 3600.0)
     }
 
-    /// Whether a category of `coverage` (0–1) lies under the coverage
-    /// floor. Compared in whole hundredths of a percent, so that a
-    /// category exactly on the floor (4 of 10 on 0.40) is never taken as
-    /// under it through rounding.
-    pub fn under_coverage_floor(&self, coverage: f64) -> bool {
-        basis_points(coverage) < basis_points(self.coverage_floor)
+    /// Whether a category of `coverage` (0–1) is capped: its evidence must
+    /// rest on more than the coverage floor, so a category exactly on it
+    /// (4 of 10 on 0.40) is capped. Compared in whole hundredths of a
+    /// percent, so rounding never moves a category across the floor.
+    pub fn capped_by_coverage(&self, coverage: f64) -> bool {
+        basis_points(coverage) <= basis_points(self.coverage_floor)
+    }
+
+    /// Why a requirement or category id is not applicable, if declared so.
+    pub fn not_applicable(&self, id: &str) -> Option<&str> {
+        self.not_applicable.get(id).map(String::as_str)
     }
 
     /// The ladder of a category.

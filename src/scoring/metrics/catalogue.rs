@@ -85,11 +85,11 @@ use Scope::{Findings, Scan, Window};
 use Unit::{Count, Days, Percent};
 
 /// Every metric, in the order reports list them.
-pub const CATALOGUE: [MetricDef; 32] = [
+pub const CATALOGUE: [MetricDef; 35] = [
     def("leaves", Count, Scan, Higher, "distinct leaf certificates served (after exceptions)"),
     def("endpoints", Count, Scan, Higher, "endpoints that completed a TLS handshake (after exceptions)"),
     def("expired_in_service", Percent, Scan, Lower, "leaves served after their notAfter"),
-    def("expiring_unrenewed", Percent, Scan, Lower, "leaves served with fewer than 14 days left and no successor deployed in their place"),
+    def("expiring_unrenewed", Percent, Scan, Lower, "leaves served with fewer than 14 days or a quarter of their lifetime left (whichever is shorter) and no successor deployed in their place"),
     def("owner_coverage", Percent, Scan, Higher, "leaves with an owner assigned"),
     def("weak_keys", Percent, Scan, Lower, "leaves with an RSA key under 2048 bits, an EC key under 256 bits, or a DSA key"),
     def("weak_signatures", Percent, Scan, Lower, "leaves signed with SHA-1, MD5 or MD2"),
@@ -100,8 +100,8 @@ pub const CATALOGUE: [MetricDef; 32] = [
     def("unknown_ca_leaves", Percent, Scan, Lower, "leaves whose issuer could not be placed (missing intermediate, unknown root)"),
     def("self_signed_leaves", Percent, Scan, Lower, "self-signed leaves"),
     def("chains_correct", Percent, Scan, Higher, "leaves served with complete, ordered chains without unrelated certificates (a root sent along is tolerated)"),
-    def("profile_conformance", Percent, Scan, Higher, "leaves with a SAN, covering every name asked for, not a CA, valid 398 days or less"),
-    def("revocation_pointers", Percent, Scan, Higher, "leaves not self-signed that carry an OCSP or CRL URL"),
+    def("profile_conformance", Percent, Scan, Higher, "leaves with a SAN, covering every name asked for, not a CA, valid no longer than the CA/Browser Forum allowed on their issuance date (398 days, 200 from 15 March 2026, 100 from 2027, 47 from 2029)"),
+    def("revocation_pointers", Percent, Scan, Higher, "leaves not self-signed that carry an OCSP or CRL URL (short-lived certificates as the Baseline Requirements define them, which may omit both, left out)"),
     def("revocation_status_known", Percent, Scan, Higher, "leaves whose CA gave a signed, fresh revocation status (good or revoked, by OCSP or CRL), of the leaves not self-signed whose status was checked (--check-revocation)"),
     def("legacy_tls", Percent, Scan, Lower, "endpoints accepting SSLv3, TLS 1.0 or TLS 1.1, of those whose accepted versions were probed (--versions)"),
     def("tls13_share", Percent, Scan, Higher, "endpoints supporting TLS 1.3, of those whose accepted versions were probed (--versions)"),
@@ -110,13 +110,16 @@ pub const CATALOGUE: [MetricDef; 32] = [
     def("pq_endpoints", Percent, Scan, Higher, "endpoints post-quantum ready: a post-quantum leaf, a hybrid ML-KEM key exchange negotiated in the scan, or a hybrid group accepted when `--groups` offered it alone, of those whose key exchange, groups or leaf is known"),
     def("lifetime_median", Days, Scan, Lower, "median validity period of leaves, in days"),
     def("expired_in_window", Count, Window, Lower, "distinct certificates seen expired in service during the window"),
-    def("late_renewals", Percent, Window, Lower, "renewals in the window deployed with fewer than 14 days left on the old certificate"),
+    def("late_renewals", Percent, Window, Lower, "renewals in the window deployed with fewer than 14 days or a quarter of the old certificate's lifetime (whichever is shorter) left on it"),
     def("renewal_lead_time", Days, Window, Higher, "median days left on the old certificate when its renewal was deployed"),
+    def("renewal_lead_share", Percent, Window, Higher, "median renewal lead as a share of the lead the old certificate's lifetime calls for (a third of it, at most 30 days; capped at 100 %)"),
     def("rekey_rate", Percent, Window, Higher, "renewals in the window that also changed the key"),
     def("new_certificate_detection", Days, Window, Lower, "median days from a new leaf's notBefore to the scan that first saw it"),
     def("scans_in_window", Count, Window, Higher, "distinct days in the window with a complete scan, the scored one included (scans closer than the profile's minimum interval count once)"),
     def("scan_interval", Days, Window, Lower, "the longest gap between consecutive complete scans in the window (scans closer than the profile's minimum interval count once)"),
     def("scan_coverage", Percent, Window, Higher, "endpoints that served a certificate during the window and were probed again by the scored scan"),
+    def("exceptions_documented", Percent, Scan, Higher, "exceptions in the register with an owner, a reason and a review date not passed, of all declared (the exception register)"),
+    def("alerts_delivered", Percent, Window, Higher, "alerts raised by the window's earlier scans that reached their webhook within a day, before the scored scan (the alert outbox)"),
     def("time_to_fix", Days, Window, Lower, "median days from a finding appearing to its fix, over findings fixed in the window"),
 ];
 

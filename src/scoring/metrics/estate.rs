@@ -3,14 +3,21 @@
 
 use std::collections::HashMap;
 
-use super::{median, Metric, MetricInput};
+use super::{cabf, median, Metric, MetricInput};
 use crate::policy::model::{EndpointModel, LeafModel, SubjectModels};
 
-/// Days left under which a served leaf counts as expiring unrenewed.
+/// Days left under which a served leaf counts as expiring unrenewed, for
+/// leaves of 56 days or more; shorter ones use a quarter of their lifetime
+/// ([`expiry_horizon_days`]).
 pub const EXPIRY_HORIZON_DAYS: i64 = 14;
-/// The longest leaf lifetime the profile check accepts (CA/Browser Forum
-/// baseline requirements before March 2026).
-pub const MAX_LIFETIME_DAYS: i64 = 398;
+
+/// The expiry horizon of a certificate valid `lifetime` days: 14 days or a
+/// quarter of its lifetime, whichever is shorter. A 7-day certificate
+/// renewed on schedule (ACME clients renew at about two thirds of the
+/// lifetime) is never within it; one with 1 of 7 days left is.
+pub fn expiry_horizon_days(lifetime: f64) -> f64 {
+    (EXPIRY_HORIZON_DAYS as f64).min(lifetime / 4.0)
+}
 
 /// The scored scan's subjects that count.
 pub struct Estate<'a> {
@@ -177,12 +184,12 @@ impl<'a> Estate<'a> {
         let issued: Vec<&&LeafModel> = self
             .leaves
             .iter()
-            .filter(|l| !l.certificate.self_signed)
+            .filter(|l| !l.certificate.self_signed && !cabf::short_lived(l))
             .collect();
         let (with, without): (Vec<&&LeafModel>, Vec<&&LeafModel>) = issued.iter().partition(|l| {
             !l.certificate.ocsp_urls.is_empty() || !l.certificate.crl_urls.is_empty()
         });
-        let why = "no CA-issued leaves in the scan";
+        let why = "no CA-issued leaves in the scan that are not short-lived";
         Metric::percent(
             "revocation_pointers",
             with.len() as u64,
@@ -304,8 +311,15 @@ const NO_LEAVES: &str = "no leaf certificates in the scan";
 const VERSIONS_FIX: &str = "scan with --versions";
 
 fn expiring_unrenewed(leaf: &LeafModel) -> bool {
-    let left = leaf.certificate.days_left;
-    !leaf.certificate.expired && left < EXPIRY_HORIZON_DAYS
+    let c = &leaf.certificate;
+    !c.expired && within_expiry_horizon(c.days_left as f64, c.lifetime_days as f64)
+}
+
+/// Whether `days_left` on a certificate valid `lifetime` days lies within
+/// its expiry horizon ([`expiry_horizon_days`]): a served leaf then counts
+/// as expiring unrenewed, a renewal deployed then as late.
+pub fn within_expiry_horizon(days_left: f64, lifetime: f64) -> bool {
+    days_left < expiry_horizon_days(lifetime)
 }
 
 /// RSA under 2048 bits, EC under 256 bits, or DSA.
@@ -333,7 +347,10 @@ fn chain_correct(leaf: &LeafModel) -> bool {
 fn profile_conforms(leaf: &LeafModel) -> bool {
     let c = &leaf.certificate;
     let has_san = !c.san.dns.is_empty() || !c.san.ip.is_empty();
-    has_san && leaf.mismatched_names.is_empty() && !c.is_ca && c.lifetime_days <= MAX_LIFETIME_DAYS
+    has_san
+        && leaf.mismatched_names.is_empty()
+        && !c.is_ca
+        && c.lifetime_days <= cabf::max_validity_days(leaf)
 }
 
 /// Accepts or negotiated SSLv3, TLS 1.0 or TLS 1.1 (read only on

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use super::estate::{Estate, EXPIRY_HORIZON_DAYS};
+use super::estate::{within_expiry_horizon, Estate};
 use super::input::distinct_days;
 use super::{median, Metric, MetricInput, ScanPoint};
 use crate::inventory::store::{EventKind, EventRecord, FindingFix, ScanId};
@@ -31,6 +31,7 @@ pub fn metrics(input: &MetricInput<'_>, estate: &Estate<'_>) -> Vec<Metric> {
         expired_in_window(&events, estate),
         late_renewals(&renewals),
         renewal_lead_time(&renewals),
+        renewal_lead_share(&renewals),
         rekey_rate(&events, &renewals),
         new_certificate_detection(estate, second, window),
         scans_in_window(&cadence),
@@ -56,11 +57,23 @@ fn expired_in_window(events: &[&EventRecord], estate: &Estate<'_>) -> Metric {
     Metric::count("expired_in_window", samples, samples).with_subjects(expired)
 }
 
+/// A renewal is late when deployed within the old certificate's expiry
+/// horizon (14 days, or a quarter of its lifetime if that is shorter).
+fn late(event: &EventRecord) -> bool {
+    let lifetime = event.old_lifetime_days.unwrap_or(f64::INFINITY);
+    event
+        .lead_days
+        .is_some_and(|d| within_expiry_horizon(d, lifetime))
+}
+
+/// The lead a renewal of a certificate valid `lifetime` days calls for: a
+/// third of the lifetime (when ACME clients renew), at most 30 days.
+pub fn wanted_lead_days(lifetime: f64) -> f64 {
+    (lifetime / 3.0).min(30.0)
+}
+
 fn late_renewals(renewals: &[&EventRecord]) -> Metric {
-    let late: Vec<&&EventRecord> = renewals
-        .iter()
-        .filter(|e| e.lead_days.is_some_and(|d| d < EXPIRY_HORIZON_DAYS as f64))
-        .collect();
+    let late: Vec<&&EventRecord> = renewals.iter().filter(|e| late(e)).collect();
     let why = "no renewal seen in the window";
     Metric::percent(
         "late_renewals",
@@ -76,6 +89,26 @@ fn renewal_lead_time(renewals: &[&EventRecord]) -> Metric {
     let samples = lead.len() as u64;
     let why = "no renewal seen in the window";
     Metric::days("renewal_lead_time", median(&mut lead), samples, why)
+}
+
+/// Each renewal's lead as a share of the lead its old certificate's
+/// lifetime calls for ([`wanted_lead_days`], capped at 100 %), median: a
+/// 47-day certificate renewed with 16 days left scores as fully as a
+/// 398-day one renewed with 30.
+fn renewal_lead_share(renewals: &[&EventRecord]) -> Metric {
+    let mut shares: Vec<f64> = renewals
+        .iter()
+        .filter_map(|e| {
+            let lead = e.lead_days?;
+            let wanted = wanted_lead_days(e.old_lifetime_days?);
+            (wanted > 0.0).then(|| (lead / wanted).clamp(0.0, 1.0) * 100.0)
+        })
+        .collect();
+    let samples = shares.len() as u64;
+    let why = "no renewal with a known old lifetime seen in the window";
+    let mut metric = Metric::days("renewal_lead_share", median(&mut shares), samples, why);
+    metric.unit = super::Unit::Percent;
+    metric
 }
 
 fn rekey_rate(events: &[&EventRecord], renewals: &[&EventRecord]) -> Metric {

@@ -5,14 +5,18 @@
 //! history up to it (`history`). Pure functions, no clock; the history
 //! itself is read from the store by [`ScanHistory::from_store`].
 
+pub mod alerting;
+mod cabf;
 mod catalogue;
 mod estate;
 mod history;
 mod input;
 mod post_quantum;
 mod read;
+pub mod register;
 
 pub use catalogue::{find, Direction, MetricDef, Scope, Unit, CATALOGUE, CATEGORY_FINDINGS};
+pub use estate::{expiry_horizon_days, within_expiry_horizon};
 pub use input::{EndpointReach, Exclusions, MetricInput, ScanHistory, ScanPoint};
 
 use std::collections::BTreeMap;
@@ -213,6 +217,13 @@ impl MetricSet {
         self.metrics.insert(metric.id.clone(), metric);
     }
 
+    /// Puts in a metric computed outside [`compute`] (the exception
+    /// register's, [`register::exceptions_documented`]), replacing its
+    /// placeholder.
+    pub fn set(&mut self, metric: Metric) {
+        self.insert(metric);
+    }
+
     /// The set with every metric whose coverage lies under `floor` (0–1)
     /// made unknown, with the reason and the fix as its note.
     pub fn floored(&self, floor: f64) -> MetricSet {
@@ -240,6 +251,8 @@ pub fn compute(input: &MetricInput<'_>) -> MetricSet {
     for metric in history::metrics(input, &estate) {
         set.insert(metric);
     }
+    set.insert(register::not_given());
+    set.insert(alerting::not_given());
     debug_assert!(
         CATALOGUE
             .iter()

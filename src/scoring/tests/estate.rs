@@ -78,6 +78,7 @@ fn event(
         old_sha256: None,
         new_sha256: Some(new.to_string()),
         lead_days: lead,
+        old_lifetime_days: Some(90.0),
         detail: serde_json::json!({ "rekeyed": rekeyed }),
         at: day(0),
     }

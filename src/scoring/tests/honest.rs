@@ -182,6 +182,7 @@ fn cadence_counts_distinct_days_and_a_burst_across_midnight_once() {
 #[test]
 fn nothing_observed_assesses_nothing() {
     let claims = Claims {
+        requirements: Default::default(),
         source: "self.toml".into(),
         levels: [("G.strategy-and-vision", 4)]
             .map(|(c, l)| (c.to_string(), l))
