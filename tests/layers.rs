@@ -18,6 +18,7 @@ use std::path::Path;
 const STAGES: &[&str] = &[
     // leaf vocabulary: no stage of their own
     "clock",
+    "at_rest",
     "platform",
     "parallel",
     "schedule",
@@ -98,6 +99,11 @@ fn arrows(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
                 .split("#[cfg(test)]\nmod tests {")
                 .next()
                 .unwrap_or_default();
+            let code: String = code
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
             for (at, _) in code.match_indices("crate::") {
                 let rest = &code[at + "crate::".len()..];
                 let module: String = rest

@@ -116,15 +116,18 @@ fn demo_report_renders_in_headless_chromium_with_radar_and_escaped_subject() {
     );
     assert!(!dom.contains("<script"), "the page has no script at all");
     // The model's level names with our one-line descriptions.
-    for name in [
+    for (n, name) in [
         "Initial",
         "Foundational",
         "Advanced",
         "Managed",
         "Optimized",
-    ] {
+    ]
+    .iter()
+    .enumerate()
+    {
         assert!(
-            dom.contains(&format!("> {name}</span></dt>")),
+            dom.contains(&format!(">{} {name}</span></dt>", n + 1)),
             "level name {name}"
         );
     }

@@ -51,6 +51,7 @@ struct RawMaturity {
     /// Single thresholds by `<category>/<criterion id>` (see `certatlas score --ladders`).
     #[serde(default)]
     thresholds: std::collections::BTreeMap<String, Spanned<f64>>,
+    /// Requirements (`M.key-management.device-inventory`) or categories (`R.sourcing`) that do not apply to this organisation, each with its reason (shown in the report); they leave the computation.
     #[serde(default)]
     not_applicable: std::collections::BTreeMap<String, Spanned<String>>,
 }

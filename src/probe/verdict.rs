@@ -172,21 +172,18 @@ impl TrustStore {
     }
 
     /// [`TrustStore::verdict`] for a chain observed by another tool: the
-    /// name checked is the SNI it sent, else the address (as a live probe
-    /// does), as of `at` (when it was observed).
+    /// name checked is the SNI it sent, else none (as a live probe without
+    /// a name: no name checked), as of `at` (when it was observed).
     pub fn verdict_of_observed(
         &self,
         chain: &[Vec<u8>],
         sni: Option<&str>,
-        address: std::net::IpAddr,
         at: time::OffsetDateTime,
     ) -> Verdict {
-        let name = sni
-            .and_then(|n| ServerName::try_from(n.to_string()).ok())
-            .unwrap_or(ServerName::IpAddress(address.into()));
+        let name = sni.and_then(|n| ServerName::try_from(n.to_string()).ok());
         let seconds = u64::try_from(at.unix_timestamp()).unwrap_or(0);
         let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(seconds));
-        self.verdict(chain, &name, now)
+        self.verdict(chain, name.as_ref(), now)
     }
 
     /// The label of the anchor webpki built to.

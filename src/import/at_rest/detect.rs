@@ -85,7 +85,8 @@ mod tests {
         assert_eq!(sniff(b"hello"), Sniffed::Unknown);
         let json = b" {\"pem\": \"-----BEGIN CERTIFICATE-----\"}";
         assert_eq!(sniff(json), Sniffed::Unknown);
-        let nmap = b"<?xml version=\"1.0\"?>\n<nmaprun><elem key=\"pem\">-----BEGIN CERTIFICATE-----";
+        let nmap =
+            b"<?xml version=\"1.0\"?>\n<nmaprun><elem key=\"pem\">-----BEGIN CERTIFICATE-----";
         assert_eq!(sniff(nmap), Sniffed::Unknown, "nmap XML is a scan file");
         assert_eq!(sniff(b""), Sniffed::Unknown);
     }

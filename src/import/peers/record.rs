@@ -65,16 +65,12 @@ impl Seen {
 /// The strict verdict of an observation's chain (Mozilla roots, as of its
 /// time, for its SNI or else its address), as a live probe records it.
 pub(super) fn add_verdict(observation: &mut Observation, trust: &TrustStore) {
-    let Some(address) = observation.address else {
-        return;
-    };
-    if observation.chain_der.is_empty() {
+    if observation.address.is_none() || observation.chain_der.is_empty() {
         return;
     }
     observation.verdict = Some(trust.verdict_of_observed(
         &observation.chain_der,
         observation.sni.as_deref(),
-        address,
         observation.started_at,
     ));
 }

@@ -13,6 +13,7 @@ use super::{
     endpoint, relations, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
     EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel, SignatureModel,
 };
+use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
 use crate::certs::{CertificateView, DistinguishedName};
 use crate::inventory::ca::{CaClass, CaGraph};
@@ -22,7 +23,6 @@ use crate::inventory::store::{
     EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoredCertificate,
 };
 use crate::inventory::view::{self, InventoryRow};
-use crate::at_rest::FileLocation;
 use crate::observation::{Observation, SniSource};
 use crate::policy::distrust::{self, DistrustList};
 

@@ -441,7 +441,11 @@ fn the_short_lived_exemption_and_the_horizon_are_not_loopholes() {
 #[test]
 fn the_removed_criteria_are_gone_from_the_ladders_and_the_readme() {
     let p = profile();
-    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+    let readme = [
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guide.md")),
+    ]
+    .concat();
     let rules_readme = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/rules/maturity/README.md"

@@ -29,7 +29,12 @@ fn prefixes_need_eight_hex_digits_and_ignore_colons_and_case() {
 fn a_fingerprint_is_told_from_an_endpoint() {
     assert!(FingerprintPrefix::looks_like("AB:CD:EF:01"));
     assert!(FingerprintPrefix::looks_like(" 0123456789 "));
-    for endpoint in ["[::1]:443", "127.0.0.1:443", "abc:def0:12", "host.example:443"] {
+    for endpoint in [
+        "[::1]:443",
+        "127.0.0.1:443",
+        "abc:def0:12",
+        "host.example:443",
+    ] {
         assert!(!FingerprintPrefix::looks_like(endpoint), "{endpoint}");
     }
 }
