@@ -1,6 +1,7 @@
 //! What certatlas asks of the operating system beyond std: whether a
-//! process still exists, this machine's host name, the open-file limit and
-//! opening a file without following a symbolic link. A leaf module, and the
+//! process still exists, this machine's host name, the open-file limit, an
+//! advisory file lock and opening a file without following a symbolic
+//! link. A leaf module, and the
 //! only user of `rustix` (safe bindings: no `unsafe` in certatlas).
 
 use std::fs::{File, OpenOptions};
@@ -50,11 +51,23 @@ pub fn raise_open_file_limit() -> std::io::Result<Option<u64>> {
             current: limit.maximum,
             maximum: limit.maximum,
         };
-        if setrlimit(Resource::Nofile, raised.clone()).is_ok() {
+        if setrlimit(Resource::Nofile, raised).is_ok() {
             limit = raised;
         }
     }
     Ok(limit.current)
+}
+
+/// Takes an exclusive advisory lock (`flock`) on `file` without waiting:
+/// `Ok(false)` when another open file holds it. Released when the file is
+/// closed.
+pub fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
+    use rustix::fs::{flock, FlockOperation};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(errno) if errno == rustix::io::Errno::WOULDBLOCK => Ok(false),
+        Err(errno) => Err(errno.into()),
+    }
 }
 
 /// Opens `path` for reading, refusing a symbolic link as the last
@@ -92,6 +105,18 @@ mod tests {
     fn the_open_file_limit_is_readable_and_at_least_the_usual_minimum() {
         let limit = raise_open_file_limit().unwrap();
         assert!(limit.is_none_or(|n| n >= 256), "{limit:?}");
+    }
+
+    #[test]
+    fn a_lock_is_held_until_its_file_is_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock");
+        let first = File::create(&path).unwrap();
+        assert!(try_lock_exclusive(&first).unwrap());
+        let second = File::open(&path).unwrap();
+        assert!(!try_lock_exclusive(&second).unwrap());
+        drop(first);
+        assert!(try_lock_exclusive(&second).unwrap());
     }
 
     #[test]

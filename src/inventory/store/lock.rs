@@ -130,10 +130,8 @@ fn lock_file(store: &Store, path: &PathBuf, scope_key: &str) -> Result<Option<Fi
         .truncate(false)
         .open(path)
         .map_err(error)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => return Err(error(e)),
+    if !crate::platform::try_lock_exclusive(&file).map_err(error)? {
+        return Ok(None);
     }
     let holder = format!("pid {}\nscope {scope_key}\n", std::process::id());
     file.set_len(0)
