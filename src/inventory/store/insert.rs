@@ -240,18 +240,7 @@ impl ObservationInserter {
             .filter(|sha| !self.certificates.contains_key(**sha))
             .map(|sha| Value::Text(sha.to_string()))
             .collect();
-        let mut found: Vec<(String, i64)> = Vec::new();
-        chunked(&unknown, |chunk| {
-            let query = format!(
-                "SELECT sha256, id FROM certificates WHERE sha256 IN ({})",
-                list(chunk.len(), 1)
-            );
-            conn.query(&query, chunk, &mut |row| {
-                found.push((row.get(0)?, row.get(1)?));
-                Ok(())
-            })
-        })?;
-        for (sha, id) in found {
+        for (sha, id) in stored_certificate_ids(conn, &unknown)? {
             remember(&mut self.certificates, &sha, id);
         }
         let mut new: Vec<(&str, &[u8], SeenSpan)> = Vec::new();
@@ -574,6 +563,27 @@ fn upsert_endpoints(
 
 /// Columns of a `certificates` row as inserted.
 const CERTIFICATE_COLUMNS: usize = 17;
+
+/// The `(sha256, id)` of the stored certificates among `shas` (text
+/// values), looked up in `IN` lists of [`CHUNKS`](super::sql::rows::CHUNKS)
+/// sizes; unknown ones are simply absent.
+pub(super) fn stored_certificate_ids(
+    conn: &dyn Session,
+    shas: &[Value],
+) -> Result<Vec<(String, i64)>, SqlError> {
+    let mut found = Vec::with_capacity(shas.len());
+    chunked(shas, |chunk| {
+        let query = format!(
+            "SELECT sha256, id FROM certificates WHERE sha256 IN ({})",
+            list(chunk.len(), 1)
+        );
+        conn.query(&query, chunk, &mut |row| {
+            found.push((row.get(0)?, row.get(1)?));
+            Ok(())
+        })
+    })?;
+    Ok(found)
+}
 
 /// The statement inserting `rows` certificates (or widening the first and
 /// last seen of those already stored), returning `sha256, id` of each.

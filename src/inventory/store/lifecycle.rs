@@ -14,9 +14,10 @@ use time::OffsetDateTime;
 
 use super::codec::{format_instant, json_text, sni_text};
 use super::error::{sql, StoreError};
+use super::insert::stored_certificate_ids;
 use super::insert::WriterOptions;
 use super::records::{EndpointKey, NewEvent, ScanId, ScanMeta, ScanStatus};
-use super::sql::rows::{chunked, insert_rows, list};
+use super::sql::rows::insert_rows;
 use super::sql::{params, Session, SqlError, Value};
 use super::writer::ObservationWriter;
 use super::Store;
@@ -192,34 +193,25 @@ impl Store {
             .flat_map(|e| [e.old_sha256.as_deref(), e.new_sha256.as_deref()])
             .flatten()
             .collect();
-        let wanted: Vec<&str> = wanted.into_iter().collect();
-        let mut found = HashMap::with_capacity(wanted.len());
-        chunked(&wanted, |chunk| {
-            let values: Vec<Value> = chunk
-                .iter()
-                .map(|sha| Value::Text(sha.to_string()))
-                .collect();
-            let query = format!(
-                "SELECT sha256, id FROM certificates WHERE sha256 IN ({})",
-                list(chunk.len(), 1)
-            );
-            conn.query(&query, &values, &mut |row| {
-                let sha: String = row.get(0)?;
-                if let Some(key) = chunk.iter().find(|w| **w == sha) {
-                    found.insert(*key, row.get(1)?);
-                }
-                Ok(())
+        let values: Vec<Value> = wanted
+            .iter()
+            .map(|sha| Value::Text(sha.to_string()))
+            .collect();
+        let stored: HashMap<String, i64> = stored_certificate_ids(conn, &values)
+            .map_err(sql(&self.path, "look up certificate"))?
+            .into_iter()
+            .collect();
+        wanted
+            .into_iter()
+            .map(|sha| match stored.get(sha) {
+                Some(&id) => Ok((sha, id)),
+                None => Err(StoreError::UnknownReference {
+                    path: self.path.clone(),
+                    what: "certificate",
+                    key: sha.to_string(),
+                }),
             })
-        })
-        .map_err(sql(&self.path, "look up certificate"))?;
-        match wanted.iter().find(|sha| !found.contains_key(**sha)) {
-            Some(missing) => Err(StoreError::UnknownReference {
-                path: self.path.clone(),
-                what: "certificate",
-                key: missing.to_string(),
-            }),
-            None => Ok(found),
-        }
+            .collect()
     }
 }
 
