@@ -80,14 +80,8 @@ pub fn cas(args: CasArgs) -> Result<RunStatus, AppError> {
     let leaves = store.endpoint_leaves(scan)?;
     let certificates = store.certificates_in_scan(scan)?;
     let graph = view::graph(&certificates, &context.trust);
-    let mut endpoints: std::collections::BTreeMap<&str, u64> = Default::default();
-    for leaf in &leaves {
-        *endpoints.entry(leaf.leaf_sha256.as_str()).or_default() += 1;
-    }
     let files = store.at_rest(scan)?;
-    for file in view::leaves_at_rest(&files, &certificates) {
-        endpoints.entry(file.sha256.as_str()).or_default(); // a leaf, no endpoint
-    }
+    let endpoints = view::leaf_usage(&leaves, &files, &graph);
     let mut cas = graph.cas();
     graph.fill_usage(&mut cas, endpoints);
     cas.sort_by(|a, b| a.class.cmp(&b.class).then(b.leaves.cmp(&a.leaves)));

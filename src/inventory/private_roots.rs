@@ -4,8 +4,6 @@
 //! `certatlas init` offers as `[[anchors]]` to declare, and what the
 //! organisation should recognise (or not) as its own.
 
-use std::collections::BTreeMap;
-
 use super::ca::{CaClass, CaGraph, CaSummary};
 use super::store::EndpointLeaf;
 
@@ -13,10 +11,7 @@ use super::store::EndpointLeaf;
 /// leaves first, then by SHA-256. A root that issued no served leaf (an
 /// unused CA sent in some chain) is listed too, with 0 leaves.
 pub fn private_roots(leaves: &[EndpointLeaf], graph: &CaGraph) -> Vec<CaSummary> {
-    let mut endpoints: BTreeMap<&str, u64> = BTreeMap::new();
-    for leaf in leaves {
-        *endpoints.entry(leaf.leaf_sha256.as_str()).or_default() += 1;
-    }
+    let endpoints = super::view::leaf_usage(leaves, &[], graph);
     let mut cas = graph.cas();
     graph.fill_usage(&mut cas, endpoints);
     let mut roots: Vec<CaSummary> = cas

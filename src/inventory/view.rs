@@ -99,7 +99,7 @@ pub fn rows_with_files(
             .served
             .push(leaf);
     }
-    for file in leaves_at_rest(files, certificates) {
+    for file in leaves_at_rest(files, graph) {
         let files = &mut places.entry(&file.sha256).or_default().files;
         files.push(file.location.clone());
     }
@@ -109,21 +109,35 @@ pub fn rows_with_files(
         .collect()
 }
 
-/// The placements at rest of leaf certificates (parsed, not a CA): a CA
-/// certificate found at rest joins the CA graph only.
+/// The placements at rest of leaf certificates (parsed, so in `graph`,
+/// and not a CA): a CA certificate found at rest joins the CA graph only.
 pub fn leaves_at_rest<'a>(
     files: &'a [FilePlacement],
-    certificates: &[StoredCertificate],
-) -> Vec<&'a FilePlacement> {
-    let leaves: std::collections::BTreeSet<&str> = certificates
-        .iter()
-        .filter(|c| c.view.as_ref().is_some_and(|v| !v.is_ca()))
-        .map(|c| c.sha256.as_str())
-        .collect();
-    files
-        .iter()
-        .filter(|f| leaves.contains(f.sha256.as_str()))
-        .collect()
+    graph: &'a CaGraph,
+) -> impl Iterator<Item = &'a FilePlacement> {
+    files.iter().filter(move |f| {
+        graph
+            .certificate(&f.sha256)
+            .is_some_and(|view| !view.is_ca())
+    })
+}
+
+/// How many endpoints serve each leaf of a scan, a leaf found at rest
+/// counted with none (it chains through its CAs without adding an
+/// endpoint): what [`CaGraph::fill_usage`] takes.
+pub fn leaf_usage<'a>(
+    leaves: &'a [EndpointLeaf],
+    files: &'a [FilePlacement],
+    graph: &'a CaGraph,
+) -> BTreeMap<&'a str, u64> {
+    let mut endpoints: BTreeMap<&str, u64> = BTreeMap::new();
+    for leaf in leaves {
+        *endpoints.entry(leaf.leaf_sha256.as_str()).or_default() += 1;
+    }
+    for file in leaves_at_rest(files, graph) {
+        endpoints.entry(file.sha256.as_str()).or_default();
+    }
+    endpoints
 }
 
 /// Where one leaf is: the endpoints serving it, the files holding it.

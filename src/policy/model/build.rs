@@ -193,7 +193,7 @@ impl<'a> Index<'a> {
                 .push(leaf);
         }
         let mut files: BTreeMap<&str, Vec<FileLocation>> = BTreeMap::new();
-        for file in leaves_at_rest(facts) {
+        for file in view::leaves_at_rest(facts.files, facts.graph) {
             by_sha.entry(file.sha256.as_str()).or_default();
             let listed = files.entry(file.sha256.as_str()).or_default();
             listed.push(file.location.clone());
@@ -214,17 +214,6 @@ impl<'a> Index<'a> {
             starttls: endpoint::starttls_by_endpoint(facts.observations),
         }
     }
-}
-
-/// The placements at rest of leaf certificates (parsed, not a CA): a CA
-/// certificate found at rest joins the CA graph only.
-fn leaves_at_rest<'a>(facts: &ScanFacts<'a>) -> impl Iterator<Item = &'a FilePlacement> {
-    let graph = facts.graph;
-    facts.files.iter().filter(move |f| {
-        graph
-            .certificate(&f.sha256)
-            .is_some_and(|view| !view.is_ca())
-    })
 }
 
 /// The totals over the inventory rows, added up chunk by chunk.
@@ -496,14 +485,7 @@ pub fn strip_leaf_views(leaves: &mut [EndpointLeaf], graph: &CaGraph) {
 
 /// One model per CA certificate of the graph.
 fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
-    let mut endpoints: BTreeMap<&str, u64> = BTreeMap::new();
-    for leaf in facts.leaves {
-        *endpoints.entry(leaf.leaf_sha256.as_str()).or_default() += 1;
-    }
-    // a leaf at rest chains through its CAs without adding an endpoint
-    for file in leaves_at_rest(facts) {
-        endpoints.entry(file.sha256.as_str()).or_default();
-    }
+    let endpoints = view::leaf_usage(facts.leaves, facts.files, facts.graph);
     let mut summaries = facts.graph.cas();
     facts.graph.fill_usage(&mut summaries, endpoints);
     summaries
