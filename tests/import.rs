@@ -10,40 +10,16 @@
 
 mod common;
 
+use common::{
+    owned_args as args, path_text as path, run_binary as run_now, run_binary_async as run, text,
+};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use certatlas::demo::Lab;
 
 const CLOCK: &str = "2026-06-01T12:00:00Z";
-
-/// Runs the binary off the runtime (the lab serves on it meanwhile).
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || run_now(&args))
-        .await
-        .unwrap()
-}
-
-fn run_now(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certatlas"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("CERTATLAS_DB")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|a| a.to_string()).collect()
-}
-
-fn path(p: &Path) -> String {
-    p.display().to_string()
-}
 
 /// Every lab case as a target: its address, and each of its names paired
 /// with it (`name@address`, sni_source `target`).

@@ -12,9 +12,13 @@
 
 mod common;
 
+use common::{
+    owned_args as args, path_text as path, run_binary as run_now, run_binary_async as run, text,
+};
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use base64::Engine as _;
 
@@ -30,33 +34,6 @@ fn fixtures() -> PathBuf {
 
 fn fixture(name: &str) -> String {
     fixtures().join(name).display().to_string()
-}
-
-fn run_now(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certatlas"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("CERTATLAS_DB")
-        .output()
-        .unwrap()
-}
-
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || run_now(&args))
-        .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|a| a.to_string()).collect()
-}
-
-fn path(p: &Path) -> String {
-    p.display().to_string()
 }
 
 /// `certatlas import PATH --db DB --format json EXTRA` on the fixed clock.

@@ -10,6 +10,10 @@
 
 mod common;
 
+use common::{
+    owned_args as args, path_text as path, run_binary as run, run_binary_async as run_async, text,
+};
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -24,34 +28,6 @@ fn fixture(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/import")
         .join(relative)
-}
-
-fn run(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certatlas"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("CERTATLAS_DB")
-        .output()
-        .unwrap()
-}
-
-/// Runs the binary off the runtime (the lab serves on it meanwhile).
-async fn run_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || run(&args))
-        .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|a| a.to_string()).collect()
-}
-
-fn path(p: &Path) -> String {
-    p.display().to_string()
 }
 
 /// `certatlas import FILE --db DB --format json [EXTRA]`.

@@ -123,3 +123,36 @@ pub fn write_lab_config(dir: &std::path::Path, lab: &Lab, extra: &str) -> std::p
     std::fs::write(&config, format!("{anchors}{extra}")).unwrap();
     config
 }
+
+/// Runs the certatlas binary with `args` as given (no `RUST_LOG`, no
+/// `CERTATLAS_DB`: the test names its inventory with `--db`).
+pub fn run_binary(args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_certatlas"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("CERTATLAS_DB")
+        .output()
+        .expect("certatlas binary runs")
+}
+
+/// [`run_binary`] off the runtime (a lab serves on it meanwhile).
+pub async fn run_binary_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || run_binary(&args))
+        .await
+        .expect("the binary's thread")
+}
+
+/// Bytes (stdout, stderr) as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Owned command-line arguments.
+pub fn owned_args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|a| a.to_string()).collect()
+}
+
+/// A path as an argument.
+pub fn path_text(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
