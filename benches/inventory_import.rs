@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use certatlas::inventory::store::{ScanId, Store};
+use certatlas::store::{ScanId, Store};
 use time::OffsetDateTime;
 
 #[path = "support/estate.rs"]

@@ -23,10 +23,10 @@ use std::time::Instant;
 
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
-use certatlas::inventory::store::{ScanId, Store};
 use certatlas::policy::evaluate::{evaluate, evaluate_leaves, evaluate_others};
 use certatlas::policy::model::{self, Judgement};
 use certatlas::policy::RuleSet;
+use certatlas::store::{ScanId, Store};
 use time::OffsetDateTime;
 
 #[path = "support/child.rs"]

@@ -33,10 +33,10 @@ use std::time::Instant;
 
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
-use certatlas::inventory::store::{EventKind, ScanId, Store};
 use certatlas::policy::model::{self, Judgement};
 use certatlas::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
 use certatlas::scoring::{self, FindingFact};
+use certatlas::store::{EventKind, ScanId, Store};
 use time::macros::datetime;
 
 #[path = "support/child.rs"]

@@ -71,4 +71,5 @@ pub mod revocation;
 pub mod scan;
 pub mod schedule;
 pub mod scoring;
+pub mod store;
 pub mod targets;

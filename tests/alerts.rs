@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 
 use certatlas::certs::{parse_certificate, sha256_hex};
 use certatlas::demo::{Lab, LabCase};
-use certatlas::inventory::store::{OutboxStatus, Store};
+use certatlas::store::{OutboxStatus, Store};
 use common::fixed_now;
 use common::webhook::{write_config, Received, Receiver, PROXY_VARIABLES};
 use tokio::net::TcpListener;

@@ -11,10 +11,10 @@ mod common;
 use std::path::Path;
 
 use certatlas::clock::Clock;
-use certatlas::inventory::store::{ScanId, ScanMeta, Store};
 use certatlas::judge::{InventoryContext, Judge, Judged, Persist, LEAF_CHUNK};
 use certatlas::observation::{Observation, Outcome, SniSource, TlsSession};
 use certatlas::policy::RuleSet;
+use certatlas::store::{ScanId, ScanMeta, Store};
 use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use time::macros::datetime;
 use time::OffsetDateTime;

@@ -97,11 +97,8 @@ async fn an_imported_scan_answers_inventory_findings_and_score_as_the_live_scan(
     // options. Its finish differs: the live store records when the
     // process closed it (real time), the import the file's summary time.
     let scans = |db: &Path| {
-        let store = certatlas::inventory::store::Store::open(db).unwrap();
-        store
-            .scan(certatlas::inventory::store::ScanId(1))
-            .unwrap()
-            .unwrap()
+        let store = certatlas::store::Store::open(db).unwrap();
+        store.scan(certatlas::store::ScanId(1)).unwrap().unwrap()
     };
     let (a, b) = (scans(&live), scans(&imported));
     assert_eq!(

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use certatlas::certs::sha256_hex;
 use certatlas::demo::{Lab, LabCase};
-use certatlas::inventory::store::{ScanId, ScanStatus, Store};
+use certatlas::store::{ScanId, ScanStatus, Store};
 use common::{certatlas, fixed_now};
 use serde_json::Value;
 

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use certatlas::certs::sha256_hex;
 use certatlas::demo::LabCase;
-use certatlas::inventory::store::{ScanId, Store};
+use certatlas::store::{ScanId, Store};
 use common::{certatlas, fixed_now};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;

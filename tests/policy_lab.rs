@@ -11,9 +11,9 @@ use std::path::Path;
 
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
-use certatlas::inventory::store::{ScanId, Store};
 use certatlas::policy::model::{self, Judgement, SubjectModels};
 use certatlas::policy::{builtin, RuleSet};
+use certatlas::store::{ScanId, Store};
 use serde_json::{json, Value};
 
 const CLOCK: &str = "2026-06-01T12:00:00Z";

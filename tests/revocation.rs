@@ -17,9 +17,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use certatlas::inventory::store::{ScanId, ScanMeta, Store};
 use certatlas::observation::{Observation, Outcome, TlsSession};
 use certatlas::revocation::{check_scan, RevocationSettings};
+use certatlas::store::{ScanId, ScanMeta, Store};
 use certatlas::targets::{parse_resolve_in, Origin, Pairings};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
@@ -400,8 +400,7 @@ async fn ocsp_and_crl_answers_reach_the_store_the_rule_and_the_report() {
     let out = run(args.clone()).await;
     assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out));
 
-    let store =
-        Store::open_read_only(&certatlas::inventory::store::Database::Sqlite(db.clone())).unwrap();
+    let store = Store::open_read_only(&certatlas::store::Database::Sqlite(db.clone())).unwrap();
     let scan = store
         .latest_scan(true)
         .unwrap()

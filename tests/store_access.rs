@@ -23,7 +23,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc;
 
-use certatlas::inventory::store::{Database, Store};
+use certatlas::store::{Database, Store};
 use common::watch::{stored_scans, Running, DEADLINE};
 
 /// The competing writer: commits one row at a time to a table of its own
@@ -203,7 +203,7 @@ async fn watch_completes_five_runs_beside_a_busy_writer_and_a_4s_write_lock() {
     }
     let store = Store::open_read_only(&Database::Sqlite(db)).unwrap();
     for scan in &scans {
-        let id = certatlas::inventory::store::ScanId(scan["id"].as_i64().unwrap());
+        let id = certatlas::store::ScanId(scan["id"].as_i64().unwrap());
         assert!(store.finding_run(id).unwrap().is_some(), "scan {id} judged");
         assert!(store.has_score(id).unwrap(), "scan {id} scored");
     }

@@ -20,7 +20,7 @@ mod pg;
 use std::path::Path;
 
 use certatlas::certs::sha256_hex;
-use certatlas::inventory::store::{Database, OutboxStatus, Store};
+use certatlas::store::{Database, OutboxStatus, Store};
 use common::fixed_now;
 use common::watch::{stored_scans, Running};
 use common::webhook::{write_config, Receiver};

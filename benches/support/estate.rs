@@ -5,8 +5,8 @@
 
 use std::time::Instant;
 
-use certatlas::inventory::store::{ScanId, ScanMeta, Store};
 use certatlas::observation::{Observation, Outcome, TlsSession};
+use certatlas::store::{ScanId, ScanMeta, Store};
 use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use time::OffsetDateTime;
 

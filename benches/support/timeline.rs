@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use certatlas::inventory::history;
-use certatlas::inventory::store::{EndpointLeaf, NewFinding, ScanId, Store};
 use certatlas::policy::Severity;
+use certatlas::store::{EndpointLeaf, NewFinding, ScanId, Store};
 use rcgen::KeyPair;
 use time::{Duration, OffsetDateTime};
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::inventory::store::AttemptOutcome;
+use crate::store::AttemptOutcome;
 
 /// Attempts made before an event is marked failed.
 pub const MAX_ATTEMPTS: u32 = 16;

@@ -25,9 +25,7 @@ use tokio::time::Instant;
 use super::backoff;
 use super::webhooks::Webhooks;
 use crate::clock::Clock;
-use crate::inventory::store::{
-    AttemptOutcome, AttemptRecord, OutboxEntry, OutboxStatus, Store, StoreError,
-};
+use crate::store::{AttemptOutcome, AttemptRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 
 /// How often an idle dispatcher looks at the outbox unprompted (another
 /// process may have enqueued events).

@@ -23,10 +23,10 @@ use time::OffsetDateTime;
 
 use crate::config::{WebhookConfig, WebhookEvent};
 use crate::inventory::ca::CaClass;
-use crate::inventory::store::ScanId;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::model::{parse_rfc3339, rfc3339, CaModel, LeafModel};
 use crate::policy::Severity;
+use crate::store::ScanId;
 
 /// What events are derived from.
 #[derive(Debug, Clone, Copy)]

@@ -30,7 +30,7 @@ pub use event::{derive, AlertEvent, AlertInput};
 pub use outbox::{body, enqueue, SCHEMA};
 pub use webhooks::Webhooks;
 
-use crate::inventory::store::StoreError;
+use crate::store::StoreError;
 
 /// Why alerts cannot start or events cannot be enqueued. Delivery
 /// failures are not errors: they are recorded in the outbox and logged.

@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 use super::event::{derive, AlertEvent, AlertInput};
 use super::webhooks::Webhooks;
 use super::AlertError;
-use crate::inventory::store::{NewAlert, ScanId, Store};
 use crate::policy::model::rfc3339;
+use crate::store::{NewAlert, ScanId, Store};
 
 /// The schema name every body carries.
 pub const SCHEMA: &str = "certatlas-alert/1";

@@ -9,11 +9,11 @@ use time::{Duration, OffsetDateTime};
 
 use super::*;
 use crate::config::{WebhookConfig, WebhookEvent};
-use crate::inventory::store::{ScanId, ScanMeta, Store};
 use crate::policy::exceptions::AppliedException;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::model::{rfc3339, CaModel, LeafModel};
 use crate::policy::{Finding, Severity, SubjectKind};
+use crate::store::{ScanId, ScanMeta, Store};
 
 fn now() -> OffsetDateTime {
     time::macros::datetime!(2026-06-01 12:00 UTC)

@@ -19,10 +19,10 @@ use crate::cli::StoreRequest;
 use crate::clock::Clock;
 use crate::config::WebhookEvent;
 use crate::inventory::ca::CaClass;
-use crate::inventory::store::{ScanId, Store};
 use crate::inventory::view;
 use crate::judge::InventoryContext;
 use crate::policy::model::CaModel;
+use crate::store::{ScanId, Store};
 
 /// The webhooks, the outbox's store and the delivery task of one process.
 pub(super) struct Alerting {

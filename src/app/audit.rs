@@ -11,11 +11,11 @@ use super::{output_error, stdout_error, AppError, RunStatus};
 use crate::cli::{PolicyRequest, ReportArgs, VerifyArgs};
 use crate::clock::Clock;
 use crate::evidence::{self, Digests, ManifestHeader, ManifestScan, Signer, Verification};
-use crate::inventory::store::Store;
 use crate::judge::{scored_history, Judged};
 use crate::report::audit::{self, AuditReport, PreviousScore, ReportDigests, REPORT_SCHEMA};
 use crate::report::cbom::{self, types::Bom, SpecVersion, CBOM_FILE};
 use crate::report::ListingFormat;
+use crate::store::Store;
 
 /// `certatlas report`.
 pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {

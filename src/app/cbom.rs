@@ -8,8 +8,8 @@ use std::io::{self, BufWriter, Write};
 use super::listings::{open, pick_record};
 use super::{output_error, stdout_error, AppError, RunStatus};
 use crate::cli::CbomArgs;
-use crate::inventory::store::{ScanRecord, Store};
 use crate::report::cbom::{self, types::Bom, CbomInput, SpecVersion};
+use crate::store::{ScanRecord, Store};
 
 /// `certatlas cbom`.
 pub fn cbom(args: CbomArgs) -> Result<RunStatus, AppError> {

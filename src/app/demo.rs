@@ -15,7 +15,6 @@ use crate::certs;
 use crate::cli::{DemoRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::demo::Lab;
-use crate::inventory::store::{ScanMeta, Store, WriterOptions};
 use crate::judge::{InventoryContext, Judged};
 use crate::observation::{Observation, SniSource};
 use crate::policy::RuleSet;
@@ -24,6 +23,7 @@ use crate::report::progress::Progress;
 use crate::report::{self, ListingFormat, ObservationRecord, OutputFormat};
 use crate::scan::summary::ScanSummary;
 use crate::scan::{ScanLimits, Work};
+use crate::store::{ScanMeta, Store, WriterOptions};
 use crate::targets::{Host, Target};
 
 /// The case whose certificate the demo renews between its two scans.

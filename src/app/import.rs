@@ -21,10 +21,10 @@ use super::{stdout_error, AppError, RunStatus};
 use crate::cli::{ImportRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::import::{self, Checked};
-use crate::inventory::store::{ImportStart, NewImport, ScanId, ScanMeta, ScanStatus, Store};
 use crate::judge::{cycles, InventoryContext};
 use crate::probe::TrustStore;
 use crate::scan::options::OptionsChange;
+use crate::store::{ImportStart, NewImport, ScanId, ScanMeta, ScanStatus, Store};
 
 /// Why an import is refused although the file is good.
 #[derive(Debug, thiserror::Error)]

@@ -16,9 +16,9 @@ use super::{stdout_error, AppError, RunStatus};
 use crate::cli::ImportRequest;
 use crate::clock::Clock;
 use crate::import::at_rest::{self, AtRestOptions, Collected};
-use crate::inventory::store::{NewImport, ScanMeta, Store};
 use crate::judge::InventoryContext;
 use crate::report::escape::terminal;
+use crate::store::{NewImport, ScanMeta, Store};
 
 /// PATH is read as certificates at rest: an option of theirs was given,
 /// it is a directory, or its content is one of their formats (never when

@@ -13,10 +13,10 @@ use super::{output_error, stdout_error, AppError, RunStatus};
 use crate::cli::{CasArgs, InitArgs};
 use crate::inventory::ca::{CaClass, CaSummary};
 use crate::inventory::private_roots::private_roots;
-use crate::inventory::store::{EndpointLeaf, StoredCertificate};
 use crate::inventory::view;
 use crate::report::starter::{self, Starter, StarterAnchor};
 use crate::scan::options::ProbeOptions;
+use crate::store::{EndpointLeaf, StoredCertificate};
 
 /// `certatlas init`.
 pub fn init(args: InitArgs) -> Result<RunStatus, AppError> {

@@ -8,8 +8,8 @@ use crate::cli::policy::policy_request;
 use crate::cli::{PolicyArgs, PolicyRequest, StoreArgs};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::inventory::store::Store;
 use crate::judge::{InventoryContext, Judge, Judged, Persist};
+use crate::store::Store;
 
 /// A scan judged in memory, with what went into it.
 pub(super) struct Opened {

@@ -9,11 +9,11 @@ use crate::cli::settings::store_request;
 use crate::cli::{CasArgs, DiffArgs, HistoryArgs, InventoryArgs, ScansArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::inventory::history;
-use crate::inventory::store::FingerprintPrefix;
-use crate::inventory::store::{ScanId, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryFilter};
 use crate::judge::InventoryContext;
 use crate::report::inventory as present;
+use crate::store::FingerprintPrefix;
+use crate::store::{ScanId, ScanRecord, Store};
 
 /// Opens an existing inventory read-only (never creates, migrates or
 /// writes it), with the config it is judged against.

@@ -12,12 +12,12 @@ use super::{stdout_error, AppError, RunStatus};
 use crate::cli::MetricsArgs;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::inventory::store::{OutboxStatus, ScanRecord, Store};
 use crate::inventory::view::{self, InventoryRow};
 use crate::judge::{InventoryContext, Judged};
 use crate::report::inventory::endpoint_key_text;
 use crate::report::prometheus::{self, AlertSeries, CertificateSeries, Exposition, FindingCounts};
 use crate::scan::summary::ScanSummary;
+use crate::store::{OutboxStatus, ScanRecord, Store};
 
 /// `certatlas metrics`.
 pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
@@ -73,7 +73,7 @@ fn scan_part(record: &ScanRecord) -> Exposition {
         duration_seconds: record
             .finished_at
             .map(|end| (end - record.started_at).as_seconds_f64()),
-        complete: record.status == crate::inventory::store::ScanStatus::Complete,
+        complete: record.status == crate::store::ScanStatus::Complete,
         outcomes: summary.map(|s| s.outcomes).unwrap_or_default(),
         ..Exposition::default()
     }

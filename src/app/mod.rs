@@ -46,8 +46,8 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::{self, Cli, Command, SettingsError};
 use crate::clock::Clock;
 use crate::demo::LabError;
-use crate::inventory::store::StoreError;
 use crate::probe::verdict::AnchorError;
+use crate::store::StoreError;
 
 /// How a run ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub enum AppError {
     },
     /// A fingerprint (or prefix) that names no single stored certificate.
     #[error(transparent)]
-    Fingerprint(#[from] crate::inventory::store::FingerprintError),
+    Fingerprint(#[from] crate::store::FingerprintError),
     /// The output cannot be written.
     #[error("cannot write {target}: {source}")]
     Output {

@@ -8,9 +8,6 @@ use super::AppError;
 use crate::cli::{PolicyRequest, ScanRequest};
 use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
-use crate::inventory::store::{
-    ObservationWriter, ScanId, ScanMeta, ScanRecord, ShardPart, Store, StoreError, WriterOptions,
-};
 use crate::inventory::view::InventorySummary;
 use crate::judge::{cycles, InventoryContext, Judge, Persist};
 use crate::observation::Observation;
@@ -20,6 +17,9 @@ use crate::report;
 use crate::revocation;
 use crate::scan::summary::ScanSummary;
 use crate::scoring::ScoreCard;
+use crate::store::{
+    ObservationWriter, ScanId, ScanMeta, ScanRecord, ShardPart, Store, StoreError, WriterOptions,
+};
 use crate::targets::Pairings;
 
 /// With `--check-revocation` (`pairings` set): the revocation stage on

@@ -16,7 +16,6 @@ use super::recording::{Recording, StoredScan};
 use super::{anchor_error, cancel_on_signal, output_error, AppError, RunStatus};
 use crate::certs;
 use crate::cli::ScanRequest;
-use crate::inventory::store::{ScopeLock, Store};
 use crate::judge::InventoryContext;
 use crate::observation::Observation;
 use crate::probe::{Prober, TrustStore};
@@ -25,6 +24,7 @@ use crate::report::{ObservationRecord, OutputFormat};
 use crate::scan::header::ScanHeader;
 use crate::scan::summary::{ScanSummary, Tally};
 use crate::scan::{self as engine, ScanLimits, Work};
+use crate::store::{ScopeLock, Store};
 
 /// What the process around its scans provides: one signal listener and
 /// one alert dispatcher for the whole process, kept across `watch` runs.

@@ -30,12 +30,12 @@ use super::{AppError, RunStatus};
 use crate::cli::PolicyRequest;
 use crate::cli::WatchRequest;
 use crate::clock::Clock;
-use crate::inventory::store::{Database, Store};
 use crate::judge::{InventoryContext, Judge, Persist};
 use crate::policy::lifecycle::FindingStatus;
 use crate::report::instant_text;
 use crate::report::watch::{run_line, RunLine, RunOutcome, WatchSeries};
 use crate::schedule::{duration_text, Jitter, NextSlot, Planner};
+use crate::store::{Database, Store};
 
 /// The longest single sleep: the wall clock is read again after it, so a
 /// suspended machine or a clock step does not leave a run waiting.

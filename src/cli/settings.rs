@@ -15,12 +15,12 @@ use super::{DemoArgs, ScanArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::{self, Config, ConfigError};
 use crate::inventory::ca::CaClass;
-use crate::inventory::store::{Database, Store};
 use crate::probe::ProbeSettings;
 use crate::report::OutputFormat;
 use crate::scan::limits;
 use crate::scan::options::ProbeOptions;
 use crate::scan::{ScanLimits, StartTlsMode};
+use crate::store::{Database, Store};
 use crate::targets::{self, Origin, Scope, ScopeBuilder, TargetSpec, TargetsError};
 
 /// A validated `scan` invocation.

@@ -22,9 +22,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::store::{EndpointLeaf, EndpointName, NameStatus};
 use crate::certs::hostname;
 use crate::observation::SniSource;
+use crate::store::{EndpointLeaf, EndpointName, NameStatus};
 
 /// The stronger of two sources of one name: `target` (the user said the
 /// name belongs here) over `broadcast` over `discovered` over `none`.

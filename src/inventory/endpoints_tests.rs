@@ -7,7 +7,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::certs::{parse_certificate, CertificateView};
-use crate::inventory::store::EndpointKey;
+use crate::store::EndpointKey;
 
 /// A self-signed certificate for `names`.
 fn cert(names: &[&str]) -> CertificateView {

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::store::{EndpointKey, EndpointLeaf, EventKind, NewEvent};
 use crate::certs::CertificateView;
+use crate::store::{EndpointKey, EndpointLeaf, EventKind, NewEvent};
 
 /// A certificate as the diff shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

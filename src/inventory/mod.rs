@@ -1,8 +1,6 @@
 //! The inventory: what certificates and CAs exist, where they are served,
 //! who owns them, and what changed between scans.
 //!
-//! - [`store`]: the embedded SQLite store (scans, endpoints, certificates,
-//!   chains, observations, events); the only user of rusqlite.
 //! - [`ca`]: the issuer graph confirmed by signatures, and each leaf's CA
 //!   class (public, approved, shadow, self-signed, unknown).
 //! - [`owners`]: owner rules, first match wins.
@@ -16,5 +14,4 @@ pub mod endpoints;
 pub mod history;
 pub mod owners;
 pub mod private_roots;
-pub mod store;
 pub mod view;

@@ -5,7 +5,7 @@
 //! organisation should recognise (or not) as its own.
 
 use super::ca::{CaClass, CaGraph, CaSummary};
-use super::store::EndpointLeaf;
+use crate::store::EndpointLeaf;
 
 /// The private roots behind `leaves` (one scan's endpoint leaves), most
 /// leaves first, then by SHA-256. A root that issued no served leaf (an

@@ -13,9 +13,9 @@ use super::ca::{CaClass, CaGraph, TrustContext};
 use super::endpoints::served_names;
 use super::history::ScanDiff;
 use super::owners::{OwnerRules, OwnerSubject};
-use super::store::{EndpointKey, EndpointLeaf, EndpointName, FilePlacement, StoredCertificate};
 use crate::at_rest::FileLocation;
 use crate::certs::CertificateView;
+use crate::store::{EndpointKey, EndpointLeaf, EndpointName, FilePlacement, StoredCertificate};
 
 /// One leaf certificate of the inventory.
 #[derive(Debug, Clone, PartialEq, Serialize)]

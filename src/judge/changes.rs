@@ -6,8 +6,8 @@
 use super::{InventoryContext, JudgeError, Persist};
 use crate::clock::Clock;
 use crate::inventory::history::{self, ScanDiff};
-use crate::inventory::store::{ScanId, Store};
 use crate::inventory::view::{self, InventorySummary};
+use crate::store::{ScanId, Store};
 
 /// Diffs `scan` against the previous complete one, records the events
 /// (with [`Persist::Record`]), and summarises its inventory.

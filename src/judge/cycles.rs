@@ -11,9 +11,9 @@
 
 use super::JudgeError;
 use crate::cli::ScanRequest;
-use crate::inventory::store::{Cycle, CycleProgress, ScanId, ScanRecord, ShardPart, Store};
 use crate::scan::options::ProbeOptions;
 use crate::scan::summary::ScanSummary;
+use crate::store::{Cycle, CycleProgress, ScanId, ScanRecord, ShardPart, Store};
 
 /// The recorded options that shape what a scan covers and how; timeouts
 /// (tuned per network segment) and the shard itself are left out.
@@ -183,7 +183,7 @@ pub fn require_judged(store: &Store, scan: ScanId) -> Result<(), JudgeError> {
         return Ok(());
     };
     let cycle = match store.scan_roles()?.remove(&scan) {
-        Some(crate::inventory::store::ScanRole::Shard { cycle: Some(c), .. }) => Some(c),
+        Some(crate::store::ScanRole::Shard { cycle: Some(c), .. }) => Some(c),
         _ => None,
     };
     Err(JudgeError::ShardScan {

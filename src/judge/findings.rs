@@ -4,7 +4,6 @@
 //! none stored yet).
 
 use super::{Judge, JudgeError, Persist};
-use crate::inventory::store::{FindingPresence, ScanId, ScanRecord};
 use crate::policy::digests::{digest_parts, PolicyDigests};
 use crate::policy::disappearance::disappearance;
 use crate::policy::evaluate::{self, Evaluation};
@@ -13,6 +12,7 @@ use crate::policy::lifecycle::{self, Disappearance, Previous, Timeline, TrackedF
 use crate::policy::model::{self, Judgement, SubjectModels};
 use crate::policy::observed::Observation;
 use crate::policy::{Finding, RuleSet, Severity};
+use crate::store::{FindingPresence, ScanId, ScanRecord};
 
 /// True when an active finding reaches `fail_on` (`--fail-on`).
 pub fn fails(tracked: &[TrackedFinding], fail_on: Option<Severity>) -> bool {

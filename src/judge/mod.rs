@@ -29,11 +29,11 @@ mod score;
 use crate::cli::PolicyRequest;
 use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
-use crate::inventory::store::{ScanId, ScanRecord, ScanStatus, ShardPart, Store, StoreError};
 use crate::inventory::view::InventorySummary;
 use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::SubjectModels;
 use crate::scoring::ScoreCard;
+use crate::store::{ScanId, ScanRecord, ScanStatus, ShardPart, Store, StoreError};
 
 pub use crate::policy::model::LEAF_CHUNK;
 pub use context::InventoryContext;

@@ -12,10 +12,10 @@ use super::findings::Tracked;
 use super::{Judge, JudgeError, Persist};
 use crate::cli::PolicyRequest;
 use crate::config::ExceptionTarget;
-use crate::inventory::store::{ScanId, ScanRecord, Store};
 use crate::policy::lifecycle::TrackedFinding;
 use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
 use crate::scoring::{self, FindingFact, ScoreCard};
+use crate::store::{ScanId, ScanRecord, Store};
 
 /// How many missed endpoints a score lists.
 const MISSED_LIMIT: usize = 50;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use super::lifecycle::{Disappearance, FindingKey, FindingStatus, Previous, TrackedFinding};
 use super::observed::Observation;
 use super::{Finding, RuleSet};
-use crate::inventory::store::{FindingOutcome, StoredFinding};
+use crate::store::{FindingOutcome, StoredFinding};
 
 /// The evidence about what `previous` left open.
 ///

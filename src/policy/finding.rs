@@ -9,7 +9,7 @@ use super::evaluate::Subject;
 use super::expr::Bound;
 use super::model::{CaModel, ChainModel, EndpointModel, InventoryModel, LeafModel};
 use super::{Rule, Severity, SubjectKind};
-use crate::inventory::store::NewFinding;
+use crate::store::NewFinding;
 
 /// One rule firing on one subject.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,7 +36,7 @@ pub struct Finding {
     pub categories: Vec<String>,
 }
 
-impl crate::inventory::store::Recordable for Finding {
+impl crate::store::Recordable for Finding {
     fn key(&self) -> (&str, &str) {
         (&self.rule, &self.subject_key)
     }

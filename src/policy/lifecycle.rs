@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use super::exceptions::AppliedException;
 use super::Finding;
-use crate::inventory::store::{FindingPresence, ScanId};
+use crate::store::{FindingPresence, ScanId};
 
 /// Where a finding stands in the scan looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -1,5 +1,5 @@
 //! `database.md`: the inventory database schema, read from the migration
-//! files (`src/inventory/store/schema_v*.sql`, the DDL both SQLite and
+//! files (`src/store/schema_v*.sql`, the DDL both SQLite and
 //! PostgreSQL run) and the migration list in `schema.rs`: every table and
 //! view with its columns as the migrations leave them (and the version
 //! that added each), the indexes, then each migration's text.
@@ -9,7 +9,7 @@ use std::path::Path;
 use super::markdown::{cell, code, table};
 use super::ReferenceError;
 
-const STORE: &str = "src/inventory/store";
+const STORE: &str = "src/store";
 
 /// One migration file.
 struct Migration {
@@ -33,7 +33,7 @@ pub fn page(root: &Path) -> Result<String, ReferenceError> {
     let migrations = migrations(&root.join(STORE))?;
     let (tables, indexes) = replay(&migrations);
     let mut text = String::from(
-        "Read from the migration files (`src/inventory/store/schema_v*.sql`; PostgreSQL runs \
+        "Read from the migration files (`src/store/schema_v*.sql`; PostgreSQL runs \
          the same DDL, translated by `schema.rs`). `since` is the schema version that added \
          a table or column. Timestamps are RFC 3339 text; fingerprints lowercase hex.\n\n\
          ## Tables and views\n",

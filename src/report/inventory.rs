@@ -8,8 +8,8 @@ use super::escape::terminal;
 use super::listing::{write_json, write_listing, Listing, ListingFormat};
 use crate::inventory::ca::CaSummary;
 use crate::inventory::history::{ChangeKind, EndpointChange, ScanDiff};
-use crate::inventory::store::{EndpointKey, HistoryEntry, ScanRecord, ScanRole};
 use crate::inventory::view::{InventoryRow, InventorySummary};
+use crate::store::{EndpointKey, HistoryEntry, ScanRecord, ScanRole};
 use serde::Serialize;
 
 /// `address:port` or `address:port/sni`.

@@ -16,7 +16,7 @@ use crate::certs::revocation::{
     ocsp_request, read_ocsp_response, AnsweredStatus, RevocationAnswer,
 };
 use crate::clock::Clock;
-use crate::inventory::store::NewRevocationCheck;
+use crate::store::NewRevocationCheck;
 
 /// A certificate to check, with its issuer when one is known.
 #[derive(Debug, Clone)]

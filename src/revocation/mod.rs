@@ -34,7 +34,7 @@ use tokio::task::JoinSet;
 
 use crate::certs::{signature_check, SignatureCheck};
 use crate::clock::Clock;
-use crate::inventory::store::{NewRevocationCheck, ScanId, Store, StoreError, StoredCertificate};
+use crate::store::{NewRevocationCheck, ScanId, Store, StoreError, StoredCertificate};
 use crate::targets::Pairings;
 use check::{Checker, Subject};
 use crl_cache::CrlCache;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ladder::Evidence;
 use super::metrics::{MetricSet, Unit};
-use crate::inventory::store::{NewCategoryScore, NewCriterionResult, NewScore};
+use crate::store::{NewCategoryScore, NewCriterionResult, NewScore};
 
 /// The label every score carries.
 pub const ESTIMATE_LABEL: &str =

@@ -19,12 +19,12 @@ use crate::certs::{CertificateView, DistinguishedName};
 use crate::inventory::ca::{CaClass, CaGraph};
 use crate::inventory::endpoints;
 use crate::inventory::owners::OwnerRules;
-use crate::inventory::store::{
-    EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoredCertificate,
-};
 use crate::inventory::view::{self, InventoryRow};
 use crate::observation::{Observation, SniSource};
 use crate::policy::distrust::{self, DistrustList};
+use crate::store::{
+    EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoredCertificate,
+};
 
 /// What one stored scan provides for evaluation.
 pub struct ScanFacts<'a> {

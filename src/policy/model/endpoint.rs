@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::build::served_at;
 use super::{EndpointModel, GroupsModel};
 use crate::inventory::endpoints::served_names;
-use crate::inventory::store::{EndpointKey, EndpointLeaf, NameStatus};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
 use crate::probe::groups::is_hybrid;
+use crate::store::{EndpointKey, EndpointLeaf, NameStatus};
 
 /// An endpoint's address (as the store files it) and port.
 type Place = (String, u16);
@@ -35,7 +35,7 @@ type LeavesOf<'a> = BTreeMap<Place, Vec<&'a EndpointLeaf>>;
 
 /// One model per endpoint (address, port) with a TLS session, in endpoint
 /// order, from the scan's observations and its folded leaves (as
-/// [`crate::inventory::store::Store::endpoint_leaves`] returns them).
+/// [`crate::store::Store::endpoint_leaves`] returns them).
 pub fn models(observations: &[Observation], leaves: &[EndpointLeaf]) -> Vec<EndpointModel> {
     let cn = |l: &EndpointLeaf| l.leaf.as_ref()?.subject.common_names.first().cloned();
     models_with(observations, leaves, &cn)

@@ -6,8 +6,8 @@ use time::macros::datetime;
 
 use super::*;
 use crate::inventory::endpoints::fold;
-use crate::inventory::store::EndpointLeaf;
 use crate::observation::{Outcome, SniSource, TlsSession};
+use crate::store::EndpointLeaf;
 
 /// A TLS 1.3 observation at 192.0.2.1:443 with `sni`, negotiating `group`.
 fn probe(sni: Option<&str>, source: SniSource, group: &str) -> Observation {

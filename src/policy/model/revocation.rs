@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{rfc3339, LeafModel};
-use crate::inventory::store::StoredRevocationCheck;
+use crate::store::StoredRevocationCheck;
 
 /// A leaf's revocation status as rules see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,7 +82,7 @@ pub fn fill(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::store::{NewRevocationCheck, ScanId};
+    use crate::store::{NewRevocationCheck, ScanId};
     use time::macros::datetime;
 
     fn stored(sha: &str, fresh_until: OffsetDateTime) -> StoredRevocationCheck {

@@ -6,9 +6,9 @@ use super::build::{build_in_chunks, LEAF_CHUNK};
 use super::{LeafModel, ScanFacts, SubjectModels};
 use crate::inventory::ca::TrustContext;
 use crate::inventory::owners::OwnerRules;
-use crate::inventory::store::{ScanRecord, Store, StoreError};
 use crate::inventory::view;
 use crate::policy::distrust::DistrustList;
+use crate::store::{ScanRecord, Store, StoreError};
 
 /// What a scan's certificates are judged against.
 pub struct Judgement<'a> {

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
 
 use super::{AuditReport, PreviousScore, ReportDigests, TrendPoint, REPORT_SCHEMA};
-use crate::inventory::store::{ScanId, ScanRecord, ScanStatus};
 use crate::policy::exceptions::AppliedException;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::model::{
@@ -19,6 +18,7 @@ use crate::policy::{Finding, Severity, SubjectKind};
 use crate::scoring::claims::Claims;
 use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory, ScanPoint};
 use crate::scoring::{ladder, score, FindingFact, HistoryDepth, ScoreCard};
+use crate::store::{ScanId, ScanRecord, ScanStatus};
 
 /// Day `n` of the fixture's history.
 fn day(n: i64) -> OffsetDateTime {

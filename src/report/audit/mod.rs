@@ -27,10 +27,10 @@ pub use html::render as render_html;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::inventory::store::{ScanId, ScanRecord};
 use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::{CaModel, EndpointModel, LeafModel};
 use crate::scoring::ScoreCard;
+use crate::store::{ScanId, ScanRecord};
 
 /// The version of `report.json`'s layout (documented in the README).
 pub const REPORT_SCHEMA: &str = "certatlas-report/1";

@@ -10,7 +10,7 @@ use super::registry::Registry;
 use super::types::{CertificateProperties, Component, CryptoProperties, Hash, KeyProperties};
 use super::SpecVersion;
 use crate::certs::{CertificateView, KeyAlgorithm, PublicKeyInfo};
-use crate::inventory::store::StoredCertificate;
+use crate::store::StoredCertificate;
 
 /// The bom-ref of the certificate with this SHA-256.
 pub fn certificate_ref(sha256: &str) -> String {

@@ -23,8 +23,8 @@ pub use algorithms::{classify, AlgorithmClass};
 use registry::Registry;
 use types::{Bom, Metadata, Property, ToolComponent, Tools};
 
-use crate::inventory::store::{EndpointLeaf, ScanRecord, StoredCertificate};
 use crate::observation::Observation;
+use crate::store::{EndpointLeaf, ScanRecord, StoredCertificate};
 
 /// The CBOM's file name in an evidence bundle.
 pub const CBOM_FILE: &str = "cbom.json";
@@ -55,11 +55,11 @@ impl SpecVersion {
 pub struct CbomInput<'a> {
     /// The scan.
     pub scan: &'a ScanRecord,
-    /// Every certificate of the scan ([`crate::inventory::store::Store::certificates_in_scan`]).
+    /// Every certificate of the scan ([`crate::store::Store::certificates_in_scan`]).
     pub certificates: &'a [StoredCertificate],
-    /// Its deployments ([`crate::inventory::store::Store::endpoint_leaves`]).
+    /// Its deployments ([`crate::store::Store::endpoint_leaves`]).
     pub leaves: &'a [EndpointLeaf],
-    /// Its observations ([`crate::inventory::store::Store::observations`]).
+    /// Its observations ([`crate::store::Store::observations`]).
     pub observations: &'a [Observation],
 }
 

@@ -12,8 +12,8 @@ use super::registry::Registry;
 use super::types::{CipherSuite, Component, CryptoProperties, Occurrence, ProtocolProperties};
 use super::SpecVersion;
 use crate::certs::sha256_hex;
-use crate::inventory::store::{EndpointKey, EndpointLeaf, NameStatus};
 use crate::observation::{Observation, VersionSupport};
+use crate::store::{EndpointKey, EndpointLeaf, NameStatus};
 
 /// `tcp://address:port` (an IPv6 address in brackets).
 pub fn location(endpoint: &EndpointKey) -> String {

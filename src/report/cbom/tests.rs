@@ -8,10 +8,8 @@ use time::macros::datetime;
 
 use super::{build, serial_number, write_cbom, CbomInput, SpecVersion};
 use crate::certs::CertificateView;
-use crate::inventory::store::{
-    EndpointKey, EndpointLeaf, ScanId, ScanRecord, ScanStatus, StoredCertificate,
-};
 use crate::observation::{Observation, Outcome, SniSource, TlsSession};
+use crate::store::{EndpointKey, EndpointLeaf, ScanId, ScanRecord, ScanStatus, StoredCertificate};
 
 const HOSTILE: &str = "CN=\"quoted\" \u{1b}[31mred\u{7}\n</script><script>alert(1)</script>";
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use time::{Duration, OffsetDateTime};
 
 use super::{Metric, ScanPoint};
-use crate::inventory::store::{OutboxEntry, ScanId};
+use crate::store::{OutboxEntry, ScanId};
 
 /// The metric's id.
 pub const ID: &str = "alerts_delivered";

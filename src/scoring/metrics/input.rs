@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::inventory::store::{EventRecord, FindingFix, ScanId};
 use crate::policy::model::{EndpointModel, LeafModel, SubjectModels};
+use crate::store::{EventRecord, FindingFix, ScanId};
 
 /// Everything [`super::compute`] reads.
 pub struct MetricInput<'a> {

@@ -6,8 +6,8 @@
 //! the app and the scoring benchmark share it.
 
 use super::{EndpointReach, ScanHistory, ScanPoint};
-use crate::inventory::store::{EventKind, ScanId, Store, StoreError};
 use crate::policy::model::served_at;
+use crate::store::{EventKind, ScanId, Store, StoreError};
 
 /// The event kinds window metrics read.
 const WINDOW_EVENTS: [EventKind; 3] = [

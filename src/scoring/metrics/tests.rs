@@ -96,7 +96,7 @@ fn median_window_and_subject_cap() {
             .iter()
             .enumerate()
             .map(|(i, d)| ScanPoint {
-                id: crate::inventory::store::ScanId(i as i64),
+                id: crate::store::ScanId(i as i64),
                 at: at(*d),
             })
             .collect(),
@@ -143,8 +143,8 @@ fn probe_at(sni: Option<&str>, hybrid: bool) -> crate::observation::Observation 
 }
 
 /// The leaf `aa` as probed at 192.0.2.1:443 with `sni`.
-fn served_with(sni: Option<&str>) -> crate::inventory::store::EndpointLeaf {
-    use crate::inventory::store::{EndpointKey, EndpointLeaf};
+fn served_with(sni: Option<&str>) -> crate::store::EndpointLeaf {
+    use crate::store::{EndpointKey, EndpointLeaf};
     EndpointLeaf {
         endpoint: EndpointKey {
             address: "192.0.2.1".into(),

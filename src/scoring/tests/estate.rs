@@ -4,11 +4,11 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::inventory::store::{EventKind, EventRecord, ScanId};
 use crate::policy::model::{
     rfc3339, EndpointModel, EndpointRef, InventoryModel, LeafModel, SubjectModels,
 };
 use crate::scoring::metrics::{EndpointReach, Exclusions, ScanHistory, ScanPoint};
+use crate::store::{EventKind, EventRecord, ScanId};
 
 /// Day `n` of the estate's history.
 pub fn day(n: i64) -> OffsetDateTime {

@@ -7,13 +7,13 @@
 
 use super::estate::{day, perfect, sha};
 use super::profile;
-use crate::inventory::store::{EventKind, EventRecord, ScanId};
 use crate::policy::model::{rfc3339, SubjectModels};
 use crate::scoring::card::{Basis, Outcome};
 use crate::scoring::claims::Claims;
 use crate::scoring::ladder::{Evidence, Profile};
 use crate::scoring::metrics::{self, MetricInput, MetricSet};
 use crate::scoring::{score, ScoreCard};
+use crate::store::{EventKind, EventRecord, ScanId};
 
 const EPS: f64 = 1e-9;
 

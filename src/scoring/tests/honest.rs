@@ -9,12 +9,12 @@ use time::Duration;
 
 use super::estate::{day, synthetic};
 use super::{findings, profile};
-use crate::inventory::store::ScanId;
 use crate::policy::model::SubjectModels;
 use crate::scoring::card::{Basis, Outcome};
 use crate::scoring::claims::Claims;
 use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory, ScanPoint};
 use crate::scoring::{score, ScoreCard};
+use crate::store::ScanId;
 
 /// `models` scored over `history` with the default profile (its minimum
 /// scan interval in force) and the tests' findings.

@@ -5,7 +5,7 @@
 use time::Duration;
 
 use super::{backends, complete_scan, t0};
-use crate::inventory::store::{AttemptOutcome, AttemptRecord, NewAlert, OutboxStatus, ScanId};
+use crate::store::{AttemptOutcome, AttemptRecord, NewAlert, OutboxStatus, ScanId};
 
 fn alert(webhook: &str, key: &str, scan: ScanId) -> NewAlert {
     NewAlert {

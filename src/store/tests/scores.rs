@@ -6,9 +6,7 @@ use time::Duration;
 
 use super::{backends, complete_scan, pki, t0, tls_observation};
 use crate::certs::sha256_hex;
-use crate::inventory::store::{
-    EventKind, NewCategoryScore, NewCriterionResult, NewEvent, NewScore,
-};
+use crate::store::{EventKind, NewCategoryScore, NewCriterionResult, NewEvent, NewScore};
 
 #[test]
 fn endpoint_reach_counts_window_endpoints_the_scan_probed_again() {

@@ -6,10 +6,8 @@
 use time::Duration;
 
 use super::{backends, complete_scan, failed_observation, meta, pki, t0, tls_observation};
-use crate::inventory::store::{
-    Cycle, CycleProgress, ScanId, ScanRole, ScanStatus, ShardPart, Store,
-};
 use crate::observation::{Observation, Outcome};
+use crate::store::{Cycle, CycleProgress, ScanId, ScanRole, ScanStatus, ShardPart, Store};
 
 const SCOPE: &str = "scope-a";
 

@@ -3,7 +3,7 @@
 
 use super::{backends, complete_scan, pki, t0, tls_observation};
 use crate::certs::sha256_hex;
-use crate::inventory::store::{FingerprintMatch, FingerprintPrefix, PrefixError};
+use crate::store::{FingerprintMatch, FingerprintPrefix, PrefixError};
 
 #[test]
 fn prefixes_need_eight_hex_digits_and_ignore_colons_and_case() {
@@ -81,8 +81,8 @@ fn a_prefix_resolves_to_one_certificate_several_or_none() {
 
 #[test]
 fn an_ambiguous_prefix_lists_its_first_candidates_in_order() {
-    use crate::inventory::store::sql::params;
-    use crate::inventory::store::MAX_CANDIDATES;
+    use crate::store::sql::params;
+    use crate::store::MAX_CANDIDATES;
     for db in backends() {
         let store = db.open();
         let fake = |n: usize| format!("deadbeef{n:056x}");

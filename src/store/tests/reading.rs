@@ -5,10 +5,10 @@ use time::Duration;
 
 use super::{backends, complete_scan, failed_observation, meta, pki, t0, tls_observation, TestDb};
 use crate::certs::{parse_certificate, sha256_hex};
-use crate::inventory::store::{
+use crate::observation::{Outcome, SniSource};
+use crate::store::{
     EndpointKey, EventKind, NameStatus, NewEvent, ScanId, ScanStatus, Store, StoreError,
 };
-use crate::observation::{Outcome, SniSource};
 
 /// Two complete scans and one running: in the first, .1 serves leaf 0 and
 /// .2 leaf 1; in the second, .1 serves leaf 2 and .2 is closed.

@@ -377,7 +377,7 @@ fn split_word(token: &str) -> (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::store::sql::Database;
+    use crate::store::sql::Database;
 
     #[test]
     fn migration_versions_are_consecutive_from_one() {

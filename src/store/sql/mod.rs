@@ -58,7 +58,7 @@ impl Database {
     }
 
     /// Opens a new session on this database.
-    pub(in crate::inventory::store) fn connect(&self) -> Result<Box<dyn Session>, SqlError> {
+    pub(in crate::store) fn connect(&self) -> Result<Box<dyn Session>, SqlError> {
         match self {
             Database::Sqlite(path) => Ok(Box::new(sqlite::SqliteSession::open(path)?)),
             Database::Postgres(url) => Ok(Box::new(postgres::PgSession::connect(url)?)),
@@ -69,9 +69,7 @@ impl Database {
     /// that would write fails with [`SqlError::ReadOnly`]. SQLite opens
     /// the file read-only (immutable when it cannot be written, see
     /// `sqlite`); PostgreSQL sets `default_transaction_read_only`.
-    pub(in crate::inventory::store) fn connect_read_only(
-        &self,
-    ) -> Result<Box<dyn Session>, SqlError> {
+    pub(in crate::store) fn connect_read_only(&self) -> Result<Box<dyn Session>, SqlError> {
         match self {
             Database::Sqlite(path) => Ok(Box::new(sqlite::SqliteSession::open_read_only(path)?)),
             Database::Postgres(url) => Ok(Box::new(postgres::PgSession::connect_read_only(url)?)),
@@ -297,10 +295,10 @@ impl dyn Session + '_ {
 
 /// Builds a `&[Value]` parameter list: `params![a, b, c]`.
 macro_rules! params {
-    () => { &[] as &[$crate::inventory::store::sql::Value] };
+    () => { &[] as &[$crate::store::sql::Value] };
     ($($param:expr),+ $(,)?) => {
-        &[$($crate::inventory::store::sql::ToValue::to_value(&$param)),+]
-            as &[$crate::inventory::store::sql::Value]
+        &[$($crate::store::sql::ToValue::to_value(&$param)),+]
+            as &[$crate::store::sql::Value]
     };
 }
 pub(crate) use params;

@@ -6,7 +6,7 @@
 use time::Duration;
 
 use super::{backends, complete_scan, t0};
-use crate::inventory::store::{FindingOutcome, NewFinding, ScanId};
+use crate::store::{FindingOutcome, NewFinding, ScanId};
 
 fn finding(rule: &str, key: &str) -> NewFinding {
     NewFinding {

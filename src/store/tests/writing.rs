@@ -10,9 +10,9 @@ use super::{
     tls_observation,
 };
 use crate::certs::{parse_certificate, sha256_hex};
-use crate::inventory::store::sql::{params, Session};
-use crate::inventory::store::{Database, Store, StoreError, BATCH_SIZE, CHANNEL_CAPACITY};
 use crate::observation::{Observation, Outcome, Phase, SniSource};
+use crate::store::sql::{params, Session};
+use crate::store::{Database, Store, StoreError, BATCH_SIZE, CHANNEL_CAPACITY};
 
 /// A `dns_error` observation: no address, the host name only.
 fn dns_error(host: &str, at: time::OffsetDateTime) -> Observation {

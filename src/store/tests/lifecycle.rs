@@ -7,9 +7,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::{backends, meta, t0, temp_db, tls_observation, TestDb};
-use crate::inventory::store::lifecycle::hostname;
-use crate::inventory::store::sql::params;
-use crate::inventory::store::{default_path_from, Database, ScanId, ScanStatus, Store, StoreError};
+use crate::store::lifecycle::hostname;
+use crate::store::sql::params;
+use crate::store::{default_path_from, Database, ScanId, ScanStatus, Store, StoreError};
 
 #[test]
 fn opening_twice_keeps_data_and_schema() {
@@ -24,7 +24,7 @@ fn opening_twice_keeps_data_and_schema() {
                 r.get(0)
             })
             .unwrap();
-        let supported = crate::inventory::store::supported_version();
+        let supported = crate::store::supported_version();
         assert_eq!(version, i64::from(supported), "{}", db.database());
         let applied: i64 = store
             .conn()

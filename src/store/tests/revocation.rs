@@ -6,7 +6,7 @@ use time::Duration;
 
 use super::{backends, complete_scan, pki, t0, tls_observation};
 use crate::certs::sha256_hex;
-use crate::inventory::store::NewRevocationCheck;
+use crate::store::NewRevocationCheck;
 
 fn check(certificate: &str, status: &str, at: time::OffsetDateTime) -> NewRevocationCheck {
     NewRevocationCheck {

@@ -4,8 +4,8 @@
 //! takes the file's finish time.
 
 use super::{backends, meta, t0};
-use crate::inventory::store::sql::params;
-use crate::inventory::store::{ImportStart, NewImport, ScanStatus};
+use crate::store::sql::params;
+use crate::store::{ImportStart, NewImport, ScanStatus};
 
 fn file(sha256: &str) -> NewImport {
     NewImport {

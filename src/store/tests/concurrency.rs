@@ -6,8 +6,8 @@
 use std::sync::mpsc;
 
 use super::{complete_scan, pki, t0, temp_db, tls_observation};
-use crate::inventory::store::sql::{Database, SqlError};
-use crate::inventory::store::{Store, StoreError};
+use crate::store::sql::{Database, SqlError};
+use crate::store::{Store, StoreError};
 
 /// A store at a temporary path with one complete scan.
 fn store_with_a_scan() -> (tempfile::TempDir, std::path::PathBuf, Store) {

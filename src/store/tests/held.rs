@@ -7,9 +7,9 @@
 use time::Duration;
 
 use super::*;
-use crate::inventory::store::sql::params;
-use crate::inventory::store::{ScanMeta, WriterOptions};
 use crate::observation::Outcome;
+use crate::store::sql::params;
+use crate::store::{ScanMeta, WriterOptions};
 
 /// Rows in the `observations` table (held rows counted once).
 fn rows(store: &Store) -> i64 {

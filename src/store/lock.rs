@@ -162,7 +162,7 @@ fn lock_advisory(store: &Store, scope_key: &str) -> Result<Option<Advisory>, Sto
 mod tests {
     use super::*;
 
-    use crate::inventory::store::tests::backends;
+    use crate::store::tests::backends;
 
     #[test]
     fn a_held_scope_is_busy_until_released_and_other_scopes_are_free() {
