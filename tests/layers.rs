@@ -50,11 +50,6 @@ const STAGES: &[&str] = &[
 /// (from, to, why it is there).
 const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
     (
-        "store",
-        "inventory",
-        "the store folds SNI variants with inventory::endpoints::{fold, stronger}",
-    ),
-    (
         "config",
         "policy",
         "alert settings name policy::Severity; policy reads config::Position",

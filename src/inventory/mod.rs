@@ -5,12 +5,9 @@
 //!   class (public, approved, shadow, self-signed, unknown).
 //! - [`owners`]: owner rules, first match wins.
 //! - [`history`]: diffs between scans and the events they imply.
-//! - [`endpoints`]: true endpoints: SNI variants folded into the endpoint,
-//!   deployments, names not served here.
 //! - [`private_roots`](mod@private_roots): the undeclared top CAs of a scan's shadow chains.
 
 pub mod ca;
-pub mod endpoints;
 pub mod history;
 pub mod owners;
 pub mod private_roots;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use super::ca::{CaClass, CaGraph, TrustContext};
-use super::endpoints::served_names;
+use crate::store::endpoints::served_names;
 use super::history::ScanDiff;
 use super::owners::{OwnerRules, OwnerSubject};
 use crate::at_rest::FileLocation;

@@ -27,6 +27,7 @@
 mod alerts;
 mod at_rest;
 mod codec;
+pub mod endpoints;
 mod cycles;
 mod cycles_read;
 mod error;

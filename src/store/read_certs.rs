@@ -53,10 +53,10 @@ impl Store {
     /// For each true endpoint (address, port) that presented a chain in
     /// `scan`: its default chain(s), with the names folded into it, and one
     /// entry per deployment (a name that got a chain of its own); see
-    /// [`crate::inventory::endpoints::fold`]. What every model, view, diff
+    /// [`crate::store::endpoints::fold`]. What every model, view, diff
     /// and metric counts.
     pub fn endpoint_leaves(&self, scan: ScanId) -> Result<Vec<EndpointLeaf>, StoreError> {
-        Ok(crate::inventory::endpoints::fold(
+        Ok(crate::store::endpoints::fold(
             self.endpoint_leaves_as_probed(scan)?,
         ))
     }
@@ -88,7 +88,7 @@ impl Store {
                 // an older observation of the same chain
                 let kept = leaves.len() - chains_of_endpoint.len() + at;
                 let source = &mut leaves[kept].sni_source;
-                *source = crate::inventory::endpoints::stronger(*source, row.sni_source);
+                *source = crate::store::endpoints::stronger(*source, row.sni_source);
                 continue;
             }
             chains_of_endpoint.push(row.chain_id);

@@ -17,7 +17,7 @@ use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
 use crate::certs::{CertificateView, DistinguishedName};
 use crate::inventory::ca::{CaClass, CaGraph};
-use crate::inventory::endpoints;
+use crate::store::endpoints;
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::view::{self, InventoryRow};
 use crate::observation::{Observation, SniSource};

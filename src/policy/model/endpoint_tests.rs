@@ -5,7 +5,7 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::inventory::endpoints::fold;
+use crate::store::endpoints::fold;
 use crate::observation::{Outcome, SniSource, TlsSession};
 use crate::store::EndpointLeaf;
 

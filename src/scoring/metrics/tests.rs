@@ -176,7 +176,7 @@ fn an_endpoint_metric_counts_endpoints_not_the_names_that_reached_them() {
     observations.extend(names.iter().map(|n| probe_at(Some(n), false)));
     let mut leaves = vec![served_with(None)];
     leaves.extend(names.iter().map(|n| served_with(Some(n))));
-    let leaves = crate::inventory::endpoints::fold(leaves);
+    let leaves = crate::store::endpoints::fold(leaves);
     let models = SubjectModels {
         endpoints: crate::policy::model::endpoint_models(&observations, &leaves),
         ..Default::default()
