@@ -9,7 +9,7 @@ use time::Duration;
 use super::*;
 use crate::observation::Outcome;
 use crate::store::sql::params;
-use crate::store::{ScanMeta, WriterOptions};
+use crate::store::{EndpointKey, ScanMeta, WriterOptions};
 
 /// Rows in the `observations` table (held rows counted once).
 fn rows(store: &Store) -> i64 {
@@ -105,11 +105,15 @@ fn an_unchanged_endpoint_is_held_and_a_change_writes_a_row() {
             "a held row: the scan's start"
         );
         assert_ne!(history[1].leaf_sha256, history[2].leaf_sha256);
-        let diff = crate::inventory::history::diff(
-            &store.endpoint_leaves(first).unwrap(),
-            &store.endpoint_leaves(second).unwrap(),
+        let served_leaves = |scan| -> Vec<(EndpointKey, Vec<String>)> {
+            let leaves = store.endpoint_leaves(scan).unwrap();
+            leaves.into_iter().map(|l| (l.endpoint, l.chain)).collect()
+        };
+        assert_eq!(
+            served_leaves(first),
+            served_leaves(second),
+            "a held scan serves what its first scan served"
         );
-        assert!(diff.is_empty(), "{diff:?}");
     }
 }
 
