@@ -10,11 +10,11 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use super::ca::{CaClass, CaGraph, TrustContext};
-use crate::store::endpoints::served_names;
 use super::history::ScanDiff;
 use super::owners::{OwnerRules, OwnerSubject};
 use crate::at_rest::FileLocation;
 use crate::certs::CertificateView;
+use crate::store::endpoints::served_names;
 use crate::store::{EndpointKey, EndpointLeaf, EndpointName, FilePlacement, StoredCertificate};
 
 /// One leaf certificate of the inventory.

@@ -1,6 +1,6 @@
 //! `database.md`: the inventory database schema, read from the migration
-//! files (`src/store/schema_v*.sql`, the DDL both SQLite and
-//! PostgreSQL run) and the migration list in `schema.rs`: every table and
+//! files (`src/store/migrations/sqlite/v*.sql`; PostgreSQL runs the
+//! same schema from `migrations/postgres/`) and the migration list in `schema.rs`: every table and
 //! view with its columns as the migrations leave them (and the version
 //! that added each), the indexes, then each migration's text.
 
@@ -10,6 +10,9 @@ use super::markdown::{cell, code, table};
 use super::ReferenceError;
 
 const STORE: &str = "src/store";
+
+/// The SQLite migration files, the ones the page is read from.
+const MIGRATIONS: &str = "src/store/migrations/sqlite";
 
 /// One migration file.
 struct Migration {
@@ -30,11 +33,11 @@ struct Table {
 
 /// The page.
 pub fn page(root: &Path) -> Result<String, ReferenceError> {
-    let migrations = migrations(&root.join(STORE))?;
+    let migrations = migrations(&root.join(STORE), &root.join(MIGRATIONS))?;
     let (tables, indexes) = replay(&migrations);
     let mut text = String::from(
-        "Read from the migration files (`src/store/schema_v*.sql`; PostgreSQL runs \
-         the same DDL, translated by `schema.rs`). `since` is the schema version that added \
+        "Read from the SQLite migration files (`src/store/migrations/sqlite/v*.sql`; \
+         PostgreSQL runs its own files of the same schema, `src/store/migrations/postgres/`). `since` is the schema version that added \
          a table or column. Timestamps are RFC 3339 text; fingerprints lowercase hex.\n\n\
          ## Tables and views\n",
     );
@@ -86,15 +89,16 @@ fn bookkeeping(root: &Path) -> Result<Option<String>, ReferenceError> {
     Ok(rest.split_once("\";").map(|(ddl, _)| ddl.to_string()))
 }
 
-/// Every `schema_v<N>.sql` in version order, named as `schema.rs` names it.
-fn migrations(dir: &Path) -> Result<Vec<Migration>, ReferenceError> {
+/// Every `v<N>.sql` of `dir` in version order, named as `schema.rs` (in
+/// `store`) names it.
+fn migrations(store: &Path, dir: &Path) -> Result<Vec<Migration>, ReferenceError> {
     let read = |path: &Path| {
         std::fs::read_to_string(path).map_err(|source| ReferenceError::Read {
             path: path.to_path_buf(),
             source,
         })
     };
-    let registry = read(&dir.join("schema.rs"))?;
+    let registry = read(&store.join("schema.rs"))?;
     let mut out = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|source| ReferenceError::Read {
         path: dir.to_path_buf(),
@@ -103,7 +107,7 @@ fn migrations(dir: &Path) -> Result<Vec<Migration>, ReferenceError> {
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().to_string();
         let version = file
-            .strip_prefix("schema_v")
+            .strip_prefix('v')
             .and_then(|v| v.strip_suffix(".sql"))
             .and_then(|v| v.parse::<u32>().ok());
         if let Some(version) = version {
@@ -117,7 +121,7 @@ fn migrations(dir: &Path) -> Result<Vec<Migration>, ReferenceError> {
     out.sort_by_key(|m| m.version);
     match out.is_empty() {
         true => Err(ReferenceError::Missing {
-            what: format!("{STORE}/schema_v*.sql"),
+            what: format!("{MIGRATIONS}/v*.sql"),
         }),
         false => Ok(out),
     }
@@ -128,7 +132,7 @@ fn migration_name(registry: &str, file: &str) -> String {
     let lines: Vec<&str> = registry.lines().collect();
     let Some(at) = lines
         .iter()
-        .position(|l| l.contains(&format!("include_str!(\"{file}\")")))
+        .position(|l| l.contains(&format!("include_str!(\"migrations/sqlite/{file}\")")))
     else {
         return "(not registered in schema.rs)".into();
     };

@@ -1,4 +1,4 @@
-//! Shard cycles (`schema_v4.sql`): which part of which scope each shard
+//! Shard cycles (version 4): which part of which scope each shard
 //! scan covers, making a cycle scan once every part is in, and the reads
 //! that tell judged scans (unsharded and cycle scans) from shard scans
 //! (the reads of the cycle tables are in `cycles_read`).

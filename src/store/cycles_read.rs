@@ -1,4 +1,4 @@
-//! Reads of the shard-cycle tables (`schema_v4.sql`): a shard scan's part,
+//! Reads of the shard-cycle tables (version 4): a shard scan's part,
 //! the cycles with their members, and every scan's role; `cycles` owns
 //! making cycles and the types.
 

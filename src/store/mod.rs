@@ -27,9 +27,9 @@
 mod alerts;
 mod at_rest;
 mod codec;
-pub mod endpoints;
 mod cycles;
 mod cycles_read;
+pub mod endpoints;
 mod error;
 mod findings;
 mod fingerprint;

@@ -1,4 +1,4 @@
-//! Storing and reading revocation checks (`schema_v8.sql`): the rows the
+//! Storing and reading revocation checks (version 8): the rows the
 //! revocation stage appends after a scan is stored, and the newest check
 //! of each certificate of a scan as of that scan, which the judge reads.
 //! Status and source are plain text here: the store sits before the

@@ -103,14 +103,14 @@
 //!   threshold, outcome, samples)` (version 3): every ladder criterion as
 //!   judged; `outcome` is `pass`, `fail` or `unknown` (`value` NULL when the
 //!   metric is unknown).
-//! - `scan_shards(scan_id, scope_key, shard, shard_count)` (`schema_v4.sql`):
+//! - `scan_shards(scan_id, scope_key, shard, shard_count)` (version 4):
 //!   one row per shard scan (`--shard K/N`); `scope_key` is the SHA-256 of
 //!   the scan's targets and scope options without the shard, `shard` is K.
 //! - `scan_cycles(scan_id, scope_key, shard_count, members, made_at)`
-//!   (`schema_v4.sql`): one row per cycle scan, made when every shard of a
+//!   (version 4): one row per cycle scan, made when every shard of a
 //!   scope is in; `members` lists the member scan ids in shard order
 //!   (`3,4,5,6`), unique per scope key.
-//! - `scan_cycle_members(cycle_scan_id, shard, scan_id)` (`schema_v4.sql`):
+//! - `scan_cycle_members(cycle_scan_id, shard, scan_id)` (version 4):
 //!   the members of each cycle, one row per shard.
 //! - `alert_outbox(id, webhook, event_key, kind, scan_id, created_at,
 //!   payload, status, attempts, failures, next_attempt_at, last_attempt_at,
@@ -121,18 +121,18 @@
 //!   attempts that did not deliver.
 //! - `revocation_checks(id, scan_id, certificate, source, url, checked_at,
 //!   status, reason, revoked_at, detail, this_update, next_update,
-//!   fresh_until)` (`schema_v8.sql`): one row per revocation check
+//!   fresh_until)` (version 8): one row per revocation check
 //!   (`--check-revocation`) of a certificate (`certificate` is its
 //!   SHA-256); `source` `ocsp`, `crl` or `none`; `status` `good`, `revoked`
 //!   (`reason`, `revoked_at`) or `unknown` (why in `detail`);
 //!   `fresh_until` is when the result stops counting.
 //! - `imports(id, scan_id, sha256, file_name, lines, header, imported_at,
-//!   finished_at)` (`schema_v9.sql`): one row per JSON Lines file imported
+//!   finished_at)` (version 9): one row per JSON Lines file imported
 //!   with `certatlas import`, unique on the file's SHA-256 (a second import
 //!   is refused); `header` is 1 when the file named its targets and
 //!   options, `finished_at` NULL until the import stored everything.
 //! - `file_placements(id, scan_id, path, alias, position, format,
-//!   certificate_id, observed_at)` (`schema_v10.sql`): one row per
+//!   certificate_id, observed_at)` (version 10): one row per
 //!   certificate found at rest by an import of files (`path` absolute,
 //!   `alias` the keystore entry or `''`, `position` in the file or chain,
 //!   `format` `pem`, `der`, `pkcs12` or `jks`); never an endpoint.
@@ -160,52 +160,52 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "initial inventory",
-        sql: include_str!("schema_v1.sql"),
+        sql: include_str!("migrations/sqlite/v1.sql"),
     },
     Migration {
         version: 2,
         name: "findings",
-        sql: include_str!("schema_v2.sql"),
+        sql: include_str!("migrations/sqlite/v2.sql"),
     },
     Migration {
         version: 3,
         name: "scores",
-        sql: include_str!("schema_v3.sql"),
+        sql: include_str!("migrations/sqlite/v3.sql"),
     },
     Migration {
         version: 4,
         name: "shard cycles",
-        sql: include_str!("schema_v4.sql"),
+        sql: include_str!("migrations/sqlite/v4.sql"),
     },
     Migration {
         version: 5,
         name: "alert outbox",
-        sql: include_str!("schema_v5.sql"),
+        sql: include_str!("migrations/sqlite/v5.sql"),
     },
     Migration {
         version: 6,
         name: "finding lifecycle on evidence",
-        sql: include_str!("schema_v6.sql"),
+        sql: include_str!("migrations/sqlite/v6.sql"),
     },
     Migration {
         version: 7,
         name: "held observations and unresponsive counts",
-        sql: include_str!("schema_v7.sql"),
+        sql: include_str!("migrations/sqlite/v7.sql"),
     },
     Migration {
         version: 8,
         name: "revocation checks",
-        sql: include_str!("schema_v8.sql"),
+        sql: include_str!("migrations/sqlite/v8.sql"),
     },
     Migration {
         version: 9,
         name: "imported files",
-        sql: include_str!("schema_v9.sql"),
+        sql: include_str!("migrations/sqlite/v9.sql"),
     },
     Migration {
         version: 10,
         name: "certificates at rest",
-        sql: include_str!("schema_v10.sql"),
+        sql: include_str!("migrations/sqlite/v10.sql"),
     },
 ];
 

@@ -17,11 +17,11 @@ use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
 use crate::certs::{CertificateView, DistinguishedName};
 use crate::inventory::ca::{CaClass, CaGraph};
-use crate::store::endpoints;
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::view::{self, InventoryRow};
 use crate::observation::{Observation, SniSource};
 use crate::policy::distrust::{self, DistrustList};
+use crate::store::endpoints;
 use crate::store::{
     EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoredCertificate,
 };

@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::build::served_at;
 use super::{EndpointModel, GroupsModel};
-use crate::store::endpoints::served_names;
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
 use crate::probe::groups::is_hybrid;
+use crate::store::endpoints::served_names;
 use crate::store::{EndpointKey, EndpointLeaf, NameStatus};
 
 /// An endpoint's address (as the store files it) and port.

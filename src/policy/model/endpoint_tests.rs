@@ -5,8 +5,8 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::store::endpoints::fold;
 use crate::observation::{Outcome, SniSource, TlsSession};
+use crate::store::endpoints::fold;
 use crate::store::EndpointLeaf;
 
 /// A TLS 1.3 observation at 192.0.2.1:443 with `sni`, negotiating `group`.

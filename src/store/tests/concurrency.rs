@@ -154,7 +154,7 @@ fn a_read_only_session_refuses_writing_statements_before_sqlite_runs_them() {
 fn a_read_only_store_never_migrates_an_older_schema() {
     let (_dir, path) = temp_db();
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
-    conn.execute_batch(include_str!("../schema_v1.sql"))
+    conn.execute_batch(include_str!("../migrations/sqlite/v1.sql"))
         .expect("v1");
     conn.pragma_update(None, "user_version", 1)
         .expect("version");

@@ -1,4 +1,4 @@
-//! Tests of the revocation checks (`schema_v8.sql`): appended per scan,
+//! Tests of the revocation checks (version 8): appended per scan,
 //! read as of a scan (the newest check made by it or an earlier scan, for
 //! the certificates in its chains only), on SQLite and PostgreSQL.
 
