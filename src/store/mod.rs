@@ -1,16 +1,27 @@
-//! The inventory store: a SQLite file or a PostgreSQL database that keeps
-//! observations across scans — scans, endpoints, certificates deduplicated
-//! by SHA-256, ordered chains, observations, change events, findings and
-//! scores.
+//! The store: the application's database, below every stage that keeps
+//! something (inventory, policy, scoring, judge, alerts): a SQLite file or
+//! a PostgreSQL database. It imports only the vocabulary before it
+//! (observations, certificate views, probe options), never a later stage.
 //!
-//! This file owns [`Store`] (opening, the database location) and the public
-//! re-exports. The backends sit behind one interface in `sql`; the store's
-//! SQL is written once for both. Scan life cycle and events are in
-//! `lifecycle`, the batched writer thread in `writer`, the queries in the
-//! `read_*` files, and the schema (documented for `sqlite3` and `psql`
-//! users) in `schema`. Certificates found at rest (files, keystores) are in
-//! `at_rest`, apart from endpoints. Shard scans and the cycle scans made of them are
-//! in `cycles`; scope locks in `lock`.
+//! What it owns, by concern:
+//!
+//! - the database itself: [`Store`] (opening, the location; this file),
+//!   the two backends behind one interface (`sql`), the schema and its
+//!   per-database migration files (`schema`, `migrations/sqlite`,
+//!   `migrations/postgres`), the text codecs (`codec`), errors (`error`);
+//! - inventory rows: scans and their life cycle with change events
+//!   (`lifecycle`), observations written by the batched writer thread
+//!   (`writer`, `insert`), the reads (`read_certs`, `read_history`,
+//!   `read_scans`, `read_options`), their types (`records`), true endpoints
+//!   folded from SNI variants ([`endpoints`]), certificates at rest
+//!   (`at_rest`), imported files (`imports`), fingerprint prefixes
+//!   (`fingerprint`) and revocation checks (`revocation`);
+//! - findings: each scan's findings and runs (`findings`) and how the ones
+//!   that went away went (`outcomes`);
+//! - scores: the maturity score of a scan (`scores`);
+//! - the alert outbox: events per webhook and their delivery (`alerts`);
+//! - shard cycles: shard scans and the cycle scans made of them (`cycles`);
+//! - locks: one scanner per scope (`lock`).
 //!
 //! Concurrency: SQLite runs in WAL mode, so readers (other commands, other
 //! processes) work while a scan writes; PostgreSQL takes several scanners
@@ -28,7 +39,6 @@ mod alerts;
 mod at_rest;
 mod codec;
 mod cycles;
-mod cycles_read;
 pub mod endpoints;
 mod error;
 mod findings;

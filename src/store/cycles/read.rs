@@ -1,12 +1,12 @@
 //! Reads of the shard-cycle tables (version 4): a shard scan's part,
-//! the cycles with their members, and every scan's role; `cycles` owns
-//! making cycles and the types.
+//! the cycles with their members, and every scan's role.
 
 use std::collections::BTreeMap;
 
-use super::cycles::{Cycle, ScanRole, ShardPart};
-use super::records::ScanId;
-use super::sql::{params, Session, SqlError, Value};
+use super::{Cycle, ScanRole, ShardPart};
+
+use crate::store::records::ScanId;
+use crate::store::sql::{params, Session, SqlError, Value};
 
 /// The `scan_shards` row of `scan`.
 pub(super) fn shard_part(conn: &dyn Session, scan: ScanId) -> Result<Option<ShardPart>, SqlError> {

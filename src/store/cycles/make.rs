@@ -1,7 +1,7 @@
-//! Shard cycles (version 4): which part of which scope each shard
-//! scan covers, making a cycle scan once every part is in, and the reads
-//! that tell judged scans (unsharded and cycle scans) from shard scans
-//! (the reads of the cycle tables are in `cycles_read`).
+//! Making shard cycles: recording which part of which scope each shard
+//! scan covers, making a cycle scan once every part is in, and the
+//! store's methods that tell judged scans (unsharded and cycle scans) from
+//! shard scans (the queries of the cycle tables are in `read`).
 //!
 //! A cycle is made in one transaction: find, for every shard of the scope,
 //! the latest complete shard scan newer than the scope's last cycle; if
@@ -16,79 +16,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::codec::{format_instant, json_text};
-use super::cycles_read::{
-    cycle_by_members, cycle_of_scan, cycle_with_member, scan_roles, shard_part,
-};
-use super::error::{sql, StoreError};
-use super::lifecycle::hostname;
-use super::records::{ScanId, ScanRecord, ScanStatus};
-use super::sql::{params, Session, SqlError};
-use super::Store;
-
-/// Which part of which scope a shard scan covers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ShardPart {
-    /// Digest of the scan's scope without the shard (same for every part).
-    pub scope_key: String,
-    /// The part, 1-based (K of `--shard K/N`).
-    pub shard: u32,
-    /// How many parts the scope is split into (N).
-    pub count: u32,
-}
-
-/// A made cycle: the cycle scan and the shard scans it unites.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Cycle {
-    /// The cycle scan.
-    pub scan: ScanId,
-    /// The scope's digest.
-    pub scope_key: String,
-    /// How many parts.
-    pub count: u32,
-    /// The member shard scans, in shard order (shard 1 first).
-    pub members: Vec<ScanId>,
-}
-
-/// What completing a shard scan led to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CycleProgress {
-    /// Parts are missing; `present` maps each shard that is in (1-based)
-    /// to its latest complete scan.
-    Waiting {
-        /// How many parts the cycle needs.
-        count: u32,
-        /// The parts in so far.
-        present: BTreeMap<u32, ScanId>,
-    },
-    /// This call made the cycle.
-    Made(Cycle),
-    /// The cycle was already made (by another scanner) with this scan in it.
-    AlreadyMade(Cycle),
-}
-
-/// A scan's place in the shard cycles (for `scans` listings).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "role", rename_all = "snake_case")]
-pub enum ScanRole {
-    /// A shard scan, and the latest cycle scan it is a member of, if any.
-    Shard {
-        /// Its part.
-        #[serde(flatten)]
-        part: ShardPart,
-        /// The cycle scan it went into.
-        cycle: Option<ScanId>,
-    },
-    /// A cycle scan.
-    Cycle {
-        /// The cycle.
-        #[serde(flatten)]
-        cycle: Cycle,
-    },
-}
+use super::read::{cycle_by_members, cycle_of_scan, cycle_with_member, scan_roles, shard_part};
+use super::{Cycle, CycleProgress, ScanRole, ShardPart};
+use crate::store::codec::{format_instant, json_text};
+use crate::store::error::{sql, StoreError};
+use crate::store::lifecycle::hostname;
+use crate::store::records::{ScanId, ScanRecord, ScanStatus};
+use crate::store::sql::{params, Session, SqlError};
+use crate::store::Store;
 
 /// Last member id of the scope's cycles (0 when none): only shard scans
 /// newer than it can make the next cycle.
@@ -157,7 +94,7 @@ impl Store {
     /// cycle scans, shard scans left out — oldest first: the timeline that
     /// findings, diffs and scores walk.
     pub fn judged_scans(&self) -> Result<Vec<ScanRecord>, StoreError> {
-        let filter = format!("WHERE {} ORDER BY id", super::read_scans::JUDGED);
+        let filter = format!("WHERE {} ORDER BY id", crate::store::read_scans::JUDGED);
         self.query_scans(&filter, params![])
     }
 
@@ -242,7 +179,7 @@ fn parts_in(conn: &dyn Session, part: &ShardPart) -> Result<BTreeMap<u32, ScanId
 /// Inserts the cycle scan, its cycle row and members, and copies the
 /// members' observations; `None` when the cycle row already existed (the
 /// caller then rolls back).
-pub(super) fn make_cycle(
+pub(in crate::store) fn make_cycle(
     conn: &dyn Session,
     part: &ShardPart,
     members: &[ScanId],
