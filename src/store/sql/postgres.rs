@@ -11,12 +11,10 @@
 //! `PGPASSWORD` or the password file ([`pgpass`]) when the URL has none.
 
 mod connect;
-#[cfg(test)]
-mod connect_tests;
 mod conninfo;
-#[cfg(test)]
-mod fake_server;
 mod pgpass;
+#[cfg(test)]
+mod tests;
 mod tls;
 
 pub use conninfo::ConnInfoError;
@@ -317,19 +315,5 @@ impl<'a> FromSql<'a> for Column {
 
     fn accepts(_: &Type) -> bool {
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::translate;
-
-    #[test]
-    fn placeholders_are_numbered_outside_quotes_only() {
-        assert_eq!(
-            translate("SELECT ?2, '?1', \"a?\" FROM t WHERE x = ?1 AND y = ?"),
-            "SELECT $2, '?1', \"a?\" FROM t WHERE x = $1 AND y = $2"
-        );
-        assert_eq!(translate("VALUES (?, ?, ?10)"), "VALUES ($1, $2, $10)");
     }
 }

@@ -299,5 +299,4 @@ fn decode(key: &'static str, value: &str) -> Result<String, ConnInfoError> {
 }
 
 #[cfg(test)]
-#[path = "conninfo_tests.rs"]
 mod tests;

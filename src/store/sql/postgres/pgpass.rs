@@ -135,5 +135,4 @@ fn unescape(field: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "pgpass_tests.rs"]
 mod tests;

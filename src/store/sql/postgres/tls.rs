@@ -321,5 +321,4 @@ impl ServerCertVerifier for PgVerifier {
 }
 
 #[cfg(test)]
-#[path = "tls_tests.rs"]
 mod tests;

@@ -9,8 +9,8 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use super::super::{ConnInfoError, PgSession, SqlError, TlsFailure};
 use super::fake_server::{Answer, FakeServer, Seen, TestCa};
-use super::{ConnInfoError, PgSession, SqlError, TlsFailure};
 
 /// Connects with only `HOME` set, to `home`.
 fn connect_from(home: &Path, url: &str) -> SqlError {
