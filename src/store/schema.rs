@@ -1,8 +1,10 @@
-//! The inventory database schema, its versioned migrations and connection
-//! settings. The same description, with example queries, is in
-//! the README (section "The inventory database").
+//! The database schema and its versioned migrations: one file per version
+//! and database, `migrations/sqlite/v<N>.sql` and
+//! `migrations/postgres/v<N>.sql`, the same schema in each dialect. The
+//! same description, with example queries, is in the guide (section "The
+//! inventory database").
 //!
-//! # Schema (version 9)
+//! # Schema (version 10)
 //!
 //! Conventions: every time is UTC text of a fixed width so that text order is
 //! time order (`2026-06-01T12:00:00.000000000Z` for instants the tool
@@ -150,9 +152,11 @@ pub struct Migration {
     pub version: u32,
     /// A short name, recorded in `schema_migrations`.
     pub name: &'static str,
-    /// The SQL (SQLite's DDL; [`postgres_ddl`] translates it) that turns
-    /// version `version - 1` into `version`.
-    pub sql: &'static str,
+    /// The SQLite DDL that turns version `version - 1` into `version`
+    /// (`migrations/sqlite/v<N>.sql`).
+    pub sqlite: &'static str,
+    /// The same change in PostgreSQL's DDL (`migrations/postgres/v<N>.sql`).
+    pub postgres: &'static str,
 }
 
 /// All migrations, in order. Append only: never edit a released one.
@@ -160,52 +164,62 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "initial inventory",
-        sql: include_str!("migrations/sqlite/v1.sql"),
+        sqlite: include_str!("migrations/sqlite/v1.sql"),
+        postgres: include_str!("migrations/postgres/v1.sql"),
     },
     Migration {
         version: 2,
         name: "findings",
-        sql: include_str!("migrations/sqlite/v2.sql"),
+        sqlite: include_str!("migrations/sqlite/v2.sql"),
+        postgres: include_str!("migrations/postgres/v2.sql"),
     },
     Migration {
         version: 3,
         name: "scores",
-        sql: include_str!("migrations/sqlite/v3.sql"),
+        sqlite: include_str!("migrations/sqlite/v3.sql"),
+        postgres: include_str!("migrations/postgres/v3.sql"),
     },
     Migration {
         version: 4,
         name: "shard cycles",
-        sql: include_str!("migrations/sqlite/v4.sql"),
+        sqlite: include_str!("migrations/sqlite/v4.sql"),
+        postgres: include_str!("migrations/postgres/v4.sql"),
     },
     Migration {
         version: 5,
         name: "alert outbox",
-        sql: include_str!("migrations/sqlite/v5.sql"),
+        sqlite: include_str!("migrations/sqlite/v5.sql"),
+        postgres: include_str!("migrations/postgres/v5.sql"),
     },
     Migration {
         version: 6,
         name: "finding lifecycle on evidence",
-        sql: include_str!("migrations/sqlite/v6.sql"),
+        sqlite: include_str!("migrations/sqlite/v6.sql"),
+        postgres: include_str!("migrations/postgres/v6.sql"),
     },
     Migration {
         version: 7,
         name: "held observations and unresponsive counts",
-        sql: include_str!("migrations/sqlite/v7.sql"),
+        sqlite: include_str!("migrations/sqlite/v7.sql"),
+        postgres: include_str!("migrations/postgres/v7.sql"),
     },
     Migration {
         version: 8,
         name: "revocation checks",
-        sql: include_str!("migrations/sqlite/v8.sql"),
+        sqlite: include_str!("migrations/sqlite/v8.sql"),
+        postgres: include_str!("migrations/postgres/v8.sql"),
     },
     Migration {
         version: 9,
         name: "imported files",
-        sql: include_str!("migrations/sqlite/v9.sql"),
+        sqlite: include_str!("migrations/sqlite/v9.sql"),
+        postgres: include_str!("migrations/postgres/v9.sql"),
     },
     Migration {
         version: 10,
         name: "certificates at rest",
-        sql: include_str!("migrations/sqlite/v10.sql"),
+        sqlite: include_str!("migrations/sqlite/v10.sql"),
+        postgres: include_str!("migrations/postgres/v10.sql"),
     },
 ];
 
@@ -306,8 +320,8 @@ fn check_not_newer(path: &Path, found: u32, supported: u32) -> Result<(), StoreE
 /// Runs one migration and records it.
 fn apply(conn: &dyn Session, migration: &Migration) -> Result<(), SqlError> {
     match conn.dialect() {
-        Dialect::Sqlite => conn.batch(migration.sql)?,
-        Dialect::Postgres => conn.batch(&postgres_ddl(migration.sql))?,
+        Dialect::Sqlite => conn.batch(migration.sqlite)?,
+        Dialect::Postgres => conn.batch(migration.postgres)?,
     }
     conn.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -321,57 +335,6 @@ fn apply(conn: &dyn Session, migration: &Migration) -> Result<(), SqlError> {
         conn.batch(&format!("PRAGMA user_version = {}", migration.version))?;
     }
     Ok(())
-}
-
-/// SQLite DDL as PostgreSQL DDL: comments dropped, `INTEGER PRIMARY KEY`
-/// becomes an identity column, `INTEGER` `BIGINT`, `REAL` `DOUBLE
-/// PRECISION`, `BLOB` `BYTEA`, `TEXT` `TEXT COLLATE "C"` (byte order, as in
-/// SQLite, so sorting agrees), and `WITHOUT ROWID` goes.
-pub fn postgres_ddl(sqlite: &str) -> String {
-    let mut out = String::with_capacity(sqlite.len() * 5 / 4);
-    for line in sqlite.lines() {
-        let code = line.split("--").next().unwrap_or_default();
-        let mut words: Vec<String> = Vec::new();
-        let tokens: Vec<&str> = code.split(' ').collect();
-        let mut index = 0;
-        while index < tokens.len() {
-            let token = tokens[index];
-            let (word, rest) = split_word(token);
-            let next_is_primary = tokens.get(index + 1) == Some(&"PRIMARY");
-            let translated = match word {
-                "INTEGER" if next_is_primary && tokens.get(index + 2) == Some(&"KEY,") => {
-                    "BIGINT GENERATED BY DEFAULT AS IDENTITY"
-                }
-                "INTEGER" => "BIGINT",
-                "REAL" => "DOUBLE PRECISION",
-                "BLOB" => "BYTEA",
-                "TEXT" => "TEXT COLLATE \"C\"",
-                "WITHOUT" if tokens.get(index + 1).map(|t| split_word(t).0) == Some("ROWID") => {
-                    let rest = split_word(tokens[index + 1]).1;
-                    match words.last_mut() {
-                        Some(last) => last.push_str(rest),
-                        None => words.push(rest.to_string()),
-                    }
-                    index += 2;
-                    continue;
-                }
-                other => other,
-            };
-            words.push(format!("{translated}{rest}"));
-            index += 1;
-        }
-        out.push_str(words.join(" ").trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// `"TEXT,"` → (`"TEXT"`, `","`): a word and the punctuation after it.
-fn split_word(token: &str) -> (&str, &str) {
-    let end = token
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(token.len());
-    token.split_at(end)
 }
 
 #[cfg(test)]
@@ -488,35 +451,5 @@ mod tests {
             }
             other => panic!("expected TooNew, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn postgres_ddl_translates_types_and_keeps_constraints() {
-        let ddl = postgres_ddl(
-            "-- a comment INTEGER\nCREATE TABLE t (\n    id INTEGER PRIMARY KEY,\n    \
-             n    INTEGER NOT NULL REFERENCES s (id),\n    b BLOB,\n    r REAL,\n    \
-             t TEXT NOT NULL DEFAULT '{}',\n    PRIMARY KEY (id, n)\n) WITHOUT ROWID;\n",
-        );
-        assert!(!ddl.contains("comment"), "{ddl}");
-        assert!(
-            ddl.contains("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"),
-            "{ddl}"
-        );
-        assert!(
-            ddl.contains("n    BIGINT NOT NULL REFERENCES s (id),"),
-            "{ddl}"
-        );
-        assert!(
-            ddl.contains("b BYTEA,") && ddl.contains("r DOUBLE PRECISION,"),
-            "{ddl}"
-        );
-        assert!(
-            ddl.contains("t TEXT COLLATE \"C\" NOT NULL DEFAULT '{}',"),
-            "{ddl}"
-        );
-        assert!(
-            ddl.trim_end().ends_with(");") && !ddl.contains("ROWID"),
-            "{ddl}"
-        );
     }
 }

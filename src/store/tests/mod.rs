@@ -10,6 +10,7 @@ mod fingerprint;
 mod held;
 mod imports;
 mod lifecycle;
+mod migrations;
 mod options;
 mod outcomes;
 mod reading;
