@@ -5,9 +5,8 @@
 //! before it:
 //!
 //! ```text
-//! cli ─→ targets ─→ scan (engine) ─→ probe ─→ observation ─→ certs ─→ inventory ─→ report
-//!  └─ config                                                  (store, CA graph,
-//!                                                              owners, history)
+//! cli ─→ targets ─→ scan (engine) ─→ probe ─→ observation ─→ certs ─→ store ─→ inventory ─→ report
+//!  └─ config
 //! ```
 //!
 //! - [`targets`]: target specs, port lists, exclusions, the lazy stream.
@@ -19,8 +18,12 @@
 //!   STARTTLS, rustls, the legacy ClientHello, the strict verdict.
 //! - [`certs`]: DER → [`certs::CertificateView`] (x509-parser), signature
 //!   links between certificates.
-//! - [`inventory`]: the SQLite store, CA classes, owners, diffs between
-//!   scans, the inventory view.
+//! - [`store`]: the database of every stage (SQLite or PostgreSQL, one
+//!   migration file per version and database): scans, observations,
+//!   certificates, events, findings, scores, the alert outbox, shard
+//!   cycles, scope locks.
+//! - [`inventory`]: CA classes, owners, diffs between scans, the
+//!   inventory view.
 //! - [`revocation`]: `--check-revocation`: OCSP and CRL answers for the
 //!   scan's certificates, fetched after it is stored, before it is judged.
 //! - [`judge`]: what a stored scan means: diff and change events, rule
