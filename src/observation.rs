@@ -74,6 +74,13 @@ pub struct Observation {
     /// `SecP384r1MLKEM1024`, `X25519`, `secp256r1`, `secp384r1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<BTreeMap<String, VersionSupport>>,
+    /// The chain holds only the leaf because the tool that observed it
+    /// reported no more (an import of nmap's `ssl-cert`, or of tlsx
+    /// without `-tc`): what the server sent beyond the leaf is unknown,
+    /// so the chain's shape (complete, ordered) was not measured. Never
+    /// set by certatlas's own probes, which record the chain as sent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leaf_only_chain: bool,
 }
 
 /// Where an observation's SNI came from.
@@ -398,6 +405,7 @@ mod tests {
             versions: None,
             weak_suites: None,
             groups: None,
+            leaf_only_chain: false,
         }
     }
 

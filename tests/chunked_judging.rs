@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use certatlas::clock::Clock;
 use certatlas::judge::{InventoryContext, Judge, Judged, Persist, LEAF_CHUNK};
 use certatlas::observation::{Observation, Outcome, SniSource, TlsSession};
@@ -24,28 +22,6 @@ const CLOCK: &str = "2026-06-01T12:00:00Z";
 const THIRD: OffsetDateTime = datetime!(2026-06-08 12:00 UTC);
 /// Leaves of the synthetic scan (several chunks of 7).
 const LEAVES: usize = 30;
-
-/// Runs the demo into a fresh database.
-fn demo_database(dir: &Path) -> std::path::PathBuf {
-    let db = dir.join("demo.db");
-    let report = dir.join("report");
-    let out = common::certatlas(&[
-        "--clock",
-        CLOCK,
-        "-q",
-        "demo",
-        "--db",
-        db.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "demo: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    db
-}
 
 /// Leaf `i` of the synthetic scan: name `name-{i % 10}.chunk.test`, all
 /// signed by one CA, every leaf with the same key.
@@ -145,7 +121,7 @@ fn outcome(judged: &Judged) -> (String, String, serde_json::Value, String) {
 #[test]
 fn judging_in_chunks_of_seven_gives_the_same_judgement() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = demo_database(dir.path());
+    let db = common::demo::demo_database(dir.path(), CLOCK).db;
     let store = Store::open(&db).expect("open store");
     let third = synthetic_scan(&store);
     for scan in [ScanId(1), ScanId(2), third] {

@@ -557,6 +557,17 @@ async fn each_listed_format_works_and_csv_follows_one_convention() {
     assert!(!check_csv("history", &history).is_empty(), "{history}");
     let ladders = stdout(&ok(&["score", "--ladders", "--db", db, "--format", "csv"]).await);
     check_csv("score --ladders", &ladders);
+    // Two scored scans: one row each, begun at an RFC 3339 instant, the
+    // overall level and value apart (numbers stay numbers).
+    let trend = stdout(&ok(&["score", "--history", "--db", db, "--format", "csv"]).await);
+    let rows = check_csv("score --history", &trend);
+    assert_eq!(rows.len(), 2, "{trend}");
+    for row in &rows {
+        let cell = |name: &str| row.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        assert!(cell("started_at").is_some_and(|v| !v.is_empty()), "{trend}");
+        let value = cell("overall_value").unwrap_or_default();
+        assert!(value == "-" || value.parse::<f64>().is_ok(), "{trend}");
+    }
     for file in ["inventory.csv", "findings.csv"] {
         let bundled = std::fs::read_to_string(Path::new(&bundle).join(file)).unwrap();
         check_csv(file, &bundled);

@@ -309,7 +309,7 @@ fn nmap_xml_imports_the_leaf_and_says_the_chain_is_the_peers_view() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("incomplete as observed by the peer"),
+        stderr.contains("no chain finding is raised on them"),
         "{stderr}"
     );
 }

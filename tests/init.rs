@@ -158,7 +158,7 @@ async fn init_lists_the_lab_root_and_declaring_it_withdraws_the_shadow_findings(
     );
     assert!(text.contains(&format!("# sha256: {root_sha}")), "{text}");
     assert!(
-        text.contains("3 leaf certificates chain to it"),
+        text.contains("3 leaf certificates chain to it: 3 served (on 3 endpoints), 0 at rest"),
         "good-rsa, expired, root-included: {text}"
     );
 
@@ -361,4 +361,30 @@ async fn init_on_the_demo_inventory_writes_a_config_the_binary_loads() {
         0,
     )
     .await;
+}
+
+/// Leaves at rest chain to a private root too: `init` on an import of a
+/// PEM file (a leaf and its private root) counts the leaf, as at rest.
+#[tokio::test(flavor = "multi_thread")]
+async fn init_counts_the_leaves_at_rest_that_chain_to_a_private_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("files.db").display().to_string();
+    let pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/at_rest/chain.pem");
+    run(
+        args(&["import", &pem.display().to_string(), "--db", &db]),
+        0,
+    )
+    .await;
+    let config = dir.path().join("certatlas.toml");
+    run(
+        args(&["init", "--db", &db, "-o", &config.display().to_string()]),
+        0,
+    )
+    .await;
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("# subject: CN=Atrest Test Root CA"), "{text}");
+    assert!(
+        text.contains("# 1 leaf certificate chain to it: 0 served (on 0 endpoints), 1 at rest"),
+        "{text}"
+    );
 }

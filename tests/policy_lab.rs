@@ -22,26 +22,8 @@ const DOMAIN: &str = ".lab.certatlas.test";
 /// Runs the demo into a fresh database; returns the directory and the path.
 fn demo_database() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("demo.db");
-    // A report directory of its own: the default one is shared by every
-    // demo on the machine, and two tests run the demo at once.
-    let report = dir.path().join("report");
-    let out = common::certatlas(&[
-        "--clock",
-        CLOCK,
-        "-q",
-        "demo",
-        "--db",
-        db.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "demo: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir, db)
+    let demo = common::demo::demo_database(dir.path(), CLOCK);
+    (dir, demo.db)
 }
 
 /// The lab case a finding or model is about, from its name.

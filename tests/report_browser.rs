@@ -81,23 +81,7 @@ fn demo_report_renders_in_headless_chromium_with_radar_and_escaped_subject() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report");
-    let db = dir.path().join("demo.db");
-    let out = common::certatlas(&[
-        "--clock",
-        CLOCK,
-        "-q",
-        "demo",
-        "--db",
-        db.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = common::demo::demo_database(dir.path(), CLOCK).report;
     let page = report.join("report.html");
 
     let dom = String::from_utf8(headless(&browser, &page, &["--dump-dom"]).stdout).unwrap();

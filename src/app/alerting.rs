@@ -85,7 +85,8 @@ impl Alerting {
         self.dispatcher.drain(grace).await
     }
 
-    /// SHA-256s of the shadow CAs of the complete scan before `scan`; read
+    /// SHA-256s of the shadow CAs of the scan `scan` is compared with (the
+    /// previous of the same source: not an import in between); read
     /// only when it matters: `cas` (the scan's) has a shadow CA and a
     /// webhook wants shadow CA events.
     fn previous_shadow_cas(
@@ -102,7 +103,7 @@ impl Alerting {
         if !wanted || !cas.iter().any(|c| c.class == shadow) {
             return Ok(BTreeSet::new());
         }
-        let Some(previous) = self.store.previous_scan(scan)? else {
+        let Some(previous) = self.store.previous_comparable_scan(scan)? else {
             return Ok(BTreeSet::new());
         };
         let certificates = self.store.certificates_in_scan(previous.id)?;

@@ -12,7 +12,7 @@ use super::listings::{open, pick_record};
 use super::{output_error, stdout_error, AppError, RunStatus};
 use crate::cli::{CasArgs, InitArgs};
 use crate::inventory::ca::{CaClass, CaSummary};
-use crate::inventory::private_roots::private_roots;
+use crate::inventory::private_roots::{private_roots, PrivateRoot};
 use crate::inventory::view;
 use crate::report::starter::{self, Starter, StarterAnchor};
 use crate::scan::options::ProbeOptions;
@@ -30,10 +30,11 @@ pub fn init(args: InitArgs) -> Result<RunStatus, AppError> {
     let leaves = store.endpoint_leaves(record.id)?;
     let certificates = store.certificates_in_scan(record.id)?;
     let graph = view::graph(&certificates, &context.trust);
-    let roots = private_roots(&leaves, &graph);
+    let at_rest = store.at_rest(record.id)?;
+    let roots = private_roots(&leaves, &at_rest, &graph);
     let files: Vec<PathBuf> = roots
         .iter()
-        .map(|root| dir.join(StarterAnchor::file_name(&root.sha256)))
+        .map(|root| dir.join(StarterAnchor::file_name(&root.ca.sha256)))
         .collect();
     for file in &files {
         refuse_existing(file, args.force)?;
@@ -53,10 +54,10 @@ pub fn init(args: InitArgs) -> Result<RunStatus, AppError> {
         issuers: issuers(&graph.cas(), &leaves, &graph),
     };
     for (root, file) in roots.iter().zip(&files) {
-        let der = der_of(&certificates, &root.sha256);
+        let der = der_of(&certificates, &root.ca.sha256);
         write_file(
             file,
-            starter::anchor_pem(record.id.0, &root.sha256, der).as_bytes(),
+            starter::anchor_pem(record.id.0, &root.ca.sha256, der).as_bytes(),
         )?;
     }
     write_file(&args.output, starter::render(&starter).as_bytes())?;
@@ -106,14 +107,16 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     std::fs::write(path, bytes).map_err(|e| output_error(&path.display().to_string(), e))
 }
 
-fn starter_anchor(root: &CaSummary) -> StarterAnchor {
+fn starter_anchor(root: &PrivateRoot) -> StarterAnchor {
+    let ca = &root.ca;
     StarterAnchor {
-        subject: root.subject.clone(),
-        name: common_name(&root.subject),
-        sha256: root.sha256.clone(),
-        leaves: root.leaves,
-        endpoints: root.endpoints,
-        file: StarterAnchor::file_name(&root.sha256),
+        subject: ca.subject.clone(),
+        name: common_name(&ca.subject),
+        sha256: ca.sha256.clone(),
+        leaves: ca.leaves,
+        endpoints: ca.endpoints,
+        leaves_at_rest: root.leaves_at_rest,
+        file: StarterAnchor::file_name(&ca.sha256),
     }
 }
 

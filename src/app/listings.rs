@@ -95,12 +95,14 @@ pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
     let to = pick_scan(&store, args.to)?;
     let from = match args.from {
         Some(id) => pick_scan(&store, Some(id))?,
-        None => match store.previous_scan(to)? {
+        None => match store.previous_comparable_scan(to)? {
             Some(previous) => previous.id,
             None => {
                 let db = store.path().display();
                 return Err(AppError::Inventory(format!(
-                    "{db} has no complete scan before scan {to}"
+                    "{db} has no complete scan before scan {to} of the same source to compare \
+                     it with (an import of another tool's output is compared with none; an \
+                     import of certificates at rest only with another): name one with FROM"
                 )));
             }
         },

@@ -201,7 +201,10 @@ refused (by the SHA-256 of locations and certificates).
 Other tools' outputs are read too, told apart by content (--from forces one): zgrab2 JSON
 Lines (tls, or smtp/imap/pop3/ftp/mysql/postgres with TLS), tlsx JSON Lines (-json -cert -tc),
 sslyze JSON (--certinfo --json_out FILE) and nmap XML (-oX FILE --script ssl-cert). Each is
-stored as one scan of what the tool saw, with the chain it reported (nmap: the leaf alone).
+stored as one scan of what the tool saw, with the chain it reported. A leaf reported alone by
+nmap (always) or tlsx (without -tc) says nothing of the chain the server sends: no chain finding
+is raised on it and the chains_correct metric counts it as not measured. A peer's import is
+diffed with no scan and no scan with it; an import at rest only with another.
   nmap -p 443,8443 --script ssl-cert -oX estate.xml 10.1.0.0/24 && certatlas import estate.xml
 
 Exit codes: 0 imported, 1 an active finding at or above --fail-on, 2 bad file, refused or

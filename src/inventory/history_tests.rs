@@ -39,6 +39,7 @@ fn at(port: u16, view: &CertificateView, observed_at: OffsetDateTime) -> Endpoin
         leaf_sha256: view.sha256.clone(),
         leaf: Some(view.clone()),
         chain: vec![view.sha256.clone()],
+        leaf_only_chain: false,
         observed_at,
     }
 }

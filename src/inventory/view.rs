@@ -47,8 +47,15 @@ pub struct InventoryRow {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub at_rest: Vec<FileLocation>,
     /// Problems of the chains served with it: `incomplete`, `out_of_order`,
-    /// `root_included`, `unrelated_certificates`.
+    /// `root_included`, `unrelated_certificates`. Only chains recorded as
+    /// sent count (see `chain_leaf_only`).
     pub chain_problems: Vec<String>,
+    /// Every chain it is served with is the leaf alone as a peer tool
+    /// reported it (nmap's `ssl-cert`, tlsx without `-tc`): whether the
+    /// server sends its intermediates is unknown, so `chain_problems` is
+    /// empty for lack of measurement, not because the chains are sound.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub chain_leaf_only: bool,
     /// First and last time the store saw it.
     #[serde(with = "time::serde::rfc3339")]
     pub first_seen: OffsetDateTime,
@@ -213,6 +220,7 @@ pub fn leaf_row(
         names,
         at_rest: files,
         chain_problems: chain_problems(graph, at),
+        chain_leaf_only: !at.is_empty() && at.iter().all(|l| l.leaf_only_chain),
         first_seen: seen.0,
         last_seen: seen.1,
         certificate: view.clone(),
@@ -227,10 +235,13 @@ fn place_text(key: &EndpointKey) -> String {
     }
 }
 
-/// The union of the shape problems of the chains a leaf is served with.
+/// The union of the shape problems of the chains a leaf is served with,
+/// as sent: a chain a peer reported as the leaf alone shows none (nor their
+/// absence).
 fn chain_problems(graph: &CaGraph, at: &[&EndpointLeaf]) -> Vec<String> {
     let mut problems = std::collections::BTreeSet::new();
-    for shape in at.iter().filter_map(|l| graph.chain_shape(&l.chain)) {
+    let as_sent = at.iter().filter(|l| !l.leaf_only_chain);
+    for shape in as_sent.filter_map(|l| graph.chain_shape(&l.chain)) {
         let flags = [
             (shape.incomplete, "incomplete"),
             (shape.out_of_order, "out_of_order"),

@@ -1,13 +1,14 @@
 //! What changed with a stored scan: the diff of its endpoints' leaves
-//! against the previous complete scan that probed endpoints (an import of
-//! certificates at rest is not diffed), the change events recorded from it,
-//! and the one-screen inventory summary.
+//! against the previous complete scan of the same source
+//! ([`Store::previous_comparable_scan`]: an import of certificates at rest
+//! or of another tool's output is never what a scan is compared with), the
+//! change events recorded from it, and the one-screen inventory summary.
 
 use super::{InventoryContext, JudgeError, Persist};
 use crate::clock::Clock;
 use crate::inventory::history::{self, ScanDiff};
 use crate::inventory::view::{self, InventorySummary};
-use crate::store::{ScanId, Store};
+use crate::store::{ScanId, ScanSource, Store};
 
 /// Diffs `scan` against the previous complete one, records the events
 /// (with [`Persist::Record`]), and summarises its inventory.
@@ -20,13 +21,21 @@ pub fn analyse(
 ) -> Result<(ScanDiff, InventorySummary), JudgeError> {
     let leaves = store.endpoint_leaves(scan)?;
     let files = store.at_rest(scan)?;
-    // an import of certificates at rest has no endpoint: nothing to diff,
-    // and a scan after it is compared with the last scan that had some
-    let older = match (files.is_empty(), store.previous_served_scan(scan)?) {
-        (true, Some(previous)) => store.endpoint_leaves(previous.id)?,
-        _ => Vec::new(),
+    // an import of certificates at rest has no endpoint: nothing to diff;
+    // a peer's import is compared with nothing (its scope is unknown: its
+    // endpoints are not "new"), and no scan with it
+    let peer = match store.scan(scan)? {
+        Some(record) => store.scan_source(&record)? == ScanSource::Peer,
+        None => false,
     };
-    let diff = history::diff(&older, &leaves);
+    let diff = match (
+        files.is_empty() && !peer,
+        store.previous_comparable_scan(scan)?,
+    ) {
+        (false, _) => ScanDiff::default(),
+        (true, Some(previous)) => history::diff(&store.endpoint_leaves(previous.id)?, &leaves),
+        (true, None) => history::diff(&[], &leaves),
+    };
     if persist == Persist::Record {
         store.record_events(scan, &history::events(&diff, &leaves))?;
     }

@@ -1,6 +1,7 @@
 //! Evaluating a rule set over the subject models of a scan: each model is
-//! serialised for CEL once and every rule of its kind runs over it; large
-//! sets of subjects are split across threads. A rule that fails
+//! serialised for CEL once and every rule of its kind runs over it, unless
+//! the rule's `observed_when` says the subject's fields it reads were not
+//! measured; large sets of subjects are split across threads. A rule that fails
 //! at run time on one subject is recorded as an [`EvaluationError`]; the
 //! other rules and subjects go on.
 
@@ -120,7 +121,18 @@ pub fn over<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> 
             }
         };
         let date = subject.dated(at);
-        for rule in applicable.iter().filter(|r| r.applies_on(date)) {
+        // a rule whose `observed_when` does not hold (or cannot be
+        // evaluated) did not observe the subject: it has nothing to say
+        // about it, neither a finding nor its absence
+        let observed = |rule: &&&Rule| match &rule.observed_when {
+            Some(when) => bound.condition(when).unwrap_or(false),
+            None => true,
+        };
+        for rule in applicable
+            .iter()
+            .filter(|r| r.applies_on(date))
+            .filter(observed)
+        {
             match bound.condition(&rule.condition) {
                 Ok(true) => evaluation
                     .findings

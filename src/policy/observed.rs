@@ -87,14 +87,21 @@ impl<'a> Observation<'a> {
     /// certificate this time: the certificate was replaced there.
     /// A place `address:port (name)` counts only when that name was tried
     /// there again: a name not tried this time proves nothing.
+    /// A chain counts as replaced only where the chain was recorded as
+    /// sent: a peer's leaf-only report shows the leaf, not the chain.
     fn replaced(&self, finding: &Finding) -> bool {
+        let chain = finding.subject == SubjectKind::Chain;
         matches!(finding.subject, SubjectKind::Leaf | SubjectKind::Chain)
-            && finding.endpoints.iter().any(|e| self.reached_again(e))
+            && finding
+                .endpoints
+                .iter()
+                .any(|e| self.reached_again(e, chain))
     }
 
     /// Whether the place `address:port` or `address:port (name)` was probed
-    /// again in this scan (with that name).
-    fn reached_again(&self, place: &str) -> bool {
+    /// again in this scan (with that name; with its chain recorded as sent
+    /// when `chain`).
+    fn reached_again(&self, place: &str, chain: bool) -> bool {
         let (endpoint, name) = match place.strip_suffix(')').and_then(|p| p.split_once(" (")) {
             Some((endpoint, name)) => (endpoint, Some(name)),
             None => (place, None),
@@ -103,6 +110,9 @@ impl<'a> Observation<'a> {
             return false;
         };
         let model = &self.models.endpoints[i];
+        if chain && model.chain_leaf_only {
+            return false;
+        }
         name.is_none_or(|name| {
             model
                 .names

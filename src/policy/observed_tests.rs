@@ -1,5 +1,5 @@
 use super::*;
-use crate::policy::model::{EndpointModel, LeafModel};
+use crate::policy::model::{ChainLeaf, ChainModel, EndpointModel, LeafModel};
 use crate::policy::Severity;
 
 fn finding(rule: &str, subject: SubjectKind, key: &str, endpoints: &[&str]) -> Finding {
@@ -194,4 +194,74 @@ fn a_revoked_finding_is_observed_only_by_a_scan_that_checked_revocation() {
     checked.leaves[0].revocation.checked = true;
     checked.leaves[0].revocation.status = "good".into();
     assert!(Observation::new(&checked, &rules).observes(&revoked));
+}
+
+/// A one-certificate chain of leaf `aa` at `127.0.0.1:1`, missing its
+/// intermediate, recorded as sent or (`as_sent` false) reported alone by
+/// a peer.
+fn lone_chain(as_sent: bool) -> ChainModel {
+    ChainModel {
+        leaf: ChainLeaf {
+            sha256: "aa".into(),
+            cn: "a.test".into(),
+        },
+        certificates: vec!["aa".into()],
+        length: 1,
+        as_sent,
+        incomplete: true,
+        served_at: vec!["127.0.0.1:1".into()],
+        ..ChainModel::default()
+    }
+}
+
+#[test]
+fn a_chain_a_peer_reported_as_the_leaf_alone_is_neither_judged_nor_observed() {
+    let rules = RuleSet::builtin().unwrap();
+    let incomplete = "ietf.chain-incomplete";
+    let fired = |models: &SubjectModels| {
+        let evaluation = crate::policy::evaluate::evaluate(&rules, models);
+        let hits = evaluation.findings.iter().filter(|f| f.rule == incomplete);
+        hits.count()
+    };
+    let mut sent = models();
+    sent.chains = vec![lone_chain(true)];
+    assert_eq!(fired(&sent), 1, "a chain as sent is judged");
+    let mut reported = models();
+    reported.chains = vec![lone_chain(false)];
+    assert_eq!(fired(&reported), 0, "no finding on an unknown chain");
+
+    let key = crate::policy::evaluate::Subject::key(&lone_chain(true));
+    let earlier = finding(incomplete, SubjectKind::Chain, &key, &["127.0.0.1:1"]);
+    assert!(Observation::new(&sent, &rules).observes(&earlier));
+    assert!(
+        !Observation::new(&reported, &rules).observes(&earlier),
+        "its earlier finding stays unobserved, not fixed"
+    );
+    // gone from the scan, its endpoint's chain reported as the leaf alone:
+    // not replaced there
+    let mut elsewhere = models();
+    elsewhere.endpoints[0].chain_leaf_only = true;
+    assert!(!Observation::new(&elsewhere, &rules).observes(&earlier));
+    elsewhere.endpoints[0].chain_leaf_only = false;
+    assert!(Observation::new(&elsewhere, &rules).observes(&earlier));
+}
+
+#[test]
+fn a_leaf_served_nowhere_does_not_observe_its_host_name_mismatch() {
+    let rules = RuleSet::builtin().unwrap();
+    let mismatch = "ietf.host-name-mismatch";
+    let earlier = finding(mismatch, SubjectKind::Leaf, "aa", &["127.0.0.1:1"]);
+    let mut at_rest = models();
+    at_rest.leaves[0].stored_at = vec!["file:/srv/a.pem".into()];
+    assert!(
+        !Observation::new(&at_rest, &rules).observes(&earlier),
+        "a file has no requested name to match"
+    );
+    let mut served = models();
+    served.leaves[0].endpoints = vec![crate::policy::model::EndpointRef {
+        address: "127.0.0.1".into(),
+        port: 1,
+        ..Default::default()
+    }];
+    assert!(Observation::new(&served, &rules).observes(&earlier));
 }

@@ -195,6 +195,7 @@ impl Prober {
             versions: None,
             weak_suites: None,
             groups: None,
+            leaf_only_chain: false,
         }
     }
 
@@ -317,6 +318,7 @@ pub fn unresolved(
         versions: None,
         weak_suites: None,
         groups: None,
+        leaf_only_chain: false,
     }
 }
 

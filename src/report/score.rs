@@ -359,7 +359,20 @@ fn write_criteria_csv(out: &mut dyn Write, card: &ScoreCard) -> io::Result<()> {
     )
 }
 
-/// `score --history`: the overall level and each category's per scan.
+/// A category id (`G.strategy-and-vision`) as a lower snake case column
+/// header (`g_strategy_and_vision`), the convention of every CSV header.
+fn category_header(id: &str) -> String {
+    id.chars()
+        .map(|c| match c.is_ascii_alphanumeric() {
+            true => c.to_ascii_lowercase(),
+            false => '_',
+        })
+        .collect()
+}
+
+/// `score --history`: the overall level and value and each category's
+/// level per scan, started at an RFC 3339 instant; headers in lower snake
+/// case (a category's id made so); a level or value not assessed is `-`.
 pub fn write_history(
     out: &mut dyn Write,
     format: ListingFormat,
@@ -380,19 +393,18 @@ pub fn write_history(
         .unwrap_or_default();
     let mut headers = vec![
         "scan".to_string(),
-        "date".to_string(),
-        "overall".to_string(),
+        "started_at".to_string(),
+        "overall_level".to_string(),
+        "overall_value".to_string(),
     ];
-    headers.extend(categories.iter().cloned());
+    headers.extend(categories.iter().map(|c| category_header(c)));
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let cells = |p: &TrendPoint| {
         let mut row = vec![
             p.scan.to_string(),
-            p.at.date().to_string(),
-            p.overall_value.map_or_else(
-                || "-".into(),
-                |v| format!("{} ({})", level_text(p.overall_level), trim(v)),
-            ),
+            super::instant_text(p.at),
+            level_text(p.overall_level),
+            p.overall_value.map_or_else(|| "-".into(), trim),
         ];
         for id in &categories {
             let level = p.levels.iter().find(|(c, _)| c == id).and_then(|(_, l)| *l);

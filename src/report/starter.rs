@@ -44,10 +44,13 @@ pub struct StarterAnchor {
     pub name: String,
     /// SHA-256 of the certificate.
     pub sha256: String,
-    /// Leaves of the scan that chain to it.
+    /// Served leaves of the scan that chain to it.
     pub leaves: u64,
     /// Endpoints serving those leaves.
     pub endpoints: u64,
+    /// Leaves of the scan found at rest (files, keystores) that chain to
+    /// it; a leaf both served and at rest counts in both.
+    pub leaves_at_rest: u64,
     /// The PEM file written beside the config (a bare file name).
     pub file: String,
 }
@@ -168,13 +171,15 @@ fn anchors(out: &mut String, s: &Starter) {
     for a in &s.anchors {
         let _ = writeln!(out, "\n# subject: {}", comment_text(&a.subject));
         let _ = writeln!(out, "# sha256: {}", a.sha256);
+        let all = a.leaves + a.leaves_at_rest;
         let _ = writeln!(
             out,
-            "# {} leaf certificate{} chain to it, served on {} endpoint{}",
+            "# {all} leaf certificate{} chain to it: {} served (on {} endpoint{}), {} at rest",
+            plural(all),
             a.leaves,
-            plural(a.leaves),
             a.endpoints,
-            plural(a.endpoints)
+            plural(a.endpoints),
+            a.leaves_at_rest
         );
         out.push_str("# [[anchors]]\n");
         let _ = writeln!(out, "# name = {}", toml_string(&a.name));

@@ -27,6 +27,7 @@ fn starter(subject: &str, organisation: &str) -> Starter {
             sha256: "ab".repeat(32),
             leaves: 2,
             endpoints: 3,
+            leaves_at_rest: 1,
             file: StarterAnchor::file_name(&"ab".repeat(32)),
         }],
         organisations: vec![organisation.into()],
@@ -78,7 +79,10 @@ fn the_starter_loads_as_written_and_declares_nothing() {
         text.contains("# recorded target \"demo lab\\n[scope]\" is no target spec"),
         "{text}"
     );
-    assert!(text.contains("2 leaf certificates chain to it"), "{text}");
+    assert!(
+        text.contains("3 leaf certificates chain to it: 2 served (on 3 endpoints), 1 at rest"),
+        "served and at rest, said apart: {text}"
+    );
 }
 
 #[test]

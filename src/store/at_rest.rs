@@ -10,8 +10,7 @@ use time::OffsetDateTime;
 use super::codec::{format_instant, stored_time};
 use super::error::{corrupt, sql, StoreError};
 use super::insert::upsert_certificate;
-use super::read_scans::JUDGED;
-use super::records::{ScanId, ScanRecord};
+use super::records::ScanId;
 use super::sql::params;
 use super::Store;
 use crate::at_rest::{AtRestCertificate, AtRestFormat, FileLocation};
@@ -125,17 +124,5 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// The complete scan begun most recently before `before` that probed
-    /// endpoints: [`Store::previous_scan`] with imports of certificates at
-    /// rest left out (they have no endpoint to compare with, and are not
-    /// "everything gone").
-    pub fn previous_served_scan(&self, before: ScanId) -> Result<Option<ScanRecord>, StoreError> {
-        let filter = format!(
-            "WHERE {JUDGED} AND id < ?1 AND id NOT IN (SELECT scan_id FROM file_placements)
-             ORDER BY id DESC LIMIT 1"
-        );
-        Ok(self.query_scans(&filter, params![before.0])?.pop())
     }
 }

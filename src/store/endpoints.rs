@@ -76,6 +76,11 @@ fn fold_endpoint(leaves: Vec<EndpointLeaf>) -> Vec<EndpointLeaf> {
         let Some(name) = sni else { continue };
         let source = source_of(&name, &leaves);
         if leaves.iter().all(|l| default_chains.contains(&l.chain)) {
+            // a name's probe that recorded the chain as sent shows it
+            for default in defaults.iter_mut() {
+                let sent = |l: &EndpointLeaf| l.chain == default.chain && !l.leaf_only_chain;
+                default.leaf_only_chain &= !leaves.iter().any(sent);
+            }
             let status = folded_status(&name, source, &defaults);
             names.push(EndpointName {
                 name,

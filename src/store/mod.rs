@@ -38,6 +38,7 @@
 mod alerts;
 mod at_rest;
 mod codec;
+mod comparable;
 mod cycles;
 pub mod endpoints;
 mod error;
@@ -64,6 +65,7 @@ mod tests;
 
 pub use alerts::{AlertCount, AttemptOutcome, AttemptRecord, NewAlert, OutboxEntry, OutboxStatus};
 pub use at_rest::{AtRestStats, FilePlacement};
+pub use comparable::ScanSource;
 pub use cycles::{Cycle, CycleProgress, ScanRole, ShardPart};
 pub use error::StoreError;
 pub use findings::{FindingPresence, FindingRun, NewFinding, Recordable, StoredFinding};

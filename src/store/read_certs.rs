@@ -86,9 +86,12 @@ impl Store {
                 chains_of_endpoint.clear();
             } else if let Some(at) = chains_of_endpoint.iter().position(|c| *c == row.chain_id) {
                 // an older observation of the same chain
-                let kept = leaves.len() - chains_of_endpoint.len() + at;
-                let source = &mut leaves[kept].sni_source;
-                *source = crate::store::endpoints::stronger(*source, row.sni_source);
+                let index = leaves.len() - chains_of_endpoint.len() + at;
+                let kept = &mut leaves[index];
+                kept.sni_source =
+                    crate::store::endpoints::stronger(kept.sni_source, row.extra.sni_source);
+                // one observation that recorded the chain as sent shows it
+                kept.leaf_only_chain &= row.extra.leaf_only_chain;
                 continue;
             }
             chains_of_endpoint.push(row.chain_id);
@@ -98,9 +101,10 @@ impl Store {
                 leaf: views.get(&row.leaf_id).cloned().flatten(),
                 endpoint: row.endpoint,
                 host: row.host,
-                sni_source: row.sni_source,
+                sni_source: row.extra.sni_source,
                 names: Vec::new(),
                 chain,
+                leaf_only_chain: row.extra.leaf_only_chain,
                 observed_at: stored_time(&self.path, "observations.observed_at", &row.observed_at)?,
             });
         }
@@ -157,24 +161,26 @@ struct LeafRow {
     chain_id: i64,
     leaf_id: i64,
     observed_at: String,
-    sni_source: SniSource,
+    extra: Extra,
 }
 
-/// The part of `observations.extra` the fold needs.
-#[derive(serde::Deserialize)]
-struct NameSource {
+/// The part of `observations.extra` the fold needs. A text that predates a
+/// field, or does not parse, gives its default: an SNI source `none` (the
+/// source is then unknown, and an unknown name never raises a mismatch)
+/// and a chain as sent (certatlas's own probes never mark it otherwise).
+#[derive(Default, serde::Deserialize)]
+struct Extra {
     /// Absent in observations stored before name sources existed.
     #[serde(default)]
     sni_source: SniSource,
+    /// Present only on a peer's leaf-only report.
+    #[serde(default)]
+    leaf_only_chain: bool,
 }
 
-/// The SNI source recorded in an `observations.extra` text (`none` when the
-/// text predates it or does not parse: the source is then unknown, and an
-/// unknown name never raises a mismatch).
-fn sni_source_of(extra: &str) -> SniSource {
-    serde_json::from_str::<NameSource>(extra)
-        .map(|n| n.sni_source)
-        .unwrap_or_default()
+/// The fields of an `observations.extra` text the fold needs.
+fn extra_of(extra: &str) -> Extra {
+    serde_json::from_str::<Extra>(extra).unwrap_or_default()
 }
 
 /// Observations with a chain in `scan`, by endpoint, newest first within one.
@@ -195,7 +201,7 @@ fn leaf_rows(conn: &dyn Session, scan: ScanId) -> Result<Vec<LeafRow>, SqlError>
             chain_id: row.get(4)?,
             leaf_id: row.get(5)?,
             observed_at: row.get(6)?,
-            sni_source: sni_source_of(&row.get::<String>(7)?),
+            extra: extra_of(&row.get::<String>(7)?),
         })
     })
 }

@@ -145,7 +145,7 @@ pub struct EndpointName {
 
 /// The leaf certificate an endpoint served in one scan. As
 /// [`super::Store::endpoint_leaves`] returns them (folded, see
-/// [`crate::inventory::endpoints`]), `endpoint.sni` is `None` for the
+/// [`crate::store::endpoints`]), `endpoint.sni` is `None` for the
 /// endpoint's default chain and the name for a deployment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EndpointLeaf {
@@ -167,6 +167,12 @@ pub struct EndpointLeaf {
     pub leaf: Option<CertificateView>,
     /// SHA-256s of the chain as sent, leaf first.
     pub chain: Vec<String>,
+    /// The chain is the leaf alone as a peer tool reported it (every
+    /// observation of it in the scan was
+    /// [`leaf_only_chain`](crate::observation::Observation::leaf_only_chain)):
+    /// what the server sent beyond the leaf is unknown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub leaf_only_chain: bool,
     /// When it was observed.
     #[serde(with = "time::serde::rfc3339")]
     pub observed_at: OffsetDateTime,

@@ -2,6 +2,7 @@
 //! prober trusting the lab's approved root, and running the real binary.
 #![allow(dead_code)]
 
+pub mod demo;
 pub mod watch;
 pub mod webhook;
 

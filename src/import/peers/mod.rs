@@ -12,8 +12,10 @@
 //! as a live scan does) and checks that the bytes were those checked.
 //!
 //! What a peer does not report is not invented: a tool that reports only
-//! the leaf (nmap's `ssl-cert`) yields leaf-only chains, counted in
-//! [`PeerFile::leaf_only`] and said in the import's notes.
+//! the leaf (nmap's `ssl-cert`, tlsx without `-tc`) yields observations
+//! marked [`Observation::leaf_only_chain`]: their chain's shape is unknown
+//! (no chain finding, not measured by the chain metric). They are counted
+//! in [`PeerFile::leaf_only`] and said in the import's notes.
 //!
 //! - `detect`: which format a file is, from its first bytes;
 //! - `digest`: a reader that hashes what it reads, and line numbers of
@@ -80,9 +82,9 @@ impl Format {
         match self {
             Format::Nmap => "nmap's ssl-cert script reports only the leaf",
             Format::Tlsx => "tlsx writes the chain only with -tc -cert, and omits it when empty",
-            Format::Zgrab2 => "zgrab2 reported no chain",
-            Format::Sslyze => "sslyze received the leaf alone",
-            Format::Certatlas => "",
+            // these record the chain as received: a leaf alone is what
+            // the server sent, never marked leaf-only
+            Format::Zgrab2 | Format::Sslyze | Format::Certatlas => "",
         }
     }
 }
@@ -202,12 +204,11 @@ impl PeerFile {
         if self.leaf_only > 0 {
             notes.push(format!(
                 "note: {} observations carry the leaf certificate alone, as {} reported \
-                 them ({}): their chains are incomplete as observed by the peer, and chain \
-                 findings on them describe {}'s view, not what the servers send",
+                 them ({}): what the servers sent beyond the leaf is unknown, so no chain \
+                 finding is raised on them and the chain metric counts them as not measured",
                 self.leaf_only,
                 self.format.name(),
                 self.format.leaf_only_reason(),
-                self.format.name()
             ));
         }
         for (reason, count) in &self.skipped {
@@ -240,15 +241,13 @@ struct Visit<'a> {
 }
 
 impl Visit<'_> {
-    /// Hands one observation on.
+    /// Hands one observation on, counting it when its chain is the leaf
+    /// alone as the peer reported it (the server may have sent more).
     fn observation(&mut self, observation: Observation) -> Result<(), Stopped> {
+        if observation.leaf_only_chain {
+            self.facts.leaf_only += 1;
+        }
         (self.each)(observation)
-    }
-
-    /// Counts an observation whose chain the peer reported as the leaf
-    /// alone (it may have sent more).
-    fn leaf_only(&mut self) {
-        self.facts.leaf_only += 1;
     }
 
     /// Counts a record that became no observation.

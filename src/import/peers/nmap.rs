@@ -265,13 +265,14 @@ fn host_done(
             },
         };
         let mut chain = Vec::new();
+        // nmap's ssl-cert reports the leaf alone, whatever the server sent
+        let leaf_only = port.pem.is_some();
         if let Some(text) = &port.pem {
             chain = match pem::certificates(text) {
                 Ok(ders) if ders.len() == 1 => ders,
                 Ok(_) => return Err(bad_pem(path, &port, text, "not one CERTIFICATE block")),
                 Err(why) => return Err(bad_pem(path, &port, text, &why)),
             };
-            visit.leaf_only();
         }
         let starttls = match (port.tunnel_ssl, port.service.as_deref()) {
             (true, _) | (_, None) => None,
@@ -287,6 +288,7 @@ fn host_done(
             tls: matches!(outcome, Outcome::Tls).then(|| record::session(None, None, true)),
             outcome,
             chain,
+            leaf_only,
         };
         visit.observation(seen.observation())?;
     }

@@ -32,6 +32,9 @@ pub(super) struct Seen {
     pub tls: Option<TlsSession>,
     /// The chain as the peer reported it, leaf first.
     pub chain: Vec<Vec<u8>>,
+    /// The peer reported the leaf alone though the server may have sent
+    /// more (see [`Observation::leaf_only_chain`]).
+    pub leaf_only: bool,
 }
 
 impl Seen {
@@ -58,6 +61,7 @@ impl Seen {
             versions: None,
             weak_suites: None,
             groups: None,
+            leaf_only_chain: self.leaf_only,
         }
     }
 }

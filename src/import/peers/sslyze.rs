@@ -279,6 +279,7 @@ fn observe(server: Server, at: OffsetDateTime, visit: &mut Visit<'_>) -> Result<
         outcome,
         tls: None,
         chain: Vec::new(),
+        leaf_only: false,
     };
     if server.scan_status != "COMPLETED" {
         let trace = server

@@ -70,6 +70,7 @@ pub(super) fn read_line(bytes: &[u8], visit: &mut Visit<'_>) -> Result<(), LineF
         outcome: Outcome::Tls,
         tls: None,
         chain: Vec::new(),
+        leaf_only: false,
     };
     if !line.probe_status {
         let reason = line.error.unwrap_or_else(|| "tlsx probe failed".into());
@@ -90,9 +91,9 @@ pub(super) fn read_line(bytes: &[u8], visit: &mut Visit<'_>) -> Result<(), LineF
             None => rest_missing = true,
         }
     }
-    if seen.chain.len() == 1 || rest_missing {
-        visit.leaf_only();
-    }
+    // tlsx omits the chain without -tc (and when empty): the leaf alone
+    // says nothing about what the server sent
+    seen.leaf_only = seen.chain.len() == 1 || rest_missing;
     let version = line.tls_version.as_deref().and_then(record::version);
     let suite = line.cipher.as_deref().map(record::suite);
     seen.tls = Some(record::session(version, suite, true));

@@ -123,6 +123,7 @@ fn module(
         outcome: Outcome::Tls,
         tls: None,
         chain: Vec::new(),
+        leaf_only: false,
     };
     let log = tls_log.filter(|l| !l.is_null());
     let certificates = log.and_then(|l| l.pointer("/handshake_log/server_certificates"));

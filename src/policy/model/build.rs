@@ -404,6 +404,7 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
         requested_names: requested.into_iter().collect(),
         mismatched_names: mismatched,
         chain_problems: row.chain_problems.clone(),
+        chain_leaf_only: row.chain_leaf_only,
         key_reuse: Vec::new(),
         name_conflicts: Vec::new(),
         first_seen: rfc3339(row.first_seen),
@@ -521,7 +522,12 @@ fn chains(facts: &ScanFacts<'_>, index: &Index<'_>, classes: &[CaClass]) -> Vec<
     by_chain
         .into_iter()
         .filter_map(|(chain, at)| {
-            let shape = facts.graph.chain_shape(chain)?;
+            let mut shape = facts.graph.chain_shape(chain)?;
+            // one observation that recorded the chain as sent shows its shape
+            let as_sent = at.iter().any(|l| !l.leaf_only_chain);
+            if !as_sent {
+                shape = Default::default();
+            }
             let first = at[0];
             let cn = leaf_cn(first, facts);
             let served: BTreeSet<String> = at
@@ -541,6 +547,7 @@ fn chains(facts: &ScanFacts<'_>, index: &Index<'_>, classes: &[CaClass]) -> Vec<
                 },
                 certificates: chain.to_vec(),
                 length: chain.len() as i64,
+                as_sent,
                 incomplete: shape.incomplete,
                 out_of_order: shape.out_of_order,
                 root_included: shape.root_included,
@@ -598,6 +605,7 @@ mod tests {
             names: BTreeMap::new(),
             at_rest: Vec::new(),
             chain_problems: Vec::new(),
+            chain_leaf_only: false,
             first_seen: at,
             last_seen: at,
         };

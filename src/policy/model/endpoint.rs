@@ -143,6 +143,7 @@ fn model(
             CaptureMethod::LegacyHello => "legacy_hello",
         }
         .into(),
+        chain_leaf_only: default.is_some_and(|l| l.leaf_only_chain),
         versions_probed: probes.iter().any(|o| o.versions.is_some()),
         tls13: tls13(probes, &accepted).into(),
         accepted_versions: accepted.into_iter().collect(),

@@ -32,6 +32,7 @@ fn probe(sni: Option<&str>, source: SniSource, group: &str) -> Observation {
         versions: None,
         weak_suites: None,
         groups: None,
+        leaf_only_chain: false,
     }
 }
 
@@ -49,6 +50,7 @@ fn leaf(sni: Option<&str>, source: SniSource, sha: &str) -> EndpointLeaf {
         leaf_sha256: sha.into(),
         leaf: None,
         chain: vec![sha.into()],
+        leaf_only_chain: false,
         observed_at: datetime!(2026-06-01 12:00 UTC),
     }
 }

@@ -218,8 +218,13 @@ pub struct LeafModel {
     pub requested_names: Vec<String>,
     /// The requested names the certificate does not cover.
     pub mismatched_names: Vec<String>,
-    /// Shape problems of the chains served with it.
+    /// Shape problems of the chains served with it, as sent.
     pub chain_problems: Vec<String>,
+    /// Every chain it is served with is the leaf alone as a peer tool
+    /// reported it: `chain_problems` is then unknown (empty for lack of
+    /// measurement).
+    #[serde(default)]
+    pub chain_leaf_only: bool,
     /// Other leaves with the same key and unrelated names (at most
     /// [`RELATED_LIMIT`]).
     pub key_reuse: Vec<KeyReuse>,
@@ -266,6 +271,11 @@ pub struct ChainLeaf {
     pub cn: String,
 }
 
+/// A chain model stored before `as_sent` existed was recorded as sent.
+fn as_sent_default() -> bool {
+    true
+}
+
 /// `chain`: one distinct chain as sent, leaf first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChainModel {
@@ -275,6 +285,13 @@ pub struct ChainModel {
     pub certificates: Vec<String>,
     /// Number of certificates sent.
     pub length: i64,
+    /// The chain was recorded as the server sent it. False when a peer
+    /// tool reported the leaf alone (nmap's `ssl-cert`, tlsx without
+    /// `-tc`): its shape is then unknown and the fields below are false
+    /// for lack of measurement. The built-in chain rules declare
+    /// `observed_when = "chain.as_sent"`, so they are not evaluated on it.
+    #[serde(default = "as_sent_default")]
+    pub as_sent: bool,
     /// An intermediate is missing.
     pub incomplete: bool,
     /// The certificates are not in issuing order.
@@ -325,6 +342,11 @@ pub struct EndpointModel {
     pub post_quantum_hybrid: bool,
     /// `rustls` or `legacy_hello`.
     pub capture: String,
+    /// Its default chain is the leaf alone as a peer tool reported it
+    /// (nmap's `ssl-cert`, tlsx without `-tc`): what it sends beyond the
+    /// leaf is unknown.
+    #[serde(default)]
+    pub chain_leaf_only: bool,
     /// The scan probed each protocol version (`--versions`).
     pub versions_probed: bool,
     /// Versions seen accepted (probes plus the negotiated one).

@@ -1,5 +1,5 @@
 //! TLS protocol components: one per deployment (an endpoint's default
-//! chain, or a name's own chain there, as [`crate::inventory::endpoints`]
+//! chain, or a name's own chain there, as [`crate::store::endpoints`]
 //! folds them), with the version, the negotiated cipher suites and their
 //! algorithms, and the key-exchange groups seen (negotiated, and accepted
 //! when probed with `--groups`); each names its endpoint as an occurrence

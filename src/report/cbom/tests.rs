@@ -74,6 +74,7 @@ fn leaf(sha: &str) -> EndpointLeaf {
         leaf_sha256: sha.into(),
         leaf: None,
         chain: vec![sha.into()],
+        leaf_only_chain: false,
         observed_at: datetime!(2026-06-01 12:00 UTC),
     }
 }
@@ -101,6 +102,7 @@ fn observation(der: Vec<u8>) -> Observation {
         versions: None,
         weak_suites: None,
         groups: None,
+        leaf_only_chain: false,
     }
 }
 

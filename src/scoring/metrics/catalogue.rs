@@ -99,7 +99,7 @@ pub const CATALOGUE: [MetricDef; 35] = [
     def("shadow_cas", Count, Scan, Lower, "distinct shadow CAs issuing served leaves"),
     def("unknown_ca_leaves", Percent, Scan, Lower, "leaves whose issuer could not be placed (missing intermediate, unknown root)"),
     def("self_signed_leaves", Percent, Scan, Lower, "self-signed leaves"),
-    def("chains_correct", Percent, Scan, Higher, "leaves served with complete, ordered chains without unrelated certificates (a root sent along is tolerated)"),
+    def("chains_correct", Percent, Scan, Higher, "leaves served with complete, ordered chains without unrelated certificates (a root sent along is tolerated); measured on leaves served with a chain recorded as sent (not a peer's leaf-only report, nor files at rest)"),
     def("profile_conformance", Percent, Scan, Higher, "leaves with a SAN, covering every name asked for, not a CA, valid no longer than the CA/Browser Forum allowed on their issuance date (398 days, 200 from 15 March 2026, 100 from 2027, 47 from 2029)"),
     def("revocation_pointers", Percent, Scan, Higher, "leaves not self-signed that carry an OCSP or CRL URL (short-lived certificates as the Baseline Requirements define them, which may omit both, left out)"),
     def("revocation_status_known", Percent, Scan, Higher, "leaves whose CA gave a signed, fresh revocation status (good or revoked, by OCSP or CRL), of the leaves not self-signed whose status was checked (--check-revocation)"),

@@ -122,9 +122,37 @@ impl<'a> Estate<'a> {
             self.leaf_share("shadow_ca_leaves", class("shadow")),
             self.leaf_share("unknown_ca_leaves", class("unknown")),
             self.leaf_share("self_signed_leaves", class("self_signed")),
-            self.leaf_coverage("chains_correct", chain_correct),
+            self.chains_correct(),
             self.leaf_coverage("profile_conformance", profile_conforms),
         ]
+    }
+
+    /// Of the counted leaves, those served with a chain recorded as sent
+    /// are the measured ones (the coverage): a leaf only a peer reported
+    /// alone (nmap's `ssl-cert`, tlsx without `-tc`) or found only at rest
+    /// has no chain as sent to judge. Among them, the share whose chains
+    /// are correct; the subjects are the others.
+    fn chains_correct(&self) -> Metric {
+        let measured: Vec<&&LeafModel> = self.leaves.iter().filter(|l| chain_measured(l)).collect();
+        let (passing, failing): (Vec<&&LeafModel>, Vec<&&LeafModel>) =
+            measured.iter().partition(|l| chain_correct(l));
+        let gap = (
+            "chain as sent recorded",
+            "leaves",
+            "scan the endpoints with certatlas, or import a peer's output that holds the chains (tlsx -tc, sslyze, zgrab2)",
+        );
+        let metric = Metric::percent(
+            "chains_correct",
+            passing.len() as u64,
+            measured.len() as u64,
+            "no leaf was served with a chain recorded as sent",
+        )
+        .with_subjects(failing.iter().map(|l| l.certificate.sha256.clone()));
+        let all = self.leaves.len() as u64;
+        match measured.len() as u64 {
+            every if every == all => metric,
+            some => metric.measured_on(some, all, gap),
+        }
     }
 
     /// The share of counted leaves for which `bad` holds; they are the
@@ -338,6 +366,11 @@ fn weak_signature(leaf: &LeafModel) -> bool {
         leaf.certificate.signature.hash.as_str(),
         "sha1" | "md5" | "md2"
     )
+}
+
+/// Served, with at least one chain recorded as the server sent it.
+fn chain_measured(leaf: &LeafModel) -> bool {
+    !leaf.endpoints.is_empty() && !leaf.chain_leaf_only
 }
 
 fn chain_correct(leaf: &LeafModel) -> bool {

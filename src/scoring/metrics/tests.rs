@@ -139,6 +139,7 @@ fn probe_at(sni: Option<&str>, hybrid: bool) -> crate::observation::Observation 
         versions: Some([("TLSv1.3".to_string(), VersionSupport::Accepted)].into()),
         weak_suites: None,
         groups: None,
+        leaf_only_chain: false,
     }
 }
 
@@ -157,6 +158,7 @@ fn served_with(sni: Option<&str>) -> crate::store::EndpointLeaf {
         leaf_sha256: "aa".into(),
         leaf: None,
         chain: vec!["aa".into()],
+        leaf_only_chain: false,
         observed_at: datetime!(2026-06-01 12:00 UTC),
     }
 }
@@ -260,5 +262,43 @@ fn post_quantum_readiness_counts_leaves_and_endpoints_where_known() {
     assert_eq!(
         endpoints.subjects,
         ["127.0.0.3:443", "127.0.0.4:443", "127.0.0.8:443"]
+    );
+}
+
+#[test]
+fn chains_correct_is_measured_only_on_leaves_served_with_a_chain_as_sent() {
+    let mut incomplete = leaf("a", "127.0.0.1", false);
+    incomplete.chain_problems = vec!["incomplete".into()];
+    let sound = leaf("b", "127.0.0.2", false);
+    // a peer reported it alone: its chain problems are unknown, not none
+    let mut leaf_only = leaf("c", "127.0.0.3", false);
+    leaf_only.chain_leaf_only = true;
+    // found in a file only: served nowhere, no chain as sent
+    let mut at_rest = leaf("d", "127.0.0.4", false);
+    at_rest.endpoints.clear();
+    at_rest.stored_at = vec!["file:/srv/d.pem".into()];
+    let models = SubjectModels {
+        leaves: vec![incomplete, sound, leaf_only, at_rest],
+        ..Default::default()
+    };
+    let (history, exclusions) = (ScanHistory::default(), Exclusions::default());
+    let input = MetricInput {
+        models: &models,
+        history: &history,
+        exclusions: &exclusions,
+        window_days: 90,
+    };
+    let set = compute(&input);
+    let chains = set.get("chains_correct").unwrap();
+    assert_eq!(
+        (chains.numerator, chains.denominator, chains.measured),
+        (Some(1), Some(2), Some(2)),
+        "{chains:?}"
+    );
+    assert_eq!(chains.coverage, Some(0.5));
+    assert_eq!(chains.subjects, vec!["a".to_string()]);
+    assert_eq!(
+        chains.gap.as_deref(),
+        Some("chain as sent recorded on 2 of 4 leaves")
     );
 }

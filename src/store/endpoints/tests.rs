@@ -31,6 +31,7 @@ fn probed(port: u16, sni: Option<&str>, source: SniSource, view: &CertificateVie
         leaf_sha256: view.sha256.clone(),
         leaf: Some(view.clone()),
         chain: vec![view.sha256.clone()],
+        leaf_only_chain: false,
         observed_at: datetime!(2026-06-01 12:00 UTC),
     }
 }

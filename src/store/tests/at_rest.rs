@@ -95,8 +95,13 @@ fn placements_are_stored_apart_from_endpoints_and_join_the_scan_certificates() {
         let third = complete_scan(&store, third_at, served);
         assert_eq!(store.previous_scan(third).unwrap().unwrap().id, rest);
         assert_eq!(
-            store.previous_served_scan(third).unwrap().unwrap().id,
+            store.previous_comparable_scan(third).unwrap().unwrap().id,
             first
+        );
+        assert_eq!(
+            store.previous_comparable_scan(rest).unwrap(),
+            None,
+            "no import at rest before it"
         );
     }
 }

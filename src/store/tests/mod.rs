@@ -4,6 +4,7 @@
 
 mod alerts;
 mod at_rest;
+mod comparable;
 mod concurrency;
 mod cycles;
 mod fingerprint;
