@@ -127,7 +127,7 @@ impl Problem {
                 "not a regular file (symbolic link or special file)".to_owned()
             }
             Problem::UnsafePath { .. } => format!(
-                "unsafe path in {MANIFEST_FILE} (absolute, '..', backslash or reserved name); \
+                "path outside the bundle in {MANIFEST_FILE} (absolute, '..', backslash or reserved name); \
                  not checked"
             ),
             Problem::SignatureInvalid { reason } => {

@@ -10,12 +10,12 @@ use std::fmt::Write as _;
 
 /// Replaces control, escape and bidi-override characters with `\u{..}`.
 pub fn terminal(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_on_terminal) {
+    if !text.chars().any(is_control_on_terminal) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for ch in text.chars() {
-        if is_unsafe_on_terminal(ch) {
+        if is_control_on_terminal(ch) {
             let _ = write!(out, "\\u{{{:x}}}", ch as u32);
         } else {
             out.push(ch);
@@ -25,7 +25,7 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
 }
 
 /// Control characters, DEL, C1 controls and bidirectional formatting marks.
-fn is_unsafe_on_terminal(ch: char) -> bool {
+fn is_control_on_terminal(ch: char) -> bool {
     ch.is_control()
         || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
