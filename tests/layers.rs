@@ -54,11 +54,6 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
         "alert settings name policy::Severity; policy reads config::Position",
     ),
     (
-        "judge",
-        "cli",
-        "Judge takes cli::PolicyRequest instead of a policy-owned request",
-    ),
-    (
         "report",
         "demo",
         "the audit report's hostile-subject sample comes from the lab",

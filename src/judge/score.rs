@@ -10,7 +10,7 @@ use time::{Date, OffsetDateTime};
 
 use super::findings::Tracked;
 use super::{Judge, JudgeError, Persist};
-use crate::cli::PolicyRequest;
+use super::PolicyRequest;
 use crate::config::ExceptionTarget;
 use crate::inventory::store::{ScanId, ScanRecord, Store};
 use crate::policy::lifecycle::TrackedFinding;
