@@ -23,6 +23,9 @@ const STAGES: &[&str] = &[
     "parallel",
     "schedule",
     "observation",
+    "located",
+    "document",
+    "rule_vocabulary",
     // the pipeline
     "targets",
     "certs",

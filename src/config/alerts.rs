@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::error::{ConfigError, Position};
 use super::raw::Source;
-use crate::policy::Severity;
+use crate::rule_vocabulary::Severity;
 
 /// `[alerts]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -12,7 +12,6 @@
 
 mod alerts;
 mod anchors;
-pub mod document;
 mod error;
 mod raw;
 mod scope;

@@ -356,7 +356,7 @@ fn check_maturity(raw: RawMaturity, src: &Source<'_>) -> Result<MaturityConfig, 
 
 /// A review date written as a TOML local date (`2027-01-31`) or a string.
 fn review_date(value: &toml::Value) -> Option<time::Date> {
-    super::document::date_of(value)
+    crate::document::date_of(value)
 }
 
 /// How a SHA-256 must be written (for messages).

@@ -15,7 +15,7 @@ use super::expr::{Expr, ExprError};
 use super::message::Template;
 use super::rule::{self, Example, Expectation, Origin, Rule};
 use super::{Severity, SubjectKind};
-use crate::config::document::{self, Spanned, TomlValue};
+use crate::document::{self, Spanned, TomlValue};
 use crate::config::Position;
 
 #[derive(Debug, Deserialize)]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config::document::{self, Spanned};
+use crate::document::{self, Spanned};
 use crate::config::Position;
 use crate::policy::category;
 

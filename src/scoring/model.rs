@@ -94,7 +94,7 @@ impl Model {
     /// Parses a model file.
     pub fn parse(text: &str) -> Result<Model, crate::config::ConfigError> {
         let path = std::path::Path::new("rules/maturity/pkimm-model.toml");
-        crate::config::document::parse_strict(text, path)
+        crate::document::parse_strict(text, path)
     }
 
     /// The category with this id.

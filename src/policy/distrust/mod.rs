@@ -18,7 +18,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::error::RuleError;
-use crate::config::document::{self, Spanned};
+use crate::document::{self, Spanned};
 use crate::config::Position;
 
 /// Path of the built-in data file under `rules/`, and its embedded text.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::load::LadderError;
 use super::{Comparison, Criterion, Evidence, HistoryGate, Ladder, Requirement};
-use crate::config::document::{self, Spanned};
+use crate::document::{self, Spanned};
 use crate::config::Position;
 use crate::policy::category;
 use crate::scoring::metrics;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use super::error::{ConfigError, Position};
+use crate::config::{ConfigError, Position};
 
 /// A value with the byte range it was read from.
 pub type Spanned<T> = toml::Spanned<T>;
