@@ -34,6 +34,10 @@
 //! - [`cli`] and [`config`]: clap definitions, the config file, validated
 //!   requests.
 //! - [`clock`]: the one source of "now".
+//! - Leaf vocabulary every stage may use: [`located`] (the
+//!   `FILE:LINE:COL: problem` error), [`document`] (strict TOML files),
+//!   [`time_text`] (instants as text), [`rule_vocabulary`] (severity and
+//!   subject kind).
 //! - [`schedule`]: when `watch` runs: intervals, cron, skipped slots, jitter.
 //! - [`demo`]: the built-in lab of TLS servers on loopback.
 //! - [`app`]: wires the stages for each subcommand.
@@ -61,6 +65,7 @@ pub mod evidence;
 pub mod import;
 pub mod inventory;
 pub mod judge;
+pub mod located;
 pub mod observation;
 pub mod parallel;
 pub mod platform;
@@ -74,3 +79,4 @@ pub mod scan;
 pub mod schedule;
 pub mod scoring;
 pub mod targets;
+pub mod time_text;

@@ -25,8 +25,9 @@ use crate::config::{WebhookConfig, WebhookEvent};
 use crate::inventory::ca::CaClass;
 use crate::inventory::store::ScanId;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
-use crate::policy::model::{parse_rfc3339, rfc3339, CaModel, LeafModel};
+use crate::policy::model::{CaModel, LeafModel};
 use crate::policy::Severity;
+use crate::time_text::{parse_rfc3339, rfc3339};
 
 /// What events are derived from.
 #[derive(Debug, Clone, Copy)]

@@ -7,6 +7,7 @@
 use crate::config::Config;
 pub use crate::judge::PolicyRequest;
 use crate::policy::{Disabled, RuleSet, Severity};
+use crate::rule_vocabulary::UnknownSeverity;
 use crate::scoring::claims;
 use crate::scoring::ladder::{self, Overrides, Profile, ThresholdOverride};
 
@@ -77,7 +78,6 @@ pub fn rule_set(
 }
 
 /// A severity by name.
-pub fn parse_severity(text: &str) -> Result<Severity, String> {
-    Severity::parse(text)
-        .ok_or_else(|| format!("'{text}' is not a severity (critical, high, medium, low, info)"))
+pub fn parse_severity(text: &str) -> Result<Severity, UnknownSeverity> {
+    Severity::parse(text).ok_or_else(|| UnknownSeverity(text.to_string()))
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
 use super::findings::Tracked;
-use super::{Judge, JudgeError, Persist};
 use super::PolicyRequest;
+use super::{Judge, JudgeError, Persist};
 use crate::config::ExceptionTarget;
 use crate::inventory::store::{ScanId, ScanRecord, Store};
 use crate::policy::lifecycle::TrackedFinding;

@@ -33,9 +33,9 @@ mod rule;
 pub mod rulefile;
 mod ruleset;
 
+pub use crate::rule_vocabulary::{Severity, SubjectKind};
 pub use error::RuleError;
 pub use finding::Finding;
 pub use rule::sample as model_sample;
 pub use rule::{Example, Expectation, Origin, Rule, RuleSummary};
 pub use ruleset::{Disabled, RuleSet};
-pub use crate::rule_vocabulary::{Severity, SubjectKind};

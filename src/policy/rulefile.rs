@@ -16,7 +16,7 @@ use super::message::Template;
 use super::rule::{self, Example, Expectation, Origin, Rule};
 use super::{Severity, SubjectKind};
 use crate::document::{self, Spanned, TomlValue};
-use crate::config::Position;
+use crate::located::Position;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

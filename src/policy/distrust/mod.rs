@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use super::error::RuleError;
 use crate::document::{self, Spanned};
-use crate::config::Position;
+use crate::located::Position;
 
 /// Path of the built-in data file under `rules/`, and its embedded text.
 pub const BUILTIN_PATH: &str = "data/distrust.toml";
