@@ -12,16 +12,9 @@ use crate::inventory::store::{EndpointKey, HistoryEntry, ScanRecord, ScanRole};
 use crate::inventory::view::{InventoryRow, InventorySummary};
 use serde::Serialize;
 
-/// `address:port` or `address:port/sni`.
+/// `address:port` or `address:port/sni` (the key's `Display`).
 pub fn endpoint_key_text(key: &EndpointKey) -> String {
-    let address = match key.address.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) => format!("[{v6}]"),
-        _ => key.address.clone(),
-    };
-    match &key.sni {
-        Some(sni) => format!("{address}:{}/{sni}", key.port),
-        None => format!("{address}:{}", key.port),
-    }
+    key.to_string()
 }
 
 /// An instant in a listing: RFC 3339 in UTC (tables, JSON and CSV alike).
