@@ -75,6 +75,7 @@ pub mod reference;
 pub mod report;
 pub mod revocation;
 pub mod rule_vocabulary;
+pub mod sanitize;
 pub mod scan;
 pub mod schedule;
 pub mod scoring;

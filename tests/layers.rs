@@ -25,6 +25,7 @@ const STAGES: &[&str] = &[
     "observation",
     "located",
     "time_text",
+    "sanitize",
     "document",
     "rule_vocabulary",
     // the pipeline

@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::import::at_rest::{self, AtRestOptions, Collected};
 use crate::inventory::store::{NewImport, ScanMeta, Store};
 use crate::judge::InventoryContext;
-use crate::report::escape::terminal;
+use crate::sanitize::terminal;
 
 /// PATH is read as certificates at rest: an option of theirs was given,
 /// it is a directory, or its content is one of their formats (never when

@@ -19,7 +19,7 @@ use super::manifest::{parse_manifest, Manifest, ManifestFile};
 use super::sign::{fingerprint, parse_public_key_pem, read_public_key_file, KeyProblem};
 use super::walk::{hash_file, walk, Entry, EntryKind};
 use super::{BUNDLE_FILES, MANIFEST_FILE, PUBLIC_KEY_FILE, SIGNATURE_FILE};
-use crate::report::escape::terminal;
+use crate::sanitize::terminal;
 
 /// The outcome of checking a bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]

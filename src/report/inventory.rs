@@ -4,12 +4,12 @@
 
 use std::io::{self, Write};
 
-use super::escape::terminal;
 use super::listing::{write_json, write_listing, Listing, ListingFormat};
 use crate::inventory::ca::CaSummary;
 use crate::inventory::history::{ChangeKind, EndpointChange, ScanDiff};
 use crate::inventory::store::{EndpointKey, HistoryEntry, ScanRecord, ScanRole};
 use crate::inventory::view::{InventoryRow, InventorySummary};
+use crate::sanitize::terminal;
 use serde::Serialize;
 
 /// `address:port` or `address:port/sni` (the key's `Display`).

@@ -3,11 +3,11 @@
 
 use std::io::{self, Write};
 
-use super::escape::terminal;
 use super::table::{detail, endpoint_text, key_text, problem_list, write_summary};
 use super::{ChainEntry, ObservationRecord};
 use crate::demo::{Lab, LabCase};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
+use crate::sanitize::terminal;
 use crate::scan::summary::ScanSummary;
 
 /// Writes every case of `lab` with its observations, then the summary.

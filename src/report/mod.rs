@@ -7,7 +7,6 @@
 
 pub mod audit;
 pub mod cbom;
-pub mod escape;
 pub mod findings;
 pub mod inventory;
 pub mod json;

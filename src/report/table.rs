@@ -3,16 +3,16 @@
 //! ends; unresponsive probes (refused, unreachable, connect timeout) are
 //! only counted in the summary, by reason, unless `--show-closed` asks for
 //! their rows. Every field from a certificate or a peer goes through
-//! [`super::escape::terminal`] before it is printed.
+//! [`crate::sanitize::terminal`] before it is printed.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
 
-use super::escape::{fit, terminal};
 use super::{ObservationRecord, ScanWriter};
 use crate::certs::{CertificateView, KeyAlgorithm};
 use crate::observation::{Observation, Outcome, VerdictProblem, VersionSupport};
+use crate::sanitize::{fit, terminal};
 use crate::scan::summary::ScanSummary;
 
 /// What the table shows beyond the responsive endpoints.
