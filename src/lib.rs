@@ -37,7 +37,7 @@
 //! - Leaf vocabulary every stage may use: [`located`] (the
 //!   `FILE:LINE:COL: problem` error), [`document`] (strict TOML files),
 //!   [`time_text`] (instants as text), [`rule_vocabulary`] (severity and
-//!   subject kind).
+//!   subject kind), [`sanitize`] (hostile text for terminals and CSV).
 //! - [`schedule`]: when `watch` runs: intervals, cron, skipped slots, jitter.
 //! - [`demo`]: the built-in lab of TLS servers on loopback.
 //! - [`app`]: wires the stages for each subcommand.

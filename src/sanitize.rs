@@ -1,9 +1,10 @@
-//! Neutralising hostile certificate fields for each medium.
+//! Neutralising hostile certificate fields for each medium: leaf
+//! vocabulary, so any stage that prints a certificate field uses it.
 //!
 //! Certificate subjects, SANs and server banners are chosen by whoever runs
 //! the server. Before they reach a terminal, control characters (including
 //! ANSI escapes) and bidirectional overrides are replaced by visible escapes;
-//! CSV and HTML get their own functions.
+//! CSV cells get their own function (HTML is escaped by the audit report).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
