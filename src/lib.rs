@@ -37,6 +37,10 @@
 //! - [`cli`] and [`config`]: clap definitions, the config file, validated
 //!   requests.
 //! - [`clock`]: the one source of "now".
+//! - Leaf vocabulary every stage may use: [`located`] (the
+//!   `FILE:LINE:COL: problem` error), [`document`] (strict TOML files),
+//!   [`time_text`] (instants as text), [`rule_vocabulary`] (severity and
+//!   subject kind), [`sanitize`] (hostile text for terminals and CSV).
 //! - [`schedule`]: when `watch` runs: intervals, cron, skipped slots, jitter.
 //! - [`demo`]: the built-in lab of TLS servers on loopback.
 //! - [`app`]: wires the stages for each subcommand.
@@ -59,10 +63,12 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod document;
 pub mod evidence;
 pub mod import;
 pub mod inventory;
 pub mod judge;
+pub mod located;
 pub mod observation;
 pub mod parallel;
 pub mod platform;
@@ -71,8 +77,11 @@ pub mod probe;
 pub mod reference;
 pub mod report;
 pub mod revocation;
+pub mod rule_vocabulary;
+pub mod sanitize;
 pub mod scan;
 pub mod schedule;
 pub mod scoring;
 pub mod store;
 pub mod targets;
+pub mod time_text;

@@ -320,17 +320,77 @@ pub struct Verdict {
     /// The anchor the chain built to (its subject), when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor: Option<String>,
-    /// Why it is not trusted: `expired`, `not_yet_valid`, `unknown_issuer`,
-    /// `name_mismatch`, `bad_signature`, `unsupported_signature_algorithm`,
-    /// `not_server_auth`, `ca_used_as_leaf`, `revoked`, `malformed`, or
-    /// `other`. Never `name_mismatch` when [`Verdict::name_check`] is
-    /// [`NameCheck::NoName`].
-    pub problems: Vec<String>,
+    /// Why it is not trusted. Never [`VerdictProblem::NameMismatch`] when
+    /// [`Verdict::name_check`] is [`NameCheck::NoName`].
+    pub problems: Vec<VerdictProblem>,
     /// Whether a host name was checked: `checked`, or `no_name` for a probe
     /// that sent no name (an address target without SNI). Verdicts stored
     /// before this field existed read as `checked`.
     #[serde(default)]
     pub name_check: NameCheck,
+}
+
+/// Why a strict verdict is untrusted: the closed vocabulary certatlas maps
+/// the verifier's errors to. Serialised as its snake_case name (the same
+/// text in JSON and in the store); an unknown name reads as `other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum VerdictProblem {
+    /// The leaf (or a CA) is past its notAfter.
+    Expired,
+    /// The leaf (or a CA) is before its notBefore.
+    NotYetValid,
+    /// No path to a trust anchor.
+    UnknownIssuer,
+    /// The leaf does not cover the name checked.
+    NameMismatch,
+    /// A signature on the path does not verify.
+    BadSignature,
+    /// A signature algorithm the verifier does not accept.
+    UnsupportedSignatureAlgorithm,
+    /// The leaf's extended key usage excludes server authentication.
+    NotServerAuth,
+    /// A CA certificate served as the leaf.
+    CaUsedAsLeaf,
+    /// Revoked.
+    Revoked,
+    /// Certificate bytes that do not parse.
+    Malformed,
+    /// Anything else.
+    #[serde(other)]
+    Other,
+}
+
+impl VerdictProblem {
+    /// The snake_case name (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            VerdictProblem::Expired => "expired",
+            VerdictProblem::NotYetValid => "not_yet_valid",
+            VerdictProblem::UnknownIssuer => "unknown_issuer",
+            VerdictProblem::NameMismatch => "name_mismatch",
+            VerdictProblem::BadSignature => "bad_signature",
+            VerdictProblem::UnsupportedSignatureAlgorithm => "unsupported_signature_algorithm",
+            VerdictProblem::NotServerAuth => "not_server_auth",
+            VerdictProblem::CaUsedAsLeaf => "ca_used_as_leaf",
+            VerdictProblem::Revoked => "revoked",
+            VerdictProblem::Malformed => "malformed",
+            VerdictProblem::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for VerdictProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq<&str> for VerdictProblem {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
 }
 
 /// Which host-name check the strict verdict made.
@@ -439,5 +499,19 @@ mod tests {
     #[test]
     fn hex_prefix_is_bounded() {
         assert_eq!(hex_prefix(b"SSH-2.0-OpenSSH_9.6 and more", 4), "5353482d");
+    }
+
+    #[test]
+    fn verdict_problems_serialise_as_their_names_and_unknown_ones_read_as_other() {
+        let problems = vec![VerdictProblem::UnknownIssuer, VerdictProblem::NameMismatch];
+        let json = serde_json::to_string(&problems).expect("serialises");
+        assert_eq!(json, r#"["unknown_issuer","name_mismatch"]"#);
+        let back: Vec<VerdictProblem> =
+            serde_json::from_str(r#"["expired","something_new"]"#).expect("reads");
+        assert_eq!(back, vec![VerdictProblem::Expired, VerdictProblem::Other]);
+        for problem in back {
+            let name = serde_json::to_value(problem).expect("serialises");
+            assert_eq!(name, problem.name(), "Display and serde agree");
+        }
     }
 }

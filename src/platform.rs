@@ -2,7 +2,7 @@
 //! process still exists, this machine's host name, the open-file limit, an
 //! advisory file lock and opening a file without following a symbolic
 //! link. A leaf module, and the
-//! only user of `rustix` (safe bindings: no `unsafe` in certatlas).
+//! only user of `rustix` (safe bindings, so certatlas has no unchecked code).
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;

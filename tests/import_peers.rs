@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use certatlas::demo::{Lab, LabCase};
-use certatlas::observation::Observation;
+use certatlas::observation::{Observation, VerdictProblem};
 use certatlas::probe::TrustStore;
 
 const CLOCK: &str = "2026-12-08T00:00:00Z";
@@ -220,7 +220,7 @@ fn each_format_yields_the_endpoints_sni_transport_and_chains_its_tool_saw() {
     let good_rsa = find(&sslyze, "127.0.0.2", 39025);
     let verdict = good_rsa.verdict.as_ref().unwrap();
     assert!(
-        verdict.problems.contains(&"unknown_issuer".to_string()),
+        verdict.problems.contains(&VerdictProblem::UnknownIssuer),
         "{verdict:?}"
     );
     let session = good_rsa.tls.as_ref().unwrap();

@@ -49,7 +49,9 @@ fn problems(observation: &Observation) -> Vec<String> {
         .as_ref()
         .expect("a verdict")
         .problems
-        .clone()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 #[tokio::test]

@@ -253,7 +253,7 @@ fn log_attempt(entry: &OutboxEntry, number: u32, outcome: AttemptOutcome, error:
         }
         AttemptOutcome::Retry(next) => tracing::warn!(
             "alert {key} to webhook {hook}: attempt {number} failed: {error}; next attempt at {}",
-            crate::policy::model::rfc3339(next)
+            crate::time_text::rfc3339(next)
         ),
         AttemptOutcome::GaveUp => tracing::warn!(
             "alert {key} to webhook {hook}: attempt {number} failed: {error}; giving up"
@@ -286,14 +286,22 @@ async fn pending(shared: &Arc<Shared>) -> u64 {
 }
 
 /// Runs a store call on the blocking pool (SQLite may wait for a lock).
-async fn store_call<T, F>(shared: &Arc<Shared>, call: F) -> Result<T, String>
+async fn store_call<T, F>(shared: &Arc<Shared>, call: F) -> Result<T, StoreCallError>
 where
     T: Send + 'static,
     F: FnOnce(&Store, &[String]) -> Result<T, StoreError> + Send + 'static,
 {
     let shared = shared.clone();
-    tokio::task::spawn_blocking(move || call(&shared.store, &shared.names))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+    Ok(tokio::task::spawn_blocking(move || call(&shared.store, &shared.names)).await??)
+}
+
+/// Why a store call of the dispatcher failed (logged; delivery goes on).
+#[derive(Debug, thiserror::Error)]
+enum StoreCallError {
+    /// The store refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The blocking task did not finish (it panicked or was cancelled).
+    #[error(transparent)]
+    Join(#[from] tokio::task::JoinError),
 }

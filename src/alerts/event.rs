@@ -24,9 +24,10 @@ use time::OffsetDateTime;
 use crate::config::{WebhookConfig, WebhookEvent};
 use crate::inventory::ca::CaClass;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
-use crate::policy::model::{parse_rfc3339, rfc3339, CaModel, LeafModel};
+use crate::policy::model::{CaModel, LeafModel};
 use crate::policy::Severity;
 use crate::store::ScanId;
+use crate::time_text::{parse_rfc3339, rfc3339};
 
 /// What events are derived from.
 #[derive(Debug, Clone, Copy)]

@@ -35,6 +35,7 @@ use crate::store::StoreError;
 /// Why alerts cannot start or events cannot be enqueued. Delivery
 /// failures are not errors: they are recorded in the outbox and logged.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AlertError {
     /// The variable a webhook's `auth_env` names is not set.
     #[error(

@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 use super::event::{derive, AlertEvent, AlertInput};
 use super::webhooks::Webhooks;
 use super::AlertError;
-use crate::policy::model::rfc3339;
 use crate::store::{NewAlert, ScanId, Store};
+use crate::time_text::rfc3339;
 
 /// The schema name every body carries.
 pub const SCHEMA: &str = "certatlas-alert/1";

@@ -53,11 +53,9 @@ pub(super) fn prepare_dir(dir: &Path) -> Result<(), AppError> {
         return Ok(());
     }
     if !names.iter().any(|n| n == evidence::MANIFEST_FILE) {
-        let dir = dir.display();
-        return Err(AppError::Inventory(format!(
-            "{dir} is not empty and holds no {}: refusing to write a bundle into it",
-            evidence::MANIFEST_FILE
-        )));
+        return Err(AppError::NotABundleDir {
+            dir: dir.to_path_buf(),
+        });
     }
     let remove = |path: &Path| {
         let result = if path.is_dir() {

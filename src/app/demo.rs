@@ -229,7 +229,7 @@ fn lab_context(lab: &Lab) -> Result<InventoryContext, AppError> {
     context
         .owners
         .push(crate::demo::lab_owner_rule())
-        .map_err(|e| AppError::Inventory(format!("demo owner rule: {e}")))?;
+        .map_err(AppError::DemoOwnerRule)?;
     Ok(context)
 }
 

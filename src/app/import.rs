@@ -246,7 +246,7 @@ fn report(
     quiet: bool,
 ) -> Result<(), AppError> {
     if let Some(change) = change {
-        note(quiet, &crate::report::escape::terminal(&change.line()));
+        note(quiet, &crate::sanitize::terminal(&change.line()));
     }
     if let Some(line) = checked.torn_tail {
         let text = format!(
@@ -255,7 +255,7 @@ fn report(
         note(quiet, &text);
     }
     for line in checked.peer.iter().flat_map(|p| p.notes()) {
-        note(quiet, &crate::report::escape::terminal(&line));
+        note(quiet, &crate::sanitize::terminal(&line));
     }
     if checked.header.is_none() && checked.peer.is_none() {
         note(
@@ -285,8 +285,8 @@ fn write_table(out: &mut dyn Write, checked: &Checked, stored: &StoredScan) -> i
     writeln!(
         out,
         "imported {}{}: {} {records}, {} observations, as scan {} ({status})",
-        crate::report::escape::terminal(&checked.file.display().to_string()),
-        crate::report::escape::terminal(&from),
+        crate::sanitize::terminal(&checked.file.display().to_string()),
+        crate::sanitize::terminal(&from),
         checked.lines,
         checked.observations,
         stored.scan.0

@@ -17,7 +17,7 @@ use crate::cli::ImportRequest;
 use crate::clock::Clock;
 use crate::import::at_rest::{self, AtRestOptions, Collected};
 use crate::judge::InventoryContext;
-use crate::report::escape::terminal;
+use crate::sanitize::terminal;
 use crate::store::{NewImport, ScanMeta, Store};
 
 /// PATH is read as certificates at rest: an option of theirs was given,

@@ -71,15 +71,18 @@ pub fn export_ca(args: &CasArgs, text: &str) -> Result<RunStatus, AppError> {
     let sha256 = store.resolve_fingerprint(text)?;
     let certificate = store
         .certificate(&sha256)?
-        .ok_or_else(|| AppError::Inventory(format!("certificate {sha256} vanished")))?;
+        .ok_or_else(|| AppError::CertificateVanished {
+            sha256: sha256.clone(),
+        })?;
     let is_ca = certificate
         .view
         .as_ref()
         .is_some_and(|v| v.is_ca() || v.self_signed);
     if !is_ca {
-        return Err(AppError::Inventory(format!(
-            "cas --export {text}: certificate {sha256} is not a CA certificate"
-        )));
+        return Err(AppError::NotACa {
+            text: text.to_string(),
+            sha256,
+        });
     }
     let pem = crate::report::pem::certificate(&certificate.der);
     match &args.output {

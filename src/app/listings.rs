@@ -22,10 +22,8 @@ pub(super) fn open(
 ) -> Result<(Store, InventoryContext, Option<crate::config::Config>), AppError> {
     let request = store_request(args)?;
     if let Some(path) = request.db.sqlite_path().filter(|path| !path.exists()) {
-        let db = path.display();
-        return Err(AppError::Inventory(format!(
-            "no inventory at {db}: run `certatlas scan` first, or pass --db"
-        )));
+        let db = path.display().to_string();
+        return Err(AppError::NoInventory { db });
     }
     let context = InventoryContext::new(request.config.as_ref(), Vec::new())?;
     Ok((Store::open_read_only(&request.db)?, context, request.config))
@@ -42,10 +40,10 @@ pub(super) fn pick_record(store: &Store, id: Option<i64>) -> Result<ScanRecord, 
     match id {
         Some(id) => store
             .scan(ScanId(id))?
-            .ok_or_else(|| AppError::Inventory(format!("{db} has no scan {id}"))),
+            .ok_or(AppError::NoSuchScan { db, id }),
         None => store
             .latest_scan(true)?
-            .ok_or_else(|| AppError::Inventory(format!("{db} has no complete scan yet"))),
+            .ok_or(AppError::NoCompleteScan { db }),
     }
 }
 
@@ -98,12 +96,8 @@ pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
         None => match store.previous_comparable_scan(to)? {
             Some(previous) => previous.id,
             None => {
-                let db = store.path().display();
-                return Err(AppError::Inventory(format!(
-                    "{db} has no complete scan before scan {to} of the same source to compare \
-                     it with (an import of another tool's output is compared with none; an \
-                     import of certificates at rest only with another): name one with FROM"
-                )));
+                let db = store.path().display().to_string();
+                return Err(AppError::NoEarlierScan { db, scan: to });
             }
         },
     };
@@ -153,10 +147,8 @@ pub fn scans(args: ScansArgs) -> Result<RunStatus, AppError> {
 
 /// `ADDRESS:PORT[/SNI]` or `[V6]:PORT[/SNI]`.
 fn parse_endpoint(text: &str) -> Result<(String, u16, Option<String>), AppError> {
-    let bad = || {
-        AppError::Inventory(format!(
-            "history: '{text}' is neither ADDRESS:PORT[/SNI] nor a certificate SHA-256"
-        ))
+    let bad = || AppError::BadHistoryTarget {
+        text: text.to_string(),
     };
     let (endpoint, sni) = match text.split_once('/') {
         Some((endpoint, sni)) => (endpoint, Some(sni.to_ascii_lowercase())),

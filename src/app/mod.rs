@@ -63,6 +63,7 @@ pub enum RunStatus {
 
 /// Operational errors: they end the run with exit code 2.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AppError {
     /// Bad arguments, input or configuration files.
     #[error(transparent)]
@@ -101,9 +102,70 @@ pub enum AppError {
     /// A stored scan could not be judged.
     #[error(transparent)]
     Judge(#[from] crate::judge::JudgeError),
-    /// The inventory has nothing to show for what was asked.
-    #[error("{0}")]
-    Inventory(String),
+    /// No inventory database at the SQLite path of a read-only command.
+    #[error("no inventory at {db}: run `certatlas scan` first, or pass --db")]
+    NoInventory {
+        /// The database path.
+        db: String,
+    },
+    /// The scan asked for is not in the inventory.
+    #[error("{db} has no scan {id}")]
+    NoSuchScan {
+        /// The database.
+        db: String,
+        /// The scan id asked for.
+        id: i64,
+    },
+    /// The inventory holds no complete scan yet.
+    #[error("{db} has no complete scan yet")]
+    NoCompleteScan {
+        /// The database.
+        db: String,
+    },
+    /// `diff` without FROM, and no complete scan before TO.
+    #[error(
+        "{db} has no complete scan before scan {scan} of the same source to compare it with \
+         (an import of another tool's output is compared with none; an import of certificates \
+         at rest only with another): name one with FROM"
+    )]
+    NoEarlierScan {
+        /// The database.
+        db: String,
+        /// The scan diffed against its predecessor.
+        scan: crate::store::ScanId,
+    },
+    /// `history` was given neither an endpoint nor a fingerprint.
+    #[error("history: '{text}' is neither ADDRESS:PORT[/SNI] nor a certificate SHA-256")]
+    BadHistoryTarget {
+        /// The argument as given.
+        text: String,
+    },
+    /// A certificate resolved from its fingerprint could not be read back.
+    #[error("certificate {sha256} vanished")]
+    CertificateVanished {
+        /// Its SHA-256.
+        sha256: String,
+    },
+    /// `cas --export` named a certificate that is not a CA certificate.
+    #[error("cas --export {text}: certificate {sha256} is not a CA certificate")]
+    NotACa {
+        /// The fingerprint as given.
+        text: String,
+        /// The certificate's SHA-256.
+        sha256: String,
+    },
+    /// The evidence directory holds other files and no earlier bundle.
+    #[error("{} is not empty and holds no {}: refusing to write a bundle into it", dir.display(), crate::evidence::MANIFEST_FILE)]
+    NotABundleDir {
+        /// The directory.
+        dir: std::path::PathBuf,
+    },
+    /// The watch schedule has no next run.
+    #[error("the schedule never fires")]
+    ScheduleNeverFires,
+    /// The demo lab's owner rule is invalid.
+    #[error("demo owner rule: {0}")]
+    DemoOwnerRule(#[source] crate::inventory::owners::OwnerRuleError),
     /// An evidence bundle cannot be written or read, or a key cannot be used.
     #[error(transparent)]
     Evidence(#[from] crate::evidence::EvidenceError),

@@ -72,7 +72,11 @@ impl Recording {
         if request.probe_options.check_revocation {
             recording.revocation = Some(request.scope.pairings().clone());
         }
-        if let Some(part) = cycles::shard_part(request) {
+        if let Some(part) = cycles::shard_part(
+            request.scope.shard(),
+            &request.targets_text,
+            &request.options,
+        ) {
             recording.store.record_shard(recording.scan, &part)?;
             recording.shard = Some(part);
         }

@@ -241,7 +241,7 @@ fn note_options_change(
 ) {
     let on_stdout = matches!(records, Records::Stdout) && request.format == OutputFormat::Table;
     if let Some(change) = summary.options_change.as_ref().filter(|_| !on_stdout) {
-        note(quiet, &crate::report::escape::terminal(&change.line()));
+        note(quiet, &crate::sanitize::terminal(&change.line()));
     }
     for hint in summary.hints().iter().filter(|_| !on_stdout) {
         note(quiet, hint);

@@ -144,7 +144,7 @@ fn announce(request: &WatchRequest, env: &ScanEnv, first: OffsetDateTime) {
 }
 
 fn never_fires() -> AppError {
-    AppError::Inventory("the schedule never fires".into())
+    AppError::ScheduleNeverFires
 }
 
 /// Sleeps until `at` on `clock`, or until SIGUSR1 asks for the run now;

@@ -31,6 +31,7 @@ use x509_parser::certificate::X509Certificate;
 
 /// Why a byte string could not be turned into a [`CertificateView`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CertParseError {
     /// The input was empty.
     #[error("empty input: no certificate bytes")]

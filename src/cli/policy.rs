@@ -5,28 +5,13 @@
 //! exit code 2.
 
 use crate::config::Config;
+pub use crate::judge::PolicyRequest;
 use crate::policy::{Disabled, RuleSet, Severity};
-use crate::scoring::claims::{self, Claims};
+use crate::rule_vocabulary::UnknownSeverity;
+use crate::scoring::claims;
 use crate::scoring::ladder::{self, Overrides, Profile, ThresholdOverride};
 
 use super::{PolicyArgs, SettingsError};
-
-/// The rules in force and how findings gate the exit code.
-#[derive(Debug)]
-pub struct PolicyRequest {
-    /// Built-in rules, the config's and --rules directories, minus disabled.
-    pub rules: RuleSet,
-    /// Exit 1 when an active finding is at or above this severity.
-    pub fail_on: Option<Severity>,
-    /// The config's declared exceptions.
-    pub exceptions: Vec<crate::config::ExceptionConfig>,
-    /// The maturity profile: built-in ladders, the config's `[maturity]`.
-    pub profile: Profile,
-    /// An imported self-assessment.
-    pub claims: Option<Claims>,
-    /// SHA-256 of the config file's text, when one was used.
-    pub config_digest: Option<String>,
-}
 
 /// Loads the rule set for `args` and `config`.
 pub fn policy_request(
@@ -93,7 +78,6 @@ pub fn rule_set(
 }
 
 /// A severity by name.
-pub fn parse_severity(text: &str) -> Result<Severity, String> {
-    Severity::parse(text)
-        .ok_or_else(|| format!("'{text}' is not a severity (critical, high, medium, low, info)"))
+pub fn parse_severity(text: &str) -> Result<Severity, UnknownSeverity> {
+    Severity::parse(text).ok_or_else(|| UnknownSeverity(text.to_string()))
 }

@@ -7,7 +7,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::scope_args;
@@ -91,6 +90,7 @@ pub struct DemoRequest {
 
 /// Why the arguments cannot be run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SettingsError {
     /// A target, exclusion, port list or target file is wrong.
     #[error(transparent)]
@@ -315,19 +315,18 @@ fn resolve_pairings(values: &[String]) -> Result<Vec<targets::Pairing>, TargetsE
 pub use crate::schedule::parse_duration;
 
 /// `auto`, `none`, or a STARTTLS dialect name.
-pub fn parse_starttls(text: &str) -> Result<StartTlsMode, String> {
+pub fn parse_starttls(text: &str) -> Result<StartTlsMode, crate::scan::UnknownStartTls> {
     StartTlsMode::parse(text)
 }
 
 /// A CA class by name.
-pub fn parse_ca_class(text: &str) -> Result<CaClass, String> {
-    text.parse::<CaClass>().map_err(|e| e.to_string())
+pub fn parse_ca_class(text: &str) -> Result<CaClass, crate::inventory::ca::UnknownCaClass> {
+    text.parse::<CaClass>()
 }
 
 /// An RFC 3339 instant.
-pub fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|e| format!("'{text}' is not an RFC 3339 time ({e})"))
+pub fn parse_instant(text: &str) -> Result<OffsetDateTime, crate::time_text::NotRfc3339> {
+    crate::time_text::parse_instant(text)
 }
 
 /// Converts to the verifier's clock type.

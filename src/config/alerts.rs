@@ -7,12 +7,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::document::Spanned;
 use serde::Deserialize;
-use toml::Spanned;
 
-use super::error::{ConfigError, Position};
-use super::raw::Source;
-use crate::policy::Severity;
+use super::error::ConfigError;
+use super::source::Source;
+use crate::located::Position;
+use crate::rule_vocabulary::Severity;
 
 /// `[alerts]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -5,51 +5,66 @@
 
 use std::path::Path;
 
-use base64::Engine as _;
+use rustls::pki_types::pem::{self, PemObject};
+use rustls::pki_types::CertificateDer;
 
-const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-const END: &str = "-----END CERTIFICATE-----";
+/// Why an anchor file holds no usable certificate (the caller names the
+/// file).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnchorFileError {
+    /// The file cannot be read.
+    #[error("cannot read: {0}")]
+    Read(#[source] std::io::Error),
+    /// A PEM block is malformed (no END line, bad base64).
+    #[error("certificate {index} is not valid PEM ({source})")]
+    Pem {
+        /// 1-based number of the block.
+        index: usize,
+        /// What the PEM reader found (boxed: config errors stay small).
+        source: Box<pem::Error>,
+    },
+    /// A `CERTIFICATE` block does not hold one DER certificate.
+    #[error("certificate {0} is not DER")]
+    NotDer(usize),
+    /// A PEM file without any `CERTIFICATE` block.
+    #[error("PEM file holds no CERTIFICATE block")]
+    NoCertificate,
+    /// Neither PEM nor DER.
+    #[error("neither PEM nor a DER certificate")]
+    Unrecognised,
+}
 
-/// The DER certificates in `file`. The error says what is wrong (without
-/// the file name, which the caller adds).
-pub(super) fn read_certificates(file: &Path) -> Result<Vec<Vec<u8>>, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read: {e}"))?;
+/// The DER certificates in `file`.
+pub(super) fn read_certificates(file: &Path) -> Result<Vec<Vec<u8>>, AnchorFileError> {
+    let bytes = std::fs::read(file).map_err(AnchorFileError::Read)?;
     if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        let text =
-            std::str::from_utf8(&bytes).map_err(|_| "PEM file is not UTF-8 text".to_string())?;
-        return pem_certificates(text);
+        return pem_certificates(&bytes);
     }
     if looks_like_der_sequence(&bytes) {
         Ok(vec![bytes])
     } else {
-        Err("neither PEM nor a DER certificate".to_string())
+        Err(AnchorFileError::Unrecognised)
     }
 }
 
-/// Every `CERTIFICATE` block of a PEM text, decoded.
-fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
+/// Every `CERTIFICATE` block of a PEM text, decoded (other blocks and
+/// text around them are skipped).
+fn pem_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, AnchorFileError> {
     let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(BEGIN) {
-        let body_start = start + BEGIN.len();
-        let Some(body_len) = rest[body_start..].find(END) else {
-            return Err(format!("certificate {} has no END line", found.len() + 1));
-        };
-        let body: String = rest[body_start..body_start + body_len]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map_err(|e| format!("certificate {} is not valid base64 ({e})", found.len() + 1))?;
+    for (at, block) in CertificateDer::pem_slice_iter(bytes).enumerate() {
+        let index = at + 1;
+        let der = block.map_err(|source| AnchorFileError::Pem {
+            index,
+            source: Box::new(source),
+        })?;
         if !looks_like_der_sequence(&der) {
-            return Err(format!("certificate {} is not DER", found.len() + 1));
+            return Err(AnchorFileError::NotDer(index));
         }
-        found.push(der);
-        rest = &rest[body_start + body_len + END.len()..];
+        found.push(der.to_vec());
     }
     if found.is_empty() {
-        return Err("PEM file holds no CERTIFICATE block".to_string());
+        return Err(AnchorFileError::NoCertificate);
     }
     Ok(found)
 }
@@ -92,24 +107,31 @@ mod tests {
         assert!(!looks_like_der_sequence(b"hello"));
     }
 
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+
     #[test]
     fn pem_blocks_are_decoded_and_garbage_is_named() {
         let block = |body: &str| format!("{BEGIN}\n{body}\n{END}\n");
         let two = format!("# comment\n{}{}", block("MAA="), block("MAIFAA=="));
         assert_eq!(
-            pem_certificates(&two),
-            Ok(vec![vec![0x30, 0x00], vec![0x30, 0x02, 0x05, 0x00]])
+            pem_certificates(two.as_bytes()).expect("two certificates"),
+            vec![vec![0x30, 0x00], vec![0x30, 0x02, 0x05, 0x00]]
         );
-        let err = pem_certificates(&block("!!!")).expect_err("bad base64");
+        let err = pem_certificates(block("!!!").as_bytes()).expect_err("bad base64");
         assert!(
-            err.starts_with("certificate 1 is not valid base64"),
+            matches!(err, AnchorFileError::Pem { index: 1, .. }),
             "{err}"
         );
-        let err = pem_certificates(&format!("{BEGIN}\nMAA=\n")).expect_err("no end");
-        assert!(err.contains("no END line"));
+        let err = pem_certificates(format!("{BEGIN}\nMAA=\n").as_bytes()).expect_err("no end");
+        assert!(
+            matches!(err, AnchorFileError::Pem { index: 1, .. }),
+            "{err}"
+        );
+        let not_der = pem_certificates(block("AAAA").as_bytes()).expect_err("not DER");
+        assert_eq!(not_der.to_string(), "certificate 1 is not DER");
         let key = "-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n";
-        assert!(pem_certificates(key)
-            .expect_err("no cert")
-            .contains("no CERTIFICATE block"));
+        let err = pem_certificates(key.as_bytes()).expect_err("no cert");
+        assert_eq!(err.to_string(), "PEM file holds no CERTIFICATE block");
     }
 }

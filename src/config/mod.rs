@@ -12,16 +12,18 @@
 
 mod alerts;
 mod anchors;
-pub mod document;
 mod error;
 mod raw;
 mod scope;
+mod source;
 #[cfg(test)]
 mod tests;
 mod watch;
 
+pub use crate::located::Position;
 pub use alerts::{AlertsConfig, WebhookAuth, WebhookConfig, WebhookEvent};
-pub use error::{ConfigError, Position};
+pub use anchors::AnchorFileError;
+pub use error::ConfigError;
 pub use scope::ScopeConfig;
 pub use watch::WatchConfig;
 
@@ -29,6 +31,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::inventory::owners::{MatcherKind, OwnerRuleError, OwnerRuleSpec, OwnerRules};
+use crate::located::Located;
 
 /// A loaded, checked config file.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,22 +150,35 @@ pub enum ExceptionTarget {
     },
 }
 
+/// Why an exception's `what` names nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExceptionTargetError {
+    /// `certificate:` without a SHA-256.
+    #[error("certificate fingerprint must be 64 hex digits (colons and spaces allowed)")]
+    Fingerprint,
+    /// Neither `certificate:` nor `endpoint:`.
+    #[error("{0:?} must start with certificate: or endpoint:")]
+    Kind(String),
+    /// `endpoint:` without a usable host and port.
+    #[error("{0:?} is not host:port (IPv6 as [addr]:port)")]
+    HostPort(String),
+}
+
 impl ExceptionTarget {
     /// Parses `certificate:<64 hex>` or `endpoint:<host>:<port>` (IPv6 in
     /// brackets: `endpoint:[2001:db8::1]:443`). The error says what is wrong.
-    pub fn parse(text: &str) -> Result<ExceptionTarget, String> {
+    pub fn parse(text: &str) -> Result<ExceptionTarget, ExceptionTargetError> {
         let text = text.trim();
         if let Some(sha) = text.strip_prefix("certificate:") {
             return raw::normalise_sha256(sha)
                 .map(|sha256| ExceptionTarget::Certificate { sha256 })
-                .ok_or_else(|| format!("certificate fingerprint {}", raw::SHA256_FORM));
+                .ok_or(ExceptionTargetError::Fingerprint);
         }
         let Some(endpoint) = text.strip_prefix("endpoint:") else {
-            return Err(format!(
-                "{text:?} must start with certificate: or endpoint:"
-            ));
+            return Err(ExceptionTargetError::Kind(text.to_string()));
         };
-        let bad = || format!("{endpoint:?} is not host:port (IPv6 as [addr]:port)");
+        let bad = || ExceptionTargetError::HostPort(endpoint.to_string());
         let (host, port) = endpoint.rsplit_once(':').ok_or_else(bad)?;
         let host = match host.strip_prefix('[') {
             Some(inner) => inner.strip_suffix(']').ok_or_else(bad)?,
@@ -204,12 +220,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// Checks config text as if read from `path` (which names it in errors
 /// and anchors relative file names).
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let src = raw::Source { text, path };
-    let parsed: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        position: e.span().map(|span| Position::of_span(text, &span)),
-        problem: e.message().trim().to_string(),
-    })?;
+    let src = source::Source { text, path };
+    let parsed: raw::RawConfig = crate::document::parse_strict(text, path)?;
     let config = parsed.check(&src)?;
     config.owner_rules()?;
     Ok(config)
@@ -283,10 +295,7 @@ impl Config {
                 MatcherKind::SubjectOu => p.subject_ou,
             },
         };
-        ConfigError::Invalid {
-            path: self.path.clone(),
-            position: position.or(p.table),
-            problem: format!("owners[{index}] ({:?}): {error}", rule.rule.owner),
-        }
+        let problem = format!("owners[{index}] ({:?}): {error}", rule.rule.owner);
+        Located::new(&self.path, position.or(p.table), problem).into()
     }
 }

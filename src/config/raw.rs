@@ -3,17 +3,17 @@
 //! turn it into the public [`Config`] types.
 
 use crate::inventory::owners::OwnerRuleSpec;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
 
+use crate::document::{Spanned, TomlValue};
 use serde::Deserialize;
-use toml::Spanned;
 
-use super::error::{ConfigError, Position};
+use super::error::ConfigError;
+use super::source::Source;
 use super::{
     AnchorConfig, Config, ExceptionConfig, ExceptionTarget, MaturityConfig, OwnerPositions,
     OwnerRuleConfig, RulesConfig,
 };
+use crate::located::Position;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -107,7 +107,7 @@ struct RawException {
     /// Why it is accepted (not empty).
     reason: Spanned<String>,
     /// When to look at it again (`"2027-01-31"` or a TOML date); after it the exception lapses.
-    review: Option<Spanned<toml::Value>>,
+    review: Option<Spanned<TomlValue>>,
     /// Rule ids it covers; absent or empty: every rule.
     #[serde(default)]
     rules: Vec<String>,
@@ -130,33 +130,6 @@ impl OneOrMany {
             OneOrMany::One(one) => vec![one],
             OneOrMany::Many(many) => many,
         }
-    }
-}
-
-/// What every check needs: the text (for positions) and where the file is.
-pub(super) struct Source<'a> {
-    pub text: &'a str,
-    pub path: &'a Path,
-}
-
-impl Source<'_> {
-    /// An [`ConfigError::Invalid`] at the start of `span`.
-    pub fn error(&self, span: &Range<usize>, problem: impl Into<String>) -> ConfigError {
-        ConfigError::Invalid {
-            path: self.path.to_path_buf(),
-            position: Some(Position::of_span(self.text, span)),
-            problem: problem.into(),
-        }
-    }
-
-    fn position(&self, span: &Range<usize>) -> Position {
-        Position::of_span(self.text, span)
-    }
-
-    /// Relative paths are relative to the config file's directory.
-    pub fn resolve(&self, file: &str) -> PathBuf {
-        let dir = self.path.parent().unwrap_or_else(|| Path::new(""));
-        dir.join(file)
     }
 }
 
@@ -355,8 +328,8 @@ fn check_maturity(raw: RawMaturity, src: &Source<'_>) -> Result<MaturityConfig, 
 }
 
 /// A review date written as a TOML local date (`2027-01-31`) or a string.
-fn review_date(value: &toml::Value) -> Option<time::Date> {
-    super::document::date_of(value)
+fn review_date(value: &TomlValue) -> Option<time::Date> {
+    crate::document::date_of(value)
 }
 
 /// How a SHA-256 must be written (for messages).

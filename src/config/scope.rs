@@ -9,11 +9,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::document::Spanned;
 use serde::Deserialize;
-use toml::Spanned;
 
 use super::error::ConfigError;
-use super::raw::Source;
+use super::source::Source;
 use crate::scan::StartTlsMode;
 use crate::targets::{self, Origin, Shard};
 

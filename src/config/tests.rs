@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::located::Located;
 
 const SPKI: &str = "ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34";
 const CERT: &str = "0011223344556677889900112233445566778899001122334455667788990011";
@@ -145,7 +146,7 @@ fn unknown_keys_are_reported_where_they_are() {
 fn bad_toml_syntax_names_line_and_column() {
     let (text, err) = error_after("ports = \"443,8443\"", "ports = \"443,8443");
     assert!(
-        matches!(err, ConfigError::Invalid { position: Some(p), .. } if p.line == position_of(&text, "ports").line)
+        matches!(err, ConfigError::Invalid(Located { position: Some(p), .. }) if p.line == position_of(&text, "ports").line)
     );
     let err = parse("a = = 1\n", &at("/etc/certatlas")).expect_err("syntax");
     let message = err.to_string();

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
+use crate::document::Spanned;
 use serde::Deserialize;
-use toml::Spanned;
 
-use super::error::{ConfigError, Position};
-use super::raw::Source;
+use super::error::ConfigError;
+use super::source::Source;
+use crate::located::Position;
 use crate::schedule::{Schedule, ScheduleError};
 
 /// `[watch]`, checked.

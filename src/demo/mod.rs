@@ -126,6 +126,7 @@ pub enum CaseKind {
 
 /// Why the lab could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LabError {
     /// A server could not listen on its loopback address.
     #[error("cannot listen on {address}: {source}")]

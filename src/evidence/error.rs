@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Why an evidence bundle could not be written or checked at all.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EvidenceError {
     /// A file or directory could not be read, written or removed.
     #[error("{}: cannot {action}: {source}", .path.display())]

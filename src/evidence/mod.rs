@@ -42,8 +42,8 @@ mod walk;
 
 pub use error::EvidenceError;
 pub use manifest::{write_manifest, Digests, Manifest, ManifestFile, ManifestHeader, ManifestScan};
-pub use sign::Signer;
-pub use verify::{verify, Problem, Verification};
+pub use sign::{KeyProblem, Signer};
+pub use verify::{verify, Problem, SignatureProblem, Verification};
 
 /// The `format` value of every manifest this version writes and reads.
 pub const FORMAT: &str = "certatlas-evidence/1";

@@ -42,7 +42,8 @@ impl Signer {
             std::fs::read(path)
                 .map_err(|e| key_error(path, format!("cannot read private key file: {e}")))?,
         );
-        let key = parse_private_key_pem(&bytes).map_err(|problem| key_error(path, problem))?;
+        let key = parse_private_key_pem(&bytes)
+            .map_err(|problem| key_error(path, problem.to_string()))?;
         Ok(Signer { key })
     }
 
@@ -102,47 +103,97 @@ pub(crate) fn fingerprint(key: &VerifyingKey) -> String {
 pub(crate) fn read_public_key_file(path: &Path) -> Result<VerifyingKey, EvidenceError> {
     let bytes = std::fs::read(path)
         .map_err(|e| key_error(path, format!("cannot read public key file: {e}")))?;
-    parse_public_key_pem(&bytes).map_err(|problem| key_error(path, problem))
+    parse_public_key_pem(&bytes).map_err(|problem| key_error(path, problem.to_string()))
 }
 
 /// Parses PKCS#8 PEM bytes into an Ed25519 signing key, or says why not.
-fn parse_private_key_pem(bytes: &[u8]) -> Result<SigningKey, String> {
+fn parse_private_key_pem(bytes: &[u8]) -> Result<SigningKey, KeyProblem> {
     let document = pem_document(bytes, PRIVATE_LABEL)?;
     let info = PrivateKeyInfo::try_from(document.as_bytes())
-        .map_err(|e| format!("not a PKCS#8 private key: {e}"))?;
+        .map_err(|e| KeyProblem::NotPkcs8(e.to_string()))?;
     check_algorithm(info.algorithm.oid)?;
-    SigningKey::try_from(info).map_err(|e| format!("malformed Ed25519 private key: {e}"))
+    SigningKey::try_from(info).map_err(|e| KeyProblem::MalformedPrivate(e.to_string()))
 }
 
 /// Parses SPKI PEM bytes into an Ed25519 public key, or says why not.
-pub(crate) fn parse_public_key_pem(bytes: &[u8]) -> Result<VerifyingKey, String> {
+pub(crate) fn parse_public_key_pem(bytes: &[u8]) -> Result<VerifyingKey, KeyProblem> {
     let document = pem_document(bytes, PUBLIC_LABEL)?;
     let info = SubjectPublicKeyInfoRef::try_from(document.as_bytes())
-        .map_err(|e| format!("not a SubjectPublicKeyInfo public key: {e}"))?;
+        .map_err(|e| KeyProblem::NotSpki(e.to_string()))?;
     check_algorithm(info.algorithm.oid)?;
-    VerifyingKey::try_from(info).map_err(|e| format!("malformed Ed25519 public key: {e}"))
+    VerifyingKey::try_from(info).map_err(|e| KeyProblem::MalformedPublic(e.to_string()))
 }
 
 /// Decodes one PEM block whose label must be `want`.
-fn pem_document(bytes: &[u8], want: &str) -> Result<SecretDocument, String> {
+fn pem_document(bytes: &[u8], want: &'static str) -> Result<SecretDocument, KeyProblem> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(format!(
-            "file is empty; expected an Ed25519 key from `{GENPKEY_HINT}`"
-        ));
+        return Err(KeyProblem::Empty);
     }
     if !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        return Err(format!(
-            "not a PEM file (no \"-----BEGIN\" line); expected an Ed25519 key from `{GENPKEY_HINT}`"
-        ));
+        return Err(KeyProblem::NotPem);
     }
-    let label = pem::decode_label(bytes).map_err(|e| format!("malformed PEM: {e}"))?;
+    let label = pem::decode_label(bytes).map_err(|e| KeyProblem::MalformedPem(e.to_string()))?;
     if label != want {
-        return Err(label_problem(label, want));
+        return Err(KeyProblem::Label {
+            found: label.to_string(),
+            want,
+        });
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| "PEM file is not UTF-8 text".to_owned())?;
+    let text = std::str::from_utf8(bytes).map_err(|_| KeyProblem::NotUtf8)?;
     let (_, document) =
-        SecretDocument::from_pem(text).map_err(|e| format!("malformed PEM or DER: {e}"))?;
+        SecretDocument::from_pem(text).map_err(|e| KeyProblem::MalformedDocument(e.to_string()))?;
     Ok(document)
+}
+
+/// Why a key file's bytes are not the Ed25519 key expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// Nothing but white space.
+    #[error("file is empty; expected an Ed25519 key from `{GENPKEY_HINT}`")]
+    Empty,
+    /// No `-----BEGIN` line.
+    #[error(
+        "not a PEM file (no \"-----BEGIN\" line); expected an Ed25519 key from `{GENPKEY_HINT}`"
+    )]
+    NotPem,
+    /// The PEM framing is broken.
+    #[error("malformed PEM: {0}")]
+    MalformedPem(String),
+    /// A PEM block of another kind.
+    #[error("{}", label_problem(found, want))]
+    Label {
+        /// The block's label.
+        found: String,
+        /// The label expected.
+        want: &'static str,
+    },
+    /// Bytes that are not text.
+    #[error("PEM file is not UTF-8 text")]
+    NotUtf8,
+    /// The PEM body does not decode.
+    #[error("malformed PEM or DER: {0}")]
+    MalformedDocument(String),
+    /// A `PRIVATE KEY` block that is not PKCS#8.
+    #[error("not a PKCS#8 private key: {0}")]
+    NotPkcs8(String),
+    /// A `PUBLIC KEY` block that is not an SPKI.
+    #[error("not a SubjectPublicKeyInfo public key: {0}")]
+    NotSpki(String),
+    /// A key of another algorithm (named when known).
+    #[error("key algorithm is {name} (OID {oid}), not Ed25519; make a key with `{GENPKEY_HINT}`")]
+    Algorithm {
+        /// RSA, EC, X25519, X448, Ed448 or unknown.
+        name: &'static str,
+        /// The algorithm identifier.
+        oid: String,
+    },
+    /// An Ed25519 private key whose bytes are wrong.
+    #[error("malformed Ed25519 private key: {0}")]
+    MalformedPrivate(String),
+    /// An Ed25519 public key whose bytes are wrong.
+    #[error("malformed Ed25519 public key: {0}")]
+    MalformedPublic(String),
 }
 
 /// Why a PEM block labelled `found` is not the `want` kind of key.
@@ -166,7 +217,7 @@ fn label_problem(found: &str, want: &str) -> String {
 }
 
 /// Accepts only the Ed25519 algorithm identifier, naming common others.
-fn check_algorithm(oid: ObjectIdentifier) -> Result<(), String> {
+fn check_algorithm(oid: ObjectIdentifier) -> Result<(), KeyProblem> {
     if oid == ED25519_OID {
         return Ok(());
     }
@@ -178,7 +229,8 @@ fn check_algorithm(oid: ObjectIdentifier) -> Result<(), String> {
         "1.3.101.113" => "Ed448",
         _ => "unknown",
     };
-    Err(format!(
-        "key algorithm is {name} (OID {oid}), not Ed25519; make a key with `{GENPKEY_HINT}`"
-    ))
+    Err(KeyProblem::Algorithm {
+        name,
+        oid: oid.to_string(),
+    })
 }

@@ -16,10 +16,10 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::error::{io_error, manifest_error, EvidenceError};
 use super::manifest::{parse_manifest, Manifest, ManifestFile};
-use super::sign::{fingerprint, parse_public_key_pem, read_public_key_file};
+use super::sign::{fingerprint, parse_public_key_pem, read_public_key_file, KeyProblem};
 use super::walk::{hash_file, walk, Entry, EntryKind};
 use super::{BUNDLE_FILES, MANIFEST_FILE, PUBLIC_KEY_FILE, SIGNATURE_FILE};
-use crate::report::escape::terminal;
+use crate::sanitize::terminal;
 
 /// The outcome of checking a bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Problem {
                 "not a regular file (symbolic link or special file)".to_owned()
             }
             Problem::UnsafePath { .. } => format!(
-                "unsafe path in {MANIFEST_FILE} (absolute, '..', backslash or reserved name); \
+                "path outside the bundle in {MANIFEST_FILE} (absolute, '..', backslash or reserved name); \
                  not checked"
             ),
             Problem::SignatureInvalid { reason } => {
@@ -229,31 +229,57 @@ fn check_signature(
     let key = match (expected, bundle_key) {
         (Some(expected), _) => Ok(*expected),
         (None, Some(Ok(key))) => Ok(key),
-        (None, Some(Err(problem))) => Err(format!("{PUBLIC_KEY_FILE} is unusable: {problem}")),
-        (None, None) => Err(format!("{PUBLIC_KEY_FILE} is missing and no key was given")),
+        (None, Some(Err(problem))) => Err(SignatureProblem::UnusableKey(problem)),
+        (None, None) => Err(SignatureProblem::NoKey),
     };
     match key.and_then(|key| check_signature_bytes(&key, manifest_bytes, &signature)) {
         Ok(signer) => v.signed_by = Some(signer),
-        Err(reason) => v.problems.push(Problem::SignatureInvalid { reason }),
+        Err(problem) => v.problems.push(Problem::SignatureInvalid {
+            reason: problem.to_string(),
+        }),
     }
     Ok(())
 }
 
 /// Verifies a raw 64-byte signature; returns the key's fingerprint, or why
 /// the signature does not hold.
-fn check_signature_bytes(key: &VerifyingKey, message: &[u8], raw: &[u8]) -> Result<String, String> {
+fn check_signature_bytes(
+    key: &VerifyingKey,
+    message: &[u8],
+    raw: &[u8],
+) -> Result<String, SignatureProblem> {
     let raw: &[u8; 64] = raw
         .try_into()
-        .map_err(|_| format!("{SIGNATURE_FILE} is {} bytes, expected 64", raw.len()))?;
+        .map_err(|_| SignatureProblem::Length(raw.len()))?;
     let signature = Signature::from_bytes(raw);
     let fingerprint = fingerprint(key);
-    key.verify_strict(message, &signature).map_err(|_| {
-        format!(
-            "does not match {MANIFEST_FILE} under key {}",
-            short(&fingerprint)
-        )
-    })?;
+    key.verify_strict(message, &signature)
+        .map_err(|_| SignatureProblem::Mismatch {
+            key: short(&fingerprint),
+        })?;
     Ok(fingerprint)
+}
+
+/// Why a bundle's signature does not hold (the detail of
+/// [`Problem::SignatureInvalid`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureProblem {
+    /// No key was given and the bundle's own public key is unusable.
+    #[error("{file} is unusable: {0}", file = PUBLIC_KEY_FILE)]
+    UnusableKey(KeyProblem),
+    /// No key was given and the bundle has no public key.
+    #[error("{file} is missing and no key was given", file = PUBLIC_KEY_FILE)]
+    NoKey,
+    /// The signature file is not 64 bytes.
+    #[error("{file} is {0} bytes, expected 64", file = SIGNATURE_FILE)]
+    Length(usize),
+    /// The signature is not the key's signature of the manifest.
+    #[error("does not match {file} under key {key}", file = MANIFEST_FILE)]
+    Mismatch {
+        /// The key's fingerprint, shortened.
+        key: String,
+    },
 }
 
 /// Hashes every listed file and compares the listing with what is on disk.

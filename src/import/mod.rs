@@ -39,6 +39,7 @@ use crate::scan::summary::ScanSummary;
 
 /// Why a file cannot be imported.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ImportError {
     /// The file cannot be opened or read.
     #[error("{}: cannot read: {source}", .file.display())]

@@ -198,7 +198,7 @@ pub fn leaf_row(
         .collect();
     let mut names: BTreeMap<String, Vec<EndpointName>> = BTreeMap::new();
     for leaf in at.iter().filter(|l| !l.names.is_empty()) {
-        let listed = names.entry(place_text(&leaf.endpoint)).or_default();
+        let listed = names.entry(leaf.endpoint.place()).or_default();
         listed.extend(leaf.names.iter().cloned());
         listed.sort_by(|a, b| (&a.name, a.status).cmp(&(&b.name, b.status)));
         listed.dedup();
@@ -224,14 +224,6 @@ pub fn leaf_row(
         first_seen: seen.0,
         last_seen: seen.1,
         certificate: view.clone(),
-    }
-}
-
-/// `address:port` (IPv6 in brackets), the key of [`InventoryRow::names`].
-fn place_text(key: &EndpointKey) -> String {
-    match key.address.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) => format!("[{v6}]:{}", key.port),
-        _ => format!("{}:{}", key.address, key.port),
     }
 }
 

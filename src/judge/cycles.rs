@@ -10,10 +10,10 @@
 //! N shards is judged instead, exactly like an unsharded scan.
 
 use super::JudgeError;
-use crate::cli::ScanRequest;
 use crate::scan::options::ProbeOptions;
 use crate::scan::summary::ScanSummary;
 use crate::store::{Cycle, CycleProgress, ScanId, ScanRecord, ShardPart, Store};
+use crate::targets::Shard;
 
 /// The recorded options that shape what a scan covers and how; timeouts
 /// (tuned per network segment) and the shard itself are left out.
@@ -54,11 +54,16 @@ fn sorted(value: serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// The part a `scan --shard K/N` request covers; `None` when unsharded.
-pub fn shard_part(request: &ScanRequest) -> Option<ShardPart> {
-    let shard = request.scope.shard()?;
+/// The part a `scan --shard K/N` of `targets` (as written) with `options`
+/// (the request's JSON options) covers; `None` when unsharded.
+pub fn shard_part(
+    shard: Option<Shard>,
+    targets: &[String],
+    options: &serde_json::Value,
+) -> Option<ShardPart> {
+    let shard = shard?;
     Some(ShardPart {
-        scope_key: scope_key(&request.targets_text, &request.options),
+        scope_key: scope_key(targets, options),
         shard: shard.number(),
         count: shard.count(),
     })
@@ -67,7 +72,7 @@ pub fn shard_part(request: &ScanRequest) -> Option<ShardPart> {
 /// The part a scan of `targets` with the recorded `options` covers (an
 /// imported scan's, from its file's header); `None` when unsharded.
 pub fn shard_part_of(targets: &[String], options: &ProbeOptions) -> Option<ShardPart> {
-    let shard = crate::targets::Shard::parse(options.shard.as_deref()?).ok()?;
+    let shard = Shard::parse(options.shard.as_deref()?).ok()?;
     Some(ShardPart {
         scope_key: scope_key(targets, &options.to_json()),
         shard: shard.number(),

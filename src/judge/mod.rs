@@ -24,9 +24,9 @@ pub mod changes;
 pub mod context;
 pub mod cycles;
 mod findings;
+mod policy;
 mod score;
 
-use crate::cli::PolicyRequest;
 use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
 use crate::inventory::view::InventorySummary;
@@ -39,6 +39,7 @@ pub use crate::policy::model::LEAF_CHUNK;
 pub use context::InventoryContext;
 pub use cycles::CycleStep;
 pub use findings::{evaluate_models, fails};
+pub use policy::PolicyRequest;
 pub use score::{scored_history, ScoredScan};
 
 /// Why a scan could not be judged.

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
 use super::findings::Tracked;
+use super::PolicyRequest;
 use super::{Judge, JudgeError, Persist};
-use crate::cli::PolicyRequest;
 use crate::config::ExceptionTarget;
 use crate::policy::lifecycle::TrackedFinding;
 use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};

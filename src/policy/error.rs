@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use crate::config::Position;
+use crate::located::{Located, Position};
 
 /// Why loading rules (or their fixtures) failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RuleError {
     /// A rule directory or file cannot be read.
     #[error("{}: cannot read: {source}", path.display())]
@@ -19,19 +20,8 @@ pub enum RuleError {
     },
     /// A rule file (or fixture) is wrong: syntax, unknown key, bad value,
     /// invalid CEL, unknown category, duplicate id.
-    #[error("{}{}: {problem}", path.display(), suffix(*position))]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// Where in it, when known.
-        position: Option<Position>,
-        /// What is wrong.
-        problem: String,
-    },
-}
-
-fn suffix(position: Option<Position>) -> String {
-    position.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column))
+    #[error(transparent)]
+    Invalid(#[from] Located<String>),
 }
 
 impl RuleError {
@@ -41,21 +31,6 @@ impl RuleError {
         position: Option<Position>,
         problem: impl Into<String>,
     ) -> Self {
-        RuleError::Invalid {
-            path: path.to_path_buf(),
-            position,
-            problem: problem.into(),
-        }
-    }
-}
-
-impl From<crate::config::ConfigError> for RuleError {
-    fn from(e: crate::config::ConfigError) -> Self {
-        let (path, position, problem) = e.into_located();
-        RuleError::Invalid {
-            path,
-            position,
-            problem,
-        }
+        RuleError::Invalid(Located::new(path, position, problem.into()))
     }
 }

@@ -106,11 +106,12 @@ pub fn over<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> 
         return evaluation;
     }
     let bindings = Bindings::default();
-    let now = super::model::rfc3339(at);
+    let now = crate::time_text::rfc3339(at);
     for subject in subjects {
         let bound = match bindings.bind(S::KIND.name(), subject, &now) {
             Ok(bound) => bound,
-            Err(message) => {
+            Err(error) => {
+                let message = error.to_string();
                 let error = |rule: &&Rule| EvaluationError {
                     rule: rule.id.clone(),
                     subject: subject.key(),
@@ -138,10 +139,10 @@ pub fn over<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> 
                     .findings
                     .push(Finding::new(rule, subject, &bound)),
                 Ok(false) => {}
-                Err(message) => evaluation.errors.push(EvaluationError {
+                Err(error) => evaluation.errors.push(EvaluationError {
                     rule: rule.id.clone(),
                     subject: subject.key(),
-                    message,
+                    message: error.to_string(),
                 }),
             }
         }

@@ -65,7 +65,7 @@ fn run(rule: &Rule, example: &Example, bindings: &Bindings) -> ExampleResult {
     };
     let (ok, detail) = match outcome(rule, example, bindings) {
         Ok((fired, message)) => check(example, fired, message),
-        Err(problem) => (false, problem),
+        Err(problem) => (false, problem.to_string()),
     };
     ExampleResult {
         rule: rule.id.clone(),
@@ -96,23 +96,28 @@ fn check(example: &Example, fired: bool, message: String) -> (bool, String) {
 }
 
 /// Evaluates the rule on the example's model: `(fired, message)`.
-fn outcome(rule: &Rule, example: &Example, bindings: &Bindings) -> Result<(bool, String), String> {
+fn outcome(
+    rule: &Rule,
+    example: &Example,
+    bindings: &Bindings,
+) -> Result<(bool, String), ExampleError> {
     let fixture = load(&example.fixture, &rule.origin.path, rule.origin.builtin)?;
     if fixture.subject != rule.subject.name() {
-        return Err(format!(
-            "fixture {:?} is a {} model, the rule is about {}",
-            example.fixture, fixture.subject, rule.subject
-        ));
+        return Err(ExampleError::WrongSubject {
+            fixture: example.fixture.clone(),
+            model: fixture.subject,
+            rule: rule.subject.name(),
+        });
     }
     let mut model = fixture.model;
     for (path, value) in &example.set {
         set(&mut model, rule.subject.name(), path, value.clone())?;
     }
-    let at = super::model::parse_rfc3339(&fixture.evaluated_at)
-        .ok_or("fixture evaluated_at is not RFC 3339")?;
+    let at =
+        crate::time_text::parse_rfc3339(&fixture.evaluated_at).ok_or(ExampleError::EvaluatedAt)?;
     let dated = match model.get("not_before").and_then(Json::as_str) {
         Some(text) if rule.subject.dated_by_issuance() => {
-            super::model::parse_rfc3339(text).ok_or("not_before is not RFC 3339")?
+            crate::time_text::parse_rfc3339(text).ok_or(ExampleError::NotBefore)?
         }
         _ => at,
     };
@@ -132,25 +137,107 @@ fn outcome(rule: &Rule, example: &Example, bindings: &Bindings) -> Result<(bool,
 
 /// Reads a fixture: a `.json` path relative to the rule file, else a
 /// built-in name.
-pub fn load(name: &str, rule_file: &Path, builtin_rule: bool) -> Result<Fixture, String> {
+pub fn load(name: &str, rule_file: &Path, builtin_rule: bool) -> Result<Fixture, FixtureError> {
     let text = if name.ends_with(".json") && !builtin_rule {
         let path = rule_file.parent().unwrap_or(Path::new("")).join(name);
-        std::fs::read_to_string(&path).map_err(|e| format!("fixture {}: {e}", path.display()))?
+        std::fs::read_to_string(&path).map_err(|source| FixtureError::Read { path, source })?
     } else {
-        let text = builtin::fixture(name).ok_or_else(|| {
-            format!("no built-in fixture {name:?} (see `certatlas rules fixtures`)")
-        })?;
+        let text = builtin::fixture(name).ok_or_else(|| FixtureError::NoBuiltin(name.into()))?;
         text.to_string()
     };
-    serde_json::from_str(&text).map_err(|e| format!("fixture {name:?}: {e}"))
+    serde_json::from_str(&text).map_err(|source| FixtureError::Json {
+        name: name.to_string(),
+        source,
+    })
+}
+
+/// Why a fixture cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FixtureError {
+    /// A fixture file next to the rule cannot be read.
+    #[error("fixture {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// No built-in fixture has the name.
+    #[error("no built-in fixture {0:?} (see `certatlas rules fixtures`)")]
+    NoBuiltin(String),
+    /// The fixture is not a fixture document.
+    #[error("fixture {name:?}: {source}")]
+    Json {
+        /// The fixture's name.
+        name: String,
+        /// What the JSON reader found.
+        source: serde_json::Error,
+    },
+}
+
+/// Why an example could not be run (it then fails with this as its detail).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExampleError {
+    /// The fixture cannot be used.
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    /// The fixture's model is of another subject kind than the rule's.
+    #[error("fixture {fixture:?} is a {model} model, the rule is about {rule}")]
+    WrongSubject {
+        /// The fixture's name.
+        fixture: String,
+        /// The fixture's subject kind.
+        model: String,
+        /// The rule's subject kind.
+        rule: &'static str,
+    },
+    /// A `set` path that names no field of the model.
+    #[error(transparent)]
+    Set(#[from] SetError),
+    /// The fixture's `evaluated_at` is not an instant.
+    #[error("fixture evaluated_at is not RFC 3339")]
+    EvaluatedAt,
+    /// The model's `not_before` is not an instant.
+    #[error("not_before is not RFC 3339")]
+    NotBefore,
+    /// The rule's condition cannot be evaluated on the model.
+    #[error(transparent)]
+    Eval(#[from] super::expr::EvalError),
+}
+
+/// A `set` path of an example that names no field of the model.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetError {
+    /// The path does not start with the subject's name.
+    #[error("set {path:?}: paths start with {subject:?}")]
+    Subject {
+        /// The path.
+        path: String,
+        /// The subject's name.
+        subject: String,
+    },
+    /// The model has no such field.
+    #[error("set {path:?}: the model has no field {part:?} there")]
+    NoField {
+        /// The path.
+        path: String,
+        /// The first missing part.
+        part: String,
+    },
 }
 
 /// Sets the field at dotted `path` (starting with the subject's name; list
 /// items by index) to `value`. The field must exist.
-fn set(model: &mut Json, subject: &str, path: &str, value: Json) -> Result<(), String> {
+fn set(model: &mut Json, subject: &str, path: &str, value: Json) -> Result<(), SetError> {
     let mut parts = path.split('.');
     if parts.next() != Some(subject) {
-        return Err(format!("set {path:?}: paths start with {subject:?}"));
+        return Err(SetError::Subject {
+            path: path.to_string(),
+            subject: subject.to_string(),
+        });
     }
     let mut target = model;
     for part in parts {
@@ -159,7 +246,10 @@ fn set(model: &mut Json, subject: &str, path: &str, value: Json) -> Result<(), S
             Json::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
             _ => None,
         }
-        .ok_or_else(|| format!("set {path:?}: the model has no field {part:?} there"))?;
+        .ok_or_else(|| SetError::NoField {
+            path: path.to_string(),
+            part: part.to_string(),
+        })?;
     }
     *target = value;
     Ok(())

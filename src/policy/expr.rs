@@ -192,6 +192,26 @@ pub struct Bindings {
     root: Context<'static, 'static>,
 }
 
+/// Why a rule could not be evaluated on a subject.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// The subject's model cannot be converted to CEL values.
+    #[error("model of {name}: {source}")]
+    Model {
+        /// The subject kind's variable name.
+        name: String,
+        /// What the conversion found.
+        source: cel::SerializationError,
+    },
+    /// The condition gave something other than a bool (shown).
+    #[error("condition gave {0} instead of a bool")]
+    NotABool(String),
+    /// The condition failed while running (a type error, a missing field).
+    #[error("{0}")]
+    Execution(cel::ExecutionError),
+}
+
 /// A serialised subject model, converted once and evaluated by many rules.
 pub struct Bound<'b> {
     context: Context<'b, 'static>,
@@ -204,8 +224,11 @@ impl Bindings {
         name: &str,
         model: &T,
         now: &str,
-    ) -> Result<Bound<'_>, String> {
-        let value = cel::to_value(model).map_err(|e| format!("model of {name}: {e}"))?;
+    ) -> Result<Bound<'_>, EvalError> {
+        let value = cel::to_value(model).map_err(|source| EvalError::Model {
+            name: name.to_string(),
+            source,
+        })?;
         Ok(self.bind_value(name, value, now))
     }
 
@@ -246,11 +269,11 @@ pub fn json_value(json: &Json) -> Value {
 
 impl Bound<'_> {
     /// Evaluates a condition: `Ok(true)` means the rule fires.
-    pub fn condition(&self, expr: &Expr) -> Result<bool, String> {
+    pub fn condition(&self, expr: &Expr) -> Result<bool, EvalError> {
         match expr.program.execute(&self.context) {
             Ok(Value::Bool(fired)) => Ok(fired),
-            Ok(other) => Err(format!("condition gave {} instead of a bool", text(&other))),
-            Err(e) => Err(e.to_string()),
+            Ok(other) => Err(EvalError::NotABool(text(&other))),
+            Err(e) => Err(EvalError::Execution(e)),
         }
     }
 

@@ -115,7 +115,9 @@ impl Finding {
 
 /// The date of an RFC 3339 text (the scan time's when it does not parse).
 fn date_of(text: &str, fallback: OffsetDateTime) -> Date {
-    super::model::parse_rfc3339(text).unwrap_or(fallback).date()
+    crate::time_text::parse_rfc3339(text)
+        .unwrap_or(fallback)
+        .date()
 }
 
 impl Subject for LeafModel {

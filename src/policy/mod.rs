@@ -32,11 +32,10 @@ pub mod observed;
 mod rule;
 pub mod rulefile;
 mod ruleset;
-mod severity;
 
+pub use crate::rule_vocabulary::{Severity, SubjectKind};
 pub use error::RuleError;
 pub use finding::Finding;
 pub use rule::sample as model_sample;
 pub use rule::{Example, Expectation, Origin, Rule, RuleSummary};
 pub use ruleset::{Disabled, RuleSet};
-pub use severity::{Severity, SubjectKind};

@@ -50,7 +50,7 @@ impl<'a> Observation<'a> {
             cas: index(&models.cas),
             chains: index(&models.chains),
             endpoints: index(&models.endpoints),
-            now: super::model::rfc3339(at),
+            now: crate::time_text::rfc3339(at),
         }
     }
 

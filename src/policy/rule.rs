@@ -62,7 +62,7 @@ pub struct Origin {
     /// Shipped with certatlas (embedded in the binary).
     pub builtin: bool,
     /// Where the `id` value stands in the file.
-    pub id_position: Option<crate::config::Position>,
+    pub id_position: Option<crate::located::Position>,
 }
 
 /// What an example expects.

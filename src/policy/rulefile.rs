@@ -15,8 +15,8 @@ use super::expr::{Expr, ExprError};
 use super::message::Template;
 use super::rule::{self, Example, Expectation, Origin, Rule};
 use super::{Severity, SubjectKind};
-use crate::config::document::{self, Spanned, TomlValue};
-use crate::config::Position;
+use crate::document::{self, Spanned, TomlValue};
+use crate::located::Position;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::distrust::DistrustList;
 use super::error::RuleError;
 use super::{builtin, rulefile, Rule};
-use crate::config::Position;
+use crate::located::Position;
 
 /// The rules in force, in load order.
 #[derive(Debug, Default)]

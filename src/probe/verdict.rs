@@ -15,7 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 
-use crate::observation::{NameCheck, Verdict};
+use crate::observation::{NameCheck, Verdict, VerdictProblem};
 
 /// A set of trust anchors with a display label for each.
 #[derive(Debug, Clone)]
@@ -129,12 +129,12 @@ impl TrustStore {
             None => NameCheck::NoName,
         };
         let Some((leaf_der, rest)) = chain.split_first() else {
-            return untrusted(vec!["malformed".into()], name_check);
+            return untrusted(vec![VerdictProblem::Malformed], name_check);
         };
         let leaf_der = CertificateDer::from(leaf_der.as_slice());
         let leaf = match EndEntityCert::try_from(&leaf_der) {
             Ok(leaf) => leaf,
-            Err(e) => return untrusted(vec![problem_name(&e).into()], name_check),
+            Err(e) => return untrusted(vec![problem_of(&e)], name_check),
         };
         let intermediates: Vec<CertificateDer<'_>> = rest
             .iter()
@@ -156,12 +156,12 @@ impl TrustStore {
         let anchor = match path {
             Ok(path) => self.label_of(path.anchor()),
             Err(e) => {
-                problems.push(problem_name(&e).to_string());
+                problems.push(problem_of(&e));
                 None
             }
         };
         if let Some(Err(e)) = name.map(|name| leaf.verify_is_valid_for_subject_name(name)) {
-            problems.push(problem_name(&e).to_string());
+            problems.push(problem_of(&e));
         }
         Verdict {
             trusted: problems.is_empty(),
@@ -197,7 +197,7 @@ impl TrustStore {
     }
 }
 
-fn untrusted(problems: Vec<String>, name_check: NameCheck) -> Verdict {
+fn untrusted(problems: Vec<VerdictProblem>, name_check: NameCheck) -> Verdict {
     Verdict {
         trusted: false,
         anchor: None,
@@ -209,25 +209,26 @@ fn untrusted(problems: Vec<String>, name_check: NameCheck) -> Verdict {
 /// Maps webpki's error to the documented problem vocabulary (the deprecated
 /// variants are still produced by some paths, so they are matched too).
 #[allow(deprecated)]
-fn problem_name(e: &webpki::Error) -> &'static str {
+fn problem_of(e: &webpki::Error) -> VerdictProblem {
     use webpki::Error as E;
+    use VerdictProblem as P;
     match e {
-        E::CertExpired { .. } => "expired",
-        E::CertNotValidYet { .. } => "not_yet_valid",
-        E::UnknownIssuer => "unknown_issuer",
-        E::CertNotValidForName(_) => "name_mismatch",
-        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => "bad_signature",
+        E::CertExpired { .. } => P::Expired,
+        E::CertNotValidYet { .. } => P::NotYetValid,
+        E::UnknownIssuer => P::UnknownIssuer,
+        E::CertNotValidForName(_) => P::NameMismatch,
+        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => P::BadSignature,
         E::UnsupportedSignatureAlgorithm
         | E::UnsupportedSignatureAlgorithmContext(_)
         | E::UnsupportedSignatureAlgorithmForPublicKey
         | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            "unsupported_signature_algorithm"
+            P::UnsupportedSignatureAlgorithm
         }
-        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => "not_server_auth",
-        E::CaUsedAsEndEntity => "ca_used_as_leaf",
-        E::CertRevoked => "revoked",
-        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::UnsupportedCertVersion => "malformed",
-        _ => "other",
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => P::NotServerAuth,
+        E::CaUsedAsEndEntity => P::CaUsedAsLeaf,
+        E::CertRevoked => P::Revoked,
+        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::UnsupportedCertVersion => P::Malformed,
+        _ => P::Other,
     }
 }
 
@@ -246,9 +247,9 @@ mod tests {
         let name = ServerName::try_from("example.test").unwrap();
         let v = TrustStore::empty().verdict(&[vec![1, 2, 3]], Some(&name), UnixTime::now());
         assert!(!v.trusted);
-        assert_eq!(v.problems, vec!["malformed".to_string()]);
+        assert_eq!(v.problems, vec![VerdictProblem::Malformed]);
         let v = TrustStore::empty().verdict(&[], None, UnixTime::now());
-        assert_eq!(v.problems, vec!["malformed".to_string()]);
+        assert_eq!(v.problems, vec![VerdictProblem::Malformed]);
         assert_eq!(v.name_check, NameCheck::NoName);
     }
 }

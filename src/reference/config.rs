@@ -94,7 +94,7 @@ fn toml_type(ty: &str) -> String {
         "bool" => "boolean".into(),
         "i64" | "u32" | "u64" => "integer".into(),
         "f64" => "float".into(),
-        "Value" => "date or string".into(),
+        "Value" | "TomlValue" => "date or string".into(),
         "OneOrMany" => "string or array of strings".into(),
         other => other.to_string(),
     }

@@ -35,6 +35,7 @@ pub fn header() -> String {
 
 /// Why the reference could not be generated or compared.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReferenceError {
     /// A source file or a committed page could not be read.
     #[error("cannot read {path}: {source}")]

@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::escape::terminal;
 use super::listing::{write_json, write_listing, Listing, ListingFormat};
 use crate::policy::examples::ExampleResult;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::{RuleSummary, Severity};
+use crate::sanitize::terminal;
 
 /// Writes tracked findings in `format`.
 pub fn write_findings(

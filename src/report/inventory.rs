@@ -4,24 +4,17 @@
 
 use std::io::{self, Write};
 
-use super::escape::terminal;
 use super::listing::{write_json, write_listing, Listing, ListingFormat};
 use crate::inventory::ca::CaSummary;
 use crate::inventory::history::{ChangeKind, EndpointChange, ScanDiff};
 use crate::inventory::view::{InventoryRow, InventorySummary};
+use crate::sanitize::terminal;
 use crate::store::{EndpointKey, HistoryEntry, ScanRecord, ScanRole};
 use serde::Serialize;
 
-/// `address:port` or `address:port/sni`.
+/// `address:port` or `address:port/sni` (the key's `Display`).
 pub fn endpoint_key_text(key: &EndpointKey) -> String {
-    let address = match key.address.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) => format!("[{v6}]"),
-        _ => key.address.clone(),
-    };
-    match &key.sni {
-        Some(sni) => format!("{address}:{}/{sni}", key.port),
-        None => format!("{address}:{}", key.port),
-    }
+    key.to_string()
 }
 
 /// An instant in a listing: RFC 3339 in UTC (tables, JSON and CSV alike).

@@ -3,11 +3,11 @@
 
 use std::io::{self, Write};
 
-use super::escape::terminal;
-use super::table::{detail, endpoint_text, key_text, write_summary};
+use super::table::{detail, endpoint_text, key_text, problem_list, write_summary};
 use super::{ChainEntry, ObservationRecord};
 use crate::demo::{Lab, LabCase};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
+use crate::sanitize::terminal;
 use crate::scan::summary::ScanSummary;
 
 /// Writes every case of `lab` with its observations, then the summary.
@@ -69,7 +69,7 @@ fn write_observation(out: &mut impl Write, record: &ObservationRecord<'_>) -> io
         let text = if verdict.trusted {
             format!("trusted via {}", verdict.anchor.as_deref().unwrap_or("?"))
         } else {
-            format!("untrusted: {}", verdict.problems.join(", "))
+            format!("untrusted: {}", problem_list(&verdict.problems))
         };
         let text = match verdict.name_check.note() {
             Some(note) => format!("{text} ({note})"),

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::escape::{csv_cell, fit, terminal};
+use crate::sanitize::{csv_cell, fit, terminal};
 
 /// Version of the listing JSON envelope.
 pub const LISTING_SCHEMA_VERSION: u32 = 1;

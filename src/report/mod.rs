@@ -7,7 +7,6 @@
 
 pub mod audit;
 pub mod cbom;
-pub mod escape;
 pub mod findings;
 pub mod inventory;
 pub mod json;
@@ -25,11 +24,9 @@ pub mod watch;
 
 use std::io::{self, Write};
 
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
-
 use crate::scan::header::ScanHeader;
 use crate::scan::summary::ScanSummary;
+pub use crate::time_text::instant_text;
 pub use listing::{write_listing, Listing, ListingFormat};
 pub use record::{ChainEntry, ObservationRecord};
 pub use table::TableView;
@@ -84,25 +81,5 @@ impl OutputFormat {
             OutputFormat::Jsonl => Box::new(jsonl::JsonlWriter::new(out)),
             OutputFormat::Json => Box::new(json::JsonWriter::new(out)),
         }
-    }
-}
-
-/// An instant for people: RFC 3339 in UTC, to the second.
-pub fn instant_text(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    let at = at.replace_nanosecond(0).unwrap_or(at);
-    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use time::macros::datetime;
-
-    #[test]
-    fn instants_are_utc_rfc3339_to_the_second() {
-        let at = datetime!(2026-06-01 12:00:00.987654321 UTC);
-        assert_eq!(super::instant_text(at), "2026-06-01T12:00:00Z");
-        let paris = datetime!(2026-06-01 14:00:00.5 +02:00);
-        assert_eq!(super::instant_text(paris), "2026-06-01T12:00:00Z");
     }
 }

@@ -10,8 +10,8 @@
 use std::io::{self, Write};
 
 use super::audit::TrendPoint;
-use super::escape::terminal;
 use super::listing::{write_json, write_listing, Listing, ListingFormat};
+use crate::sanitize::terminal;
 use crate::scoring::ladder::Profile;
 use crate::scoring::{Basis, CategoryScore, CriterionResult, Outcome, ScoreCard};
 

@@ -3,16 +3,16 @@
 //! ends; unresponsive probes (refused, unreachable, connect timeout) are
 //! only counted in the summary, by reason, unless `--show-closed` asks for
 //! their rows. Every field from a certificate or a peer goes through
-//! [`super::escape::terminal`] before it is printed.
+//! [`crate::sanitize::terminal`] before it is printed.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
 
-use super::escape::{fit, terminal};
 use super::{ObservationRecord, ScanWriter};
 use crate::certs::{CertificateView, KeyAlgorithm};
-use crate::observation::{Observation, Outcome, VersionSupport};
+use crate::observation::{Observation, Outcome, VerdictProblem, VersionSupport};
+use crate::sanitize::{fit, terminal};
 use crate::scan::summary::ScanSummary;
 
 /// What the table shows beyond the responsive endpoints.
@@ -212,7 +212,7 @@ fn verdict_line(obs: &Observation) -> Option<String> {
     let mut line = if verdict.trusted {
         format!("↳ trusted via {}", verdict.anchor.as_deref().unwrap_or("?"))
     } else {
-        format!("↳ untrusted: {}", verdict.problems.join(", "))
+        format!("↳ untrusted: {}", problem_list(&verdict.problems))
     };
     if let Some(note) = verdict.name_check.note() {
         line.push_str(&format!(" ({note})"));
@@ -242,6 +242,12 @@ fn verdict_line(obs: &Observation) -> Option<String> {
         }
     }
     Some(terminal(&line).into_owned())
+}
+
+/// A verdict's problems, comma-separated.
+pub fn problem_list(problems: &[VerdictProblem]) -> String {
+    let names: Vec<&str> = problems.iter().map(|p| p.name()).collect();
+    names.join(", ")
 }
 
 /// The closing lines of a table.

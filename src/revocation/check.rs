@@ -210,9 +210,7 @@ impl Checker {
 fn current(answer: RevocationAnswer, now: OffsetDateTime) -> Result<RevocationAnswer, AnswerError> {
     match answer.next_update {
         Some(next) if next < now => {
-            let next_update = next
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
+            let next_update = crate::time_text::rfc3339(next);
             Err(AnswerError::Stale { next_update })
         }
         _ => Ok(answer),

@@ -26,6 +26,7 @@ use crate::targets::Pairings;
 
 /// Why a fetch brought no body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FetchError {
     /// The URL is not an `http://` URL with a host.
     #[error("not an http:// URL with a host")]

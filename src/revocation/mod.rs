@@ -73,6 +73,7 @@ impl Default for RevocationSettings {
 
 /// Why the stage could not run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RevocationError {
     /// The store could not be read or written.
     #[error(transparent)]
@@ -85,6 +86,7 @@ pub enum RevocationError {
 /// Why one OCSP or CRL question got no usable answer (stored as the
 /// `unknown` check's detail).
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum AnswerError {
     /// The request could not be sent or its answer not fetched.
     #[error(transparent)]

@@ -52,6 +52,18 @@ pub struct EngineRun {
     pub dispatched: u64,
 }
 
+/// A `--starttls` or `[scope] starttls` value that is neither `auto`,
+/// `none` nor a dialect name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a STARTTLS dialect (auto, none, {names})", names = dialect_names())]
+pub struct UnknownStartTls(pub String);
+
+/// The dialect names, comma-separated.
+fn dialect_names() -> String {
+    let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
+    names.join(", ")
+}
+
 /// How the engine picks a STARTTLS dialect for each target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartTlsMode {
@@ -76,19 +88,13 @@ impl StartTlsMode {
 
     /// Parses `auto`, `none` or a STARTTLS dialect name (as `--starttls`
     /// and `[scope] starttls` take it); the error lists the choices.
-    pub fn parse(text: &str) -> Result<StartTlsMode, String> {
+    pub fn parse(text: &str) -> Result<StartTlsMode, UnknownStartTls> {
         match text.trim() {
             "auto" => Ok(StartTlsMode::ByPort),
             "none" => Ok(StartTlsMode::Off),
             name => Dialect::from_name(name)
                 .map(StartTlsMode::Force)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
-                    format!(
-                        "'{name}' is not a STARTTLS dialect (auto, none, {})",
-                        names.join(", ")
-                    )
-                }),
+                .ok_or_else(|| UnknownStartTls(name.to_string())),
         }
     }
 

@@ -29,22 +29,37 @@ impl fmt::Display for CronSchedule {
     }
 }
 
+/// Why a cron expression cannot be used (without quoting it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CronError {
+    /// Not five fields.
+    #[error("has {0} fields; write 5: minute hour day-of-month month day-of-week (UTC)")]
+    Fields(usize),
+    /// A field the cron parser refuses (its message).
+    #[error("{0}")]
+    Syntax(String),
+    /// A pattern no date matches (`0 0 30 2 *`).
+    #[error("never fires (no such date)")]
+    NeverFires,
+}
+
 impl CronSchedule {
     /// Parses a five-field expression (no seconds, no year field). The
     /// error says what is wrong, without quoting `text`.
-    pub fn parse(text: &str) -> Result<CronSchedule, String> {
+    pub fn parse(text: &str) -> Result<CronSchedule, CronError> {
         let text = text.trim();
         let fields = text.split_whitespace().count();
         if !text.starts_with('@') && fields != 5 {
-            return Err(format!(
-                "has {fields} fields; write 5: minute hour day-of-month month day-of-week (UTC)"
-            ));
+            return Err(CronError::Fields(fields));
         }
         let parser = CronParser::builder()
             .seconds(Seconds::Disallowed)
             .year(Year::Disallowed)
             .build();
-        let cron = parser.parse(text).map_err(|e| e.to_string())?;
+        let cron = parser
+            .parse(text)
+            .map_err(|e| CronError::Syntax(e.to_string()))?;
         let schedule = CronSchedule {
             text: text.to_string(),
             cron,
@@ -53,7 +68,7 @@ impl CronSchedule {
         // after this instant fires for ever.
         let since = time::macros::datetime!(2000-01-01 0:00 UTC);
         if schedule.next_after(since).is_none() {
-            return Err("never fires (no such date)".into());
+            return Err(CronError::NeverFires);
         }
         Ok(schedule)
     }
@@ -78,7 +93,7 @@ fn from_chrono(at: DateTime<Utc>) -> Option<OffsetDateTime> {
 }
 
 /// Checks that `text` parses as a cron expression (for config checking).
-pub fn check(text: &str) -> Result<(), String> {
+pub fn check(text: &str) -> Result<(), CronError> {
     CronSchedule::parse(text).map(|_| ())
 }
 
@@ -111,13 +126,16 @@ mod tests {
     fn bad_expressions_say_why() {
         assert!(CronSchedule::parse("0 */6 * *")
             .unwrap_err()
+            .to_string()
             .contains("4 fields"));
         assert!(CronSchedule::parse("0 0 */6 * * *")
             .unwrap_err()
+            .to_string()
             .contains("6 fields"));
         assert!(CronSchedule::parse("61 * * * *").is_err());
         assert!(CronSchedule::parse("0 0 30 2 *")
             .unwrap_err()
+            .to_string()
             .contains("never"));
         assert!(check("*/15 * * * *").is_ok());
     }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 /// Why a text is not a duration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DurationError {
     /// Not a number followed by a unit.
     #[error("'{0}' is not a duration (e.g. 500ms, 3s, 2m, 1h)")]

@@ -9,7 +9,7 @@ mod duration;
 #[cfg(test)]
 mod tests;
 
-pub use cron::{check as check_cron, CronSchedule};
+pub use cron::{check as check_cron, CronError, CronSchedule};
 pub use duration::{parse_config_duration, parse_duration, DurationError};
 
 use std::fmt;
@@ -32,6 +32,7 @@ pub enum Schedule {
 /// Why a schedule or jitter cannot be used. Messages do not name the flag
 /// or file: the caller does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScheduleError {
     /// Not a duration.
     #[error(transparent)]
@@ -45,7 +46,7 @@ pub enum ScheduleError {
         /// The expression.
         text: String,
         /// What is wrong.
-        reason: String,
+        reason: cron::CronError,
     },
     /// Jitter as long as the interval would let runs drift into later slots.
     #[error("jitter {jitter:?} must be shorter than the interval {every:?}")]

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config::document::{self, Spanned};
-use crate::config::Position;
+use crate::document::{self, Spanned};
+use crate::located::{Located, Position};
 use crate::policy::category;
 
 /// Claimed levels by category id.
@@ -66,6 +66,7 @@ fn is_requirement(id: &str) -> bool {
 
 /// Why a self-assessment file cannot be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ClaimsError {
     /// It cannot be read.
     #[error("{}: cannot read self-assessment: {source}", path.display())]
@@ -76,15 +77,8 @@ pub enum ClaimsError {
         source: std::io::Error,
     },
     /// It is not a self-assessment certatlas understands.
-    #[error("{}{}: {problem}", path.display(), position.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column)))]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// Where, when known.
-        position: Option<Position>,
-        /// What is wrong.
-        problem: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] Located<String>),
 }
 
 #[derive(Deserialize)]
@@ -110,19 +104,12 @@ pub fn load(path: &Path) -> Result<Claims, ClaimsError> {
 }
 
 fn invalid(path: &Path, position: Option<Position>, problem: impl Into<String>) -> ClaimsError {
-    ClaimsError::Invalid {
-        path: path.to_path_buf(),
-        position,
-        problem: problem.into(),
-    }
+    Located::new(path, position, problem.into()).into()
 }
 
 /// The `[levels]` and `[requirements]` tables of our TOML form.
 pub fn from_toml(text: &str, path: &Path) -> Result<Claims, ClaimsError> {
-    let raw: RawToml = document::parse_strict(text, path).map_err(|e| {
-        let (_, position, problem) = e.into_located();
-        invalid(path, position, problem)
-    })?;
+    let raw: RawToml = document::parse_strict(text, path)?;
     let mut levels = BTreeMap::new();
     for (id, level) in raw.levels {
         let position = Some(Position::of_span(text, &level.span()));

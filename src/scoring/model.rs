@@ -92,9 +92,9 @@ pub struct Model {
 
 impl Model {
     /// Parses a model file.
-    pub fn parse(text: &str) -> Result<Model, crate::config::ConfigError> {
+    pub fn parse(text: &str) -> Result<Model, crate::located::Located<String>> {
         let path = std::path::Path::new("rules/maturity/pkimm-model.toml");
-        crate::config::document::parse_strict(text, path)
+        crate::document::parse_strict(text, path)
     }
 
     /// The category with this id.

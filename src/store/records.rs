@@ -114,6 +114,26 @@ impl EndpointKey {
             sni: observation.sni.clone(),
         }
     }
+
+    /// `address:port`, an IPv6 address in brackets (the SNI left out).
+    pub fn place(&self) -> String {
+        match self.address.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(v6)) => format!("[{v6}]:{}", self.port),
+            _ => format!("{}:{}", self.address, self.port),
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointKey {
+    /// `address:port` or `address:port/sni` (an IPv6 address in brackets),
+    /// as `history` takes it back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.place())?;
+        match &self.sni {
+            Some(sni) => write!(f, "/{sni}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What a name tried at an endpoint turned out to be there.
@@ -343,6 +363,22 @@ pub struct WriteStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_keys_print_as_history_takes_them() {
+        let key = |address: &str, sni: Option<&str>| EndpointKey {
+            address: address.into(),
+            port: 443,
+            sni: sni.map(Into::into),
+        };
+        assert_eq!(key("10.0.0.1", None).to_string(), "10.0.0.1:443");
+        assert_eq!(
+            key("2001:db8::1", Some("a.test")).to_string(),
+            "[2001:db8::1]:443/a.test"
+        );
+        assert_eq!(key("host.test", None).place(), "host.test:443");
+        assert_eq!(key("::1", Some("a.test")).place(), "[::1]:443");
+    }
 
     #[test]
     fn event_kinds_text_matches_serde_and_parses_back() {

@@ -11,6 +11,7 @@
 
 use super::forms::validate_hostname;
 use super::ports::parse_port_in;
+use super::problem::SpecProblem;
 use super::spec::{parse_trimmed, TargetSpec};
 use super::Origin;
 
@@ -24,25 +25,20 @@ pub(crate) fn is_header(line: &str) -> bool {
 }
 
 /// Parses one CSV line (comment already removed, trimmed); the error is the
-/// reason only.
-pub(crate) fn parse_line(line: &str) -> Result<TargetSpec, String> {
+/// problem only.
+pub(crate) fn parse_line(line: &str) -> Result<TargetSpec, SpecProblem> {
     let fields: Vec<&str> = line.split(',').map(str::trim).collect();
     let (address, name, port) = match fields[..] {
         [address, name] => (address, name, ""),
         [address, name, port] => (address, name, port),
-        _ => {
-            return Err(format!(
-                "a CSV line has 2 or 3 fields (address,name[,port]); this one has {}",
-                fields.len()
-            ))
-        }
+        _ => return Err(SpecProblem::CsvFields(fields.len())),
     };
     let port = match port {
         "" => None,
-        text => Some(parse_port_in(text, &Origin::Unspecified).map_err(|e| e.to_string())?),
+        text => Some(parse_port_in(text, &Origin::Unspecified)?),
     };
     match (address, name) {
-        ("", "") => Err("both the address and the name are empty".to_string()),
+        ("", "") => Err(SpecProblem::CsvEmpty),
         ("", name) => Ok(TargetSpec::Host {
             name: validate_hostname(name)?,
             port,
@@ -53,12 +49,10 @@ pub(crate) fn parse_line(line: &str) -> Result<TargetSpec, String> {
 
 /// A line with an address: a pairing when `name` is set, else the address
 /// spec itself (a CIDR block or range allowed).
-fn address_line(address: &str, name: &str, port: Option<u16>) -> Result<TargetSpec, String> {
+fn address_line(address: &str, name: &str, port: Option<u16>) -> Result<TargetSpec, SpecProblem> {
     let spec = parse_trimmed(address)?;
     if spec.port().is_some() {
-        return Err(format!(
-            "'{address}': the port goes in the third column (address,name,port)"
-        ));
+        return Err(SpecProblem::CsvPortInAddress(address.to_string()));
     }
     match spec {
         TargetSpec::Addresses { first, last, .. } if name.is_empty() => {
@@ -73,10 +67,8 @@ fn address_line(address: &str, name: &str, port: Option<u16>) -> Result<TargetSp
                 port,
             })
         }
-        TargetSpec::Addresses { .. } => Err(format!(
-            "'{address}' is a range: a name is paired with one address"
-        )),
-        _ => Err(format!("'{address}' is not an IP address")),
+        TargetSpec::Addresses { .. } => Err(SpecProblem::RangePaired(address.to_string())),
+        _ => Err(SpecProblem::NotAnAddress(address.to_string())),
     }
 }
 
@@ -130,30 +122,35 @@ mod tests {
     fn bad_lines_are_explained() {
         assert!(parse_line("10.0.0.0/24,a.test")
             .unwrap_err()
+            .to_string()
             .contains("is a range"));
         assert!(parse_line("10.0.0.1-9,a.test")
             .unwrap_err()
+            .to_string()
             .contains("is a range"));
         assert_eq!(
-            parse_line("a.test,b.test").unwrap_err(),
+            parse_line("a.test,b.test").unwrap_err().to_string(),
             "'a.test' is not an IP address"
         );
         assert!(parse_line("10.0.0.1:443,a.test")
             .unwrap_err()
+            .to_string()
             .contains("third column"));
         assert!(parse_line("10.0.0.1,a.test,443,web")
             .unwrap_err()
+            .to_string()
             .contains("this one has 4"));
         assert_eq!(
-            parse_line(" , ").unwrap_err(),
+            parse_line(" , ").unwrap_err().to_string(),
             "both the address and the name are empty"
         );
         assert_eq!(
-            parse_line("10.0.0.1,a.test,https").unwrap_err(),
+            parse_line("10.0.0.1,a.test,https").unwrap_err().to_string(),
             "'https' is not a port (1-65535)"
         );
         assert!(parse_line("10.0.0.1,bad name")
             .unwrap_err()
+            .to_string()
             .contains("' ' is not allowed"));
     }
 

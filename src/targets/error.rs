@@ -5,6 +5,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::problem::SpecProblem;
+
 /// Where a target, exclusion or port list was written.
 ///
 /// Parsers take an `Origin` (the `*_in` functions) or start with
@@ -78,6 +80,7 @@ pub(crate) fn file_label(file: &Path) -> String {
 /// e.g. `targets.txt:3: '10.0.0.0/33' is not a valid target: prefix length 33
 /// is over 32` or `--ports: '70000' is not a port (1-65535)`.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TargetsError {
     /// A target or exclusion that does not parse.
     #[error("{}'{input}' is not a valid target: {reason}", .origin.prefix())]
@@ -87,7 +90,7 @@ pub enum TargetsError {
         /// The value as written (trimmed).
         input: String,
         /// What is wrong with it.
-        reason: String,
+        reason: SpecProblem,
     },
     /// A host name (e.g. a `--sni` value) that is not a DNS name.
     #[error("{}'{input}' is not a valid host name: {reason}", .origin.prefix())]
@@ -97,7 +100,7 @@ pub enum TargetsError {
         /// The value as written (trimmed).
         input: String,
         /// What is wrong with it.
-        reason: String,
+        reason: SpecProblem,
     },
     /// A `--resolve` pairing (or the `[scope]` `resolve` key) that does not
     /// parse.
@@ -108,7 +111,7 @@ pub enum TargetsError {
         /// The value as written (trimmed).
         input: String,
         /// What is wrong with it.
-        reason: String,
+        reason: SpecProblem,
     },
     /// One item of a port list that does not parse.
     #[error("{}'{item}' {problem}", .origin.prefix())]
@@ -168,7 +171,10 @@ mod tests {
         TargetsError::InvalidTarget {
             origin,
             input: "10.0.0.0/33".to_string(),
-            reason: "prefix length 33 is over 32".to_string(),
+            reason: SpecProblem::PrefixTooLong {
+                prefix: 33,
+                max: 32,
+            },
         }
     }
 

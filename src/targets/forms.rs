@@ -1,15 +1,17 @@
 //! The address and name forms inside a target spec (after any port is
 //! split off): CIDR blocks (host bits ignored, as nmap does), dash ranges
 //! (full, short IPv4 `10.0.0.1-40`, full IPv6), single addresses, and host
-//! name validation. Errors are plain reasons; `spec` adds input and origin.
+//! name validation. Errors are [`SpecProblem`]s; `spec` adds input and origin.
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use ipnetwork::IpNetwork;
 
+use super::problem::SpecProblem;
+
 /// Parses an address, CIDR block or dash range into an inclusive range;
 /// `Ok(None)` means the text is not an address form (maybe a host name).
-pub(crate) fn parse_addresses(body: &str) -> Result<Option<(IpAddr, IpAddr)>, String> {
+pub(crate) fn parse_addresses(body: &str) -> Result<Option<(IpAddr, IpAddr)>, SpecProblem> {
     if let Some((address, prefix)) = body.split_once('/') {
         return parse_cidr(address, prefix).map(Some);
     }
@@ -25,72 +27,73 @@ pub(crate) fn parse_addresses(body: &str) -> Result<Option<(IpAddr, IpAddr)>, St
 }
 
 /// Parses `address/prefix`; host bits are ignored (nmap's behaviour).
-fn parse_cidr(address: &str, prefix: &str) -> Result<(IpAddr, IpAddr), String> {
+fn parse_cidr(address: &str, prefix: &str) -> Result<(IpAddr, IpAddr), SpecProblem> {
     let address: IpAddr = address
         .parse()
-        .map_err(|_| format!("'{address}' is not an IP address"))?;
+        .map_err(|_| SpecProblem::NotAnAddress(address.to_string()))?;
     let prefix_value: u32 = match prefix.bytes().all(|b| b.is_ascii_digit()) {
         true => prefix.parse().unwrap_or(u32::MAX),
         false => u32::MAX,
     };
     if prefix.is_empty() || prefix_value == u32::MAX {
-        return Err(format!("'{prefix}' is not a prefix length"));
+        return Err(SpecProblem::NotAPrefix(prefix.to_string()));
     }
     let max = if address.is_ipv4() { 32 } else { 128 };
     if prefix_value > max {
-        return Err(format!("prefix length {prefix_value} is over {max}"));
+        return Err(SpecProblem::PrefixTooLong {
+            prefix: prefix_value,
+            max,
+        });
     }
-    let network = IpNetwork::new(address, prefix_value as u8).map_err(|e| e.to_string())?;
+    let network = IpNetwork::new(address, prefix_value as u8)?;
     Ok((network.network(), network.broadcast()))
 }
 
 /// Parses the end of `first-end`: a full address, or for IPv4 a last octet.
-fn parse_range(first: IpAddr, end: &str) -> Result<(IpAddr, IpAddr), String> {
+fn parse_range(first: IpAddr, end: &str) -> Result<(IpAddr, IpAddr), SpecProblem> {
     let last = match first {
         IpAddr::V4(first_v4) if !end.is_empty() && end.bytes().all(|b| b.is_ascii_digit()) => {
             let octet: u8 = end
                 .parse()
-                .map_err(|_| format!("'{end}' is not an octet (0-255)"))?;
+                .map_err(|_| SpecProblem::NotAnOctet(end.to_string()))?;
             let [a, b, c, _] = first_v4.octets();
             IpAddr::V4(Ipv4Addr::new(a, b, c, octet))
         }
         IpAddr::V4(_) => end
             .parse()
-            .map_err(|_| format!("'{end}' is not an IP address or last octet"))?,
-        IpAddr::V6(_) => end.parse().map_err(|_| {
-            format!("'{end}' is not an IP address (an IPv6 range needs a full end address)")
-        })?,
+            .map_err(|_| SpecProblem::NotAnAddressOrOctet(end.to_string()))?,
+        IpAddr::V6(_) => end
+            .parse()
+            .map_err(|_| SpecProblem::NotAFullIpv6End(end.to_string()))?,
     };
     if first.is_ipv4() != last.is_ipv4() {
-        return Err("the range mixes IPv4 and IPv6".to_string());
+        return Err(SpecProblem::MixedFamilies);
     }
     if first > last {
-        return Err(format!("the range is reversed ({first} is after {last})"));
+        return Err(SpecProblem::Reversed { first, last });
     }
     Ok((first, last))
 }
 
 /// Checks a host name and returns it lowercased without its trailing dot.
-pub(crate) fn validate_hostname(text: &str) -> Result<String, String> {
+pub(crate) fn validate_hostname(text: &str) -> Result<String, SpecProblem> {
     let name = text.strip_suffix('.').unwrap_or(text);
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if let Some(bad) = name.chars().find(|&c| !allowed(c)) {
-        return Err(format!(
-            "'{bad}' is not allowed in a host name (letters, digits, '-', '_', '.')"
-        ));
+        return Err(SpecProblem::NameCharacter(bad));
     }
     if name.len() > 253 {
-        return Err("the host name is longer than 253 characters".to_string());
+        return Err(SpecProblem::NameTooLong);
     }
     if name.is_empty() || name.split('.').any(str::is_empty) {
-        return Err("the host name has an empty label".to_string());
+        return Err(SpecProblem::EmptyLabel);
     }
     if let Some(long) = name.split('.').find(|label| label.len() > 63) {
-        return Err(format!("the label '{long}' is longer than 63 characters"));
+        return Err(SpecProblem::LabelTooLong(long.to_string()));
     }
     let last_label = name.rsplit('.').next().unwrap_or(name);
     if last_label.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("it is neither an IP address nor a host name (numeric last label)".to_string());
+        return Err(SpecProblem::NumericLastLabel);
     }
     Ok(name.to_ascii_lowercase())
 }

@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use super::error::{Origin, TargetsError};
 use super::forms::validate_hostname;
 use super::ports::parse_port_in;
+use super::problem::SpecProblem;
 
 /// One name paired with one address: "`name` is at `address`" (on `port`
 /// only, when one is given).
@@ -55,20 +56,16 @@ pub fn parse_resolve_in(text: &str, origin: &Origin) -> Result<Pairing, TargetsE
     })
 }
 
-/// Parses trimmed `--resolve` text; the error is the reason only.
-fn parse_resolve_text(input: &str) -> Result<Pairing, String> {
-    let (name, rest) = input
-        .split_once(':')
-        .ok_or_else(|| "expected NAME:ADDRESS or NAME:PORT:ADDRESS".to_string())?;
+/// Parses trimmed `--resolve` text; the error is the problem only.
+fn parse_resolve_text(input: &str) -> Result<Pairing, SpecProblem> {
+    let (name, rest) = input.split_once(':').ok_or(SpecProblem::ResolveForm)?;
     let name = validate_hostname(name)?;
     if let Ok(IpAddr::V6(_)) = rest.parse::<IpAddr>() {
-        return Err(format!(
-            "write the IPv6 address in brackets, as curl does: '[{rest}]'"
-        ));
+        return Err(SpecProblem::UnbracketedIpv6(rest.to_string()));
     }
     let (port, address_text) = match rest.split_once(':') {
         Some((port, address)) if !rest.starts_with('[') => {
-            let port = parse_port_in(port, &Origin::Unspecified).map_err(|e| e.to_string())?;
+            let port = parse_port_in(port, &Origin::Unspecified)?;
             (Some(port), address)
         }
         _ => (None, rest),
@@ -81,25 +78,21 @@ fn parse_resolve_text(input: &str) -> Result<Pairing, String> {
 }
 
 /// One address as a pairing takes it: IPv4, or IPv6 in brackets.
-fn parse_pair_address(text: &str) -> Result<IpAddr, String> {
+fn parse_pair_address(text: &str) -> Result<IpAddr, SpecProblem> {
     if let Some(inner) = text.strip_prefix('[') {
         let inner = inner
             .strip_suffix(']')
-            .ok_or_else(|| format!("'{text}': '[' without a closing ']'"))?;
+            .ok_or_else(|| SpecProblem::UnclosedBracketIn(text.to_string()))?;
         return match inner.parse::<IpAddr>() {
             Ok(address @ IpAddr::V6(_)) => Ok(address),
-            _ => Err(format!("'{inner}' is not an IPv6 address")),
+            _ => Err(SpecProblem::NotIpv6(inner.to_string())),
         };
     }
     match text.parse::<IpAddr>() {
         Ok(address @ IpAddr::V4(_)) => Ok(address),
-        Ok(IpAddr::V6(_)) => Err(format!(
-            "write the IPv6 address in brackets, as curl does: '[{text}]'"
-        )),
-        Err(_) if text.contains(['/', '-']) => Err(format!(
-            "'{text}' is a range: a name is paired with one address"
-        )),
-        Err(_) => Err(format!("'{text}' is not an IP address")),
+        Ok(IpAddr::V6(_)) => Err(SpecProblem::UnbracketedIpv6(text.to_string())),
+        Err(_) if text.contains(['/', '-']) => Err(SpecProblem::RangePaired(text.to_string())),
+        Err(_) => Err(SpecProblem::NotAnAddress(text.to_string())),
     }
 }
 

@@ -20,10 +20,15 @@ pub struct Shard {
     count: u32,
 }
 
+/// A `--shard` value that is not `K/N` with 1 ≤ K ≤ N.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not K/N with 1 <= K <= N (e.g. 2/4)")]
+pub struct NotAShard(pub String);
+
 impl Shard {
     /// Parses `K/N` with 1 ≤ K ≤ N.
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let form = || format!("'{text}' is not K/N with 1 <= K <= N (e.g. 2/4)");
+    pub fn parse(text: &str) -> Result<Shard, NotAShard> {
+        let form = || NotAShard(text.to_string());
         let (k, n) = text.trim().split_once('/').ok_or_else(form)?;
         let k: u32 = k.trim().parse().map_err(|_| form())?;
         let n: u32 = n.trim().parse().map_err(|_| form())?;

@@ -22,6 +22,7 @@ use std::net::IpAddr;
 use super::error::{Origin, TargetsError};
 use super::forms::{parse_addresses, validate_hostname};
 use super::ports::parse_port_in;
+use super::problem::SpecProblem;
 
 /// One parsed target or exclusion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,8 +132,8 @@ pub fn parse_specs_in(values: &[String], origin: &Origin) -> Result<Vec<TargetSp
         .collect()
 }
 
-/// Parses trimmed text; the error is the reason only.
-pub(crate) fn parse_trimmed(input: &str) -> Result<TargetSpec, String> {
+/// Parses trimmed text; the error is the problem only.
+pub(crate) fn parse_trimmed(input: &str) -> Result<TargetSpec, SpecProblem> {
     match input.split_once('@') {
         Some((name, address)) => parse_paired(name, address),
         None => parse_unpaired(input),
@@ -140,13 +141,11 @@ pub(crate) fn parse_trimmed(input: &str) -> Result<TargetSpec, String> {
 }
 
 /// Parses `name@address[:port]` from its two sides.
-fn parse_paired(name: &str, address_text: &str) -> Result<TargetSpec, String> {
+fn parse_paired(name: &str, address_text: &str) -> Result<TargetSpec, SpecProblem> {
     let name = validate_hostname(name.trim())?;
     let address_text = address_text.trim();
     if address_text.contains(['/', '-']) {
-        return Err(format!(
-            "'{address_text}' after '@' is a range: a name is paired with one address"
-        ));
+        return Err(SpecProblem::PairedRange(address_text.to_string()));
     }
     match parse_unpaired(address_text)? {
         TargetSpec::Addresses {
@@ -158,29 +157,24 @@ fn parse_paired(name: &str, address_text: &str) -> Result<TargetSpec, String> {
             address,
             port,
         }),
-        _ => Err(format!("'{address_text}' after '@' is not an IP address")),
+        _ => Err(SpecProblem::PairedNotAnAddress(address_text.to_string())),
     }
 }
 
 /// Parses text without `@`.
-fn parse_unpaired(input: &str) -> Result<TargetSpec, String> {
+fn parse_unpaired(input: &str) -> Result<TargetSpec, SpecProblem> {
     let (body, bracketed, port_text) = split_port(input)?;
     let port = match port_text {
-        Some(port_text) => {
-            let port = parse_port_in(port_text, &Origin::Unspecified).map_err(|e| e.to_string())?;
-            Some(port)
-        }
+        Some(port_text) => Some(parse_port_in(port_text, &Origin::Unspecified)?),
         None => None,
     };
     if body.is_empty() {
-        return Err("the host part is empty".to_string());
+        return Err(SpecProblem::EmptyHost);
     }
     match parse_addresses(body)? {
-        Some((first, _)) if bracketed && first.is_ipv4() => {
-            Err("brackets are only for IPv6 addresses".to_string())
-        }
+        Some((first, _)) if bracketed && first.is_ipv4() => Err(SpecProblem::BracketedIpv4),
         Some((first, last)) => Ok(TargetSpec::Addresses { first, last, port }),
-        None if bracketed => Err(format!("'{body}' is not an IPv6 address")),
+        None if bracketed => Err(SpecProblem::NotIpv6(body.to_string())),
         None => Ok(TargetSpec::Host {
             name: validate_hostname(body)?,
             port,
@@ -189,18 +183,18 @@ fn parse_unpaired(input: &str) -> Result<TargetSpec, String> {
 }
 
 /// Splits `input` into (host part, was bracketed, port text).
-fn split_port(input: &str) -> Result<(&str, bool, Option<&str>), String> {
+fn split_port(input: &str) -> Result<(&str, bool, Option<&str>), SpecProblem> {
     if input.is_empty() {
-        return Err("it is empty".to_string());
+        return Err(SpecProblem::Empty);
     }
     if let Some(after_open) = input.strip_prefix('[') {
         let (inner, rest) = after_open
             .split_once(']')
-            .ok_or_else(|| "'[' without a closing ']'".to_string())?;
+            .ok_or(SpecProblem::UnclosedBracket)?;
         return match rest.strip_prefix(':') {
             _ if rest.is_empty() => Ok((inner, true, None)),
             Some(port_text) => Ok((inner, true, Some(port_text))),
-            None => Err(format!("unexpected '{rest}' after ']'")),
+            None => Err(SpecProblem::AfterBracket(rest.to_string())),
         };
     }
     if input.matches(':').count() == 1 {

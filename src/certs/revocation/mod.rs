@@ -43,6 +43,7 @@ pub struct RevocationAnswer {
 
 /// Why an OCSP response or a CRL was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RevocationDataError {
     /// The certificate or its issuer does not parse.
     #[error("certificate or issuer does not parse")]

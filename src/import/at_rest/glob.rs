@@ -6,6 +6,7 @@
 
 /// What is wrong with a glob pattern.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GlobError {
     /// The pattern is empty.
     #[error("empty pattern")]

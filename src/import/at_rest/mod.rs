@@ -98,6 +98,7 @@ impl FileProblem {
 
 /// Why certificates at rest cannot be imported.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AtRestError {
     /// One file named (or met in a walk) cannot be read as asked.
     #[error("{}: {problem}", .file.display())]

@@ -271,7 +271,7 @@ fn host_done(
             chain = match pem::certificates(text) {
                 Ok(ders) if ders.len() == 1 => ders,
                 Ok(_) => return Err(bad_pem(path, &port, text, "not one CERTIFICATE block")),
-                Err(why) => return Err(bad_pem(path, &port, text, &why)),
+                Err(why) => return Err(bad_pem(path, &port, text, &why.to_string())),
             };
         }
         let starttls = match (port.tunnel_ssl, port.service.as_deref()) {

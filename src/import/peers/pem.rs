@@ -5,7 +5,7 @@ use base64::Engine as _;
 
 /// Every `CERTIFICATE` block of `text`, decoded, in order; an error names
 /// what is wrong (a block not closed, bad base64).
-pub(super) fn certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
+pub(super) fn certificates(text: &str) -> Result<Vec<Vec<u8>>, PemProblem> {
     const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
     const END: &str = "-----END CERTIFICATE-----";
     let engine = base64::engine::general_purpose::STANDARD;
@@ -14,14 +14,14 @@ pub(super) fn certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
     while let Some(start) = rest.find(BEGIN) {
         let body = &rest[start + BEGIN.len()..];
         let Some(end) = body.find(END) else {
-            return Err("a CERTIFICATE block without its END line".into());
+            return Err(PemProblem::Unclosed);
         };
         let base64: String = body[..end].split_whitespace().collect();
         let der = engine
             .decode(base64.as_bytes())
-            .map_err(|e| format!("bad base64 in a CERTIFICATE block ({e})"))?;
+            .map_err(PemProblem::BlockBase64)?;
         if der.is_empty() {
-            return Err("an empty CERTIFICATE block".into());
+            return Err(PemProblem::EmptyBlock);
         }
         ders.push(der);
         rest = &body[end + END.len()..];
@@ -30,13 +30,33 @@ pub(super) fn certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// Standard base64 (zgrab2's `raw` fields).
-pub(super) fn base64(text: &str) -> Result<Vec<u8>, String> {
+pub(super) fn base64(text: &str) -> Result<Vec<u8>, PemProblem> {
     let engine = base64::engine::general_purpose::STANDARD;
     match engine.decode(text.trim().as_bytes()) {
         Ok(der) if !der.is_empty() => Ok(der),
-        Ok(_) => Err("empty".into()),
-        Err(e) => Err(format!("bad base64 ({e})")),
+        Ok(_) => Err(PemProblem::Empty),
+        Err(e) => Err(PemProblem::Base64(e)),
     }
+}
+
+/// What is wrong with embedded certificate text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum PemProblem {
+    /// A block without its END line.
+    #[error("a CERTIFICATE block without its END line")]
+    Unclosed,
+    /// A block whose body is not base64.
+    #[error("bad base64 in a CERTIFICATE block ({0})")]
+    BlockBase64(base64::DecodeError),
+    /// A block with nothing in it.
+    #[error("an empty CERTIFICATE block")]
+    EmptyBlock,
+    /// A base64 field that is empty.
+    #[error("empty")]
+    Empty,
+    /// A base64 field that is not base64.
+    #[error("bad base64 ({0})")]
+    Base64(base64::DecodeError),
 }
 
 #[cfg(test)]
@@ -53,9 +73,12 @@ mod tests {
         );
         assert!(certificates("no pem here").unwrap().is_empty());
         let open = "-----BEGIN CERTIFICATE-----\nMAA=\n";
-        assert!(certificates(open).unwrap_err().contains("END"));
+        assert_eq!(certificates(open), Err(PemProblem::Unclosed));
         let bad = "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----";
-        assert!(certificates(bad).unwrap_err().contains("base64"));
+        assert!(certificates(bad)
+            .unwrap_err()
+            .to_string()
+            .contains("base64"));
         assert!(base64("***").is_err());
     }
 }

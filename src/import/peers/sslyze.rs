@@ -340,7 +340,8 @@ fn observe(server: Server, at: OffsetDateTime, visit: &mut Visit<'_>) -> Result<
                     return Err(PeerProblem::bad(FORMAT, field, &certificate.as_pem, why).into());
                 }
                 Err(why) => {
-                    return Err(PeerProblem::bad(FORMAT, field, &certificate.as_pem, why).into())
+                    let why = why.to_string();
+                    return Err(PeerProblem::bad(FORMAT, field, &certificate.as_pem, why).into());
                 }
             }
         }

@@ -121,7 +121,7 @@ fn certificates(field: &'static str, text: &str) -> Result<Vec<Vec<u8>>, PeerPro
             text,
             "no CERTIFICATE block",
         )),
-        Err(why) => Err(PeerProblem::bad(FORMAT, field, text, why)),
+        Err(why) => Err(PeerProblem::bad(FORMAT, field, text, why.to_string())),
     }
 }
 

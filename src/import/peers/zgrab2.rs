@@ -192,7 +192,7 @@ fn chain(certificates: &Value) -> Result<Vec<Vec<u8>>, PeerProblem> {
 }
 
 fn decode(field: &'static str, text: &str) -> Result<Vec<u8>, PeerProblem> {
-    pem::base64(text).map_err(|why| PeerProblem::bad(FORMAT, field, text, why))
+    pem::base64(text).map_err(|why| PeerProblem::bad(FORMAT, field, text, why.to_string()))
 }
 
 fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {

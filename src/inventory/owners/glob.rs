@@ -2,6 +2,8 @@
 //! any characters within one label and a whole-label `**` matches one or more
 //! labels. Case-insensitive (ASCII); a trailing dot is ignored on both sides.
 
+use super::MatcherProblem;
+
 /// A host name glob, as labels (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct HostGlob {
@@ -18,17 +20,17 @@ enum GlobLabel {
 
 impl HostGlob {
     /// Parses a pattern; the error says what is wrong with it.
-    pub(super) fn parse(text: &str) -> Result<HostGlob, String> {
+    pub(super) fn parse(text: &str) -> Result<HostGlob, MatcherProblem> {
         let trimmed = text.strip_suffix('.').unwrap_or(text).to_lowercase();
         if trimmed.is_empty() {
-            return Err("empty host name pattern".to_string());
+            return Err(MatcherProblem::EmptyPattern);
         }
         let labels = trimmed
             .split('.')
             .map(|label| match label {
-                "" => Err("empty label (two dots in a row, or a leading dot)".to_string()),
+                "" => Err(MatcherProblem::EmptyLabel),
                 "**" => Ok(GlobLabel::AnyLabels),
-                l if l.contains("**") => Err(format!("`**` must be a whole label, found {l:?}")),
+                l if l.contains("**") => Err(MatcherProblem::PartialAnyLabels(l.to_string())),
                 l => Ok(GlobLabel::Pattern(l.to_string())),
             })
             .collect::<Result<_, _>>()?;

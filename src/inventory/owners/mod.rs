@@ -75,6 +75,7 @@ impl MatcherKind {
 
 /// Why an owner rule could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OwnerRuleError {
     /// The owner name is empty.
     #[error("owner name is empty")]
@@ -92,8 +93,29 @@ pub enum OwnerRuleError {
         /// The value as written.
         value: String,
         /// What is wrong with it.
-        reason: String,
+        reason: MatcherProblem,
     },
+}
+
+/// What is wrong with one matcher value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MatcherProblem {
+    /// An empty host name pattern.
+    #[error("empty host name pattern")]
+    EmptyPattern,
+    /// `a..b` or `.a`.
+    #[error("empty label (two dots in a row, or a leading dot)")]
+    EmptyLabel,
+    /// `**` inside a label.
+    #[error("`**` must be a whole label, found {0:?}")]
+    PartialAnyLabels(String),
+    /// An empty text matcher.
+    #[error("empty text matches everything; remove the matcher instead")]
+    EmptyText,
+    /// Neither a CIDR block nor an address.
+    #[error("not a CIDR block or IP address ({0})")]
+    NotCidr(ipnetwork::IpNetworkError),
 }
 
 /// One owner rule as written in the config: the owner and its matcher values.
@@ -274,7 +296,7 @@ fn hit<'r, T>(values: &[T], found: Option<&'r str>) -> Hit<'r> {
 fn parse_all<T>(
     values: &[String],
     kind: MatcherKind,
-    parse: impl Fn(&str) -> Result<T, String>,
+    parse: impl Fn(&str) -> Result<T, MatcherProblem>,
 ) -> Result<Vec<(String, T)>, OwnerRuleError> {
     values
         .iter()
@@ -297,7 +319,7 @@ fn lowercase_all(
 ) -> Result<Vec<(String, String)>, OwnerRuleError> {
     parse_all(values, kind, |v| {
         if v.is_empty() {
-            Err("empty text matches everything; remove the matcher instead".to_string())
+            Err(MatcherProblem::EmptyText)
         } else {
             Ok(v.to_lowercase())
         }
@@ -305,11 +327,11 @@ fn lowercase_all(
 }
 
 /// A CIDR block or a bare address (a single-address block).
-fn parse_cidr(text: &str) -> Result<IpNetwork, String> {
+fn parse_cidr(text: &str) -> Result<IpNetwork, MatcherProblem> {
     if let Ok(address) = IpAddr::from_str(text) {
         return Ok(IpNetwork::from(address));
     }
-    IpNetwork::from_str(text).map_err(|e| format!("not a CIDR block or IP address ({e})"))
+    IpNetwork::from_str(text).map_err(MatcherProblem::NotCidr)
 }
 
 /// Address in block; IPv4-mapped IPv6 addresses also match IPv4 blocks.

@@ -4,11 +4,11 @@
 //! (earliest embedded SCT, or notBefore) is after.
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{AppliesBy, DistrustEvent, DistrustList};
 use crate::inventory::ca::CaGraph;
+use crate::time_text::rfc3339;
 
 /// A certificate on a leaf's path, as the data file can name its CA.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,8 +104,7 @@ fn on_path(event: &DistrustEvent, path: &[CaKey]) -> bool {
 }
 
 fn hit(event: &DistrustEvent, date: OffsetDateTime, from: &str) -> DistrustHit {
-    let text = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
-    let (after, date) = (text(event.after), text(date));
+    let (after, date) = (rfc3339(event.after), rfc3339(date));
     let what = match from {
         "earliest_sct" => "earliest SCT",
         _ => "issued",

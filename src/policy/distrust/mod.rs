@@ -18,8 +18,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::error::RuleError;
-use crate::config::document::{self, Spanned};
-use crate::config::Position;
+use crate::document::{self, Spanned};
+use crate::located::Position;
 
 /// Path of the built-in data file under `rules/`, and its embedded text.
 pub const BUILTIN_PATH: &str = "data/distrust.toml";

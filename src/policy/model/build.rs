@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
@@ -25,6 +24,7 @@ use crate::store::endpoints;
 use crate::store::{
     EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoredCertificate,
 };
+use crate::time_text::rfc3339;
 
 /// What one stored scan provides for evaluation.
 pub struct ScanFacts<'a> {
@@ -261,16 +261,6 @@ impl Tally {
             shadow_cas: self.shadow_cas.into_iter().collect(),
         }
     }
-}
-
-/// RFC 3339 text of `at` (empty if it cannot be formatted).
-pub fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
-}
-
-/// The instant an RFC 3339 text (as [`rfc3339`] writes it) stands for.
-pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
 /// `address:port` or `address:port (sni)`.

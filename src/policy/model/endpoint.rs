@@ -150,7 +150,9 @@ fn model(
         weak_suites: weak_suites(probes),
         groups: groups(probes),
         trusted: verdict.is_some_and(|v| v.trusted),
-        verdict_problems: verdict.map(|v| v.problems.clone()).unwrap_or_default(),
+        verdict_problems: verdict
+            .map(|v| v.problems.iter().map(ToString::to_string).collect())
+            .unwrap_or_default(),
         client_auth_requested: session.client_auth_requested,
         alpn: text(&session.alpn),
     }

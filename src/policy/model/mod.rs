@@ -12,9 +12,10 @@ mod revocation;
 mod stored;
 
 pub use crate::certs::hostname::name_matches;
+pub use crate::time_text::{parse_rfc3339, rfc3339};
 pub use build::{
-    build, build_in_chunks, parse_rfc3339, rfc3339, seen, served_at, strip_leaf_views, ScanFacts,
-    Seen, SubjectModels, LEAF_CHUNK,
+    build, build_in_chunks, seen, served_at, strip_leaf_views, ScanFacts, Seen, SubjectModels,
+    LEAF_CHUNK,
 };
 pub use endpoint::models as endpoint_models;
 pub use relations::RELATED_LIMIT;

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{rfc3339, LeafModel};
+use super::LeafModel;
 use crate::store::StoredRevocationCheck;
+use crate::time_text::rfc3339;
 
 /// A leaf's revocation status as rules see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -199,6 +199,7 @@ pub struct LegacyCapture {
 
 /// Why a legacy capture did not produce a certificate.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LegacyError {
     /// The server sent a fatal alert (or close_notify) before its certificate.
     #[error("legacy handshake: server sent alert {description}")]

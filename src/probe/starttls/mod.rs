@@ -129,6 +129,7 @@ pub const IMPLICIT_TLS_PORTS: &[u16] = &[465, 993, 995, 636, 990, 5223];
 
 /// Why the plaintext phase did not reach the point where the server expects a ClientHello.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartTlsError {
     /// The server answered in its protocol but will not start TLS (no STARTTLS capability, a
     /// 454/5xx reply, an LDAP resultCode other than 0, a PostgreSQL `N`).

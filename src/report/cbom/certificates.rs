@@ -4,7 +4,7 @@
 //! the links certificate → key → key algorithm and certificate →
 //! signature algorithm.
 
-use time::format_description::well_known::Rfc3339;
+use crate::time_text::rfc3339;
 
 use super::registry::Registry;
 use super::types::{CertificateProperties, Component, CryptoProperties, Hash, KeyProperties};
@@ -73,7 +73,7 @@ fn fill_from_view(
     view: &CertificateView,
     spec: SpecVersion,
 ) {
-    let time = |t: time::OffsetDateTime| t.format(&Rfc3339).ok();
+    let time = |t: time::OffsetDateTime| Some(rfc3339(t)).filter(|text| !text.is_empty());
     properties.subject_name = Some(view.subject.dn.clone());
     properties.issuer_name = Some(view.issuer.dn.clone());
     properties.not_valid_before = time(view.not_before);

@@ -17,7 +17,7 @@ pub mod types;
 
 use std::io::{self, Write};
 
-use time::format_description::well_known::Rfc3339;
+use crate::time_text::rfc3339;
 
 pub use algorithms::{classify, AlgorithmClass};
 use registry::Registry;
@@ -98,7 +98,7 @@ fn metadata(scan: &ScanRecord) -> Metadata {
         value,
     };
     Metadata {
-        timestamp: scan.started_at.format(&Rfc3339).unwrap_or_default(),
+        timestamp: rfc3339(scan.started_at),
         tools: Tools {
             components: vec![ToolComponent {
                 kind: "application",
@@ -123,7 +123,7 @@ pub fn serial_number(scan: &ScanRecord) -> String {
     let identity = format!(
         "certatlas-cbom\0{}\0{}\0{}\0{}\0{}",
         scan.id,
-        scan.started_at.format(&Rfc3339).unwrap_or_default(),
+        rfc3339(scan.started_at),
         scan.host,
         scan.pid,
         scan.targets.join("\0")

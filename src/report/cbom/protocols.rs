@@ -17,11 +17,7 @@ use crate::store::{EndpointKey, EndpointLeaf, NameStatus};
 
 /// `tcp://address:port` (an IPv6 address in brackets).
 pub fn location(endpoint: &EndpointKey) -> String {
-    if endpoint.address.contains(':') {
-        format!("tcp://[{}]:{}", endpoint.address, endpoint.port)
-    } else {
-        format!("tcp://{}:{}", endpoint.address, endpoint.port)
-    }
+    format!("tcp://{}", endpoint.place())
 }
 
 /// The bom-ref of a deployment.

@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::load::LadderError;
 use super::{Comparison, Criterion, Evidence, HistoryGate, Ladder, Requirement};
-use crate::config::document::{self, Spanned};
-use crate::config::Position;
+use crate::document::{self, Spanned};
+use crate::located::{Located, Position};
 use crate::policy::category;
 use crate::scoring::metrics;
 
@@ -88,11 +88,8 @@ struct Source<'a> {
 
 impl Source<'_> {
     fn error(&self, span: &Range<usize>, problem: impl Into<String>) -> LadderError {
-        LadderError::Invalid {
-            path: self.path.to_path_buf(),
-            position: Some(Position::of_span(self.text, span)),
-            problem: problem.into(),
-        }
+        let position = Some(Position::of_span(self.text, span));
+        Located::new(self.path, position, problem.into()).into()
     }
 }
 

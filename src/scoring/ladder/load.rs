@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use super::builtin::{LADDER_FILES, PROFILE_FILE};
 use super::file::{parse_ladder, parse_profile};
 use super::{Ladder, Profile, DEFAULT_METRIC_COVERAGE_FLOOR, DEFAULT_MIN_SCAN_INTERVAL_HOURS};
-use crate::config::Position;
+use crate::located::{Located, Position};
 use crate::policy::category::CATEGORIES;
 
 /// Why the maturity profile could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LadderError {
     /// A ladder directory or file cannot be read.
     #[error("{}: cannot read: {source}", path.display())]
@@ -25,26 +26,8 @@ pub enum LadderError {
         source: std::io::Error,
     },
     /// A ladder, profile or override is wrong.
-    #[error("{}{}: {problem}", path.display(), position.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column)))]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// Where in it, when known.
-        position: Option<Position>,
-        /// What is wrong.
-        problem: String,
-    },
-}
-
-impl From<crate::config::ConfigError> for LadderError {
-    fn from(e: crate::config::ConfigError) -> Self {
-        let (path, position, problem) = e.into_located();
-        LadderError::Invalid {
-            path,
-            position,
-            problem,
-        }
-    }
+    #[error(transparent)]
+    Invalid(#[from] Located<String>),
 }
 
 /// One threshold the config overrides.
@@ -161,7 +144,10 @@ fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, LadderError> {
 
 /// The config's not-applicable declarations, each naming a category or a
 /// requirement of the model, with a reason.
-fn not_applicable(overrides: &Overrides) -> Result<BTreeMap<String, String>, LadderError> {
+/// Requirement or category ids declared not applicable, with the reason.
+type NotApplicable = BTreeMap<String, String>;
+
+fn not_applicable(overrides: &Overrides) -> Result<NotApplicable, LadderError> {
     let model = crate::scoring::model::builtin();
     let mut out = BTreeMap::new();
     for (id, reason, position) in &overrides.not_applicable {
@@ -182,11 +168,7 @@ fn not_applicable(overrides: &Overrides) -> Result<BTreeMap<String, String>, Lad
             None
         };
         if let Some(problem) = problem {
-            return Err(LadderError::Invalid {
-                path: overrides.config.clone(),
-                position: *position,
-                problem,
-            });
+            return Err(Located::new(&overrides.config, *position, problem).into());
         }
         out.insert(id.clone(), reason.clone());
     }
@@ -200,14 +182,11 @@ fn apply_thresholds(ladders: &mut [Ladder], overrides: &Overrides) -> Result<(),
             ladder.criteria.iter_mut().find(|c| c.id == id)
         });
         let Some(criterion) = found else {
-            return Err(LadderError::Invalid {
-                path: overrides.config.clone(),
-                position: o.position,
-                problem: format!(
-                    "[maturity.thresholds] {:?}: no such criterion (write <category>/<criterion id>; see `certatlas score --ladders`)",
-                    o.key
-                ),
-            });
+            let problem = format!(
+                "[maturity.thresholds] {:?}: no such criterion (write <category>/<criterion id>; see `certatlas score --ladders`)",
+                o.key
+            );
+            return Err(Located::new(&overrides.config, o.position, problem).into());
         };
         criterion.threshold = o.threshold;
         criterion.overridden = true;

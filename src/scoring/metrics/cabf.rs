@@ -11,7 +11,8 @@
 use time::macros::date;
 use time::Date;
 
-use crate::policy::model::{parse_rfc3339, LeafModel};
+use crate::policy::model::LeafModel;
+use crate::time_text::parse_rfc3339;
 
 /// `(from, max days)`: from that issuance date on, at most that validity.
 const MAX_VALIDITY: [(Date, i64); 5] = [

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use super::estate::{within_expiry_horizon, Estate};
 use super::input::distinct_days;
 use super::{median, Metric, MetricInput, ScanPoint};
-use crate::policy::model::parse_rfc3339;
 use crate::store::{EventKind, EventRecord, FindingFix, ScanId};
+use crate::time_text::parse_rfc3339;
 
 /// Every window-scoped metric.
 pub fn metrics(input: &MetricInput<'_>, estate: &Estate<'_>) -> Vec<Metric> {

@@ -248,7 +248,7 @@ pub(super) fn tls_observation(
     tls.verdict = Some(Verdict {
         trusted: false,
         anchor: None,
-        problems: vec!["unknown_issuer".into()],
+        problems: vec![crate::observation::VerdictProblem::UnknownIssuer],
         name_check: Default::default(),
     });
     tls

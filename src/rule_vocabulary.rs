@@ -47,6 +47,11 @@ impl Severity {
     }
 }
 
+/// A severity name that is none of the five.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a severity (critical, high, medium, low, info)")]
+pub struct UnknownSeverity(pub String);
+
 impl std::fmt::Display for Severity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -54,7 +59,7 @@ impl std::fmt::Display for Severity {
 }
 
 /// What a rule is evaluated over; each kind has its own model (see
-/// [`super::model`]) and its CEL variable of the same name.
+/// [`crate::policy::model`]) and its CEL variable of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {

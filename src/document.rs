@@ -1,12 +1,13 @@
-//! Strict TOML documents for the other file formats certatlas reads (rule
-//! files): parsing into a serde type with `file:line:column` errors, spans,
-//! and converting TOML values. Keeps the `toml` crate inside `config`.
+//! Strict TOML documents for every file format certatlas reads (config,
+//! rule files, ladders, self-assessments): parsing into a serde type with
+//! `file:line:column` errors ([`Located`]), spans, and converting TOML
+//! values. Leaf vocabulary, and the only user of the `toml` crate.
 
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use super::error::{ConfigError, Position};
+use crate::located::{Located, Position};
 
 /// A value with the byte range it was read from.
 pub type Spanned<T> = toml::Spanned<T>;
@@ -15,12 +16,11 @@ pub type Spanned<T> = toml::Spanned<T>;
 pub type TomlValue = toml::Value;
 
 /// Parses `text` (read from `path`) into `T`; a syntax error, unknown key
-/// or wrong type becomes [`ConfigError::Invalid`] at its position.
-pub fn parse_strict<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        position: e.span().map(|span| Position::of_span(text, &span)),
-        problem: e.message().trim().to_string(),
+/// or wrong type is an error at its position.
+pub fn parse_strict<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, Located<String>> {
+    toml::from_str(text).map_err(|e| {
+        let position = e.span().map(|span| Position::of_span(text, &span));
+        Located::new(path, position, e.message().trim().to_string())
     })
 }
 

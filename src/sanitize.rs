@@ -1,21 +1,22 @@
-//! Neutralising hostile certificate fields for each medium.
+//! Neutralising hostile certificate fields for each medium: leaf
+//! vocabulary, so any stage that prints a certificate field uses it.
 //!
 //! Certificate subjects, SANs and server banners are chosen by whoever runs
 //! the server. Before they reach a terminal, control characters (including
 //! ANSI escapes) and bidirectional overrides are replaced by visible escapes;
-//! CSV and HTML get their own functions.
+//! CSV cells get their own function (HTML is escaped by the audit report).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Replaces control, escape and bidi-override characters with `\u{..}`.
 pub fn terminal(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_on_terminal) {
+    if !text.chars().any(is_control_on_terminal) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for ch in text.chars() {
-        if is_unsafe_on_terminal(ch) {
+        if is_control_on_terminal(ch) {
             let _ = write!(out, "\\u{{{:x}}}", ch as u32);
         } else {
             out.push(ch);
@@ -25,7 +26,7 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
 }
 
 /// Control characters, DEL, C1 controls and bidirectional formatting marks.
-fn is_unsafe_on_terminal(ch: char) -> bool {
+fn is_control_on_terminal(ch: char) -> bool {
     ch.is_control()
         || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
