@@ -10,8 +10,8 @@
 use std::f64::consts::{FRAC_PI_2, TAU};
 use std::fmt::{self, Write};
 
-use super::html::{number, Esc};
-use super::AuditReport;
+use super::super::AuditReport;
+use super::{number, Esc};
 use crate::scoring::ScoreCard;
 
 /// The chart's width and height in pixels.

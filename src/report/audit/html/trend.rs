@@ -4,8 +4,8 @@
 
 use std::fmt::{self, Write};
 
-use super::html::{number, table_end, Esc, ROW_LIMIT};
-use super::TrendPoint;
+use super::{number, table_end, Esc, ROW_LIMIT};
+use super::super::TrendPoint;
 
 /// The chart's width and height.
 const SIZE: (f64, f64) = (720.0, 240.0);

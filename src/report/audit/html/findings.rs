@@ -6,7 +6,7 @@
 use std::cmp::Reverse;
 use std::fmt::{self, Write};
 
-use super::html::{table_end, table_start, Esc, ROW_LIMIT};
+use super::{table_end, table_start, Esc, ROW_LIMIT};
 use crate::policy::exceptions::AppliedException;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::Severity;

@@ -9,10 +9,19 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
-use super::{
-    html_categories, html_findings, html_inventory, html_metrics, html_roadmap, html_style,
-};
-use super::{html_trend, radar, AuditReport};
+mod categories;
+mod findings;
+mod inventory;
+mod metrics;
+mod radar;
+mod revocation;
+mod roadmap;
+mod style;
+#[cfg(test)]
+mod tests;
+mod trend;
+
+use super::AuditReport;
 use crate::policy::model::rfc3339;
 use crate::scoring::metrics::Unit;
 use crate::scoring::ScoreCard;
@@ -43,16 +52,16 @@ fn page(out: &mut String, report: &AuditReport) -> fmt::Result {
         "<title>certatlas audit report · scan {}</title>",
         report.scan.id
     )?;
-    writeln!(out, "<style>\n{}</style>\n</head>\n<body>", html_style::CSS)?;
+    writeln!(out, "<style>\n{}</style>\n</head>\n<body>", style::CSS)?;
     header(out, report)?;
     contents(out)?;
     scores(out, report)?;
-    html_roadmap::section(out, &report.score)?;
-    html_categories::section(out, &report.score)?;
-    html_metrics::section(out, &report.score.metrics)?;
-    html_inventory::section(out, report)?;
-    html_findings::section(out, &report.findings)?;
-    html_trend::section(out, &report.trend)?;
+    roadmap::section(out, &report.score)?;
+    categories::section(out, &report.score)?;
+    metrics::section(out, &report.score.metrics)?;
+    inventory::section(out, report)?;
+    findings::section(out, &report.findings)?;
+    trend::section(out, &report.trend)?;
     footer(out, report)?;
     out.write_str("</body>\n</html>\n")
 }

@@ -6,7 +6,7 @@
 
 use std::fmt::{self, Write};
 
-use super::html::{level_text, number, with_unit, Esc};
+use super::{level_text, number, with_unit, Esc};
 use crate::scoring::{RoadmapCriterion, ScoreCard};
 
 /// The roadmap section.

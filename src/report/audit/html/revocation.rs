@@ -5,7 +5,7 @@
 
 use std::fmt::{self, Write};
 
-use super::html::{table_end, table_start, Esc, ROW_LIMIT};
+use super::{table_end, table_start, Esc, ROW_LIMIT};
 use crate::policy::model::LeafModel;
 
 /// The revoked-certificates part; nothing when no leaf was checked.

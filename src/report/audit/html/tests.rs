@@ -2,9 +2,9 @@
 //! the radar, header, badges, categories, tables, caps and trend, rendered
 //! from the fixture of `html_fixture`.
 
-use super::html::{escape_html, render};
-use super::html_fixture::{findings, leaf, report};
-use super::AuditReport;
+use super::super::fixture::{findings, leaf, report};
+use super::super::AuditReport;
+use super::{escape_html, render};
 use crate::policy::model::LeafModel;
 
 const HOSTILE: &str = "<script>alert(1)</script>";
@@ -162,7 +162,7 @@ fn metrics_inventory_findings_and_trend_are_listed() {
 #[test]
 fn findings_list_active_first_then_by_severity() {
     let findings = findings();
-    let ordered = super::html_findings::ordered(&findings);
+    let ordered = super::findings::ordered(&findings);
     let rules: Vec<&str> = ordered.iter().map(|t| t.finding.rule.as_str()).collect();
     assert_eq!(
         rules,

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
-use super::html::{table_end, table_start, Esc, ROW_LIMIT};
-use super::AuditReport;
+use super::{table_end, table_start, Esc, ROW_LIMIT};
+use super::super::AuditReport;
 use crate::policy::model::{CaModel, CertificateFields, EndpointModel, LeafModel};
 
 /// Where the rows beyond the cap are.
@@ -20,7 +20,7 @@ const SOON_DAYS: i64 = 30;
 /// The inventory section.
 pub(crate) fn section(out: &mut String, report: &AuditReport) -> fmt::Result {
     out.write_str("<section id=\"inventory-section\">\n<h2>Inventory</h2>\n")?;
-    super::html_revocation::section(out, &report.leaves)?;
+    super::revocation::section(out, &report.leaves)?;
     leaves(out, &report.leaves)?;
     cas(out, &report.cas)?;
     endpoints(out, &report.endpoints)?;

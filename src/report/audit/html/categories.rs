@@ -5,7 +5,7 @@
 
 use std::fmt::{self, Write};
 
-use super::html::{level_class, level_text, number, ratio, table_end, table_start, with_unit, Esc};
+use super::{level_class, level_text, number, ratio, table_end, table_start, with_unit, Esc};
 use crate::scoring::metrics::Unit;
 use crate::scoring::{Basis, CategoryScore, CriterionResult, Outcome, ScoreCard};
 

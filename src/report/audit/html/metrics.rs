@@ -5,7 +5,7 @@
 
 use std::fmt::{self, Write};
 
-use super::html::{ratio, table_end, table_start, with_unit, Esc, ROW_LIMIT};
+use super::{ratio, table_end, table_start, with_unit, Esc, ROW_LIMIT};
 use crate::scoring::metrics::{find, Metric, MetricSet, CATALOGUE};
 
 /// Subjects shown per metric; the rest are counted.
