@@ -58,11 +58,6 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
         "cli",
         "Judge takes cli::PolicyRequest instead of a policy-owned request",
     ),
-    (
-        "report",
-        "demo",
-        "the audit report's hostile-subject sample comes from the lab",
-    ),
 ];
 
 /// Every `crate::<module>` a module's non-test code names, by module.
