@@ -5,9 +5,9 @@
 //! everything shown is computed before it gets here. The manifest and its
 //! signature are the `evidence` module's.
 
+mod files;
 #[cfg(test)]
 mod fixture;
-mod files;
 mod html;
 
 pub use files::write_bundle;

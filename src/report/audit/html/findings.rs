@@ -4,21 +4,16 @@
 //! [`ROW_LIMIT`] rows.
 
 use std::cmp::Reverse;
-use std::fmt::{self, Write};
 
-use super::{table_end, table_start, Esc, ROW_LIMIT};
+use maud::{html, Markup};
+
+use super::{table, Rows, ROW_LIMIT};
 use crate::policy::exceptions::AppliedException;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::Severity;
 
 /// The findings section.
-pub(crate) fn section(out: &mut String, findings: &[TrackedFinding]) -> fmt::Result {
-    out.write_str("<section id=\"findings-section\">\n<h2>Findings</h2>\n")?;
-    if findings.is_empty() {
-        out.write_str("<p class=\"muted\">No finding.</p>\n")?;
-        return out.write_str("</section>\n");
-    }
-    counts(out, findings)?;
+pub(super) fn section(findings: &[TrackedFinding]) -> Markup {
     let headers = [
         "Severity",
         "Status",
@@ -27,23 +22,34 @@ pub(crate) fn section(out: &mut String, findings: &[TrackedFinding]) -> fmt::Res
         "Message",
         "Exception",
     ];
-    table_start(out, "findings", &headers)?;
     let sorted = ordered(findings);
-    for finding in sorted.iter().take(ROW_LIMIT) {
-        row(out, finding)?;
+    let shown = sorted.len().min(ROW_LIMIT);
+    let rows = html! {
+        @for finding in sorted.iter().take(shown) {
+            (row(finding))
+        }
+    };
+    let rows_shown = Rows {
+        shown,
+        total: sorted.len(),
+        files: "findings.csv / report.json",
+    };
+    html! {
+        section id="findings-section" {
+            h2 { "Findings" }
+            @if findings.is_empty() {
+                p.muted { "No finding." }
+            } @else {
+                (counts(findings))
+                (table("findings", &headers, rows, rows_shown))
+            }
+        }
     }
-    table_end(
-        out,
-        sorted.len().min(ROW_LIMIT),
-        sorted.len(),
-        "findings.csv / report.json",
-    )?;
-    out.write_str("</section>\n")
 }
 
 /// Active findings first, then by severity (critical first), rule and
 /// subject.
-pub(crate) fn ordered(findings: &[TrackedFinding]) -> Vec<&TrackedFinding> {
+pub(super) fn ordered(findings: &[TrackedFinding]) -> Vec<&TrackedFinding> {
     let mut sorted: Vec<&TrackedFinding> = findings.iter().collect();
     sorted.sort_by_key(|t| {
         (
@@ -57,70 +63,53 @@ pub(crate) fn ordered(findings: &[TrackedFinding]) -> Vec<&TrackedFinding> {
 }
 
 /// Active, excepted, unobserved, fixed and withdrawn findings per severity.
-fn counts(out: &mut String, findings: &[TrackedFinding]) -> fmt::Result {
-    table_start(
-        out,
-        "finding-counts",
-        &[
-            "Severity",
-            "Active",
-            "Excepted",
-            "Unobserved",
-            "Fixed",
-            "Withdrawn",
-        ],
-    )?;
-    for severity in Severity::ALL {
-        let of = |keep: &dyn Fn(&TrackedFinding) -> bool| {
-            findings
-                .iter()
-                .filter(|t| t.finding.severity == severity && keep(t))
-                .count()
-        };
-        let active = of(&|t| t.is_active());
-        let fixed = of(&|t| t.status == FindingStatus::Fixed);
-        let excepted = of(&|t| !t.is_active() && t.status.is_present());
-        let unobserved = of(&|t| t.status == FindingStatus::Unobserved);
-        let withdrawn = of(&|t| t.status == FindingStatus::Withdrawn);
-        writeln!(
-            out,
-            "<tr><td class=\"sev {s}\">{s}</td><td class=\"num\">{active}</td>\
-             <td class=\"num\">{excepted}</td><td class=\"num\">{unobserved}</td>\
-             <td class=\"num\">{fixed}</td><td class=\"num\">{withdrawn}</td></tr>",
-            s = severity.name()
-        )?;
-    }
-    table_end(out, 0, 0, "")
+fn counts(findings: &[TrackedFinding]) -> Markup {
+    let headers = [
+        "Severity",
+        "Active",
+        "Excepted",
+        "Unobserved",
+        "Fixed",
+        "Withdrawn",
+    ];
+    let rows = html! {
+        @for severity in Severity::ALL {
+            @let of = |keep: &dyn Fn(&TrackedFinding) -> bool| {
+                findings
+                    .iter()
+                    .filter(|t| t.finding.severity == severity && keep(t))
+                    .count()
+            };
+            tr {
+                td class={ "sev " (severity.name()) } { (severity.name()) }
+                td.num { (of(&|t| t.is_active())) }
+                td.num { (of(&|t| !t.is_active() && t.status.is_present())) }
+                td.num { (of(&|t| t.status == FindingStatus::Unobserved)) }
+                td.num { (of(&|t| t.status == FindingStatus::Fixed)) }
+                td.num { (of(&|t| t.status == FindingStatus::Withdrawn)) }
+            }
+        }
+    };
+    table("finding-counts", &headers, rows, Rows::all(0))
 }
 
-fn row(out: &mut String, t: &TrackedFinding) -> fmt::Result {
+fn row(t: &TrackedFinding) -> Markup {
     let f = &t.finding;
-    let class = if t.is_active() {
-        ""
-    } else {
-        " class=\"inactive\""
-    };
-    let endpoints = if f.endpoints.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<br><span class=\"desc\">{}</span>",
-            Esc(&f.endpoints.join(", "))
-        )
-    };
-    writeln!(
-        out,
-        "<tr{class}><td class=\"sev {s}\">{s}</td><td>{}</td>\
-         <td><code>{}</code><br><span class=\"desc\">{}</span></td>\
-         <td>{}{endpoints}</td><td>{}</td><td>{}</td></tr>",
-        status(t),
-        Esc(&f.rule),
-        Esc(&f.title),
-        Esc(&f.label),
-        Esc(&f.message),
-        exception(t.exception.as_ref()),
-        s = f.severity.name()
-    )
+    html! {
+        tr class=[(!t.is_active()).then_some("inactive")] {
+            td class={ "sev " (f.severity.name()) } { (f.severity.name()) }
+            td { (status(t)) }
+            td { code { (f.rule) } br; span.desc { (f.title) } }
+            td {
+                (f.label)
+                @if !f.endpoints.is_empty() {
+                    br; span.desc { (f.endpoints.join(", ")) }
+                }
+            }
+            td { (f.message) }
+            td { (exception(t.exception.as_ref())) }
+        }
+    }
 }
 
 /// The status, with the open-since or fixed-after figure.
@@ -137,20 +126,21 @@ fn status(t: &TrackedFinding) -> String {
 }
 
 /// The exception cell: what it covers, who and why, the review date.
-fn exception(exception: Option<&AppliedException>) -> String {
+fn exception(exception: Option<&AppliedException>) -> Markup {
     let Some(e) = exception else {
-        return String::new();
+        return html! {};
     };
-    let mut text = format!("<code>{}</code>", Esc(&e.what));
-    if let Some(owner) = &e.owner {
-        let _ = write!(text, "<br>accepted by {}", Esc(owner));
+    html! {
+        code { (e.what) }
+        @if let Some(owner) = &e.owner {
+            br; "accepted by " (owner)
+        }
+        br; (e.reason)
+        @if let Some(review) = e.review {
+            br; "review by " (review)
+        }
+        @if e.lapsed {
+            " " span.tag { "lapsed" }
+        }
     }
-    let _ = write!(text, "<br>{}", Esc(&e.reason));
-    if let Some(review) = e.review {
-        let _ = write!(text, "<br>review by {review}");
-    }
-    if e.lapsed {
-        text.push_str(" <span class=\"tag\">lapsed</span>");
-    }
-    text
 }

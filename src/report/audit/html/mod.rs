@@ -1,13 +1,18 @@
 //! `report.html`: the audit report as one self-contained page — inline
-//! style and SVG, no scripts, no external assets, no network URLs. This
-//! file owns the page skeleton, the header with the estimate label and
-//! profile, the score badges, HTML escaping ([`escape_html`]) and the
-//! small number and table helpers every section shares. The sections are
-//! in `html_categories`, `html_metrics`, `html_inventory`, `html_findings`
-//! and `html_trend`; the radar chart in `radar`.
-
-use std::borrow::Cow;
-use std::fmt::{self, Write};
+//! style and SVG, no scripts, no external assets, no network URLs —
+//! written with maud templates, which escape every interpolated value by
+//! construction. `PreEscaped` is used for the static stylesheet only; the
+//! page's Content-Security-Policy allows that one `<style>` by its SHA-256
+//! ([`style_source`]) and nothing else. After rendering, control
+//! characters and bidirectional marks (which can only have come from the
+//! data) are made visible ([`visible`]), so a hostile certificate cannot
+//! reorder or hide what the page shows.
+//!
+//! This file owns the page skeleton, the header with the estimate label
+//! and profile, the score badges and the small number and table helpers
+//! every section shares. Each section has its own file (`roadmap`,
+//! `categories`, `metrics`, `inventory`, `revocation`, `findings`,
+//! `trend`) and so has the radar chart (`radar`); none imports another.
 
 mod categories;
 mod findings;
@@ -17,9 +22,15 @@ mod radar;
 mod revocation;
 mod roadmap;
 mod style;
+mod trend;
+
 #[cfg(test)]
 mod tests;
-mod trend;
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use maud::{html, Markup, PreEscaped};
 
 use super::AuditReport;
 use crate::policy::model::rfc3339;
@@ -27,102 +38,148 @@ use crate::scoring::metrics::Unit;
 use crate::scoring::ScoreCard;
 
 /// Rows shown per table before pointing at the complete files.
-pub(crate) const ROW_LIMIT: usize = 1000;
+const ROW_LIMIT: usize = 1000;
 
 /// Targets listed in the header before summarising the rest.
 const TARGET_LIMIT: usize = 20;
 
 /// Renders the report as one self-contained HTML page.
 pub fn render(report: &AuditReport) -> String {
-    let mut out = String::with_capacity(64 * 1024);
-    page(&mut out, report).expect("writing to a String cannot fail");
+    let style = style_source();
+    let markup = html! {
+        (PreEscaped("<!doctype html>\n"))
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                // Nothing may load or run, even if some text slipped through.
+                meta http-equiv="Content-Security-Policy" content=(csp(&style));
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "certatlas audit report · scan " (report.scan.id) }
+                style { (PreEscaped(style.as_str())) }
+            }
+            body {
+                (header(report))
+                (contents())
+                (scores(report))
+                (roadmap::section(&report.score))
+                (categories::section(&report.score))
+                (metrics::section(&report.score.metrics))
+                section id="inventory-section" {
+                    h2 { "Inventory" }
+                    (revocation::part(&report.leaves))
+                    (inventory::leaves(&report.leaves))
+                    (inventory::cas(&report.cas))
+                    (inventory::endpoints(&report.endpoints))
+                }
+                (findings::section(&report.findings))
+                (trend::section(&report.trend))
+                (footer(report))
+            }
+        }
+    };
+    let mut page = visible(markup.into_string());
+    page.push('\n');
+    page
+}
+
+/// The exact text of the page's one `<style>` element.
+fn style_source() -> String {
+    format!("\n{}", style::CSS)
+}
+
+/// The Content-Security-Policy: nothing may load; the one stylesheet is
+/// allowed by its hash, so no other inline style would apply.
+fn csp(style: &str) -> String {
+    let digest = crate::certs::sha256(style.as_bytes());
+    let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+    format!("default-src 'none'; style-src 'sha256-{hash}'")
+}
+
+/// The page with control characters (other than tab and line feed) and
+/// bidirectional formatting marks shown as `\u{..}` escapes. The templates
+/// hold none, so every one replaced came from the data.
+fn visible(page: String) -> String {
+    if !page.chars().any(is_hazard) {
+        return page;
+    }
+    let mut out = String::with_capacity(page.len() + 16);
+    for ch in page.chars() {
+        if is_hazard(ch) {
+            let _ = write!(out, "\\u{{{:x}}}", ch as u32);
+        } else {
+            out.push(ch);
+        }
+    }
     out
 }
 
-fn page(out: &mut String, report: &AuditReport) -> fmt::Result {
-    out.write_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")?;
-    // Nothing may load or run, even if some text slipped through unescaped.
-    out.write_str(
-        "<meta http-equiv=\"Content-Security-Policy\" \
-         content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
-    )?;
-    out.write_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")?;
-    writeln!(
-        out,
-        "<title>certatlas audit report · scan {}</title>",
-        report.scan.id
-    )?;
-    writeln!(out, "<style>\n{}</style>\n</head>\n<body>", style::CSS)?;
-    header(out, report)?;
-    contents(out)?;
-    scores(out, report)?;
-    roadmap::section(out, &report.score)?;
-    categories::section(out, &report.score)?;
-    metrics::section(out, &report.score.metrics)?;
-    inventory::section(out, report)?;
-    findings::section(out, &report.findings)?;
-    trend::section(out, &report.trend)?;
-    footer(out, report)?;
-    out.write_str("</body>\n</html>\n")
+/// Control characters but tab and line feed, and bidi formatting marks.
+fn is_hazard(ch: char) -> bool {
+    (ch.is_control() && ch != '\t' && ch != '\n')
+        || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Title, the estimate label, the scan, the profile and the digests.
-fn header(out: &mut String, report: &AuditReport) -> fmt::Result {
-    out.write_str("<header>\n<h1>certatlas audit report</h1>\n")?;
-    writeln!(
-        out,
-        "<p class=\"label\"><strong>{}</strong></p>",
-        Esc(&report.score.label)
-    )?;
-    out.write_str("<dl class=\"facts\">\n")?;
-    scan_facts(out, report)?;
-    profile_facts(out, report)?;
-    out.write_str("</dl>\n</header>\n")
+fn header(report: &AuditReport) -> Markup {
+    html! {
+        header {
+            h1 { "certatlas audit report" }
+            p.label { strong { (report.score.label) } }
+            dl.facts {
+                (scan_facts(report))
+                (profile_facts(report))
+            }
+        }
+    }
 }
 
 /// The scan: id and status, times, targets, where it ran from.
-fn scan_facts(out: &mut String, report: &AuditReport) -> fmt::Result {
+fn scan_facts(report: &AuditReport) -> Markup {
     let scan = &report.scan;
     let status = format!("#{} ({})", scan.id, scan.status.as_str());
-    fact(out, "Scan", &status)?;
     let finished = scan.finished_at.map_or("not finished".into(), rfc3339);
     let times = format!("{} / {finished}", rfc3339(scan.started_at));
-    fact(out, "Started / finished", &times)?;
-    fact(out, "Targets", &targets(&scan.targets))?;
     let from = format!(
         "{} (certatlas {}), {} observations",
         scan.host, scan.tool_version, scan.observations
     );
-    fact(out, "Scanned from", &from)
+    html! {
+        (fact("Scan", &status))
+        (fact("Started / finished", &times))
+        (fact("Targets", &targets(&scan.targets)))
+        (fact("Scanned from", &from))
+    }
 }
 
 /// The profile with its digest, the history depth, the other digests and
 /// when and by what the report was generated.
-fn profile_facts(out: &mut String, report: &AuditReport) -> fmt::Result {
+fn profile_facts(report: &AuditReport) -> Markup {
     let card = &report.score;
     let profile = &card.profile;
     let name = format!(
         "{} {} (history window {} days)",
         profile.name, profile.version, profile.window_days
     );
-    fact(out, "Maturity profile", &name)?;
-    code_fact(out, "Profile digest", &profile.digest)?;
     let depth = format!(
         "{} days, {} days with a complete scan",
         card.history.days, card.history.scans
     );
-    fact(out, "History", &depth)?;
-    code_fact(out, "Rules digest", &report.digests.rules)?;
-    code_fact(out, "Ladders digest", &report.digests.ladders)?;
-    if let Some(config) = &report.digests.config {
-        code_fact(out, "Config digest", config)?;
-    }
     let generated = format!(
         "{} by certatlas {}",
         rfc3339(report.generated_at),
         report.tool_version
     );
-    fact(out, "Generated", &generated)
+    html! {
+        (fact("Maturity profile", &name))
+        (code_fact("Profile digest", &profile.digest))
+        (fact("History", &depth))
+        (code_fact("Rules digest", &report.digests.rules))
+        (code_fact("Ladders digest", &report.digests.ladders))
+        @if let Some(config) = &report.digests.config {
+            (code_fact("Config digest", config))
+        }
+        (fact("Generated", &generated))
+    }
 }
 
 /// The targets, the first [`TARGET_LIMIT`] of them.
@@ -142,20 +199,15 @@ fn targets(targets: &[String]) -> String {
     text
 }
 
-fn fact(out: &mut String, term: &str, text: &str) -> fmt::Result {
-    writeln!(out, "<dt>{}</dt><dd>{}</dd>", Esc(term), Esc(text))
+fn fact(term: &str, text: &str) -> Markup {
+    html! { dt { (term) } dd { (text) } }
 }
 
-fn code_fact(out: &mut String, term: &str, text: &str) -> fmt::Result {
-    writeln!(
-        out,
-        "<dt>{}</dt><dd><code>{}</code></dd>",
-        Esc(term),
-        Esc(text)
-    )
+fn code_fact(term: &str, text: &str) -> Markup {
+    html! { dt { (term) } dd { code { (text) } } }
 }
 
-fn contents(out: &mut String) -> fmt::Result {
+fn contents() -> Markup {
     let links = [
         ("scores", "Scores"),
         ("roadmap", "Roadmap"),
@@ -165,114 +217,108 @@ fn contents(out: &mut String) -> fmt::Result {
         ("findings", "Findings"),
         ("trend", "Trend"),
     ];
-    out.write_str("<nav class=\"contents\">")?;
-    for (id, name) in links {
-        write!(out, "<a href=\"#{id}-section\">{name}</a>")?;
+    html! {
+        nav.contents {
+            @for (id, name) in links {
+                a href={ "#" (id) "-section" } { (name) }
+            }
+        }
     }
-    out.write_str("</nav>\n")
 }
 
 /// Overall, module and minimum badges, then the radar chart.
-fn scores(out: &mut String, report: &AuditReport) -> fmt::Result {
+fn scores(report: &AuditReport) -> Markup {
     let card = &report.score;
-    out.write_str("<section id=\"scores-section\">\n<h2>Scores</h2>\n")?;
-    writeln!(
-        out,
-        "<p class=\"note\">Levels 1–5 against profile <strong>{} {}</strong> — {}.</p>",
-        Esc(&card.profile.name),
-        Esc(&card.profile.version),
-        Esc(&card.label)
-    )?;
-    badges(out, card)?;
-    if let Some(reason) = &card.not_assessed {
-        writeln!(
-            out,
-            "<p class=\"not-assessed\"><strong>Not assessed</strong>: {}. No category has a \
-             level and there is no overall level.</p>",
-            Esc(reason)
-        )?;
+    html! {
+        section id="scores-section" {
+            h2 { "Scores" }
+            p.note {
+                "Levels 1–5 against profile "
+                strong { (card.profile.name) " " (card.profile.version) }
+                " — " (card.label) "."
+            }
+            (badges(card))
+            @if let Some(reason) = &card.not_assessed {
+                p.not-assessed {
+                    strong { "Not assessed" }
+                    ": " (reason) ". No category has a level and there is no overall level."
+                }
+            }
+            (radar::figure(report))
+            (levels())
+        }
     }
-    radar::figure(out, report)?;
-    levels(out)?;
-    out.write_str("</section>\n")
 }
 
 /// The model's level names, each with a line in our words.
-fn levels(out: &mut String) -> fmt::Result {
-    out.write_str("<h3>Levels</h3>\n<dl class=\"levels\">\n")?;
-    for level in &crate::scoring::model::builtin().levels {
-        writeln!(
-            out,
-            "<dt><span class=\"level l{n}\">{n} {}</span></dt><dd>{}</dd>",
-            Esc(&level.name),
-            Esc(&level.description),
-            n = level.number
-        )?;
+fn levels() -> Markup {
+    html! {
+        h3 { "Levels" }
+        dl.levels {
+            @for level in &crate::scoring::model::builtin().levels {
+                dt {
+                    span class={ "level l" (level.number) } { (level.number) " " (level.name) }
+                }
+                dd { (level.description) }
+            }
+        }
     }
-    out.write_str("</dl>\n")
 }
 
 /// The overall badge, one per module and the lowest category level.
-fn badges(out: &mut String, card: &ScoreCard) -> fmt::Result {
-    out.write_str("<div class=\"badges\">\n")?;
-    let (level, value) = (card.overall_level, card.overall_value);
-    let name = format!("Overall ({})", crate::report::score::overall_basis(card));
-    badge(out, "overall", &name, level, value)?;
-    for module in &card.modules {
-        let name = format!("{} ({})", module.module, module.assessed_text());
-        badge(out, "module", &name, module.level, module.value)?;
+fn badges(card: &ScoreCard) -> Markup {
+    let overall = format!("Overall ({})", crate::report::score::overall_basis(card));
+    html! {
+        div.badges {
+            (badge("overall", &overall, card.overall_level, card.overall_value))
+            @for module in &card.modules {
+                (badge(
+                    "module",
+                    &format!("{} ({})", module.module, module.assessed_text()),
+                    module.level,
+                    module.value,
+                ))
+            }
+            (badge("minimum", "Lowest category level", card.minimum_level, None))
+        }
     }
-    let minimum = card.minimum_level;
-    badge(out, "minimum", "Lowest category level", minimum, None)?;
-    out.write_str("</div>\n")
 }
 
-fn badge(
-    out: &mut String,
-    kind: &str,
-    name: &str,
-    level: Option<u8>,
-    value: Option<f64>,
-) -> fmt::Result {
-    write!(
-        out,
-        "<div class=\"badge {kind} {}\"><span class=\"badge-name\">{}</span>",
-        level_class(level),
-        Esc(name)
-    )?;
-    match level {
-        Some(level) => write!(
-            out,
-            "<span class=\"badge-level\">Level {level} {}</span>",
-            crate::scoring::model::builtin().level_name(level)
-        )?,
-        None => out.write_str("<span class=\"badge-level\">not assessed</span>")?,
+fn badge(kind: &str, name: &str, level: Option<u8>, value: Option<f64>) -> Markup {
+    html! {
+        div class={ "badge " (kind) " " (level_class(level)) } {
+            span.badge-name { (name) }
+            @match level {
+                Some(level) => span.badge-level {
+                    "Level " (level) " " (crate::scoring::model::builtin().level_name(level))
+                },
+                None => span.badge-level { "not assessed" },
+            }
+            @if let Some(value) = value {
+                span.badge-value { "value " (format!("{value:.2}")) }
+            }
+        }
     }
-    if let Some(value) = value {
-        write!(out, "<span class=\"badge-value\">value {value:.2}</span>")?;
-    }
-    out.write_str("</div>\n")
 }
 
-fn footer(out: &mut String, report: &AuditReport) -> fmt::Result {
-    writeln!(
-        out,
-        "<footer>certatlas {} · report {} · scan #{} · {}. Complete data: report.json, \
-         inventory.csv, findings.csv and certificates/ beside this page.</footer>",
-        Esc(&report.tool_version),
-        Esc(report.schema),
-        report.scan.id,
-        Esc(&report.score.label)
-    )
+fn footer(report: &AuditReport) -> Markup {
+    html! {
+        footer {
+            "certatlas " (report.tool_version) " · report " (report.schema) " · scan #"
+            (report.scan.id) " · " (report.score.label)
+            ". Complete data: report.json, inventory.csv, findings.csv and certificates/ \
+             beside this page."
+        }
+    }
 }
 
 /// The CSS class of a level (`l1`–`l5`, `na`).
-pub(crate) fn level_class(level: Option<u8>) -> String {
+fn level_class(level: Option<u8>) -> String {
     level.map_or_else(|| "na".to_string(), |l| format!("l{l}"))
 }
 
 /// `level N Name` or `not assessed`.
-pub(crate) fn level_text(level: Option<u8>) -> String {
+fn level_text(level: Option<u8>) -> String {
     level.map_or_else(
         || "not assessed".to_string(),
         |l| {
@@ -285,7 +331,7 @@ pub(crate) fn level_text(level: Option<u8>) -> String {
 }
 
 /// A figure with at most two decimals, trailing zeros dropped.
-pub(crate) fn number(value: f64) -> String {
+fn number(value: f64) -> String {
     let text = format!("{value:.2}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" {
@@ -296,7 +342,7 @@ pub(crate) fn number(value: f64) -> String {
 }
 
 /// A value with its unit's suffix, or `unknown`.
-pub(crate) fn with_unit(value: Option<f64>, unit: Unit) -> String {
+fn with_unit(value: Option<f64>, unit: Unit) -> String {
     value.map_or_else(
         || "unknown".to_string(),
         |v| format!("{}{}", number(v), unit.suffix()),
@@ -304,77 +350,62 @@ pub(crate) fn with_unit(value: Option<f64>, unit: Unit) -> String {
 }
 
 /// `numerator/denominator`, or `""` when either is missing.
-pub(crate) fn ratio(numerator: Option<u64>, denominator: Option<u64>) -> String {
+fn ratio(numerator: Option<u64>, denominator: Option<u64>) -> String {
     match (numerator, denominator) {
         (Some(n), Some(d)) => format!("{n}/{d}"),
         _ => String::new(),
     }
 }
 
-/// Opens a table (in a horizontally scrolling box) with these headers.
-pub(crate) fn table_start(out: &mut String, class: &str, headers: &[&str]) -> fmt::Result {
-    write!(
-        out,
-        "<div class=\"scroll\"><table class=\"{class}\">\n<thead><tr>"
-    )?;
-    for header in headers {
-        write!(out, "<th>{}</th>", Esc(header))?;
+/// `<=` and `>=` as `≤` and `≥`.
+fn comparison(compare: &str) -> &str {
+    match compare {
+        "<=" => "≤",
+        ">=" => "≥",
+        other => other,
     }
-    out.write_str("</tr></thead>\n<tbody>\n")
 }
 
-/// Closes a table; when only `shown` of `total` rows were written, says
-/// where the rest are.
-pub(crate) fn table_end(out: &mut String, shown: usize, total: usize, files: &str) -> fmt::Result {
-    out.write_str("</tbody>\n</table></div>\n")?;
-    if total > shown {
-        writeln!(
-            out,
-            "<p class=\"more\">{} more in {}</p>",
-            total - shown,
-            Esc(files)
-        )?;
-    }
-    Ok(())
+/// Which rows a table shows of how many, and where the rest are.
+struct Rows<'a> {
+    /// Rows written.
+    shown: usize,
+    /// Rows there are.
+    total: usize,
+    /// The files holding them all.
+    files: &'a str,
 }
 
-/// Text made safe for HTML element content and quoted attributes: `&`,
-/// `<`, `>`, `"` and `'` become character references; control characters
-/// (other than tab and line feed) and bidirectional overrides become
-/// visible `\u{..}` escapes, so a hostile certificate cannot reorder or
-/// hide what the page shows.
-pub(crate) fn escape_html(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| "&<>\"'".contains(c) || is_hazard(c)) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if is_hazard(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
+impl Rows<'_> {
+    /// Every row is shown.
+    fn all(count: usize) -> Rows<'static> {
+        Rows {
+            shown: count,
+            total: count,
+            files: "",
         }
     }
-    Cow::Owned(out)
 }
 
-/// Control characters but tab and line feed, and bidi formatting marks.
-fn is_hazard(ch: char) -> bool {
-    (ch.is_control() && ch != '\t' && ch != '\n')
-        || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// A table (in a horizontally scrolling box) with these headers and rows;
+/// when only some rows were written, says where the rest are.
+fn table(class: &str, headers: &[&str], body: Markup, rows: Rows<'_>) -> Markup {
+    html! {
+        div.scroll {
+            table class=(class) {
+                thead { tr { @for header in headers { th { (header) } } } }
+                tbody { (body) }
+            }
+        }
+        (more(rows))
+    }
 }
 
-/// Displays its text HTML-escaped (see [`escape_html`]).
-pub(crate) struct Esc<'a>(pub &'a str);
-
-impl fmt::Display for Esc<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&escape_html(self.0))
+/// `N more in FILES` when rows were left out.
+fn more(rows: Rows<'_>) -> Markup {
+    html! {
+        @if rows.total > rows.shown {
+            p.more { (rows.total - rows.shown) " more in " (rows.files) }
+        }
     }
 }

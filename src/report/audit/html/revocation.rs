@@ -3,39 +3,25 @@
 //! reason, the date and where the answer came from; shown when the scan's
 //! leaves had their revocation checked (`--check-revocation`).
 
-use std::fmt::{self, Write};
+use maud::{html, Markup};
 
-use super::{table_end, table_start, Esc, ROW_LIMIT};
+use super::{table, Rows, ROW_LIMIT};
 use crate::policy::model::LeafModel;
 
 /// The revoked-certificates part; nothing when no leaf was checked.
-pub(crate) fn section(out: &mut String, leaves: &[LeafModel]) -> fmt::Result {
+pub(super) fn part(leaves: &[LeafModel]) -> Markup {
     let checked = leaves.iter().filter(|l| l.revocation.checked).count();
     if checked == 0 {
-        return Ok(());
+        return html! {};
     }
     let revoked: Vec<&LeafModel> = leaves
         .iter()
         .filter(|l| l.revocation.status == "revoked")
         .collect();
-    writeln!(
-        out,
-        "<h3 id=\"revoked\">Revoked certificates ({})</h3>",
-        revoked.len()
-    )?;
     let unknown = leaves
         .iter()
         .filter(|l| l.revocation.status == "unknown")
         .count();
-    writeln!(
-        out,
-        "<p class=\"note\">Revocation checked for {checked} of {} leaves; {unknown} without a \
-         usable answer.</p>",
-        leaves.len()
-    )?;
-    if revoked.is_empty() {
-        return out.write_str("<p class=\"muted\">No served certificate is revoked.</p>\n");
-    }
     let headers = [
         "Subject",
         "Reason",
@@ -44,19 +30,32 @@ pub(crate) fn section(out: &mut String, leaves: &[LeafModel]) -> fmt::Result {
         "Checked at",
         "Served at",
     ];
-    table_start(out, "revoked", &headers)?;
-    for leaf in revoked.iter().take(ROW_LIMIT) {
-        row(out, leaf)?;
+    let shown = revoked.len().min(ROW_LIMIT);
+    let rows = html! {
+        @for leaf in revoked.iter().take(shown) {
+            (row(leaf))
+        }
+    };
+    let rows_shown = Rows {
+        shown,
+        total: revoked.len(),
+        files: "report.json",
+    };
+    html! {
+        h3 id="revoked" { "Revoked certificates (" (revoked.len()) ")" }
+        p.note {
+            "Revocation checked for " (checked) " of " (leaves.len()) " leaves; "
+            (unknown) " without a usable answer."
+        }
+        @if revoked.is_empty() {
+            p.muted { "No served certificate is revoked." }
+        } @else {
+            (table("revoked", &headers, rows, rows_shown))
+        }
     }
-    table_end(
-        out,
-        revoked.len().min(ROW_LIMIT),
-        revoked.len(),
-        "report.json",
-    )
 }
 
-fn row(out: &mut String, leaf: &LeafModel) -> fmt::Result {
+fn row(leaf: &LeafModel) -> Markup {
     let r = &leaf.revocation;
     let c = &leaf.certificate;
     let name = if c.subject.cn.is_empty() {
@@ -69,17 +68,14 @@ fn row(out: &mut String, leaf: &LeafModel) -> fmt::Result {
     } else {
         &r.reason
     };
-    writeln!(
-        out,
-        "<tr class=\"critical\"><td><strong class=\"dn\">{}</strong><br><code class=\"desc\">{}</code></td>\
-         <td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
-        Esc(name),
-        Esc(&c.sha256),
-        Esc(reason),
-        Esc(&r.revoked_at),
-        Esc(&r.source),
-        Esc(&r.url),
-        Esc(&r.checked_at),
-        Esc(&leaf.served_at.join(", "))
-    )
+    html! {
+        tr.critical {
+            td { strong.dn { (name) } br; code.desc { (c.sha256) } }
+            td { (reason) }
+            td { (r.revoked_at) }
+            td { (r.source) " " (r.url) }
+            td { (r.checked_at) }
+            td { (leaf.served_at.join(", ")) }
+        }
+    }
 }
