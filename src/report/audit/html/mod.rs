@@ -1,7 +1,8 @@
 //! `report.html`: the audit report as one self-contained page — inline
 //! style and SVG, no scripts, no external assets, no network URLs —
 //! written with maud templates, which escape every interpolated value by
-//! construction. `PreEscaped` is used for the static stylesheet only; the
+//! construction. `PreEscaped` wraps static text only (the doctype and the
+//! stylesheet; a test holds it to these two); the
 //! page's Content-Security-Policy allows that one `<style>` by its SHA-256
 //! ([`style_source`]) and nothing else. After rendering, control
 //! characters and bidirectional marks (which can only have come from the

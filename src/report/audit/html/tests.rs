@@ -251,6 +251,46 @@ fn the_csp_allows_the_emitted_stylesheet_by_its_hash_and_no_inline_style() {
     }
 }
 
+#[test]
+fn pre_escaped_text_is_static() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/report/audit/html");
+    let mut uses = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (at, _) in text.match_indices("PreEscaped(") {
+            // Up to the parenthesis closing this one.
+            let rest = &text[at..];
+            let mut depth = 0;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    c == ')' && depth == 0
+                })
+                .map(|(i, _)| i)
+                .unwrap();
+            uses.push(rest[..=end].to_string());
+        }
+    }
+    uses.sort();
+    assert_eq!(
+        uses,
+        [
+            "PreEscaped(\"<!doctype html>\\n\")",
+            "PreEscaped(style.as_str())",
+        ],
+        "PreEscaped may wrap the doctype and the stylesheet only"
+    );
+}
+
 /// Writes the fixture's page to `$CERTATLAS_SAMPLE_HTML` for a look in a
 /// browser: `CERTATLAS_SAMPLE_HTML=sample.html cargo test --lib
 /// write_sample_page -- --ignored`.
