@@ -53,7 +53,8 @@ pub async fn demo(request: DemoRequest, clock: Clock, quiet: bool) -> Result<Run
     if request.format == OutputFormat::Table {
         let mut out = io::stdout().lock();
         let (observations, summary) = (&second.observations, &second.summary);
-        report::lab::write_lab(&mut out, &lab, observations, summary).map_err(stdout_error)?;
+        report::lab::write_lab(&mut out, &lab.views(), observations, summary)
+            .map_err(stdout_error)?;
         if first.summary.complete {
             show_changes(&mut out, &second.stored).map_err(stdout_error)?;
         }

@@ -55,6 +55,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex_lower(&Sha256::digest(bytes))
 }
 
+/// The raw SHA-256 of arbitrary bytes (a Content-Security-Policy source).
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
 /// SHA-1 of the concatenation of `parts`: for legacy formats only (the
 /// integrity digest of a Java keystore).
 pub fn sha1_of(parts: &[&[u8]]) -> [u8; 20] {

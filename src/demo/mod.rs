@@ -179,6 +179,19 @@ impl Lab {
         &self.cases
     }
 
+    /// Every case as the demo's table shows it (plain data for `report`).
+    pub fn views(&self) -> Vec<crate::report::lab::LabCaseView<'_>> {
+        self.cases
+            .iter()
+            .map(|case| crate::report::lab::LabCaseView {
+                name: case.name,
+                description: case.description,
+                address: case.address,
+                server_names: &case.server_names,
+            })
+            .collect()
+    }
+
     /// The case called `name`, if the lab has one.
     pub fn case(&self, name: &str) -> Option<&LabCase> {
         self.cases.iter().find(|case| case.name == name)

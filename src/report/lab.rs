@@ -1,28 +1,42 @@
 //! The demo's table: each lab case with what the scan saw there — status,
 //! TLS parameters, every certificate of the chain, and the strict verdict.
+//! The demo hands its cases over as plain [`LabCaseView`]s.
 
 use std::io::{self, Write};
+use std::net::SocketAddr;
 
 use super::table::{detail, endpoint_text, key_text, problem_list, write_summary};
 use super::{ChainEntry, ObservationRecord};
-use crate::demo::{Lab, LabCase};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
 use crate::sanitize::terminal;
 use crate::scan::summary::ScanSummary;
 
-/// Writes every case of `lab` with its observations, then the summary.
+/// One lab case as the table shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct LabCaseView<'a> {
+    /// Short identifier, e.g. `"rsa-1024"`.
+    pub name: &'a str,
+    /// One line describing the case.
+    pub description: &'a str,
+    /// Where its server listens.
+    pub address: SocketAddr,
+    /// The server names probed: `None` = no SNI.
+    pub server_names: &'a [Option<String>],
+}
+
+/// Writes every case with its observations, then the summary.
 pub fn write_lab(
     out: &mut impl Write,
-    lab: &Lab,
+    cases: &[LabCaseView<'_>],
     observations: &[Observation],
     summary: &ScanSummary,
 ) -> io::Result<()> {
     writeln!(
         out,
         "certatlas demo: {} lab cases on loopback, scanned with the same engine as `certatlas scan`\n",
-        lab.cases().len()
+        cases.len()
     )?;
-    for case in lab.cases() {
+    for case in cases {
         write_case(out, case, observations)?;
     }
     write_summary(out, summary)?;
@@ -35,11 +49,11 @@ pub fn write_lab(
 /// One case: heading, then each server name's observation.
 fn write_case(
     out: &mut impl Write,
-    case: &LabCase,
+    case: &LabCaseView<'_>,
     observations: &[Observation],
 ) -> io::Result<()> {
     writeln!(out, "● {} — {}", case.name, case.description)?;
-    for sni in &case.server_names {
+    for sni in case.server_names {
         let mut found = observations
             .iter()
             .filter(|o| {

@@ -102,7 +102,7 @@ fn pem(der: &[u8]) -> String {
 mod tests {
     #[test]
     fn inventory_csv_has_a_header_and_one_neutralised_row_per_leaf() {
-        let mut report = super::super::html_fixture::report();
+        let mut report = super::super::fixture::report();
         report.leaves[0].certificate.subject.dn = "=cmd(),O=x".into();
         let mut out = Vec::new();
         super::write_inventory_csv(&mut out, &report).expect("written");

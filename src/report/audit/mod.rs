@@ -6,20 +6,9 @@
 //! signature are the `evidence` module's.
 
 mod files;
+#[cfg(test)]
+mod fixture;
 mod html;
-mod html_categories;
-mod html_findings;
-#[cfg(test)]
-mod html_fixture;
-mod html_inventory;
-mod html_metrics;
-mod html_revocation;
-mod html_roadmap;
-mod html_style;
-#[cfg(test)]
-mod html_tests;
-mod html_trend;
-mod radar;
 
 pub use files::write_bundle;
 pub use html::render as render_html;

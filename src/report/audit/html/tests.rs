@@ -1,10 +1,13 @@
 //! Tests of `report.html`: escaping of hostile text, self-containment,
-//! the radar, header, badges, categories, tables, caps and trend, rendered
-//! from the fixture of `html_fixture`.
+//! the Content-Security-Policy's stylesheet hash, the radar, header,
+//! badges, categories, tables, caps and trend, rendered from the audit
+//! module's `fixture`.
 
-use super::html::{escape_html, render};
-use super::html_fixture::{findings, leaf, report};
-use super::AuditReport;
+use base64::Engine as _;
+
+use super::super::fixture::{findings, leaf, report};
+use super::super::AuditReport;
+use super::render;
 use crate::policy::model::LeafModel;
 
 const HOSTILE: &str = "<script>alert(1)</script>";
@@ -162,7 +165,7 @@ fn metrics_inventory_findings_and_trend_are_listed() {
 #[test]
 fn findings_list_active_first_then_by_severity() {
     let findings = findings();
-    let ordered = super::html_findings::ordered(&findings);
+    let ordered = super::findings::ordered(&findings);
     let rules: Vec<&str> = ordered.iter().map(|t| t.finding.rule.as_str()).collect();
     assert_eq!(
         rules,
@@ -192,13 +195,100 @@ fn trend_chart_needs_two_points() {
 }
 
 #[test]
-fn escape_html_covers_markup_quotes_and_hidden_characters() {
-    assert_eq!(escape_html("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d&#39;");
-    assert_eq!(escape_html("x\u{202e}y\u{1b}z"), "x\\u{202e}y\\u{1b}z");
-    assert!(matches!(
-        escape_html("plain text\n"),
-        std::borrow::Cow::Borrowed(_)
-    ));
+fn markup_quotes_and_hidden_characters_in_data_are_escaped() {
+    let mut report = report();
+    report.leaves[0].certificate.subject.cn = "a&b<c>\"d'".into();
+    report.leaves[1].certificate.subject.cn = "x\u{202e}y\u{1b}z".into();
+    report.findings[2].finding.message = "\" style=\"color:red\" x=\"".into();
+    let html = render(&report);
+    assert!(html.contains("a&amp;b&lt;c&gt;&quot;d"), "markup escaped");
+    assert!(
+        html.contains("x\\u{202e}y\\u{1b}z"),
+        "hidden characters made visible"
+    );
+    assert!(!html.contains('\u{202e}') && !html.contains('\u{1b}'));
+    // The quote cannot close an attribute or open one.
+    assert!(html.contains("&quot; style=&quot;color:red&quot; x=&quot;"));
+    assert!(!html.contains("style=\""), "a style attribute in the page");
+}
+
+/// The `'sha256-…'` source of the page's CSP and the `<style>` text.
+fn csp_hash_and_style(html: &str) -> (String, String) {
+    let csp = html
+        .split("<meta http-equiv=\"Content-Security-Policy\" content=\"")
+        .nth(1)
+        .expect("a CSP");
+    let csp = &csp[..csp.find('"').unwrap()];
+    assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+    let hash = csp.split("'sha256-").nth(1).unwrap();
+    let hash = hash[..hash.find('\'').unwrap()].to_string();
+    assert_eq!(
+        csp,
+        format!("default-src 'none'; style-src 'sha256-{hash}'"),
+        "nothing else is allowed"
+    );
+    assert_eq!(html.matches("<style>").count(), 1, "one stylesheet");
+    let style = html.split("<style>").nth(1).unwrap();
+    let style = style[..style.find("</style>").unwrap()].to_string();
+    (hash, style)
+}
+
+#[test]
+fn the_csp_allows_the_emitted_stylesheet_by_its_hash_and_no_inline_style() {
+    for report in [report(), hostile()] {
+        let html = render(&report);
+        let (hash, style) = csp_hash_and_style(&html);
+        let digest = base64::engine::general_purpose::STANDARD
+            .decode(&hash)
+            .expect("base64");
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, crate::certs::sha256_hex(style.as_bytes()));
+        assert!(style.contains(".radar-current {"), "the real stylesheet");
+        assert!(
+            !html.to_ascii_lowercase().contains("style="),
+            "a style attribute"
+        );
+    }
+}
+
+#[test]
+fn pre_escaped_text_is_static() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/report/audit/html");
+    let mut uses = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (at, _) in text.match_indices("PreEscaped(") {
+            // Up to the parenthesis closing this one.
+            let rest = &text[at..];
+            let mut depth = 0;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    c == ')' && depth == 0
+                })
+                .map(|(i, _)| i)
+                .unwrap();
+            uses.push(rest[..=end].to_string());
+        }
+    }
+    uses.sort();
+    assert_eq!(
+        uses,
+        [
+            "PreEscaped(\"<!doctype html>\\n\")",
+            "PreEscaped(style.as_str())",
+        ],
+        "PreEscaped may wrap the doctype and the stylesheet only"
+    );
 }
 
 /// Writes the fixture's page to `$CERTATLAS_SAMPLE_HTML` for a look in a

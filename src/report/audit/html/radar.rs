@@ -7,11 +7,11 @@
 //! can be tested on its own. One or two axes still render (as a spoke or a
 //! line with their points marked).
 
+use maud::{html, Markup};
 use std::f64::consts::{FRAC_PI_2, TAU};
-use std::fmt::{self, Write};
 
-use super::html::{number, Esc};
-use super::AuditReport;
+use super::super::AuditReport;
+use super::number;
 use crate::scoring::ScoreCard;
 
 /// The chart's width and height in pixels.
@@ -129,10 +129,9 @@ pub(crate) fn axes(card: &ScoreCard, previous: Option<&ScoreCard>) -> Vec<Axis> 
 }
 
 /// The radar chart with its caption.
-pub(crate) fn figure(out: &mut String, report: &AuditReport) -> fmt::Result {
+pub(super) fn figure(report: &AuditReport) -> Markup {
     let previous = report.previous.as_ref();
     let axes = axes(&report.score, previous.map(|p| &p.card));
-    out.write_str("<figure class=\"radar\">\n")?;
     let title = match previous {
         Some(p) => format!(
             "Category levels 0 to 5: scan {} (solid) and previous scan {} (dashed)",
@@ -140,122 +139,101 @@ pub(crate) fn figure(out: &mut String, report: &AuditReport) -> fmt::Result {
         ),
         None => format!("Category levels 0 to 5: scan {}", report.scan.id),
     };
-    svg(out, &axes, &title)?;
-    out.write_str("<figcaption><span class=\"swatch\"></span>")?;
-    write!(out, "scan {}", report.scan.id)?;
-    if let Some(p) = previous {
-        write!(
-            out,
-            "<span class=\"swatch previous\"></span>previous scan {} ({})",
-            p.scan,
-            p.at.date()
-        )?;
+    html! {
+        figure.radar {
+            (svg(&axes, &title))
+            figcaption {
+                span.swatch {}
+                "scan " (report.scan.id)
+                @if let Some(p) = previous {
+                    span.swatch.previous {}
+                    "previous scan " (p.scan) " (" (p.at.date()) ")"
+                }
+                ". One axis per PKIMM category, labelled with its level and its coverage (the \
+                 share of its requirement weight rated scan evidence speaks to, partial \
+                 evidence counting half); a category not assessed (or not applicable) keeps \
+                 its axis, dashed, its point at the centre."
+                @if let Some(reason) = &report.score.not_assessed {
+                    " Nothing is assessed: " (reason) "."
+                }
+            }
+        }
     }
-    out.write_str(
-        ". One axis per PKIMM category, labelled with its level and its coverage (the share \
-         of its requirement weight rated scan evidence speaks to, partial evidence counting \
-         half); a category not assessed (or not applicable) keeps its axis, dashed, its point at \
-         the centre.",
-    )?;
-    if let Some(reason) = &report.score.not_assessed {
-        write!(out, " Nothing is assessed: {}.", Esc(reason))?;
-    }
-    out.write_str("</figcaption>\n</figure>\n")
+}
+
+/// A coordinate with one decimal.
+fn at(value: f64) -> String {
+    format!("{value:.1}")
 }
 
 /// The `<svg id="radar">` element for `axes`.
-pub(crate) fn svg(out: &mut String, axes: &[Axis], title: &str) -> fmt::Result {
+pub(super) fn svg(axes: &[Axis], title: &str) -> Markup {
     let geometry = Geometry::new(axes.len());
     let (width, height) = SIZE;
-    writeln!(
-        out,
-        "<svg id=\"radar\" role=\"img\" aria-label=\"{t}\" width=\"{width}\" height=\"{height}\" \
-         viewBox=\"0 0 {width} {height}\"><title>{t}</title>",
-        t = Esc(title)
-    )?;
-    if axes.iter().all(|a| a.missing.is_some()) {
-        let (x, y) = geometry.centre;
-        writeln!(
-            out,
-            "<text class=\"radar-empty\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">\
-             No category is assessed in this scan.</text>"
-        )?;
-        if axes.is_empty() {
-            return out.write_str("</svg>\n");
+    let (cx, cy) = geometry.centre;
+    html! {
+        svg id="radar" role="img" aria-label=(title) width=(width) height=(height)
+            viewBox={ "0 0 " (width) " " (height) } {
+            title { (title) }
+            @if axes.iter().all(|a| a.missing.is_some()) {
+                text.radar-empty x=(cx) y=(cy) text-anchor="middle" {
+                    "No category is assessed in this scan."
+                }
+            }
+            @if !axes.is_empty() {
+                (rings(&geometry))
+                (spokes(&geometry, axes))
+                (outlines(&geometry, axes))
+            }
         }
     }
-    rings(out, &geometry)?;
-    spokes(out, &geometry, axes)?;
-    outlines(out, &geometry, axes)?;
-    out.write_str("</svg>\n")
 }
 
 /// The rings at levels 1–5 (polygons from three axes, circles below) and
 /// their level numbers along the first axis.
-fn rings(out: &mut String, geometry: &Geometry) -> fmt::Result {
-    for level in 1..=5 {
-        let level = f64::from(level);
-        if geometry.axes >= 3 {
-            let ring = vec![level; geometry.axes];
-            writeln!(
-                out,
-                "<polygon class=\"radar-ring\" points=\"{}\"/>",
-                geometry.points(&ring)
-            )?;
-        } else {
-            let (cx, cy) = geometry.centre;
-            let r = geometry.radius * level / MAX_LEVEL;
-            writeln!(
-                out,
-                "<circle class=\"radar-ring\" cx=\"{cx}\" cy=\"{cy}\" r=\"{r:.1}\"/>"
-            )?;
+fn rings(geometry: &Geometry) -> Markup {
+    let (cx, cy) = geometry.centre;
+    html! {
+        @for level in 1..=5 {
+            @let level = f64::from(level);
+            @if geometry.axes >= 3 {
+                polygon.radar-ring points=(geometry.points(&vec![level; geometry.axes])) {}
+            } @else {
+                circle.radar-ring cx=(cx) cy=(cy) r=(at(geometry.radius * level / MAX_LEVEL)) {}
+            }
+            @let (x, y) = geometry.point(0, level);
+            text.radar-ring-label x=(at(x + 4.0)) y=(at(y + 12.0)) { (number(level)) }
         }
-        let (x, y) = geometry.point(0, level);
-        writeln!(
-            out,
-            "<text class=\"radar-ring-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            x + 4.0,
-            y + 12.0,
-            number(level)
-        )?;
     }
-    Ok(())
 }
 
 /// One line from the centre per axis, labelled with the category id and
 /// its level.
-fn spokes(out: &mut String, geometry: &Geometry, axes: &[Axis]) -> fmt::Result {
+fn spokes(geometry: &Geometry, axes: &[Axis]) -> Markup {
     let (cx, cy) = geometry.centre;
-    for (index, axis) in axes.iter().enumerate() {
-        let (x, y) = geometry.point(index, MAX_LEVEL);
-        let class = if axis.missing.is_some() {
-            "radar-axis radar-na"
-        } else {
-            "radar-axis"
-        };
-        writeln!(
-            out,
-            "<line class=\"{class}\" x1=\"{cx}\" y1=\"{cy}\" x2=\"{x:.1}\" y2=\"{y:.1}\"/>"
-        )?;
-        let (lx, ly, anchor, dy) = geometry.label(index);
-        let level = match axis.missing {
-            Some(word) => word.to_string(),
-            None => axis.current.to_string(),
-        };
-        writeln!(
-            out,
-            "<text class=\"radar-label\" x=\"{lx:.1}\" y=\"{ly:.1}\" dy=\"{dy}\" \
-             text-anchor=\"{anchor}\">{}<tspan class=\"radar-label-level\"> {level}</tspan>\
-             <tspan class=\"radar-label-coverage\"> · {}</tspan></text>",
-            Esc(&axis.id),
-            coverage_text(axis.coverage)
-        )?;
+    html! {
+        @for (index, axis) in axes.iter().enumerate() {
+            @let (x, y) = geometry.point(index, MAX_LEVEL);
+            @let class = if axis.missing.is_some() { "radar-axis radar-na" } else { "radar-axis" };
+            line class=(class) x1=(cx) y1=(cy) x2=(at(x)) y2=(at(y)) {}
+            @let (lx, ly, anchor, dy) = geometry.label(index);
+            text.radar-label x=(at(lx)) y=(at(ly)) dy=(dy) text-anchor=(anchor) {
+                (axis.id)
+                tspan.radar-label-level {
+                    " "
+                    @match axis.missing {
+                        Some(word) => { (word) },
+                        None => { (axis.current) },
+                    }
+                }
+                tspan.radar-label-coverage { " · " (coverage_text(axis.coverage)) }
+            }
+        }
     }
-    Ok(())
 }
 
 /// A coverage as `76% covered`, or `coverage n/a`.
-pub(crate) fn coverage_text(coverage: Option<f64>) -> String {
+fn coverage_text(coverage: Option<f64>) -> String {
     coverage.map_or_else(
         || "coverage n/a".to_string(),
         |c| format!("{}% covered", (c * 100.0).floor()),
@@ -264,35 +242,26 @@ pub(crate) fn coverage_text(coverage: Option<f64>) -> String {
 
 /// The previous outline (dashed, under) and the current one with a marked
 /// point per axis.
-fn outlines(out: &mut String, geometry: &Geometry, axes: &[Axis]) -> fmt::Result {
+fn outlines(geometry: &Geometry, axes: &[Axis]) -> Markup {
     let previous: Option<Vec<f64>> = axes.iter().map(|a| a.previous.map(f64::from)).collect();
-    if let Some(levels) = previous {
-        writeln!(
-            out,
-            "<polygon class=\"radar-previous\" points=\"{}\"/>",
-            outline(geometry, &levels)
-        )?;
-    }
     let current: Vec<f64> = axes.iter().map(|a| f64::from(a.current)).collect();
-    writeln!(
-        out,
-        "<polygon class=\"radar-current\" points=\"{}\"/>",
-        outline(geometry, &current)
-    )?;
-    for (index, axis) in axes.iter().enumerate().filter(|(_, a)| a.missing.is_none()) {
-        let (x, y) = geometry.point(index, current[index]);
-        let was = axis
-            .previous
-            .map_or(String::new(), |p| format!(" (previous scan: {p})"));
-        writeln!(
-            out,
-            "<circle class=\"radar-dot\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\">\
-             <title>{}: level {}{was}</title></circle>",
-            Esc(&axis.id),
-            axis.current
-        )?;
+    html! {
+        @if let Some(levels) = previous {
+            polygon.radar-previous points=(outline(geometry, &levels)) {}
+        }
+        polygon.radar-current points=(outline(geometry, &current)) {}
+        @for (index, axis) in axes.iter().enumerate().filter(|(_, a)| a.missing.is_none()) {
+            @let (x, y) = geometry.point(index, current[index]);
+            circle.radar-dot cx=(at(x)) cy=(at(y)) r="3.5" {
+                title {
+                    (axis.id) ": level " (axis.current)
+                    @if let Some(p) = axis.previous {
+                        " (previous scan: " (p) ")"
+                    }
+                }
+            }
+        }
     }
-    Ok(())
 }
 
 /// The outline's points; a single axis is drawn from the centre so that it
@@ -363,8 +332,7 @@ mod tests {
             vec![axis("G.cryptography", 2, None)],
             vec![axis("a", 1, Some(2)), axis("b", 4, Some(3))],
         ] {
-            let mut out = String::new();
-            svg(&mut out, &axes, "t").unwrap();
+            let out = svg(&axes, "t").into_string();
             assert_eq!(out.matches("class=\"radar-axis\"").count(), axes.len());
             assert_eq!(out.matches("class=\"radar-ring\"").count(), 5);
             assert!(out.contains("<circle class=\"radar-ring\""));
@@ -381,20 +349,16 @@ mod tests {
 
     #[test]
     fn previous_outline_only_with_previous_levels_and_labels_escaped() {
-        let mut out = String::new();
-        svg(
-            &mut out,
+        let out = svg(
             &[axis("<x>", 3, None), axis("b", 2, None), axis("c", 1, None)],
             "a \"t\"",
         )
-        .unwrap();
+        .into_string();
         assert!(!out.contains("radar-previous"));
         assert!(out.contains("&lt;x&gt;") && !out.contains("<x>"));
         assert!(out.contains("aria-label=\"a &quot;t&quot;\""));
         assert!(out.contains("<polygon class=\"radar-ring\""));
-        let mut out = String::new();
-        svg(
-            &mut out,
+        let out = svg(
             &[
                 axis("a", 3, Some(0)),
                 axis("b", 2, Some(4)),
@@ -402,14 +366,13 @@ mod tests {
             ],
             "t",
         )
-        .unwrap();
+        .into_string();
         assert_eq!(out.matches("class=\"radar-previous\"").count(), 1);
     }
 
     #[test]
     fn no_axes_render_a_note() {
-        let mut out = String::new();
-        svg(&mut out, &[], "t").unwrap();
+        let out = svg(&[], "t").into_string();
         assert!(out.starts_with("<svg id=\"radar\""));
         assert!(out.contains("No category is assessed"));
         assert!(!out.contains("radar-axis"));
@@ -423,8 +386,7 @@ mod tests {
             a.missing = Some("not assessed");
             a.coverage = None;
         }
-        let mut out = String::new();
-        svg(&mut out, &axes, "t").unwrap();
+        let out = svg(&axes, "t").into_string();
         assert_eq!(out.matches("<line class=\"radar-axis").count(), 16);
         assert_eq!(out.matches("class=\"radar-axis radar-na\"").count(), 5);
         assert_eq!(out.matches("> not assessed</tspan>").count(), 5);
