@@ -25,7 +25,6 @@ pub(crate) type CertifiedChain = (
     Arc<rustls::sign::CertifiedKey>,
 );
 
-#[path = "case_factory/servers.rs"]
 mod servers;
 
 /// The legacy lab server's one suite (0xc009).

@@ -161,5 +161,4 @@ pub fn served_names(leaf: &EndpointLeaf) -> impl Iterator<Item = &EndpointName> 
 }
 
 #[cfg(test)]
-#[path = "endpoints_tests.rs"]
 mod tests;

@@ -279,5 +279,4 @@ fn text(value: &Value) -> String {
 }
 
 #[cfg(test)]
-#[path = "expr_tests.rs"]
 mod tests;

@@ -139,5 +139,4 @@ impl<'a> Observation<'a> {
 }
 
 #[cfg(test)]
-#[path = "observed_tests.rs"]
 mod tests;

@@ -311,5 +311,4 @@ fn plural(n: u64) -> &'static str {
 }
 
 #[cfg(test)]
-#[path = "starter_tests.rs"]
 mod tests;

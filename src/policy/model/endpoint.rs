@@ -239,5 +239,4 @@ fn groups(probes: &[&Observation]) -> GroupsModel {
 }
 
 #[cfg(test)]
-#[path = "endpoint_tests.rs"]
 mod tests;
