@@ -70,29 +70,10 @@ fn parse_range(first: IpAddr, end: &str) -> Result<(IpAddr, IpAddr), String> {
     Ok((first, last))
 }
 
-/// Checks a host name and returns it lowercased without its trailing dot.
+/// Checks a host name and returns it lowercased without its trailing dot:
+/// the one DNS-name check, [`super::server_name::dns_name`].
 pub(crate) fn validate_hostname(text: &str) -> Result<String, String> {
-    let name = text.strip_suffix('.').unwrap_or(text);
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if let Some(bad) = name.chars().find(|&c| !allowed(c)) {
-        return Err(format!(
-            "'{bad}' is not allowed in a host name (letters, digits, '-', '_', '.')"
-        ));
-    }
-    if name.len() > 253 {
-        return Err("the host name is longer than 253 characters".to_string());
-    }
-    if name.is_empty() || name.split('.').any(str::is_empty) {
-        return Err("the host name has an empty label".to_string());
-    }
-    if let Some(long) = name.split('.').find(|label| label.len() > 63) {
-        return Err(format!("the label '{long}' is longer than 63 characters"));
-    }
-    let last_label = name.rsplit('.').next().unwrap_or(name);
-    if last_label.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("it is neither an IP address nor a host name (numeric last label)".to_string());
-    }
-    Ok(name.to_ascii_lowercase())
+    super::server_name::dns_name(text).map_err(|e| e.to_string())
 }
 
 /// A host name as compared everywhere: trimmed, lowercased, no trailing dot.
