@@ -16,8 +16,8 @@ use std::io::{self, Write};
 use time::OffsetDateTime;
 
 use super::recording::{Recording, StoredScan};
-use super::scan::{note, off_runtime};
-use super::{stdout_error, AppError, RunStatus};
+use super::scan::off_runtime;
+use super::{note, stdout_error, AppError, RunStatus};
 use crate::cli::{ImportRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::import::{self, Checked};

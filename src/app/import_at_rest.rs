@@ -113,7 +113,7 @@ fn report(
             "note: {}: Java keystore read without --password-file: its integrity was not checked",
             terminal(file)
         );
-        super::scan::note(quiet, &text);
+        super::note(quiet, &text);
     }
     let mut out = io::stdout().lock();
     match json {

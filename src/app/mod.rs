@@ -38,7 +38,7 @@ pub mod scan;
 mod score;
 mod watch;
 
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
@@ -226,4 +226,11 @@ fn output_error(target: &str, source: io::Error) -> AppError {
 
 fn stdout_error(source: io::Error) -> AppError {
     output_error("stdout", source)
+}
+
+/// Writes a line to stderr unless quiet (progress notes).
+fn note(quiet: bool, text: &str) {
+    if !quiet {
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
 }

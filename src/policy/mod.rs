@@ -33,6 +33,7 @@ mod rule;
 pub mod rulefile;
 mod ruleset;
 mod severity;
+mod subject;
 
 pub use error::RuleError;
 pub use finding::Finding;
@@ -40,3 +41,4 @@ pub use rule::sample as model_sample;
 pub use rule::{Example, Expectation, Origin, Rule, RuleSummary};
 pub use ruleset::{Disabled, RuleSet};
 pub use severity::{Severity, SubjectKind};
+pub use subject::Subject;

@@ -10,8 +10,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    endpoint, relations, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
-    EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel, SignatureModel,
+    endpoint, relations, served_at, CaModel, CertificateFields, ChainLeaf, ChainModel,
+    EndpointModel, EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel,
+    SignatureModel,
 };
 use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
@@ -271,19 +272,6 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
 /// The instant an RFC 3339 text (as [`rfc3339`] writes it) stands for.
 pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
-}
-
-/// `address:port` or `address:port (sni)`.
-pub fn served_at(address: &str, port: i64, sni: Option<&str>) -> String {
-    let address = if address.contains(':') {
-        format!("[{address}]")
-    } else {
-        address.to_string()
-    };
-    match sni {
-        Some(sni) if !sni.is_empty() => format!("{address}:{port} ({sni})"),
-        _ => format!("{address}:{port}"),
-    }
 }
 
 fn name(dn: &DistinguishedName) -> NameModel {

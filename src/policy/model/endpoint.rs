@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::build::served_at;
+use super::served_at;
 use super::{EndpointModel, GroupsModel};
 use crate::inventory::endpoints::served_names;
 use crate::inventory::store::{EndpointKey, EndpointLeaf, NameStatus};
