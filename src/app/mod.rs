@@ -25,7 +25,6 @@ mod cbom;
 mod demo;
 mod findings;
 mod import;
-mod import_at_rest;
 mod init;
 mod judged;
 mod listings;

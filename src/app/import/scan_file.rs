@@ -15,9 +15,9 @@ use std::io::{self, Write};
 
 use time::OffsetDateTime;
 
-use super::recording::{Recording, StoredScan};
-use super::scan::off_runtime;
-use super::{note, stdout_error, AppError, RunStatus};
+use super::super::recording::{Recording, StoredScan};
+use super::super::scan::off_runtime;
+use super::super::{note, stdout_error, AppError, RunStatus};
 use crate::cli::{ImportRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::import::{self, Checked};
@@ -83,8 +83,8 @@ pub async fn import(
     clock: Clock,
     quiet: bool,
 ) -> Result<RunStatus, AppError> {
-    off_runtime(move || match super::import_at_rest::applies(&request) {
-        true => super::import_at_rest::run(&request, clock, quiet),
+    off_runtime(move || match super::at_rest::applies(&request) {
+        true => super::at_rest::run(&request, clock, quiet),
         false => run(&request, quiet),
     })
     .await
@@ -116,7 +116,7 @@ fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
     )?;
     report(request, &checked, &stored, options_change.as_ref(), quiet)?;
     Ok(match checked.complete() {
-        true => super::findings::gate(&stored.findings, &request.policy),
+        true => super::super::findings::gate(&stored.findings, &request.policy),
         false => RunStatus::Complete,
     })
 }
