@@ -9,8 +9,8 @@
 //!   serves its metrics;
 //! - `recording`: storing a scan, then handing it to [`crate::judge`];
 //! - `demo`: the lab, scanned twice around a renewal;
-//! - `import`: `certatlas import`, a JSON Lines file stored and judged as
-//!   the scan it records;
+//! - `import`: `certatlas import`, a scan file stored and judged as the
+//!   scan it records, or certificates at rest as a scan of their own;
 //! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`;
 //! - `judged`: the read-only commands' scan, judged in memory;
 //! - `findings`, `score`, `audit` (`report`, `verify`), `metrics`: the

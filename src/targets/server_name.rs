@@ -3,7 +3,8 @@
 //! files, the config's scope). The verdict is rustls's own
 //! [`DnsName`](rustls::pki_types::DnsName): a name certatlas accepts is a
 //! name the probe can send as SNI, never one it would silently drop. The
-//! checks here only explain a refusal; they never accept a name.
+//! checks here only explain a refusal (and refuse a second trailing dot);
+//! they never accept a name rustls refuses.
 
 use rustls::pki_types::DnsName;
 
@@ -40,6 +41,8 @@ pub enum NameError {
 pub fn dns_name(text: &str) -> Result<String, NameError> {
     let name = text.strip_suffix('.').unwrap_or(text);
     match DnsName::try_from(name) {
+        // rustls takes one trailing dot itself: a second one is an empty label
+        Ok(_) if name.ends_with('.') => Err(NameError::EmptyLabel),
         Ok(valid) => Ok(valid.to_lowercase_owned().as_ref().to_string()),
         Err(_) => Err(why_refused(name)),
     }

@@ -10,9 +10,9 @@
 
 use std::io::{self, Write};
 
-use super::scan_file::begin_import;
 use super::super::recording::{Recording, StoredScan};
 use super::super::{stdout_error, AppError, RunStatus};
+use super::begin_import;
 use crate::cli::ImportRequest;
 use crate::clock::Clock;
 use crate::import::at_rest::{self, AtRestOptions, Collected};
@@ -70,7 +70,10 @@ pub(super) fn run(
         |store: &Store, scan| store.finish_import(import, scan, true, &summary, Some(finished_at));
     let stored = recording.finish_with(true, close, clock, &request.policy)?;
     report(request.json, &collected, &stored, quiet)?;
-    Ok(super::super::findings::gate(&stored.findings, &request.policy))
+    Ok(super::super::findings::gate(
+        &stored.findings,
+        &request.policy,
+    ))
 }
 
 /// The scan's options: how the files were read (never the password).
