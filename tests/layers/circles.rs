@@ -230,7 +230,7 @@ fn parse(module: &ModulePath, code: &str, known: &BTreeSet<ModulePath>) -> Sourc
     };
     // `use` statements: every leaf, re-exports remembered by name
     for (at, _) in code.match_indices("use ") {
-        let before = code[..at].trim_end_matches(|c| c == ' ');
+        let before = code[..at].trim_end_matches(' ');
         let line_start = before.rfind('\n').map_or(0, |n| n + 1);
         let head = before[line_start..].trim();
         let public = head.starts_with("pub");
