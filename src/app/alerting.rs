@@ -12,8 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::recording::StoredScan;
-use super::scan::note;
-use super::AppError;
+use super::{note, AppError};
 use crate::alerts::{self, AlertInput, DeliveryReport, Dispatcher, Webhooks};
 use crate::cli::StoreRequest;
 use crate::clock::Clock;

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use super::audit::Bundle;
 use super::recording::{Recording, StoredScan};
-use super::scan::{collect, note, status_of};
-use super::{anchor_error, cancel_on_signal, output_error, stdout_error, AppError, RunStatus};
+use super::scan::{collect, status_of};
+use super::{
+    anchor_error, cancel_on_signal, note, output_error, stdout_error, AppError, RunStatus,
+};
 use crate::certs;
 use crate::cli::{DemoRequest, PolicyRequest};
 use crate::clock::Clock;

@@ -9,8 +9,8 @@
 //!   serves its metrics;
 //! - `recording`: storing a scan, then handing it to [`crate::judge`];
 //! - `demo`: the lab, scanned twice around a renewal;
-//! - `import`: `certatlas import`, a JSON Lines file stored and judged as
-//!   the scan it records;
+//! - `import`: `certatlas import`, a scan file stored and judged as the
+//!   scan it records, or certificates at rest as a scan of their own;
 //! - `listings`: `inventory`, `cas`, `diff`, `history`, `scans`;
 //! - `judged`: the read-only commands' scan, judged in memory;
 //! - `findings`, `score`, `audit` (`report`, `verify`), `metrics`: the
@@ -25,7 +25,6 @@ mod cbom;
 mod demo;
 mod findings;
 mod import;
-mod import_at_rest;
 mod init;
 mod judged;
 mod listings;
@@ -38,7 +37,7 @@ pub mod scan;
 mod score;
 mod watch;
 
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
@@ -288,4 +287,11 @@ fn output_error(target: &str, source: io::Error) -> AppError {
 
 fn stdout_error(source: io::Error) -> AppError {
     output_error("stdout", source)
+}
+
+/// Writes a line to stderr unless quiet (progress notes).
+fn note(quiet: bool, text: &str) {
+    if !quiet {
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
 }

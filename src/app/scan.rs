@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::alerting::Alerting;
 use super::recording::{Recording, StoredScan};
-use super::{anchor_error, cancel_on_signal, output_error, AppError, RunStatus};
+use super::{anchor_error, cancel_on_signal, note, output_error, AppError, RunStatus};
 use crate::certs;
 use crate::cli::ScanRequest;
 use crate::judge::InventoryContext;
@@ -376,12 +376,5 @@ pub(super) fn status_of(summary: &ScanSummary) -> RunStatus {
         RunStatus::Complete
     } else {
         RunStatus::Interrupted
-    }
-}
-
-/// Writes a line to stderr unless quiet (progress notes).
-pub(super) fn note(quiet: bool, text: &str) {
-    if !quiet {
-        let _ = writeln!(io::stderr().lock(), "{text}");
     }
 }

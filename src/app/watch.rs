@@ -25,8 +25,8 @@ use tokio::sync::watch as channel;
 use tokio::sync::Notify;
 
 use super::metrics_http::MetricsServer;
-use super::scan::{self, note, Records, ScanEnv, ScanRun};
-use super::{AppError, RunStatus};
+use super::scan::{self, Records, ScanEnv, ScanRun};
+use super::{note, AppError, RunStatus};
 use crate::cli::PolicyRequest;
 use crate::cli::WatchRequest;
 use crate::clock::Clock;

@@ -352,7 +352,8 @@ pub struct ScanArgs {
     /// 192.0.2.1-192.0.2.99, host.example, host.example:8443, `[2001:db8::1]:443`,
     /// or a name paired with one address, probed there with the name as SNI
     /// and never looked up in DNS: www.example@192.0.2.7,
-    /// `www.example@[2001:db8::1]:8443`.
+    /// `www.example@[2001:db8::1]:8443`. Names are DNS names as TLS sends
+    /// them (an internationalised name as its xn-- A-label).
     pub targets: Vec<String>,
     /// Read targets from FILE, one per line, `#` comments; `-` for stdin. A
     /// line with a comma is CSV as zgrab2 takes it, `address,name[,port]`

@@ -336,5 +336,4 @@ fn unix_time(at: OffsetDateTime) -> rustls::pki_types::UnixTime {
 }
 
 #[cfg(test)]
-#[path = "settings_tests.rs"]
 mod tests;

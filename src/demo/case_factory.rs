@@ -10,7 +10,7 @@ use rustls::version::{TLS12, TLS13};
 use rustls::SupportedProtocolVersion;
 use time::{Duration, OffsetDateTime};
 
-use super::cases::{probe_name, CaseBlueprint, CaseInfo};
+use super::blueprint::{probe_name, CaseBlueprint, CaseInfo};
 use super::legacy_sign::resign_with_sha1;
 use super::pki::{self, Hierarchies, LeafKey, LeafRequest, Validity};
 use super::tls_config::{self, ClientAuth, Renewable, SniRouting};
@@ -25,7 +25,6 @@ pub(crate) type CertifiedChain = (
     Arc<rustls::sign::CertifiedKey>,
 );
 
-#[path = "case_factory/servers.rs"]
 mod servers;
 
 /// The legacy lab server's one suite (0xc009).

@@ -1,31 +1,18 @@
-//! The lab's case table: every case's name and one-line description, the order in which
-//! cases get their addresses, and the description of a case before it listens.
-
-use std::net::SocketAddr;
-use std::sync::Arc;
+//! The lab's case table: every case's name and one-line description, and the order in
+//! which cases get their addresses.
 
 use rcgen::{KeyPair, PKCS_ED25519};
-use rustls::pki_types::CertificateDer;
 use time::OffsetDateTime;
 
+use super::blueprint::{CaseBlueprint, CaseInfo};
 use super::case_factory::{CaseFactory, ChainShape, ServerProfile};
 use super::legacy_sign::LegacyRsaKey;
 use super::pki::{self, Hierarchies, LeafKey};
-use super::server::Service;
-use super::{CaseKind, LabCase, LabError};
+use super::LabError;
 use crate::probe::Dialect;
 
 /// Banner of the `not-tls` case.
 pub(crate) const NOT_TLS_BANNER: &[u8] = b"220 lab.certatlas.test ESMTP not-tls\r\n";
-
-/// A case's identity: short name and one line for the demo output.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CaseInfo {
-    /// Short identifier, also the first label of the probed server name.
-    pub(crate) name: &'static str,
-    /// One line for the demo output.
-    pub(crate) description: &'static str,
-}
 
 const fn info(name: &'static str, description: &'static str) -> CaseInfo {
     CaseInfo { name, description }
@@ -136,112 +123,6 @@ pub(crate) fn build_lab(now: OffsetDateTime) -> Result<LabBlueprint, LabError> {
         shadow_root_der,
         factory,
     })
-}
-
-/// A case before it has an address: its identity, probes and server behaviour.
-pub(crate) struct CaseBlueprint {
-    info: CaseInfo,
-    kind: CaseKind,
-    /// `(SNI to send, chain the server answers with)` for each probe.
-    probes: Vec<(Option<String>, Vec<CertificateDer<'static>>)>,
-    /// What the server does with each connection.
-    pub(crate) service: Service,
-    /// The STARTTLS dialect spoken before TLS, if any.
-    starttls: Option<crate::probe::Dialect>,
-    /// A second chain the server holds for the same name (dual certificates).
-    alternate: Option<Vec<CertificateDer<'static>>>,
-    /// The handle that replaces the served certificate, for renewable cases.
-    pub(crate) renewable: Option<Arc<crate::demo::tls_config::Renewable>>,
-}
-
-impl CaseBlueprint {
-    /// A TLS case; `probes` pairs each SNI to probe with the chain served for it.
-    pub(crate) fn tls(
-        info: CaseInfo,
-        kind: CaseKind,
-        probes: Vec<(Option<String>, Vec<CertificateDer<'static>>)>,
-        config: Arc<rustls::ServerConfig>,
-    ) -> Self {
-        Self::with_service(info, kind, probes, Service::Tls(config))
-    }
-
-    /// A TLS case whose server is `service` (legacy or STARTTLS servers).
-    pub(crate) fn with_service(
-        info: CaseInfo,
-        kind: CaseKind,
-        probes: Vec<(Option<String>, Vec<CertificateDer<'static>>)>,
-        service: Service,
-    ) -> Self {
-        Self {
-            info,
-            kind,
-            probes,
-            service,
-            starttls: None,
-            alternate: None,
-            renewable: None,
-        }
-    }
-
-    /// The same case, whose certificate `renewable` can replace.
-    pub(crate) fn renewable_through(
-        mut self,
-        renewable: Arc<crate::demo::tls_config::Renewable>,
-    ) -> Self {
-        self.renewable = Some(renewable);
-        self
-    }
-
-    /// The same case, speaking `dialect` before TLS.
-    pub(crate) fn speaking(mut self, dialect: crate::probe::Dialect) -> Self {
-        self.starttls = Some(dialect);
-        self
-    }
-
-    /// A plain TCP case that sends `banner` (probed once, with its usual server name).
-    fn banner(info: CaseInfo, banner: &'static [u8]) -> Self {
-        Self {
-            info,
-            kind: CaseKind::NotTls,
-            probes: vec![(Some(probe_name(info.name)), Vec::new())],
-            service: Service::Banner(banner),
-            starttls: None,
-            alternate: None,
-            renewable: None,
-        }
-    }
-
-    /// The same case, also holding `chain` as a second certificate.
-    pub(crate) fn with_alternate(mut self, chain: Vec<CertificateDer<'static>>) -> Self {
-        self.alternate = Some(chain);
-        self
-    }
-
-    /// The public description of this case once it listens on `address`.
-    pub(crate) fn into_lab_case(self, address: SocketAddr) -> LabCase {
-        let (server_names, expected_chains) = self
-            .probes
-            .into_iter()
-            .map(|(name, chain)| (name, chain.iter().map(|der| der.to_vec()).collect()))
-            .unzip();
-        LabCase {
-            name: self.info.name,
-            description: self.info.description,
-            address,
-            server_names,
-            expected_chains,
-            starttls: self.starttls,
-            alternate_chain: self
-                .alternate
-                .map(|chain| chain.iter().map(|der| der.to_vec()).collect()),
-            kind: self.kind,
-        }
-    }
-}
-
-/// The SNI a case is probed with: `<case>.lab.certatlas.test`.
-pub(crate) fn probe_name(case: &str) -> String {
-    format!("{case}.{}", super::LAB_DOMAIN)
 }
 
 /// The keys that take tens of milliseconds each, generated on parallel threads.

@@ -331,5 +331,4 @@ fn invalid(message: String) -> io::Error {
 }
 
 #[cfg(test)]
-#[path = "legacy_server/tests.rs"]
 mod tests;

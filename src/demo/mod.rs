@@ -5,10 +5,11 @@
 //!
 //! This file owns the public API (the lab handle, its case descriptions and errors) and the
 //! start/shutdown lifecycle. The case table (names, descriptions, order) lives in `cases`,
-//! how each case is built in `case_factory`, CA and leaf generation in `pki`, the RSA-1024 and
-//! SHA-1 tricks in `legacy_sign` and `rsa_signer`, rustls server settings in `tls_config` and
-//! the accept loops in `server`.
+//! a case before it listens in `blueprint`, how each case is built in `case_factory`, CA
+//! and leaf generation in `pki`, the RSA-1024 and SHA-1 tricks in `legacy_sign` and
+//! `rsa_signer`, rustls server settings in `tls_config` and the accept loops in `server`.
 
+mod blueprint;
 mod case_factory;
 pub use case_factory::HOSTILE_COMMON_NAME;
 

@@ -12,7 +12,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::probe::starttls::Dialect;
 
-#[path = "starttls_server/binary.rs"]
 mod binary;
 
 /// The name the lab's plaintext services greet with.

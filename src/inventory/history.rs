@@ -268,5 +268,4 @@ fn expired_in_service(newer: &[EndpointLeaf]) -> Vec<NewEvent> {
 }
 
 #[cfg(test)]
-#[path = "history_tests.rs"]
 mod tests;

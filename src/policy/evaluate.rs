@@ -6,12 +6,13 @@
 //! other rules and subjects go on.
 
 use serde::Serialize;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::expr::Bindings;
 use super::finding::Finding;
 use super::model::{CaModel, ChainModel, EndpointModel, InventoryModel, LeafModel, SubjectModels};
-use super::{Rule, RuleSet, SubjectKind};
+use super::subject::Subject;
+use super::{Rule, RuleSet};
 
 /// A rule that could not be evaluated on one subject.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -31,22 +32,6 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Rules that failed at run time.
     pub errors: Vec<EvaluationError>,
-}
-
-/// What [`Finding`]s are built from: a model and how to describe it.
-pub trait Subject: Serialize + Sync {
-    /// The kind of subject.
-    const KIND: SubjectKind;
-    /// The key findings are tracked by across scans.
-    fn key(&self) -> String;
-    /// The certificate concerned, if any.
-    fn certificate(&self) -> Option<String>;
-    /// Where it is served.
-    fn served_at(&self) -> Vec<String>;
-    /// A short human label (common name or endpoint).
-    fn label(&self) -> String;
-    /// The date `effective` compares with (notBefore, or the scan time).
-    fn dated(&self, scan_time: OffsetDateTime) -> Date;
 }
 
 /// Evaluates every rule of `rules` over `models`.

@@ -302,5 +302,4 @@ fn text(value: &Value) -> String {
 }
 
 #[cfg(test)]
-#[path = "expr_tests.rs"]
 mod tests;

@@ -1,13 +1,10 @@
 //! A [`Finding`]: one rule firing on one subject, with the rendered message
-//! carrying the values that triggered it; and how each subject model
-//! describes itself ([`Subject`]).
+//! carrying the values that triggered it.
 
 use serde::Serialize;
-use time::{Date, OffsetDateTime};
 
-use super::evaluate::Subject;
 use super::expr::Bound;
-use super::model::{CaModel, ChainModel, EndpointModel, InventoryModel, LeafModel};
+use super::subject::Subject;
 use super::{Rule, Severity, SubjectKind};
 use crate::store::NewFinding;
 
@@ -110,107 +107,5 @@ impl Finding {
             message: stored.message.clone(),
             categories: list("categories"),
         })
-    }
-}
-
-/// The date of an RFC 3339 text (the scan time's when it does not parse).
-fn date_of(text: &str, fallback: OffsetDateTime) -> Date {
-    crate::time_text::parse_rfc3339(text)
-        .unwrap_or(fallback)
-        .date()
-}
-
-impl Subject for LeafModel {
-    const KIND: SubjectKind = SubjectKind::Leaf;
-    fn key(&self) -> String {
-        self.certificate.sha256.clone()
-    }
-    fn certificate(&self) -> Option<String> {
-        Some(self.certificate.sha256.clone())
-    }
-    fn served_at(&self) -> Vec<String> {
-        self.served_at.clone()
-    }
-    fn label(&self) -> String {
-        self.certificate.subject.cn.clone()
-    }
-    fn dated(&self, scan_time: OffsetDateTime) -> Date {
-        date_of(&self.certificate.not_before, scan_time)
-    }
-}
-
-impl Subject for CaModel {
-    const KIND: SubjectKind = SubjectKind::Ca;
-    fn key(&self) -> String {
-        self.certificate.sha256.clone()
-    }
-    fn certificate(&self) -> Option<String> {
-        Some(self.certificate.sha256.clone())
-    }
-    fn served_at(&self) -> Vec<String> {
-        Vec::new()
-    }
-    fn label(&self) -> String {
-        self.certificate.subject.cn.clone()
-    }
-    fn dated(&self, scan_time: OffsetDateTime) -> Date {
-        date_of(&self.certificate.not_before, scan_time)
-    }
-}
-
-impl Subject for ChainModel {
-    const KIND: SubjectKind = SubjectKind::Chain;
-    fn key(&self) -> String {
-        crate::certs::sha256_hex(self.certificates.concat().as_bytes())
-    }
-    fn certificate(&self) -> Option<String> {
-        Some(self.leaf.sha256.clone())
-    }
-    fn served_at(&self) -> Vec<String> {
-        self.served_at.clone()
-    }
-    fn label(&self) -> String {
-        self.leaf.cn.clone()
-    }
-    fn dated(&self, scan_time: OffsetDateTime) -> Date {
-        scan_time.date()
-    }
-}
-
-impl Subject for EndpointModel {
-    const KIND: SubjectKind = SubjectKind::Endpoint;
-    fn key(&self) -> String {
-        self.served_at.clone()
-    }
-    fn certificate(&self) -> Option<String> {
-        None
-    }
-    fn served_at(&self) -> Vec<String> {
-        vec![self.served_at.clone()]
-    }
-    fn label(&self) -> String {
-        self.served_at.clone()
-    }
-    fn dated(&self, scan_time: OffsetDateTime) -> Date {
-        scan_time.date()
-    }
-}
-
-impl Subject for InventoryModel {
-    const KIND: SubjectKind = SubjectKind::Inventory;
-    fn key(&self) -> String {
-        "inventory".into()
-    }
-    fn certificate(&self) -> Option<String> {
-        None
-    }
-    fn served_at(&self) -> Vec<String> {
-        Vec::new()
-    }
-    fn label(&self) -> String {
-        format!("scan {}", self.scan_id)
-    }
-    fn dated(&self, scan_time: OffsetDateTime) -> Date {
-        scan_time.date()
     }
 }

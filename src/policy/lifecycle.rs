@@ -283,5 +283,4 @@ fn streak_start(present: Option<&BTreeSet<ScanId>>, earlier: &[ScanId]) -> Optio
 }
 
 #[cfg(test)]
-#[path = "lifecycle_tests.rs"]
 mod tests;

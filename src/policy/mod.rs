@@ -32,6 +32,7 @@ pub mod observed;
 mod rule;
 pub mod rulefile;
 mod ruleset;
+mod subject;
 
 pub use crate::rule_vocabulary::{Severity, SubjectKind};
 pub use error::RuleError;
@@ -39,3 +40,4 @@ pub use finding::Finding;
 pub use rule::sample as model_sample;
 pub use rule::{Example, Expectation, Origin, Rule, RuleSummary};
 pub use ruleset::{Disabled, RuleSet};
+pub use subject::Subject;

@@ -16,9 +16,9 @@ use std::collections::{HashMap, HashSet};
 
 use time::OffsetDateTime;
 
-use super::evaluate::Subject;
 use super::expr::{Bindings, Expr};
 use super::model::SubjectModels;
+use super::subject::Subject;
 use super::{Finding, RuleSet, SubjectKind};
 
 /// The subjects of one scan, indexed for [`Observation::observes`].
@@ -149,5 +149,4 @@ impl<'a> Observation<'a> {
 }
 
 #[cfg(test)]
-#[path = "observed_tests.rs"]
 mod tests;

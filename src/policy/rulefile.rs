@@ -284,5 +284,4 @@ fn raw_equals_decoded(text: &str, span: &Range<usize>, start: usize) -> bool {
 }
 
 #[cfg(test)]
-#[path = "rulefile_tests.rs"]
 mod tests;

@@ -316,5 +316,4 @@ fn plural(n: u64) -> &'static str {
 }
 
 #[cfg(test)]
-#[path = "starter_tests.rs"]
 mod tests;

@@ -294,5 +294,4 @@ fn legacy_starttls(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "options_tests.rs"]
 mod tests;

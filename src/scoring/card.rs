@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ladder::Evidence;
-use super::metrics::{MetricSet, Unit};
+use super::metrics::{HistoryDepth, MetricSet, Unit};
 use crate::store::{NewCategoryScore, NewCriterionResult, NewScore};
 
 /// The label every score carries.
@@ -252,16 +252,6 @@ pub struct ProfileInfo {
     pub digest: String,
     /// History window in days.
     pub window_days: i64,
-}
-
-/// How much history the inventory had at the scored scan.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryDepth {
-    /// Days from the first complete scan to the scored one.
-    pub days: i64,
-    /// Distinct days with a complete scan up to the scored one (scans
-    /// closer than the profile's minimum interval count once).
-    pub scans: u64,
 }
 
 /// Everything scoring says about one scan.

@@ -23,9 +23,10 @@ pub mod model;
 mod score;
 
 pub use card::{
-    Basis, CategoryScore, CriterionResult, HistoryDepth, ModuleScore, Outcome, ProfileInfo,
-    RequirementScore, RoadmapCriterion, RoadmapStep, ScoreCard, ESTIMATE_LABEL,
+    Basis, CategoryScore, CriterionResult, ModuleScore, Outcome, ProfileInfo, RequirementScore,
+    RoadmapCriterion, RoadmapStep, ScoreCard, ESTIMATE_LABEL,
 };
+pub use metrics::HistoryDepth;
 pub use score::{score, title_of, FindingFact};
 
 #[cfg(test)]

@@ -16,12 +16,12 @@
 use std::collections::BTreeMap;
 
 use super::card::{
-    Basis, CategoryScore, CriterionResult, HistoryDepth, ModuleScore, Outcome, ProfileInfo,
-    RequirementScore, RoadmapCriterion, RoadmapStep, ScoreCard, ESTIMATE_LABEL,
+    Basis, CategoryScore, CriterionResult, ModuleScore, Outcome, ProfileInfo, RequirementScore,
+    RoadmapCriterion, RoadmapStep, ScoreCard, ESTIMATE_LABEL,
 };
 use super::claims::Claims;
 use super::ladder::{Criterion, Evidence, Ladder, Profile, Requirement};
-use super::metrics::{self, Metric, MetricSet};
+use super::metrics::{self, HistoryDepth, Metric, MetricSet};
 use crate::policy::category::{Category, CATEGORIES};
 use crate::policy::Severity;
 

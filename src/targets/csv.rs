@@ -9,9 +9,9 @@
 //! A header line `address,name` or `address,name,port` is skipped when it
 //! is the file's first line with content.
 
+use super::error::SpecProblem;
 use super::forms::validate_hostname;
 use super::ports::parse_port_in;
-use super::problem::SpecProblem;
 use super::spec::{parse_trimmed, TargetSpec};
 use super::Origin;
 

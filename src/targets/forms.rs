@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use ipnetwork::IpNetwork;
 
-use super::problem::SpecProblem;
+use super::error::SpecProblem;
 
 /// Parses an address, CIDR block or dash range into an inclusive range;
 /// `Ok(None)` means the text is not an address form (maybe a host name).
@@ -75,27 +75,10 @@ fn parse_range(first: IpAddr, end: &str) -> Result<(IpAddr, IpAddr), SpecProblem
     Ok((first, last))
 }
 
-/// Checks a host name and returns it lowercased without its trailing dot.
+/// Checks a host name and returns it lowercased without its trailing dot:
+/// the one DNS-name check, [`super::server_name::dns_name`].
 pub(crate) fn validate_hostname(text: &str) -> Result<String, SpecProblem> {
-    let name = text.strip_suffix('.').unwrap_or(text);
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if let Some(bad) = name.chars().find(|&c| !allowed(c)) {
-        return Err(SpecProblem::NameCharacter(bad));
-    }
-    if name.len() > 253 {
-        return Err(SpecProblem::NameTooLong);
-    }
-    if name.is_empty() || name.split('.').any(str::is_empty) {
-        return Err(SpecProblem::EmptyLabel);
-    }
-    if let Some(long) = name.split('.').find(|label| label.len() > 63) {
-        return Err(SpecProblem::LabelTooLong(long.to_string()));
-    }
-    let last_label = name.rsplit('.').next().unwrap_or(name);
-    if last_label.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(SpecProblem::NumericLastLabel);
-    }
-    Ok(name.to_ascii_lowercase())
+    Ok(super::server_name::dns_name(text)?)
 }
 
 /// A host name as compared everywhere: trimmed, lowercased, no trailing dot.

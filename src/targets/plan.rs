@@ -1,14 +1,32 @@
-//! The compact, deduplicated plan a [`super::Scope`] holds: one
-//! [`FamilyPlan`] per address family (interval sets per port) and one
-//! [`HostPlan`] per host name. Building it merges duplicates and subtracts
+//! The compact, deduplicated plan a [`super::Scope`] holds and shares with
+//! its iterators ([`ScopeData`]): one [`FamilyPlan`] per address family
+//! (interval sets per port) and one [`HostPlan`] per host name. Building it merges duplicates and subtracts
 //! exclusions once, so the iterator only walks what is left.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::exclusions::Exclusions;
 use super::forms::normalize_name;
 use super::ranges::{address_interval, Interval, IntervalSet, IntervalsByPort};
+use super::resolve::Pairings;
+use super::shard::Shard;
 use super::spec::TargetSpec;
+
+/// The plan a [`super::Scope`] shares with its iterators.
+#[derive(Debug)]
+pub(crate) struct ScopeData {
+    /// The sorted port list for targets without a port.
+    pub(crate) ports: Vec<u16>,
+    pub(crate) families: [FamilyPlan; 2],
+    pub(crate) hosts: Vec<HostPlan>,
+    pub(crate) extra_sni: Vec<String>,
+    pub(crate) exclusions: Exclusions,
+    /// Names paired with addresses (`--resolve`, `name@address`).
+    pub(crate) pairings: Arc<Pairings>,
+    /// The part of the scope this scanner probes, if split.
+    pub(crate) shard: Option<Shard>,
+}
 
 /// What one address family probes. An address is probed on every port of
 /// `uniform_ports` when it is in `uniform`, and on each `special` port whose

@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 
+use super::error::SpecProblem;
 use super::error::{Origin, TargetsError};
 use super::forms::validate_hostname;
 use super::ports::parse_port_in;
-use super::problem::SpecProblem;
 
 /// One name paired with one address: "`name` is at `address`" (on `port`
 /// only, when one is given).

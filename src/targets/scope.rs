@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::exclusions::Exclusions;
 use super::forms::normalize_name;
-use super::plan::{build_host_plans, FamilyPlan, HostPlan};
+use super::plan::{build_host_plans, FamilyPlan, ScopeData};
 use super::ports::DEFAULT_PORTS;
 use super::ranges::{V4, V6};
 use super::resolve::{Pairing, Pairings};
@@ -139,21 +139,6 @@ fn target_pairings(targets: &[TargetSpec]) -> impl Iterator<Item = Pairing> + '_
         }),
         _ => None,
     })
-}
-
-/// The plan a [`Scope`] shares with its iterators.
-#[derive(Debug)]
-pub(crate) struct ScopeData {
-    /// The sorted port list for targets without a port.
-    pub(crate) ports: Vec<u16>,
-    pub(crate) families: [FamilyPlan; 2],
-    pub(crate) hosts: Vec<HostPlan>,
-    pub(crate) extra_sni: Vec<String>,
-    pub(crate) exclusions: Exclusions,
-    /// Names paired with addresses (`--resolve`, `name@address`).
-    pub(crate) pairings: Arc<Pairings>,
-    /// The part of the scope this scanner probes, if split.
-    pub(crate) shard: Option<Shard>,
 }
 
 /// Everything to probe, deduplicated, with exclusions applied. Cloning is

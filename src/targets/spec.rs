@@ -19,10 +19,10 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use super::error::SpecProblem;
 use super::error::{Origin, TargetsError};
 use super::forms::{parse_addresses, validate_hostname};
 use super::ports::parse_port_in;
-use super::problem::SpecProblem;
 
 /// One parsed target or exclusion.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use std::iter::FusedIterator;
 use std::sync::Arc;
 
 use super::address_walk::{FamilyWalk, PortWalk};
+use super::plan::ScopeData;
 use super::ranges::{number_address, V4, V6};
-use super::scope::ScopeData;
 use super::target::{Host, Target};
 use crate::observation::SniSource;
 

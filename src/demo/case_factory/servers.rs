@@ -8,7 +8,7 @@ use rcgen::KeyPair;
 use rustls::version::{TLS12, TLS13};
 use rustls::SupportedProtocolVersion;
 
-use super::super::cases::{probe_name, CaseBlueprint, CaseInfo};
+use super::super::blueprint::{probe_name, CaseBlueprint, CaseInfo};
 use super::super::legacy_server::{Delivery, LegacyServer};
 use super::super::pki::{self, LeafKey};
 use super::super::server::Service;

@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 use super::{
-    endpoint, relations, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
-    EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel, SignatureModel,
+    endpoint, relations, served_at, CaModel, CertificateFields, ChainLeaf, ChainModel,
+    EndpointModel, EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel,
+    SignatureModel,
 };
 use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
@@ -260,19 +261,6 @@ impl Tally {
             unassigned: self.unassigned,
             shadow_cas: self.shadow_cas.into_iter().collect(),
         }
-    }
-}
-
-/// `address:port` or `address:port (sni)`.
-pub fn served_at(address: &str, port: i64, sni: Option<&str>) -> String {
-    let address = if address.contains(':') {
-        format!("[{address}]")
-    } else {
-        address.to_string()
-    };
-    match sni {
-        Some(sni) if !sni.is_empty() => format!("{address}:{port} ({sni})"),
-        _ => format!("{address}:{port}"),
     }
 }
 

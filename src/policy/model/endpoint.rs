@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::build::served_at;
+use super::served_at;
 use super::{EndpointModel, GroupsModel};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
 use crate::probe::groups::is_hybrid;
@@ -242,5 +242,4 @@ fn groups(probes: &[&Observation]) -> GroupsModel {
 }
 
 #[cfg(test)]
-#[path = "endpoint_tests.rs"]
 mod tests;

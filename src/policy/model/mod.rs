@@ -14,8 +14,7 @@ mod stored;
 pub use crate::certs::hostname::name_matches;
 pub use crate::time_text::{parse_rfc3339, rfc3339};
 pub use build::{
-    build, build_in_chunks, seen, served_at, strip_leaf_views, ScanFacts, Seen, SubjectModels,
-    LEAF_CHUNK,
+    build, build_in_chunks, seen, strip_leaf_views, ScanFacts, Seen, SubjectModels, LEAF_CHUNK,
 };
 pub use endpoint::models as endpoint_models;
 pub use relations::RELATED_LIMIT;
@@ -25,6 +24,19 @@ pub use stored::{from_store, from_store_in_chunks, Judgement};
 use serde::{Deserialize, Serialize};
 
 pub use super::distrust::DistrustHit;
+
+/// `address:port` or `address:port (sni)`.
+pub fn served_at(address: &str, port: i64, sni: Option<&str>) -> String {
+    let address = if address.contains(':') {
+        format!("[{address}]")
+    } else {
+        address.to_string()
+    };
+    match sni {
+        Some(sni) if !sni.is_empty() => format!("{address}:{port} ({sni})"),
+        _ => format!("{address}:{port}"),
+    }
+}
 
 /// A distinguished name as rules see it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -70,7 +70,7 @@ impl RelationBuilder {
             // the names served with it there: a name broadcast or discovered
             // that is not served at an endpoint is no claim on that name
             for name in &e.names {
-                let place = super::build::served_at(&e.address, e.port, None);
+                let place = super::served_at(&e.address, e.port, None);
                 self.by_name
                     .entry(name.clone())
                     .or_default()

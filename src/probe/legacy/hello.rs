@@ -155,5 +155,4 @@ fn u24(len: usize) -> [u8; 3] {
 }
 
 #[cfg(test)]
-#[path = "hello_tests.rs"]
 mod tests;

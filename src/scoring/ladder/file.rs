@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::load::LadderError;
+use super::error::LadderError;
 use super::{Comparison, Criterion, Evidence, HistoryGate, Ladder, Requirement};
 use crate::document::{self, Spanned};
 use crate::located::{Located, Position};

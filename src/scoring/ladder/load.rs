@@ -8,27 +8,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::builtin::{LADDER_FILES, PROFILE_FILE};
+use super::error::LadderError;
 use super::file::{parse_ladder, parse_profile};
 use super::{Ladder, Profile, DEFAULT_METRIC_COVERAGE_FLOOR, DEFAULT_MIN_SCAN_INTERVAL_HOURS};
 use crate::located::{Located, Position};
 use crate::policy::category::CATEGORIES;
-
-/// Why the maturity profile could not be loaded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LadderError {
-    /// A ladder directory or file cannot be read.
-    #[error("{}: cannot read: {source}", path.display())]
-    Read {
-        /// The file or directory.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A ladder, profile or override is wrong.
-    #[error(transparent)]
-    Invalid(#[from] Located<String>),
-}
 
 /// One threshold the config overrides.
 #[derive(Debug, Clone, PartialEq)]

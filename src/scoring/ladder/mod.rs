@@ -7,11 +7,15 @@
 //! by category and the config can override single thresholds ([`load()`]).
 
 mod builtin;
+mod conformance;
+mod error;
 mod file;
 mod load;
 
 pub use builtin::LADDER_FILES;
-pub use load::{load, LadderError, Overrides, ThresholdOverride};
+pub use conformance::model_disagreements;
+pub use error::LadderError;
+pub use load::{load, Overrides, ThresholdOverride};
 
 /// The metric coverage floor of a profile that does not set
 /// `metric_coverage_floor`.

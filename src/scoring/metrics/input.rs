@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::policy::model::{EndpointModel, LeafModel, SubjectModels};
@@ -108,12 +109,22 @@ impl ScanHistory {
     /// count it: [`ScanHistory::days`], and as `scans` the distinct days
     /// (UTC) with a cadence scan, so that scans in a burst, or twice on
     /// one day, count once.
-    pub fn depth(&self) -> crate::scoring::HistoryDepth {
-        crate::scoring::HistoryDepth {
+    pub fn depth(&self) -> HistoryDepth {
+        HistoryDepth {
             days: self.days(),
             scans: distinct_days(&self.cadence()),
         }
     }
+}
+
+/// How much history the inventory had at the scored scan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryDepth {
+    /// Days from the first complete scan to the scored one.
+    pub days: i64,
+    /// Distinct days with a complete scan up to the scored one (scans
+    /// closer than the profile's minimum interval count once).
+    pub scans: u64,
 }
 
 /// The distinct days (UTC) on which `scans` started.

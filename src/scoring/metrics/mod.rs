@@ -17,7 +17,7 @@ pub mod register;
 
 pub use catalogue::{find, Direction, MetricDef, Scope, Unit, CATALOGUE, CATEGORY_FINDINGS};
 pub use estate::{expiry_horizon_days, within_expiry_horizon};
-pub use input::{EndpointReach, Exclusions, MetricInput, ScanHistory, ScanPoint};
+pub use input::{EndpointReach, Exclusions, HistoryDepth, MetricInput, ScanHistory, ScanPoint};
 
 use std::collections::BTreeMap;
 
@@ -246,6 +246,9 @@ pub fn compute(input: &MetricInput<'_>) -> MetricSet {
     set.excluded_certificates = estate.excluded_leaves();
     set.excluded_endpoints = estate.excluded_endpoints();
     for metric in estate.metrics() {
+        set.insert(metric);
+    }
+    for metric in post_quantum::metrics(&estate) {
         set.insert(metric);
     }
     for metric in history::metrics(input, &estate) {

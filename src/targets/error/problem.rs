@@ -70,21 +70,10 @@ pub enum SpecProblem {
         /// The end.
         last: IpAddr,
     },
-    /// A character no host name has.
-    #[error("'{0}' is not allowed in a host name (letters, digits, '-', '_', '.')")]
-    NameCharacter(char),
-    /// Over 253 characters.
-    #[error("the host name is longer than 253 characters")]
-    NameTooLong,
-    /// `a..b`, `.a` or empty.
-    #[error("the host name has an empty label")]
-    EmptyLabel,
-    /// A label over 63 characters.
-    #[error("the label '{0}' is longer than 63 characters")]
-    LabelTooLong(String),
-    /// `10.0.0.256`: neither an address nor a name.
-    #[error("it is neither an IP address nor a host name (numeric last label)")]
-    NumericLastLabel,
+    /// Not a DNS name certatlas can probe (the one check,
+    /// [`crate::targets::dns_name`]).
+    #[error(transparent)]
+    Name(#[from] crate::targets::NameError),
     /// `name@10.0.0.0/24`: a pairing takes one address.
     #[error("'{0}' after '@' is a range: a name is paired with one address")]
     PairedRange(String),

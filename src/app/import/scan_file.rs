@@ -15,54 +15,16 @@ use std::io::{self, Write};
 
 use time::OffsetDateTime;
 
-use super::recording::{Recording, StoredScan};
-use super::scan::{note, off_runtime};
-use super::{stdout_error, AppError, RunStatus};
+use super::super::recording::{Recording, StoredScan};
+use super::super::{note, stdout_error, AppError, RunStatus};
+use super::{begin_import, ImportRefusal};
 use crate::cli::{ImportRequest, PolicyRequest};
 use crate::clock::Clock;
 use crate::import::{self, Checked};
 use crate::judge::{cycles, InventoryContext};
 use crate::probe::TrustStore;
 use crate::scan::options::OptionsChange;
-use crate::store::{ImportStart, NewImport, ScanId, ScanMeta, ScanStatus, Store};
-
-/// Why an import is refused although the file is good.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportRefusal {
-    /// The same bytes were imported before (or are being imported).
-    #[error(
-        "{file}: already imported as scan {scan} ({status}, from {earlier} at {at}): \
-         importing the same file twice is refused"
-    )]
-    AlreadyImported {
-        /// The file now.
-        file: String,
-        /// The scan it became.
-        scan: ScanId,
-        /// That scan's state.
-        status: &'static str,
-        /// The file as it was named then.
-        earlier: String,
-        /// When it was imported.
-        at: String,
-    },
-    /// The inventory holds a scan begun later: judging this one now would
-    /// put it after that scan in every timeline.
-    #[error(
-        "{file}: its scan began {began}, before scan {scan} (begun {latest}) already in the \
-         inventory; scans are judged in the order they are stored: import files oldest first"
-    )]
-    OutOfOrder {
-        /// The file.
-        file: String,
-        /// When its scan began.
-        began: String,
-        /// The later scan.
-        scan: ScanId,
-        /// When that one began.
-        latest: String,
-    },
-}
+use crate::store::{NewImport, ScanId, ScanMeta, Store};
 
 /// What the options of an imported scan are recorded as when its file
 /// has no header: no probe options, so no scan is ever compared with it.
@@ -75,22 +37,9 @@ fn unknown_options(checked: &Checked) -> serde_json::Value {
     })
 }
 
-/// Runs `certatlas import` (blocking work on tokio's blocking pool):
-/// certificates at rest when PATH holds them (or `--from`, `--glob`,
-/// `--password-file` say so), else certatlas JSON Lines.
-pub async fn import(
-    request: ImportRequest,
-    clock: Clock,
-    quiet: bool,
-) -> Result<RunStatus, AppError> {
-    off_runtime(move || match super::import_at_rest::applies(&request) {
-        true => super::import_at_rest::run(&request, clock, quiet),
-        false => run(&request, quiet),
-    })
-    .await
-}
-
-fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
+/// Imports the scan file `request.file` (certatlas JSON Lines or a peer
+/// scanner's output).
+pub(super) fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
     let checked = import::check_as(&request.file, request.from)?;
     let context = InventoryContext::new(request.store.config.as_ref(), Vec::new())?;
     let store = Store::connect(&request.store.db)?;
@@ -116,7 +65,7 @@ fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, AppError> {
     )?;
     report(request, &checked, &stored, options_change.as_ref(), quiet)?;
     Ok(match checked.complete() {
-        true => super::findings::gate(&stored.findings, &request.policy),
+        true => super::super::findings::gate(&stored.findings, &request.policy),
         false => RunStatus::Complete,
     })
 }
@@ -162,28 +111,6 @@ fn begin(store: &Store, checked: &Checked) -> Result<(ScanId, i64), AppError> {
         header: header.is_some(),
     };
     begin_import(store, &meta, file)
-}
-
-/// Begins the scan `meta` for `file`, or refuses a file imported before.
-pub(super) fn begin_import(
-    store: &Store,
-    meta: &ScanMeta,
-    file: NewImport,
-) -> Result<(ScanId, i64), AppError> {
-    match store.begin_import(meta, &file)? {
-        ImportStart::Begun { scan, import } => Ok((scan, import)),
-        ImportStart::AlreadyImported(earlier) => Err(ImportRefusal::AlreadyImported {
-            file: file.file_name,
-            scan: earlier.scan,
-            status: match earlier.scan_status {
-                ScanStatus::Running => "being imported now",
-                other => other.as_str(),
-            },
-            earlier: earlier.file_name,
-            at: crate::report::instant_text(earlier.imported_at),
-        }
-        .into()),
-    }
 }
 
 /// Streams every observation to the writer, then closes the scan with

@@ -1,11 +1,13 @@
-//! The module's one error type, [`TargetsError`], and [`Origin`], which says
+//! The module's errors: [`TargetsError`], the problem it wraps ([`SpecProblem`]), and [`Origin`], which says
 //! where a bad value came from (a command-line option, a positional argument,
 //! or a line of a file) so every message can name it.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::problem::SpecProblem;
+mod problem;
+
+pub use problem::SpecProblem;
 
 /// Where a target, exclusion or port list was written.
 ///

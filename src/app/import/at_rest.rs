@@ -10,9 +10,9 @@
 
 use std::io::{self, Write};
 
-use super::import::begin_import;
-use super::recording::{Recording, StoredScan};
-use super::{stdout_error, AppError, RunStatus};
+use super::super::recording::{Recording, StoredScan};
+use super::super::{stdout_error, AppError, RunStatus};
+use super::begin_import;
 use crate::cli::ImportRequest;
 use crate::clock::Clock;
 use crate::import::at_rest::{self, AtRestOptions, Collected};
@@ -70,7 +70,10 @@ pub(super) fn run(
         |store: &Store, scan| store.finish_import(import, scan, true, &summary, Some(finished_at));
     let stored = recording.finish_with(true, close, clock, &request.policy)?;
     report(request.json, &collected, &stored, quiet)?;
-    Ok(super::findings::gate(&stored.findings, &request.policy))
+    Ok(super::super::findings::gate(
+        &stored.findings,
+        &request.policy,
+    ))
 }
 
 /// The scan's options: how the files were read (never the password).
@@ -113,7 +116,7 @@ fn report(
             "note: {}: Java keystore read without --password-file: its integrity was not checked",
             terminal(file)
         );
-        super::scan::note(quiet, &text);
+        super::super::note(quiet, &text);
     }
     let mut out = io::stdout().lock();
     match json {

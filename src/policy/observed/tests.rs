@@ -230,7 +230,7 @@ fn a_chain_a_peer_reported_as_the_leaf_alone_is_neither_judged_nor_observed() {
     reported.chains = vec![lone_chain(false)];
     assert_eq!(fired(&reported), 0, "no finding on an unknown chain");
 
-    let key = crate::policy::evaluate::Subject::key(&lone_chain(true));
+    let key = crate::policy::Subject::key(&lone_chain(true));
     let earlier = finding(incomplete, SubjectKind::Chain, &key, &["127.0.0.1:1"]);
     assert!(Observation::new(&sent, &rules).observes(&earlier));
     assert!(

@@ -10,7 +10,14 @@ fn server_names_are_checked_by_the_targets_validator() {
         names(&["WWW.example.org", "_dmarc.example.org."]).unwrap(),
         ["www.example.org", "_dmarc.example.org"]
     );
-    for bad in ["bad name", "10.0.0.1", "a..b", "::1"] {
+    for bad in [
+        "bad name",
+        "10.0.0.1",
+        "a..b",
+        "::1",
+        "-a.test",
+        "host.0x1f",
+    ] {
         let message = names(&["ok.test", bad]).unwrap_err().to_string();
         assert!(
             message.starts_with(&format!("--sni: '{bad}' is not a valid host name")),
