@@ -15,6 +15,8 @@ use crate::config::ExceptionTarget;
 use crate::inventory::store::{ScanId, ScanRecord, Store};
 use crate::policy::lifecycle::TrackedFinding;
 use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
+
+use super::LeafModels;
 use crate::scoring::{self, FindingFact, ScoreCard};
 
 /// How many missed endpoints a score lists.
@@ -44,7 +46,7 @@ impl Judge<'_> {
             exclusions: &exclusions,
             window_days,
         };
-        let mut metrics = metrics::compute(&input);
+        let mut metrics = metrics::compute_with(&input, &tracked.tally);
         metrics.set(metrics::register::exceptions_documented(
             &policy.exceptions,
             today,
@@ -85,7 +87,7 @@ impl Judge<'_> {
         let mut made = Vec::new();
         for record in earlier {
             if !self.store.has_score(record.id)? {
-                let tracked = self.track(&record, chunk)?;
+                let tracked = self.track(&record, chunk, LeafModels::Fold)?;
                 let card = self.score(&record, &tracked)?;
                 made.push((record.id, record.started_at, card));
             }
@@ -96,7 +98,7 @@ impl Judge<'_> {
 
 /// Exceptions in force on `today` that cover every rule take their subject
 /// out of the denominators.
-fn exclusions(policy: &PolicyRequest, today: Date) -> Exclusions {
+pub(super) fn exclusions(policy: &PolicyRequest, today: Date) -> Exclusions {
     let mut exclusions = Exclusions::default();
     let in_force = policy
         .exceptions
