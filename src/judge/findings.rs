@@ -4,7 +4,7 @@
 //! none stored yet).
 
 use super::{Judge, JudgeError, LeafModels, Persist};
-use crate::inventory::store::{FindingPresence, ScanId, ScanRecord};
+use crate::inventory::store::{ScanId, ScanRecord};
 use crate::policy::digests::{digest_parts, PolicyDigests};
 use crate::policy::disappearance::disappearance;
 use crate::policy::evaluate::{self, Evaluation};
@@ -12,6 +12,7 @@ use crate::policy::exceptions::exception_for;
 use crate::policy::lifecycle::{self, Disappearance, Previous, Timeline, TrackedFinding};
 use crate::policy::model::{self, Judgement, LeafModel, SubjectModels};
 use crate::policy::observed::{LeafSight, Observation};
+use crate::policy::presence::Presence;
 use crate::policy::{Finding, RuleSet, Severity};
 use crate::scoring::metrics::{self, LeafTally, ScanHistory};
 
@@ -214,11 +215,22 @@ impl Judge<'_> {
         let now = (&models, sight);
         let (previous, gone) = self.previous_and_gone(earlier.last(), &digests, now, chunk)?;
         models.leaves = kept;
-        let mut presence = self.store.finding_presence(scan.id)?;
+        let wanted = lifecycle::wanted(&current, &previous);
+        let mut presence = Presence::new(scan.id, &timeline, wanted);
+        let mut add = |at: ScanId, rule: &str, key: &str| presence.add(at, rule, key);
+        self.store.each_finding_presence(scan.id, &mut add)?;
         if self.persist == Persist::InMemory {
-            presence.extend(in_memory_presence(&unstored, &current, scan.id));
+            // what the store would hold had the earlier scans' findings
+            // evaluated here been stored (the current scan's are not
+            // presence before it)
+            for (at, findings) in &unstored {
+                for f in findings {
+                    presence.add(*at, &f.rule, &f.subject_key);
+                }
+            }
         }
-        let mut tracked = lifecycle::track(scan.id, current, previous, &gone, &presence, &timeline);
+        let mut tracked =
+            lifecycle::track_with(scan.id, current, previous, &gone, &presence, &timeline);
         if self.persist == Persist::Record {
             let outcomes: Vec<_> = tracked.iter().filter_map(|t| t.to_outcome()).collect();
             self.store.record_outcomes(scan.id, &outcomes)?;
@@ -233,26 +245,4 @@ impl Judge<'_> {
             tally,
         })
     }
-}
-
-/// The presence rows the store would hold had the findings evaluated in
-/// memory been stored: the earlier scans' and, unless the store already
-/// has them, the current scan's.
-fn in_memory_presence(
-    unstored: &[(ScanId, Vec<Finding>)],
-    current: &[Finding],
-    scan: ScanId,
-) -> Vec<FindingPresence> {
-    let rows = |id: ScanId, findings: &[Finding]| -> Vec<FindingPresence> {
-        findings
-            .iter()
-            .map(|f| (id, f.rule.clone(), f.subject_key.clone()))
-            .collect()
-    };
-    let mut presence: Vec<FindingPresence> = unstored
-        .iter()
-        .flat_map(|(id, findings)| rows(*id, findings))
-        .collect();
-    presence.extend(rows(scan, current));
-    presence
 }
