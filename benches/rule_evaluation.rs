@@ -75,7 +75,10 @@ fn run(size: usize) {
     } else {
         build(&db, size);
     }
-    for (arg, what) in [(TIME_ARG, "building and evaluating"), (JUDGE_ARG, "the whole judgement of")] {
+    for (arg, what) in [
+        (TIME_ARG, "building and evaluating"),
+        (JUDGE_ARG, "the whole judgement of"),
+    ] {
         let started = Instant::now();
         let exe = std::env::current_exe().expect("current exe");
         // Reaped by wait4 below (which also yields the peak RSS), not by Child.

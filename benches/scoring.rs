@@ -168,12 +168,13 @@ fn time_scoring(db: &Path) {
     let started = Instant::now();
     let (mut leaves, mut findings) = (0, 0);
     let at = record.started_at;
-    let models = model::from_store_in_chunks(&store, &record, &judgement, model::LEAF_CHUNK, |part| {
-        leaves += part.len();
-        findings += evaluate_leaves(&rules, &part, at).findings.len();
-        tally.add(&part);
-    })
-    .expect("models");
+    let models =
+        model::from_store_in_chunks(&store, &record, &judgement, model::LEAF_CHUNK, |part| {
+            leaves += part.len();
+            findings += evaluate_leaves(&rules, &part, at).findings.len();
+            tally.add(&part);
+        })
+        .expect("models");
     findings += evaluate_others(&rules, &models).findings.len();
     println!(
         "models of the last scan ({leaves} leaves, {} endpoints) built {} at a time, the {} \

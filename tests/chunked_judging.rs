@@ -263,7 +263,11 @@ fn judging_without_keeping_leaf_models_gives_the_same_judgement() {
             // floor, with the exception register's and alerting's own
             let floored = at_once.floored(policy().profile.metric_coverage_floor);
             let own = ["exceptions_documented", "alerts_delivered"];
-            for (id, metric) in floored.metrics.iter().filter(|(id, _)| !own.contains(&id.as_str())) {
+            for (id, metric) in floored
+                .metrics
+                .iter()
+                .filter(|(id, _)| !own.contains(&id.as_str()))
+            {
                 assert_eq!(
                     folded.card.metrics.get(id),
                     Some(metric),

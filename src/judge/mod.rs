@@ -191,11 +191,12 @@ impl Judge<'_> {
     /// After a complete scan `scan` was stored: completes its shard cycle
     /// (when `shard` is given), diffs it and records its change events,
     /// and judges it (or the cycle scan it completed), keeping its leaf
-    /// models ([`Judge::judge_with_leaves`]).
+    /// models or not as `keep` says.
     pub fn after_scan(
         &self,
         scan: ScanId,
         shard: Option<&ShardPart>,
+        keep: LeafModels,
     ) -> Result<AfterScan, JudgeError> {
         let (scan, cycle_note) = match shard {
             None => (scan, None),
@@ -213,8 +214,7 @@ impl Judge<'_> {
         let (diff, summary) =
             changes::analyse(self.store, scan, self.context, self.clock, self.persist)?;
         let record = self.store.scan(scan)?.ok_or(JudgeError::Vanished(scan))?;
-        // webhooks and the demo's report read the leaf models
-        let judged = self.judge_with_leaves(record)?;
+        let judged = self.judge_in_chunks(record, LEAF_CHUNK, keep)?;
         Ok(AfterScan {
             scan,
             cycle_note,

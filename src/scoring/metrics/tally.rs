@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use time::OffsetDateTime;
 
-use super::estate::{chain_correct, expiring_unrenewed, profile_conforms, weak_key, weak_signature};
+use super::estate::{
+    chain_correct, expiring_unrenewed, profile_conforms, weak_key, weak_signature,
+};
 use super::{cabf, Exclusions, Metric, SUBJECT_LIMIT};
 use crate::policy::model::{parse_rfc3339, LeafModel};
 
@@ -71,15 +73,31 @@ enum Listing {
 /// The leaf shares of the catalogue, in the order they are reported: id,
 /// the property, and which leaves are the subjects.
 const LEAF_SHARES: [(&str, fn(&LeafModel) -> bool, Listing); 11] = [
-    ("expired_in_service", |l| l.certificate.expired, Listing::Hits),
+    (
+        "expired_in_service",
+        |l| l.certificate.expired,
+        Listing::Hits,
+    ),
     ("expiring_unrenewed", expiring_unrenewed, Listing::Hits),
     ("owner_coverage", |l| !l.owner.is_empty(), Listing::Misses),
     ("weak_keys", weak_key, Listing::Hits),
     ("weak_signatures", weak_signature, Listing::Hits),
     ("key_reuse", |l| !l.key_reuse.is_empty(), Listing::Hits),
-    ("shadow_ca_leaves", |l| l.ca_class == "shadow", Listing::Hits),
-    ("unknown_ca_leaves", |l| l.ca_class == "unknown", Listing::Hits),
-    ("self_signed_leaves", |l| l.ca_class == "self_signed", Listing::Hits),
+    (
+        "shadow_ca_leaves",
+        |l| l.ca_class == "shadow",
+        Listing::Hits,
+    ),
+    (
+        "unknown_ca_leaves",
+        |l| l.ca_class == "unknown",
+        Listing::Hits,
+    ),
+    (
+        "self_signed_leaves",
+        |l| l.ca_class == "self_signed",
+        Listing::Hits,
+    ),
     ("chains_correct", chain_correct, Listing::Misses),
     ("profile_conformance", profile_conforms, Listing::Misses),
 ];
