@@ -70,9 +70,12 @@ enum Listing {
     Misses,
 }
 
-/// The leaf shares of the catalogue, in the order they are reported: id,
-/// the property, and which leaves are the subjects.
-const LEAF_SHARES: [(&str, fn(&LeafModel) -> bool, Listing); 11] = [
+/// One leaf share: its id, the property, and which leaves are the
+/// subjects.
+type LeafShare = (&'static str, fn(&LeafModel) -> bool, Listing);
+
+/// The leaf shares of the catalogue, in the order they are reported.
+const LEAF_SHARES: [LeafShare; 11] = [
     (
         "expired_in_service",
         |l| l.certificate.expired,
