@@ -13,6 +13,12 @@
 //! built and kept (as for the judged scan, whose models scoring reads).
 //! Nothing touches the network.
 //!
+//! Last, in another fresh process, the whole judgement `certatlas findings`
+//! makes in memory (`Judge::judge`: models, rules, finding lifecycle,
+//! metrics and the score) is timed with its own peak RSS.
+//! `RULES_BENCH_DB=<file>` builds the database there and keeps it, or, when
+//! the file exists, skips the setup (one size only).
+//!
 //! Sizes: 100,000 certificates by default; `CERTATLAS_BENCH_CERTIFICATES=N`
 //! runs N instead (e.g. 20000 for a quick look), and
 //! `CERTATLAS_BENCH_MILLION=1` adds 1,000,000 (generating and importing a
@@ -21,8 +27,11 @@
 use std::path::Path;
 use std::time::Instant;
 
+use certatlas::cli::PolicyRequest;
+use certatlas::clock::Clock;
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
+use certatlas::judge::{InventoryContext, Judge, Persist};
 use certatlas::policy::evaluate::{evaluate, evaluate_leaves, evaluate_others};
 use certatlas::policy::model::{self, Judgement};
 use certatlas::policy::RuleSet;
@@ -36,11 +45,17 @@ mod estate;
 
 /// The argument that makes this binary time judging of a built database.
 const TIME_ARG: &str = "--time-rules";
+/// The argument that makes this binary time the whole judgement.
+const JUDGE_ARG: &str = "--time-judge";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == TIME_ARG) {
         time_rules(Path::new(&args[at + 1]));
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == JUDGE_ARG) {
+        time_judge(Path::new(&args[at + 1]));
         return;
     }
     for size in estate::bench_sizes() {
@@ -52,6 +67,39 @@ fn main() {
 /// child process.
 fn run(size: usize) {
     println!("== {size} certificates");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = std::env::var_os("RULES_BENCH_DB")
+        .map_or_else(|| dir.path().join("bench.db"), std::path::PathBuf::from);
+    if db.exists() {
+        println!("reusing {} (RULES_BENCH_DB)", db.display());
+    } else {
+        build(&db, size);
+    }
+    for (arg, what) in [
+        (TIME_ARG, "building and evaluating"),
+        (JUDGE_ARG, "the whole judgement of"),
+    ] {
+        let started = Instant::now();
+        let exe = std::env::current_exe().expect("current exe");
+        // Reaped by wait4 below (which also yields the peak RSS), not by Child.
+        #[allow(clippy::zombie_processes)]
+        let child = std::process::Command::new(exe)
+            .arg(arg)
+            .arg(&db)
+            .spawn()
+            .expect("spawn the timing process");
+        let rss_kib = child::wait_rss(child.id() as libc::pid_t, "timing process");
+        println!(
+            "{what} {size} certificates: {:.1} s in all, peak RSS {:.0} MB (wait4 of the timing process)",
+            started.elapsed().as_secs_f64(),
+            rss_kib as f64 / 1024.0
+        );
+    }
+}
+
+/// Generates `size` certificates and imports them as one scan into a new
+/// database at `db`.
+fn build(db: &Path, size: usize) {
     let started = Instant::now();
     let (intermediate, leaves) = estate::generate_certificates(size);
     println!(
@@ -59,31 +107,10 @@ fn run(size: usize) {
         leaves.len() + 1,
         started.elapsed().as_secs_f64()
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("bench.db");
-    {
-        let store = Store::open(&db).expect("open store");
-        let at = OffsetDateTime::now_utc();
-        estate::import(&store, "import", at, &intermediate, &leaves, size);
-    }
-    drop(leaves);
-    let started = Instant::now();
-    let exe = std::env::current_exe().expect("current exe");
-    // Reaped by wait4 below (which also yields the peak RSS), not by Child.
-    #[allow(clippy::zombie_processes)]
-    let child = std::process::Command::new(exe)
-        .arg(TIME_ARG)
-        .arg(&db)
-        .spawn()
-        .expect("spawn the timing process");
-    let rss_kib = child::wait_rss(child.id() as libc::pid_t, "timing process");
-    println!(
-        "judging {size} certificates: {:.1} s in all, peak RSS {:.0} MB (wait4 of the timing process)",
-        started.elapsed().as_secs_f64(),
-        rss_kib as f64 / 1024.0
-    );
+    let store = Store::open(db).expect("open store");
+    let at = OffsetDateTime::now_utc();
+    estate::import(&store, "import", at, &intermediate, &leaves, size);
 }
-
 /// Times building, evaluating and storing for the one scan of `db`.
 fn time_rules(db: &Path) {
     let store = Store::open(db).expect("open store");
@@ -159,6 +186,42 @@ fn time_rules(db: &Path) {
     println!(
         "stored the findings in {store_s:.2} s; total {:.2} s; peak RSS {}",
         build_s + evaluate_s + store_s,
+        estate::rss("VmHWM:")
+    );
+}
+
+/// Times the whole in-memory judgement of the one scan of `db`, as
+/// `certatlas findings` makes it.
+fn time_judge(db: &Path) {
+    let store = Store::open(db).expect("open store");
+    let record = store
+        .latest_scan(true)
+        .expect("latest scan")
+        .expect("a complete scan");
+    let context = InventoryContext::new(None, Vec::new()).expect("context");
+    let policy = PolicyRequest {
+        rules: RuleSet::builtin().expect("built-in rules"),
+        fail_on: None,
+        exceptions: Vec::new(),
+        profile: certatlas::cli::policy::profile(None).expect("profile"),
+        claims: None,
+        config_digest: None,
+    };
+    let judge = Judge {
+        store: &store,
+        context: &context,
+        policy: &policy,
+        clock: Clock::starting_at(record.started_at),
+        persist: Persist::InMemory,
+    };
+    let started = Instant::now();
+    let judged = judge.judge(record).expect("judged");
+    println!(
+        "judged in memory in {:.2} s: {} findings tracked, {} leaf models kept, score {:?}; peak RSS {}",
+        started.elapsed().as_secs_f64(),
+        judged.findings.len(),
+        judged.models.leaves.len(),
+        judged.card.overall_value,
         estate::rss("VmHWM:")
     );
 }

@@ -33,6 +33,7 @@ use std::time::Instant;
 
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
+use certatlas::policy::evaluate::{evaluate_leaves, evaluate_others};
 use certatlas::policy::model::{self, Judgement};
 use certatlas::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
 use certatlas::scoring::{self, FindingFact};
@@ -160,39 +161,43 @@ fn time_scoring(db: &Path) {
         approved_anchors: 0,
         distrust: &certatlas::policy::distrust::DistrustList::builtin().expect("distrust data"),
     };
-    let started = Instant::now();
-    let models = model::from_store(&store, &record, &judgement).expect("models");
-    println!(
-        "models of the last scan ({} leaves, {} endpoints) built in {:.2} s \
-         (done by the rule evaluation before scoring; not counted below); peak RSS {}",
-        models.leaves.len(),
-        models.endpoints.len(),
-        started.elapsed().as_secs_f64(),
-        rss("VmHWM:")
-    );
     let rules = certatlas::policy::RuleSet::builtin().expect("built-in rules");
+    let (history, reads) = scan_history(&store, last, profile.window_days);
+    let exclusions = Exclusions::default();
+    let mut tally = metrics::leaf_tally(&history, &exclusions, profile.window_days);
     let started = Instant::now();
-    let evaluation = certatlas::policy::evaluate::evaluate(&rules, &models);
+    let (mut leaves, mut findings) = (0, 0);
+    let at = record.started_at;
+    let models =
+        model::from_store_in_chunks(&store, &record, &judgement, model::LEAF_CHUNK, |part| {
+            leaves += part.len();
+            findings += evaluate_leaves(&rules, &part, at).findings.len();
+            tally.add(&part);
+        })
+        .expect("models");
+    findings += evaluate_others(&rules, &models).findings.len();
     println!(
-        "evaluated {} built-in rules over those models in {:.2} s: {} findings; peak RSS {}",
+        "models of the last scan ({leaves} leaves, {} endpoints) built {} at a time, the {} \
+         built-in rules evaluated over them ({findings} findings) and the leaves folded into \
+         the metrics' tally, no leaf model kept, in {:.2} s (done by judging before scoring; \
+         not counted below); peak RSS {}",
+        models.endpoints.len(),
+        model::LEAF_CHUNK,
         rules.rules().len(),
         started.elapsed().as_secs_f64(),
-        evaluation.findings.len(),
         rss("VmHWM:")
     );
-    drop(evaluation);
     let facts = facts(&store, last);
 
     let rss_before = rss("VmRSS:");
-    let (history, reads) = scan_history(&store, last, profile.window_days);
     let started = Instant::now();
     let input = MetricInput {
         models: &models,
         history: &history,
-        exclusions: &Exclusions::default(),
+        exclusions: &exclusions,
         window_days: profile.window_days,
     };
-    let metric_set = metrics::compute(&input);
+    let metric_set = metrics::compute_with(&input, &tally);
     let metrics_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let depth = history.depth();
@@ -210,7 +215,7 @@ fn time_scoring(db: &Path) {
          events {:.2} s, reach {:.2} s), presence {:.2} s ({} rows, the read findings tracking \
          shares), metrics {metrics_s:.2} s, score {score_s:.3} s, store {store_s:.3} s; \
          total {total_s:.2} s; RSS before {rss_before}, peak so far (models included) {}",
-        models.leaves.len(),
+        leaves,
         history.scans.len(),
         reads.history_s,
         history.events.len(),

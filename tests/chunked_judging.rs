@@ -3,13 +3,17 @@
 //! names (key reuse) and serve one name at two places (name conflicts),
 //! judged with the leaf models built and evaluated 7 (and 1) at a time,
 //! give the same models, findings with their lifecycle, metrics and
-//! maturity card as judging with the default chunk size. The synthetic
-//! certificates are made by rcgen at test time; nothing leaves 127.0.0.0/8.
+//! maturity card as judging with the default chunk size; and judging
+//! without keeping the leaf models (folding each chunk into the metrics'
+//! tally and the lifecycle's sight of the leaves) gives the same findings,
+//! metrics and card as keeping them, with the metrics those computed over
+//! every leaf model at once. The synthetic certificates are made by rcgen
+//! at test time; nothing leaves 127.0.0.0/8.
 
 mod common;
 
 use certatlas::clock::Clock;
-use certatlas::judge::{InventoryContext, Judge, Judged, Persist, LEAF_CHUNK};
+use certatlas::judge::{InventoryContext, Judge, Judged, LeafModels, Persist, LEAF_CHUNK};
 use certatlas::observation::{Observation, Outcome, SniSource, TlsSession};
 use certatlas::policy::RuleSet;
 use certatlas::store::{ScanId, ScanMeta, Store};
@@ -81,17 +85,23 @@ fn synthetic_scan(store: &Store) -> ScanId {
     scan
 }
 
-/// Judges `scan` in memory with leaf chunks of `chunk`.
-fn judge(store: &Store, scan: ScanId, chunk: usize) -> Judged {
-    let context = InventoryContext::new(None, Vec::new()).expect("context");
-    let policy = certatlas::cli::PolicyRequest {
+/// The policy every judgement here uses: the built-in rules and profile.
+fn policy() -> certatlas::cli::PolicyRequest {
+    certatlas::cli::PolicyRequest {
         rules: RuleSet::builtin().expect("built-in rules"),
         fail_on: None,
         exceptions: Vec::new(),
         profile: certatlas::cli::policy::profile(None).expect("profile"),
         claims: None,
         config_digest: None,
-    };
+    }
+}
+
+/// Judges `scan` in memory with leaf chunks of `chunk`, keeping the leaf
+/// models or not.
+fn judge(store: &Store, scan: ScanId, chunk: usize, keep: LeafModels) -> Judged {
+    let context = InventoryContext::new(None, Vec::new()).expect("context");
+    let policy = policy();
     let judge = Judge {
         store,
         context: &context,
@@ -100,7 +110,7 @@ fn judge(store: &Store, scan: ScanId, chunk: usize) -> Judged {
         persist: Persist::InMemory,
     };
     let record = store.scan(scan).expect("read scan").expect("scan");
-    judge.judge_in_chunks(record, chunk).expect("judged")
+    judge.judge_in_chunks(record, chunk, keep).expect("judged")
 }
 
 /// Everything a judgement says, as comparable text and JSON.
@@ -125,7 +135,7 @@ fn judging_in_chunks_of_seven_gives_the_same_judgement() {
     let store = Store::open(&db).expect("open store");
     let third = synthetic_scan(&store);
     for scan in [ScanId(1), ScanId(2), third] {
-        let whole = judge(&store, scan, LEAF_CHUNK);
+        let whole = judge(&store, scan, LEAF_CHUNK, LeafModels::Keep);
         let leaves = whole.models.leaves.len();
         assert!(
             leaves > 14,
@@ -133,7 +143,7 @@ fn judging_in_chunks_of_seven_gives_the_same_judgement() {
         );
         assert!(!whole.findings.is_empty(), "scan {scan} has findings");
         for chunk in [7, 1] {
-            let chunked = judge(&store, scan, chunk);
+            let chunked = judge(&store, scan, chunk, LeafModels::Keep);
             let (a, b) = (outcome(&whole), outcome(&chunked));
             assert_eq!(a.0, b.0, "scan {scan}, chunk {chunk}: leaf models");
             assert_eq!(a.1, b.1, "scan {scan}, chunk {chunk}: other models");
@@ -142,7 +152,7 @@ fn judging_in_chunks_of_seven_gives_the_same_judgement() {
         }
     }
     // The synthetic scan exercises the relations the index computes.
-    let judged = judge(&store, third, 7);
+    let judged = judge(&store, third, 7, LeafModels::Keep);
     let leaves = &judged.models.leaves;
     assert_eq!(leaves.len(), LEAVES);
     assert!(
@@ -162,4 +172,84 @@ fn judging_in_chunks_of_seven_gives_the_same_judgement() {
         rules.iter().any(|r| r.contains("reuse")),
         "a key-reuse finding: {rules:?}"
     );
+}
+
+/// The metrics of a judgement made without keeping the leaf models, and
+/// those of `metrics::compute` over every leaf model of `whole` at once.
+fn metrics_both_ways(
+    store: &Store,
+    whole: &Judged,
+) -> (
+    certatlas::scoring::metrics::MetricSet,
+    certatlas::scoring::metrics::MetricSet,
+) {
+    use certatlas::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
+    let profile = policy().profile;
+    let mut history =
+        ScanHistory::from_store(store, whole.record.id, profile.window_days, 50).expect("history");
+    history.min_interval = profile.min_scan_interval();
+    let exclusions = Exclusions::default();
+    let input = MetricInput {
+        models: &whole.models,
+        history: &history,
+        exclusions: &exclusions,
+        window_days: profile.window_days,
+    };
+    let at_once = metrics::compute(&input);
+    let mut tally = metrics::leaf_tally(&history, &exclusions, profile.window_days);
+    for chunk in whole.models.leaves.chunks(7) {
+        tally.add(chunk);
+    }
+    let mut without_leaves = whole.models.clone();
+    without_leaves.leaves.clear();
+    let input = MetricInput {
+        models: &without_leaves,
+        ..input
+    };
+    (metrics::compute_with(&input, &tally), at_once)
+}
+
+#[test]
+fn judging_without_keeping_leaf_models_gives_the_same_judgement() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = common::demo::demo_database(dir.path(), CLOCK).db;
+    let store = Store::open(&db).expect("open store");
+    let third = synthetic_scan(&store);
+    for scan in [ScanId(1), ScanId(2), third] {
+        let kept = judge(&store, scan, LEAF_CHUNK, LeafModels::Keep);
+        assert!(!kept.models.leaves.is_empty(), "scan {scan} has leaves");
+        let (folded_metrics, at_once) = metrics_both_ways(&store, &kept);
+        assert_eq!(
+            folded_metrics, at_once,
+            "scan {scan}: metrics folded 7 leaves at a time = over every leaf at once"
+        );
+        let leaves = at_once.get("leaves").and_then(|m| m.value);
+        assert_eq!(leaves, Some(kept.models.leaves.len() as f64), "scan {scan}");
+        for chunk in [LEAF_CHUNK, 7] {
+            let folded = judge(&store, scan, chunk, LeafModels::Fold);
+            assert!(
+                folded.models.leaves.is_empty(),
+                "scan {scan}, chunk {chunk}: no leaf model kept"
+            );
+            let (a, b) = (outcome(&kept), outcome(&folded));
+            assert_eq!(a.1, b.1, "scan {scan}, chunk {chunk}: other models");
+            assert_eq!(a.2, b.2, "scan {scan}, chunk {chunk}: card and metrics");
+            assert_eq!(a.3, b.3, "scan {scan}, chunk {chunk}: tracked findings");
+            // the card holds the metrics floored at the profile's coverage
+            // floor, with the exception register's and alerting's own
+            let floored = at_once.floored(policy().profile.metric_coverage_floor);
+            let own = ["exceptions_documented", "alerts_delivered"];
+            for (id, metric) in floored
+                .metrics
+                .iter()
+                .filter(|(id, _)| !own.contains(&id.as_str()))
+            {
+                assert_eq!(
+                    folded.card.metrics.get(id),
+                    Some(metric),
+                    "scan {scan}, chunk {chunk}: metric {id} in the card"
+                );
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ use super::{output_error, stdout_error, AppError, RunStatus};
 use crate::cli::{PolicyRequest, ReportArgs, VerifyArgs};
 use crate::clock::Clock;
 use crate::evidence::{self, Digests, ManifestHeader, ManifestScan, Signer, Verification};
-use crate::judge::{scored_history, Judged};
+use crate::judge::{scored_history, Judged, LeafModels};
 use crate::report::audit::{self, AuditReport, PreviousScore, ReportDigests, REPORT_SCHEMA};
 use crate::report::cbom::{self, types::Bom, SpecVersion, CBOM_FILE};
 use crate::report::ListingFormat;
@@ -26,7 +26,8 @@ pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {
         .transpose()?;
     prepare_dir(&args.out)?;
     let opened = Opened::new(&args.store, &args.policy)?;
-    let judged = opened.judge(args.scan, clock)?;
+    // the report lists every leaf
+    let judged = opened.judge_keeping(args.scan, clock, LeafModels::Keep)?;
     let bundle = Bundle {
         store: &opened.store,
         policy: &opened.policy,

@@ -8,7 +8,7 @@ use crate::cli::policy::policy_request;
 use crate::cli::{PolicyArgs, PolicyRequest, StoreArgs};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::judge::{InventoryContext, Judge, Judged, Persist};
+use crate::judge::{InventoryContext, Judge, Judged, LeafModels, Persist, LEAF_CHUNK};
 use crate::store::Store;
 
 /// A scan judged in memory, with what went into it.
@@ -38,8 +38,18 @@ impl Opened {
     }
 
     /// Judges the scan asked for (default: the latest complete one) in
-    /// memory.
+    /// memory, without keeping its leaf models.
     pub fn judge(&self, scan: Option<i64>, clock: Clock) -> Result<Judged, AppError> {
+        self.judge_keeping(scan, clock, LeafModels::Fold)
+    }
+
+    /// [`Opened::judge`], keeping the leaf models as `keep` says.
+    pub fn judge_keeping(
+        &self,
+        scan: Option<i64>,
+        clock: Clock,
+        keep: LeafModels,
+    ) -> Result<Judged, AppError> {
         let record = pick_record(&self.store, scan)?;
         let judge = Judge {
             store: &self.store,
@@ -48,6 +58,6 @@ impl Opened {
             clock,
             persist: Persist::InMemory,
         };
-        Ok(judge.judge(record)?)
+        Ok(judge.judge_in_chunks(record, LEAF_CHUNK, keep)?)
     }
 }

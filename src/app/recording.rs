@@ -9,7 +9,7 @@ use crate::cli::{PolicyRequest, ScanRequest};
 use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
 use crate::inventory::view::InventorySummary;
-use crate::judge::{cycles, InventoryContext, Judge, Persist};
+use crate::judge::{cycles, InventoryContext, Judge, LeafModels, Persist};
 use crate::observation::Observation;
 use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::SubjectModels;
@@ -48,6 +48,9 @@ pub(super) struct Recording {
     shard: Option<ShardPart>,
     /// With `--check-revocation`: the name pairings its fetches honour.
     revocation: Option<Arc<Pairings>>,
+    /// Whether the judged scan keeps its leaf models (webhooks and the
+    /// demo's report read them).
+    leaves: LeafModels,
 }
 
 impl Recording {
@@ -99,6 +102,7 @@ impl Recording {
             context,
             shard: None,
             revocation: None,
+            leaves: LeafModels::Keep,
         })
     }
 
@@ -123,7 +127,16 @@ impl Recording {
             // an imported scan's certificates are not checked here: its
             // revocation status stays unknown to the rules (not "good")
             revocation: None,
+            leaves: LeafModels::Keep,
         })
+    }
+
+    /// The judged scan keeps no leaf models (when nothing reads them: an
+    /// import, a scan without webhooks): judging then holds one chunk of
+    /// leaf models at a time.
+    pub fn fold_leaves(mut self) -> Self {
+        self.leaves = LeafModels::Fold;
+        self
     }
 
     /// Queues one observation for the writer thread.
@@ -177,7 +190,7 @@ impl Recording {
             clock,
             persist: Persist::Record,
         };
-        let after = judge.after_scan(self.scan, self.shard.as_ref())?;
+        let after = judge.after_scan(self.scan, self.shard.as_ref(), self.leaves)?;
         let Some((diff, inventory, judged)) = after.judged else {
             let mut stored = StoredScan::unjudged(after.scan, db, after.cycle_note);
             stored.revocation_note = revocation;

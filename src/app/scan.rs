@@ -147,7 +147,14 @@ pub(super) async fn run_scan(
     let mut writer = request.format.writer_with(out, request.table);
     let started_at = clock.now();
     let recording = match store {
-        Some((store, context)) => Some(Recording::begin(store, context, request, started_at)?),
+        Some((store, context)) => {
+            let recording = Recording::begin(store, context, request, started_at)?;
+            // only webhooks read the judged scan's leaf models
+            Some(match env.alerting {
+                Some(_) => recording,
+                None => recording.fold_leaves(),
+            })
+        }
         None => None,
     };
     writer

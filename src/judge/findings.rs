@@ -3,16 +3,18 @@
 //! across the timeline of judged scans (evaluating earlier scans that have
 //! none stored yet).
 
-use super::{Judge, JudgeError, Persist};
+use super::{Judge, JudgeError, LeafModels, Persist};
 use crate::policy::digests::{digest_parts, PolicyDigests};
 use crate::policy::disappearance::disappearance;
 use crate::policy::evaluate::{self, Evaluation};
 use crate::policy::exceptions::exception_for;
 use crate::policy::lifecycle::{self, Disappearance, Previous, Timeline, TrackedFinding};
-use crate::policy::model::{self, Judgement, SubjectModels};
-use crate::policy::observed::Observation;
+use crate::policy::model::{self, Judgement, LeafModel, SubjectModels};
+use crate::policy::observed::{LeafSight, Observation};
+use crate::policy::presence::Presence;
 use crate::policy::{Finding, RuleSet, Severity};
-use crate::store::{FindingPresence, ScanId, ScanRecord};
+use crate::scoring::metrics::{self, LeafTally, ScanHistory};
+use crate::store::{ScanId, ScanRecord};
 
 /// True when an active finding reaches `fail_on` (`--fail-on`).
 pub fn fails(tracked: &[TrackedFinding], fail_on: Option<Severity>) -> bool {
@@ -48,8 +50,10 @@ fn log_errors(evaluation: &Evaluation) {
 pub(super) struct Tracked {
     /// The findings with their history and exceptions.
     pub findings: Vec<TrackedFinding>,
-    /// The scan's models.
+    /// The scan's models (leaf models only with [`LeafModels::Keep`]).
     pub models: SubjectModels,
+    /// The scan's leaves as the leaf metrics need them.
+    pub tally: LeafTally,
 }
 
 impl Judge<'_> {
@@ -64,48 +68,43 @@ impl Judge<'_> {
     }
 
     /// Builds the models of one stored scan and evaluates the rules over
-    /// them, leaf models `chunk` at a time; the leaf models are kept in the
-    /// returned models only with `keep_leaves` (otherwise each chunk is
-    /// dropped once evaluated). Rule errors are logged as
-    /// [`evaluate_models`] logs them. The findings are those of
+    /// them, leaf models `chunk` at a time; each chunk goes to `each` once
+    /// evaluated (the returned models have no leaves). Rule errors are
+    /// logged as [`evaluate_models`] logs them. The findings are those of
     /// [`evaluate_models`] over [`model::from_store`], in the same order,
     /// whatever `chunk`.
     pub(super) fn evaluate_scan(
         &self,
         scan: &ScanRecord,
         chunk: usize,
-        keep_leaves: bool,
+        mut each: impl FnMut(Vec<LeafModel>),
     ) -> Result<(Evaluation, SubjectModels), JudgeError> {
         let rules = &self.policy.rules;
         let at = scan.started_at;
         let mut evaluation = Evaluation::default();
-        let mut leaves = Vec::new();
         let judgement = self.judgement();
-        let mut models =
-            model::from_store_in_chunks(self.store, scan, &judgement, chunk, |part| {
-                evaluation.absorb(evaluate::evaluate_leaves(rules, &part, at));
-                if keep_leaves {
-                    leaves.extend(part);
-                }
-            })?;
+        let models = model::from_store_in_chunks(self.store, scan, &judgement, chunk, |part| {
+            evaluation.absorb(evaluate::evaluate_leaves(rules, &part, at));
+            each(part);
+        })?;
         evaluation.absorb(evaluate::evaluate_others(rules, &models));
-        models.leaves = leaves;
         log_errors(&evaluation);
         Ok((evaluation, models))
     }
 
-    /// Evaluates `scan`; with [`Persist::Record`] stores its findings,
-    /// replacing earlier ones, with the digests of the policy. Returns them
-    /// with the scan's models (without leaves unless `keep_leaves`).
+    /// Evaluates `scan`, handing its leaf models to `each`; with
+    /// [`Persist::Record`] stores its findings, replacing earlier ones,
+    /// with the digests of the policy. Returns them with the scan's models
+    /// (without leaves).
     fn evaluate(
         &self,
         scan: &ScanRecord,
         digests: &PolicyDigests,
         chunk: usize,
-        keep_leaves: bool,
+        each: impl FnMut(Vec<LeafModel>),
     ) -> Result<(Vec<Finding>, SubjectModels), JudgeError> {
         let rules = &self.policy.rules;
-        let (evaluation, models) = self.evaluate_scan(scan, chunk, keep_leaves)?;
+        let (evaluation, models) = self.evaluate_scan(scan, chunk, each)?;
         if self.persist == Persist::Record {
             let count = rules.rules().len() as u64;
             let policy = digests.to_json();
@@ -114,6 +113,21 @@ impl Judge<'_> {
                 .record_findings_of(scan.id, rules.digest(), count, findings, &policy)?;
         }
         Ok((evaluation.findings, models))
+    }
+
+    /// An empty tally of `scan`'s leaves for the metrics: exceptions in
+    /// force today left out, new leaves told by the profile's window over
+    /// the judged scans up to it.
+    fn leaf_tally(&self, scan: &ScanRecord) -> Result<LeafTally, JudgeError> {
+        let profile = &self.policy.profile;
+        let mut history = ScanHistory::timeline(self.store, scan.id)?;
+        history.min_interval = profile.min_scan_interval();
+        let exclusions = self.policy.exclusions(self.clock.now().date());
+        Ok(metrics::leaf_tally(
+            &history,
+            &exclusions,
+            profile.window_days,
+        ))
     }
 
     /// The digests of each part of the policy this judgement uses.
@@ -131,12 +145,13 @@ impl Judge<'_> {
 
     /// What the previous scan left open, and why what is absent now went:
     /// the policy changed (its findings judged again under the current
-    /// policy) or the current scan observed their subjects (`models`).
+    /// policy) or the current scan observed their subjects (`models`, its
+    /// leaves in `leaves`).
     fn previous_and_gone(
         &self,
         previous: Option<&ScanRecord>,
         digests: &PolicyDigests,
-        models: &SubjectModels,
+        (models, leaves): (&SubjectModels, LeafSight),
         chunk: usize,
     ) -> Result<(Previous, Disappearance), JudgeError> {
         let Some(previous) = previous else {
@@ -150,20 +165,27 @@ impl Judge<'_> {
         let changes = digests.changed_since(&then);
         let again = match changes.is_empty() {
             true => None,
-            false => Some(self.evaluate_scan(previous, chunk, false)?.0.findings),
+            false => Some(self.evaluate_scan(previous, chunk, drop)?.0.findings),
         };
         let rules = &self.policy.rules;
-        let now = Observation::new(models, rules);
+        let now = Observation::with_leaves(models, rules, leaves);
         let gone = disappearance(&left, changes, again.as_deref(), rules, &now);
         Ok((left, gone))
     }
 
     /// The findings of `scan` with their history and exceptions, and the
-    /// scan's models. Earlier judged scans (complete, shard scans left
+    /// scan's models (leaf models only with [`LeafModels::Keep`]; they are
+    /// folded into the tally and the sight of the scan's leaves as they are
+    /// built). Earlier judged scans (complete, shard scans left
     /// out: their cycle scans stand for them) without stored findings are
     /// evaluated first. Callers pass judged scans only (`judge` checks;
     /// `backfill` reads `judged_scans`).
-    pub(super) fn track(&self, scan: &ScanRecord, chunk: usize) -> Result<Tracked, JudgeError> {
+    pub(super) fn track(
+        &self,
+        scan: &ScanRecord,
+        chunk: usize,
+        keep: LeafModels,
+    ) -> Result<Tracked, JudgeError> {
         let earlier: Vec<ScanRecord> = self
             .store
             .judged_scans()?
@@ -176,17 +198,39 @@ impl Judge<'_> {
         let mut unstored = Vec::new();
         for old in &earlier {
             if self.store.finding_run(old.id)?.is_none() {
-                let (findings, _) = self.evaluate(old, &digests, chunk, false)?;
+                let (findings, _) = self.evaluate(old, &digests, chunk, drop)?;
                 unstored.push((old.id, findings));
             }
         }
-        let (current, models) = self.evaluate(scan, &digests, chunk, true)?;
-        let (previous, gone) = self.previous_and_gone(earlier.last(), &digests, &models, chunk)?;
-        let mut presence = self.store.finding_presence(scan.id)?;
+        let mut tally = self.leaf_tally(scan)?;
+        let (mut sight, mut kept) = (LeafSight::default(), Vec::new());
+        let rules = &self.policy.rules;
+        let (current, mut models) = self.evaluate(scan, &digests, chunk, |part| {
+            tally.add(&part);
+            sight.add(&part, rules, scan.started_at);
+            if keep == LeafModels::Keep {
+                kept.extend(part);
+            }
+        })?;
+        let now = (&models, sight);
+        let (previous, gone) = self.previous_and_gone(earlier.last(), &digests, now, chunk)?;
+        models.leaves = kept;
+        let wanted = lifecycle::wanted(&current, &previous);
+        let mut presence = Presence::new(scan.id, &timeline, wanted);
+        let mut add = |at: ScanId, rule: &str, key: &str| presence.add(at, rule, key);
+        self.store.each_finding_presence(scan.id, &mut add)?;
         if self.persist == Persist::InMemory {
-            presence.extend(in_memory_presence(&unstored, &current, scan.id));
+            // what the store would hold had the earlier scans' findings
+            // evaluated here been stored (the current scan's are not
+            // presence before it)
+            for (at, findings) in &unstored {
+                for f in findings {
+                    presence.add(*at, &f.rule, &f.subject_key);
+                }
+            }
         }
-        let mut tracked = lifecycle::track(scan.id, current, previous, &gone, &presence, &timeline);
+        let mut tracked =
+            lifecycle::track_with(scan.id, current, previous, &gone, &presence, &timeline);
         if self.persist == Persist::Record {
             let outcomes: Vec<_> = tracked.iter().filter_map(|t| t.to_outcome()).collect();
             self.store.record_outcomes(scan.id, &outcomes)?;
@@ -198,28 +242,7 @@ impl Judge<'_> {
         Ok(Tracked {
             findings: tracked,
             models,
+            tally,
         })
     }
-}
-
-/// The presence rows the store would hold had the findings evaluated in
-/// memory been stored: the earlier scans' and, unless the store already
-/// has them, the current scan's.
-fn in_memory_presence(
-    unstored: &[(ScanId, Vec<Finding>)],
-    current: &[Finding],
-    scan: ScanId,
-) -> Vec<FindingPresence> {
-    let rows = |id: ScanId, findings: &[Finding]| -> Vec<FindingPresence> {
-        findings
-            .iter()
-            .map(|f| (id, f.rule.clone(), f.subject_key.clone()))
-            .collect()
-    };
-    let mut presence: Vec<FindingPresence> = unstored
-        .iter()
-        .flat_map(|(id, findings)| rows(*id, findings))
-        .collect();
-    presence.extend(rows(scan, current));
-    presence
 }

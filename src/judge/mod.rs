@@ -88,6 +88,18 @@ pub enum Persist {
     InMemory,
 }
 
+/// Whether a judgement keeps the judged scan's leaf models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafModels {
+    /// Keep them in [`Judged::models`] (for callers that list or alert on
+    /// leaves: the audit report, webhooks, the demo); memory grows with
+    /// the leaves.
+    Keep,
+    /// Fold each chunk into what the metrics and the finding lifecycle
+    /// need, then drop it: [`Judged::models`] has no leaf models.
+    Fold,
+}
+
 /// A judged scan: its record, findings with their history, models and
 /// maturity card.
 pub struct Judged {
@@ -95,7 +107,8 @@ pub struct Judged {
     pub record: ScanRecord,
     /// Its findings, tracked across the timeline, with exceptions applied.
     pub findings: Vec<TrackedFinding>,
-    /// The models its rules were evaluated over.
+    /// The models its rules were evaluated over; the leaf models only when
+    /// judged with [`LeafModels::Keep`].
     pub models: SubjectModels,
     /// Its maturity card.
     pub card: ScoreCard,
@@ -135,15 +148,28 @@ pub struct Judge<'a> {
 impl Judge<'_> {
     /// Judges the complete scan `record`: earlier unscored scans are scored
     /// first (the trend stays whole), then its findings are evaluated and
-    /// tracked, and it is scored.
+    /// tracked, and it is scored. The leaf models are folded chunk by chunk
+    /// and not kept ([`LeafModels::Fold`]).
     pub fn judge(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
-        self.judge_in_chunks(record, LEAF_CHUNK)
+        self.judge_in_chunks(record, LEAF_CHUNK, LeafModels::Fold)
+    }
+
+    /// [`Judge::judge`], keeping the judged scan's leaf models in
+    /// [`Judged::models`] ([`LeafModels::Keep`]).
+    pub fn judge_with_leaves(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
+        self.judge_in_chunks(record, LEAF_CHUNK, LeafModels::Keep)
     }
 
     /// [`Judge::judge`], building and evaluating the leaf models `chunk` at
-    /// a time (the default is [`LEAF_CHUNK`]); the judgement is the same
-    /// whatever `chunk`, only the memory it takes changes.
-    pub fn judge_in_chunks(&self, record: ScanRecord, chunk: usize) -> Result<Judged, JudgeError> {
+    /// a time (the default is [`LEAF_CHUNK`]) and keeping them or not; the
+    /// judgement is the same whatever `chunk` and `keep`, only the memory it
+    /// takes changes.
+    pub fn judge_in_chunks(
+        &self,
+        record: ScanRecord,
+        chunk: usize,
+        keep: LeafModels,
+    ) -> Result<Judged, JudgeError> {
         if record.status != ScanStatus::Complete {
             return Err(JudgeError::NotComplete {
                 scan: record.id,
@@ -152,7 +178,7 @@ impl Judge<'_> {
         }
         cycles::require_judged(self.store, record.id)?;
         let backfilled = self.backfill(record.id, chunk)?;
-        let tracked = self.track(&record, chunk)?;
+        let tracked = self.track(&record, chunk, keep)?;
         let card = self.score(&record, &tracked)?;
         Ok(Judged {
             record,
@@ -165,11 +191,13 @@ impl Judge<'_> {
 
     /// After a complete scan `scan` was stored: completes its shard cycle
     /// (when `shard` is given), diffs it and records its change events,
-    /// and judges it (or the cycle scan it completed).
+    /// and judges it (or the cycle scan it completed), keeping its leaf
+    /// models or not as `keep` says.
     pub fn after_scan(
         &self,
         scan: ScanId,
         shard: Option<&ShardPart>,
+        keep: LeafModels,
     ) -> Result<AfterScan, JudgeError> {
         let (scan, cycle_note) = match shard {
             None => (scan, None),
@@ -187,7 +215,7 @@ impl Judge<'_> {
         let (diff, summary) =
             changes::analyse(self.store, scan, self.context, self.clock, self.persist)?;
         let record = self.store.scan(scan)?.ok_or(JudgeError::Vanished(scan))?;
-        let judged = self.judge(record)?;
+        let judged = self.judge_in_chunks(record, LEAF_CHUNK, keep)?;
         Ok(AfterScan {
             scan,
             cycle_note,

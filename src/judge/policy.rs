@@ -2,10 +2,13 @@
 //! maturity profile, self-assessment, `--fail-on`). The judging stage owns
 //! the type; the command line builds it from arguments and the config.
 
-use crate::config::ExceptionConfig;
+use time::Date;
+
+use crate::config::{ExceptionConfig, ExceptionTarget};
 use crate::policy::{RuleSet, Severity};
 use crate::scoring::claims::Claims;
 use crate::scoring::ladder::Profile;
+use crate::scoring::metrics::Exclusions;
 
 /// The rules in force and how findings gate the exit code.
 #[derive(Debug)]
@@ -22,4 +25,29 @@ pub struct PolicyRequest {
     pub claims: Option<Claims>,
     /// SHA-256 of the config file's text, when one was used.
     pub config_digest: Option<String>,
+}
+
+impl PolicyRequest {
+    /// The metric exclusions on `today`: exceptions in force that cover
+    /// every rule take their subject out of the denominators.
+    pub(super) fn exclusions(&self, today: Date) -> Exclusions {
+        let mut exclusions = Exclusions::default();
+        let in_force = self
+            .exceptions
+            .iter()
+            .filter(|e| e.rules.is_empty() && e.review.is_none_or(|review| review >= today));
+        for exception in in_force {
+            match &exception.what {
+                ExceptionTarget::Certificate { sha256 } => {
+                    exclusions.certificates.insert(sha256.clone());
+                }
+                ExceptionTarget::Endpoint { host, port } => {
+                    exclusions
+                        .endpoints
+                        .insert((host.to_ascii_lowercase(), *port));
+                }
+            }
+        }
+        exclusions
+    }
 }

@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::findings::Tracked;
-use super::PolicyRequest;
 use super::{Judge, JudgeError, Persist};
-use crate::config::ExceptionTarget;
 use crate::policy::lifecycle::TrackedFinding;
-use crate::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
+use crate::scoring::metrics::{self, MetricInput, ScanHistory};
+
+use super::LeafModels;
 use crate::scoring::{self, FindingFact, ScoreCard};
 use crate::store::{ScanId, ScanRecord, Store};
 
@@ -37,14 +37,14 @@ impl Judge<'_> {
         let mut history = ScanHistory::from_store(self.store, scan.id, window_days, MISSED_LIMIT)?;
         history.min_interval = policy.profile.min_scan_interval();
         let depth = history.depth();
-        let exclusions = exclusions(policy, today);
+        let exclusions = policy.exclusions(today);
         let input = MetricInput {
             models: &tracked.models,
             history: &history,
             exclusions: &exclusions,
             window_days,
         };
-        let mut metrics = metrics::compute(&input);
+        let mut metrics = metrics::compute_with(&input, &tracked.tally);
         metrics.set(metrics::register::exceptions_documented(
             &policy.exceptions,
             today,
@@ -85,36 +85,13 @@ impl Judge<'_> {
         let mut made = Vec::new();
         for record in earlier {
             if !self.store.has_score(record.id)? {
-                let tracked = self.track(&record, chunk)?;
+                let tracked = self.track(&record, chunk, LeafModels::Fold)?;
                 let card = self.score(&record, &tracked)?;
                 made.push((record.id, record.started_at, card));
             }
         }
         Ok(made)
     }
-}
-
-/// Exceptions in force on `today` that cover every rule take their subject
-/// out of the denominators.
-fn exclusions(policy: &PolicyRequest, today: Date) -> Exclusions {
-    let mut exclusions = Exclusions::default();
-    let in_force = policy
-        .exceptions
-        .iter()
-        .filter(|e| e.rules.is_empty() && e.review.is_none_or(|review| review >= today));
-    for exception in in_force {
-        match &exception.what {
-            ExceptionTarget::Certificate { sha256 } => {
-                exclusions.certificates.insert(sha256.clone());
-            }
-            ExceptionTarget::Endpoint { host, port } => {
-                exclusions
-                    .endpoints
-                    .insert((host.to_ascii_lowercase(), *port));
-            }
-        }
-    }
-    exclusions
 }
 
 /// The findings present in the scan (fixed, withdrawn and unobserved ones

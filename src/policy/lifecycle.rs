@@ -11,12 +11,13 @@
 //! that observed it). Pure: the caller supplies the stored presence of
 //! every finding, the times of the scans, and [`Disappearance`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::exceptions::AppliedException;
+use super::presence::Presence;
 use super::Finding;
 use crate::store::{FindingPresence, ScanId};
 
@@ -109,7 +110,7 @@ pub type Timeline = BTreeMap<ScanId, OffsetDateTime>;
 
 /// Where each finding key was present, on the timeline, before `scan`.
 struct History<'a> {
-    seen: HashMap<(&'a str, &'a str), BTreeSet<ScanId>>,
+    presence: &'a Presence,
     /// Timeline scans before the current one, newest first.
     earlier: Vec<ScanId>,
     timeline: &'a Timeline,
@@ -117,19 +118,10 @@ struct History<'a> {
 }
 
 impl<'a> History<'a> {
-    fn new(scan: ScanId, presence: &'a [FindingPresence], timeline: &'a Timeline) -> Self {
-        let mut seen: HashMap<(&str, &str), BTreeSet<ScanId>> = HashMap::new();
-        let on_timeline = presence
-            .iter()
-            .filter(|(at, _, _)| *at < scan && timeline.contains_key(at));
-        for (at, rule, key) in on_timeline {
-            seen.entry((rule.as_str(), key.as_str()))
-                .or_default()
-                .insert(*at);
-        }
+    fn new(scan: ScanId, presence: &'a Presence, timeline: &'a Timeline) -> Self {
         let earlier = timeline.range(..scan).map(|(id, _)| *id).rev().collect();
         History {
-            seen,
+            presence,
             earlier,
             timeline,
             scan,
@@ -145,19 +137,22 @@ impl<'a> History<'a> {
 
     /// `(status, first seen, open since)` of a finding present now.
     fn of_current(&self, finding: &Finding) -> (FindingStatus, OffsetDateTime, OffsetDateTime) {
-        let before = self
-            .seen
-            .get(&(finding.rule.as_str(), finding.subject_key.as_str()));
-        let status = match (before, self.earlier.first()) {
-            (Some(at), Some(previous)) if at.contains(previous) => FindingStatus::Open,
-            (Some(at), _) if !at.is_empty() => FindingStatus::Reappeared,
+        let (rule, key) = (finding.rule.as_str(), finding.subject_key.as_str());
+        let present = |id: &ScanId| self.presence.at(rule, key, *id);
+        let first = self.presence.scans(rule, key, &self.earlier).last();
+        let status = match (first, self.earlier.first()) {
+            (Some(_), Some(previous)) if present(previous) => FindingStatus::Open,
+            (Some(_), _) => FindingStatus::Reappeared,
             _ => FindingStatus::New,
         };
-        let streak = streak_start(before, &self.earlier).unwrap_or(self.scan);
-        let first = before
-            .and_then(|at| at.first().copied())
-            .unwrap_or(self.scan);
-        (status, self.time_of(first), self.time_of(streak))
+        // the oldest scan of the unbroken run back from the previous one
+        let streak = self.earlier.iter().take_while(|id| present(id)).last();
+        let streak = streak.copied().unwrap_or(self.scan);
+        (
+            status,
+            self.time_of(first.unwrap_or(self.scan)),
+            self.time_of(streak),
+        )
     }
 }
 
@@ -201,6 +196,37 @@ pub fn track(
     previous: Previous,
     gone: &Disappearance,
     presence: &[FindingPresence],
+    timeline: &Timeline,
+) -> Vec<TrackedFinding> {
+    let mut folded = Presence::new(scan, timeline, wanted(&current, &previous));
+    for (at, rule, key) in presence {
+        folded.add(*at, rule, key);
+    }
+    track_with(scan, current, previous, gone, &folded, timeline)
+}
+
+/// The keys tracking asks [`Presence`] about: those of `current` and of
+/// what `previous` left open.
+pub fn wanted<'f>(
+    current: &'f [Finding],
+    previous: &'f Previous,
+) -> impl Iterator<Item = (&'f str, &'f str)> {
+    let left = previous.unobserved.iter().map(|(f, _)| f);
+    current
+        .iter()
+        .chain(&previous.findings)
+        .chain(left)
+        .map(|f| (f.rule.as_str(), f.subject_key.as_str()))
+}
+
+/// [`track`] with the presence already folded (see [`wanted`]): what the
+/// judge streams from the store.
+pub fn track_with(
+    scan: ScanId,
+    current: Vec<Finding>,
+    previous: Previous,
+    gone: &Disappearance,
+    presence: &Presence,
     timeline: &Timeline,
 ) -> Vec<TrackedFinding> {
     let history = History::new(scan, presence, timeline);
@@ -268,18 +294,6 @@ impl TrackedFinding {
             exception: None,
         }
     }
-}
-
-/// The oldest scan of the unbroken run of `earlier` (newest first) that
-/// had the finding, counting back from the newest; `None` when the newest
-/// did not have it.
-fn streak_start(present: Option<&BTreeSet<ScanId>>, earlier: &[ScanId]) -> Option<ScanId> {
-    let present = present?;
-    earlier
-        .iter()
-        .take_while(|id| present.contains(id))
-        .last()
-        .copied()
 }
 
 #[cfg(test)]

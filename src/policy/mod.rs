@@ -29,6 +29,7 @@ pub mod lifecycle;
 mod message;
 pub mod model;
 pub mod observed;
+pub mod presence;
 mod rule;
 pub mod rulefile;
 mod ruleset;

@@ -17,15 +17,69 @@ use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
 use super::expr::{Bindings, Expr};
-use super::model::SubjectModels;
+use super::model::{LeafModel, SubjectModels};
 use super::subject::Subject;
 use super::{Finding, RuleSet, SubjectKind};
+
+/// The leaves of one scan as [`Observation`] needs them, folded chunk by
+/// chunk ([`LeafSight::add`]) so that the leaf models need not be kept:
+/// their keys, and the leaves on which a leaf rule's `observed_when` does
+/// not hold.
+#[derive(Debug, Clone, Default)]
+pub struct LeafSight {
+    /// Keys of the scan's leaves.
+    keys: HashSet<String>,
+    /// `(rule, leaf key)`: the rule's `observed_when` does not hold there.
+    unmet: HashSet<(String, String)>,
+}
+
+impl LeafSight {
+    /// Folds in the next `leaves` of a scan judged at `at`, with `rules`.
+    pub fn add(&mut self, leaves: &[LeafModel], rules: &RuleSet, at: OffsetDateTime) {
+        let now = super::model::rfc3339(at);
+        let conditional: Vec<(&str, &Expr)> = rules
+            .rules()
+            .iter()
+            .filter(|r| r.subject == SubjectKind::Leaf)
+            .filter_map(|r| Some((r.id.as_str(), r.observed_when.as_ref()?)))
+            .collect();
+        for leaf in leaves {
+            let key = leaf.key();
+            for (rule, when) in &conditional {
+                if !holds(Some(when), leaf, &now) {
+                    self.unmet.insert((rule.to_string(), key.clone()));
+                }
+            }
+            self.keys.insert(key);
+        }
+    }
+
+    /// `Some(observed)` for a leaf of the scan; `None` when it is not.
+    fn observes(&self, rule: &str, key: &str) -> Option<bool> {
+        let unmet = |r: &str| self.unmet.contains(&(r.to_string(), key.to_string()));
+        self.keys.contains(key).then(|| !unmet(rule))
+    }
+}
+
+/// `when` on `subject` judged at `now` (true when there is no condition;
+/// false when it cannot be evaluated: nothing shows the field was
+/// measured).
+fn holds<S: Subject>(when: Option<&Expr>, subject: &S, now: &str) -> bool {
+    let Some(when) = when else {
+        return true;
+    };
+    let bindings = Bindings::default();
+    bindings
+        .bind(S::KIND.name(), subject, now)
+        .and_then(|bound| bound.condition(when))
+        .unwrap_or(false)
+}
 
 /// The subjects of one scan, indexed for [`Observation::observes`].
 pub struct Observation<'a> {
     models: &'a SubjectModels,
     rules: &'a RuleSet,
-    leaves: HashMap<String, usize>,
+    leaves: LeafSight,
     cas: HashMap<String, usize>,
     chains: HashMap<String, usize>,
     endpoints: HashMap<String, usize>,
@@ -33,8 +87,18 @@ pub struct Observation<'a> {
 }
 
 impl<'a> Observation<'a> {
-    /// Indexes `models` (the current scan's), judged with `rules`.
+    /// Indexes `models` (the current scan's, leaf models included),
+    /// judged with `rules`.
     pub fn new(models: &'a SubjectModels, rules: &'a RuleSet) -> Self {
+        let mut leaves = LeafSight::default();
+        let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        leaves.add(&models.leaves, rules, at);
+        Observation::with_leaves(models, rules, leaves)
+    }
+
+    /// Indexes `models` (the current scan's) whose leaves were folded into
+    /// `leaves` instead of kept, judged with `rules`.
+    pub fn with_leaves(models: &'a SubjectModels, rules: &'a RuleSet, leaves: LeafSight) -> Self {
         fn index<S: Subject>(subjects: &[S]) -> HashMap<String, usize> {
             subjects
                 .iter()
@@ -46,7 +110,7 @@ impl<'a> Observation<'a> {
         Observation {
             models,
             rules,
-            leaves: index(&models.leaves),
+            leaves,
             cas: index(&models.cas),
             chains: index(&models.chains),
             endpoints: index(&models.endpoints),
@@ -63,10 +127,7 @@ impl<'a> Observation<'a> {
         let m = self.models;
         let present = match finding.subject {
             SubjectKind::Inventory => return self.holds(when, &m.inventory),
-            SubjectKind::Leaf => self
-                .leaves
-                .get(key)
-                .map(|&i| self.holds(when, &m.leaves[i])),
+            SubjectKind::Leaf => self.leaves.observes(&finding.rule, key),
             SubjectKind::Ca => self.cas.get(key).map(|&i| self.holds(when, &m.cas[i])),
             SubjectKind::Chain => self
                 .chains
@@ -122,17 +183,9 @@ impl<'a> Observation<'a> {
         })
     }
 
-    /// `when` on `subject` (true when there is no condition; false when it
-    /// cannot be evaluated: nothing shows the field was measured).
+    /// `when` on `subject` at the scan's time.
     fn holds<S: Subject>(&self, when: Option<&Expr>, subject: &S) -> bool {
-        let Some(when) = when else {
-            return true;
-        };
-        let bindings = Bindings::default();
-        bindings
-            .bind(S::KIND.name(), subject, &self.now)
-            .and_then(|bound| bound.condition(when))
-            .unwrap_or(false)
+        holds(when, subject, &self.now)
     }
 
     /// The keys (`rule`, `subject`) of those of `findings` this scan observes.

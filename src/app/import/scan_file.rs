@@ -55,7 +55,7 @@ pub(super) fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, App
         .header
         .as_ref()
         .and_then(|h| cycles::shard_part_of(&h.targets, &h.options));
-    let recording = Recording::resume(store, scan, context, shard)?;
+    let recording = Recording::resume(store, scan, context, shard)?.fold_leaves();
     let stored = store_all(
         recording,
         &checked,

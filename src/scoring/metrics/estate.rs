@@ -1,40 +1,23 @@
 //! Metrics of the scored scan alone: the leaves and endpoints it saw,
 //! less those covered by exceptions.
 
-use std::collections::HashMap;
+use super::tally::LeafTally;
+use super::{Metric, MetricInput};
+use crate::policy::model::{EndpointModel, SubjectModels};
 
-use super::{cabf, median, Metric, MetricInput};
-use crate::policy::model::{EndpointModel, LeafModel, SubjectModels};
-
-/// Days left under which a served leaf counts as expiring unrenewed, for
-/// leaves of 56 days or more; shorter ones use a quarter of their lifetime
-/// ([`expiry_horizon_days`]).
-pub const EXPIRY_HORIZON_DAYS: i64 = 14;
-
-/// The expiry horizon of a certificate valid `lifetime` days: 14 days or a
-/// quarter of its lifetime, whichever is shorter. A 7-day certificate
-/// renewed on schedule (ACME clients renew at about two thirds of the
-/// lifetime) is never within it; one with 1 of 7 days left is.
-pub fn expiry_horizon_days(lifetime: f64) -> f64 {
-    (EXPIRY_HORIZON_DAYS as f64).min(lifetime / 4.0)
-}
-
-/// The scored scan's subjects that count.
+/// The scored scan's subjects that count: its leaves as a [`LeafTally`]
+/// (folded chunk by chunk while judging), its endpoints as models.
 pub struct Estate<'a> {
     models: &'a SubjectModels,
-    leaves: Vec<&'a LeafModel>,
+    tally: &'a LeafTally,
     endpoints: Vec<&'a EndpointModel>,
 }
 
 impl<'a> Estate<'a> {
-    /// Splits the scan's subjects into counted and excepted.
-    pub fn new(input: &MetricInput<'a>) -> Self {
+    /// Splits the scan's endpoints into counted and excepted; the leaves
+    /// are those folded into `tally` (with the same exclusions).
+    pub fn new(input: &MetricInput<'a>, tally: &'a LeafTally) -> Self {
         let models = input.models;
-        let leaves = models
-            .leaves
-            .iter()
-            .filter(|l| !input.exclusions.covers_leaf(l))
-            .collect();
         let endpoints = models
             .endpoints
             .iter()
@@ -42,14 +25,14 @@ impl<'a> Estate<'a> {
             .collect();
         Estate {
             models,
-            leaves,
+            tally,
             endpoints,
         }
     }
 
-    /// The counted leaves.
-    pub fn leaves(&self) -> &[&'a LeafModel] {
-        &self.leaves
+    /// The counted leaves, folded.
+    pub fn leaves(&self) -> &'a LeafTally {
+        self.tally
     }
 
     /// The counted endpoints.
@@ -57,22 +40,9 @@ impl<'a> Estate<'a> {
         &self.endpoints
     }
 
-    /// Every leaf of the scan, excepted ones included (for look-ups).
-    pub fn all_leaves(&self) -> &'a [LeafModel] {
-        &self.models.leaves
-    }
-
     /// SHA-256s of the excepted leaves.
     pub fn excluded_leaves(&self) -> Vec<String> {
-        let counted: std::collections::HashSet<&str> = self
-            .leaves
-            .iter()
-            .map(|l| l.certificate.sha256.as_str())
-            .collect();
-        let all = self.models.leaves.iter().map(|l| &l.certificate.sha256);
-        all.filter(|s| !counted.contains(s.as_str()))
-            .cloned()
-            .collect()
+        self.tally.excluded.clone()
     }
 
     /// The excepted endpoints.
@@ -91,15 +61,16 @@ impl<'a> Estate<'a> {
     /// Every scan-scoped metric but the post-quantum ones (`post_quantum`
     /// reads the estate).
     pub fn metrics(&self) -> Vec<Metric> {
+        let leaves = self.tally.counted;
         let mut metrics = vec![
-            Metric::count("leaves", self.leaves.len() as u64, self.leaves.len() as u64),
+            Metric::count("leaves", leaves, leaves),
             Metric::count(
                 "endpoints",
                 self.endpoints.len() as u64,
                 self.endpoints.len() as u64,
             ),
         ];
-        metrics.extend(self.leaf_shares());
+        metrics.extend(self.tally.share_metrics(NO_LEAVES));
         metrics.push(self.largest_key_cluster());
         metrics.push(self.shadow_cas());
         metrics.push(self.revocation_pointers());
@@ -109,122 +80,27 @@ impl<'a> Estate<'a> {
         metrics
     }
 
-    /// Shares of leaves with a problem (or, for coverage, lacking it).
-    fn leaf_shares(&self) -> Vec<Metric> {
-        let class = |c: &'static str| move |l: &LeafModel| l.ca_class == c;
-        vec![
-            self.leaf_share("expired_in_service", |l| l.certificate.expired),
-            self.leaf_share("expiring_unrenewed", expiring_unrenewed),
-            self.leaf_coverage("owner_coverage", |l| !l.owner.is_empty()),
-            self.leaf_share("weak_keys", weak_key),
-            self.leaf_share("weak_signatures", weak_signature),
-            self.leaf_share("key_reuse", |l| !l.key_reuse.is_empty()),
-            self.leaf_share("shadow_ca_leaves", class("shadow")),
-            self.leaf_share("unknown_ca_leaves", class("unknown")),
-            self.leaf_share("self_signed_leaves", class("self_signed")),
-            self.chains_correct(),
-            self.leaf_coverage("profile_conformance", profile_conforms),
-        ]
-    }
-
-    /// Of the counted leaves, those served with a chain recorded as sent
-    /// are the measured ones (the coverage): a leaf only a peer reported
-    /// alone (nmap's `ssl-cert`, tlsx without `-tc`) or found only at rest
-    /// has no chain as sent to judge. Among them, the share whose chains
-    /// are correct; the subjects are the others.
-    fn chains_correct(&self) -> Metric {
-        let measured: Vec<&&LeafModel> = self.leaves.iter().filter(|l| chain_measured(l)).collect();
-        let (passing, failing): (Vec<&&LeafModel>, Vec<&&LeafModel>) =
-            measured.iter().partition(|l| chain_correct(l));
-        let gap = (
-            "chain as sent recorded",
-            "leaves",
-            "scan the endpoints with certatlas, or import a peer's output that holds the chains (tlsx -tc, sslyze, zgrab2)",
-        );
-        let metric = Metric::percent(
-            "chains_correct",
-            passing.len() as u64,
-            measured.len() as u64,
-            "no leaf was served with a chain recorded as sent",
-        )
-        .with_subjects(failing.iter().map(|l| l.certificate.sha256.clone()));
-        let all = self.leaves.len() as u64;
-        match measured.len() as u64 {
-            every if every == all => metric,
-            some => metric.measured_on(some, all, gap),
-        }
-    }
-
-    /// The share of counted leaves for which `bad` holds; they are the
-    /// subjects.
-    fn leaf_share(&self, id: &str, bad: impl Fn(&LeafModel) -> bool) -> Metric {
-        let hits: Vec<String> = self
-            .leaves
-            .iter()
-            .filter(|l| bad(l))
-            .map(|l| l.certificate.sha256.clone())
-            .collect();
-        Metric::percent(id, hits.len() as u64, self.leaves.len() as u64, NO_LEAVES)
-            .with_subjects(hits)
-    }
-
-    /// The share of counted leaves for which `good` holds; the others are
-    /// the subjects.
-    fn leaf_coverage(&self, id: &str, good: impl Fn(&LeafModel) -> bool) -> Metric {
-        let (passing, failing): (Vec<&&LeafModel>, Vec<&&LeafModel>) =
-            self.leaves.iter().partition(|l| good(l));
-        let subjects = failing.iter().map(|l| l.certificate.sha256.clone());
-        Metric::percent(
-            id,
-            passing.len() as u64,
-            self.leaves.len() as u64,
-            NO_LEAVES,
-        )
-        .with_subjects(subjects)
-    }
-
     fn largest_key_cluster(&self) -> Metric {
-        let mut clusters: HashMap<&str, Vec<&str>> = HashMap::new();
-        for leaf in self.leaves.iter().filter(|l| !l.key_reuse.is_empty()) {
-            let key = leaf.certificate.spki_sha256.as_str();
-            clusters
-                .entry(key)
-                .or_default()
-                .push(&leaf.certificate.sha256);
-        }
-        let largest = clusters.values().max_by_key(|members| members.len());
-        let members = largest.cloned().unwrap_or_default();
+        let members = self.tally.largest_cluster();
         Metric::count(
             "key_reuse_largest_cluster",
-            members.len() as u64,
-            self.leaves.len() as u64,
+            members.total,
+            self.tally.counted,
         )
-        .with_subjects(members.into_iter().map(str::to_string))
+        .with_listed(&members)
     }
 
     fn shadow_cas(&self) -> Metric {
         let cas = &self.models.inventory.shadow_cas;
-        Metric::count("shadow_cas", cas.len() as u64, self.leaves.len() as u64)
+        Metric::count("shadow_cas", cas.len() as u64, self.tally.counted)
             .with_subjects(cas.iter().cloned())
     }
 
     fn revocation_pointers(&self) -> Metric {
-        let issued: Vec<&&LeafModel> = self
-            .leaves
-            .iter()
-            .filter(|l| !l.certificate.self_signed && !cabf::short_lived(l))
-            .collect();
-        let (with, without): (Vec<&&LeafModel>, Vec<&&LeafModel>) = issued.iter().partition(|l| {
-            !l.certificate.ocsp_urls.is_empty() || !l.certificate.crl_urls.is_empty()
-        });
         let why = "no CA-issued leaves in the scan that are not short-lived";
-        Metric::percent(
-            "revocation_pointers",
-            with.len() as u64,
-            issued.len() as u64,
-            why,
-        )
-        .with_subjects(without.iter().map(|l| l.certificate.sha256.clone()))
+        self.tally
+            .revocation_pointers
+            .metric("revocation_pointers", why)
     }
 
     /// Of the leaves not self-signed, those with a fresh revocation check
@@ -232,28 +108,18 @@ impl<'a> Estate<'a> {
     /// `--check-revocation`); among them, the share whose CA gave a signed
     /// answer (`good` or `revoked`). The subjects are those left `unknown`.
     fn revocation_status_known(&self) -> Metric {
-        let issued = self.leaves.iter().filter(|l| !l.certificate.self_signed);
-        let all = issued.clone().count() as u64;
-        let checked: Vec<&&LeafModel> = issued.filter(|l| l.revocation.checked).collect();
-        let known = |l: &LeafModel| matches!(l.revocation.status.as_str(), "good" | "revoked");
-        let hits = checked.iter().filter(|l| known(l)).count() as u64;
-        let subjects = checked
-            .iter()
-            .filter(|l| !known(l))
-            .map(|l| l.certificate.sha256.clone());
+        let known = &self.tally.revocation_known;
         let gap = (
             "revocation checked",
             "leaves not self-signed",
             "scan with --check-revocation",
         );
-        Metric::percent(
-            "revocation_status_known",
-            hits,
-            checked.len() as u64,
-            "no leaf had its revocation status checked (--check-revocation)",
-        )
-        .with_subjects(subjects)
-        .measured_on(checked.len() as u64, all, gap)
+        known
+            .metric(
+                "revocation_status_known",
+                "no leaf had its revocation status checked (--check-revocation)",
+            )
+            .measured_on(known.of, self.tally.issued, gap)
     }
 
     /// The protocol metrics of endpoints. Each is measured only on the
@@ -324,67 +190,19 @@ impl<'a> Estate<'a> {
     }
 
     fn lifetime_median(&self) -> Metric {
-        let mut days: Vec<f64> = self
-            .leaves
-            .iter()
-            .map(|l| l.certificate.lifetime_days as f64)
-            .collect();
-        let samples = days.len() as u64;
-        Metric::days("lifetime_median", median(&mut days), samples, NO_LEAVES)
+        let samples = self.tally.counted;
+        Metric::days(
+            "lifetime_median",
+            self.tally.lifetime_median(),
+            samples,
+            NO_LEAVES,
+        )
     }
 }
 
 const NO_LEAVES: &str = "no leaf certificates in the scan";
 /// How to measure the endpoint protocol metrics.
 const VERSIONS_FIX: &str = "scan with --versions";
-
-fn expiring_unrenewed(leaf: &LeafModel) -> bool {
-    let c = &leaf.certificate;
-    !c.expired && within_expiry_horizon(c.days_left as f64, c.lifetime_days as f64)
-}
-
-/// Whether `days_left` on a certificate valid `lifetime` days lies within
-/// its expiry horizon ([`expiry_horizon_days`]): a served leaf then counts
-/// as expiring unrenewed, a renewal deployed then as late.
-pub fn within_expiry_horizon(days_left: f64, lifetime: f64) -> bool {
-    days_left < expiry_horizon_days(lifetime)
-}
-
-/// RSA under 2048 bits, EC under 256 bits, or DSA.
-pub fn weak_key(leaf: &LeafModel) -> bool {
-    let key = &leaf.certificate.key;
-    match key.algorithm.as_str() {
-        "rsa" => key.bits < 2048,
-        "ec" => key.bits < 256,
-        "dsa" => true,
-        _ => false,
-    }
-}
-
-fn weak_signature(leaf: &LeafModel) -> bool {
-    matches!(
-        leaf.certificate.signature.hash.as_str(),
-        "sha1" | "md5" | "md2"
-    )
-}
-
-/// Served, with at least one chain recorded as the server sent it.
-fn chain_measured(leaf: &LeafModel) -> bool {
-    !leaf.endpoints.is_empty() && !leaf.chain_leaf_only
-}
-
-fn chain_correct(leaf: &LeafModel) -> bool {
-    leaf.chain_problems.iter().all(|p| p == "root_included")
-}
-
-fn profile_conforms(leaf: &LeafModel) -> bool {
-    let c = &leaf.certificate;
-    let has_san = !c.san.dns.is_empty() || !c.san.ip.is_empty();
-    has_san
-        && leaf.mismatched_names.is_empty()
-        && !c.is_ca
-        && c.lifetime_days <= cabf::max_validity_days(leaf)
-}
 
 /// Accepts or negotiated SSLv3, TLS 1.0 or TLS 1.1 (read only on
 /// endpoints whose versions were probed).

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeSet;
 
-use super::estate::{within_expiry_horizon, Estate};
+use super::estate::Estate;
 use super::input::distinct_days;
+use super::leaf_facts::within_expiry_horizon;
 use super::{median, Metric, MetricInput, ScanPoint};
 use crate::store::{EventKind, EventRecord, FindingFix, ScanId};
-use crate::time_text::parse_rfc3339;
 
 /// Every window-scoped metric.
 pub fn metrics(input: &MetricInput<'_>, estate: &Estate<'_>) -> Vec<Metric> {
@@ -26,14 +26,13 @@ pub fn metrics(input: &MetricInput<'_>, estate: &Estate<'_>) -> Vec<Metric> {
         .collect();
     let renewals: Vec<&EventRecord> = of_kind(&events, EventKind::Renewal);
     let cadence = input.history.cadence_window(days);
-    let second = input.history.cadence().get(1).copied();
     let metrics = vec![
         expired_in_window(&events, estate),
         late_renewals(&renewals),
         renewal_lead_time(&renewals),
         renewal_lead_share(&renewals),
         rekey_rate(&events, &renewals),
-        new_certificate_detection(estate, second, window),
+        new_certificate_detection(estate),
         scans_in_window(&cadence),
         scan_interval(&cadence),
         scan_coverage(input),
@@ -51,8 +50,7 @@ fn expired_in_window(events: &[&EventRecord], estate: &Estate<'_>) -> Metric {
         .iter()
         .filter_map(|e| e.new_sha256.clone())
         .collect();
-    let now = estate.leaves().iter().filter(|l| l.certificate.expired);
-    expired.extend(now.map(|l| l.certificate.sha256.clone()));
+    expired.extend(estate.leaves().expired.iter().cloned());
     let samples = expired.len() as u64;
     Metric::count("expired_in_window", samples, samples).with_subjects(expired)
 }
@@ -121,42 +119,17 @@ fn rekey_rate(events: &[&EventRecord], renewals: &[&EventRecord]) -> Metric {
     Metric::percent("rekey_rate", rekeys, renewals.len() as u64, why).with_subjects(not_rekeyed)
 }
 
-/// Leaves first seen after the first scan and within the window: days
-/// from notBefore to first sight.
-fn new_certificate_detection(
-    estate: &Estate<'_>,
-    second_scan: Option<ScanPoint>,
-    window: &[ScanPoint],
-) -> Metric {
+/// Leaves first seen after the first scan and within the window
+/// ([`super::ScanHistory::detection_since`]): days from notBefore to
+/// first sight.
+fn new_certificate_detection(estate: &Estate<'_>) -> Metric {
     let why = "no leaf appeared after the first scan within the window";
-    let (Some(second), Some(start)) = (second_scan, window.first()) else {
+    let tally = estate.leaves();
+    if !tally.detects() {
         return Metric::days("new_certificate_detection", None, 0, why);
-    };
-    let since = second.at.max(start.at);
-    let mut delays = Vec::new();
-    let mut slow = Vec::new();
-    for leaf in estate.leaves() {
-        let seen = parse_rfc3339(&leaf.first_seen);
-        let issued = parse_rfc3339(&leaf.certificate.not_before);
-        let (Some(seen), Some(issued)) = (seen, issued) else {
-            continue;
-        };
-        if seen >= since {
-            let days = ((seen - issued).whole_seconds() as f64 / 86_400.0).max(0.0);
-            delays.push(days);
-            if days > 2.0 {
-                slow.push(leaf.certificate.sha256.clone());
-            }
-        }
     }
-    let samples = delays.len() as u64;
-    Metric::days(
-        "new_certificate_detection",
-        median(&mut delays),
-        samples,
-        why,
-    )
-    .with_subjects(slow)
+    let (median, samples) = tally.detection();
+    Metric::days("new_certificate_detection", median, samples, why).with_listed(&tally.slow)
 }
 
 /// The distinct days (UTC) in the window with a cadence scan (scans of a

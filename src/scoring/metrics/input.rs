@@ -96,6 +96,16 @@ impl ScanHistory {
             .collect()
     }
 
+    /// Leaves first seen from this time on count as new for
+    /// `new_certificate_detection`: the later of the second cadence scan
+    /// and the start of the window of `days`; `None` without a second
+    /// cadence scan (every leaf was seen first by the first scan).
+    pub fn detection_since(&self, days: i64) -> Option<OffsetDateTime> {
+        let second = self.cadence().get(1).copied()?;
+        let start = self.window(days).first()?;
+        Some(second.at.max(start.at))
+    }
+
     /// Whole days from the first cadence scan to the scored one.
     pub fn days(&self) -> i64 {
         let cadence = self.cadence();

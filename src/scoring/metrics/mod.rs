@@ -11,13 +11,16 @@ mod catalogue;
 mod estate;
 mod history;
 mod input;
+mod leaf_facts;
 mod post_quantum;
 mod read;
 pub mod register;
+mod tally;
 
 pub use catalogue::{find, Direction, MetricDef, Scope, Unit, CATALOGUE, CATEGORY_FINDINGS};
-pub use estate::{expiry_horizon_days, within_expiry_horizon};
 pub use input::{EndpointReach, Exclusions, HistoryDepth, MetricInput, ScanHistory, ScanPoint};
+pub use leaf_facts::{expiry_horizon_days, within_expiry_horizon, EXPIRY_HORIZON_DAYS};
+pub use tally::LeafTally;
 
 use std::collections::BTreeMap;
 
@@ -176,6 +179,14 @@ impl Metric {
         self
     }
 
+    /// Lists the subjects folded into `listed` (the first
+    /// [`SUBJECT_LIMIT`], and how many in all).
+    fn with_listed(mut self, listed: &tally::Listed) -> Metric {
+        self.subjects = listed.first.clone();
+        self.subjects_total = listed.total;
+        self
+    }
+
     /// Lists `subjects` (all counted, at most [`SUBJECT_LIMIT`] kept).
     pub fn with_subjects(mut self, subjects: impl IntoIterator<Item = String>) -> Metric {
         let mut total = 0;
@@ -239,10 +250,29 @@ impl MetricSet {
     }
 }
 
-/// Computes every metric of the catalogue.
+/// Computes every metric of the catalogue from the models in `input`,
+/// leaf models included.
 pub fn compute(input: &MetricInput<'_>) -> MetricSet {
+    let mut tally = leaf_tally(input.history, input.exclusions, input.window_days);
+    tally.add(&input.models.leaves);
+    compute_with(input, &tally)
+}
+
+/// An empty [`LeafTally`] for the scored scan of `history`: leaves covered
+/// by `exclusions` left out, new leaves told by the window of
+/// `window_days`. Fold the scan's leaf models into it, then
+/// [`compute_with`].
+pub fn leaf_tally(history: &ScanHistory, exclusions: &Exclusions, window_days: i64) -> LeafTally {
+    LeafTally::new(exclusions, history.detection_since(window_days))
+}
+
+/// Computes every metric of the catalogue with the leaves folded into
+/// `leaves` (made by [`leaf_tally`] with the same history, exclusions and
+/// window as `input`); the leaf models of `input` are not read, so the
+/// judge need not keep them.
+pub fn compute_with(input: &MetricInput<'_>, leaves: &LeafTally) -> MetricSet {
     let mut set = MetricSet::default();
-    let estate = estate::Estate::new(input);
+    let estate = estate::Estate::new(input, leaves);
     set.excluded_certificates = estate.excluded_leaves();
     set.excluded_endpoints = estate.excluded_endpoints();
     for metric in estate.metrics() {

@@ -4,11 +4,9 @@
 //! negotiated, or by a hybrid group they accepted when `--groups` offered
 //! it alone (`pq_endpoints`).
 
-use std::collections::HashMap;
-
 use super::estate::Estate;
 use super::Metric;
-use crate::policy::model::{EndpointModel, LeafModel};
+use crate::policy::model::EndpointModel;
 
 /// What to do to measure more endpoints.
 const GROUP_FIX: &str = "scan again: the key-exchange group is recorded by the TLS 1.3 handshake";
@@ -21,16 +19,10 @@ pub fn metrics(estate: &Estate<'_>) -> Vec<Metric> {
 /// Leaves with a post-quantum key signed with a post-quantum signature;
 /// the others are the subjects. Every parsed leaf is measured.
 fn certificates(estate: &Estate<'_>) -> Metric {
-    let leaves = estate.leaves();
-    let (ready, classical): (Vec<&&LeafModel>, Vec<&&LeafModel>) =
-        leaves.iter().partition(|l| l.certificate.post_quantum);
-    Metric::percent(
-        "pq_certificates",
-        ready.len() as u64,
-        leaves.len() as u64,
-        "no leaf certificates in the scan",
-    )
-    .with_subjects(classical.iter().map(|l| l.certificate.sha256.clone()))
+    estate
+        .leaves()
+        .post_quantum
+        .metric("pq_certificates", "no leaf certificates in the scan")
 }
 
 /// Endpoints whose leaf is post-quantum, whose negotiated group is a
@@ -39,12 +31,8 @@ fn certificates(estate: &Estate<'_>) -> Metric {
 /// or a version below TLS 1.3 (no hybrid group exists there, and the
 /// scanner offers one first). The others are the subjects.
 fn endpoints(estate: &Estate<'_>) -> Metric {
-    let pq_leaf: HashMap<&str, bool> = estate
-        .all_leaves()
-        .iter()
-        .map(|l| (l.certificate.sha256.as_str(), l.certificate.post_quantum))
-        .collect();
-    let leaf_ready = |e: &EndpointModel| pq_leaf.get(e.leaf_sha256.as_str()) == Some(&true);
+    let tally = estate.leaves();
+    let leaf_ready = |e: &EndpointModel| tally.is_post_quantum(&e.leaf_sha256);
     // `--groups` answers: a hybrid group accepted when offered alone
     let accepts_hybrid = |e: &EndpointModel| e.groups.probed && !e.groups.hybrid_pq.is_empty();
     let ready = |e: &EndpointModel| leaf_ready(e) || e.post_quantum_hybrid || accepts_hybrid(e);

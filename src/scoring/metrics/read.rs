@@ -17,15 +17,9 @@ const WINDOW_EVENTS: [EventKind; 3] = [
 ];
 
 impl ScanHistory {
-    /// The history of `scan` over a window of `window_days`, listing at
-    /// most `missed_limit` endpoints it did not reach, and the recorded
-    /// finding fixes up to it (findings tracking records them first).
-    pub fn from_store(
-        store: &Store,
-        scan: ScanId,
-        window_days: i64,
-        missed_limit: usize,
-    ) -> Result<ScanHistory, StoreError> {
+    /// The judged scans up to `scan` alone (no events, fixes or reach):
+    /// what telling new leaves needs ([`ScanHistory::detection_since`]).
+    pub fn timeline(store: &Store, scan: ScanId) -> Result<ScanHistory, StoreError> {
         let mut scans: Vec<ScanPoint> = store
             .judged_scans()?
             .into_iter()
@@ -36,10 +30,22 @@ impl ScanHistory {
             })
             .collect();
         scans.sort_by_key(|s| s.id);
-        let mut history = ScanHistory {
+        Ok(ScanHistory {
             scans,
             ..ScanHistory::default()
-        };
+        })
+    }
+
+    /// The history of `scan` over a window of `window_days`, listing at
+    /// most `missed_limit` endpoints it did not reach, and the recorded
+    /// finding fixes up to it (findings tracking records them first).
+    pub fn from_store(
+        store: &Store,
+        scan: ScanId,
+        window_days: i64,
+        missed_limit: usize,
+    ) -> Result<ScanHistory, StoreError> {
+        let mut history = ScanHistory::timeline(store, scan)?;
         let window: Vec<ScanId> = history.window(window_days).iter().map(|s| s.id).collect();
         history.events = store.events_in(&window, &WINDOW_EVENTS)?;
         history.fixes = store.finding_fixes(scan)?;
