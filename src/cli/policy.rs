@@ -91,9 +91,3 @@ pub fn rule_set(
         .unwrap_or_default();
     Ok(RuleSet::load(&dirs, &disabled)?)
 }
-
-/// A severity by name.
-pub fn parse_severity(text: &str) -> Result<Severity, String> {
-    Severity::parse(text)
-        .ok_or_else(|| format!("'{text}' is not a severity (critical, high, medium, low, info)"))
-}

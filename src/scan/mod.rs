@@ -20,6 +20,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use strum::VariantArray;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -83,7 +84,7 @@ impl StartTlsMode {
             name => Dialect::from_name(name)
                 .map(StartTlsMode::Force)
                 .ok_or_else(|| {
-                    let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
+                    let names: Vec<&str> = Dialect::VARIANTS.iter().map(|d| d.name()).collect();
                     format!(
                         "'{name}' is not a STARTTLS dialect (auto, none, {})",
                         names.join(", ")

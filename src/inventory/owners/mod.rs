@@ -27,13 +27,17 @@ use std::str::FromStr;
 
 use ipnetwork::IpNetwork;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::certs::CertificateView;
 
 use glob::HostGlob;
 
-/// The kinds of matcher an owner rule can use (names as in the config file).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of matcher an owner rule can use (names as in the config file,
+/// derived: [`MatcherKind::key`]; every kind in config-file documentation
+/// order: [`VariantArray::VARIANTS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, VariantArray, IntoStaticStr, EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum MatcherKind {
     /// `cidr`
     Cidr,
@@ -50,26 +54,9 @@ pub enum MatcherKind {
 }
 
 impl MatcherKind {
-    /// Every kind, in config-file documentation order.
-    pub const ALL: [MatcherKind; 6] = [
-        MatcherKind::Cidr,
-        MatcherKind::Hostname,
-        MatcherKind::San,
-        MatcherKind::Issuer,
-        MatcherKind::SubjectO,
-        MatcherKind::SubjectOu,
-    ];
-
     /// The config key of this matcher kind.
     pub fn key(self) -> &'static str {
-        match self {
-            MatcherKind::Cidr => "cidr",
-            MatcherKind::Hostname => "hostname",
-            MatcherKind::San => "san",
-            MatcherKind::Issuer => "issuer",
-            MatcherKind::SubjectO => "subject_o",
-            MatcherKind::SubjectOu => "subject_ou",
-        }
+        self.into()
     }
 }
 
@@ -222,7 +209,11 @@ impl OwnerRule {
     /// `Some(reasons)` (one per matcher kind set) when every kind matches.
     fn matches(&self, subject: &OwnerSubject<'_>) -> Option<Vec<String>> {
         let mut reasons = Vec::new();
-        for (kind, hit) in MatcherKind::ALL.into_iter().zip(self.hits(subject)) {
+        for (kind, hit) in MatcherKind::VARIANTS
+            .iter()
+            .copied()
+            .zip(self.hits(subject))
+        {
             if let Some(hit) = hit {
                 reasons.push(format!("{} {}", kind.key(), hit?));
             }
@@ -230,7 +221,7 @@ impl OwnerRule {
         Some(reasons)
     }
 
-    /// For each matcher kind (in [`MatcherKind::ALL`] order): `None` when the
+    /// For each matcher kind (in [`MatcherKind::VARIANTS`] order): `None` when the
     /// rule does not set it, else the first of its values (as written) that
     /// matches the subject, if any.
     fn hits<'r>(&'r self, subject: &OwnerSubject<'_>) -> [Hit<'r>; 6] {

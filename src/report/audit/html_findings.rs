@@ -70,7 +70,7 @@ fn counts(out: &mut String, findings: &[TrackedFinding]) -> fmt::Result {
             "Withdrawn",
         ],
     )?;
-    for severity in Severity::ALL {
+    for severity in Severity::most_severe_first() {
         let of = |keep: &dyn Fn(&TrackedFinding) -> bool| {
             findings
                 .iter()
