@@ -23,13 +23,12 @@
 mod glob;
 
 use std::net::IpAddr;
-use std::str::FromStr;
 
-use ipnetwork::IpNetwork;
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::certs::CertificateView;
+use crate::targets::AddressBlock;
 
 use glob::HostGlob;
 
@@ -132,7 +131,7 @@ pub struct OwnerRules {
 struct OwnerRule {
     owner: String,
     index: usize,
-    cidr: Vec<(String, IpNetwork)>,
+    cidr: Vec<(String, AddressBlock)>,
     hostname: Vec<(String, HostGlob)>,
     san: Vec<(String, HostGlob)>,
     /// (as written, lowercase) pairs for the text matchers.
@@ -230,7 +229,7 @@ impl OwnerRule {
         let cidr = self
             .cidr
             .iter()
-            .find(|(_, net)| address.is_some_and(|a| in_network(net, a)));
+            .find(|(_, net)| address.is_some_and(|a| net.contains(a)));
         let hostnames = subject.hostnames.iter().map(String::as_str);
         let sans = view.san.dns.iter().map(String::as_str);
         let issuer = self.issuer.iter().find(|(_, needle)| {
@@ -296,24 +295,8 @@ fn lowercase_all(
 }
 
 /// A CIDR block or a bare address (a single-address block).
-fn parse_cidr(text: &str) -> Result<IpNetwork, String> {
-    if let Ok(address) = IpAddr::from_str(text) {
-        return Ok(IpNetwork::from(address));
-    }
-    IpNetwork::from_str(text).map_err(|e| format!("not a CIDR block or IP address ({e})"))
-}
-
-/// Address in block; IPv4-mapped IPv6 addresses also match IPv4 blocks.
-fn in_network(network: &IpNetwork, address: IpAddr) -> bool {
-    if network.contains(address) {
-        return true;
-    }
-    match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .is_some_and(|v4| network.contains(IpAddr::V4(v4))),
-        IpAddr::V4(_) => false,
-    }
+fn parse_cidr(text: &str) -> Result<AddressBlock, String> {
+    AddressBlock::parse(text).map_err(|e| e.to_string())
 }
 
 /// The first glob (as written) that matches any of `names`.
