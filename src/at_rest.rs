@@ -7,10 +7,27 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
-/// The format a certificate at rest was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// The format a certificate at rest was read from. Its name is derived
+/// ([`AtRestFormat::name`]); every format is [`VariantArray::VARIANTS`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    VariantArray,
+    IntoStaticStr,
+    EnumString,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum AtRestFormat {
     /// PEM text (`-----BEGIN CERTIFICATE-----` blocks).
     Pem,
@@ -23,27 +40,14 @@ pub enum AtRestFormat {
 }
 
 impl AtRestFormat {
-    /// Every format, in detection order's spirit.
-    pub const ALL: [AtRestFormat; 4] = [
-        AtRestFormat::Pem,
-        AtRestFormat::Der,
-        AtRestFormat::Pkcs12,
-        AtRestFormat::Jks,
-    ];
-
     /// The lowercase name (as stored and as `--from` takes it).
     pub fn name(self) -> &'static str {
-        match self {
-            AtRestFormat::Pem => "pem",
-            AtRestFormat::Der => "der",
-            AtRestFormat::Pkcs12 => "pkcs12",
-            AtRestFormat::Jks => "jks",
-        }
+        self.into()
     }
 
     /// The format named `name` (as [`AtRestFormat::name`] writes it).
     pub fn from_name(name: &str) -> Option<AtRestFormat> {
-        AtRestFormat::ALL.into_iter().find(|f| f.name() == name)
+        name.parse().ok()
     }
 }
 
@@ -106,9 +110,11 @@ mod tests {
 
     #[test]
     fn format_names_round_trip() {
-        for format in AtRestFormat::ALL {
+        for &format in AtRestFormat::VARIANTS {
             assert_eq!(AtRestFormat::from_name(format.name()), Some(format));
         }
+        let names: Vec<&str> = AtRestFormat::VARIANTS.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["pem", "der", "pkcs12", "jks"]);
         assert_eq!(AtRestFormat::from_name("zip"), None);
     }
 }

@@ -241,9 +241,23 @@ impl Outcome {
     }
 }
 
-/// The phases of a probe, for timeouts and resets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The phases of a probe, for timeouts and resets; the name is derived
+/// ([`Phase::as_str`]).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Phase {
     /// Resolving the hostname.
     Resolve,
@@ -258,12 +272,7 @@ pub enum Phase {
 impl Phase {
     /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Resolve => "resolve",
-            Phase::Connect => "connect",
-            Phase::Starttls => "starttls",
-            Phase::Handshake => "handshake",
-        }
+        self.into()
     }
 }
 
@@ -446,6 +455,17 @@ pub fn hex_prefix(bytes: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phase_names_round_trip_and_match_serde() {
+        use strum::VariantArray;
+        let names: Vec<&str> = Phase::VARIANTS.iter().map(|p| p.as_str()).collect();
+        assert_eq!(names, ["resolve", "connect", "starttls", "handshake"]);
+        for &phase in Phase::VARIANTS {
+            assert_eq!(phase.as_str().parse::<Phase>(), Ok(phase));
+            assert_eq!(serde_json::to_value(phase).unwrap(), phase.as_str());
+        }
+    }
 
     fn sample(outcome: Outcome) -> Observation {
         Observation {

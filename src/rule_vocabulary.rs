@@ -2,10 +2,28 @@
 //! `--fail-on`) and [`SubjectKind`] (what a rule looks at).
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumMessage, EnumString, IntoStaticStr, VariantArray};
 
-/// How much a finding matters. Ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// How much a finding matters. Ordered from least to most severe (as are
+/// [`VariantArray::VARIANTS`]); its names are derived.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    VariantArray,
+    IntoStaticStr,
+    EnumString,
+    EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", ascii_case_insensitive)]
 pub enum Severity {
     /// Worth knowing; no action expected.
     Info,
@@ -21,29 +39,18 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, most severe first (the order of listings).
-    pub const ALL: [Severity; 5] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ];
+    pub fn most_severe_first() -> impl Iterator<Item = Severity> {
+        Severity::VARIANTS.iter().rev().copied()
+    }
 
     /// The lowercase name used in rule files and output.
     pub fn name(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
+        self.into()
     }
 
-    /// Parses a name (case-insensitive).
+    /// Parses a name (case-insensitive, surrounding blanks ignored).
     pub fn parse(text: &str) -> Option<Severity> {
-        let wanted = text.trim().to_ascii_lowercase();
-        Severity::ALL.into_iter().find(|s| s.name() == wanted)
+        text.trim().parse().ok()
     }
 }
 
@@ -59,9 +66,25 @@ impl std::fmt::Display for Severity {
 }
 
 /// What a rule is evaluated over; each kind has its own model (see
-/// [`crate::policy::model`]) and its CEL variable of the same name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// [`crate::policy::model`]) and its CEL variable of the same name. Every kind, in
+/// evaluation order, is [`VariantArray::VARIANTS`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    VariantArray,
+    IntoStaticStr,
+    EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SubjectKind {
     /// A leaf certificate served in the scan.
     Leaf,
@@ -76,29 +99,14 @@ pub enum SubjectKind {
 }
 
 impl SubjectKind {
-    /// Every kind, in evaluation order.
-    pub const ALL: [SubjectKind; 5] = [
-        SubjectKind::Leaf,
-        SubjectKind::Ca,
-        SubjectKind::Chain,
-        SubjectKind::Endpoint,
-        SubjectKind::Inventory,
-    ];
-
     /// The name in rule files, output and the CEL variable.
     pub fn name(self) -> &'static str {
-        match self {
-            SubjectKind::Leaf => "leaf",
-            SubjectKind::Ca => "ca",
-            SubjectKind::Chain => "chain",
-            SubjectKind::Endpoint => "endpoint",
-            SubjectKind::Inventory => "inventory",
-        }
+        self.into()
     }
 
     /// Parses a name (exact).
     pub fn parse(text: &str) -> Option<SubjectKind> {
-        SubjectKind::ALL.into_iter().find(|k| k.name() == text)
+        text.parse().ok()
     }
 
     /// Whether `effective` dates compare with the certificate's notBefore
@@ -128,5 +136,35 @@ mod tests {
         assert!(
             SubjectKind::Leaf.dated_by_issuance() && !SubjectKind::Endpoint.dated_by_issuance()
         );
+    }
+
+    #[test]
+    fn every_severity_round_trips_through_its_name() {
+        let names: Vec<&str> = Severity::VARIANTS.iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["info", "low", "medium", "high", "critical"]);
+        for &severity in Severity::VARIANTS {
+            assert_eq!(Severity::parse(severity.name()), Some(severity));
+            assert_eq!(severity.to_string(), severity.name());
+            let json = serde_json::to_string(&severity).unwrap();
+            assert_eq!(
+                json,
+                format!("\"{}\"", severity.name()),
+                "serde name = name"
+            );
+        }
+        let listed: Vec<Severity> = Severity::most_severe_first().collect();
+        assert_eq!(listed.first(), Some(&Severity::Critical));
+        assert_eq!(listed.last(), Some(&Severity::Info));
+    }
+
+    #[test]
+    fn every_subject_kind_round_trips_through_its_name() {
+        let names: Vec<&str> = SubjectKind::VARIANTS.iter().map(|k| k.name()).collect();
+        assert_eq!(names, ["leaf", "ca", "chain", "endpoint", "inventory"]);
+        for &kind in SubjectKind::VARIANTS {
+            assert_eq!(SubjectKind::parse(kind.name()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()), "serde name = name");
+        }
     }
 }

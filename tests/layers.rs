@@ -291,3 +291,281 @@ fn the_circle_checker_follows_super_crate_self_and_reexports() {
     .collect();
     assert_eq!(found, expected);
 }
+
+// ---------------------------------------------------------------------------
+// Each outside crate in one module.
+
+/// Outside crates and the one top-level module that may name them (issue
+/// 16). Vocabulary crates are not listed and may be named anywhere: tokio,
+/// serde, serde_json, time, thiserror, tracing, strum, clap (in `cli`), and
+/// rustls's `pki_types` (`CertificateDer`, `DnsName`, `ServerName`, named as
+/// `rustls::pki_types`). The database drivers are left out while the store
+/// moves to its own stage.
+const CRATE_OWNERS: &[(&str, &str)] = &[
+    ("rustls", "probe"),
+    ("tokio_rustls", "probe"),
+    ("webpki", "probe"),
+    ("webpki_roots", "probe"),
+    ("tls_parser", "probe"),
+    ("ipnetwork", "targets"),
+    ("x509_parser", "certs"),
+    ("sha2", "certs"),
+    ("sha1", "certs"),
+    ("base64", "certs"),
+    ("aws_lc_rs", "certs"),
+    ("cel", "policy"),
+    ("croner", "schedule"),
+    ("rustix", "platform"),
+    ("reqwest", "alerts"),
+    ("ed25519_dalek", "evidence"),
+    ("indicatif", "report"),
+    ("p12_keystore", "import"),
+    ("quick_xml", "import"),
+];
+
+/// Crates named outside their owner today, each to be moved behind the
+/// owner (issue 16): (crate, module, where and the way out). The test fails
+/// when one is gone, so the list can only shrink.
+const KNOWN_ELSEWHERE: &[(&str, &str, &str)] = &[
+    (
+        "aws_lc_rs",
+        "evidence",
+        "evidence::sign verifies Ed25519: a certs signature function",
+    ),
+    (
+        "aws_lc_rs",
+        "store",
+        "the PostgreSQL TLS connector's provider: one TLS-config module",
+    ),
+    (
+        "aws_lc_rs",
+        "probe",
+        "probe::capture's signature schemes: from a certs function",
+    ),
+    (
+        "base64",
+        "import",
+        "the PEM readers of imports: certs' PEM reader",
+    ),
+    (
+        "base64",
+        "store",
+        "store::codec encodes DER for PostgreSQL text: a certs encoding",
+    ),
+    (
+        "base64",
+        "observation",
+        "observations carry DER as base64 in JSON: a certs encoding",
+    ),
+    (
+        "base64",
+        "report",
+        "report::pem writes PEM: certs' PEM writer",
+    ),
+    ("base64", "revocation", "OCSP GET URLs: a certs encoding"),
+    (
+        "rustls",
+        "alerts",
+        "the webhook client's config: one TLS-config module in probe",
+    ),
+    ("rustls", "demo", "the lab's TLS servers"),
+    (
+        "rustls",
+        "store",
+        "the PostgreSQL TLS connector: one TLS-config module in probe",
+    ),
+    ("sha1", "demo", "the lab's SHA-1 signed fixtures"),
+    ("sha2", "demo", "the lab's RSA signer"),
+    (
+        "sha2",
+        "store",
+        "the PostgreSQL channel binding digests: a certs digest function",
+    ),
+    ("tokio_rustls", "demo", "the lab's TLS servers"),
+    (
+        "tokio_rustls",
+        "store",
+        "the PostgreSQL TLS stream: one TLS-config module in probe",
+    ),
+];
+
+/// The non-test source of every top-level module, as (module, code without
+/// comments). Test files (`tests.rs`, `*_tests.rs`, `tests/` folders, files
+/// of `#[cfg(test)]` modules) and inline `#[cfg(test)] mod tests` are left out.
+fn non_test_sources(src: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut stack = vec![src.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() && name != "tests" {
+                stack.push(path);
+            } else if name.ends_with(".rs") && name != "tests.rs" && !name.ends_with("_tests.rs") {
+                files.push(path);
+            }
+        }
+    }
+    let texts: Vec<(std::path::PathBuf, String)> = files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("read source");
+            (path, text)
+        })
+        .collect();
+    let test_files = test_module_files(&texts);
+    let mut sources = Vec::new();
+    for (path, text) in &texts {
+        let relative = path.strip_prefix(src).unwrap();
+        let top = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let top = top.trim_end_matches(".rs").to_string();
+        if top == "main" || top == "lib" || test_files.contains(path) {
+            continue;
+        }
+        let code = text
+            .split("#[cfg(test)]\nmod tests {")
+            .next()
+            .unwrap_or_default();
+        let code: Vec<&str> = code
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect();
+        sources.push((top, code.join("\n")));
+    }
+    sources
+}
+
+/// The files of modules declared under `#[cfg(test)]` (`mod testpki;`,
+/// `#[path = "x.rs"] mod y;`), and everything below them.
+fn test_module_files(texts: &[(std::path::PathBuf, String)]) -> BTreeSet<std::path::PathBuf> {
+    let mut roots = Vec::new();
+    for (path, text) in texts {
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        let dir = if stem == "mod" || stem == "lib" || stem == "main" {
+            path.parent().unwrap().to_path_buf()
+        } else {
+            path.with_extension("")
+        };
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for (at, line) in lines.iter().enumerate() {
+            if *line != "#[cfg(test)]" {
+                continue;
+            }
+            let mut next = at + 1;
+            let mut explicit = None;
+            if let Some(attr) = lines.get(next).and_then(|l| l.strip_prefix("#[path = \"")) {
+                explicit = attr.strip_suffix("\"]").map(str::to_string);
+                next += 1;
+            }
+            let Some(declared) = lines.get(next) else {
+                continue;
+            };
+            let declared = declared
+                .trim_start_matches("pub ")
+                .trim_start_matches("pub(crate) ");
+            let Some(name) = declared
+                .strip_prefix("mod ")
+                .and_then(|n| n.strip_suffix(';'))
+            else {
+                continue;
+            };
+            match explicit {
+                Some(file) => roots.push(path.parent().unwrap().join(file)),
+                None => {
+                    roots.push(dir.join(format!("{name}.rs")));
+                    roots.push(dir.join(name));
+                }
+            }
+        }
+    }
+    texts
+        .iter()
+        .map(|(path, _)| path.clone())
+        .filter(|path| roots.iter().any(|root| path.starts_with(root)))
+        .collect()
+}
+
+/// (crate, module) for every listed crate a module other than its owner names.
+fn crates_elsewhere(sources: &[(String, String)]) -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    for (module, code) in sources {
+        for (krate, owner) in CRATE_OWNERS {
+            if module != owner && names_crate(code, krate) {
+                found.insert((krate.to_string(), module.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// Whether `code` names `krate` as a path root (`krate::…`, `use krate`),
+/// not as a segment of another path (`rustls::crypto::aws_lc_rs`,
+/// `super::postgres::`), and not only as `rustls::pki_types` (vocabulary).
+fn names_crate(code: &str, krate: &str) -> bool {
+    code.match_indices(krate).any(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let after = &code[at + krate.len()..];
+        let starts_path = !matches!(before, Some(c) if c.is_alphanumeric() || c == '_' || c == ':');
+        let is_root =
+            after.starts_with("::") || after.starts_with(';') || after.starts_with(" as ");
+        let vocabulary = krate == "rustls" && after.starts_with("::pki_types");
+        starts_path && is_root && !vocabulary
+    })
+}
+
+#[test]
+fn each_outside_crate_is_named_by_its_owner_only() {
+    let sources = non_test_sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    assert!(sources.len() > 50, "the walk found the sources");
+    let found = crates_elsewhere(&sources);
+    let known: BTreeSet<(String, String)> = KNOWN_ELSEWHERE
+        .iter()
+        .map(|(k, m, _)| (k.to_string(), m.to_string()))
+        .collect();
+    let new: Vec<_> = found.difference(&known).collect();
+    assert!(
+        new.is_empty(),
+        "crates named outside their owning module (crate, module): {new:?}; owners: {CRATE_OWNERS:?}"
+    );
+    let gone: Vec<_> = known.difference(&found).collect();
+    assert!(
+        gone.is_empty(),
+        "crates no longer named there (remove them from KNOWN_ELSEWHERE): {gone:?}"
+    );
+}
+
+#[test]
+fn the_crate_checker_catches_a_crate_outside_its_owner() {
+    let sources = vec![
+        ("probe".to_string(), "use rustls::ClientConfig;".to_string()),
+        (
+            "alerts".to_string(),
+            "let roots = webpki_roots::TLS_SERVER_ROOTS;".to_string(),
+        ),
+        (
+            "cli".to_string(),
+            "use rustls::pki_types::DnsName;".to_string(),
+        ),
+        (
+            "probe".to_string(),
+            "use rustls::crypto::aws_lc_rs::default_provider;".to_string(),
+        ),
+        (
+            "inventory".to_string(),
+            "use super::postgres::Client; use sha2 as hash;".to_string(),
+        ),
+    ];
+    let found: Vec<(String, String)> = crates_elsewhere(&sources).into_iter().collect();
+    assert_eq!(
+        found,
+        vec![
+            ("sha2".to_string(), "inventory".to_string()),
+            ("webpki_roots".to_string(), "alerts".to_string()),
+        ]
+    );
+}

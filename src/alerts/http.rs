@@ -166,7 +166,7 @@ fn target(hook: &WebhookConfig, secret: Option<&str>) -> Result<Target, AlertErr
 fn tls_config() -> Result<rustls::ClientConfig, AlertError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        roots: crate::probe::mozilla_roots().to_vec(),
     };
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -10,13 +10,13 @@ use crate::report::findings as present;
 
 /// `certatlas findings`.
 pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError> {
-    let opened = Opened::new(&args.store, &args.policy)?;
+    let opened = Opened::new(&args.listing.store, &args.policy)?;
     let mut tracked = opened.judge(args.scan, clock)?.findings;
     let status = gate(&tracked, &opened.policy);
     if let Some(minimum) = args.severity {
         tracked.retain(|t| t.finding.severity >= minimum);
     }
-    present::write_findings(&mut io::stdout().lock(), args.format, &tracked)
+    present::write_findings(&mut io::stdout().lock(), args.listing.format, &tracked)
         .map_err(stdout_error)?;
     Ok(status)
 }

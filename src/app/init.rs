@@ -67,7 +67,7 @@ pub fn init(args: InitArgs) -> Result<RunStatus, AppError> {
 
 /// `certatlas cas --export SHA256|PREFIX [-o FILE]`.
 pub fn export_ca(args: &CasArgs, text: &str) -> Result<RunStatus, AppError> {
-    let (store, _, _) = open(&args.store)?;
+    let (store, _, _) = open(&args.listing.store)?;
     let sha256 = store.resolve_fingerprint(text)?;
     let certificate = store
         .certificate(&sha256)?

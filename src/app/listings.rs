@@ -49,7 +49,7 @@ pub(super) fn pick_record(store: &Store, id: Option<i64>) -> Result<ScanRecord, 
 
 /// `certatlas inventory`.
 pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppError> {
-    let (store, context, _) = open(&args.store)?;
+    let (store, context, _) = open(&args.listing.store)?;
     let scan = pick_scan(&store, args.scan)?;
     let leaves = store.endpoint_leaves(scan)?;
     let certificates = store.certificates_in_scan(scan)?;
@@ -67,13 +67,14 @@ pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppErro
     let mut rows = view::rows_with_files(&leaves, &files, &certificates, &graph, owners, now);
     rows.retain(|row| filter.keeps(row, now));
     rows.sort_by_key(|row| row.certificate.not_after);
-    present::write_inventory(&mut io::stdout().lock(), args.format, &rows).map_err(stdout_error)?;
+    present::write_inventory(&mut io::stdout().lock(), args.listing.format, &rows)
+        .map_err(stdout_error)?;
     Ok(RunStatus::Complete)
 }
 
 /// `certatlas cas`.
 pub fn cas(args: CasArgs) -> Result<RunStatus, AppError> {
-    let (store, context, _) = open(&args.store)?;
+    let (store, context, _) = open(&args.listing.store)?;
     let scan = pick_scan(&store, args.scan)?;
     let leaves = store.endpoint_leaves(scan)?;
     let certificates = store.certificates_in_scan(scan)?;
@@ -83,13 +84,14 @@ pub fn cas(args: CasArgs) -> Result<RunStatus, AppError> {
     let mut cas = graph.cas();
     graph.fill_usage(&mut cas, endpoints);
     cas.sort_by(|a, b| a.class.cmp(&b.class).then(b.leaves.cmp(&a.leaves)));
-    present::write_cas(&mut io::stdout().lock(), args.format, &cas).map_err(stdout_error)?;
+    present::write_cas(&mut io::stdout().lock(), args.listing.format, &cas)
+        .map_err(stdout_error)?;
     Ok(RunStatus::Complete)
 }
 
 /// `certatlas diff [FROM] [TO]`.
 pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
-    let (store, _, _) = open(&args.store)?;
+    let (store, _, _) = open(&args.listing.store)?;
     let to = pick_scan(&store, args.to)?;
     let from = match args.from {
         Some(id) => pick_scan(&store, Some(id))?,
@@ -104,7 +106,7 @@ pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
     let changes = history::diff(&store.endpoint_leaves(from)?, &store.endpoint_leaves(to)?);
     present::write_diff(
         &mut io::stdout().lock(),
-        args.format,
+        args.listing.format,
         from.0,
         to.0,
         &changes,
@@ -115,7 +117,7 @@ pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
 
 /// `certatlas history ENDPOINT|SHA-256|PREFIX`.
 pub fn history(args: HistoryArgs) -> Result<RunStatus, AppError> {
-    let (store, _, _) = open(&args.store)?;
+    let (store, _, _) = open(&args.listing.store)?;
     let target = args.target.trim();
     let entries = if FingerprintPrefix::looks_like(target) {
         let sha256 = store.resolve_fingerprint(target)?;
@@ -124,14 +126,14 @@ pub fn history(args: HistoryArgs) -> Result<RunStatus, AppError> {
         let (address, port, sni) = parse_endpoint(target)?;
         store.endpoint_history(&address, port, sni.as_deref())?
     };
-    present::write_history(&mut io::stdout().lock(), args.format, &entries)
+    present::write_history(&mut io::stdout().lock(), args.listing.format, &entries)
         .map_err(stdout_error)?;
     Ok(RunStatus::Complete)
 }
 
 /// `certatlas scans`.
 pub fn scans(args: ScansArgs) -> Result<RunStatus, AppError> {
-    let (store, _, _) = open(&args.store)?;
+    let (store, _, _) = open(&args.listing.store)?;
     let scans = store.scans()?;
     let roles = store.scan_roles()?;
     let listed: Vec<present::ListedScan<'_>> = scans
@@ -141,7 +143,8 @@ pub fn scans(args: ScansArgs) -> Result<RunStatus, AppError> {
             cycle_role: roles.get(&record.id),
         })
         .collect();
-    present::write_scans(&mut io::stdout().lock(), args.format, &listed).map_err(stdout_error)?;
+    present::write_scans(&mut io::stdout().lock(), args.listing.format, &listed)
+        .map_err(stdout_error)?;
     Ok(RunStatus::Complete)
 }
 

@@ -16,20 +16,21 @@ use crate::report::score as present;
 pub fn score(args: ScoreArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let mut out = io::stdout().lock();
     if args.ladders {
-        let config = store_request(&args.store)?.config;
+        let config = store_request(&args.listing.store)?.config;
         let profile = crate::cli::policy::profile(config.as_ref())?;
-        present::write_ladders(&mut out, args.format, &profile).map_err(stdout_error)?;
+        present::write_ladders(&mut out, args.listing.format, &profile).map_err(stdout_error)?;
         return Ok(RunStatus::Complete);
     }
-    let opened = Opened::new(&args.store, &args.policy)?;
+    let opened = Opened::new(&args.listing.store, &args.policy)?;
     let judged = opened.judge(args.scan, clock)?;
     if args.history {
         let mut extra = judged.backfilled;
         extra.push((judged.record.id, judged.record.started_at, judged.card));
         let history = scored_history(&opened.store, judged.record.id, extra)?;
-        present::write_history(&mut out, args.format, &trend_of(&history)).map_err(stdout_error)?;
+        present::write_history(&mut out, args.listing.format, &trend_of(&history))
+            .map_err(stdout_error)?;
     } else {
-        present::write_score(&mut out, args.format, &judged.card).map_err(stdout_error)?;
+        present::write_score(&mut out, args.listing.format, &judged.card).map_err(stdout_error)?;
     }
     Ok(RunStatus::Complete)
 }

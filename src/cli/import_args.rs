@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use super::formats::SummaryFormat;
 use super::policy::{self, PolicyRequest};
 use super::settings::{self, SettingsError, StoreRequest};
-use super::{PolicyArgs, StoreArgs};
+use super::{ListingArgs, PolicyArgs};
 
 /// Arguments of `certatlas import`.
 #[derive(Debug, Args)]
@@ -39,13 +40,10 @@ pub struct ImportArgs {
     pub password_file: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub store: StoreArgs,
+    pub listing: ListingArgs<SummaryFormat>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub policy: PolicyArgs,
-    /// Output format of the import's summary.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = super::formats::summary())]
-    pub format: crate::report::ListingFormat,
 }
 
 /// A format of certificates at rest (the at-rest half of [`ImportFormat`]).
@@ -161,7 +159,7 @@ pub struct ImportRequest {
 /// Validates `import` arguments (the config, rules, profile and
 /// self-assessment are loaded here, before the file is read).
 pub fn import_request(args: ImportArgs) -> Result<ImportRequest, SettingsError> {
-    let store = settings::store_request(&args.store)?;
+    let store = settings::store_request(&args.listing.store)?;
     let policy = policy::policy_request(&args.policy, store.config.as_ref())?;
     Ok(ImportRequest {
         file: args.file,
@@ -173,7 +171,7 @@ pub fn import_request(args: ImportArgs) -> Result<ImportRequest, SettingsError> 
         from: args.from.and_then(ImportFormat::format),
         store,
         policy: Arc::new(policy),
-        json: args.format == crate::report::ListingFormat::Json,
+        json: args.listing.format == crate::report::ListingFormat::Json,
     })
 }
 

@@ -7,7 +7,9 @@ pub mod completions;
 pub mod formats;
 mod import_args;
 mod init_args;
+mod listing_args;
 pub mod manpage;
+pub mod names;
 pub mod policy;
 mod scope_args;
 mod score_args;
@@ -22,6 +24,7 @@ use clap::{Args, Parser, Subcommand};
 pub use cbom_args::{CbomArgs, CbomSpec};
 pub use import_args::{import_request, AtRestArgs, ImportArgs, ImportFrom, ImportRequest};
 pub use init_args::InitArgs;
+pub use listing_args::ListingArgs;
 pub use policy::PolicyRequest;
 pub use score_args::{MetricsArgs, ReportArgs, ScoreArgs, VerifyArgs};
 pub use settings::{DemoRequest, ScanRequest, SettingsError, StoreRequest};
@@ -137,6 +140,7 @@ pub enum Command {
     /// --versions). Cadence counts distinct days with a complete scan (scans
     /// closer than min_scan_interval_hours count once), never scans. A scan
     /// that observed no certificate is not assessed in any category.
+    /// --format json writes the whole score card, csv one row per criterion.
     Score(ScoreArgs),
     /// Write an audit evidence bundle: report.html, report.json, CSVs,
     /// certificates and a manifest of SHA-256s (optionally signed).
@@ -168,8 +172,8 @@ pub struct PolicyArgs {
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// Exit with code 1 when a finding at or above this severity is active
-    /// (not fixed, not excepted): critical, high, medium, low or info.
-    #[arg(long, value_name = "SEVERITY", value_parser = policy::parse_severity)]
+    /// (not fixed, not excepted).
+    #[arg(long, value_name = "SEVERITY", ignore_case = true)]
     pub fail_on: Option<crate::policy::Severity>,
     /// A self-assessment to import: requirement ratings (`M.cat.req`,
     /// preferred, weighed by the model) and/or a level per PKIMM category,
@@ -217,7 +221,7 @@ pub struct RulesTestArgs {
 pub struct FindingsArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub store: StoreArgs,
+    pub listing: ListingArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub policy: PolicyArgs,
@@ -225,11 +229,8 @@ pub struct FindingsArgs {
     #[arg(long, value_name = "ID")]
     pub scan: Option<i64>,
     /// Only findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY", value_parser = policy::parse_severity)]
+    #[arg(long, value_name = "SEVERITY", ignore_case = true)]
     pub severity: Option<crate::policy::Severity>,
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
-    pub format: crate::report::ListingFormat,
 }
 
 /// Where the inventory lives and how to read it.
@@ -257,7 +258,7 @@ pub struct StoreArgs {
 pub struct InventoryArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub store: StoreArgs,
+    pub listing: ListingArgs,
     /// The scan to list (default: the latest complete scan).
     #[arg(long, value_name = "ID")]
     pub scan: Option<i64>,
@@ -270,15 +271,12 @@ pub struct InventoryArgs {
     /// Only certificates whose issuer DN contains this text.
     #[arg(long, value_name = "TEXT")]
     pub issuer: Option<String>,
-    /// Only certificates chaining to this CA class: public, approved, shadow, self_signed, unknown.
-    #[arg(long, value_name = "CLASS", value_parser = settings::parse_ca_class)]
+    /// Only certificates chaining to this CA class.
+    #[arg(long, value_name = "CLASS", ignore_case = true)]
     pub ca_class: Option<crate::inventory::ca::CaClass>,
     /// Only keys of this type: rsa, ec, ed25519, ed448, dsa.
     #[arg(long, value_name = "TYPE", value_parser = ["rsa", "ec", "ed25519", "ed448", "dsa"])]
     pub key_type: Option<String>,
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
-    pub format: crate::report::ListingFormat,
 }
 
 /// Arguments of `certatlas cas`.
@@ -286,13 +284,10 @@ pub struct InventoryArgs {
 pub struct CasArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub store: StoreArgs,
+    pub listing: ListingArgs,
     /// The scan whose chains are examined (default: the latest complete scan).
     #[arg(long, value_name = "ID")]
     pub scan: Option<i64>,
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
-    pub format: crate::report::ListingFormat,
     /// Instead of the list, write this CA certificate as PEM: its SHA-256
     /// or a unique prefix of at least 8 hex digits (an ambiguous prefix
     /// lists the candidates and exits 2). Any stored CA, from any scan.
@@ -308,14 +303,11 @@ pub struct CasArgs {
 pub struct DiffArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub store: StoreArgs,
+    pub listing: ListingArgs,
     /// The older scan (default: the complete scan before the newer one).
     pub from: Option<i64>,
     /// The newer scan (default: the latest complete scan).
     pub to: Option<i64>,
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
-    pub format: crate::report::ListingFormat,
 }
 
 /// Arguments of `certatlas history`.
@@ -323,14 +315,11 @@ pub struct DiffArgs {
 pub struct HistoryArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub store: StoreArgs,
+    pub listing: ListingArgs,
     /// `ADDRESS:PORT` or `[V6]:PORT`, either followed by `/SNI`, or a
     /// certificate's SHA-256 or a unique prefix of it (at least 8 hex
     /// digits; colons allowed). An ambiguous prefix lists the candidates.
     pub target: String,
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
-    pub format: crate::report::ListingFormat,
 }
 
 /// Arguments of `certatlas scans`.
@@ -338,10 +327,7 @@ pub struct HistoryArgs {
 pub struct ScansArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub store: StoreArgs,
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
-    pub format: crate::report::ListingFormat,
+    pub listing: ListingArgs,
 }
 
 /// Arguments of `certatlas scan`.
@@ -418,7 +404,7 @@ pub struct ScanArgs {
     /// STARTTLS: `auto` picks the dialect by port (25/587 smtp, 143 imap,
     /// 110 pop3, 21 ftp, 389 ldap, 5432 postgres, 3306 mysql, 5222 xmpp), a dialect name
     /// forces it on every port, `none` disables it (default: auto).
-    #[arg(long, value_name = "PROTO", value_parser = settings::parse_starttls)]
+    #[arg(long, value_name = "PROTO", ignore_case = true, value_parser = names::starttls())]
     pub starttls: Option<crate::scan::StartTlsMode>,
     /// Also record which protocol versions each endpoint accepts (TLS 1.3 to SSLv3).
     #[arg(long)]

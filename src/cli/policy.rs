@@ -6,8 +6,7 @@
 
 use crate::config::Config;
 pub use crate::judge::PolicyRequest;
-use crate::policy::{Disabled, RuleSet, Severity};
-use crate::rule_vocabulary::UnknownSeverity;
+use crate::policy::{Disabled, RuleSet};
 use crate::scoring::claims;
 use crate::scoring::ladder::{self, Overrides, Profile, ThresholdOverride};
 
@@ -75,9 +74,4 @@ pub fn rule_set(
         })
         .unwrap_or_default();
     Ok(RuleSet::load(&dirs, &disabled)?)
-}
-
-/// A severity by name.
-pub fn parse_severity(text: &str) -> Result<Severity, UnknownSeverity> {
-    Severity::parse(text).ok_or_else(|| UnknownSeverity(text.to_string()))
 }

@@ -6,14 +6,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{formats, PolicyArgs, StoreArgs};
+use super::{formats, ListingArgs, PolicyArgs, StoreArgs};
 
 /// `certatlas score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub store: StoreArgs,
+    pub listing: ListingArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub policy: PolicyArgs,
@@ -27,10 +27,6 @@ pub struct ScoreArgs {
     /// coverage) instead of scoring.
     #[arg(long)]
     pub ladders: bool,
-    /// Output format: json is the whole score card, csv one row per
-    /// criterion.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = formats::listing())]
-    pub format: crate::report::ListingFormat,
 }
 
 /// `certatlas report`.

@@ -13,7 +13,6 @@ use super::scope_args;
 use super::{DemoArgs, ScanArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::config::{self, Config, ConfigError};
-use crate::inventory::ca::CaClass;
 use crate::probe::ProbeSettings;
 use crate::report::OutputFormat;
 use crate::scan::limits;
@@ -313,16 +312,6 @@ fn resolve_pairings(values: &[String]) -> Result<Vec<targets::Pairing>, TargetsE
 
 /// Durations (`500ms`, `3s`, `6h`, `1d`): the parser lives in `schedule`.
 pub use crate::schedule::parse_duration;
-
-/// `auto`, `none`, or a STARTTLS dialect name.
-pub fn parse_starttls(text: &str) -> Result<StartTlsMode, crate::scan::UnknownStartTls> {
-    StartTlsMode::parse(text)
-}
-
-/// A CA class by name.
-pub fn parse_ca_class(text: &str) -> Result<CaClass, crate::inventory::ca::UnknownCaClass> {
-    text.parse::<CaClass>()
-}
 
 /// An RFC 3339 instant.
 pub fn parse_instant(text: &str) -> Result<OffsetDateTime, crate::time_text::NotRfc3339> {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::document::Spanned;
 use serde::Deserialize;
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use super::error::ConfigError;
 use super::source::Source;
@@ -22,8 +23,22 @@ pub struct AlertsConfig {
     pub webhooks: Vec<WebhookConfig>,
 }
 
-/// What a webhook can be sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What a webhook can be sent. Its name is derived ([`WebhookEvent::name`]);
+/// every kind is [`VariantArray::VARIANTS`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    VariantArray,
+    IntoStaticStr,
+    EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum WebhookEvent {
     /// A finding new (or back) in a scan, at or above `min_severity`.
     Finding,
@@ -34,24 +49,13 @@ pub enum WebhookEvent {
 }
 
 impl WebhookEvent {
-    /// Every kind.
-    pub const ALL: [WebhookEvent; 3] = [
-        WebhookEvent::Finding,
-        WebhookEvent::ShadowCa,
-        WebhookEvent::Expiry,
-    ];
-
     /// The name in the config and in alert bodies.
     pub fn name(self) -> &'static str {
-        match self {
-            WebhookEvent::Finding => "finding",
-            WebhookEvent::ShadowCa => "shadow_ca",
-            WebhookEvent::Expiry => "expiry",
-        }
+        self.into()
     }
 
     fn parse(text: &str) -> Option<WebhookEvent> {
-        WebhookEvent::ALL.into_iter().find(|e| e.name() == text)
+        text.parse().ok()
     }
 }
 
@@ -206,7 +210,7 @@ fn events_of(
     fail: &Fail<'_>,
 ) -> Result<BTreeSet<WebhookEvent>, ConfigError> {
     let Some(raw) = raw else {
-        return Ok(WebhookEvent::ALL.into_iter().collect());
+        return Ok(WebhookEvent::VARIANTS.iter().copied().collect());
     };
     if raw.get_ref().is_empty() {
         let problem = "events is empty (leave it out to send every kind)".to_string();

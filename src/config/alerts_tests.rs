@@ -101,3 +101,17 @@ fn urls_need_a_host_no_credentials_and_a_good_port() {
         assert_eq!(url_problem(url), None, "{url}");
     }
 }
+
+#[test]
+fn webhook_event_names_round_trip_and_stay_as_configured() {
+    let names: Vec<&str> = WebhookEvent::VARIANTS.iter().map(|e| e.name()).collect();
+    assert_eq!(names, ["finding", "shadow_ca", "expiry"]);
+    for &event in WebhookEvent::VARIANTS {
+        assert_eq!(WebhookEvent::parse(event.name()), Some(event));
+    }
+    assert_eq!(
+        WebhookEvent::parse("Finding"),
+        None,
+        "config names are exact"
+    );
+}

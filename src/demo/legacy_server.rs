@@ -174,9 +174,7 @@ fn offered_version(client_version: u16) -> Option<LegacyVersion> {
     if client_version > highest.wire() {
         return Some(highest);
     }
-    LegacyVersion::ALL
-        .into_iter()
-        .find(|version| version.wire() == client_version)
+    LegacyVersion::from_wire(client_version)
 }
 
 /// Reads handshake records until they hold a whole ClientHello; returns what it offered.

@@ -271,6 +271,7 @@ fn refused(dialect: Dialect) -> Error {
 mod tests {
     use super::*;
     use crate::probe::starttls::{upgrade, StartTlsError};
+    use strum::VariantArray;
     use tokio::io::duplex;
 
     /// Runs the scanner's `upgrade` against the lab's server side of `dialect`.
@@ -291,7 +292,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_dialect_upgrades_and_the_server_accepts_the_clients_requests() {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::VARIANTS {
             let (upgraded, served) = converse(dialect, false).await;
             assert!(upgraded.is_ok(), "{dialect} client: {upgraded:?}");
             assert!(served.is_ok(), "{dialect} server: {served:?}");
@@ -300,7 +301,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_dialect_reports_the_lab_refusal_in_the_servers_words() {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::VARIANTS {
             let (upgraded, served) = converse(dialect, true).await;
             let Err(StartTlsError::Refused { reply }) = upgraded else {
                 panic!("{dialect}: expected a refusal, got {upgraded:?}");
@@ -321,7 +322,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_dialect_server_rejects_a_client_that_does_not_ask_for_tls() {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::VARIANTS {
             let (mut client, mut server) = duplex(64 * 1024);
             client.write_all(b"QUIT NOW PLEASE\r\n").await.unwrap();
             client.shutdown().await.unwrap();

@@ -10,8 +10,6 @@ use std::fs;
 use std::io::{BufRead, BufReader, ErrorKind};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::error::{io_error, EvidenceError};
 use super::BUNDLE_FILES;
 
@@ -91,7 +89,7 @@ fn walk_dir(dir: &Path, prefix: &str, out: &mut Vec<Entry>) -> Result<(), Eviden
 pub(crate) fn hash_file(path: &Path) -> Result<(String, u64), EvidenceError> {
     let file = crate::platform::open_no_follow(path).map_err(io_error(path, "open"))?;
     let mut reader = BufReader::with_capacity(HASH_BUFFER, file);
-    let mut hasher = Sha256::new();
+    let mut hasher = crate::certs::Sha256Stream::new();
     let mut bytes = 0u64;
     loop {
         let chunk = match reader.fill_buf() {
@@ -107,5 +105,5 @@ pub(crate) fn hash_file(path: &Path) -> Result<(String, u64), EvidenceError> {
         bytes += n as u64;
         reader.consume(n);
     }
-    Ok((crate::certs::hex_lower(&hasher.finalize()), bytes))
+    Ok((hasher.finish_hex(), bytes))
 }

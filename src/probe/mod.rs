@@ -36,7 +36,7 @@ pub use capture::SchemeOffer;
 use classify::Attempt;
 use legacy::{LegacyHello, LegacyVersion, SuiteOffer};
 pub use starttls::Dialect;
-pub use verdict::TrustStore;
+pub use verdict::{mozilla_roots, TrustStore};
 
 /// One concrete thing to probe.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

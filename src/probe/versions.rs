@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use rustls::SupportedProtocolVersion;
+use strum::VariantArray;
 use tokio::time::{timeout_at, Instant};
 
 use super::capture::{self, SchemeOffer};
@@ -45,7 +46,7 @@ pub async fn accepted(prober: &Prober, endpoint: &Endpoint) -> BTreeMap<String, 
 /// when offered nothing else (TLS 1.2 down to SSLv3)?
 pub async fn weak_suites(prober: &Prober, endpoint: &Endpoint) -> BTreeMap<String, VersionSupport> {
     let mut support = BTreeMap::new();
-    for weakness in Weakness::ALL {
+    for &weakness in Weakness::VARIANTS {
         let answer = weak(prober, endpoint, weakness).await;
         support.insert(weakness.name().to_string(), answer);
     }

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use strum::VariantArray;
+
 use super::markdown::{cell, code, table};
 use super::ReferenceError;
 use crate::report::prometheus::{self, AlertSeries, CertificateSeries, Exposition};
@@ -101,7 +103,11 @@ fn full_exposition() -> Result<Exposition, ReferenceError> {
 
 fn full_watch() -> WatchSeries {
     WatchSeries {
-        runs: RunOutcome::ALL.into_iter().map(|o| (o, 1)).collect(),
+        runs: RunOutcome::VARIANTS
+            .iter()
+            .copied()
+            .map(|o| (o, 1))
+            .collect(),
         slots_skipped: 0,
         last_run_start: Some(0.0),
         last_run_duration: Some(0.0),

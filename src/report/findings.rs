@@ -180,9 +180,8 @@ pub fn summary_line(findings: &[TrackedFinding]) -> String {
     for t in findings.iter().filter(|t| t.is_active()) {
         *by_severity.entry(t.finding.severity).or_default() += 1;
     }
-    let counts: Vec<String> = Severity::ALL
-        .iter()
-        .filter_map(|s| by_severity.get(s).map(|n| format!("{n} {s}")))
+    let counts: Vec<String> = Severity::most_severe_first()
+        .filter_map(|s| by_severity.get(&s).map(|n| format!("{n} {s}")))
         .collect();
     let count = |status: FindingStatus| findings.iter().filter(|t| t.status == status).count();
     let excepted = findings.iter().filter(|t| is_excepted(t)).count();

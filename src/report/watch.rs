@@ -5,12 +5,18 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 
 use super::prometheus::sample;
 
-/// How a run (or its slot) ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How a run (or its slot) ended. Its label value is derived
+/// ([`RunOutcome::name`]); every outcome, in label order, is
+/// [`VariantArray::VARIANTS`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, VariantArray, IntoStaticStr, EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum RunOutcome {
     /// The scan completed and was stored.
     Complete,
@@ -23,22 +29,9 @@ pub enum RunOutcome {
 }
 
 impl RunOutcome {
-    /// Every outcome, in label order.
-    pub const ALL: [RunOutcome; 4] = [
-        RunOutcome::Complete,
-        RunOutcome::Interrupted,
-        RunOutcome::Busy,
-        RunOutcome::Error,
-    ];
-
     /// The label value.
     pub fn name(self) -> &'static str {
-        match self {
-            RunOutcome::Complete => "complete",
-            RunOutcome::Interrupted => "interrupted",
-            RunOutcome::Busy => "busy",
-            RunOutcome::Error => "error",
-        }
+        self.into()
     }
 }
 
@@ -114,7 +107,7 @@ pub struct WatchSeries {
 pub fn write_watch_series(text: &mut String, s: &WatchSeries) {
     let name = "certatlas_watch_runs_total";
     header(text, name, "Runs of this watch by outcome.", "counter");
-    for outcome in RunOutcome::ALL {
+    for &outcome in RunOutcome::VARIANTS {
         let count = s.runs.get(&outcome).copied().unwrap_or(0);
         sample(text, name, &[("outcome", outcome.name())], count);
     }
@@ -164,6 +157,15 @@ fn header(text: &mut String, name: &str, help: &str, kind: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcome_labels_round_trip_and_stay_as_exported() {
+        let names: Vec<&str> = RunOutcome::VARIANTS.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["complete", "interrupted", "busy", "error"]);
+        for &outcome in RunOutcome::VARIANTS {
+            assert_eq!(outcome.name().parse::<RunOutcome>(), Ok(outcome));
+        }
+    }
     use time::macros::datetime;
 
     #[test]

@@ -20,6 +20,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use strum::VariantArray;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -60,7 +61,7 @@ pub struct UnknownStartTls(pub String);
 
 /// The dialect names, comma-separated.
 fn dialect_names() -> String {
-    let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
+    let names: Vec<&str> = Dialect::VARIANTS.iter().map(|d| d.name()).collect();
     names.join(", ")
 }
 

@@ -15,8 +15,23 @@ use super::error::{corrupt, sql, StoreError};
 use super::records::ScanId;
 use super::Store;
 
-/// Where an outbox row stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Where an outbox row stands. Its stored word is derived
+/// ([`OutboxStatus::as_str`]); every status, in life-cycle order, is
+/// [`strum::VariantArray::VARIANTS`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum OutboxStatus {
     /// Not delivered yet; retried when due.
     Pending,
@@ -27,24 +42,13 @@ pub enum OutboxStatus {
 }
 
 impl OutboxStatus {
-    /// Every status, in life-cycle order.
-    pub const ALL: [OutboxStatus; 3] = [
-        OutboxStatus::Pending,
-        OutboxStatus::Delivered,
-        OutboxStatus::Failed,
-    ];
-
     /// The word stored in `alert_outbox.status`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatus::Pending => "pending",
-            OutboxStatus::Delivered => "delivered",
-            OutboxStatus::Failed => "failed",
-        }
+        self.into()
     }
 
     fn parse(text: &str) -> Option<OutboxStatus> {
-        OutboxStatus::ALL.into_iter().find(|s| s.as_str() == text)
+        text.parse().ok()
     }
 }
 
@@ -379,4 +383,24 @@ fn placeholders(from: usize, count: usize) -> String {
     }
     let list: Vec<String> = (from..from + count).map(|i| format!("?{i}")).collect();
     list.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn outbox_statuses_round_trip_and_stay_as_stored() {
+        let names: Vec<&str> = OutboxStatus::VARIANTS.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["pending", "delivered", "failed"]);
+        for &status in OutboxStatus::VARIANTS {
+            assert_eq!(OutboxStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(
+            OutboxStatus::parse("Pending"),
+            None,
+            "stored words are exact"
+        );
+    }
 }

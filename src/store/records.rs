@@ -31,9 +31,23 @@ pub struct ScanMeta {
     pub tool_version: String,
 }
 
-/// The life-cycle state of a scan (`scans.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The life-cycle state of a scan (`scans.status`); its stored text is
+/// derived ([`ScanStatus::as_str`]).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ScanStatus {
     /// Still running (or its process has not yet been noticed gone).
     Running,
@@ -46,18 +60,12 @@ pub enum ScanStatus {
 impl ScanStatus {
     /// The text stored in `scans.status`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ScanStatus::Running => "running",
-            ScanStatus::Complete => "complete",
-            ScanStatus::Interrupted => "interrupted",
-        }
+        self.into()
     }
 
     /// Parses the stored text.
     pub fn parse(text: &str) -> Option<ScanStatus> {
-        [Self::Running, Self::Complete, Self::Interrupted]
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        text.parse().ok()
     }
 }
 
@@ -245,9 +253,24 @@ pub struct HistoryEntry {
     pub position: Option<u32>,
 }
 
-/// The kinds of change events (`events.kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The kinds of change events (`events.kind`); the stored text is derived
+/// ([`EventKind::as_str`]), every kind in declaration order is
+/// [`strum::VariantArray::VARIANTS`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum EventKind {
     /// A certificate not served before appeared.
     NewCertificate,
@@ -266,33 +289,14 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 7] = [
-        EventKind::NewCertificate,
-        EventKind::CertificateGone,
-        EventKind::CertificateChanged,
-        EventKind::Renewal,
-        EventKind::Rekey,
-        EventKind::EndpointGone,
-        EventKind::ExpiredInService,
-    ];
-
     /// The text stored in `events.kind`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::NewCertificate => "new_certificate",
-            EventKind::CertificateGone => "certificate_gone",
-            EventKind::CertificateChanged => "certificate_changed",
-            EventKind::Renewal => "renewal",
-            EventKind::Rekey => "rekey",
-            EventKind::EndpointGone => "endpoint_gone",
-            EventKind::ExpiredInService => "expired_in_service",
-        }
+        self.into()
     }
 
     /// Parses the stored text.
     pub fn parse(text: &str) -> Option<EventKind> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+        text.parse().ok()
     }
 }
 
@@ -363,6 +367,29 @@ pub struct WriteStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn stored_words_stay_as_stored() {
+        let kinds: Vec<&str> = EventKind::VARIANTS.iter().map(|k| k.as_str()).collect();
+        let expected = [
+            "new_certificate",
+            "certificate_gone",
+            "certificate_changed",
+            "renewal",
+            "rekey",
+            "endpoint_gone",
+            "expired_in_service",
+        ];
+        assert_eq!(kinds, expected);
+        let statuses: Vec<&str> = ScanStatus::VARIANTS.iter().map(|s| s.as_str()).collect();
+        assert_eq!(statuses, ["running", "complete", "interrupted"]);
+        for &status in ScanStatus::VARIANTS {
+            assert_eq!(ScanStatus::parse(status.as_str()), Some(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert_eq!(ScanStatus::parse("Complete"), None);
+    }
 
     #[test]
     fn endpoint_keys_print_as_history_takes_them() {
@@ -382,7 +409,7 @@ mod tests {
 
     #[test]
     fn event_kinds_text_matches_serde_and_parses_back() {
-        for kind in EventKind::ALL {
+        for &kind in EventKind::VARIANTS {
             let json = serde_json::to_value(kind).unwrap();
             assert_eq!(json, kind.as_str());
             assert_eq!(EventKind::parse(kind.as_str()), Some(kind));

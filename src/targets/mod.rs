@@ -24,6 +24,7 @@
 //! [`TargetsError::with_origin`] re-labels an error afterwards.
 
 mod address_walk;
+mod block;
 mod csv;
 mod error;
 mod exclusions;
@@ -42,6 +43,7 @@ mod target;
 mod test_support;
 mod walk;
 
+pub use block::{AddressBlock, AddressBlockError};
 pub use error::{Origin, SpecProblem, TargetsError};
 pub use ports::{parse_ports, parse_ports_in, DEFAULT_PORTS};
 pub use resolve::{parse_resolve_in, Pairing, Pairings};

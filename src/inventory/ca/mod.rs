@@ -44,11 +44,36 @@ pub use graph::{key_text, CaGraph};
 pub use trust::TrustContext;
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumMessage, EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 
 /// Who stands behind a certificate, from the organisation's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Its names are derived: [`CaClass::name`], and `FromStr` accepting that
+/// name case-insensitively (and `self-signed`); every class, in
+/// declaration order, is [`VariantArray::VARIANTS`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    VariantArray,
+    IntoStaticStr,
+    EnumString,
+    EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    ascii_case_insensitive,
+    parse_err_ty = UnknownCaClass,
+    parse_err_fn = UnknownCaClass::named
+)]
 pub enum CaClass {
     /// Chains to a root in the Mozilla store.
     Public,
@@ -57,30 +82,16 @@ pub enum CaClass {
     /// Chains to a private CA nobody declared.
     Shadow,
     /// Signs itself.
+    #[strum(to_string = "self_signed", serialize = "self-signed")]
     SelfSigned,
     /// The issuer was never seen and cannot be placed.
     Unknown,
 }
 
 impl CaClass {
-    /// Every class, in declaration order (for help texts and filters).
-    pub const ALL: [CaClass; 5] = [
-        CaClass::Public,
-        CaClass::Approved,
-        CaClass::Shadow,
-        CaClass::SelfSigned,
-        CaClass::Unknown,
-    ];
-
     /// The snake_case name used in output and filters (same as serde).
     pub fn name(self) -> &'static str {
-        match self {
-            CaClass::Public => "public",
-            CaClass::Approved => "approved",
-            CaClass::Shadow => "shadow",
-            CaClass::SelfSigned => "self_signed",
-            CaClass::Unknown => "unknown",
-        }
+        self.into()
     }
 }
 
@@ -95,17 +106,10 @@ impl std::fmt::Display for CaClass {
 #[error("unknown CA class {0:?} (expected one of public, approved, shadow, self_signed, unknown)")]
 pub struct UnknownCaClass(pub String);
 
-impl std::str::FromStr for CaClass {
-    type Err = UnknownCaClass;
-
-    /// Accepts the [`CaClass::name`] spelling, case-insensitively, with `-`
-    /// allowed for `_` (`self-signed`).
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
-        CaClass::ALL
-            .into_iter()
-            .find(|class| class.name() == wanted)
-            .ok_or_else(|| UnknownCaClass(text.to_string()))
+impl UnknownCaClass {
+    /// The error for `text` (what `CaClass`'s derived `FromStr` returns).
+    fn named(text: &str) -> UnknownCaClass {
+        UnknownCaClass(text.to_string())
     }
 }
 

@@ -264,12 +264,15 @@ fn undeclared_self_signed_ca_summary_is_shadow() {
 
 #[test]
 fn class_names_round_trip_through_from_str_and_serde() {
-    for class in CaClass::ALL {
+    for &class in CaClass::VARIANTS {
         assert_eq!(class.name().parse::<CaClass>(), Ok(class));
         assert_eq!(class.to_string(), class.name());
         let json = serde_json::to_string(&class).expect("json");
         assert_eq!(json, format!("\"{}\"", class.name()));
     }
+    let names: Vec<&str> = CaClass::VARIANTS.iter().map(|c| c.name()).collect();
+    let expected = ["public", "approved", "shadow", "self_signed", "unknown"];
+    assert_eq!(names, expected);
     assert_eq!("Self-Signed".parse::<CaClass>(), Ok(CaClass::SelfSigned));
     let err = "private".parse::<CaClass>().expect_err("not a class");
     assert!(err.to_string().contains("\"private\""));

@@ -23,17 +23,20 @@
 mod glob;
 
 use std::net::IpAddr;
-use std::str::FromStr;
 
-use ipnetwork::IpNetwork;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::certs::CertificateView;
+use crate::targets::AddressBlock;
 
 use glob::HostGlob;
 
-/// The kinds of matcher an owner rule can use (names as in the config file).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of matcher an owner rule can use (names as in the config file,
+/// derived: [`MatcherKind::key`]; every kind in config-file documentation
+/// order: [`VariantArray::VARIANTS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, VariantArray, IntoStaticStr, EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum MatcherKind {
     /// `cidr`
     Cidr,
@@ -50,26 +53,9 @@ pub enum MatcherKind {
 }
 
 impl MatcherKind {
-    /// Every kind, in config-file documentation order.
-    pub const ALL: [MatcherKind; 6] = [
-        MatcherKind::Cidr,
-        MatcherKind::Hostname,
-        MatcherKind::San,
-        MatcherKind::Issuer,
-        MatcherKind::SubjectO,
-        MatcherKind::SubjectOu,
-    ];
-
     /// The config key of this matcher kind.
     pub fn key(self) -> &'static str {
-        match self {
-            MatcherKind::Cidr => "cidr",
-            MatcherKind::Hostname => "hostname",
-            MatcherKind::San => "san",
-            MatcherKind::Issuer => "issuer",
-            MatcherKind::SubjectO => "subject_o",
-            MatcherKind::SubjectOu => "subject_ou",
-        }
+        self.into()
     }
 }
 
@@ -115,7 +101,7 @@ pub enum MatcherProblem {
     EmptyText,
     /// Neither a CIDR block nor an address.
     #[error("not a CIDR block or IP address ({0})")]
-    NotCidr(ipnetwork::IpNetworkError),
+    NotCidr(crate::targets::AddressBlockError),
 }
 
 /// One owner rule as written in the config: the owner and its matcher values.
@@ -167,7 +153,7 @@ pub struct OwnerRules {
 struct OwnerRule {
     owner: String,
     index: usize,
-    cidr: Vec<(String, IpNetwork)>,
+    cidr: Vec<(String, AddressBlock)>,
     hostname: Vec<(String, HostGlob)>,
     san: Vec<(String, HostGlob)>,
     /// (as written, lowercase) pairs for the text matchers.
@@ -244,7 +230,11 @@ impl OwnerRule {
     /// `Some(reasons)` (one per matcher kind set) when every kind matches.
     fn matches(&self, subject: &OwnerSubject<'_>) -> Option<Vec<String>> {
         let mut reasons = Vec::new();
-        for (kind, hit) in MatcherKind::ALL.into_iter().zip(self.hits(subject)) {
+        for (kind, hit) in MatcherKind::VARIANTS
+            .iter()
+            .copied()
+            .zip(self.hits(subject))
+        {
             if let Some(hit) = hit {
                 reasons.push(format!("{} {}", kind.key(), hit?));
             }
@@ -252,7 +242,7 @@ impl OwnerRule {
         Some(reasons)
     }
 
-    /// For each matcher kind (in [`MatcherKind::ALL`] order): `None` when the
+    /// For each matcher kind (in [`MatcherKind::VARIANTS`] order): `None` when the
     /// rule does not set it, else the first of its values (as written) that
     /// matches the subject, if any.
     fn hits<'r>(&'r self, subject: &OwnerSubject<'_>) -> [Hit<'r>; 6] {
@@ -261,7 +251,7 @@ impl OwnerRule {
         let cidr = self
             .cidr
             .iter()
-            .find(|(_, net)| address.is_some_and(|a| in_network(net, a)));
+            .find(|(_, net)| address.is_some_and(|a| net.contains(a)));
         let hostnames = subject.hostnames.iter().map(String::as_str);
         let sans = view.san.dns.iter().map(String::as_str);
         let issuer = self.issuer.iter().find(|(_, needle)| {
@@ -327,24 +317,8 @@ fn lowercase_all(
 }
 
 /// A CIDR block or a bare address (a single-address block).
-fn parse_cidr(text: &str) -> Result<IpNetwork, MatcherProblem> {
-    if let Ok(address) = IpAddr::from_str(text) {
-        return Ok(IpNetwork::from(address));
-    }
-    IpNetwork::from_str(text).map_err(MatcherProblem::NotCidr)
-}
-
-/// Address in block; IPv4-mapped IPv6 addresses also match IPv4 blocks.
-fn in_network(network: &IpNetwork, address: IpAddr) -> bool {
-    if network.contains(address) {
-        return true;
-    }
-    match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .is_some_and(|v4| network.contains(IpAddr::V4(v4))),
-        IpAddr::V4(_) => false,
-    }
+fn parse_cidr(text: &str) -> Result<AddressBlock, MatcherProblem> {
+    AddressBlock::parse(text).map_err(MatcherProblem::NotCidr)
 }
 
 /// The first glob (as written) that matches any of `names`.

@@ -217,3 +217,20 @@ fn invalid_rules_are_rejected_with_the_matcher_named() {
     );
     assert!(r.is_empty());
 }
+
+#[test]
+fn matcher_keys_round_trip_and_stay_as_configured() {
+    let keys: Vec<&str> = MatcherKind::VARIANTS.iter().map(|k| k.key()).collect();
+    let expected = [
+        "cidr",
+        "hostname",
+        "san",
+        "issuer",
+        "subject_o",
+        "subject_ou",
+    ];
+    assert_eq!(keys, expected);
+    for &kind in MatcherKind::VARIANTS {
+        assert_eq!(kind.key().parse::<MatcherKind>(), Ok(kind));
+    }
+}

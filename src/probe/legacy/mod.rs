@@ -41,6 +41,7 @@ mod reader_tests;
 #[cfg(test)]
 mod test_wire;
 
+use strum::VariantArray;
 pub use suites::{suite_name, SuiteFlags};
 
 /// Most bytes read from a peer before its Certificate message is complete.
@@ -50,35 +51,44 @@ pub const MAX_LEGACY_BYTES: usize = 256 * 1024;
 ///
 /// [`name`]: LegacyVersion::name
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
 )]
 pub enum LegacyVersion {
     /// SSL 3.0 (wire 0x0300).
     #[serde(rename = "SSLv3")]
+    #[strum(serialize = "SSLv3")]
     Ssl3,
     /// TLS 1.0 (wire 0x0301).
     #[serde(rename = "TLSv1.0")]
+    #[strum(serialize = "TLSv1.0")]
     Tls10,
     /// TLS 1.1 (wire 0x0302).
     #[serde(rename = "TLSv1.1")]
+    #[strum(serialize = "TLSv1.1")]
     Tls11,
     /// TLS 1.2 (wire 0x0303).
     #[serde(rename = "TLSv1.2")]
+    #[strum(serialize = "TLSv1.2")]
     Tls12,
 }
 
 impl LegacyVersion {
-    /// Every legacy version, oldest first.
-    pub const ALL: [LegacyVersion; 4] = [Self::Ssl3, Self::Tls10, Self::Tls11, Self::Tls12];
-
-    /// The usual name: "SSLv3", "TLSv1.0", "TLSv1.1" or "TLSv1.2".
+    /// The usual name (derived): "SSLv3", "TLSv1.0", "TLSv1.1" or "TLSv1.2";
+    /// every version, oldest first, is [`VariantArray::VARIANTS`].
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Ssl3 => "SSLv3",
-            Self::Tls10 => "TLSv1.0",
-            Self::Tls11 => "TLSv1.1",
-            Self::Tls12 => "TLSv1.2",
-        }
+        self.into()
     }
 
     /// The two-byte protocol version on the wire (0x0300 to 0x0303).
@@ -93,7 +103,10 @@ impl LegacyVersion {
 
     /// The version with this wire value, if it is one of the four.
     pub fn from_wire(wire: u16) -> Option<LegacyVersion> {
-        Self::ALL.into_iter().find(|version| version.wire() == wire)
+        Self::VARIANTS
+            .iter()
+            .copied()
+            .find(|version| version.wire() == wire)
     }
 }
 
@@ -128,8 +141,23 @@ pub enum SuiteOffer {
     Weak(Weakness),
 }
 
-/// One class of weak cipher suites, probed on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One class of weak cipher suites, probed on its own. Its name is derived
+/// ([`Weakness::name`]); every class, in probing order, is
+/// [`VariantArray::VARIANTS`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Weakness {
     /// NULL encryption.
     Null,
@@ -138,6 +166,7 @@ pub enum Weakness {
     /// RC4.
     Rc4,
     /// Triple DES.
+    #[strum(serialize = "3des")]
     TripleDes,
     /// Single DES.
     Des,
@@ -146,26 +175,9 @@ pub enum Weakness {
 }
 
 impl Weakness {
-    /// Every class, in probing order.
-    pub const ALL: [Weakness; 6] = [
-        Weakness::Null,
-        Weakness::Export,
-        Weakness::Rc4,
-        Weakness::TripleDes,
-        Weakness::Des,
-        Weakness::Anon,
-    ];
-
     /// The name used in output: as in [`SuiteFlags::names`].
     pub fn name(self) -> &'static str {
-        match self {
-            Weakness::Null => "null",
-            Weakness::Export => "export",
-            Weakness::Rc4 => "rc4",
-            Weakness::TripleDes => "3des",
-            Weakness::Des => "des",
-            Weakness::Anon => "anon",
-        }
+        self.into()
     }
 
     /// Whether a suite with `flags` has this weakness.
@@ -313,8 +325,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn version_and_weakness_names_round_trip_and_stay_as_stored() {
+        let names: Vec<&str> = LegacyVersion::VARIANTS.iter().map(|v| v.name()).collect();
+        assert_eq!(names, ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"]);
+        for &version in LegacyVersion::VARIANTS {
+            assert_eq!(version.name().parse::<LegacyVersion>(), Ok(version));
+            assert_eq!(version.to_string(), version.name());
+        }
+        let names: Vec<&str> = Weakness::VARIANTS.iter().map(|w| w.name()).collect();
+        assert_eq!(names, ["null", "export", "rc4", "3des", "des", "anon"]);
+        for &weakness in Weakness::VARIANTS {
+            assert_eq!(weakness.name().parse::<Weakness>(), Ok(weakness));
+        }
+    }
+
+    #[test]
     fn versions_round_trip_through_wire_and_serde_by_name() {
-        for version in LegacyVersion::ALL {
+        for &version in LegacyVersion::VARIANTS {
             assert_eq!(LegacyVersion::from_wire(version.wire()), Some(version));
             let json = serde_json::to_string(&version).expect("serialise");
             assert_eq!(json, format!("\"{}\"", version.name()));

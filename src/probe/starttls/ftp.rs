@@ -9,7 +9,6 @@ use super::{DialectSpec, StartTlsError};
 
 /// The FTP dialect as listed in the registry.
 pub(super) const SPEC: DialectSpec = DialectSpec {
-    name: "ftp",
     description: "FTP: AUTH TLS after the 220 greeting (RFC 4217)",
     default_ports: &[21],
 };

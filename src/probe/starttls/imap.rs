@@ -8,7 +8,6 @@ use super::{DialectSpec, StartTlsError};
 
 /// The IMAP dialect as listed in the registry.
 pub(super) const SPEC: DialectSpec = DialectSpec {
-    name: "imap",
     description: "IMAP: tagged STARTTLS after the * OK greeting (RFC 3501)",
     default_ports: &[143],
 };

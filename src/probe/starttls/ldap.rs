@@ -12,7 +12,6 @@ use super::{DialectSpec, StartTlsError};
 
 /// The LDAP dialect as listed in the registry.
 pub(super) const SPEC: DialectSpec = DialectSpec {
-    name: "ldap",
     description: "LDAP: StartTLS extended operation 1.3.6.1.4.1.1466.20037 (RFC 4511)",
     default_ports: &[389],
 };

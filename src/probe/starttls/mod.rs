@@ -23,13 +23,32 @@ mod smtp;
 mod testing;
 mod xmpp;
 
+use strum::VariantArray;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use reader::{MAX_EXCHANGE, MAX_LINE};
 
 /// A plaintext protocol that can switch the connection to TLS in-band.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+///
+/// Its names are derived: [`Dialect::name`] (`smtp`, `pop3`, …, the serde name too),
+/// [`Dialect::from_name`] and [`strum::VariantArray::VARIANTS`] (every dialect, in the order
+/// they are listed to users).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", ascii_case_insensitive)]
 pub enum Dialect {
     /// SMTP with the STARTTLS extension (RFC 3207).
     Smtp,
@@ -52,8 +71,6 @@ pub enum Dialect {
 /// What each dialect unit declares about itself.
 #[derive(Debug)]
 struct DialectSpec {
-    /// Short lowercase name, also the serde name.
-    name: &'static str,
     /// One line for help texts.
     description: &'static str,
     /// The well-known ports where the service speaks this dialect.
@@ -61,18 +78,6 @@ struct DialectSpec {
 }
 
 impl Dialect {
-    /// Every dialect, in the order they are listed to users.
-    pub const ALL: [Dialect; 8] = [
-        Dialect::Smtp,
-        Dialect::Imap,
-        Dialect::Pop3,
-        Dialect::Ftp,
-        Dialect::Ldap,
-        Dialect::Postgres,
-        Dialect::Mysql,
-        Dialect::Xmpp,
-    ];
-
     /// The unit that implements this dialect describes it.
     fn spec(self) -> &'static DialectSpec {
         match self {
@@ -89,7 +94,7 @@ impl Dialect {
 
     /// Short lowercase name, e.g. `"smtp"` (the same as the serde name).
     pub fn name(self) -> &'static str {
-        self.spec().name
+        self.into()
     }
 
     /// One line saying what the scanner sends, e.g. `"SMTP: EHLO, then STARTTLS (RFC 3207)"`.
@@ -104,16 +109,15 @@ impl Dialect {
 
     /// The dialect whose well-known ports include `port`, if any.
     pub fn for_port(port: u16) -> Option<Dialect> {
-        Dialect::ALL
-            .into_iter()
+        Dialect::VARIANTS
+            .iter()
+            .copied()
             .find(|dialect| dialect.default_ports().contains(&port))
     }
 
     /// The dialect called `name` (as returned by [`Dialect::name`]; ASCII case ignored).
     pub fn from_name(name: &str) -> Option<Dialect> {
-        Dialect::ALL
-            .into_iter()
-            .find(|dialect| dialect.name().eq_ignore_ascii_case(name.trim()))
+        name.trim().parse().ok()
     }
 }
 
@@ -206,7 +210,12 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_match_serde() {
-        for dialect in Dialect::ALL {
+        let names: Vec<&str> = Dialect::VARIANTS.iter().map(|d| d.name()).collect();
+        let expected = [
+            "smtp", "imap", "pop3", "ftp", "ldap", "postgres", "mysql", "xmpp",
+        ];
+        assert_eq!(names, expected);
+        for &dialect in Dialect::VARIANTS {
             assert_eq!(Dialect::from_name(dialect.name()), Some(dialect));
             let upper = dialect.name().to_ascii_uppercase();
             assert_eq!(Dialect::from_name(&upper), Some(dialect));
@@ -220,7 +229,7 @@ mod tests {
 
     #[test]
     fn every_default_port_maps_back_to_its_dialect() {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::VARIANTS {
             assert!(!dialect.default_ports().is_empty(), "{dialect} has no port");
             for &port in dialect.default_ports() {
                 assert_eq!(Dialect::for_port(port), Some(dialect), "port {port}");
@@ -230,7 +239,7 @@ mod tests {
 
     #[test]
     fn ports_and_names_are_unique() {
-        let ports: Vec<u16> = Dialect::ALL
+        let ports: Vec<u16> = Dialect::VARIANTS
             .iter()
             .flat_map(|dialect| dialect.default_ports().iter().copied())
             .collect();
@@ -240,8 +249,8 @@ mod tests {
             ports.len(),
             "a port is listed twice: {ports:?}"
         );
-        let names: HashSet<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
-        assert_eq!(names.len(), Dialect::ALL.len());
+        let names: HashSet<&str> = Dialect::VARIANTS.iter().map(|d| d.name()).collect();
+        assert_eq!(names.len(), Dialect::VARIANTS.len());
     }
 
     #[test]
@@ -255,7 +264,7 @@ mod tests {
 
     #[test]
     fn descriptions_start_with_the_protocol_and_fit_one_line() {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::VARIANTS {
             let description = dialect.description();
             assert!(!description.contains('\n'), "{dialect}: {description}");
             let protocol = description.split(':').next().unwrap().to_ascii_lowercase();

@@ -14,7 +14,6 @@ use super::{DialectSpec, StartTlsError};
 
 /// The MySQL dialect as listed in the registry.
 pub(super) const SPEC: DialectSpec = DialectSpec {
-    name: "mysql",
     description: "MySQL/MariaDB: the server greets, the client answers SSLRequest, then TLS",
     default_ports: &[3306],
 };

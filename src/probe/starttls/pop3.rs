@@ -7,7 +7,6 @@ use super::{DialectSpec, StartTlsError};
 
 /// The POP3 dialect as listed in the registry.
 pub(super) const SPEC: DialectSpec = DialectSpec {
-    name: "pop3",
     description: "POP3: STLS after the +OK greeting (RFC 2595)",
     default_ports: &[110],
 };

@@ -12,7 +12,6 @@ use super::{DialectSpec, StartTlsError};
 
 /// The PostgreSQL dialect as listed in the registry.
 pub(super) const SPEC: DialectSpec = DialectSpec {
-    name: "postgres",
     description: "PostgreSQL: SSLRequest, the server answers S before TLS (protocol v3)",
     default_ports: &[5432],
 };

@@ -9,7 +9,6 @@ use super::{DialectSpec, StartTlsError};
 
 /// The SMTP dialect as listed in the registry.
 pub(super) const SPEC: DialectSpec = DialectSpec {
-    name: "smtp",
     description: "SMTP: EHLO, then STARTTLS (RFC 3207)",
     default_ports: &[25, 587],
 };

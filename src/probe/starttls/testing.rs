@@ -140,13 +140,14 @@ pub(super) fn assert_too_long(run: &Run, limit: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     /// A TLS 1.2 fatal alert record (handshake_failure), what a TLS server might send.
     const TLS_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
 
     #[tokio::test]
     async fn every_dialect_reports_a_peer_that_hangs_up_at_once_as_closed() {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::VARIANTS {
             let run = run(dialect, Some("lab.test"), vec![Step::Close]).await;
             assert!(
                 matches!(run.result, Err(StartTlsError::Closed)),
@@ -158,7 +159,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_dialect_reports_a_tls_record_as_unexpected() {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::VARIANTS {
             let run = run(dialect, Some("lab.test"), vec![send(TLS_ALERT)]).await;
             let shown = unexpected_bytes(&run);
             assert!(
@@ -171,7 +172,7 @@ mod tests {
     #[tokio::test]
     async fn every_dialect_reports_an_http_reply_as_unexpected() {
         let http = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::VARIANTS {
             let run = run(dialect, None, vec![send(http), Step::Close]).await;
             let shown = unexpected_bytes(&run);
             assert!(

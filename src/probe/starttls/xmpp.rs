@@ -13,7 +13,6 @@ use super::{DialectSpec, StartTlsError};
 
 /// The XMPP dialect as listed in the registry.
 pub(super) const SPEC: DialectSpec = DialectSpec {
-    name: "xmpp",
     description: "XMPP: stream header, then <starttls/> from the stream features (RFC 6120)",
     default_ports: &[5222],
 };

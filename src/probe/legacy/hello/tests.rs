@@ -7,6 +7,7 @@ use tls_parser::{
 
 use super::*;
 use crate::probe::legacy::SuiteOffer;
+use strum::VariantArray;
 
 /// What a parsed hello contains.
 struct Parsed {
@@ -70,7 +71,7 @@ fn hello(version: LegacyVersion, sni: Option<&str>, suites: SuiteOffer) -> Legac
 #[test]
 fn versions_random_and_suites_are_as_offered() {
     let random: [u8; 32] = std::array::from_fn(|i| i as u8 * 7);
-    for version in LegacyVersion::ALL {
+    for &version in LegacyVersion::VARIANTS {
         for offer in [
             SuiteOffer::Broad,
             SuiteOffer::RsaOnly,

@@ -73,7 +73,7 @@ fn counts(findings: &[TrackedFinding]) -> Markup {
         "Withdrawn",
     ];
     let rows = html! {
-        @for severity in Severity::ALL {
+        @for severity in Severity::most_severe_first() {
             @let of = |keep: &dyn Fn(&TrackedFinding) -> bool| {
                 findings
                     .iter()

@@ -111,7 +111,7 @@ impl RustlsConnect {
 fn root_store(roots: &Roots) -> Result<Arc<RootCertStore>, ConnInfoError> {
     let mut store = RootCertStore::empty();
     match roots {
-        Roots::System => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Roots::System => store.extend(crate::probe::mozilla_roots().iter().cloned()),
         Roots::File(path, certificates) => {
             for certificate in certificates {
                 store
