@@ -210,10 +210,6 @@ const KNOWN_CIRCLES: &[(&[&str], &str)] = &[
         &["cli/policy", "cli/settings"],
         "the policy request fails with settings' SettingsError; settings builds the policy request (cli arguments being flattened)",
     ),
-    (
-        &["report/audit", "report/score"],
-        "the score report reads audit::TrendPoint; the audit HTML reads score::overall_basis (audit report moving to templates)",
-    ),
 ];
 
 #[test]

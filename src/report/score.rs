@@ -9,11 +9,13 @@
 
 use std::io::{self, Write};
 
-use super::audit::TrendPoint;
 use super::listing::{write_json, write_listing, Listing, ListingFormat};
 use crate::sanitize::terminal;
 use crate::scoring::ladder::Profile;
 use crate::scoring::{Basis, CategoryScore, CriterionResult, Outcome, ScoreCard};
+use crate::store::ScanId;
+use serde::Serialize;
+use time::OffsetDateTime;
 
 /// `value` with its unit, or `unknown`.
 pub fn value_text(result: &CriterionResult) -> String {
@@ -489,4 +491,37 @@ pub fn write_ladders(
             cells: &cells,
         },
     )
+}
+
+/// One scan's scores in the trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// The scan.
+    pub scan: ScanId,
+    /// When it started.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Overall value (weighted mean), if any category was assessed.
+    pub overall_value: Option<f64>,
+    /// Overall level (rounded down).
+    pub overall_level: Option<u8>,
+    /// Level per category id (`None`: not assessed).
+    pub levels: Vec<(String, Option<u8>)>,
+}
+
+impl TrendPoint {
+    /// The trend point of a stored card.
+    pub fn of(scan: ScanId, at: OffsetDateTime, card: &ScoreCard) -> TrendPoint {
+        TrendPoint {
+            scan,
+            at,
+            overall_value: card.overall_value,
+            overall_level: card.overall_level,
+            levels: card
+                .categories
+                .iter()
+                .map(|c| (c.category.clone(), c.level))
+                .collect(),
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod files;
 mod fixture;
 mod html;
 
+pub use super::score::TrendPoint;
 pub use files::write_bundle;
 pub use html::render as render_html;
 
@@ -23,39 +24,6 @@ use crate::store::{ScanId, ScanRecord};
 
 /// The version of `report.json`'s layout (documented in the README).
 pub const REPORT_SCHEMA: &str = "certatlas-report/1";
-
-/// One scan's scores in the trend.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TrendPoint {
-    /// The scan.
-    pub scan: ScanId,
-    /// When it started.
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    /// Overall value (weighted mean), if any category was assessed.
-    pub overall_value: Option<f64>,
-    /// Overall level (rounded down).
-    pub overall_level: Option<u8>,
-    /// Level per category id (`None`: not assessed).
-    pub levels: Vec<(String, Option<u8>)>,
-}
-
-impl TrendPoint {
-    /// The trend point of a stored card.
-    pub fn of(scan: ScanId, at: OffsetDateTime, card: &ScoreCard) -> TrendPoint {
-        TrendPoint {
-            scan,
-            at,
-            overall_value: card.overall_value,
-            overall_level: card.overall_level,
-            levels: card
-                .categories
-                .iter()
-                .map(|c| (c.category.clone(), c.level))
-                .collect(),
-        }
-    }
-}
 
 /// The previous scored scan, for the radar chart's second outline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
