@@ -17,6 +17,12 @@
 //! PostgreSQL database (created and dropped on the server named by
 //! `CERTATLAS_TEST_POSTGRES`, as the tests do), right after the SQLite
 //! scan, and the result compares the two rates.
+//!
+//! With `CERTATLAS_BENCH_BASELINE=<path to another certatlas binary>`
+//! (an earlier build) each round also scans into SQLite with that binary,
+//! right after this build, and the result gives this build's rate and peak
+//! RSS as ratios to the baseline's, round by round: two builds compared in
+//! one run, alternated, so a drift of the machine's speed falls on both.
 
 #[path = "support/child.rs"]
 mod child;
@@ -47,25 +53,41 @@ fn main() {
 async fn bench() {
     let (port, _servers) = start_servers().await;
     println!("server: {ADDRESSES} loopback addresses (127.1.0.0/21) on port {port}");
-    let mut backends = vec![Backend::Sqlite];
-    if on_postgres() {
-        backends.push(Backend::Postgres);
+    let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_certatlas"));
+    let mut runs = vec![Run {
+        name: "this build, SQLite".into(),
+        binary: this.clone(),
+        backend: Backend::Sqlite,
+    }];
+    if let Some(baseline) = baseline() {
+        runs.push(Run {
+            name: format!("baseline {}, SQLite", baseline.display()),
+            binary: baseline,
+            backend: Backend::Sqlite,
+        });
     }
-    let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
+    if on_postgres() {
+        runs.push(Run {
+            name: "this build, PostgreSQL".into(),
+            binary: this,
+            backend: Backend::Postgres,
+        });
+    }
+    let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
     println!(
-        "inventory: a fresh database per round and backend ({})",
-        names.join(", ")
+        "inventory: a fresh database per round and run ({})",
+        names.join("; ")
     );
     let mut ceiling = Vec::new();
-    let mut scanner: Vec<Vec<(f64, i64)>> = vec![Vec::new(); backends.len()];
+    let mut scanner: Vec<Vec<(f64, i64)>> = vec![Vec::new(); runs.len()];
     for round in 1..=ROUNDS {
         let c = ceiling_rate(port).await;
         ceiling.push(c);
-        for (index, backend) in backends.iter().enumerate() {
-            let (s, rss_kib, tls_lines, migrate) = scanner_rate(port, *backend).await;
+        for (index, run) in runs.iter().enumerate() {
+            let (s, rss_kib, tls_lines, migrate) = scanner_rate(port, run).await;
             println!(
-                "round {round}: ceiling {c:.0} handshakes/s · certatlas into {} {s:.0} handshakes/s ({:.0} %) · peak RSS {:.1} MB · {tls_lines} chains · schema of the empty database made in {:.2} s beforehand",
-                backend.name(),
+                "round {round}: ceiling {c:.0} handshakes/s · {} {s:.0} handshakes/s ({:.0} %) · peak RSS {:.1} MB · {tls_lines} chains · schema of the empty database made in {:.2} s beforehand",
+                run.name,
                 100.0 * s / c,
                 rss_kib as f64 / 1024.0,
                 migrate
@@ -78,40 +100,67 @@ async fn bench() {
         }
     }
     let best_ceiling = ceiling.iter().cloned().fold(0.0, f64::max);
-    let mut best = Vec::new();
-    for (backend, runs) in backends.iter().zip(&scanner) {
-        let best_scan = runs.iter().map(|s| s.0).fold(0.0, f64::max);
-        let peak_rss = runs.iter().map(|s| s.1).max().unwrap_or(0);
+    for (run, results) in runs.iter().zip(&scanner) {
+        let best_scan = results.iter().map(|s| s.0).fold(0.0, f64::max);
+        let peak_rss = results.iter().map(|s| s.1).max().unwrap_or(0);
         println!(
             "result ({}): ceiling {best_ceiling:.0}/s, certatlas {best_scan:.0}/s = {:.0} % of ceiling, peak RSS {:.1} MB at concurrency {CONCURRENCY}",
-            backend.name(),
+            run.name,
             100.0 * best_scan / best_ceiling,
             peak_rss as f64 / 1024.0
         );
-        best.push(best_scan);
     }
-    if let [sqlite, postgres] = best[..] {
-        println!(
-            "result: PostgreSQL stores at {:.2}× the SQLite rate (best of {ROUNDS} rounds each, alternated)",
-            postgres / sqlite
-        );
+    let best = |index: usize| scanner[index].iter().map(|s| s.0).fold(0.0, f64::max);
+    for (index, run) in runs.iter().enumerate().skip(1) {
+        if run.backend == Backend::Postgres {
+            println!(
+                "result: PostgreSQL stores at {:.2}× the SQLite rate (best of {ROUNDS} rounds each, alternated)",
+                best(index) / best(0)
+            );
+        } else {
+            let ratios: Vec<String> = scanner[0]
+                .iter()
+                .zip(&scanner[index])
+                .map(|(a, b)| {
+                    format!(
+                        "{:.2}× rate, {:.2}× RSS",
+                        a.0 / b.0,
+                        a.1 as f64 / b.1 as f64
+                    )
+                })
+                .collect();
+            println!(
+                "result: this build against the baseline, round by round: {}",
+                ratios.join("; ")
+            );
+        }
     }
+}
+
+/// One scanner run of each round: which binary, into which store.
+struct Run {
+    name: String,
+    binary: std::path::PathBuf,
+    backend: Backend,
+}
+
+/// The binary `CERTATLAS_BENCH_BASELINE` names, if any.
+fn baseline() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("CERTATLAS_BENCH_BASELINE").filter(|v| !v.is_empty())?;
+    let path = std::path::PathBuf::from(path);
+    assert!(
+        path.is_file(),
+        "CERTATLAS_BENCH_BASELINE: no file {}",
+        path.display()
+    );
+    Some(path)
 }
 
 /// Where the scanner stores.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
     Sqlite,
     Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
 }
 
 /// Address `i` of 127.1.0.0/21.
@@ -189,9 +238,10 @@ async fn ceiling_rate(port: u16) -> f64 {
     f64::from(ADDRESSES) / started.elapsed().as_secs_f64()
 }
 
-/// Runs the real scanner; returns handshakes/s, peak RSS (KiB) and the
+/// Runs the real scanner (`run`'s binary); returns handshakes/s, peak RSS (KiB) and the
 /// number of `tls` observations it wrote.
-async fn scanner_rate(port: u16, backend: Backend) -> (f64, i64, usize, f64) {
+async fn scanner_rate(port: u16, run: &Run) -> (f64, i64, usize, f64) {
+    let backend = run.backend;
     let out = std::env::temp_dir().join(format!("certatlas-bench-{}.jsonl", std::process::id()));
     // Scans store into the inventory by default; the benchmark includes it.
     let db = std::env::temp_dir().join(format!("certatlas-bench-{}.db", std::process::id()));
@@ -241,7 +291,7 @@ async fn scanner_rate(port: u16, backend: Backend) -> (f64, i64, usize, f64) {
     let started = Instant::now();
     // Reaped by wait4 below (which also yields the peak RSS), not by Child.
     #[allow(clippy::zombie_processes)]
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_certatlas"))
+    let child = std::process::Command::new(&run.binary)
         .args(&args)
         .spawn()
         .expect("spawn certatlas");

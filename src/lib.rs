@@ -40,7 +40,8 @@
 //! - Leaf vocabulary every stage may use: [`located`] (the
 //!   `FILE:LINE:COL: problem` error), [`document`] (strict TOML files),
 //!   [`time_text`] (instants as text), [`rule_vocabulary`] (severity and
-//!   subject kind), [`sanitize`] (hostile text for terminals and CSV).
+//!   subject kind), [`sanitize`] (hostile text for terminals and CSV),
+//!   [`pem`] (DER as base64 and PEM text).
 //! - [`schedule`]: when `watch` runs: intervals, cron, skipped slots, jitter.
 //! - [`demo`]: the built-in lab of TLS servers on loopback.
 //! - [`app`]: wires the stages for each subcommand.
@@ -71,6 +72,7 @@ pub mod judge;
 pub mod located;
 pub mod observation;
 pub mod parallel;
+pub mod pem;
 pub mod platform;
 pub mod policy;
 pub mod probe;

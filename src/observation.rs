@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -57,7 +56,7 @@ pub struct Observation {
     pub tls: Option<TlsSession>,
     /// The certificate chain exactly as the server sent it, leaf first,
     /// base64 DER. Empty when no Certificate message was received.
-    #[serde(default, with = "der_list")]
+    #[serde(default, with = "crate::pem::base64_list")]
     pub chain_der: Vec<Vec<u8>>,
     /// The strict verification verdict; recorded, never enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -422,28 +421,6 @@ impl NameCheck {
             NameCheck::Checked => None,
             NameCheck::NoName => Some("no name checked"),
         }
-    }
-}
-
-/// Serde helpers for a list of DER blobs as base64 strings.
-mod der_list {
-    use super::*;
-    use serde::{Deserializer, Serializer};
-
-    /// Writes each blob as standard base64.
-    pub fn serialize<S: Serializer>(list: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-        let engine = base64::engine::general_purpose::STANDARD;
-        s.collect_seq(list.iter().map(|der| engine.encode(der)))
-    }
-
-    /// Reads a list of standard base64 strings.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
-        let engine = base64::engine::general_purpose::STANDARD;
-        let texts = Vec::<String>::deserialize(d)?;
-        texts
-            .iter()
-            .map(|t| engine.decode(t).map_err(serde::de::Error::custom))
-            .collect()
     }
 }
 

@@ -29,6 +29,7 @@ const STAGES: &[&str] = &[
     "platform",
     "parallel",
     "schedule",
+    "pem",
     "observation",
     "located",
     "time_text",
@@ -63,57 +64,39 @@ const STAGES: &[&str] = &[
 const KNOWN_UPWARD: &[(&str, &str, &str)] = &[];
 
 /// Every `crate::<module>` a module's non-test code names, by module.
-fn arrows(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+fn arrows(sources: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>> {
     let mut arrows: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut stack = vec![src.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read src") {
-            let path = entry.expect("entry").path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if path.is_dir() {
-                if name != "tests" {
-                    stack.push(path);
-                }
-                continue;
-            }
-            if !name.ends_with(".rs") || name == "tests.rs" || name.ends_with("_tests.rs") {
-                continue;
-            }
-            let relative = path.strip_prefix(src).unwrap();
-            let top = relative
-                .components()
-                .next()
-                .unwrap()
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".rs")
-                .to_string();
-            if top == "main" || top == "lib" {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("read source");
-            let code = text
-                .split("#[cfg(test)]\nmod tests {")
-                .next()
-                .unwrap_or_default();
-            let code: String = code
-                .lines()
-                .filter(|line| !line.trim_start().starts_with("//"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            for (at, _) in code.match_indices("crate::") {
-                let rest = &code[at + "crate::".len()..];
-                let module: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_lowercase() || *c == '_' || c.is_ascii_digit())
-                    .collect();
-                if !module.is_empty() && module != top {
-                    arrows.entry(top.clone()).or_default().insert(module);
-                }
+    for (top, code) in sources {
+        for (at, _) in code.match_indices("crate::") {
+            let rest = &code[at + "crate::".len()..];
+            let module: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_' || c.is_ascii_digit())
+                .collect();
+            if !module.is_empty() && module != *top {
+                arrows.entry(top.clone()).or_default().insert(module);
             }
         }
     }
     arrows
+}
+
+/// Fails when `found` holds an entry `known` does not (`new` says what is
+/// wrong with them), or `known` one no longer found (it is to be removed
+/// from the list `list`): known lists can only shrink.
+fn assert_only_known<T: Ord + std::fmt::Debug>(
+    found: &BTreeSet<T>,
+    known: &BTreeSet<T>,
+    list: &str,
+    new: impl Fn(&[&T]) -> String,
+) {
+    let added: Vec<&T> = found.difference(known).collect();
+    assert!(added.is_empty(), "{}", new(&added));
+    let gone: Vec<&T> = known.difference(found).collect();
+    assert!(
+        gone.is_empty(),
+        "listed but no longer present (remove them from {list}): {gone:?}"
+    );
 }
 
 /// The arrows that run up [`STAGES`] or to an unknown module.
@@ -136,28 +119,26 @@ fn violations(arrows: &BTreeMap<String, BTreeSet<String>>) -> Vec<(String, Strin
 
 #[test]
 fn no_module_imports_a_later_stage() {
-    let arrows = arrows(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let arrows = arrows(&non_test_sources(&src()));
     assert!(arrows.len() > 10, "the walk found the modules: {arrows:?}");
     let found: BTreeSet<(String, String)> = violations(&arrows).into_iter().collect();
     let known: BTreeSet<(String, String)> = KNOWN_UPWARD
         .iter()
         .map(|(f, t, _)| (f.to_string(), t.to_string()))
         .collect();
-    let new: Vec<_> = found.difference(&known).collect();
-    assert!(
-        new.is_empty(),
-        "imports up the pipeline (module → later stage): {new:?}; stages, earliest first: {STAGES:?}"
-    );
-    let gone: Vec<_> = known.difference(&found).collect();
-    assert!(
-        gone.is_empty(),
-        "known upward imports no longer present (remove them from KNOWN_UPWARD): {gone:?}"
-    );
+    assert_only_known(&found, &known, "KNOWN_UPWARD", |new| {
+        format!("imports up the pipeline (module → later stage): {new:?}; stages, earliest first: {STAGES:?}")
+    });
+}
+
+/// The crate's `src` folder.
+fn src() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
 #[test]
 fn every_module_is_a_stage() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = src();
     for entry in std::fs::read_dir(&src).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().to_string();
         let module = name.trim_end_matches(".rs");
@@ -191,7 +172,7 @@ fn the_checker_catches_an_upward_import_and_an_unknown_module() {
     .unwrap();
     // a module outside the stage list
     std::fs::write(src.join("stray.rs"), "use crate::certs::view;\n").unwrap();
-    let found = violations(&arrows(src));
+    let found = violations(&arrows(&non_test_sources(src)));
     assert_eq!(
         found,
         vec![
@@ -205,39 +186,30 @@ fn the_checker_catches_an_upward_import_and_an_unknown_module() {
 /// reworked on other branches (issue 16): each `folder/child` loop, sorted,
 /// and why it is there. The test fails when one is gone, so the list can
 /// only shrink; it is to be empty once those branches are merged.
-const KNOWN_CIRCLES: &[(&[&str], &str)] = &[
-    (
-        &["cli/policy", "cli/settings"],
-        "the policy request fails with settings' SettingsError; settings builds the policy request (cli arguments being flattened)",
-    ),
-];
+const KNOWN_CIRCLES: &[(&[&str], &str)] = &[];
 
 #[test]
 fn no_files_of_one_folder_import_each_other_in_a_loop() {
-    let tree = circles::Tree::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let tree = circles::Tree::read(&src());
     let found = tree.circles();
     let known: BTreeSet<Vec<String>> = KNOWN_CIRCLES
         .iter()
         .map(|(circle, _)| circle.iter().map(|m| m.to_string()).collect())
         .collect();
-    let new: Vec<String> = found
-        .difference(&known)
-        .map(|circle| {
-            let why = tree.evidence(circle).join("\n    ");
-            format!("{}\n    {why}", circle.join(" ↔ "))
-        })
-        .collect();
-    assert!(
-        new.is_empty(),
-        "sibling modules importing each other in a loop (cut along the concept: \
-         shared types in mod.rs or a file of their own):\n{}",
-        new.join("\n")
-    );
-    let gone: Vec<_> = known.difference(&found).collect();
-    assert!(
-        gone.is_empty(),
-        "known circles no longer present (remove them from KNOWN_CIRCLES): {gone:?}"
-    );
+    assert_only_known(&found, &known, "KNOWN_CIRCLES", |new| {
+        let described: Vec<String> = new
+            .iter()
+            .map(|circle| {
+                let why = tree.evidence(circle).join("\n    ");
+                format!("{}\n    {why}", circle.join(" ↔ "))
+            })
+            .collect();
+        format!(
+            "sibling modules importing each other in a loop (cut along the concept: \
+             shared types in mod.rs or a file of their own):\n{}",
+            described.join("\n")
+        )
+    });
 }
 
 #[test]
@@ -307,7 +279,7 @@ const CRATE_OWNERS: &[(&str, &str)] = &[
     ("x509_parser", "certs"),
     ("sha2", "certs"),
     ("sha1", "certs"),
-    ("base64", "certs"),
+    ("base64", "pem"),
     ("aws_lc_rs", "certs"),
     ("cel", "policy"),
     ("croner", "schedule"),
@@ -325,11 +297,6 @@ const CRATE_OWNERS: &[(&str, &str)] = &[
 const KNOWN_ELSEWHERE: &[(&str, &str, &str)] = &[
     (
         "aws_lc_rs",
-        "evidence",
-        "evidence::sign verifies Ed25519: a certs signature function",
-    ),
-    (
-        "aws_lc_rs",
         "store",
         "the PostgreSQL TLS connector's provider: one TLS-config module",
     ),
@@ -338,27 +305,6 @@ const KNOWN_ELSEWHERE: &[(&str, &str, &str)] = &[
         "probe",
         "probe::capture's signature schemes: from a certs function",
     ),
-    (
-        "base64",
-        "import",
-        "the PEM readers of imports: certs' PEM reader",
-    ),
-    (
-        "base64",
-        "store",
-        "store::codec encodes DER for PostgreSQL text: a certs encoding",
-    ),
-    (
-        "base64",
-        "observation",
-        "observations carry DER as base64 in JSON: a certs encoding",
-    ),
-    (
-        "base64",
-        "report",
-        "report::pem writes PEM: certs' PEM writer",
-    ),
-    ("base64", "revocation", "OCSP GET URLs: a certs encoding"),
     (
         "rustls",
         "alerts",
@@ -516,23 +462,16 @@ fn names_crate(code: &str, krate: &str) -> bool {
 
 #[test]
 fn each_outside_crate_is_named_by_its_owner_only() {
-    let sources = non_test_sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let sources = non_test_sources(&src());
     assert!(sources.len() > 50, "the walk found the sources");
     let found = crates_elsewhere(&sources);
     let known: BTreeSet<(String, String)> = KNOWN_ELSEWHERE
         .iter()
         .map(|(k, m, _)| (k.to_string(), m.to_string()))
         .collect();
-    let new: Vec<_> = found.difference(&known).collect();
-    assert!(
-        new.is_empty(),
-        "crates named outside their owning module (crate, module): {new:?}; owners: {CRATE_OWNERS:?}"
-    );
-    let gone: Vec<_> = known.difference(&found).collect();
-    assert!(
-        gone.is_empty(),
-        "crates no longer named there (remove them from KNOWN_ELSEWHERE): {gone:?}"
-    );
+    assert_only_known(&found, &known, "KNOWN_ELSEWHERE", |new| {
+        format!("crates named outside their owning module (crate, module): {new:?}; owners: {CRATE_OWNERS:?}")
+    });
 }
 
 #[test]

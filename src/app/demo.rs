@@ -239,7 +239,7 @@ fn lab_context(lab: &Lab) -> Result<InventoryContext, AppError> {
 /// The built-in rules, no exceptions.
 fn lab_policy() -> Result<PolicyRequest, AppError> {
     Ok(PolicyRequest {
-        rules: RuleSet::builtin().map_err(|e| AppError::Settings(e.into()))?,
+        rules: RuleSet::builtin()?,
         fail_on: None,
         exceptions: Vec::new(),
         profile: crate::cli::policy::profile(None)?,

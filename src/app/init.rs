@@ -2,7 +2,7 @@
 //! scope, its private roots as `[[anchors]]` to uncomment with their PEM
 //! written beside the config, owner examples), and `cas --export`: one CA
 //! certificate as PEM. Both read the store read-only; the facts come from
-//! `inventory`, the text from `report::starter` and `report::pem`.
+//! `inventory`, the text from `report::starter` and `pem`.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -84,7 +84,7 @@ pub fn export_ca(args: &CasArgs, text: &str) -> Result<RunStatus, AppError> {
             sha256,
         });
     }
-    let pem = crate::report::pem::certificate(&certificate.der);
+    let pem = crate::pem::certificate(&certificate.der);
     match &args.output {
         Some(path) => write_file(path, pem.as_bytes())?,
         None => io::stdout()

@@ -209,6 +209,18 @@ impl From<crate::config::ConfigError> for AppError {
     }
 }
 
+impl From<cli::policy::PolicyLoadError> for AppError {
+    fn from(e: cli::policy::PolicyLoadError) -> Self {
+        AppError::Settings(e.into())
+    }
+}
+
+impl From<crate::policy::RuleError> for AppError {
+    fn from(e: crate::policy::RuleError) -> Self {
+        AppError::Settings(SettingsError::Policy(e.into()))
+    }
+}
+
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
     let clock = cli.clock.map_or(Clock::real(), Clock::starting_at);

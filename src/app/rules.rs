@@ -35,8 +35,7 @@ fn test(args: RulesTestArgs) -> Result<RunStatus, AppError> {
     let set = match &args.dir {
         Some(dir) => RuleSet::from_dir(dir),
         None => RuleSet::builtin(),
-    }
-    .map_err(|e| AppError::Settings(e.into()))?;
+    }?;
     let results = examples::run_all(&set);
     present::write_example_results(&mut io::stdout().lock(), args.format, &results)
         .map_err(stdout_error)?;

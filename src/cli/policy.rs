@@ -10,13 +10,29 @@ use crate::policy::{Disabled, RuleSet};
 use crate::scoring::claims;
 use crate::scoring::ladder::{self, Overrides, Profile, ThresholdOverride};
 
-use super::{PolicyArgs, SettingsError};
+use super::PolicyArgs;
+
+/// Why the rules, the maturity profile or a self-assessment cannot be
+/// loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyLoadError {
+    /// A rule file (or rule directory) is wrong.
+    #[error(transparent)]
+    Rules(#[from] crate::policy::RuleError),
+    /// A maturity ladder, profile or `[maturity]` override is wrong.
+    #[error(transparent)]
+    Ladder(#[from] ladder::LadderError),
+    /// A self-assessment file cannot be used.
+    #[error(transparent)]
+    Claims(#[from] claims::ClaimsError),
+}
 
 /// Loads the rule set for `args` and `config`.
 pub fn policy_request(
     args: &PolicyArgs,
     config: Option<&Config>,
-) -> Result<PolicyRequest, SettingsError> {
+) -> Result<PolicyRequest, PolicyLoadError> {
     Ok(PolicyRequest {
         rules: rule_set(&args.rules, config)?,
         fail_on: args.fail_on,
@@ -32,7 +48,7 @@ pub fn policy_request(
 }
 
 /// The built-in maturity profile with the config's `[maturity]` applied.
-pub fn profile(config: Option<&Config>) -> Result<Profile, SettingsError> {
+pub fn profile(config: Option<&Config>) -> Result<Profile, PolicyLoadError> {
     let overrides = config.map_or_else(Overrides::default, |c| Overrides {
         config: c.path().to_path_buf(),
         dir: c.maturity.dir.clone(),
@@ -57,7 +73,7 @@ pub fn profile(config: Option<&Config>) -> Result<Profile, SettingsError> {
 pub fn rule_set(
     extra: &[std::path::PathBuf],
     config: Option<&Config>,
-) -> Result<RuleSet, SettingsError> {
+) -> Result<RuleSet, PolicyLoadError> {
     let mut dirs = config.map(|c| c.rules.dirs.clone()).unwrap_or_default();
     dirs.extend(extra.iter().cloned());
     let disabled: Vec<Disabled> = config

@@ -103,15 +103,10 @@ pub enum SettingsError {
     /// The configuration file is wrong.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// A rule file (or rule directory) is wrong.
+    /// The rules, the maturity profile or a self-assessment cannot be
+    /// loaded.
     #[error(transparent)]
-    Rules(#[from] crate::policy::RuleError),
-    /// A maturity ladder, profile or `[maturity]` override is wrong.
-    #[error(transparent)]
-    Ladder(#[from] crate::scoring::ladder::LadderError),
-    /// A self-assessment file cannot be used.
-    #[error(transparent)]
-    Claims(#[from] crate::scoring::claims::ClaimsError),
+    Policy(#[from] super::policy::PolicyLoadError),
     /// `watch` has no schedule.
     #[error("watch needs a schedule: --every 6h, --cron '0 */6 * * *', or every/cron under [watch] in the --config file")]
     NoSchedule,

@@ -74,7 +74,10 @@ fn render(index: &SourceIndex, item: &Item) -> String {
         .filter(|m| !m.has("skip") && !m.has("skip_serializing"))
         .map(|m| {
             let content = match item.kind {
-                ItemKind::Struct => linked(index, item, &json_type(&m.ty)),
+                ItemKind::Struct => match m.with().as_deref().and_then(adapted_type) {
+                    Some(written) => written.to_string(),
+                    None => linked(index, item, &json_type(&m.ty)),
+                },
                 ItemKind::Enum if m.fields.is_empty() => linked(index, item, &m.ty),
                 ItemKind::Enum => {
                     let fields: Vec<String> = m
@@ -105,6 +108,16 @@ fn render(index: &SourceIndex, item: &Item) -> String {
 }
 
 /// `ty` with each documented type name turned into a link to its section.
+/// The JSON type a serde `with` adapter writes, where it is not the Rust
+/// type's (DER written as base64 by [`crate::pem`]).
+fn adapted_type(with: &str) -> Option<&'static str> {
+    match with.rsplit("::").next()? {
+        "base64_list" => Some("list of string (base64)"),
+        "base64_bytes" => Some("string (base64)"),
+        _ => None,
+    }
+}
+
 fn linked(index: &SourceIndex, item: &Item, ty: &str) -> String {
     let mut out = String::new();
     let mut word = String::new();
@@ -125,4 +138,22 @@ fn linked(index: &SourceIndex, item: &Item, ty: &str) -> String {
         }
     }
     cell(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::adapted_type;
+
+    #[test]
+    fn base64_adapters_are_documented_as_the_strings_they_write() {
+        assert_eq!(
+            adapted_type("crate::pem::base64_list"),
+            Some("list of string (base64)")
+        );
+        assert_eq!(
+            adapted_type("crate::pem::base64_bytes"),
+            Some("string (base64)")
+        );
+        assert_eq!(adapted_type("crate::time_text::rfc3339"), None);
+    }
 }

@@ -65,6 +65,11 @@ impl Member {
     pub fn has(&self, word: &str) -> bool {
         has_word(&self.serde, word)
     }
+
+    /// The value of `with = "..."` in its serde attributes, if any.
+    pub fn with(&self) -> Option<String> {
+        attribute_value(&self.serde, "with")
+    }
 }
 
 impl Item {

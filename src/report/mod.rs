@@ -13,7 +13,6 @@ pub mod json;
 pub mod jsonl;
 pub mod lab;
 pub mod listing;
-pub mod pem;
 pub mod progress;
 pub mod prometheus;
 pub mod record;

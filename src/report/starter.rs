@@ -238,7 +238,7 @@ pub fn anchor_pem(scan_id: i64, sha256: &str, der: &[u8]) -> String {
          # the network, SHA-256 {sha256}.\n\
          # The starter config's commented [[anchors]] entry points here; uncomment\n\
          # it to approve this CA.\n{}",
-        crate::report::pem::certificate(der)
+        crate::pem::certificate(der)
     )
 }
 

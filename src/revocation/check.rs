@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
 use time::OffsetDateTime;
 
 use super::crl_cache::CrlCache;
@@ -219,7 +218,7 @@ fn current(answer: RevocationAnswer, now: OffsetDateTime) -> Result<RevocationAn
 
 /// The URL-encoded base64 of a DER OCSP request, for a GET (RFC 6960 A.1).
 pub fn get_encoding(request_der: &[u8]) -> String {
-    let text = base64::engine::general_purpose::STANDARD.encode(request_der);
+    let text = crate::pem::base64(request_der);
     text.replace('+', "%2B")
         .replace('/', "%2F")
         .replace('=', "%3D")

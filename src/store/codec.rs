@@ -186,16 +186,6 @@ pub fn json_column<T: DeserializeOwned>(
     serde_json::from_str(text).map_err(|e| corrupt(path, format!("{what}: invalid JSON: {e}")))
 }
 
-/// Serde adapter writing bytes as standard base64.
-pub mod base64_bytes {
-    use base64::Engine as _;
-
-    /// Writes `bytes` as a base64 string.
-    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

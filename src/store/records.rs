@@ -212,7 +212,7 @@ pub struct StoredCertificate {
     /// SHA-256 of the DER.
     pub sha256: String,
     /// The DER as received (base64 in JSON).
-    #[serde(with = "super::codec::base64_bytes")]
+    #[serde(with = "crate::pem::base64_bytes")]
     pub der: Vec<u8>,
     /// The parsed view; `None` when the DER does not parse.
     pub view: Option<CertificateView>,

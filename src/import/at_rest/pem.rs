@@ -3,8 +3,6 @@
 //! passed over. A block without its end line or with bad base64 is an
 //! error naming its line.
 
-use base64::Engine as _;
-
 use super::FileProblem;
 
 /// The DER of every certificate block of `bytes`.
@@ -20,12 +18,10 @@ pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, FileProblem> {
             None if line.starts_with("-----BEGIN ") => other_blocks += 1,
             None => {}
             Some((begun, body)) if line.starts_with("-----END ") => {
-                let der = base64::engine::general_purpose::STANDARD
-                    .decode(body.as_bytes())
-                    .map_err(|_| FileProblem::Pem {
-                        line: *begun,
-                        problem: "bad base64 in the certificate block",
-                    })?;
+                let der = crate::pem::from_base64(body).map_err(|_| FileProblem::Pem {
+                    line: *begun,
+                    problem: "bad base64 in the certificate block",
+                })?;
                 found.push(der);
                 open = None;
             }

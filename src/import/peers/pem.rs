@@ -1,14 +1,13 @@
 //! The `CERTIFICATE` blocks of PEM text, as peers embed them in their
 //! output (one block, or several for a chain).
 
-use base64::Engine as _;
+use crate::pem::{from_base64, Base64Error};
 
 /// Every `CERTIFICATE` block of `text`, decoded, in order; an error names
 /// what is wrong (a block not closed, bad base64).
 pub(super) fn certificates(text: &str) -> Result<Vec<Vec<u8>>, PemProblem> {
     const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
     const END: &str = "-----END CERTIFICATE-----";
-    let engine = base64::engine::general_purpose::STANDARD;
     let mut ders = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find(BEGIN) {
@@ -17,9 +16,7 @@ pub(super) fn certificates(text: &str) -> Result<Vec<Vec<u8>>, PemProblem> {
             return Err(PemProblem::Unclosed);
         };
         let base64: String = body[..end].split_whitespace().collect();
-        let der = engine
-            .decode(base64.as_bytes())
-            .map_err(PemProblem::BlockBase64)?;
+        let der = from_base64(&base64).map_err(PemProblem::BlockBase64)?;
         if der.is_empty() {
             return Err(PemProblem::EmptyBlock);
         }
@@ -31,8 +28,7 @@ pub(super) fn certificates(text: &str) -> Result<Vec<Vec<u8>>, PemProblem> {
 
 /// Standard base64 (zgrab2's `raw` fields).
 pub(super) fn base64(text: &str) -> Result<Vec<u8>, PemProblem> {
-    let engine = base64::engine::general_purpose::STANDARD;
-    match engine.decode(text.trim().as_bytes()) {
+    match from_base64(text.trim()) {
         Ok(der) if !der.is_empty() => Ok(der),
         Ok(_) => Err(PemProblem::Empty),
         Err(e) => Err(PemProblem::Base64(e)),
@@ -47,7 +43,7 @@ pub(super) enum PemProblem {
     Unclosed,
     /// A block whose body is not base64.
     #[error("bad base64 in a CERTIFICATE block ({0})")]
-    BlockBase64(base64::DecodeError),
+    BlockBase64(Base64Error),
     /// A block with nothing in it.
     #[error("an empty CERTIFICATE block")]
     EmptyBlock,
@@ -56,7 +52,7 @@ pub(super) enum PemProblem {
     Empty,
     /// A base64 field that is not base64.
     #[error("bad base64 ({0})")]
-    Base64(base64::DecodeError),
+    Base64(Base64Error),
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ fn write_inventory_csv(out: &mut dyn Write, report: &AuditReport) -> io::Result<
 
 /// A certificate as PEM (64-column base64).
 fn pem(der: &[u8]) -> String {
-    crate::report::pem::certificate(der)
+    crate::pem::certificate(der)
 }
 
 #[cfg(test)]

@@ -30,7 +30,6 @@ mod tests;
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
 use maud::{html, Markup, PreEscaped};
 
 use super::AuditReport;
@@ -92,7 +91,7 @@ fn style_source() -> String {
 /// allowed by its hash, so no other inline style would apply.
 fn csp(style: &str) -> String {
     let digest = crate::certs::sha256(style.as_bytes());
-    let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+    let hash = crate::pem::base64(&digest);
     format!("default-src 'none'; style-src 'sha256-{hash}'")
 }
 
