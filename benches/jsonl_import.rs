@@ -7,8 +7,14 @@
 //! served by five endpoints), then runs the real binary `certatlas import`
 //! on it into a fresh SQLite inventory, and prints the time, lines/s and
 //! the importer's peak RSS (from `wait4`). `CERTATLAS_BENCH_IMPORT_MILLION=1`
-//! adds a 1,000,000-line file (several GB on disk; minutes). Nothing
-//! touches the network.
+//! adds a 1,000,000-line file (several GB on disk; minutes);
+//! `CERTATLAS_BENCH_IMPORT_LINES=N` sets the first size instead of 100,000.
+//! With `CERTATLAS_BENCH_BASELINE=<path to another certatlas binary>` (an
+//! earlier build) each import is also run by that binary, right after this
+//! build's, into a database of its own, and the times and peak RSS are
+//! printed as ratios this build / baseline. `CERTATLAS_BENCH_IMPORT_KEEP=1`
+//! keeps the files and databases and prints where. Nothing touches the
+//! network.
 
 use std::io::BufWriter;
 use std::path::Path;
@@ -37,7 +43,16 @@ fn main() {
         leaves.len() + 1,
         started.elapsed().as_secs_f64()
     );
-    let mut sizes = vec![100_000];
+    let first = std::env::var("CERTATLAS_BENCH_IMPORT_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let mut sizes = vec![first];
+    let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_certatlas"));
+    let keep = std::env::var_os("CERTATLAS_BENCH_IMPORT_KEEP").is_some_and(|v| v != "0");
+    let baseline = std::env::var_os("CERTATLAS_BENCH_BASELINE")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from);
     if std::env::var_os("CERTATLAS_BENCH_IMPORT_MILLION").is_some_and(|v| v != "0") {
         sizes.push(1_000_000);
     }
@@ -45,18 +60,30 @@ fn main() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("scan.jsonl");
         write_file(&file, lines, &intermediate, &leaves);
-        import(
-            &file,
-            &dir.path().join("inventory.db"),
-            lines + 2,
-            "checked, stored and judged",
-        );
-        // The same file without its summary line imports as an
-        // interrupted scan, which is not judged: reading and storing alone.
+        if keep {
+            println!("kept: {} (and its databases)", file.display());
+        }
         let cut = dir.path().join("cut.jsonl");
         without_last_line(&file, &cut);
-        let what = "checked and stored, not judged (no summary line)";
-        import(&cut, &dir.path().join("cut.db"), lines + 1, what);
+        let judged = "checked, stored and judged";
+        // The same file without its summary line imports as an
+        // interrupted scan, which is not judged: reading and storing alone.
+        let stored = "checked and stored, not judged (no summary line)";
+        for (input, count, what) in [(&file, lines + 2, judged), (&cut, lines + 1, stored)] {
+            let db = |name: &str| dir.path().join(format!("{name}-{}.db", count));
+            let ours = import(&this, input, &db("this"), count, what);
+            if let Some(baseline) = &baseline {
+                let theirs = import(baseline, input, &db("baseline"), count, what);
+                println!(
+                    "this build / baseline ({what}): {:.2}× time, {:.2}× peak RSS",
+                    ours.0 / theirs.0,
+                    ours.1 as f64 / theirs.1 as f64
+                );
+            }
+        }
+        if keep {
+            let _ = dir.keep();
+        }
     }
 }
 
@@ -109,13 +136,13 @@ fn without_last_line(from: &Path, to: &Path) {
     out.flush().expect("flush");
 }
 
-/// Runs `certatlas import` on `file` (`lines` lines) into `db`; prints
-/// time, lines/s and peak RSS.
-fn import(file: &Path, db: &Path, lines: usize, what: &str) {
+/// Runs `binary import` on `file` (`lines` lines) into `db`; prints
+/// time, lines/s and peak RSS, and returns the seconds and KiB.
+fn import(binary: &Path, file: &Path, db: &Path, lines: usize, what: &str) -> (f64, i64) {
     let started = Instant::now();
     // Reaped by wait4 below (which also yields the peak RSS), not by Child.
     #[allow(clippy::zombie_processes)]
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_certatlas"))
+    let child = std::process::Command::new(binary)
         .args(["-q", "import"])
         .arg(file)
         .arg("--db")
@@ -127,10 +154,12 @@ fn import(file: &Path, db: &Path, lines: usize, what: &str) {
     let elapsed = started.elapsed().as_secs_f64();
     let size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0);
     println!(
-        "import of {lines} lines: {elapsed:.1} s = {:.0} lines/s ({what}), \
+        "{}: import of {lines} lines: {elapsed:.1} s = {:.0} lines/s ({what}), \
          peak RSS {:.1} MB, inventory {:.0} MiB",
+        binary.display(),
         lines as f64 / elapsed,
         rss_kib as f64 / 1024.0,
         size as f64 / (1024.0 * 1024.0)
     );
+    (elapsed, rss_kib)
 }

@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use time::OffsetDateTime;
 
-use super::expr::{Bindings, Expr};
+use super::expr::{Bindings, Bound, Expr};
 use super::model::{LeafModel, SubjectModels};
 use super::subject::Subject;
 use super::{Finding, RuleSet, SubjectKind};
@@ -43,11 +43,17 @@ impl LeafSight {
             .filter(|r| r.subject == SubjectKind::Leaf)
             .filter_map(|r| Some((r.id.as_str(), r.observed_when.as_ref()?)))
             .collect();
+        // one CEL environment for the chunk, each leaf bound once for all
+        // the conditions (binding converts the whole model)
+        let bindings = Bindings::default();
         for leaf in leaves {
             let key = leaf.key();
-            for (rule, when) in &conditional {
-                if !holds(Some(when), leaf, &now) {
-                    self.unmet.insert((rule.to_string(), key.clone()));
+            if !conditional.is_empty() {
+                let bound = bindings.bind(SubjectKind::Leaf.name(), leaf, &now).ok();
+                for (rule, when) in &conditional {
+                    if !bound_holds(bound.as_ref(), when) {
+                        self.unmet.insert((rule.to_string(), key.clone()));
+                    }
                 }
             }
             self.keys.insert(key);
@@ -61,18 +67,21 @@ impl LeafSight {
     }
 }
 
-/// `when` on `subject` judged at `now` (true when there is no condition;
-/// false when it cannot be evaluated: nothing shows the field was
-/// measured).
-fn holds<S: Subject>(when: Option<&Expr>, subject: &S, now: &str) -> bool {
+/// `when` on `subject` judged at `now` with `bindings` (true when there
+/// is no condition; false when it cannot be evaluated: nothing shows the
+/// field was measured).
+fn holds<S: Subject>(bindings: &Bindings, when: Option<&Expr>, subject: &S, now: &str) -> bool {
     let Some(when) = when else {
         return true;
     };
-    let bindings = Bindings::default();
-    bindings
-        .bind(S::KIND.name(), subject, now)
-        .and_then(|bound| bound.condition(when))
-        .unwrap_or(false)
+    let bound = bindings.bind(S::KIND.name(), subject, now).ok();
+    bound_holds(bound.as_ref(), when)
+}
+
+/// `when` on a subject already bound (`None`: it could not be bound, so
+/// nothing shows the field was measured: false).
+fn bound_holds(bound: Option<&Bound<'_>>, when: &Expr) -> bool {
+    bound.is_some_and(|bound| bound.condition(when).unwrap_or(false))
 }
 
 /// The subjects of one scan, indexed for [`Observation::observes`].
@@ -84,6 +93,8 @@ pub struct Observation<'a> {
     chains: HashMap<String, usize>,
     endpoints: HashMap<String, usize>,
     now: String,
+    /// One CEL environment for every condition asked.
+    bindings: Bindings,
 }
 
 impl<'a> Observation<'a> {
@@ -115,6 +126,7 @@ impl<'a> Observation<'a> {
             chains: index(&models.chains),
             endpoints: index(&models.endpoints),
             now: crate::time_text::rfc3339(at),
+            bindings: Bindings::default(),
         }
     }
 
@@ -185,7 +197,7 @@ impl<'a> Observation<'a> {
 
     /// `when` on `subject` at the scan's time.
     fn holds<S: Subject>(&self, when: Option<&Expr>, subject: &S) -> bool {
-        holds(when, subject, &self.now)
+        holds(&self.bindings, when, subject, &self.now)
     }
 
     /// The keys (`rule`, `subject`) of those of `findings` this scan observes.
