@@ -2,7 +2,7 @@
 //! certificates of a scan, every distinct chain (the CA graph's input), and
 //! the leaf each endpoint served in a scan (the diff's input).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::sql::{params, Row, Session, SqlError, ToValue, Value};
@@ -40,43 +40,72 @@ impl Store {
     }
 
     /// The certificates [`Store::certificates_in_scan`] returns, handed to
-    /// `each` in the same order a page of at most `page` at a time (keyset
-    /// pagination on the SHA-256, so only one page is in memory), each with
-    /// whether a chain of the scan sends it above its leaf (position > 0).
+    /// `each` in the same order a page of at most `page` at a time (their
+    /// ids are read first, in order; each page is then read by id), each
+    /// with whether a chain of the scan sends it above its leaf (position
+    /// > 0). Only one page of DER and views is in memory.
     pub fn certificates_in_scan_paged(
         &self,
         scan: ScanId,
         page: usize,
         mut each: impl FnMut(StoredCertificate, bool),
     ) -> Result<(), StoreError> {
-        let query = format!(
-            "SELECT {CERTIFICATE_COLUMNS},
-                id IN (SELECT certificate_id FROM chain_links
-                       WHERE position > 0 AND chain_id IN ({SCAN_CHAINS}))
-             FROM certificates
-             WHERE (id IN (SELECT certificate_id FROM chain_links WHERE chain_id IN ({SCAN_CHAINS}))
-                    OR id IN (SELECT certificate_id FROM file_placements WHERE scan_id = ?1))
-               AND sha256 > ?2
-             ORDER BY sha256 LIMIT ?3"
+        let conn = self.conn();
+        let ids_query = format!(
+            "SELECT id FROM certificates
+             WHERE id IN (SELECT certificate_id FROM chain_links WHERE chain_id IN ({SCAN_CHAINS}))
+                OR id IN (SELECT certificate_id FROM file_placements WHERE scan_id = ?1)
+             ORDER BY sha256"
         );
-        let page = page.max(1);
-        let mut after = String::new();
-        loop {
-            let raws: Vec<(RawCertificate, i64)> = self
-                .conn()
-                .rows(&query, params![scan.0, after, page], |row| {
-                    Ok((RawCertificate::from_row(row)?, row.get(6)?))
-                })
-                .map_err(sql(&self.path, "read certificates of scan"))?;
-            let full = raws.len() == page;
-            for (raw, above_a_leaf) in raws {
-                after.clone_from(&raw.sha256);
-                each(raw.decode(&self.path)?, above_a_leaf != 0);
-            }
-            if !full {
-                return Ok(());
+        let ids: Vec<i64> = conn
+            .rows(&ids_query, params![scan.0], |row| row.get(0))
+            .map_err(sql(&self.path, "read certificates of scan"))?;
+        let above_query = format!(
+            "SELECT DISTINCT certificate_id FROM chain_links
+             WHERE position > 0 AND chain_id IN ({SCAN_CHAINS})"
+        );
+        let above: HashSet<i64> = conn
+            .rows(&above_query, params![scan.0], |row| row.get(0))
+            .map_err(sql(&self.path, "read chains of scan"))?
+            .into_iter()
+            .collect();
+        for part in ids.chunks(page.max(1)) {
+            let mut found = self.certificates_by_id(conn.as_ref(), part)?;
+            let position: HashMap<i64, usize> =
+                part.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+            found.sort_by_key(|(id, _)| position.get(id).copied());
+            for (id, certificate) in found {
+                each(certificate, above.contains(&id));
             }
         }
+        Ok(())
+    }
+
+    /// The stored certificates with these ids, with their ids, in no
+    /// particular order.
+    fn certificates_by_id(
+        &self,
+        conn: &dyn Session,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, StoredCertificate)>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for part in ids.chunks(500) {
+            let marks: Vec<String> = (1..=part.len()).map(|n| format!("?{n}")).collect();
+            let query = format!(
+                "SELECT {CERTIFICATE_COLUMNS}, id FROM certificates WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let values: Vec<Value> = part.iter().map(ToValue::to_value).collect();
+            let raws: Vec<(RawCertificate, i64)> = conn
+                .rows(&query, &values, |row| {
+                    Ok((RawCertificate::from_row(row)?, row.get(6)?))
+                })
+                .map_err(sql(&self.path, "read certificates"))?;
+            for (raw, id) in raws {
+                found.push((id, raw.decode(&self.path)?));
+            }
+        }
+        Ok(found)
     }
 
     /// The stored certificates with these SHA-256s (lowercase hex; unknown

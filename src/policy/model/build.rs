@@ -1,7 +1,7 @@
-//! Computing every subject model of one stored scan ([`build`]) from what
-//! the inventory returns: leaves with their rows, CAs from the graph,
-//! chains as sent, endpoints from the observations, and the inventory
-//! totals. Dates are judged at the scan's start, so evaluating a scan again
+//! Computing the subject models of one stored scan ([`build_in_chunks`])
+//! from what the inventory returns: leaves with their rows, a chunk at a
+//! time, CAs from the graph, chains as sent, and the inventory totals (the
+//! endpoint models come from the observations, `endpoint`). Dates are judged at the scan's start, so evaluating a scan again
 //! later gives the same models.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -9,9 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 use super::{
-    endpoint, relations, served_at, CaModel, CertificateFields, ChainLeaf, ChainModel,
-    EndpointModel, EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel,
-    SignatureModel,
+    relations, served_at, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
+    EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel, SignatureModel,
 };
 use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
@@ -19,7 +18,7 @@ use crate::certs::{CertificateView, DistinguishedName};
 use crate::inventory::ca::{CaClass, CaGraph, CaUsage, ChainShape, TrustContext};
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::view::{self, InventoryRow};
-use crate::observation::{Observation, SniSource};
+use crate::observation::SniSource;
 use crate::policy::distrust::{self, DistrustList};
 use crate::store::endpoints;
 use crate::store::{
@@ -43,8 +42,9 @@ pub struct ScanFacts<'a> {
     /// What relating the leaves needs of each parsed certificate served as
     /// a leaf or found at rest, by SHA-256 (see [`LeafSummary`]).
     pub summaries: &'a LeafSummaries,
-    /// Its observations (chains' DER not needed).
-    pub observations: &'a [Observation],
+    /// The STARTTLS dialect of each endpoint (address, port) that used
+    /// one.
+    pub starttls: &'a BTreeMap<(String, u16), String>,
     /// Public roots and approved anchors: what leaves attached to the CA
     /// graph are judged against.
     pub trust: &'a TrustContext,
@@ -123,7 +123,8 @@ pub const LEAF_CHUNK: usize = 4096;
 /// detached, so only one chunk of leaf certificates, inventory rows and
 /// leaf models is alive at once; the relations between leaves come from a
 /// compact index built first. The same leaves, in the same order, whatever
-/// `chunk`.
+/// `chunk`. The endpoint models are left empty: they are built from the
+/// observations a page at a time (`endpoint::EndpointPages`).
 pub fn build_in_chunks(
     facts: &ScanFacts<'_>,
     graph: &mut CaGraph,
@@ -190,9 +191,7 @@ pub fn build_in_chunks(
         at: Some(at),
         cas: cas(graph, usage, at),
         chains: chains(facts, &index, &classes, &shapes),
-        endpoints: endpoint::models_with(facts.observations, facts.leaves, &|l| {
-            leaf_cn(l, facts, graph)
-        }),
+        endpoints: Vec::new(),
         inventory: tally.inventory(facts),
         leaves: Vec::new(),
     })
@@ -247,7 +246,7 @@ struct Index<'a> {
     /// endpoints).
     files: BTreeMap<&'a str, Vec<FileLocation>>,
     /// The STARTTLS dialect of each endpoint (address, port).
-    starttls: BTreeMap<(String, u16), String>,
+    starttls: &'a BTreeMap<(String, u16), String>,
 }
 
 impl<'a> Index<'a> {
@@ -281,7 +280,7 @@ impl<'a> Index<'a> {
             ordered,
             served,
             files,
-            starttls: endpoint::starttls_by_endpoint(facts.observations),
+            starttls: facts.starttls,
         }
     }
 }
@@ -528,23 +527,6 @@ fn endpoint_ref(l: &EndpointLeaf, index: &Index<'_>) -> EndpointRef {
             .map(|n| n.name.clone())
             .collect(),
         host: l.host.clone(),
-    }
-}
-
-/// The first common name of the leaf `l` serves: from its parsed view,
-/// or, when that was dropped, from its summary or the CA graph.
-fn leaf_cn(l: &EndpointLeaf, facts: &ScanFacts<'_>, graph: &CaGraph) -> Option<String> {
-    if let Some(view) = &l.leaf {
-        return view.subject.common_names.first().cloned();
-    }
-    match facts.summaries.get(&l.leaf_sha256) {
-        Some(summary) => summary.cn.clone(),
-        None => graph
-            .certificate(&l.leaf_sha256)?
-            .subject
-            .common_names
-            .first()
-            .cloned(),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::build::{build_in_chunks, LeafSummaries, LeafSummary, Seen, LEAF_CHUNK};
+use super::endpoint::EndpointPages;
 use super::{LeafModel, ScanFacts, SubjectModels};
 use crate::inventory::ca::{always_in_graph, CaGraph, IssuerNames, NameHashes, TrustContext};
 use crate::inventory::owners::OwnerRules;
@@ -39,10 +40,13 @@ pub fn from_store(
 
 /// Reads `scan` from `store` and builds its models as
 /// [`build_in_chunks`] does: the leaf models go to `each`, at most `chunk`
-/// at a time, with their revocation status; the rest is returned. The
-/// scan's certificates are read a page at a time ([`ScanCertificates`]):
+/// at a time, with their revocation status; the rest is returned. Every
+/// read goes `chunk` at a time too: the scan's certificates are read a
+/// page at a time ([`ScanCertificates`]):
 /// the CA graph holds those that can issue, and each chunk's leaves are
-/// read again, attached to it and dropped.
+/// read again, attached to it and dropped; the endpoint leaves are folded
+/// with their views a batch at a time and the observations read a page of
+/// endpoints at a time, into the endpoint models.
 pub fn from_store_in_chunks(
     store: &Store,
     scan: &ScanRecord,
@@ -50,11 +54,14 @@ pub fn from_store_in_chunks(
     chunk: usize,
     mut each: impl FnMut(Vec<LeafModel>),
 ) -> Result<SubjectModels, StoreError> {
-    let leaves = store.endpoint_leaves_without_views(scan.id, LEAF_CHUNK)?;
+    let leaves = store.endpoint_leaves_without_views(scan.id, chunk)?;
     let files = store.at_rest(scan.id)?;
-    let read = ScanCertificates::read(store, scan, &leaves, &files, judgement.trust)?;
+    let read = ScanCertificates::read(store, scan, (&leaves, &files), judgement.trust, chunk)?;
     let mut graph = read.graph;
-    let observations = store.observations_without_chains(scan.id)?;
+    let cn = |l: &EndpointLeaf| read.summaries.get(&l.leaf_sha256)?.cn.clone();
+    let mut pages = EndpointPages::new(&leaves, &cn);
+    store.observations_by_endpoint(scan.id, chunk, |page| pages.add(&page))?;
+    let (endpoints, starttls) = pages.finish();
     let revocations = store.revocation_checks_as_of(scan.id)?;
     let facts = ScanFacts {
         scan,
@@ -62,17 +69,19 @@ pub fn from_store_in_chunks(
         files: &files,
         seen: &read.seen,
         summaries: &read.summaries,
-        observations: &observations,
+        starttls: &starttls,
         trust: judgement.trust,
         owners: judgement.owners,
         approved_anchors: judgement.approved_anchors,
         distrust: judgement.distrust,
     };
     let mut load = |shas: &[&str]| store.certificates_by_sha256(shas);
-    build_in_chunks(&facts, &mut graph, &mut load, chunk, |mut part| {
+    let mut models = build_in_chunks(&facts, &mut graph, &mut load, chunk, |mut part| {
         super::revocation::fill(&mut part, &revocations, scan.started_at);
         each(part);
-    })
+    })?;
+    models.endpoints = endpoints;
+    Ok(models)
 }
 
 /// What one pass over a scan's stored certificates keeps: the CA graph of
@@ -85,14 +94,14 @@ struct ScanCertificates {
 }
 
 impl ScanCertificates {
-    /// Reads the certificates of `scan` a page at a time; those that may
+    /// Reads the certificates of `scan` `page` at a time; those that may
     /// have signed another are then read again into the graph.
     fn read(
         store: &Store,
         scan: &ScanRecord,
-        leaves: &[EndpointLeaf],
-        files: &[FilePlacement],
+        (leaves, files): (&[EndpointLeaf], &[FilePlacement]),
         trust: &TrustContext,
+        page: usize,
     ) -> Result<ScanCertificates, StoreError> {
         let leaf_shas: HashSet<&str> = leaves
             .iter()
@@ -106,7 +115,7 @@ impl ScanCertificates {
         let mut kept: Vec<(usize, StoredCertificate)> = Vec::new();
         let mut maybe: Vec<(usize, String, NameHashes)> = Vec::new();
         let mut position = 0;
-        store.certificates_in_scan_paged(scan.id, LEAF_CHUNK, |certificate, above_a_leaf| {
+        store.certificates_in_scan_paged(scan.id, page, |certificate, above_a_leaf| {
             position += 1;
             let Some(view) = &certificate.view else {
                 return;
