@@ -125,23 +125,6 @@ impl CaGraph {
             .collect()
     }
 
-    /// Adds usage to `cas`: for each `(leaf sha256, endpoint count)`, every
-    /// CA on the leaf's classification path (the leaf itself excluded) gets
-    /// `leaves += 1` and `endpoints += count`. Unknown leaves are skipped.
-    /// Only the one path classification chose counts (not cross-signed
-    /// alternatives).
-    pub fn fill_usage<S: AsRef<str>>(
-        &self,
-        cas: &mut [CaSummary],
-        leaf_endpoints: impl IntoIterator<Item = (S, u64)>,
-    ) {
-        let mut usage = super::CaUsage::default();
-        for (leaf, endpoints) in leaf_endpoints {
-            self.count_usage(&mut usage, leaf.as_ref(), endpoints);
-        }
-        usage.fill(cas);
-    }
-
     fn summary(&self, i: usize) -> CaSummary {
         let node = &self.nodes[i];
         CaSummary {

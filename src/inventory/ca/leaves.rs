@@ -54,6 +54,23 @@ impl CaGraph {
         }
     }
 
+    /// Adds usage to `cas`: for each `(leaf sha256, endpoint count)`, every
+    /// CA on the leaf's classification path (the leaf itself excluded) gets
+    /// `leaves += 1` and `endpoints += count`. Unknown leaves are skipped.
+    /// Only the one path classification chose counts (not cross-signed
+    /// alternatives).
+    pub fn fill_usage<S: AsRef<str>>(
+        &self,
+        cas: &mut [CaSummary],
+        leaf_endpoints: impl IntoIterator<Item = (S, u64)>,
+    ) {
+        let mut usage = CaUsage::default();
+        for (leaf, endpoints) in leaf_endpoints {
+            self.count_usage(&mut usage, leaf.as_ref(), endpoints);
+        }
+        usage.fill(cas);
+    }
+
     /// Adds the leaf `leaf_sha256`, served at `endpoints` endpoints, to the
     /// usage of every CA on its classification path (the leaf itself
     /// excluded): what [`CaGraph::fill_usage`] does, a leaf at a time.
