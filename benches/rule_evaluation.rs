@@ -139,6 +139,15 @@ fn time_rules(db: &Path) {
         findings += evaluate_leaves(&rules, &part, at).findings.len();
     })
     .expect("models");
+    println!(
+        "  built: the models without leaves ({} CAs, {} chains, {} endpoints) hold RSS {}; \
+         peak RSS so far {} (leaf chunks evaluated, their findings counted and dropped)",
+        others.cas.len(),
+        others.chains.len(),
+        others.endpoints.len(),
+        estate::rss("VmRSS:"),
+        estate::rss("VmHWM:")
+    );
     findings += evaluate_others(&rules, &others).findings.len();
     println!(
         "streamed: {leaves} leaf models built and evaluated {chunk} at a time, not kept, \
@@ -226,7 +235,9 @@ fn time_judge(db: &Path) {
     );
 }
 
-/// Where building the models spends its time: the reads and the CA graph.
+/// The whole-scan reads and a CA graph over every certificate, as the
+/// `inventory` command makes them (judging reads a page at a time and
+/// builds the graph over the certificates that can issue): for comparison.
 fn time_reads(store: &Store, scan: ScanId, trust: &TrustContext) {
     let started = Instant::now();
     let leaves = store.endpoint_leaves(scan).expect("leaves");

@@ -2,10 +2,10 @@
 //! certificates of a scan, every distinct chain (the CA graph's input), and
 //! the leaf each endpoint served in a scan (the diff's input).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::sql::{params, Row, Session, SqlError, Value};
+use super::sql::{params, Row, Session, SqlError, ToValue, Value};
 
 use super::codec::{json_column, sni_option, stored_time};
 use super::error::{sql, StoreError};
@@ -37,6 +37,92 @@ impl Store {
              ORDER BY sha256"
         );
         self.query_certificates(&tail, params![scan.0])
+    }
+
+    /// The certificates [`Store::certificates_in_scan`] returns, handed to
+    /// `each` in the same order a page of at most `page` at a time (their
+    /// ids are read first, in order; each page is then read by id), each
+    /// with whether a chain of the scan sends it above its leaf (position
+    /// > 0). Only one page of DER and views is in memory.
+    pub fn certificates_in_scan_paged(
+        &self,
+        scan: ScanId,
+        page: usize,
+        mut each: impl FnMut(StoredCertificate, bool),
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let ids_query = format!(
+            "SELECT id FROM certificates
+             WHERE id IN (SELECT certificate_id FROM chain_links WHERE chain_id IN ({SCAN_CHAINS}))
+                OR id IN (SELECT certificate_id FROM file_placements WHERE scan_id = ?1)
+             ORDER BY sha256"
+        );
+        let ids: Vec<i64> = conn
+            .rows(&ids_query, params![scan.0], |row| row.get(0))
+            .map_err(sql(&self.path, "read certificates of scan"))?;
+        let above_query = format!(
+            "SELECT DISTINCT certificate_id FROM chain_links
+             WHERE position > 0 AND chain_id IN ({SCAN_CHAINS})"
+        );
+        let above: HashSet<i64> = conn
+            .rows(&above_query, params![scan.0], |row| row.get(0))
+            .map_err(sql(&self.path, "read chains of scan"))?
+            .into_iter()
+            .collect();
+        for part in ids.chunks(page.max(1)) {
+            let mut found = self.certificates_by_id(conn.as_ref(), part)?;
+            let position: HashMap<i64, usize> =
+                part.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+            found.sort_by_key(|(id, _)| position.get(id).copied());
+            for (id, certificate) in found {
+                each(certificate, above.contains(&id));
+            }
+        }
+        Ok(())
+    }
+
+    /// The stored certificates with these ids, with their ids, in no
+    /// particular order.
+    fn certificates_by_id(
+        &self,
+        conn: &dyn Session,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, StoredCertificate)>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for part in ids.chunks(500) {
+            let marks: Vec<String> = (1..=part.len()).map(|n| format!("?{n}")).collect();
+            let query = format!(
+                "SELECT {CERTIFICATE_COLUMNS}, id FROM certificates WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let values: Vec<Value> = part.iter().map(ToValue::to_value).collect();
+            let raws: Vec<(RawCertificate, i64)> = conn
+                .rows(&query, &values, |row| {
+                    Ok((RawCertificate::from_row(row)?, row.get(6)?))
+                })
+                .map_err(sql(&self.path, "read certificates"))?;
+            for (raw, id) in raws {
+                found.push((id, raw.decode(&self.path)?));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The stored certificates with these SHA-256s (lowercase hex; unknown
+    /// ones are left out), in no particular order, read a few hundred per
+    /// statement.
+    pub fn certificates_by_sha256(
+        &self,
+        sha256s: &[&str],
+    ) -> Result<Vec<StoredCertificate>, StoreError> {
+        let mut found = Vec::with_capacity(sha256s.len());
+        for part in sha256s.chunks(500) {
+            let marks: Vec<String> = (1..=part.len()).map(|n| format!("?{n}")).collect();
+            let tail = format!("WHERE sha256 IN ({})", marks.join(", "));
+            let values: Vec<Value> = part.iter().map(|sha| sha.to_value()).collect();
+            found.extend(self.query_certificates(&tail, &values)?);
+        }
+        Ok(found)
     }
 
     /// Every distinct chain ever stored, as ordered certificate SHA-256s
@@ -72,10 +158,72 @@ impl Store {
         let conn = self.conn();
         let rows =
             leaf_rows(conn.as_ref(), scan).map_err(sql(&self.path, "read endpoint leaves"))?;
-        let filter = format!("WHERE cl.chain_id IN ({SCAN_CHAINS})");
-        let chains = chain_sha256s(conn.as_ref(), &filter, params![scan.0])
-            .map_err(sql(&self.path, "read chains of scan"))?;
+        let chains = self.scan_chains(conn.as_ref(), scan)?;
         let views = self.leaf_views(conn.as_ref(), scan)?;
+        self.as_probed(rows, &chains, &views)
+    }
+
+    /// What [`Store::endpoint_leaves`] returns, in the same order, without
+    /// the leaves' parsed views (`leaf` is `None`): the views the fold
+    /// needs are read and dropped a batch of `batch` endpoints at a time,
+    /// so they are never all in memory at once.
+    pub fn endpoint_leaves_without_views(
+        &self,
+        scan: ScanId,
+        batch: usize,
+    ) -> Result<Vec<EndpointLeaf>, StoreError> {
+        let conn = self.conn();
+        let mut rows =
+            leaf_rows(conn.as_ref(), scan).map_err(sql(&self.path, "read endpoint leaves"))?;
+        let chains = self.scan_chains(conn.as_ref(), scan)?;
+        let mut folded = Vec::new();
+        while !rows.is_empty() {
+            let place = |r: &LeafRow| (r.endpoint.address.clone(), r.endpoint.port);
+            let mut end = batch.max(1).min(rows.len());
+            while end < rows.len() && place(&rows[end]) == place(&rows[end - 1]) {
+                end += 1;
+            }
+            let rest = rows.split_off(end);
+            let ids: Vec<i64> = rows.iter().map(|r| r.leaf_id).collect();
+            let views = self.views_by_id(conn.as_ref(), &ids)?;
+            let part = self.as_probed(std::mem::replace(&mut rows, rest), &chains, &views)?;
+            folded.extend(
+                crate::store::endpoints::fold(part)
+                    .into_iter()
+                    .map(|mut l| {
+                        l.leaf = None;
+                        l
+                    }),
+            );
+        }
+        // one endpoint's leaves stay together and in order: the order a
+        // fold of every leaf at once gives
+        folded.sort_by(|a, b| {
+            let (a, b) = (&a.endpoint, &b.endpoint);
+            (&a.address, a.port).cmp(&(&b.address, b.port))
+        });
+        Ok(folded)
+    }
+
+    /// The chains of `scan`'s observations, by chain id.
+    fn scan_chains(
+        &self,
+        conn: &dyn Session,
+        scan: ScanId,
+    ) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+        let filter = format!("WHERE cl.chain_id IN ({SCAN_CHAINS})");
+        chain_sha256s(conn, &filter, params![scan.0])
+            .map_err(sql(&self.path, "read chains of scan"))
+    }
+
+    /// The leaves as probed from their observation `rows` (ordered by
+    /// endpoint, newest first within one), with their chains and views.
+    fn as_probed(
+        &self,
+        rows: Vec<LeafRow>,
+        chains: &HashMap<i64, Vec<String>>,
+        views: &HashMap<i64, Option<CertificateView>>,
+    ) -> Result<Vec<EndpointLeaf>, StoreError> {
         let mut leaves: Vec<EndpointLeaf> = Vec::with_capacity(rows.len());
         let mut chains_of_endpoint: Vec<i64> = Vec::new();
         for row in rows {
@@ -109,6 +257,38 @@ impl Store {
             });
         }
         Ok(leaves)
+    }
+
+    /// Parsed views of the certificates with these ids.
+    fn views_by_id(
+        &self,
+        conn: &dyn Session,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Option<CertificateView>>, StoreError> {
+        let mut views = HashMap::new();
+        for part in ids.chunks(500) {
+            let marks: Vec<String> = (1..=part.len()).map(|n| format!("?{n}")).collect();
+            let query = format!(
+                "SELECT id, view FROM certificates WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let values: Vec<Value> = part.iter().map(ToValue::to_value).collect();
+            let raw: Vec<(i64, Option<String>)> = conn
+                .rows(&query, &values, |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(sql(&self.path, "read leaf certificates"))?;
+            for (id, view) in raw {
+                views.insert(id, self.decode_view(view)?);
+            }
+        }
+        Ok(views)
+    }
+
+    /// A stored view column, parsed.
+    fn decode_view(&self, view: Option<String>) -> Result<Option<CertificateView>, StoreError> {
+        match view {
+            Some(text) => Ok(Some(json_column(&self.path, "certificates.view", &text)?)),
+            None => Ok(None),
+        }
     }
 
     /// Parsed views of the leaves served in `scan`, by certificate id.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::sql::{params, Row, Session, SqlError, Value};
+use super::sql::{params, Row, Session, SqlError, ToValue, Value};
 
 use super::codec::{sni_option, sni_text, stored_time, ObservationColumns};
 use super::error::{sql, StoreError};
@@ -93,6 +93,88 @@ impl Store {
             .collect()
     }
 
+    /// The observations [`Store::observations_without_chains`] returns,
+    /// handed to `each` a page at a time: every observation of an endpoint
+    /// (address, port) in one page, in writing order within it, the pages
+    /// in endpoint order, about `page` observations a page (their ids are
+    /// read first, in that order; each page is then read by id), so only
+    /// one page is in memory.
+    pub fn observations_by_endpoint(
+        &self,
+        scan: ScanId,
+        page: usize,
+        mut each: impl FnMut(Vec<Observation>),
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let order = format!(
+            "SELECT o.id, e.address, e.port
+             FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
+             WHERE o.scan_id = ?1 AND {ANSWERED} ORDER BY e.address, e.port, o.id"
+        );
+        // the ids in order, and where each endpoint's run of ids starts
+        let (mut ids, mut starts) = (Vec::new(), Vec::new());
+        let mut last: Option<(String, i64)> = None;
+        conn.query(&order, params![scan.0], &mut |row| {
+            let place: (String, i64) = (row.get(1)?, row.get(2)?);
+            if last.as_ref() != Some(&place) {
+                starts.push(ids.len());
+                last = Some(place);
+            }
+            ids.push(row.get::<i64>(0)?);
+            Ok(())
+        })
+        .map_err(sql(&self.path, "read observations"))?;
+        starts.push(ids.len());
+        let mut from = 0;
+        for &end in starts.iter().skip(1) {
+            if end - from < page.max(1) && end < ids.len() {
+                continue;
+            }
+            let part = &ids[from..end];
+            from = end;
+            let mut found = self.observations_by_id(conn.as_ref(), scan, part)?;
+            let position: HashMap<i64, usize> =
+                part.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+            found.sort_by_key(|(id, _)| position.get(id).copied());
+            let observations = found
+                .into_iter()
+                .map(|(_, columns)| columns.rebuild(&self.path, Vec::new()))
+                .collect::<Result<Vec<_>, _>>()?;
+            each(observations);
+        }
+        Ok(())
+    }
+
+    /// The observations of `scan` with these ids, with their ids, in no
+    /// particular order (looked up by id: the unary `+` keeps the planner
+    /// from reading every observation of the scan instead).
+    fn observations_by_id(
+        &self,
+        conn: &dyn Session,
+        scan: ScanId,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, ObservationColumns)>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for part in ids.chunks(500) {
+            let marks: Vec<String> = (2..part.len() + 2).map(|n| format!("?{n}")).collect();
+            let query = format!(
+                "SELECT {OBSERVATION_COLUMNS}, o.id
+                 FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
+                 WHERE +o.scan_id = ?1 AND o.id IN ({})",
+                marks.join(", ")
+            );
+            let mut values = vec![scan.0.to_value()];
+            values.extend(part.iter().map(ToValue::to_value));
+            let rows = conn
+                .rows(&query, &values, |row| {
+                    Ok((row.get::<i64>(12)?, observation_columns(row)?.1))
+                })
+                .map_err(sql(&self.path, "read observations"))?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     /// Runs a history query whose columns are [`HISTORY_COLUMNS`] + position.
     fn query_history(
         &self,
@@ -169,31 +251,41 @@ fn raw_observations(
     answered_only: bool,
 ) -> Result<Vec<(Option<i64>, ObservationColumns)>, SqlError> {
     let filter = match answered_only {
-        true => "AND o.reason NOT IN ('closed', 'unreachable', 'timeout(connect)')",
-        false => "",
+        true => format!("AND {ANSWERED}"),
+        false => String::new(),
     };
     let query = format!(
-        "SELECT o.chain_id, o.host, e.address, e.port, e.sni, o.observed_at, o.duration_ms,
-             o.status, o.detail, o.tls, o.verdict, o.extra
+        "SELECT {OBSERVATION_COLUMNS}
          FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
          WHERE o.scan_id = ?1 {filter} ORDER BY o.id"
     );
-    conn.rows(&query, params![scan.0], |row| {
-        let columns = ObservationColumns {
-            host: row.get(1)?,
-            address: row.get(2)?,
-            port: row.get(3)?,
-            sni: row.get(4)?,
-            observed_at: row.get(5)?,
-            duration_ms: row.get(6)?,
-            status: row.get(7)?,
-            detail: row.get(8)?,
-            tls: row.get(9)?,
-            verdict: row.get(10)?,
-            extra: row.get(11)?,
-        };
-        Ok((row.get(0)?, columns))
-    })
+    conn.rows(&query, params![scan.0], observation_columns)
+}
+
+/// The columns [`observation_columns`] reads (`o` the observation, `e` its
+/// endpoint).
+const OBSERVATION_COLUMNS: &str = "o.chain_id, o.host, e.address, e.port, e.sni, o.observed_at,
+    o.duration_ms, o.status, o.detail, o.tls, o.verdict, o.extra";
+
+/// The observations where something answered.
+const ANSWERED: &str = "o.reason NOT IN ('closed', 'unreachable', 'timeout(connect)')";
+
+/// Reads the [`OBSERVATION_COLUMNS`]: the chain id and the rest.
+fn observation_columns(row: &Row) -> Result<(Option<i64>, ObservationColumns), SqlError> {
+    let columns = ObservationColumns {
+        host: row.get(1)?,
+        address: row.get(2)?,
+        port: row.get(3)?,
+        sni: row.get(4)?,
+        observed_at: row.get(5)?,
+        duration_ms: row.get(6)?,
+        status: row.get(7)?,
+        detail: row.get(8)?,
+        tls: row.get(9)?,
+        verdict: row.get(10)?,
+        extra: row.get(11)?,
+    };
+    Ok((row.get(0)?, columns))
 }
 
 /// Chain id → ordered DER, for the chains used in `scan`.

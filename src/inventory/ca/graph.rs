@@ -22,6 +22,9 @@ pub(super) struct Node {
     pub issuers: Vec<usize>,
     /// Certificates this one confirmedly signed (never itself).
     pub issued: Vec<usize>,
+    /// Leaves attached for a while ([`CaGraph::attach_leaves`]) that it
+    /// confirmedly signed: counted, not linked, so they can be detached.
+    pub issued_leaves: u64,
     /// The certificate itself is an approved anchor (certificate or SPKI).
     pub approved: bool,
     /// The Mozilla root whose key this certificate carries.
@@ -38,6 +41,9 @@ pub(super) struct Node {
 pub struct CaGraph {
     pub(super) nodes: Vec<Node>,
     pub(super) index: HashMap<String, usize>,
+    /// The first node of the leaves attached for now, if any
+    /// ([`CaGraph::attach_leaves`]).
+    pub(super) attached_from: Option<usize>,
 }
 
 impl CaGraph {
@@ -114,35 +120,9 @@ impl CaGraph {
     /// and `endpoints` at 0 (see [`CaGraph::fill_usage`]).
     pub fn cas(&self) -> Vec<CaSummary> {
         (0..self.nodes.len())
-            .filter(|&i| self.nodes[i].view.is_ca() || !self.nodes[i].issued.is_empty())
+            .filter(|&i| self.nodes[i].view.is_ca() || self.issued_count(i) > 0)
             .map(|i| self.summary(i))
             .collect()
-    }
-
-    /// Adds usage to `cas`: for each `(leaf sha256, endpoint count)`, every
-    /// CA on the leaf's classification path (the leaf itself excluded) gets
-    /// `leaves += 1` and `endpoints += count`. Unknown leaves are skipped.
-    /// Only the one path classification chose counts (not cross-signed
-    /// alternatives).
-    pub fn fill_usage<S: AsRef<str>>(
-        &self,
-        cas: &mut [CaSummary],
-        leaf_endpoints: impl IntoIterator<Item = (S, u64)>,
-    ) {
-        let position: HashMap<String, usize> = cas
-            .iter()
-            .enumerate()
-            .map(|(i, ca)| (ca.sha256.clone(), i))
-            .collect();
-        for (leaf, endpoints) in leaf_endpoints {
-            let path = self.classify_leaf(leaf.as_ref()).path;
-            for sha in path.iter().skip(1) {
-                if let Some(&i) = position.get(sha) {
-                    cas[i].leaves += 1;
-                    cas[i].endpoints += endpoints;
-                }
-            }
-        }
     }
 
     fn summary(&self, i: usize) -> CaSummary {
@@ -155,69 +135,104 @@ impl CaGraph {
             key: key_text(&node.view.key),
             not_after: node.view.not_after,
             self_signed: node.self_signed,
-            issued: node.issued.len() as u64,
+            issued: self.issued_count(i),
             served: node.served,
             leaves: 0,
             endpoints: 0,
         }
     }
 
+    /// How many certificates node `i` confirmedly signed: linked ones and
+    /// leaves attached at some point.
+    fn issued_count(&self, i: usize) -> u64 {
+        self.nodes[i].issued.len() as u64 + self.nodes[i].issued_leaves
+    }
+
+    /// Adds a copy of one certificate, unless the graph holds it already
+    /// (then `served` is or-ed into its node).
     fn add_node(&mut self, der: &[u8], view: &CertificateView, served: bool, trust: &TrustContext) {
         if let Some(&i) = self.index.get(&view.sha256) {
             self.nodes[i].served |= served;
             return;
         }
+        self.push_node(der.to_vec(), view.clone(), served, trust);
+    }
+
+    /// Appends the node of a certificate the graph does not hold yet.
+    pub(super) fn push_node(
+        &mut self,
+        der: Vec<u8>,
+        view: CertificateView,
+        served: bool,
+        trust: &TrustContext,
+    ) {
         // Approved anchor certificates are nodes themselves: only keep
         // anchors known by key alone (the Mozilla roots) here.
         let signed_by_public = trust
-            .signing_anchor(der, view)
+            .signing_anchor(&der, &view)
             .filter(|anchor| anchor.cert_sha256.is_none())
             .cloned();
         self.index.insert(view.sha256.clone(), self.nodes.len());
         self.nodes.push(Node {
-            der: der.to_vec(),
-            view: view.clone(),
-            served,
-            self_signed: signs_itself(der, view),
-            issuers: Vec::new(),
-            issued: Vec::new(),
-            approved: trust.is_approved(view),
-            public_key: trust.public_key_anchor(view).cloned(),
+            self_signed: signs_itself(&der, &view),
+            approved: trust.is_approved(&view),
+            public_key: trust.public_key_anchor(&view).cloned(),
             signed_by_public,
             issuer_named_public: trust.is_public_subject(&view.issuer.der_sha256),
+            der,
+            view,
+            served,
+            issuers: Vec::new(),
+            issued: Vec::new(),
+            issued_leaves: 0,
         });
     }
 
     /// Finds and confirms every issuer link: candidates by name and key
     /// identifiers, then one signature check each, spread over the cores.
     fn link(&mut self) {
-        let mut by_subject: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, node) in self.nodes.iter().enumerate() {
-            by_subject
-                .entry(&node.view.subject.der_sha256)
-                .or_default()
-                .push(i);
-        }
-        let mut candidates = Vec::new();
-        for (child, node) in self.nodes.iter().enumerate() {
-            if node.self_signed {
-                continue;
-            }
-            let issuers = by_subject.get(node.view.issuer.der_sha256.as_str());
-            for &issuer in issuers.into_iter().flatten() {
-                if issuer != child && key_ids_agree(&node.view, &self.nodes[issuer].view) {
-                    candidates.push((child, issuer));
-                }
-            }
-        }
+        let all = self.nodes.len();
+        let candidates = self.candidates(0..all, all);
         for (child, issuer) in self.confirmed(candidates) {
             self.nodes[child].issuers.push(issuer);
             self.nodes[issuer].issued.push(child);
         }
     }
 
+    /// The `(child, issuer)` pairs, children from `children` and issuers
+    /// among the first `issuers` nodes, whose names and key identifiers
+    /// agree (signatures not yet checked), child by child, issuers in node
+    /// order. A certificate that signs itself is no child.
+    pub(super) fn candidates(
+        &self,
+        children: std::ops::Range<usize>,
+        issuers: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut by_subject: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, node) in self.nodes[..issuers].iter().enumerate() {
+            by_subject
+                .entry(&node.view.subject.der_sha256)
+                .or_default()
+                .push(i);
+        }
+        let mut candidates = Vec::new();
+        for child in children {
+            let node = &self.nodes[child];
+            if node.self_signed {
+                continue;
+            }
+            let named = by_subject.get(node.view.issuer.der_sha256.as_str());
+            for &issuer in named.into_iter().flatten() {
+                if issuer != child && key_ids_agree(&node.view, &self.nodes[issuer].view) {
+                    candidates.push((child, issuer));
+                }
+            }
+        }
+        candidates
+    }
+
     /// The `(child, issuer)` candidates whose signature verifies, in order.
-    fn confirmed(&self, candidates: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    pub(super) fn confirmed(&self, candidates: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
         let verify = |pairs: &[(usize, usize)]| -> Vec<(usize, usize)> {
             pairs
                 .iter()

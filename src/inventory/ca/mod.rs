@@ -28,11 +28,15 @@
 //!   certificate with that key is known; certificates signed with algorithms
 //!   `certs::signed_by` cannot verify (MD5, DSA, ...) never link (a leaf that
 //!   names itself as issuer still counts as self-signed).
+//! - Leaves a chunk at a time (`leaves`): a graph over the certificates
+//!   that can issue, with leaves attached and detached
+//!   ([`CaGraph::attach_leaves`]), answers as the graph over everything.
 //! - Chain shape (`chain_shape`): [`chain_shape`] judges a chain as served.
 
 mod chain_shape;
 mod classify;
 mod graph;
+mod leaves;
 #[cfg(test)]
 mod testpki;
 #[cfg(test)]
@@ -41,6 +45,7 @@ mod trust;
 
 pub use chain_shape::{chain_shape, ChainShape};
 pub use graph::{key_text, CaGraph};
+pub use leaves::{always_in_graph, CaUsage, IssuerNames, NameHashes};
 pub use trust::TrustContext;
 
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
-//! Computing every subject model of one stored scan ([`build`]) from what
-//! the inventory returns: leaves with their rows, CAs from the graph,
-//! chains as sent, endpoints from the observations, and the inventory
-//! totals. Dates are judged at the scan's start, so evaluating a scan again
+//! Computing the subject models of one stored scan ([`build_in_chunks`])
+//! from what the inventory returns: leaves with their rows, a chunk at a
+//! time, CAs from the graph, chains as sent, and the inventory totals (the
+//! endpoint models come from the observations, `endpoint`). Dates are judged at the scan's start, so evaluating a scan again
 //! later gives the same models.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -9,21 +9,21 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 use super::{
-    endpoint, relations, served_at, CaModel, CertificateFields, ChainLeaf, ChainModel,
-    EndpointModel, EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel,
-    SignatureModel,
+    relations, served_at, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
+    EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel, SignatureModel,
 };
 use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
 use crate::certs::{CertificateView, DistinguishedName};
-use crate::inventory::ca::{CaClass, CaGraph};
+use crate::inventory::ca::{CaClass, CaGraph, CaUsage, ChainShape, TrustContext};
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::view::{self, InventoryRow};
-use crate::observation::{Observation, SniSource};
+use crate::observation::SniSource;
 use crate::policy::distrust::{self, DistrustList};
 use crate::store::endpoints;
 use crate::store::{
-    EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoredCertificate,
+    EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoreError,
+    StoredCertificate,
 };
 use crate::time_text::rfc3339;
 
@@ -31,17 +31,23 @@ use crate::time_text::rfc3339;
 pub struct ScanFacts<'a> {
     /// The scan.
     pub scan: &'a ScanRecord,
-    /// Its endpoint leaves.
+    /// Its endpoint leaves (their parsed views may be dropped: building
+    /// reads the leaves' certificates a chunk at a time).
     pub leaves: &'a [EndpointLeaf],
     /// The certificates it found at rest (never endpoints).
     pub files: &'a [FilePlacement],
     /// When the inventory first and last saw each parsed certificate of the
-    /// scan (by SHA-256); their DER and views are in `graph`.
+    /// scan (by SHA-256).
     pub seen: &'a Seen,
-    /// Its observations (chains' DER not needed).
-    pub observations: &'a [Observation],
-    /// The CA graph of its certificates plus the approved anchors.
-    pub graph: &'a CaGraph,
+    /// What relating the leaves needs of each parsed certificate served as
+    /// a leaf or found at rest, by SHA-256 (see [`LeafSummary`]).
+    pub summaries: &'a LeafSummaries,
+    /// The STARTTLS dialect of each endpoint (address, port) that used
+    /// one.
+    pub starttls: &'a BTreeMap<(String, u16), String>,
+    /// Public roots and approved anchors: what leaves attached to the CA
+    /// graph are judged against.
+    pub trust: &'a TrustContext,
     /// The owner rules.
     pub owners: &'a OwnerRules,
     /// Approved anchors declared in the config.
@@ -51,18 +57,44 @@ pub struct ScanFacts<'a> {
 }
 
 /// First and last time the inventory saw each parsed certificate, by
-/// SHA-256: what building needs of the stored certificates besides the
-/// graph's DER and views.
+/// SHA-256: what building needs of the stored certificates besides their
+/// DER and views.
 pub type Seen = HashMap<String, (OffsetDateTime, OffsetDateTime)>;
 
-/// [`Seen`] of the parsed certificates among `certificates`.
-pub fn seen(certificates: &[StoredCertificate]) -> Seen {
-    certificates
-        .iter()
-        .filter(|c| c.view.is_some())
-        .map(|c| (c.sha256.clone(), (c.first_seen, c.last_seen)))
-        .collect()
+/// [`LeafSummary`] by SHA-256.
+pub type LeafSummaries = HashMap<String, LeafSummary>;
+
+/// What building needs of a leaf before its chunk is read: its key, names
+/// and first common name (to relate it to the other leaves, and name it in
+/// the chain and endpoint models) and whether it is a CA.
+#[derive(Debug, Clone)]
+pub struct LeafSummary {
+    /// SHA-256 of its SubjectPublicKeyInfo.
+    pub spki_sha256: String,
+    /// The names it speaks for (lowercase SAN DNS names, else CNs).
+    pub names: BTreeSet<String>,
+    /// Its first common name.
+    pub cn: Option<String>,
+    /// Basic constraints say CA.
+    pub is_ca: bool,
 }
+
+impl LeafSummary {
+    /// The summary of `view`.
+    pub fn of(view: &CertificateView) -> LeafSummary {
+        LeafSummary {
+            spki_sha256: view.spki_sha256.clone(),
+            names: relations::names_of(&view.san.dns, &view.subject.common_names),
+            cn: view.subject.common_names.first().cloned(),
+            is_ca: view.is_ca(),
+        }
+    }
+}
+
+/// Reads the stored certificates with the given SHA-256s (the leaves of one
+/// chunk that the CA graph does not hold).
+pub type LoadCertificates<'l> =
+    dyn FnMut(&[&str]) -> Result<Vec<StoredCertificate>, StoreError> + 'l;
 
 /// Every subject model of a scan.
 #[derive(Debug, Clone, Default)]
@@ -81,52 +113,61 @@ pub struct SubjectModels {
     pub inventory: InventoryModel,
 }
 
-/// How many leaf models [`build`] makes at a time.
+/// How many leaf models [`build_in_chunks`] makes at a time.
 pub const LEAF_CHUNK: usize = 4096;
-
-/// Builds every model of the scan in `facts`.
-pub fn build(facts: &ScanFacts<'_>) -> SubjectModels {
-    let mut leaves = Vec::new();
-    let mut models = build_in_chunks(facts, LEAF_CHUNK, |chunk| leaves.extend(chunk));
-    models.leaves = leaves;
-    models
-}
 
 /// Builds the models of the scan in `facts`, handing the leaf models to
 /// `each` in model order, at most `chunk` at a time (the returned models
-/// have no leaves). Only one chunk of inventory rows and leaf models is
-/// alive at once; the relations between leaves come from a compact index
-/// built first. The same leaves, in the same order, whatever `chunk`.
+/// have no leaves). `graph` holds the scan's certificates that can issue;
+/// each chunk's leaves are read with `load`, attached to it, judged and
+/// detached, so only one chunk of leaf certificates, inventory rows and
+/// leaf models is alive at once; the relations between leaves come from a
+/// compact index built first. The same leaves, in the same order, whatever
+/// `chunk`. The endpoint models are left empty: they are built from the
+/// observations a page at a time (`endpoint::EndpointPages`).
 pub fn build_in_chunks(
     facts: &ScanFacts<'_>,
+    graph: &mut CaGraph,
+    load: &mut LoadCertificates<'_>,
     chunk: usize,
     mut each: impl FnMut(Vec<LeafModel>),
-) -> SubjectModels {
+) -> Result<SubjectModels, StoreError> {
     let at = facts.scan.started_at;
     let index = Index::new(facts);
     let relations = relation_index(&index, facts);
     let mut tally = Tally::default();
+    let mut usage = CaUsage::default();
+    let mut shapes: HashMap<&[String], Option<ChainShape>> = HashMap::new();
     let mut classes = Vec::with_capacity(index.ordered.len());
     for (n, part) in index.ordered.chunks(chunk.max(1)).enumerate() {
+        attach(graph, part.iter().map(|(sha, _)| *sha), load, facts.trust)?;
+        let graph = &*graph;
         let mut rows: Vec<InventoryRow> = part
             .iter()
             .map(|(sha, served)| {
-                let view = facts
-                    .graph
+                let view = graph
                     .certificate(sha)
-                    .expect("indexed leaves are in the graph");
+                    .expect("indexed leaves are attached to the graph");
                 view::leaf_row(
                     view,
                     facts.seen[*sha],
                     served,
                     index.files.get(sha).cloned().unwrap_or_default(),
-                    facts.graph,
+                    graph,
                     facts.owners,
                     at,
                 )
             })
             .collect();
-        fill_earliest_sct(&mut rows, |sha| facts.graph.der(sha));
+        for (sha, served) in part {
+            graph.count_usage(&mut usage, sha, served.len() as u64);
+            for leaf in served.iter().filter(|l| !l.chain.is_empty()) {
+                shapes
+                    .entry(&leaf.chain)
+                    .or_insert_with(|| graph.chain_shape(&leaf.chain));
+            }
+        }
+        fill_earliest_sct(&mut rows, |sha| graph.der(sha));
         tally.add(&rows);
         classes.extend(rows.iter().map(|r| r.ca_class));
         let first = n * chunk.max(1);
@@ -135,7 +176,7 @@ pub fn build_in_chunks(
             .enumerate()
             .map(|(k, row)| {
                 let mut model = LeafModel {
-                    distrust: distrust_hits(row, facts),
+                    distrust: distrust_hits(row, facts, graph),
                     ..leaf(row, &index, at)
                 };
                 relations.apply(first + k, &mut model);
@@ -144,28 +185,52 @@ pub fn build_in_chunks(
             .collect();
         each(leaves);
     }
-    SubjectModels {
+    attach(graph, index.strays(facts).into_iter(), load, facts.trust)?;
+    graph.detach_leaves();
+    Ok(SubjectModels {
         at: Some(at),
-        cas: cas(facts, at),
-        chains: chains(facts, &index, &classes),
-        endpoints: endpoint::models_with(facts.observations, facts.leaves, &|l| leaf_cn(l, facts)),
+        cas: cas(graph, usage, at),
+        chains: chains(facts, &index, &classes, &shapes),
+        endpoints: Vec::new(),
         inventory: tally.inventory(facts),
         leaves: Vec::new(),
-    }
+    })
+}
+
+/// Reads the certificates `shas` the graph does not hold and attaches them
+/// (the ones attached before are detached).
+fn attach<'s>(
+    graph: &mut CaGraph,
+    shas: impl Iterator<Item = &'s str>,
+    load: &mut LoadCertificates<'_>,
+    trust: &TrustContext,
+) -> Result<(), StoreError> {
+    let missing: Vec<&str> = shas.filter(|sha| !graph.contains(sha)).collect();
+    let certificates = if missing.is_empty() {
+        Vec::new()
+    } else {
+        load(&missing)?
+    };
+    let parsed = certificates
+        .into_iter()
+        .filter_map(|c| Some((c.der, c.view?)));
+    graph.attach_leaves(parsed, trust);
+    Ok(())
 }
 
 /// The relation index of the leaves in `index`, in model order.
 fn relation_index(index: &Index<'_>, facts: &ScanFacts<'_>) -> relations::RelationIndex {
     let mut builder = relations::RelationBuilder::default();
     for (sha, _) in &index.ordered {
-        let view = facts
-            .graph
-            .certificate(sha)
-            .expect("indexed leaves are in the graph");
-        let names = relations::names_of(&view.san.dns, &view.subject.common_names);
-        let cn = view.subject.common_names.first().map_or("", String::as_str);
+        let summary = &facts.summaries[*sha];
+        let cn = summary.cn.as_deref().unwrap_or("");
         let endpoints: Vec<EndpointRef> = served_refs(index, sha).into_iter().collect();
-        builder.add((sha, cn), &view.spki_sha256, names, &endpoints);
+        builder.add(
+            (sha, cn),
+            &summary.spki_sha256,
+            summary.names.clone(),
+            &endpoints,
+        );
     }
     builder.finish()
 }
@@ -181,7 +246,7 @@ struct Index<'a> {
     /// endpoints).
     files: BTreeMap<&'a str, Vec<FileLocation>>,
     /// The STARTTLS dialect of each endpoint (address, port).
-    starttls: BTreeMap<(String, u16), String>,
+    starttls: &'a BTreeMap<(String, u16), String>,
 }
 
 impl<'a> Index<'a> {
@@ -194,14 +259,17 @@ impl<'a> Index<'a> {
                 .push(leaf);
         }
         let mut files: BTreeMap<&str, Vec<FileLocation>> = BTreeMap::new();
-        for file in view::leaves_at_rest(facts.files, facts.graph) {
+        let leaf_at_rest = |f: &&FilePlacement| {
+            (facts.summaries.get(&f.sha256)).is_some_and(|summary| !summary.is_ca)
+        };
+        for file in facts.files.iter().filter(leaf_at_rest) {
             by_sha.entry(file.sha256.as_str()).or_default();
             let listed = files.entry(file.sha256.as_str()).or_default();
             listed.push(file.location.clone());
         }
         let ordered: Vec<(&str, Vec<&EndpointLeaf>)> = by_sha
             .into_iter()
-            .filter(|(sha, _)| facts.seen.contains_key(*sha) && facts.graph.contains(sha))
+            .filter(|(sha, _)| facts.seen.contains_key(*sha) && facts.summaries.contains_key(*sha))
             .collect();
         let served = ordered
             .iter()
@@ -212,8 +280,24 @@ impl<'a> Index<'a> {
             ordered,
             served,
             files,
-            starttls: endpoint::starttls_by_endpoint(facts.observations),
+            starttls: facts.starttls,
         }
+    }
+}
+
+impl Index<'_> {
+    /// The parsed certificates of the scan that are neither leaves in
+    /// `ordered` nor CAs: what the graph over every certificate would also
+    /// have linked to their issuers (they count in what each CA signed).
+    fn strays<'f>(&self, facts: &'f ScanFacts<'_>) -> Vec<&'f str> {
+        let mut strays: Vec<&str> = facts
+            .seen
+            .keys()
+            .map(String::as_str)
+            .filter(|sha| !self.served.contains_key(sha))
+            .collect();
+        strays.sort_unstable();
+        strays
     }
 }
 
@@ -414,12 +498,16 @@ fn fill_earliest_sct<'d>(rows: &mut [InventoryRow], der: impl Fn(&str) -> Option
 }
 
 /// The distrust events the row's leaf falls under.
-fn distrust_hits(row: &InventoryRow, facts: &ScanFacts<'_>) -> Vec<distrust::DistrustHit> {
+fn distrust_hits(
+    row: &InventoryRow,
+    facts: &ScanFacts<'_>,
+    graph: &CaGraph,
+) -> Vec<distrust::DistrustHit> {
     if facts.distrust.events.is_empty() {
         return Vec::new();
     }
     let view = &row.certificate;
-    let path = distrust::path_keys(facts.graph, &row.sha256);
+    let path = distrust::path_keys(graph, &row.sha256);
     distrust::hits(facts.distrust, view.not_before, view.earliest_sct, &path)
 }
 
@@ -442,35 +530,15 @@ fn endpoint_ref(l: &EndpointLeaf, index: &Index<'_>) -> EndpointRef {
     }
 }
 
-/// The first common name of the leaf `l` serves: from its parsed view, or,
-/// when that was dropped ([`strip_leaf_views`]), from the graph (which holds
-/// the same view of every parsed certificate of the scan).
-fn leaf_cn(l: &EndpointLeaf, facts: &ScanFacts<'_>) -> Option<String> {
-    let view = l
-        .leaf
-        .as_ref()
-        .or_else(|| facts.graph.certificate(&l.leaf_sha256))?;
-    view.subject.common_names.first().cloned()
-}
-
-/// Drops the parsed leaf views of endpoint leaves whose certificate the
-/// graph holds: building reads them there (one copy per certificate
-/// instead of one per endpoint).
-pub fn strip_leaf_views(leaves: &mut [EndpointLeaf], graph: &CaGraph) {
-    for leaf in leaves.iter_mut().filter(|l| graph.contains(&l.leaf_sha256)) {
-        leaf.leaf = None;
-    }
-}
-
-/// One model per CA certificate of the graph.
-fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
-    let endpoints = view::leaf_usage(facts.leaves, facts.files, facts.graph);
-    let mut summaries = facts.graph.cas();
-    facts.graph.fill_usage(&mut summaries, endpoints);
+/// One model per CA certificate of the graph, with the usage its leaves
+/// added up.
+fn cas(graph: &CaGraph, usage: CaUsage, at: OffsetDateTime) -> Vec<CaModel> {
+    let mut summaries = graph.cas();
+    usage.fill(&mut summaries);
     summaries
         .into_iter()
         .filter_map(|ca| {
-            let view = facts.graph.certificate(&ca.sha256)?;
+            let view = graph.certificate(&ca.sha256)?;
             Some(CaModel {
                 certificate: certificate_fields(view, at),
                 role: if ca.self_signed {
@@ -491,7 +559,12 @@ fn cas(facts: &ScanFacts<'_>, at: OffsetDateTime) -> Vec<CaModel> {
 
 /// One model per distinct chain as sent; the leaf's CA class comes from
 /// its inventory row (a leaf without one did not parse: `unknown`).
-fn chains(facts: &ScanFacts<'_>, index: &Index<'_>, classes: &[CaClass]) -> Vec<ChainModel> {
+fn chains(
+    facts: &ScanFacts<'_>,
+    index: &Index<'_>,
+    classes: &[CaClass],
+    shapes: &HashMap<&[String], Option<ChainShape>>,
+) -> Vec<ChainModel> {
     let class_of = |sha: &str| index.served.get(sha).map(|&i| classes[i]);
     let mut by_chain: BTreeMap<&[String], Vec<&EndpointLeaf>> = BTreeMap::new();
     for leaf in facts.leaves.iter().filter(|l| !l.chain.is_empty()) {
@@ -500,14 +573,17 @@ fn chains(facts: &ScanFacts<'_>, index: &Index<'_>, classes: &[CaClass]) -> Vec<
     by_chain
         .into_iter()
         .filter_map(|(chain, at)| {
-            let mut shape = facts.graph.chain_shape(chain)?;
+            let mut shape = shapes.get(chain).copied().flatten()?;
             // one observation that recorded the chain as sent shows its shape
             let as_sent = at.iter().any(|l| !l.leaf_only_chain);
             if !as_sent {
                 shape = Default::default();
             }
             let first = at[0];
-            let cn = leaf_cn(first, facts);
+            let cn = facts
+                .summaries
+                .get(&first.leaf_sha256)
+                .and_then(|s| s.cn.clone());
             let served: BTreeSet<String> = at
                 .iter()
                 .map(|l| {

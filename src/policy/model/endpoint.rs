@@ -15,7 +15,7 @@ use crate::store::endpoints::served_names;
 use crate::store::{EndpointKey, EndpointLeaf, NameStatus};
 
 /// An endpoint's address (as the store files it) and port.
-type Place = (String, u16);
+pub(super) type Place = (String, u16);
 
 /// The address and port of `key`.
 fn place(key: &EndpointKey) -> Place {
@@ -48,27 +48,70 @@ pub(super) fn models_with(
     leaves: &[EndpointLeaf],
     cn: &dyn Fn(&EndpointLeaf) -> Option<String>,
 ) -> Vec<EndpointModel> {
-    let mut grouped: BTreeMap<Place, Vec<&Observation>> = BTreeMap::new();
-    for observation in observations.iter().filter(|o| o.tls.is_some()) {
-        grouped
-            .entry(place(&EndpointKey::of(observation)))
-            .or_default()
-            .push(observation);
+    let mut pages = EndpointPages::new(leaves, cn);
+    pages.add(observations);
+    pages.finish().0
+}
+
+/// Endpoint models built a page of observations at a time (every
+/// observation of an endpoint in one page, as
+/// [`crate::store::Store::observations_by_endpoint`] hands them): the
+/// same models, in the same order, as [`models_with`] over every
+/// observation at once, and the STARTTLS dialect of each endpoint that
+/// used one, without holding every observation.
+pub(super) struct EndpointPages<'a> {
+    leaves_of: LeavesOf<'a>,
+    cn: &'a dyn Fn(&EndpointLeaf) -> Option<String>,
+    models: BTreeMap<Place, EndpointModel>,
+    starttls: BTreeMap<Place, String>,
+}
+
+impl<'a> EndpointPages<'a> {
+    /// Nothing read yet, for the scan's folded `leaves`.
+    pub(super) fn new(
+        leaves: &'a [EndpointLeaf],
+        cn: &'a dyn Fn(&EndpointLeaf) -> Option<String>,
+    ) -> Self {
+        let mut leaves_of: LeavesOf<'_> = BTreeMap::new();
+        for leaf in leaves {
+            leaves_of
+                .entry(place(&leaf.endpoint))
+                .or_default()
+                .push(leaf);
+        }
+        EndpointPages {
+            leaves_of,
+            cn,
+            models: BTreeMap::new(),
+            starttls: BTreeMap::new(),
+        }
     }
-    let mut leaves_of: LeavesOf<'_> = BTreeMap::new();
-    for leaf in leaves {
-        leaves_of
-            .entry(place(&leaf.endpoint))
-            .or_default()
-            .push(leaf);
+
+    /// Adds one page: every observation of its endpoints, in writing order.
+    pub(super) fn add(&mut self, observations: &[Observation]) {
+        self.starttls.extend(starttls_by_endpoint(observations));
+        let mut grouped: BTreeMap<Place, Vec<&Observation>> = BTreeMap::new();
+        for observation in observations.iter().filter(|o| o.tls.is_some()) {
+            grouped
+                .entry(place(&EndpointKey::of(observation)))
+                .or_default()
+                .push(observation);
+        }
+        for (key, probes) in grouped {
+            let at = self
+                .leaves_of
+                .get(&key)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let model = model(&key, &probes, at, self.cn);
+            self.models.insert(key, model);
+        }
     }
-    grouped
-        .iter()
-        .map(|(key, probes)| {
-            let at = leaves_of.get(key).map(Vec::as_slice).unwrap_or_default();
-            model(key, probes, at, cn)
-        })
-        .collect()
+
+    /// The models in endpoint order, and the STARTTLS dialects.
+    pub(super) fn finish(self) -> (Vec<EndpointModel>, BTreeMap<Place, String>) {
+        (self.models.into_values().collect(), self.starttls)
+    }
 }
 
 /// The probe whose session stands for the endpoint: the one without SNI,

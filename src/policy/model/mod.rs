@@ -3,7 +3,7 @@
 //! strings are `""`, absent numbers `-1` or `0` as documented), so that CEL
 //! conditions never meet a null. Every number is a signed 64-bit integer
 //! (CEL `int`), so arithmetic and comparisons never mix `int` and `uint`. The README's "Rule model" section lists the
-//! same fields; [`build`] computes them from a stored scan.
+//! same fields; [`build_in_chunks`] computes them from a stored scan.
 
 mod build;
 mod endpoint;
@@ -14,7 +14,8 @@ mod stored;
 pub use crate::certs::hostname::name_matches;
 pub use crate::time_text::{parse_rfc3339, rfc3339};
 pub use build::{
-    build, build_in_chunks, seen, strip_leaf_views, ScanFacts, Seen, SubjectModels, LEAF_CHUNK,
+    build_in_chunks, LeafSummaries, LeafSummary, LoadCertificates, ScanFacts, Seen, SubjectModels,
+    LEAF_CHUNK,
 };
 pub use endpoint::models as endpoint_models;
 pub use relations::RELATED_LIMIT;

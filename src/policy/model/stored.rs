@@ -2,13 +2,15 @@
 //! `scan` and the fixture generator share, with the revocation checks
 //! stored for the scan's leaves and the certificates it found at rest.
 
-use super::build::{build_in_chunks, LEAF_CHUNK};
+use std::collections::{HashMap, HashSet};
+
+use super::build::{build_in_chunks, LeafSummaries, LeafSummary, Seen, LEAF_CHUNK};
+use super::endpoint::EndpointPages;
 use super::{LeafModel, ScanFacts, SubjectModels};
-use crate::inventory::ca::TrustContext;
+use crate::inventory::ca::{always_in_graph, CaGraph, IssuerNames, NameHashes, TrustContext};
 use crate::inventory::owners::OwnerRules;
-use crate::inventory::view;
 use crate::policy::distrust::DistrustList;
-use crate::store::{ScanRecord, Store, StoreError};
+use crate::store::{EndpointLeaf, FilePlacement, ScanRecord, Store, StoreError, StoredCertificate};
 
 /// What a scan's certificates are judged against.
 pub struct Judgement<'a> {
@@ -38,9 +40,13 @@ pub fn from_store(
 
 /// Reads `scan` from `store` and builds its models as
 /// [`build_in_chunks`] does: the leaf models go to `each`, at most `chunk`
-/// at a time, with their revocation status; the rest is returned. The
-/// stored certificates are read once into the CA graph and dropped before
-/// any model is built.
+/// at a time, with their revocation status; the rest is returned. Every
+/// read goes `chunk` at a time too: the scan's certificates are read a
+/// page at a time ([`ScanCertificates`]):
+/// the CA graph holds those that can issue, and each chunk's leaves are
+/// read again, attached to it and dropped; the endpoint leaves are folded
+/// with their views a batch at a time and the observations read a page of
+/// endpoints at a time, into the endpoint models.
 pub fn from_store_in_chunks(
     store: &Store,
     scan: &ScanRecord,
@@ -48,31 +54,109 @@ pub fn from_store_in_chunks(
     chunk: usize,
     mut each: impl FnMut(Vec<LeafModel>),
 ) -> Result<SubjectModels, StoreError> {
-    let mut leaves = store.endpoint_leaves(scan.id)?;
-    let (graph, seen) = {
-        let certificates = store.certificates_in_scan(scan.id)?;
-        (
-            view::graph(&certificates, judgement.trust),
-            super::build::seen(&certificates),
-        )
-    };
-    super::build::strip_leaf_views(&mut leaves, &graph);
-    let observations = store.observations_without_chains(scan.id)?;
+    let leaves = store.endpoint_leaves_without_views(scan.id, chunk)?;
     let files = store.at_rest(scan.id)?;
+    let read = ScanCertificates::read(store, scan, (&leaves, &files), judgement.trust, chunk)?;
+    let mut graph = read.graph;
+    let cn = |l: &EndpointLeaf| read.summaries.get(&l.leaf_sha256)?.cn.clone();
+    let mut pages = EndpointPages::new(&leaves, &cn);
+    store.observations_by_endpoint(scan.id, chunk, |page| pages.add(&page))?;
+    let (endpoints, starttls) = pages.finish();
     let revocations = store.revocation_checks_as_of(scan.id)?;
     let facts = ScanFacts {
         scan,
         leaves: &leaves,
         files: &files,
-        seen: &seen,
-        observations: &observations,
-        graph: &graph,
+        seen: &read.seen,
+        summaries: &read.summaries,
+        starttls: &starttls,
+        trust: judgement.trust,
         owners: judgement.owners,
         approved_anchors: judgement.approved_anchors,
         distrust: judgement.distrust,
     };
-    Ok(build_in_chunks(&facts, chunk, |mut part| {
+    let mut load = |shas: &[&str]| store.certificates_by_sha256(shas);
+    let mut models = build_in_chunks(&facts, &mut graph, &mut load, chunk, |mut part| {
         super::revocation::fill(&mut part, &revocations, scan.started_at);
         each(part);
-    }))
+    })?;
+    models.endpoints = endpoints;
+    Ok(models)
+}
+
+/// What one pass over a scan's stored certificates keeps: the CA graph of
+/// those that can issue, when each parsed one was seen, and the summary of
+/// each one served as a leaf or found at rest. No leaf's DER or view.
+struct ScanCertificates {
+    graph: CaGraph,
+    seen: Seen,
+    summaries: LeafSummaries,
+}
+
+impl ScanCertificates {
+    /// Reads the certificates of `scan` `page` at a time; those that may
+    /// have signed another are then read again into the graph.
+    fn read(
+        store: &Store,
+        scan: &ScanRecord,
+        (leaves, files): (&[EndpointLeaf], &[FilePlacement]),
+        trust: &TrustContext,
+        page: usize,
+    ) -> Result<ScanCertificates, StoreError> {
+        let leaf_shas: HashSet<&str> = leaves
+            .iter()
+            .map(|l| l.leaf_sha256.as_str())
+            .chain(files.iter().map(|f| f.sha256.as_str()))
+            .collect();
+        let mut seen = Seen::new();
+        let mut summaries = LeafSummaries::new();
+        let mut names = IssuerNames::default();
+        // (position in the scan's order, certificate) of the graph's
+        let mut kept: Vec<(usize, StoredCertificate)> = Vec::new();
+        let mut maybe: Vec<(usize, String, NameHashes)> = Vec::new();
+        let mut position = 0;
+        store.certificates_in_scan_paged(scan.id, page, |certificate, above_a_leaf| {
+            position += 1;
+            let Some(view) = &certificate.view else {
+                return;
+            };
+            let sha = certificate.sha256.clone();
+            seen.insert(sha.clone(), (certificate.first_seen, certificate.last_seen));
+            if leaf_shas.contains(sha.as_str()) {
+                summaries.insert(sha.clone(), LeafSummary::of(view));
+            }
+            let hashes = NameHashes::of(view);
+            names.note(hashes);
+            if always_in_graph(view, above_a_leaf, trust) {
+                kept.push((position, certificate));
+            } else {
+                maybe.push((position, sha, hashes));
+            }
+        })?;
+        let issuing: Vec<(usize, String)> = maybe
+            .into_iter()
+            .filter(|(_, _, hashes)| names.may_issue(*hashes))
+            .map(|(at, sha, _)| (at, sha))
+            .collect();
+        let shas: Vec<&str> = issuing.iter().map(|(_, sha)| sha.as_str()).collect();
+        let positions: HashMap<&str, usize> = issuing
+            .iter()
+            .map(|(at, sha)| (sha.as_str(), *at))
+            .collect();
+        for certificate in store.certificates_by_sha256(&shas)? {
+            if let Some(&at) = positions.get(certificate.sha256.as_str()) {
+                kept.push((at, certificate));
+            }
+        }
+        kept.sort_by_key(|(at, _)| *at);
+        let parsed = kept
+            .iter()
+            .filter_map(|(_, c)| Some((c.der.as_slice(), c.view.as_ref()?)));
+        let graph = CaGraph::build_from(parsed, trust);
+        Ok(ScanCertificates {
+            graph,
+            seen,
+            summaries,
+        })
+    }
 }

@@ -1,13 +1,15 @@
 //! Tests of the read queries over two scans of a small estate: scan lists,
-//! endpoint leaves, certificates per scan, histories and events.
+//! endpoint leaves, certificates per scan (whole and a page at a time),
+//! histories and events.
 
 use time::Duration;
 
 use super::{backends, complete_scan, failed_observation, meta, pki, t0, tls_observation, TestDb};
 use crate::certs::{parse_certificate, sha256_hex};
-use crate::observation::{Outcome, SniSource};
+use crate::observation::{Observation, Outcome, SniSource};
 use crate::store::{
     EndpointKey, EventKind, NameStatus, NewEvent, ScanId, ScanStatus, Store, StoreError,
+    StoredCertificate,
 };
 
 /// Two complete scans and one running: in the first, .1 serves leaf 0 and
@@ -136,6 +138,62 @@ fn certificates_in_scan_are_distinct_and_scan_specific() {
         second.sort();
         assert_eq!(shas(e.second), second);
         assert!(shas(e.running).is_empty());
+    }
+}
+
+#[test]
+fn paged_reads_give_what_the_whole_scan_reads_give() {
+    for e in estates() {
+        for scan in [e.first, e.second, e.running] {
+            for page in [1, 2, 4096] {
+                let mut paged = Vec::new();
+                let each = |c: StoredCertificate, above: bool| paged.push((c, above));
+                e.store
+                    .certificates_in_scan_paged(scan, page, each)
+                    .unwrap();
+                let whole = e.store.certificates_in_scan(scan).unwrap();
+                let intermediate = sha256_hex(&pki().intermediate);
+                let above: Vec<bool> = whole.iter().map(|c| c.sha256 == intermediate).collect();
+                let (got, flags): (Vec<_>, Vec<_>) = paged.into_iter().unzip();
+                assert_eq!(got, whole, "scan {scan}, page {page}: certificates");
+                assert_eq!(flags, above, "scan {scan}, page {page}: sent above a leaf");
+
+                let lean = e.store.endpoint_leaves_without_views(scan, page).unwrap();
+                let mut folded = e.store.endpoint_leaves(scan).unwrap();
+                folded.iter_mut().for_each(|l| l.leaf = None);
+                assert_eq!(lean, folded, "scan {scan}, page {page}: endpoint leaves");
+
+                let mut pages = Vec::new();
+                let each = |part: Vec<Observation>| pages.push(part);
+                e.store.observations_by_endpoint(scan, page, each).unwrap();
+                let mut whole = e.store.observations_without_chains(scan).unwrap();
+                let place = |o: &Observation| {
+                    let key = EndpointKey::of(o);
+                    (key.address, key.port)
+                };
+                // endpoint order, writing order within one endpoint
+                whole.sort_by_key(place);
+                let places: Vec<Vec<_>> = pages
+                    .iter()
+                    .map(|p| p.iter().map(place).collect())
+                    .collect();
+                for (n, page_places) in places.iter().enumerate() {
+                    let later = places[n + 1..].iter().flatten();
+                    let split = later.filter(|p| page_places.contains(p)).count();
+                    assert_eq!(
+                        split, 0,
+                        "scan {scan}, page {page}: one endpoint in one page"
+                    );
+                }
+                let got: Vec<Observation> = pages.into_iter().flatten().collect();
+                assert_eq!(got, whole, "scan {scan}, page {page}: observations");
+            }
+            let shas = [sha256_hex(&pki().intermediate), "00".repeat(32)];
+            let refs: Vec<&str> = shas.iter().map(String::as_str).collect();
+            let found = e.store.certificates_by_sha256(&refs).unwrap();
+            assert_eq!(found.len(), 1, "an unknown SHA-256 is left out");
+            assert_eq!(found[0].der, pki().intermediate);
+        }
     }
 }
 
