@@ -85,3 +85,4 @@ pub mod scoring;
 pub mod store;
 pub mod targets;
 pub mod time_text;
+pub mod tls;

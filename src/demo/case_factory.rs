@@ -13,7 +13,7 @@ use time::{Duration, OffsetDateTime};
 use super::blueprint::{probe_name, CaseBlueprint, CaseInfo};
 use super::legacy_sign::resign_with_sha1;
 use super::pki::{self, Hierarchies, LeafKey, LeafRequest, Validity};
-use super::tls_config::{self, ClientAuth, Renewable, SniRouting};
+use crate::tls::server::{self as tls_config, ClientAuth, Renewable, SniRouting};
 
 /// The subject CN of the `hostile-subject` case.
 pub const HOSTILE_COMMON_NAME: &str =

@@ -28,12 +28,11 @@ pub fn lab_owner_rule() -> crate::inventory::owners::OwnerRuleSpec {
 }
 mod cases;
 pub mod legacy_server;
-mod legacy_sign;
+pub(crate) mod legacy_sign;
 mod pki;
-mod rsa_signer;
 mod server;
+use crate::tls::server as tls_config;
 pub mod starttls_server;
-mod tls_config;
 
 #[cfg(test)]
 mod certificate_tests;

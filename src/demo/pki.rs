@@ -15,7 +15,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
 use super::legacy_sign::LegacyRsaKey;
-use super::rsa_signer::RsaCrateSigningKey;
+use crate::tls::rsa_signer::RsaCrateSigningKey;
 use super::LabError;
 
 /// Common name of the approved root.

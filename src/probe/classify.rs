@@ -4,7 +4,7 @@
 use std::io::ErrorKind;
 
 use super::legacy::{LegacyCapture, LegacyError};
-use super::tls::{self, HandshakeFailure, HandshakeRecord};
+use crate::tls::handshake::{self as tls, HandshakeFailure, HandshakeRecord};
 use crate::observation::{hex_prefix, CaptureMethod, Outcome, Phase, TlsSession};
 
 /// What one attempt produced before the verdict is added: the outcome, the

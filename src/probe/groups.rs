@@ -17,9 +17,9 @@ use rustls::crypto::SupportedKxGroup;
 use rustls::SupportedProtocolVersion;
 use tokio::time::{timeout_at, Instant};
 
-use super::capture::{self, SchemeOffer};
-use super::hybrid::SECP384R1MLKEM1024;
-use super::tls::{self, HandshakeFailure};
+use crate::tls::capture::{self, SchemeOffer};
+use crate::tls::hybrid::SECP384R1MLKEM1024;
+use crate::tls::handshake::{self as tls, HandshakeFailure};
 use super::{connect, server_name, Endpoint, Prober};
 use crate::observation::VersionSupport;
 

@@ -10,14 +10,11 @@
 //! A probe never fails: every way a connection can go wrong is an
 //! [`Outcome`], and nothing outlives the probe's deadline.
 
-pub mod capture;
 pub mod classify;
 pub mod connect;
 pub mod groups;
-pub mod hybrid;
 pub mod legacy;
 pub mod starttls;
-pub mod tls;
 pub mod verdict;
 mod versions;
 
@@ -32,7 +29,9 @@ use tokio::time::{timeout_at, Instant};
 
 use crate::clock::Clock;
 use crate::observation::{CaptureMethod, Observation, Outcome, Phase, SniSource, TlsSession};
-pub use capture::SchemeOffer;
+use crate::tls::capture;
+pub use crate::tls::capture::SchemeOffer;
+use crate::tls::handshake as tls;
 use classify::Attempt;
 use legacy::{LegacyHello, LegacyVersion, SuiteOffer};
 pub use starttls::Dialect;

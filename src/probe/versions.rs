@@ -11,9 +11,9 @@ use rustls::SupportedProtocolVersion;
 use strum::VariantArray;
 use tokio::time::{timeout_at, Instant};
 
-use super::capture::{self, SchemeOffer};
+use crate::tls::capture::{self, SchemeOffer};
 use super::legacy::{self, LegacyHello, LegacyVersion, SuiteFlags, SuiteOffer, Weakness};
-use super::tls::{self, HandshakeFailure};
+use crate::tls::handshake::{self as tls, HandshakeFailure};
 use super::{connect, server_name, Endpoint, Prober};
 use crate::observation::VersionSupport;
 

@@ -12,7 +12,7 @@ use super::super::blueprint::{probe_name, CaseBlueprint, CaseInfo};
 use super::super::legacy_server::{Delivery, LegacyServer};
 use super::super::pki::{self, LeafKey};
 use super::super::server::Service;
-use super::super::tls_config::{self, ClientAuth, DualCertificate};
+use crate::tls::server::{self as tls_config, ClientAuth, DualCertificate};
 use super::super::{CaseKind, LabError};
 use super::{CaseFactory, TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA};
 use crate::probe::legacy::LegacyVersion;

@@ -9,7 +9,7 @@ use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
 
-use super::LabError;
+use crate::demo::LabError;
 
 /// Which client certificates a server demands.
 pub(crate) enum ClientAuth {

@@ -178,7 +178,7 @@ pub fn describe_failure(f: &HandshakeFailure) -> String {
 /// The RFC's snake_case name of an alert (`handshake_failure`,
 /// `unknown_ca`), shared with the legacy path.
 pub fn alert_name(a: rustls::AlertDescription) -> String {
-    super::legacy::alerts::alert_name(u8::from(a))
+    crate::probe::legacy::alerts::alert_name(u8::from(a))
 }
 
 /// Whether the first bytes are a plausible TLS record header.

@@ -11,7 +11,7 @@ use rustls::sign::{Signer, SigningKey};
 use rustls::{SignatureAlgorithm, SignatureScheme};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::legacy_sign::LegacyRsaKey;
+use crate::demo::legacy_sign::LegacyRsaKey;
 
 /// Schemes in order of preference: PSS first (TLS 1.3 allows nothing else for RSA).
 const PREFERRED_SCHEMES: [SignatureScheme; 6] = [
