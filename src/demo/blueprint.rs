@@ -41,7 +41,7 @@ impl CaseBlueprint {
         info: CaseInfo,
         kind: CaseKind,
         probes: Vec<(Option<String>, Vec<CertificateDer<'static>>)>,
-        config: Arc<rustls::ServerConfig>,
+        config: Arc<crate::tls::server::ServerConfig>,
     ) -> Self {
         Self::with_service(info, kind, probes, Service::Tls(config))
     }
