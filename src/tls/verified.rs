@@ -323,3 +323,130 @@ impl ServerCertVerifier for Verifier {
             .supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The verifying client against the lab's server side of the same
+    //! stack, over an in-memory pipe: each mode accepts what it should and
+    //! refuses the rest with the failure that names why.
+
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, SanType};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::tls::server::{self, ClientAuth};
+
+    /// The certificate of a CA named `name` and a server config presenting
+    /// a leaf for `db.example` it issued. (Two CAs of one name would be one
+    /// issuer to the path builder: a leaf of the other is then a bad
+    /// signature, not an unknown issuer.)
+    fn ca_and_server(name: &str) -> (CertificateDer<'static>, Arc<server::ServerConfig>) {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key"))
+            .expect("CA certificate");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("leaf params");
+        params.subject_alt_names = vec![SanType::DnsName("db.example".try_into().expect("name"))];
+        let key = KeyPair::generate().expect("leaf key");
+        let leaf = params.signed_by(&key, &issuer).expect("leaf");
+        let provider = default_provider();
+        let signing = server::signing_key(&provider, key.serialize_der()).expect("signing key");
+        let certified = server::certified_key(vec![leaf.der().clone()], signing).expect("pair");
+        let versions = crate::tls::ALL_VERSIONS;
+        let resolver = server::single_certificate(certified);
+        let config = server::server_config(&provider, versions, ClientAuth::NotRequired, resolver)
+            .expect("server config");
+        (issuer.der().clone(), config)
+    }
+
+    /// Connects `verification` to `server` as `name`; on success, one byte
+    /// goes through and the leaf the client saw is returned.
+    async fn connect(
+        verification: Verification,
+        server: Arc<server::ServerConfig>,
+        name: &str,
+    ) -> Result<Vec<u8>, ConnectFailure> {
+        let (client_side, server_side) = tokio::io::duplex(64 * 1024);
+        let serving = tokio::spawn(async move {
+            let acceptor = tokio_rustls::TlsAcceptor::from(server);
+            if let Ok(mut tls) = acceptor.accept(server_side).await {
+                let _ = tls.write_all(b"!").await;
+                let _ = tls.shutdown().await;
+            }
+        });
+        let connector = VerifiedConnector::new(&verification, b"postgresql").expect("connector");
+        let name = ServerName::try_from(name.to_string()).expect("server name");
+        let result = match connector.connect(name, client_side).await {
+            Ok(mut stream) => {
+                let leaf = stream.peer_leaf().expect("a leaf").to_vec();
+                let mut byte = [0u8; 1];
+                stream.read_exact(&mut byte).await.expect("a byte");
+                assert_eq!(&byte, b"!");
+                Ok(leaf)
+            }
+            Err(failure) => Err(failure),
+        };
+        drop(serving);
+        result
+    }
+
+    #[tokio::test]
+    async fn each_mode_checks_what_it_says_and_nothing_else() {
+        let (ca, server) = ca_and_server("certatlas test CA");
+        let (other_ca, _) = ca_and_server("another test CA");
+        let anchors = TrustAnchors::from_certificates(&[ca]).expect("anchor");
+        let others = TrustAnchors::from_certificates(&[other_ca]).expect("anchor");
+
+        let full = Verification::ChainAndName(anchors.clone());
+        let leaf = connect(full.clone(), server.clone(), "db.example").await;
+        assert!(leaf.is_ok_and(|leaf| !leaf.is_empty()));
+        assert_eq!(
+            connect(full, server.clone(), "other.example").await,
+            Err(ConnectFailure::NameMismatch)
+        );
+        let chain_only = Verification::Chain(anchors);
+        assert!(connect(chain_only, server.clone(), "other.example")
+            .await
+            .is_ok());
+        assert_eq!(
+            connect(
+                Verification::Chain(others.clone()),
+                server.clone(),
+                "db.example"
+            )
+            .await,
+            Err(ConnectFailure::UnknownIssuer)
+        );
+        assert_eq!(
+            connect(
+                Verification::ChainAndName(others),
+                server.clone(),
+                "db.example"
+            )
+            .await,
+            Err(ConnectFailure::UnknownIssuer)
+        );
+        assert!(connect(Verification::Nothing, server, "other.example")
+            .await
+            .is_ok());
+    }
+
+    #[test]
+    fn a_certificate_that_cannot_be_an_anchor_is_named_by_its_place() {
+        let (ca, _) = ca_and_server("certatlas test CA");
+        let garbage = CertificateDer::from(b"not a certificate".to_vec());
+        let refused = TrustAnchors::from_certificates(&[ca, garbage]).expect_err("refused");
+        assert_eq!(refused.index, 1);
+    }
+
+    #[test]
+    fn the_webhook_config_trusts_the_mozilla_roots() {
+        let config = mozilla_client_config().expect("config");
+        assert!(config.alpn_protocols.is_empty());
+        assert!(!mozilla_roots().is_empty());
+        assert!(config.crypto_provider().cipher_suites.len() > 1);
+    }
+}
