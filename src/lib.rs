@@ -15,9 +15,13 @@
 //!   (`certatlas import`): checked whole first, then streamed; and
 //!   certificates at rest ([`at_rest`]: PEM, DER, PKCS#12, Java keystores).
 //! - [`probe`]: one endpoint → its [`observation::Observation`]s: connect,
-//!   STARTTLS, rustls, the legacy ClientHello, the strict verdict.
+//!   STARTTLS, the handshake through [`tls`], the legacy ClientHello, the
+//!   strict verdict.
 //! - [`certs`]: DER → [`certs::CertificateView`] (x509-parser), signature
-//!   links between certificates.
+//!   links between certificates, digests and the secure random generator.
+//! - [`tls`]: our TLS stack over rustls: providers, the Mozilla roots, the
+//!   scanner's capturing client, the verifying client (webhooks,
+//!   PostgreSQL), the lab's servers.
 //! - [`store`]: the database of every stage (SQLite or PostgreSQL, one
 //!   migration file per version and database): scans, observations,
 //!   certificates, events, findings, scores, the alert outbox, shard
@@ -87,3 +91,4 @@ pub mod scoring;
 pub mod store;
 pub mod targets;
 pub mod time_text;
+pub mod tls;

@@ -1,7 +1,7 @@
 //! What certatlas asks of the operating system beyond std: whether a
 //! process still exists, this machine's host name, the open-file limit, an
-//! advisory file lock, opening a file without following a symbolic link
-//! and random bytes from the kernel. A leaf module, and the
+//! advisory file lock and opening a file without following a symbolic
+//! link. A leaf module, and the
 //! only user of `rustix` (safe bindings, so certatlas has no unchecked code).
 
 use std::fs::{File, OpenOptions};
@@ -25,20 +25,6 @@ pub fn process_exists(pid: i64) -> bool {
         Ok(()) => true,
         Err(errno) => errno != rustix::io::Errno::SRCH,
     }
-}
-
-/// Fills `buf` with random bytes from the kernel's generator
-/// (`getrandom(2)`, blocking until it is seeded), for key material.
-pub fn random_bytes(buf: &mut [u8]) -> std::io::Result<()> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match rustix::rand::getrandom(&mut buf[filled..], rustix::rand::GetRandomFlags::empty()) {
-            Ok(n) => filled += n,
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(errno) => return Err(errno.into()),
-        }
-    }
-    Ok(())
 }
 
 /// This machine's host name (`unknown` if it cannot be read).
@@ -96,15 +82,6 @@ pub fn open_no_follow(path: &Path) -> std::io::Result<File> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn random_bytes_fill_the_buffer_and_differ() {
-        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
-        super::random_bytes(&mut a).unwrap();
-        super::random_bytes(&mut b).unwrap();
-        assert_ne!(a, b, "two draws of 512 bits");
-        assert_ne!(a, [0u8; 64]);
-    }
-
     use super::*;
 
     #[test]

@@ -1,5 +1,5 @@
 //! The HTTP side of alerts, and the only user of `reqwest`: one client
-//! (rustls with the aws-lc-rs provider, trusting the Mozilla roots of
+//! (the TLS stack's verifying client config from `crate::tls::verified`, trusting the Mozilla roots of
 //! `webpki-roots`; proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` as
 //! reqwest reads them; redirects not followed), the prepared request of
 //! each webhook (parsed URL, headers with the secret marked sensitive),
@@ -7,13 +7,13 @@
 //! itself be a secret.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 
 use super::AlertError;
 use crate::config::WebhookConfig;
+use crate::tls::verified::mozilla_client_config;
 
 /// What one POST came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +49,10 @@ impl Sender {
     /// Prepares `webhooks`, each with its secret header value (already read
     /// from the environment). Fails on a URL or header that cannot be sent.
     pub fn new(webhooks: &[(WebhookConfig, Option<String>)]) -> Result<Sender, AlertError> {
+        // TLS for webhooks: aws-lc-rs, safe default versions, Mozilla roots.
+        let tls = mozilla_client_config().map_err(|e| AlertError::Client(e.to_string()))?;
         let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls_config()?)
+            .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .build()
@@ -160,18 +162,4 @@ fn target(hook: &WebhookConfig, secret: Option<&str>) -> Result<Target, AlertErr
         headers,
         timeout: hook.timeout,
     })
-}
-
-/// TLS for webhooks: aws-lc-rs, safe default versions, Mozilla roots.
-fn tls_config() -> Result<rustls::ClientConfig, AlertError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: crate::probe::mozilla_roots().to_vec(),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| AlertError::Client(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(config)
 }

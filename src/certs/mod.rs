@@ -6,11 +6,13 @@
 //! the submodules. Input is attacker-controlled: nothing here may panic, and
 //! strings are kept as found (lossily decoded), never escaped for display.
 
+pub mod digest;
 mod extensions;
 pub mod hostname;
 mod key;
 mod name;
 pub mod pq;
+pub mod random;
 pub mod revocation;
 mod signature;
 mod signed_by;

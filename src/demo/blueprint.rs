@@ -32,7 +32,7 @@ pub(crate) struct CaseBlueprint {
     /// A second chain the server holds for the same name (dual certificates).
     alternate: Option<Vec<CertificateDer<'static>>>,
     /// The handle that replaces the served certificate, for renewable cases.
-    pub(crate) renewable: Option<Arc<crate::demo::tls_config::Renewable>>,
+    pub(crate) renewable: Option<Arc<crate::tls::server::Renewable>>,
 }
 
 impl CaseBlueprint {
@@ -41,7 +41,7 @@ impl CaseBlueprint {
         info: CaseInfo,
         kind: CaseKind,
         probes: Vec<(Option<String>, Vec<CertificateDer<'static>>)>,
-        config: Arc<rustls::ServerConfig>,
+        config: Arc<crate::tls::server::ServerConfig>,
     ) -> Self {
         Self::with_service(info, kind, probes, Service::Tls(config))
     }
@@ -67,7 +67,7 @@ impl CaseBlueprint {
     /// The same case, whose certificate `renewable` can replace.
     pub(crate) fn renewable_through(
         mut self,
-        renewable: Arc<crate::demo::tls_config::Renewable>,
+        renewable: Arc<crate::tls::server::Renewable>,
     ) -> Self {
         self.renewable = Some(renewable);
         self

@@ -4,26 +4,23 @@
 use std::sync::Arc;
 
 use rcgen::KeyPair;
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
-use rustls::version::{TLS12, TLS13};
-use rustls::SupportedProtocolVersion;
 use time::{Duration, OffsetDateTime};
 
 use super::blueprint::{probe_name, CaseBlueprint, CaseInfo};
 use super::legacy_sign::resign_with_sha1;
 use super::pki::{self, Hierarchies, LeafKey, LeafRequest, Validity};
-use super::tls_config::{self, ClientAuth, Renewable, SniRouting};
+use crate::tls::server::{
+    self as tls_config, CertifiedKey, ClientAuth, Renewable, ResolvesServerCert, SniRouting,
+};
+use crate::tls::{CryptoProvider, SupportedProtocolVersion, TLS12, TLS13};
 
 /// The subject CN of the `hostile-subject` case.
 pub const HOSTILE_COMMON_NAME: &str =
     "=HYPERLINK(\"https://evil.example\")\u{1b}[31m<script>alert(1)</script>\u{202e}";
 
 /// A served chain and the rustls pairing of its leaf with the leaf's key.
-pub(crate) type CertifiedChain = (
-    Vec<CertificateDer<'static>>,
-    Arc<rustls::sign::CertifiedKey>,
-);
+pub(crate) type CertifiedChain = (Vec<CertificateDer<'static>>, Arc<CertifiedKey>);
 
 mod servers;
 
@@ -63,7 +60,7 @@ pub(crate) struct CaseFactory {
 impl CaseFactory {
     /// A factory issuing from `pki` with validity relative to `now`.
     pub(crate) fn new(now: OffsetDateTime, pki: Hierarchies) -> Self {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = crate::tls::provider::default_provider();
         Self { now, pki, provider }
     }
 
@@ -252,7 +249,7 @@ impl CaseFactory {
             }
         };
         let renewable = Arc::new(Renewable::new(certified));
-        let resolver: Arc<dyn rustls::server::ResolvesServerCert> = renewable.clone();
+        let resolver: Arc<dyn ResolvesServerCert> = renewable.clone();
         let config = tls_config::server_config(&self.provider, versions, client_auth, resolver)?;
         let probes = vec![(Some(probe_name(info.name)), chain)];
         Ok(CaseBlueprint::tls(info, kind, probes, config).renewable_through(renewable))

@@ -16,11 +16,11 @@ use tokio_util::sync::CancellationToken;
 use super::legacy_server::{Delivery, LegacyServer};
 use super::pki::{self, LeafRequest, Validity};
 use super::server::{serve, Service};
-use super::tls_config::{self, ClientAuth};
 use crate::observation::{CaptureMethod, Observation, SniSource, VersionSupport};
-use crate::probe::hybrid::SECP384R1MLKEM1024;
 use crate::probe::legacy::LegacyVersion;
 use crate::probe::{Endpoint, ProbeSettings, Prober, TrustStore};
+use crate::tls::hybrid::SECP384R1MLKEM1024;
+use crate::tls::server::{self as tls_config, ClientAuth};
 
 /// The name the test servers' certificate is for.
 const NAME: &str = "groups.lab.test";

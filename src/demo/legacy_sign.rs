@@ -6,10 +6,10 @@
 use rcgen::{PublicKeyData, SignatureAlgorithm, PKCS_RSA_SHA256};
 use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
-use rsa::{Pkcs1v15Sign, RsaPrivateKey};
-use sha1::{Digest, Sha1};
+use rsa::RsaPrivateKey;
 
 use super::LabError;
+use crate::certs::digest::{rsa_sign, DigestAlgorithm, RsaPadding};
 
 /// DER of OBJECT IDENTIFIER sha256WithRSAEncryption (1.2.840.113549.1.1.11).
 const SHA256_WITH_RSA_OID_DER: [u8; 11] = [
@@ -98,9 +98,8 @@ pub(crate) fn resign_with_sha1(
     let layout = CertificateLayout::parse(&certificate)?;
     patch_signature_oid(&mut certificate[layout.tbs.clone()])?;
     patch_signature_oid(&mut certificate[layout.signature_algorithm.clone()])?;
-    let tbs_digest = Sha1::digest(&certificate[layout.tbs.clone()]);
-    let signature = issuer_key
-        .sign(Pkcs1v15Sign::new::<Sha1>(), &tbs_digest)
+    let tbs = &certificate[layout.tbs.clone()];
+    let signature = rsa_sign(issuer_key, RsaPadding::Pkcs1v15, DigestAlgorithm::Sha1, tbs)
         .map_err(|error| generate_error("SHA-1 re-signature", error))?;
     let old_signature = &mut certificate[layout.signature_value];
     if signature.len() != old_signature.len() {

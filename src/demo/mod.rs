@@ -7,7 +7,8 @@
 //! start/shutdown lifecycle. The case table (names, descriptions, order) lives in `cases`,
 //! a case before it listens in `blueprint`, how each case is built in `case_factory`, CA
 //! and leaf generation in `pki`, the RSA-1024 and SHA-1 tricks in `legacy_sign` and
-//! `rsa_signer`, rustls server settings in `tls_config` and the accept loops in `server`.
+//! `crate::tls` (the RSA-1024 signing key, rustls server settings, the acceptor), and the
+//! accept loops in `server`.
 
 mod blueprint;
 mod case_factory;
@@ -28,19 +29,17 @@ pub fn lab_owner_rule() -> crate::inventory::owners::OwnerRuleSpec {
 }
 mod cases;
 pub mod legacy_server;
-mod legacy_sign;
+pub(crate) mod legacy_sign;
 mod pki;
-mod rsa_signer;
 mod server;
 pub mod starttls_server;
-mod tls_config;
 
 #[cfg(test)]
 mod certificate_tests;
 #[cfg(test)]
 mod groups_tests;
 #[cfg(test)]
-mod test_probe;
+pub(crate) mod test_probe;
 #[cfg(test)]
 mod tests;
 
@@ -82,7 +81,7 @@ pub struct Lab {
     cancel: CancellationToken,
     servers: JoinSet<()>,
     factory: case_factory::CaseFactory,
-    renewables: Vec<Option<Arc<tls_config::Renewable>>>,
+    renewables: Vec<Option<Arc<crate::tls::server::Renewable>>>,
 }
 
 /// One lab server: what it demonstrates, where it listens and exactly what it sends.
@@ -143,7 +142,7 @@ pub enum LabError {
     Generate(String),
     /// Building a TLS server configuration failed.
     #[error("cannot configure lab TLS server: {0}")]
-    Tls(String),
+    Tls(#[from] crate::tls::server::ServerError),
 }
 
 impl Lab {

@@ -10,13 +10,12 @@ use rcgen::{
     SerialNumber, SignatureAlgorithm, SigningKey, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384,
     PKCS_RSA_SHA256, PKCS_RSA_SHA384, PKCS_RSA_SHA512,
 };
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
 use super::legacy_sign::LegacyRsaKey;
-use super::rsa_signer::RsaCrateSigningKey;
 use super::LabError;
+use crate::tls::{server, CryptoProvider};
 
 /// Common name of the approved root.
 pub(crate) const APPROVED_ROOT_NAME: &str = "certatlas Lab Approved Root";
@@ -113,20 +112,17 @@ impl LeafKey {
             .map_err(rcgen_error)
     }
 
-    /// The key as a rustls server signing key.
+    /// The key as a TLS server signing key.
     pub(crate) fn to_rustls(
         &self,
         provider: &CryptoProvider,
-    ) -> Result<Arc<dyn rustls::sign::SigningKey>, LabError> {
+    ) -> Result<Arc<dyn server::SigningKey>, LabError> {
         match self {
-            Self::Modern(key_pair) => {
-                let pkcs8 = PrivatePkcs8KeyDer::from(key_pair.serialize_der());
-                provider
-                    .key_provider
-                    .load_private_key(PrivateKeyDer::Pkcs8(pkcs8))
-                    .map_err(|error| LabError::Tls(format!("loading leaf key: {error}")))
-            }
-            Self::Legacy(legacy) => Ok(Arc::new(RsaCrateSigningKey::new(legacy))),
+            Self::Modern(key_pair) => Ok(server::signing_key(provider, key_pair.serialize_der())?),
+            Self::Legacy(legacy) => Ok(server::rsa_crate_signing_key(
+                legacy.private_key(),
+                legacy.spki_der(),
+            )),
         }
     }
 }

@@ -4,16 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinError, JoinSet};
-use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::legacy_server::LegacyServer;
 use super::starttls_server::serve_plaintext_phase;
 use crate::probe::Dialect;
+use crate::tls::server::{complete_handshake, ServerConfig};
 
 /// Upper bound on one connection's life (handshake, or banner exchange), so nothing leaks.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
@@ -95,12 +94,6 @@ async fn handle_connection(stream: TcpStream, service: Service, cancel: Cancella
             Err(_elapsed) => tracing::debug!(?peer, "lab connection timed out"),
         },
     }
-}
-
-/// Runs the server side of a TLS handshake, then closes with close_notify.
-async fn complete_handshake(stream: TcpStream, config: Arc<ServerConfig>) -> std::io::Result<()> {
-    let mut tls = TlsAcceptor::from(config).accept(stream).await?;
-    tls.shutdown().await
 }
 
 /// Speaks `dialect`'s plaintext phase, then completes a TLS handshake.

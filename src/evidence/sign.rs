@@ -55,7 +55,7 @@ impl Signer {
     /// If the operating system's random number generator fails.
     pub fn generate() -> Signer {
         let mut seed = Zeroizing::new([0u8; 32]);
-        crate::platform::random_bytes(&mut seed[..])
+        crate::certs::random::fill_random(&mut seed[..])
             .expect("the system random number generator failed");
         Signer {
             key: SigningKey::from_bytes(&seed),

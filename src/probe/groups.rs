@@ -10,18 +10,15 @@
 //! cannot name one (TLS 1.2 servers choose DHE parameters themselves).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use rustls::crypto::aws_lc_rs::kx_group;
-use rustls::crypto::SupportedKxGroup;
-use rustls::SupportedProtocolVersion;
 use tokio::time::{timeout_at, Instant};
 
-use super::capture::{self, SchemeOffer};
-use super::hybrid::SECP384R1MLKEM1024;
-use super::tls::{self, HandshakeFailure};
 use super::{connect, server_name, Endpoint, Prober};
 use crate::observation::VersionSupport;
+use crate::tls::capture::{self, SchemeOffer};
+use crate::tls::handshake::{self, HandshakeFailure};
+use crate::tls::provider::{group_name, offering_only_group};
+use crate::tls::SupportedProtocolVersion;
 
 /// One group `--groups` offers.
 #[derive(Debug, Clone, Copy)]
@@ -73,18 +70,6 @@ pub fn is_hybrid(name: &str) -> bool {
     GROUPS.iter().any(|g| g.hybrid && g.name == name)
 }
 
-/// The rustls implementation of `group`.
-fn implementation(group: &ProbedGroup) -> &'static dyn SupportedKxGroup {
-    match group.code {
-        0x11ec => kx_group::X25519MLKEM768,
-        0x11eb => kx_group::SECP256R1MLKEM768,
-        0x11ed => SECP384R1MLKEM1024,
-        0x001d => kx_group::X25519,
-        0x0017 => kx_group::SECP256R1,
-        _ => kx_group::SECP384R1,
-    }
-}
-
 /// Probes every group of [`GROUPS`]. `legacy_only`: the endpoint's chain
 /// was captured with the legacy ClientHello (rustls cannot talk to it), so
 /// a classical group rustls could not negotiate is `unknown`, not refused:
@@ -113,23 +98,21 @@ async fn one(prober: &Prober, endpoint: &Endpoint, group: &ProbedGroup) -> Versi
     else {
         return VersionSupport::Unknown;
     };
-    let kx = implementation(group);
-    let mut provider = (*prober.provider).clone();
-    provider.kx_groups = vec![kx];
-    let versions: &[&'static SupportedProtocolVersion] = match group.hybrid {
-        true => &[&rustls::version::TLS13],
-        false => rustls::ALL_VERSIONS,
-    };
-    let Ok((config, slot)) =
-        capture::client_config(&Arc::new(provider), SchemeOffer::All, versions)
-    else {
+    let Some(provider) = offering_only_group(&prober.provider, group.code) else {
         return VersionSupport::Unknown;
     };
-    let handshake = tls::handshake(&mut socket, config, &slot, server_name(endpoint));
+    let versions: &[&'static SupportedProtocolVersion] = match group.hybrid {
+        true => &[&crate::tls::TLS13],
+        false => crate::tls::ALL_VERSIONS,
+    };
+    let Ok((config, slot)) = capture::client_config(&provider, SchemeOffer::All, versions) else {
+        return VersionSupport::Unknown;
+    };
+    let handshake = handshake::handshake(&mut socket, config, &slot, server_name(endpoint));
     let Ok(record) = timeout_at(deadline, handshake).await else {
         return VersionSupport::Unknown;
     };
-    let wanted = format!("{:?}", kx.name());
+    let wanted = group_name(group.code);
     if record.session.key_exchange_group.as_deref() == Some(wanted.as_str()) {
         return VersionSupport::Accepted;
     }
@@ -147,10 +130,10 @@ mod tests {
 
     #[test]
     fn every_group_has_its_own_implementation_with_its_code_point() {
+        let provider = crate::tls::provider::scanning_provider();
         for group in &GROUPS {
-            assert_eq!(
-                u16::from(implementation(group).name()),
-                group.code,
+            assert!(
+                offering_only_group(&provider, group.code).is_some(),
                 "{}",
                 group.name
             );

@@ -1,23 +1,20 @@
 //! Probes: one endpoint in, its observations out.
 //!
 //! This module owns everything that talks to a peer: the connection and
-//! STARTTLS ([`connect`], [`starttls`]), the rustls handshake through a
-//! capturing verifier ([`capture`], [`tls`]), the legacy ClientHello for
+//! STARTTLS ([`connect`], [`starttls`]), the handshake through the TLS
+//! stack's capturing client (`crate::tls::capture`, `crate::tls::handshake`)
+//! and what its record means ([`classify`]), the legacy ClientHello for
 //! servers rustls cannot talk to ([`legacy`]), the accepted-version sweep
-//! (`versions`), the accepted-group sweep ([`groups`], with the one hybrid
-//! group rustls lacks in [`hybrid`]) and the strict verdict computed
-//! afterwards ([`verdict`]).
+//! (`versions`), the accepted-group sweep ([`groups`]) and the strict
+//! verdict computed afterwards ([`verdict`]).
 //! A probe never fails: every way a connection can go wrong is an
 //! [`Outcome`], and nothing outlives the probe's deadline.
 
-pub mod capture;
 pub mod classify;
 pub mod connect;
 pub mod groups;
-pub mod hybrid;
 pub mod legacy;
 pub mod starttls;
-pub mod tls;
 pub mod verdict;
 mod versions;
 
@@ -25,18 +22,19 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant as Stopwatch};
 
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{ServerName, UnixTime};
 use time::OffsetDateTime;
 use tokio::time::{timeout_at, Instant};
 
 use crate::clock::Clock;
 use crate::observation::{CaptureMethod, Observation, Outcome, Phase, SniSource, TlsSession};
-pub use capture::SchemeOffer;
+use crate::tls::capture;
+pub use crate::tls::capture::SchemeOffer;
+use crate::tls::{handshake, CryptoProvider};
 use classify::Attempt;
 use legacy::{LegacyHello, LegacyVersion, SuiteOffer};
 pub use starttls::Dialect;
-pub use verdict::{mozilla_roots, TrustStore};
+pub use verdict::TrustStore;
 
 /// One concrete thing to probe.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -103,7 +101,7 @@ impl Prober {
     /// A prober verifying against `trust` with `settings`.
     pub fn new(trust: TrustStore, settings: ProbeSettings) -> Prober {
         Prober {
-            provider: capture::scanning_provider(),
+            provider: crate::tls::provider::scanning_provider(),
             trust,
             settings,
         }
@@ -218,7 +216,7 @@ impl Prober {
             Ok(socket) => socket,
             Err(outcome) => return (outcome, None, Vec::new()),
         };
-        let versions = rustls::ALL_VERSIONS;
+        let versions = crate::tls::ALL_VERSIONS;
         let (config, slot) = match capture::client_config(&self.provider, offer, versions) {
             Ok(pair) => pair,
             Err(e) => {
@@ -231,7 +229,7 @@ impl Prober {
                 )
             }
         };
-        let handshake = tls::handshake(&mut socket, config, &slot, server_name(endpoint));
+        let handshake = handshake::handshake(&mut socket, config, &slot, server_name(endpoint));
         match timeout_at(deadline, handshake).await {
             Ok(record) => classify::modern(record),
             Err(_) => {

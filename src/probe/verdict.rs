@@ -29,18 +29,11 @@ pub struct TrustStore {
 #[error("{0}")]
 pub struct AnchorError(String);
 
-/// The Mozilla root store as webpki-roots ships it (this module is its one
-/// user): the anchors of the strict verdict, of the inventory's `public`
-/// class, and of certatlas's own TLS clients (webhooks, PostgreSQL).
-pub fn mozilla_roots() -> &'static [rustls::pki_types::TrustAnchor<'static>] {
-    webpki_roots::TLS_SERVER_ROOTS
-}
-
 impl TrustStore {
     /// The Mozilla root store as shipped in webpki-roots; `name_of` turns an
     /// anchor's DER subject into its display name.
     pub fn mozilla(name_of: &dyn Fn(&[u8]) -> String) -> TrustStore {
-        let anchors: Vec<_> = mozilla_roots().to_vec();
+        let anchors: Vec<_> = crate::tls::mozilla_roots().to_vec();
         let labels = anchors.iter().map(|a| name_of(&a.subject)).collect();
         TrustStore {
             anchors: Arc::new(anchors),
@@ -147,9 +140,7 @@ impl TrustStore {
             .iter()
             .map(|c| CertificateDer::from(c.as_slice()))
             .collect();
-        let algs = rustls::crypto::aws_lc_rs::default_provider()
-            .signature_verification_algorithms
-            .all;
+        let algs = crate::tls::provider::signature_verification_algorithms();
         let path = leaf.verify_for_usage(
             algs,
             &self.anchors,

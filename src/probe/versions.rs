@@ -7,22 +7,22 @@
 
 use std::collections::BTreeMap;
 
-use rustls::SupportedProtocolVersion;
 use strum::VariantArray;
 use tokio::time::{timeout_at, Instant};
 
-use super::capture::{self, SchemeOffer};
 use super::legacy::{self, LegacyHello, LegacyVersion, SuiteFlags, SuiteOffer, Weakness};
-use super::tls::{self, HandshakeFailure};
 use super::{connect, server_name, Endpoint, Prober};
 use crate::observation::VersionSupport;
+use crate::tls::capture::{self, SchemeOffer};
+use crate::tls::handshake::{self, version_name, HandshakeFailure};
+use crate::tls::{SupportedProtocolVersion, TLS12, TLS13};
 
 /// Probes every version and returns the support map, newest first in name.
 pub async fn accepted(prober: &Prober, endpoint: &Endpoint) -> BTreeMap<String, VersionSupport> {
     let mut support = BTreeMap::new();
-    let tls13 = modern(prober, endpoint, &rustls::version::TLS13).await;
+    let tls13 = modern(prober, endpoint, &TLS13).await;
     support.insert("TLSv1.3".to_string(), tls13);
-    let mut tls12 = modern(prober, endpoint, &rustls::version::TLS12).await;
+    let mut tls12 = modern(prober, endpoint, &TLS12).await;
     if tls12 != VersionSupport::Accepted {
         // rustls lacks CBC and RSA key exchange; an old TLS 1.2 server may
         // still accept 1.2 with those suites.
@@ -88,11 +88,11 @@ async fn modern(
     else {
         return VersionSupport::Unknown;
     };
-    let handshake = tls::handshake(&mut socket, config, &slot, server_name(endpoint));
+    let handshake = handshake::handshake(&mut socket, config, &slot, server_name(endpoint));
     let Ok(record) = timeout_at(deadline, handshake).await else {
         return VersionSupport::Unknown;
     };
-    let wanted = tls::version_name(version.version);
+    let wanted = version_name(version.version);
     if record.session.version.as_deref() == Some(wanted.as_str()) {
         return VersionSupport::Accepted;
     }

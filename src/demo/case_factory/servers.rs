@@ -5,18 +5,17 @@
 use std::sync::Arc;
 
 use rcgen::KeyPair;
-use rustls::version::{TLS12, TLS13};
-use rustls::SupportedProtocolVersion;
 
 use super::super::blueprint::{probe_name, CaseBlueprint, CaseInfo};
 use super::super::legacy_server::{Delivery, LegacyServer};
 use super::super::pki::{self, LeafKey};
 use super::super::server::Service;
-use super::super::tls_config::{self, ClientAuth, DualCertificate};
 use super::super::{CaseKind, LabError};
 use super::{CaseFactory, TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA};
 use crate::probe::legacy::LegacyVersion;
 use crate::probe::Dialect;
+use crate::tls::server::{self as tls_config, ClientAuth, DualCertificate};
+use crate::tls::{SupportedProtocolVersion, TLS12, TLS13};
 
 impl CaseFactory {
     /// One address holding an ECDSA and an RSA certificate for the same

@@ -60,7 +60,7 @@ impl TrustContext {
             trust.add_approved_cert(der);
         }
         if include_public {
-            for anchor in crate::probe::mozilla_roots() {
+            for anchor in crate::tls::mozilla_roots() {
                 trust.add_public(
                     anchor.subject.as_ref(),
                     anchor.subject_public_key_info.as_ref(),
@@ -210,7 +210,7 @@ mod tests {
         let trust = TrustContext::new(Vec::new(), Vec::new(), true);
         assert_eq!(
             trust.public_anchor_count(),
-            crate::probe::mozilla_roots().len()
+            crate::tls::mozilla_roots().len()
         );
         let anchor = trust
             .public_key_anchor(&isrg_view)

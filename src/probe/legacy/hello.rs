@@ -43,12 +43,10 @@ const SIGNATURE_SCHEMES: [u16; 14] = [
     0x0202, // dsa_sha1
 ];
 
-/// 32 bytes from the system's secure random generator (through the rustls provider).
+/// 32 bytes from the system's secure random generator.
 pub(super) fn client_random() -> Result<[u8; 32], LegacyError> {
     let mut random = [0u8; 32];
-    rustls::crypto::aws_lc_rs::default_provider()
-        .secure_random
-        .fill(&mut random)
+    crate::certs::random::fill_random(&mut random)
         .map_err(|_| std::io::Error::other("secure random generator failed"))?;
     Ok(random)
 }

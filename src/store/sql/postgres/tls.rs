@@ -1,9 +1,10 @@
-//! rustls under the `postgres` driver: [`RustlsConnect`] implements the
-//! driver's `MakeTlsConnect`/`TlsConnect` with a verifier that checks what
-//! the URL's [`Verify`] asks for (nothing, the chain, or the chain and the
-//! host name or IP address) and nothing else; [`TlsFailure`] says why a
-//! handshake failed (name mismatch, unknown issuer, no TLS on the server).
-//! The handshake's signatures are always checked. The client offers ALPN
+//! TLS under the `postgres` driver: [`RustlsConnect`] implements the
+//! driver's `MakeTlsConnect`/`TlsConnect` over the TLS stack's verifying
+//! connector (`crate::tls::verified`), which checks what the URL's
+//! [`Verify`] asks for (nothing, the chain, or the chain and the host name
+//! or IP address) and nothing else; [`TlsFailure`] says why a handshake
+//! failed (name mismatch, unknown issuer, no TLS on the server). The
+//! handshake's signatures are always checked. The client offers ALPN
 //! `postgresql`, as libpq 17 does, and gives the driver the
 //! `tls-server-end-point` channel binding (RFC 5929: the server
 //! certificate's hash with its signature's digest, SHA-256 for MD5 and
@@ -13,24 +14,18 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
 use postgres::Socket;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
-use rustls::crypto::{aws_lc_rs, verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::server::ParsedCertificate;
-use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
-use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_rustls::TlsConnector;
 
 use super::conninfo::{ConnInfoError, Roots, Verify};
+use crate::certs::digest::{digest, DigestAlgorithm};
+use crate::tls::verified::{
+    ClientStream, ConnectFailure, TrustAnchors, Verification, VerifiedConnector,
+};
 
 /// ALPN protocol name PostgreSQL registers (libpq 17 sends it).
 const ALPN: &[u8] = b"postgresql";
@@ -71,59 +66,41 @@ pub enum TlsFailure {
     },
 }
 
-/// The driver's TLS connector over rustls, for one URL's settings.
+/// The driver's TLS connector over the verifying client, for one URL's
+/// settings.
 #[derive(Clone)]
 pub struct RustlsConnect {
-    config: Arc<ClientConfig>,
+    connector: VerifiedConnector,
 }
 
 impl RustlsConnect {
     /// A connector that verifies what `verify` says; fails when a root
     /// certificate cannot be used as a trust anchor.
     pub fn new(verify: &Verify) -> Result<RustlsConnect, ConnInfoError> {
-        let provider = Arc::new(aws_lc_rs::default_provider());
-        let (roots, name) = match verify {
-            Verify::Nothing => (None, false),
-            Verify::Chain(roots) => (Some(root_store(roots)?), false),
-            Verify::ChainAndName(roots) => (Some(root_store(roots)?), true),
+        let verification = match verify {
+            Verify::Nothing => Verification::Nothing,
+            Verify::Chain(roots) => Verification::Chain(anchors(roots)?),
+            Verify::ChainAndName(roots) => Verification::ChainAndName(anchors(roots)?),
         };
-        let verifier = PgVerifier {
-            roots,
-            name,
-            provider: provider.clone(),
-        };
-        let mut config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ConnInfoError::Tls {
+        let connector =
+            VerifiedConnector::new(&verification, ALPN).map_err(|e| ConnInfoError::Tls {
                 reason: e.to_string(),
-            })?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
-        config.alpn_protocols = vec![ALPN.to_vec()];
-        Ok(RustlsConnect {
-            config: Arc::new(config),
-        })
+            })?;
+        Ok(RustlsConnect { connector })
     }
 }
 
 /// The trust anchors of `roots`.
-fn root_store(roots: &Roots) -> Result<Arc<RootCertStore>, ConnInfoError> {
-    let mut store = RootCertStore::empty();
+fn anchors(roots: &Roots) -> Result<TrustAnchors, ConnInfoError> {
     match roots {
-        Roots::System => store.extend(crate::probe::mozilla_roots().iter().cloned()),
+        Roots::System => Ok(TrustAnchors::mozilla()),
         Roots::File(path, certificates) => {
-            for certificate in certificates {
-                store
-                    .add(certificate.clone())
-                    .map_err(|e| ConnInfoError::RootInvalid {
-                        path: path.clone(),
-                        reason: format!("not a usable CA certificate ({e})"),
-                    })?;
-            }
+            TrustAnchors::from_certificates(certificates).map_err(|e| ConnInfoError::RootInvalid {
+                path: path.clone(),
+                reason: format!("not a usable CA certificate ({e})"),
+            })
         }
     }
-    Ok(Arc::new(store))
 }
 
 impl MakeTlsConnect<Socket> for RustlsConnect {
@@ -136,7 +113,7 @@ impl MakeTlsConnect<Socket> for RustlsConnect {
             host: host.to_string(),
         })?;
         Ok(RustlsHandshake {
-            config: self.config.clone(),
+            connector: self.connector.clone(),
             name,
         })
     }
@@ -144,7 +121,7 @@ impl MakeTlsConnect<Socket> for RustlsConnect {
 
 /// One handshake with one host.
 pub struct RustlsHandshake {
-    config: Arc<ClientConfig>,
+    connector: VerifiedConnector,
     name: ServerName<'static>,
 }
 
@@ -155,50 +132,31 @@ impl TlsConnect<Socket> for RustlsHandshake {
 
     fn connect(self, stream: Socket) -> Self::Future {
         let host = self.name.to_str().into_owned();
-        let connector = TlsConnector::from(self.config);
         Box::pin(async move {
-            match connector.connect(self.name, stream).await {
+            match self.connector.connect(self.name, stream).await {
                 Ok(stream) => Ok(PgTlsStream(Box::new(stream))),
-                Err(e) => Err(classify(&e, host)),
+                Err(e) => Err(failure(e, host)),
             }
         })
     }
 }
 
-/// The reason behind a failed handshake.
-fn classify(error: &io::Error, host: String) -> TlsFailure {
-    let inner = error
-        .get_ref()
-        .and_then(|e| e.downcast_ref::<rustls::Error>());
-    match inner {
-        Some(rustls::Error::InvalidCertificate(reason)) => match reason {
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                TlsFailure::NameMismatch { host }
-            }
-            CertificateError::UnknownIssuer => TlsFailure::UnknownIssuer,
-            other => TlsFailure::BadCertificate {
-                reason: other.to_string(),
-            },
-        },
-        Some(other) => TlsFailure::Handshake {
-            reason: other.to_string(),
-        },
-        None => TlsFailure::Handshake {
-            reason: error.to_string(),
-        },
+/// The failure as the store reports it, with the host connected to.
+fn failure(failure: ConnectFailure, host: String) -> TlsFailure {
+    match failure {
+        ConnectFailure::NameMismatch => TlsFailure::NameMismatch { host },
+        ConnectFailure::UnknownIssuer => TlsFailure::UnknownIssuer,
+        ConnectFailure::BadCertificate { reason } => TlsFailure::BadCertificate { reason },
+        ConnectFailure::Handshake { reason } => TlsFailure::Handshake { reason },
     }
 }
 
 /// A TLS connection to the server.
-pub struct PgTlsStream(Box<tokio_rustls::client::TlsStream<Socket>>);
+pub struct PgTlsStream(Box<ClientStream<Socket>>);
 
 impl TlsStream for PgTlsStream {
     fn channel_binding(&self) -> ChannelBinding {
-        let (_, connection) = self.0.get_ref();
-        let leaf = connection
-            .peer_certificates()
-            .and_then(|chain| chain.first());
-        match leaf.and_then(|leaf| end_point_hash(leaf)) {
+        match self.0.peer_leaf().and_then(end_point_hash) {
             Some(hash) => ChannelBinding::tls_server_end_point(hash),
             None => ChannelBinding::none(),
         }
@@ -211,13 +169,14 @@ impl TlsStream for PgTlsStream {
 /// parse.
 fn end_point_hash(der: &[u8]) -> Option<Vec<u8>> {
     let view = crate::certs::parse_certificate(der).ok()?;
-    Some(match view.signature_algorithm.hash.as_deref()? {
-        "md5" | "sha1" | "sha256" => Sha256::digest(der).to_vec(),
-        "sha224" => Sha224::digest(der).to_vec(),
-        "sha384" => Sha384::digest(der).to_vec(),
-        "sha512" => Sha512::digest(der).to_vec(),
+    let algorithm = match view.signature_algorithm.hash.as_deref()? {
+        "md5" | "sha1" | "sha256" => DigestAlgorithm::Sha256,
+        "sha224" => DigestAlgorithm::Sha224,
+        "sha384" => DigestAlgorithm::Sha384,
+        "sha512" => DigestAlgorithm::Sha512,
         _ => return None,
-    })
+    };
+    Some(digest(algorithm, der))
 }
 
 impl AsyncRead for PgTlsStream {
@@ -245,78 +204,6 @@ impl AsyncWrite for PgTlsStream {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut *self.0).poll_shutdown(cx)
-    }
-}
-
-/// Checks the server's certificate as the URL asks, and the handshake's
-/// signatures always.
-#[derive(Debug)]
-struct PgVerifier {
-    /// The trust anchors; none: the certificate is not checked.
-    roots: Option<Arc<RootCertStore>>,
-    /// Whether the certificate must be for the host connected to.
-    name: bool,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for PgVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Some(roots) = &self.roots {
-            let certificate = ParsedCertificate::try_from(end_entity)?;
-            let algorithms = self.provider.signature_verification_algorithms.all;
-            verify_server_cert_signed_by_trust_anchor(
-                &certificate,
-                roots,
-                intermediates,
-                now,
-                algorithms,
-            )?;
-            if self.name {
-                verify_server_name(&certificate, server_name)?;
-            }
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
     }
 }
 

@@ -1,15 +1,36 @@
 //! rustls server configurations for the lab: protocol versions, optional client-certificate
-//! requirement, and certificate selection (one fixed chain, or routing by SNI).
+//! requirement, certificate selection (one fixed chain, routing by SNI, by key family, or
+//! renewable), signing keys, and the server side of a handshake over a TCP stream.
 
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::CertificateDer;
-use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
-use rustls::sign::{CertifiedKey, SingleCertAndKey};
-use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::{ClientHello, WebPkiClientVerifier};
+use rustls::sign::SingleCertAndKey;
+use rustls::{RootCertStore, SupportedProtocolVersion};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
 
-use super::LabError;
+use super::rsa_signer::RsaCrateSigningKey;
+
+/// Chooses the chain a server presents for one ClientHello.
+pub(crate) use rustls::server::ResolvesServerCert;
+/// A chain paired with its private key.
+pub(crate) use rustls::sign::CertifiedKey;
+/// A private key a server signs its handshakes with.
+pub(crate) use rustls::sign::SigningKey;
+/// A lab server's configuration: versions, client authentication and certificates.
+pub(crate) use rustls::ServerConfig;
+
+/// Why a lab server's TLS configuration could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct ServerError {
+    /// What the TLS stack refused.
+    reason: String,
+}
 
 /// Which client certificates a server demands.
 pub(crate) enum ClientAuth {
@@ -25,7 +46,7 @@ pub(crate) fn server_config(
     versions: &[&'static SupportedProtocolVersion],
     client_auth: ClientAuth,
     certificates: Arc<dyn ResolvesServerCert>,
-) -> Result<Arc<ServerConfig>, LabError> {
+) -> Result<Arc<ServerConfig>, ServerError> {
     let builder = ServerConfig::builder_with_provider(Arc::clone(provider))
         .with_protocol_versions(versions)
         .map_err(tls_error)?;
@@ -47,11 +68,35 @@ pub(crate) fn server_config(
 /// Pairs a chain with its key, checking they match whenever the key can tell.
 pub(crate) fn certified_key(
     chain: Vec<CertificateDer<'static>>,
-    key: Arc<dyn rustls::sign::SigningKey>,
-) -> Result<Arc<CertifiedKey>, LabError> {
+    key: Arc<dyn SigningKey>,
+) -> Result<Arc<CertifiedKey>, ServerError> {
     let certified = CertifiedKey::new(chain, key);
     certified.keys_match().map_err(tls_error)?;
     Ok(Arc::new(certified))
+}
+
+/// The signing key of a PKCS#8 private key `provider` can sign with (ECDSA, Ed25519,
+/// RSA ≥ 2048).
+pub(crate) fn signing_key(
+    provider: &CryptoProvider,
+    pkcs8_der: Vec<u8>,
+) -> Result<Arc<dyn SigningKey>, ServerError> {
+    let pkcs8 = PrivatePkcs8KeyDer::from(pkcs8_der);
+    provider
+        .key_provider
+        .load_private_key(PrivateKeyDer::Pkcs8(pkcs8))
+        .map_err(|error| ServerError {
+            reason: format!("loading leaf key: {error}"),
+        })
+}
+
+/// The signing key of an RSA key only the `rsa` crate signs with (RSA-1024), with its DER
+/// SubjectPublicKeyInfo.
+pub(crate) fn rsa_crate_signing_key(
+    key: &rsa::RsaPrivateKey,
+    spki_der: &[u8],
+) -> Arc<dyn SigningKey> {
+    Arc::new(RsaCrateSigningKey::new(key, spki_der))
 }
 
 /// Always presents the same chain.
@@ -148,6 +193,17 @@ impl ResolvesServerCert for DualCertificate {
     }
 }
 
-fn tls_error(error: impl std::fmt::Display) -> LabError {
-    LabError::Tls(error.to_string())
+/// Runs the server side of a TLS handshake on `stream`, then closes with close_notify.
+pub(crate) async fn complete_handshake(
+    stream: TcpStream,
+    config: Arc<ServerConfig>,
+) -> std::io::Result<()> {
+    let mut tls = TlsAcceptor::from(config).accept(stream).await?;
+    tls.shutdown().await
+}
+
+fn tls_error(error: impl std::fmt::Display) -> ServerError {
+    ServerError {
+        reason: error.to_string(),
+    }
 }

@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, Pss, RsaPrivateKey};
+use rsa::RsaPrivateKey;
 use rustls::pki_types::SubjectPublicKeyInfoDer;
 use rustls::sign::{Signer, SigningKey};
 use rustls::{SignatureAlgorithm, SignatureScheme};
-use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::legacy_sign::LegacyRsaKey;
+use crate::certs::digest::{rsa_sign, DigestAlgorithm, RsaPadding};
 
 /// Schemes in order of preference: PSS first (TLS 1.3 allows nothing else for RSA).
 const PREFERRED_SCHEMES: [SignatureScheme; 6] = [
@@ -31,11 +30,12 @@ pub(crate) struct RsaCrateSigningKey {
 }
 
 impl RsaCrateSigningKey {
-    /// Wraps a copy of `key` for use by a rustls server.
-    pub(crate) fn new(key: &LegacyRsaKey) -> Self {
+    /// Wraps a copy of `key`, whose DER SubjectPublicKeyInfo is `spki_der`, for use by a
+    /// rustls server.
+    pub(crate) fn new(key: &RsaPrivateKey, spki_der: &[u8]) -> Self {
         Self {
-            key: Arc::new(key.private_key().clone()),
-            spki_der: key.spki_der().to_vec(),
+            key: Arc::new(key.clone()),
+            spki_der: spki_der.to_vec(),
         }
     }
 
@@ -78,30 +78,17 @@ struct RsaCrateSigner {
 
 impl Signer for RsaCrateSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
-        let mut rng = rsa::rand_core::OsRng;
-        let key = &*self.key;
-        let signed = match self.scheme {
-            SignatureScheme::RSA_PSS_SHA256 => {
-                key.sign_with_rng(&mut rng, Pss::new::<Sha256>(), &Sha256::digest(message))
-            }
-            SignatureScheme::RSA_PSS_SHA384 => {
-                key.sign_with_rng(&mut rng, Pss::new::<Sha384>(), &Sha384::digest(message))
-            }
-            SignatureScheme::RSA_PSS_SHA512 => {
-                key.sign_with_rng(&mut rng, Pss::new::<Sha512>(), &Sha512::digest(message))
-            }
-            SignatureScheme::RSA_PKCS1_SHA256 => {
-                key.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message))
-            }
-            SignatureScheme::RSA_PKCS1_SHA384 => {
-                key.sign(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(message))
-            }
-            SignatureScheme::RSA_PKCS1_SHA512 => {
-                key.sign(Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(message))
-            }
+        let (padding, digest) = match self.scheme {
+            SignatureScheme::RSA_PSS_SHA256 => (RsaPadding::Pss, DigestAlgorithm::Sha256),
+            SignatureScheme::RSA_PSS_SHA384 => (RsaPadding::Pss, DigestAlgorithm::Sha384),
+            SignatureScheme::RSA_PSS_SHA512 => (RsaPadding::Pss, DigestAlgorithm::Sha512),
+            SignatureScheme::RSA_PKCS1_SHA256 => (RsaPadding::Pkcs1v15, DigestAlgorithm::Sha256),
+            SignatureScheme::RSA_PKCS1_SHA384 => (RsaPadding::Pkcs1v15, DigestAlgorithm::Sha384),
+            SignatureScheme::RSA_PKCS1_SHA512 => (RsaPadding::Pkcs1v15, DigestAlgorithm::Sha512),
             other => return Err(rustls::Error::General(format!("unsupported {other:?}"))),
         };
-        signed.map_err(|error| rustls::Error::General(format!("RSA signing failed: {error}")))
+        rsa_sign(&self.key, padding, digest, message)
+            .map_err(|error| rustls::Error::General(format!("RSA signing failed: {error}")))
     }
 
     fn scheme(&self) -> SignatureScheme {
@@ -121,13 +108,14 @@ fn pss_hash_len(scheme: SignatureScheme) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_probe::verify_rsa_signature;
     use super::*;
+    use crate::demo::legacy_sign::LegacyRsaKey;
+    use crate::demo::test_probe::verify_rsa_signature;
 
     #[test]
     fn rsa_1024_signs_every_scheme_that_fits() {
         let key = LegacyRsaKey::generate(1024).expect("key");
-        let signing_key = RsaCrateSigningKey::new(&key);
+        let signing_key = RsaCrateSigningKey::new(key.private_key(), key.spki_der());
         let message = b"certatlas lab handshake transcript";
         for scheme in PREFERRED_SCHEMES {
             let signer = signing_key.choose_scheme(&[scheme]);
@@ -151,7 +139,7 @@ mod tests {
     #[test]
     fn prefers_pss_and_refuses_non_rsa_schemes() {
         let key = LegacyRsaKey::generate(1024).expect("key");
-        let signing_key = RsaCrateSigningKey::new(&key);
+        let signing_key = RsaCrateSigningKey::new(key.private_key(), key.spki_der());
         let offered = [
             SignatureScheme::ECDSA_NISTP256_SHA256,
             SignatureScheme::RSA_PKCS1_SHA256,

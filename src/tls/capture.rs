@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, Resumption};
-use rustls::crypto::{aws_lc_rs, CryptoProvider};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
 
@@ -68,15 +68,6 @@ impl SchemeOffer {
             SchemeOffer::RsaOnly => rsa.into_iter().chain([S::RSA_PKCS1_SHA1]).collect(),
         }
     }
-}
-
-/// The crypto provider used for scanning: every suite and group rustls has,
-/// post-quantum hybrid first.
-pub fn scanning_provider() -> Arc<CryptoProvider> {
-    let mut provider = aws_lc_rs::default_provider();
-    provider.cipher_suites = aws_lc_rs::ALL_CIPHER_SUITES.to_vec();
-    provider.kx_groups = aws_lc_rs::ALL_KX_GROUPS.to_vec();
-    Arc::new(provider)
 }
 
 /// Builds the per-probe client configuration offering `versions` and the
@@ -177,6 +168,7 @@ impl ResolvesClientCert for ClientAuthRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tls::provider::scanning_provider;
 
     #[test]
     fn scheme_offers_are_disjoint_families() {

@@ -1,16 +1,17 @@
-//! The modern TLS probe: a rustls 0.23 handshake driven by hand over a tokio
+//! The capturing handshake: a rustls 0.23 handshake driven by hand over a tokio
 //! socket.
 //!
 //! Driving `ClientConnection` directly (instead of through an adaptor) keeps
 //! the connection state after a failure — version, suite and group are still
 //! readable — records the first bytes the peer sent (for `not_tls`), and
-//! bounds every read to one fixed buffer.
+//! bounds every read to one fixed buffer. The record says what happened in
+//! the stack's terms; `probe` names it in the observation's vocabulary.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection};
+use rustls::{AlertDescription, ClientConfig, ClientConnection, Error, ProtocolVersion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -45,12 +46,23 @@ pub enum HandshakeFailure {
     },
     /// A socket error.
     Io(std::io::Error),
-    /// rustls refused what the peer sent, or the peer sent an alert.
-    Tls(rustls::Error),
+    /// The TLS stack refused what the peer sent, or the peer sent an alert.
+    Tls(Error),
+}
+
+impl HandshakeFailure {
+    /// The alert the peer sent, when that is why the handshake stopped.
+    pub fn alert_received(&self) -> Option<AlertDescription> {
+        match self {
+            HandshakeFailure::Tls(Error::AlertReceived(alert)) => Some(*alert),
+            _ => None,
+        }
+    }
 }
 
 /// Runs one handshake over `socket` with a config from
-/// [`super::capture::client_config`]; never fails, records what happened.
+/// [`super::capture::client_config`]; never fails, records what happened
+/// (the session's `error` is left for the caller to describe).
 ///
 /// The caller wraps this in the probe deadline and keeps `slot`, so a
 /// timeout after the certificate still yields the chain.
@@ -132,7 +144,6 @@ fn record(
     session.handshake_complete = failure.is_none();
     session.client_auth_requested = captured.client_auth_requested;
     session.ocsp_stapled = captured.ocsp_stapled;
-    session.error = failure.as_ref().map(describe_failure);
     HandshakeRecord {
         captured,
         session,
@@ -159,35 +170,8 @@ fn session_of(conn: &ClientConnection) -> TlsSession {
 }
 
 /// `TLSv1_3` → `TLSv1.3`.
-pub fn version_name(v: rustls::ProtocolVersion) -> String {
+pub fn version_name(v: ProtocolVersion) -> String {
     format!("{v:?}").replace('_', ".")
-}
-
-/// One line describing a failure, for `tls.error` and reasons.
-pub fn describe_failure(f: &HandshakeFailure) -> String {
-    match f {
-        HandshakeFailure::Closed { reason } => reason.clone(),
-        HandshakeFailure::Io(e) => e.to_string(),
-        HandshakeFailure::Tls(rustls::Error::AlertReceived(a)) => {
-            format!("alert received: {}", alert_name(*a))
-        }
-        HandshakeFailure::Tls(e) => e.to_string(),
-    }
-}
-
-/// The RFC's snake_case name of an alert (`handshake_failure`,
-/// `unknown_ca`), shared with the legacy path.
-pub fn alert_name(a: rustls::AlertDescription) -> String {
-    super::legacy::alerts::alert_name(u8::from(a))
-}
-
-/// Whether the first bytes are a plausible TLS record header.
-pub fn looks_like_tls(first: &[u8]) -> bool {
-    match first {
-        [] => true,
-        [ty] => (0x14..=0x18).contains(ty),
-        [ty, major, ..] => (0x14..=0x18).contains(ty) && *major == 0x03,
-    }
 }
 
 #[cfg(test)]
@@ -195,28 +179,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn alert_names_are_snake_case() {
-        assert_eq!(
-            alert_name(rustls::AlertDescription::HandshakeFailure),
-            "handshake_failure"
-        );
-        assert_eq!(
-            alert_name(rustls::AlertDescription::ProtocolVersion),
-            "protocol_version"
-        );
-    }
-
-    #[test]
     fn version_names_use_dots() {
-        assert_eq!(version_name(rustls::ProtocolVersion::TLSv1_3), "TLSv1.3");
-    }
-
-    #[test]
-    fn tls_record_headers_are_recognised() {
-        assert!(looks_like_tls(&[0x16, 0x03, 0x03]));
-        assert!(looks_like_tls(&[0x15, 0x03, 0x01, 0x00, 0x02]));
-        assert!(!looks_like_tls(b"SSH-2.0-OpenSSH"));
-        assert!(!looks_like_tls(b"HTTP/1.1 400"));
-        assert!(!looks_like_tls(&[0x16, 0x48]));
+        assert_eq!(version_name(ProtocolVersion::TLSv1_3), "TLSv1.3");
     }
 }
