@@ -12,11 +12,9 @@
 
 mod common;
 
-use certatlas::clock::Clock;
-use certatlas::judge::{InventoryContext, Judge, Judged, LeafModels, Persist, LEAF_CHUNK};
-use certatlas::observation::{Observation, Outcome, SniSource, TlsSession};
-use certatlas::policy::RuleSet;
-use certatlas::store::{ScanId, ScanMeta, Store};
+use certatlas::judge::{InventoryContext, Judged, LeafModels, LEAF_CHUNK};
+use certatlas::observation::SniSource;
+use certatlas::store::{ScanId, Store};
 use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -50,67 +48,29 @@ fn synthetic_scan(store: &Store) -> ScanId {
     let ca_der = ca.self_signed(&ca_key).expect("ca").der().to_vec();
     let issuer = Issuer::new(ca, ca_key);
     let key = KeyPair::generate().expect("leaf key");
-    let meta = ScanMeta {
-        started_at: THIRD,
-        targets: vec!["127.77.0.0/24".into()],
-        options: serde_json::json!({}),
-        tool_version: "test".into(),
-    };
-    let scan = store.begin_scan(&meta).expect("begin scan");
-    let writer = store.writer(scan).expect("writer");
-    for i in 0..LEAVES {
+    let observations = (0..LEAVES).map(|i| {
         let name = format!("name-{}.chunk.test", i % 10);
-        let mut observation: Observation = serde_json::from_value(serde_json::json!({
-            "host": name, "address": format!("127.77.0.{}", i + 1), "port": 443,
-            "started_at": "2026-06-08T12:00:00Z", "duration_ms": 2.5, "status": "tls",
-        }))
-        .expect("observation JSON");
+        let address = format!("127.77.0.{}", i + 1);
+        let at = THIRD + time::Duration::milliseconds(i as i64);
+        let chain = vec![leaf(i, &key, &issuer), ca_der.clone()];
+        let mut observation = common::judging::tls_observation(&address, at, chain);
+        observation.host = name.clone();
         observation.sni = Some(name);
         observation.sni_source = SniSource::Target;
-        observation.started_at = THIRD + time::Duration::milliseconds(i as i64);
-        observation.outcome = Outcome::Tls;
-        observation.tls = Some(TlsSession {
-            version: Some("TLSv1.2".into()),
-            cipher_suite: Some("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into()),
-            handshake_complete: true,
-            ..TlsSession::default()
-        });
-        observation.chain_der = vec![leaf(i, &key, &issuer), ca_der.clone()];
-        writer.write(observation).expect("write");
-    }
-    writer.finish().expect("finish writer");
-    store
-        .finish_scan(scan, true, &serde_json::json!({}))
-        .expect("finish scan");
-    scan
+        if let Some(tls) = observation.tls.as_mut() {
+            tls.version = Some("TLSv1.2".into());
+            tls.cipher_suite = Some("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into());
+        }
+        observation
+    });
+    common::judging::store_scan(store, "127.77.0.0/24", THIRD, observations)
 }
 
-/// The policy every judgement here uses: the built-in rules and profile.
-fn policy() -> certatlas::cli::PolicyRequest {
-    certatlas::cli::PolicyRequest {
-        rules: RuleSet::builtin().expect("built-in rules"),
-        fail_on: None,
-        exceptions: Vec::new(),
-        profile: certatlas::cli::policy::profile(None).expect("profile"),
-        claims: None,
-        config_digest: None,
-    }
-}
-
-/// Judges `scan` in memory with leaf chunks of `chunk`, keeping the leaf
-/// models or not.
+/// Judges `scan` in memory on the synthetic scan's clock, leaf models
+/// `chunk` at a time, kept or folded as `keep` says.
 fn judge(store: &Store, scan: ScanId, chunk: usize, keep: LeafModels) -> Judged {
     let context = InventoryContext::new(None, Vec::new()).expect("context");
-    let policy = policy();
-    let judge = Judge {
-        store,
-        context: &context,
-        policy: &policy,
-        clock: Clock::starting_at(THIRD),
-        persist: Persist::InMemory,
-    };
-    let record = store.scan(scan).expect("read scan").expect("scan");
-    judge.judge_in_chunks(record, chunk, keep).expect("judged")
+    common::judging::judge(store, &context, scan, THIRD, (chunk, keep))
 }
 
 /// Everything a judgement says, as comparable text and JSON.
@@ -184,7 +144,7 @@ fn metrics_both_ways(
     certatlas::scoring::metrics::MetricSet,
 ) {
     use certatlas::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
-    let profile = policy().profile;
+    let profile = common::judging::builtin_policy().profile;
     let mut history =
         ScanHistory::from_store(store, whole.record.id, profile.window_days, 50).expect("history");
     history.min_interval = profile.min_scan_interval();
@@ -237,7 +197,11 @@ fn judging_without_keeping_leaf_models_gives_the_same_judgement() {
             assert_eq!(a.3, b.3, "scan {scan}, chunk {chunk}: tracked findings");
             // the card holds the metrics floored at the profile's coverage
             // floor, with the exception register's and alerting's own
-            let floored = at_once.floored(policy().profile.metric_coverage_floor);
+            let floored = at_once.floored(
+                common::judging::builtin_policy()
+                    .profile
+                    .metric_coverage_floor,
+            );
             let own = ["exceptions_documented", "alerts_delivered"];
             for (id, metric) in floored
                 .metrics

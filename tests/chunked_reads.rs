@@ -11,14 +11,13 @@
 //! `inventory` command's way). Certificates are made by rcgen at test
 //! time; nothing leaves 127.0.0.0/8.
 
+mod common;
+
 use std::collections::BTreeMap;
 
-use certatlas::clock::Clock;
 use certatlas::inventory::view;
-use certatlas::judge::{InventoryContext, Judge, Judged, LeafModels, Persist, LEAF_CHUNK};
-use certatlas::observation::{Observation, Outcome, SniSource, TlsSession};
-use certatlas::policy::RuleSet;
-use certatlas::store::{ScanId, ScanMeta, Store};
+use certatlas::judge::{InventoryContext, Judged, LeafModels, LEAF_CHUNK};
+use certatlas::store::{ScanId, Store};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -93,61 +92,17 @@ fn chains() -> Vec<Vec<Vec<u8>>> {
 
 /// Stores one scan serving `chains`, chain `i` at `127.78.0.{i+1}:443`.
 fn store_scan(store: &Store, chains: Vec<Vec<Vec<u8>>>) -> ScanId {
-    let meta = ScanMeta {
-        started_at: AT,
-        targets: vec!["127.78.0.0/24".into()],
-        options: serde_json::json!({}),
-        tool_version: "test".into(),
-    };
-    let scan = store.begin_scan(&meta).expect("begin scan");
-    let writer = store.writer(scan).expect("writer");
-    for (i, chain) in chains.into_iter().enumerate() {
-        let mut observation: Observation = serde_json::from_value(serde_json::json!({
-            "host": format!("127.78.0.{}", i + 1), "address": format!("127.78.0.{}", i + 1),
-            "port": 443, "started_at": "2026-06-08T12:00:00Z", "duration_ms": 2.5,
-            "status": "tls",
-        }))
-        .expect("observation JSON");
-        observation.sni_source = SniSource::None;
-        observation.started_at = AT + time::Duration::milliseconds(i as i64);
-        observation.outcome = Outcome::Tls;
-        observation.tls = Some(TlsSession {
-            version: Some("TLSv1.3".into()),
-            cipher_suite: Some("TLS13_AES_128_GCM_SHA256".into()),
-            handshake_complete: true,
-            ..TlsSession::default()
-        });
-        observation.chain_der = chain;
-        writer.write(observation).expect("write");
-    }
-    writer.finish().expect("finish writer");
-    store
-        .finish_scan(scan, true, &serde_json::json!({}))
-        .expect("finish scan");
-    scan
+    let observations = chains.into_iter().enumerate().map(|(i, chain)| {
+        let address = format!("127.78.0.{}", i + 1);
+        let at = AT + time::Duration::milliseconds(i as i64);
+        common::judging::tls_observation(&address, at, chain)
+    });
+    common::judging::store_scan(store, "127.78.0.0/24", AT, observations)
 }
 
 /// Judges `scan` in memory with leaf chunks of `chunk`, keeping the leaves.
 fn judge(store: &Store, context: &InventoryContext, scan: ScanId, chunk: usize) -> Judged {
-    let policy = certatlas::cli::PolicyRequest {
-        rules: RuleSet::builtin().expect("built-in rules"),
-        fail_on: None,
-        exceptions: Vec::new(),
-        profile: certatlas::cli::policy::profile(None).expect("profile"),
-        claims: None,
-        config_digest: None,
-    };
-    let judge = Judge {
-        store,
-        context,
-        policy: &policy,
-        clock: Clock::starting_at(AT),
-        persist: Persist::InMemory,
-    };
-    let record = store.scan(scan).expect("read scan").expect("scan");
-    judge
-        .judge_in_chunks(record, chunk, LeafModels::Keep)
-        .expect("judged")
+    common::judging::judge(store, context, scan, AT, (chunk, LeafModels::Keep))
 }
 
 #[test]

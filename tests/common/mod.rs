@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod demo;
+pub mod judging;
 pub mod watch;
 pub mod webhook;
 
