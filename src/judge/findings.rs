@@ -69,7 +69,9 @@ impl Judge<'_> {
 
     /// Builds the models of one stored scan and evaluates the rules over
     /// them, leaf models `chunk` at a time; each chunk goes to `each` once
-    /// evaluated (the returned models have no leaves). Rule errors are
+    /// evaluated, with the `(rule, leaf key)` pairs its evaluation found
+    /// unobserved (the returned models have no leaves, the returned
+    /// evaluation no leaf's unobserved pairs). Rule errors are
     /// logged as [`evaluate_models`] logs them. The findings are those of
     /// [`evaluate_models`] over [`model::from_store`], in the same order,
     /// whatever `chunk`.
@@ -77,15 +79,17 @@ impl Judge<'_> {
         &self,
         scan: &ScanRecord,
         chunk: usize,
-        mut each: impl FnMut(Vec<LeafModel>),
+        mut each: impl FnMut(Vec<LeafModel>, Vec<(String, String)>),
     ) -> Result<(Evaluation, SubjectModels), JudgeError> {
         let rules = &self.policy.rules;
         let at = scan.started_at;
         let mut evaluation = Evaluation::default();
         let judgement = self.judgement();
         let models = model::from_store_in_chunks(self.store, scan, &judgement, chunk, |part| {
-            evaluation.absorb(evaluate::evaluate_leaves(rules, &part, at));
-            each(part);
+            let mut found = evaluate::evaluate_leaves(rules, &part, at);
+            let unobserved = std::mem::take(&mut found.unobserved);
+            evaluation.absorb(found);
+            each(part, unobserved);
         })?;
         evaluation.absorb(evaluate::evaluate_others(rules, &models));
         log_errors(&evaluation);
@@ -101,7 +105,7 @@ impl Judge<'_> {
         scan: &ScanRecord,
         digests: &PolicyDigests,
         chunk: usize,
-        each: impl FnMut(Vec<LeafModel>),
+        each: impl FnMut(Vec<LeafModel>, Vec<(String, String)>),
     ) -> Result<(Vec<Finding>, SubjectModels), JudgeError> {
         let rules = &self.policy.rules;
         let (evaluation, models) = self.evaluate_scan(scan, chunk, each)?;
@@ -165,7 +169,7 @@ impl Judge<'_> {
         let changes = digests.changed_since(&then);
         let again = match changes.is_empty() {
             true => None,
-            false => Some(self.evaluate_scan(previous, chunk, drop)?.0.findings),
+            false => Some(self.evaluate_scan(previous, chunk, |_, _| ())?.0.findings),
         };
         let rules = &self.policy.rules;
         let now = Observation::with_leaves(models, rules, leaves);
@@ -198,16 +202,15 @@ impl Judge<'_> {
         let mut unstored = Vec::new();
         for old in &earlier {
             if self.store.finding_run(old.id)?.is_none() {
-                let (findings, _) = self.evaluate(old, &digests, chunk, drop)?;
+                let (findings, _) = self.evaluate(old, &digests, chunk, |_, _| ())?;
                 unstored.push((old.id, findings));
             }
         }
         let mut tally = self.leaf_tally(scan)?;
         let (mut sight, mut kept) = (LeafSight::default(), Vec::new());
-        let rules = &self.policy.rules;
-        let (current, mut models) = self.evaluate(scan, &digests, chunk, |part| {
+        let (current, mut models) = self.evaluate(scan, &digests, chunk, |part, unobserved| {
             tally.add(&part);
-            sight.add(&part, rules, scan.started_at);
+            sight.fold(&part, unobserved);
             if keep == LeafModels::Keep {
                 kept.extend(part);
             }

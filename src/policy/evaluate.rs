@@ -32,6 +32,12 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Rules that failed at run time.
     pub errors: Vec<EvaluationError>,
+    /// `(rule, subject key)` wherever a rule's `observed_when` does not
+    /// hold (or cannot be evaluated): the rule did not observe that
+    /// subject. The finding lifecycle reads it to tell a fixed finding from
+    /// an unmeasured one without binding the subject a second time.
+    #[serde(skip)]
+    pub unobserved: Vec<(String, String)>,
 }
 
 /// Evaluates every rule of `rules` over `models`.
@@ -66,6 +72,7 @@ impl Evaluation {
     pub fn absorb(&mut self, other: Evaluation) {
         self.findings.extend(other.findings);
         self.errors.extend(other.errors);
+        self.unobserved.extend(other.unobserved);
     }
 }
 
@@ -103,22 +110,26 @@ pub fn over<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> 
                     message: message.clone(),
                 };
                 evaluation.errors.extend(applicable.iter().map(error));
+                let conditional = applicable.iter().filter(|r| r.observed_when.is_some());
+                let unobserved = conditional.map(|r| (r.id.clone(), subject.key()));
+                evaluation.unobserved.extend(unobserved);
                 continue;
             }
         };
         let date = subject.dated(at);
-        // a rule whose `observed_when` does not hold (or cannot be
-        // evaluated) did not observe the subject: it has nothing to say
-        // about it, neither a finding nor its absence
-        let observed = |rule: &&&Rule| match &rule.observed_when {
-            Some(when) => bound.condition(when).unwrap_or(false),
-            None => true,
-        };
-        for rule in applicable
-            .iter()
-            .filter(|r| r.applies_on(date))
-            .filter(observed)
-        {
+        for rule in &applicable {
+            // a rule whose `observed_when` does not hold (or cannot be
+            // evaluated) did not observe the subject: it has nothing to say
+            // about it, neither a finding nor its absence
+            if let Some(when) = &rule.observed_when {
+                if !bound.condition(when).unwrap_or(false) {
+                    evaluation.unobserved.push((rule.id.clone(), subject.key()));
+                    continue;
+                }
+            }
+            if !rule.applies_on(date) {
+                continue;
+            }
             match bound.condition(&rule.condition) {
                 Ok(true) => evaluation
                     .findings

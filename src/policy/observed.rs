@@ -25,7 +25,7 @@ use super::{Finding, RuleSet, SubjectKind};
 /// chunk ([`LeafSight::add`]) so that the leaf models need not be kept:
 /// their keys, and the leaves on which a leaf rule's `observed_when` does
 /// not hold.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LeafSight {
     /// Keys of the scan's leaves.
     keys: HashSet<String>,
@@ -58,6 +58,17 @@ impl LeafSight {
             }
             self.keys.insert(key);
         }
+    }
+
+    /// Folds in the next `leaves` of a scan with what their evaluation
+    /// found unobserved (`(rule, leaf key)`, [`Evaluation::unobserved`]):
+    /// the same sight as [`LeafSight::add`], without binding the leaves
+    /// again.
+    ///
+    /// [`Evaluation::unobserved`]: super::evaluate::Evaluation::unobserved
+    pub fn fold(&mut self, leaves: &[LeafModel], unobserved: Vec<(String, String)>) {
+        self.keys.extend(leaves.iter().map(|leaf| leaf.key()));
+        self.unmet.extend(unobserved);
     }
 
     /// `Some(observed)` for a leaf of the scan; `None` when it is not.

@@ -265,3 +265,30 @@ fn a_leaf_served_nowhere_does_not_observe_its_host_name_mismatch() {
     }];
     assert!(Observation::new(&served, &rules).observes(&earlier));
 }
+
+#[test]
+fn the_sight_folded_from_an_evaluation_is_the_sight_made_by_binding_each_leaf() {
+    // leaves on which different observed_when conditions hold or not:
+    // revocation checked or not, served or only at rest
+    let rules = RuleSet::builtin().unwrap();
+    let at = time::macros::datetime!(2026-06-08 12:00 UTC);
+    let mut leaves = vec![leaf("aa"), leaf("bb"), leaf("cc")];
+    leaves[0].revocation.checked = true;
+    leaves[0].revocation.status = "good".into();
+    leaves[1].stored_at = vec!["file:/srv/b.pem".into()];
+    leaves[2].endpoints = vec![crate::policy::model::EndpointRef {
+        address: "127.0.0.1".into(),
+        port: 1,
+        ..Default::default()
+    }];
+    let mut bound = LeafSight::default();
+    bound.add(&leaves, &rules, at);
+    let evaluation = crate::policy::evaluate::evaluate_leaves(&rules, &leaves, at);
+    assert!(
+        !evaluation.unobserved.is_empty(),
+        "some leaf rule did not observe some leaf"
+    );
+    let mut folded = LeafSight::default();
+    folded.fold(&leaves, evaluation.unobserved);
+    assert_eq!(folded, bound);
+}
