@@ -1,17 +1,15 @@
-//! The revocation stage's HTTP client: one bounded GET or POST to a URL
-//! taken from a certificate. `http://` only (OCSP and CRL locations are
-//! plain HTTP by design: the answers are signed), HTTP/1.1 through
-//! hyper's connection-level client over a TCP stream this module opens
-//! itself, so that a `--resolve` pairing (or a `name@address` target)
-//! decides the address before DNS is asked. Each request is bounded in
-//! time (connection, request and body under one deadline), in bytes (the
-//! body is read frame by frame and abandoned past the limit) and in
-//! concurrency per host (a semaphore per `host:port`). Redirects are not
-//! followed. Every request is counted, for the benchmark and the summary.
+//! The bounded HTTP/1.1 client: one GET or POST to an `http://` URL, over
+//! hyper's connection-level client on a TCP stream this module opens
+//! itself, so that the caller's pinned addresses ([`Addresses`]: a
+//! `--resolve` pairing, a `name@address` target) decide where to connect
+//! before DNS is asked. Each request is bounded in time (connection,
+//! request and body under one deadline), in bytes (the body is read frame
+//! by frame and abandoned past the limit) and in concurrency per host (a
+//! semaphore per `host:port`). Redirects are not followed; only a 200
+//! answer brings a body.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -21,8 +19,6 @@ use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
-
-use crate::targets::Pairings;
 
 /// Why a fetch brought no body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,34 +47,6 @@ pub enum FetchError {
     Timeout(Duration),
 }
 
-/// What kind of request: counted apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FetchKind {
-    /// An OCSP request (GET or POST).
-    Ocsp,
-    /// A CRL download.
-    Crl,
-}
-
-/// How many requests were sent, by kind.
-#[derive(Debug, Default)]
-pub struct FetchCounts {
-    ocsp: AtomicU64,
-    crl: AtomicU64,
-}
-
-impl FetchCounts {
-    /// OCSP requests sent.
-    pub fn ocsp(&self) -> u64 {
-        self.ocsp.load(Ordering::Relaxed)
-    }
-
-    /// CRL downloads started.
-    pub fn crl(&self) -> u64 {
-        self.crl.load(Ordering::Relaxed)
-    }
-}
-
 /// Bounds of one fetch.
 #[derive(Debug, Clone, Copy)]
 pub struct Bounds {
@@ -88,73 +56,79 @@ pub struct Bounds {
     pub max_bytes: usize,
 }
 
-/// The client: address pairings, per-host limits, counters.
-pub struct Fetcher {
-    pairings: Arc<Pairings>,
-    per_host: usize,
-    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    counts: FetchCounts,
+/// Addresses the caller pins for a host name, asked before DNS.
+pub trait Addresses: Send + Sync {
+    /// The addresses to connect to for `host:port`, or `None` to ask DNS.
+    fn pinned(&self, host: &str, port: u16) -> Option<Vec<IpAddr>>;
 }
 
-impl Fetcher {
-    /// A client honouring `pairings`, with at most `per_host` requests at
-    /// once to one `host:port`.
-    pub fn new(pairings: Arc<Pairings>, per_host: usize) -> Fetcher {
-        Fetcher {
-            pairings,
-            per_host: per_host.max(1),
-            hosts: Mutex::new(HashMap::new()),
-            counts: FetchCounts::default(),
-        }
-    }
+/// An `http://` URL with a host, checked before anything is sent.
+#[derive(Debug, Clone)]
+pub struct HttpUrl {
+    uri: Uri,
+    host: String,
+    port: u16,
+}
 
-    /// The requests sent so far.
-    pub fn counts(&self) -> &FetchCounts {
-        &self.counts
-    }
-
-    /// GETs `url`.
-    pub async fn get(
-        &self,
-        kind: FetchKind,
-        url: &str,
-        bounds: Bounds,
-    ) -> Result<Vec<u8>, FetchError> {
-        self.fetch(kind, Method::GET, url, None, bounds).await
-    }
-
-    /// POSTs `body` (an OCSP request) to `url`.
-    pub async fn post_ocsp(
-        &self,
-        url: &str,
-        body: Vec<u8>,
-        bounds: Bounds,
-    ) -> Result<Vec<u8>, FetchError> {
-        self.fetch(FetchKind::Ocsp, Method::POST, url, Some(body), bounds)
-            .await
-    }
-
-    async fn fetch(
-        &self,
-        kind: FetchKind,
-        method: Method,
-        url: &str,
-        body: Option<Vec<u8>>,
-        bounds: Bounds,
-    ) -> Result<Vec<u8>, FetchError> {
+impl HttpUrl {
+    /// Parses `url`; anything but `http://` with a host is
+    /// [`FetchError::Unsupported`].
+    pub fn parse(url: &str) -> Result<HttpUrl, FetchError> {
         let uri: Uri = url.parse().map_err(|_| FetchError::Unsupported)?;
         if uri.scheme_str() != Some("http") {
             return Err(FetchError::Unsupported);
         }
         let host = uri.host().ok_or(FetchError::Unsupported)?.to_string();
         let port = uri.port_u16().unwrap_or(80);
-        let gate = self.gate(&host, port);
+        Ok(HttpUrl { uri, host, port })
+    }
+}
+
+/// The client: pinned addresses and per-host limits.
+pub struct Client {
+    addresses: Arc<dyn Addresses>,
+    per_host: usize,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Client {
+    /// A client connecting where `addresses` pins a name (else DNS), with
+    /// at most `per_host` requests at once to one `host:port`.
+    pub fn new(addresses: Arc<dyn Addresses>, per_host: usize) -> Client {
+        Client {
+            addresses,
+            per_host: per_host.max(1),
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// GETs `url`.
+    pub async fn get(&self, url: &HttpUrl, bounds: Bounds) -> Result<Vec<u8>, FetchError> {
+        self.fetch(Method::GET, url, None, bounds).await
+    }
+
+    /// POSTs `body` of type `content_type` to `url`.
+    pub async fn post(
+        &self,
+        url: &HttpUrl,
+        content_type: &'static str,
+        body: Vec<u8>,
+        bounds: Bounds,
+    ) -> Result<Vec<u8>, FetchError> {
+        self.fetch(Method::POST, url, Some((content_type, body)), bounds)
+            .await
+    }
+
+    async fn fetch(
+        &self,
+        method: Method,
+        url: &HttpUrl,
+        body: Option<(&'static str, Vec<u8>)>,
+        bounds: Bounds,
+    ) -> Result<Vec<u8>, FetchError> {
+        let gate = self.gate(&url.host, url.port);
         let _permit = gate.acquire().await.map_err(|_| FetchError::Unsupported)?;
-        match kind {
-            FetchKind::Ocsp => self.counts.ocsp.fetch_add(1, Ordering::Relaxed),
-            FetchKind::Crl => self.counts.crl.fetch_add(1, Ordering::Relaxed),
-        };
-        let exchange = self.exchange(method, &uri, &host, port, body, bounds.max_bytes);
+        let exchange = self.exchange(method, url, body, bounds.max_bytes);
         match tokio::time::timeout(bounds.timeout, exchange).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(bounds.timeout)),
@@ -171,22 +145,22 @@ impl Fetcher {
             .clone()
     }
 
-    /// Connects (pairing first), sends one request, reads a bounded body.
+    /// Connects (pinned addresses first), sends one request, reads a
+    /// bounded body.
     async fn exchange(
         &self,
         method: Method,
-        uri: &Uri,
-        host: &str,
-        port: u16,
-        body: Option<Vec<u8>>,
+        url: &HttpUrl,
+        body: Option<(&'static str, Vec<u8>)>,
         max_bytes: usize,
     ) -> Result<Vec<u8>, FetchError> {
+        let (host, port) = (url.host.as_str(), url.port);
         let stream = self.connect(host, port).await?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| FetchError::Exchange(e.to_string()))?;
         let driver = tokio::spawn(connection);
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let path = url.uri.path_and_query().map_or("/", |p| p.as_str());
         let host_header = match port {
             80 => host.to_string(),
             other => format!("{host}:{other}"),
@@ -200,11 +174,15 @@ impl Fetcher {
                 concat!("certatlas/", env!("CARGO_PKG_VERSION")),
             )
             .header(hyper::header::CONNECTION, "close");
-        if body.is_some() {
-            builder = builder.header(hyper::header::CONTENT_TYPE, "application/ocsp-request");
-        }
+        let body = match body {
+            Some((content_type, body)) => {
+                builder = builder.header(hyper::header::CONTENT_TYPE, content_type);
+                body
+            }
+            None => Vec::new(),
+        };
         let request = builder
-            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .body(Full::new(Bytes::from(body)))
             .map_err(|e| FetchError::Exchange(e.to_string()))?;
         let result = read_response(&mut sender, request, max_bytes).await;
         driver.abort();
@@ -224,14 +202,14 @@ impl Fetcher {
         Err(FetchError::Connect(last))
     }
 
-    /// The pairing's addresses, else the literal address, else DNS.
+    /// The literal address, else the pinned addresses, else DNS.
     async fn addresses(&self, host: &str, port: u16) -> Result<Vec<IpAddr>, FetchError> {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(address) = bare.parse::<IpAddr>() {
             return Ok(vec![address]);
         }
-        if let Some(paired) = self.pairings.addresses(host, port) {
-            return Ok(paired);
+        if let Some(pinned) = self.addresses.pinned(host, port) {
+            return Ok(pinned);
         }
         let found = tokio::net::lookup_host((host, port))
             .await
@@ -276,109 +254,4 @@ async fn read_response(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpListener;
-
-    /// A server on 127.0.0.1:0 that reads a request head, then writes
-    /// `answer` (or nothing, keeping the connection open, when `None`).
-    async fn server(answer: Option<Vec<u8>>) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let answer = answer.clone();
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 1024];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    match answer {
-                        Some(bytes) => {
-                            let _ = stream.write_all(&bytes).await;
-                        }
-                        None => {
-                            let _ = stream.read(&mut buf).await;
-                        }
-                    }
-                });
-            }
-        });
-        format!("http://{address}/x.crl")
-    }
-
-    fn fetcher() -> Fetcher {
-        Fetcher::new(Arc::new(Pairings::default()), 2)
-    }
-
-    const BOUNDS: Bounds = Bounds {
-        timeout: Duration::from_millis(300),
-        max_bytes: 1000,
-    };
-
-    #[tokio::test]
-    async fn a_server_that_never_answers_costs_one_deadline() {
-        let url = server(None).await;
-        let result = fetcher().get(FetchKind::Crl, &url, BOUNDS).await;
-        assert_eq!(result, Err(FetchError::Timeout(BOUNDS.timeout)));
-    }
-
-    #[tokio::test]
-    async fn a_body_over_the_limit_is_refused_declared_or_chunked() {
-        let declared = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n".to_vec();
-        let url = server(Some(declared)).await;
-        let result = fetcher().get(FetchKind::Crl, &url, BOUNDS).await;
-        assert_eq!(result, Err(FetchError::TooLarge(1000)));
-        let mut chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
-        for _ in 0..3 {
-            chunked.extend_from_slice(b"190\r\n");
-            chunked.extend_from_slice(&[b'a'; 400]);
-            chunked.extend_from_slice(b"\r\n");
-        }
-        chunked.extend_from_slice(b"0\r\n\r\n");
-        let url = server(Some(chunked)).await;
-        let result = fetcher().get(FetchKind::Crl, &url, BOUNDS).await;
-        assert_eq!(result, Err(FetchError::TooLarge(1000)));
-    }
-
-    #[tokio::test]
-    async fn a_body_within_the_limit_arrives_whole_and_is_counted() {
-        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc".to_vec();
-        let url = server(Some(ok)).await;
-        let fetcher = fetcher();
-        let body = fetcher.get(FetchKind::Crl, &url, BOUNDS).await;
-        assert_eq!(body, Ok(b"abc".to_vec()));
-        assert_eq!((fetcher.counts().crl(), fetcher.counts().ocsp()), (1, 0));
-        let missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec();
-        let url = server(Some(missing)).await;
-        let result = fetcher.get(FetchKind::Crl, &url, BOUNDS).await;
-        assert_eq!(result, Err(FetchError::Status(404)));
-    }
-
-    #[tokio::test]
-    async fn a_paired_name_connects_to_its_address_without_dns() {
-        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec();
-        let url = server(Some(ok)).await;
-        let port = url.rsplit(':').next().unwrap().split('/').next().unwrap();
-        let pairing = crate::targets::parse_resolve_in(
-            "crl.test:127.0.0.1",
-            &crate::targets::Origin::Unspecified,
-        )
-        .unwrap();
-        let fetcher = Fetcher::new(Arc::new(Pairings::new([pairing])), 1);
-        let url = format!("http://crl.test:{port}/x.crl");
-        assert_eq!(
-            fetcher.get(FetchKind::Crl, &url, BOUNDS).await,
-            Ok(b"ok".to_vec())
-        );
-        let https = fetcher
-            .get(FetchKind::Crl, "https://crl.test/x", BOUNDS)
-            .await;
-        assert_eq!(https, Err(FetchError::Unsupported));
-    }
-}
+mod tests;

@@ -1,7 +1,6 @@
-//! The HTTP server behind `watch --metrics-listen`: `GET /metrics` (and
-//! `HEAD`) answers the latest rendered exposition, every other path 404 and
-//! other methods on `/metrics` 405. The only user of hyper, hyper-util and
-//! http-body-util.
+//! The small HTTP/1.1 server: serves a handler (method and path → a
+//! [`Reply`]) on a bound listener until shut down. Request bodies are not
+//! read; a handler answers from the request line alone.
 //!
 //! Limits: request heads up to 8 KiB and 64 headers (431 beyond), 10 s to
 //! send a head, at most 32 connections at once (more wait in the listen
@@ -14,45 +13,91 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-/// The content type of the text exposition format.
-pub(super) const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub use hyper::{Method, StatusCode};
+
 /// Longest wait for connections to finish at shutdown.
-pub(super) const GRACE: Duration = Duration::from_secs(5);
+pub const GRACE: Duration = Duration::from_secs(5);
 const MAX_CONNECTIONS: usize = 32;
 const MAX_HEAD_BYTES: usize = 8 * 1024;
 const MAX_HEADERS: usize = 64;
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The exposition served, replaced after every run.
-pub(super) type MetricsText = watch::Receiver<Arc<str>>;
+/// What a handler answers: a status, a content type, the methods allowed
+/// (sent as `Allow`, for a 405) and a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The status code.
+    pub status: StatusCode,
+    /// The `Content-Type` header.
+    pub content_type: &'static str,
+    /// The `Allow` header, when there is one.
+    pub allow: Option<&'static str>,
+    /// The body (sent without it for `HEAD`, by hyper).
+    pub body: Bytes,
+}
 
-/// A running metrics server.
-pub(super) struct MetricsServer {
+impl Reply {
+    /// A reply of `status` with `body` of type `content_type`.
+    pub fn new(status: StatusCode, content_type: &'static str, body: Bytes) -> Reply {
+        Reply {
+            status,
+            content_type,
+            allow: None,
+            body,
+        }
+    }
+
+    /// The same reply with an `Allow` header of `methods`.
+    pub fn allowing(self, methods: &'static str) -> Reply {
+        Reply {
+            allow: Some(methods),
+            ..self
+        }
+    }
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(self.body));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        if let Some(methods) = self.allow {
+            headers.insert(ALLOW, HeaderValue::from_static(methods));
+        }
+        response
+    }
+}
+
+/// The request line → the reply, called once per request.
+pub type Handler = Arc<dyn Fn(&Method, &str) -> Reply + Send + Sync>;
+
+/// A running server.
+pub struct Server {
     addr: SocketAddr,
     shutdown: CancellationToken,
     task: JoinHandle<()>,
 }
 
-impl MetricsServer {
-    /// Binds `addr` (port 0 picks one) and serves `text` from now on.
-    pub async fn start(addr: SocketAddr, text: MetricsText) -> io::Result<MetricsServer> {
+impl Server {
+    /// Binds `addr` (port 0 picks one) and serves `handler` from now on.
+    pub async fn start(addr: SocketAddr, handler: Handler) -> io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(accept_loop(listener, text, shutdown.clone()));
-        Ok(MetricsServer {
+        let task = tokio::spawn(accept_loop(listener, handler, shutdown.clone()));
+        Ok(Server {
             addr,
             shutdown,
             task,
@@ -71,7 +116,7 @@ impl MetricsServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, text: MetricsText, shutdown: CancellationToken) {
+async fn accept_loop(listener: TcpListener, handler: Handler, shutdown: CancellationToken) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
@@ -86,13 +131,13 @@ async fn accept_loop(listener: TcpListener, text: MetricsText, shutdown: Cancell
         };
         match accepted {
             Ok((stream, _)) => {
-                let (text, shutdown) = (text.clone(), shutdown.clone());
+                let (handler, shutdown) = (handler.clone(), shutdown.clone());
                 connections.spawn(async move {
-                    serve_connection(stream, text, shutdown).await;
+                    serve_connection(stream, handler, shutdown).await;
                     drop(permit);
                 });
             }
-            Err(e) => tracing::warn!("metrics listener: accept failed: {e}"),
+            Err(e) => tracing::warn!("http listener: accept failed: {e}"),
         }
         while connections.try_join_next().is_some() {}
     }
@@ -101,9 +146,9 @@ async fn accept_loop(listener: TcpListener, text: MetricsText, shutdown: Cancell
     let _ = tokio::time::timeout(GRACE, drained).await;
 }
 
-async fn serve_connection(stream: TcpStream, text: MetricsText, shutdown: CancellationToken) {
+async fn serve_connection(stream: TcpStream, handler: Handler, shutdown: CancellationToken) {
     let service = service_fn(move |request: Request<Incoming>| {
-        let response = respond(request.method(), request.uri().path(), &text);
+        let response = handler(request.method(), request.uri().path()).into_response();
         async move { Ok::<_, Infallible>(response) }
     });
     let mut builder = http1::Builder::new();
@@ -122,67 +167,9 @@ async fn serve_connection(stream: TcpStream, text: MetricsText, shutdown: Cancel
         }
     };
     if let Err(e) = served {
-        tracing::debug!("metrics connection: {e}");
+        tracing::debug!("http connection: {e}");
     }
-}
-
-/// The response to `method path`.
-fn respond(method: &Method, path: &str, text: &MetricsText) -> Response<Full<Bytes>> {
-    if path != "/metrics" {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "not found: metrics are at /metrics\n",
-        );
-    }
-    if method != Method::GET && method != Method::HEAD {
-        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "use GET\n");
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
-    }
-    let body = Bytes::from(text.borrow().as_bytes().to_vec());
-    let mut response = Response::new(Full::new(body));
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_TEXT));
-    response
-}
-
-fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(body: &str) -> MetricsText {
-        watch::channel(Arc::from(body)).1
-    }
-
-    #[test]
-    fn only_get_metrics_is_served() {
-        let served = text("certatlas_scan_id 7\n");
-        let ok = respond(&Method::GET, "/metrics", &served);
-        assert_eq!(ok.status(), StatusCode::OK);
-        assert_eq!(ok.headers()[CONTENT_TYPE], CONTENT_TYPE_TEXT);
-        assert_eq!(
-            respond(&Method::GET, "/", &served).status(),
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            respond(&Method::GET, "/metrics/x", &served).status(),
-            StatusCode::NOT_FOUND
-        );
-        let post = respond(&Method::POST, "/metrics", &served);
-        assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(post.headers()[ALLOW], "GET, HEAD");
-    }
-}
+mod tests;
