@@ -28,6 +28,8 @@
 //!   cycles, scope locks.
 //! - [`inventory`]: CA classes, owners, diffs between scans, the
 //!   inventory view.
+//! - [`http`]: HTTP/1.1 over hyper: the bounded client revocation fetches
+//!   OCSP and CRL answers with, the server behind `watch --metrics-listen`.
 //! - [`revocation`]: `--check-revocation`: OCSP and CRL answers for the
 //!   scan's certificates, fetched after it is stored, before it is judged.
 //! - [`judge`]: what a stored scan means: diff and change events, rule
@@ -70,6 +72,7 @@ pub mod config;
 pub mod demo;
 pub mod document;
 pub mod evidence;
+pub mod http;
 pub mod import;
 pub mod inventory;
 pub mod judge;

@@ -37,6 +37,7 @@ const STAGES: &[&str] = &[
     "sanitize",
     "document",
     "rule_vocabulary",
+    "http",
     // the pipeline
     "targets",
     "certs",
@@ -253,6 +254,9 @@ const CRATE_OWNERS: &[(&str, &str)] = &[
     ("croner", "schedule"),
     ("rustix", "platform"),
     ("reqwest", "alerts"),
+    ("hyper", "http"),
+    ("hyper_util", "http"),
+    ("http_body_util", "http"),
     ("ed25519_dalek", "evidence"),
     ("indicatif", "report"),
     ("p12_keystore", "import"),

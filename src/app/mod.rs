@@ -6,7 +6,7 @@
 //!   scan end to end (for `scan` and `watch`), and the collection loop
 //!   shared with the demo;
 //! - `watch`: `certatlas watch`, scans on a schedule; `metrics_http`
-//!   serves its metrics;
+//!   says what its metrics page answers (served by [`crate::http`]);
 //! - `recording`: storing a scan, then handing it to [`crate::judge`];
 //! - `demo`: the lab, scanned twice around a renewal;
 //! - `import`: `certatlas import`, a scan file stored and judged as the

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::crl_cache::CrlCache;
-use super::http::{Bounds, FetchError, Fetcher};
+use super::fetch::{Bounds, FetchError, Fetcher};
 use super::{AnswerError, RevocationSettings};
 use crate::certs::revocation::{
     ocsp_request, read_ocsp_response, AnsweredStatus, RevocationAnswer,
@@ -108,7 +108,7 @@ impl Checker {
             true => {
                 let get_url = format!("{}/{encoded}", url.trim_end_matches('/'));
                 match fetcher
-                    .get(super::http::FetchKind::Ocsp, &get_url, bounds)
+                    .get(super::fetch::FetchKind::Ocsp, &get_url, bounds)
                     .await
                 {
                     Err(FetchError::Status(_) | FetchError::Exchange(_)) => {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
 
-use super::http::{Bounds, FetchKind, Fetcher};
+use super::fetch::{Bounds, FetchKind, Fetcher};
 use super::AnswerError;
 use crate::certs::revocation::{parse_crl, RevocationList};
 

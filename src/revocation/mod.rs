@@ -12,7 +12,8 @@
 //!
 //! - `check`: one certificate, OCSP then CRL, and the record made of it;
 //! - `crl_cache`: one download per CRL URL and issuer until `nextUpdate`;
-//! - `http`: the bounded HTTP/1.1 client honouring `--resolve` pairings.
+//! - `fetch`: OCSP and CRL requests through [`crate::http::client`],
+//!   honouring `--resolve` pairings, counted by kind.
 //!
 //! Only the URLs written in the certificates are fetched (`http://`), at
 //! the address a pairing names when there is one. Parsing and signature
@@ -20,10 +21,10 @@
 
 mod check;
 mod crl_cache;
-mod http;
+mod fetch;
 
 pub use check::get_encoding;
-pub use http::FetchError;
+pub use fetch::FetchError;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,7 +39,7 @@ use crate::store::{NewRevocationCheck, ScanId, Store, StoreError, StoredCertific
 use crate::targets::Pairings;
 use check::{Checker, Subject};
 use crl_cache::CrlCache;
-use http::Fetcher;
+use fetch::Fetcher;
 
 /// Bounds and freshness of a revocation run (README, "Revocation status").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
