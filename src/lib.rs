@@ -64,7 +64,7 @@
 //! - [`demo`]: the built-in lab of TLS servers on loopback.
 //! - [`cli`]: clap definitions and validated requests.
 //! - [`app`]: wires the stages for each subcommand.
-//! - [`reference`]: the generated reference pages (`docs/reference/`),
+//! - [`reference`](mod@reference): the generated reference pages (`docs/reference/`),
 //!   written from the code; a leaf nothing else reads.
 
 #![warn(missing_docs)]
