@@ -18,7 +18,8 @@
 //!   STARTTLS, the handshake through [`tls`], the legacy ClientHello, the
 //!   strict verdict.
 //! - [`certs`]: DER → [`certs::CertificateView`] (x509-parser), signature
-//!   links between certificates, digests and the secure random generator.
+//!   links between certificates, digests, RSA keys of any size (the lab's
+//!   legacy ones) and the secure random generator.
 //! - [`tls`]: our TLS stack over rustls: providers, the Mozilla roots, the
 //!   scanner's capturing client, the verifying client (webhooks,
 //!   PostgreSQL), the lab's servers.
