@@ -29,7 +29,8 @@
 //!
 //! - [`targets`]: target specs, port lists, exclusions, the lazy stream.
 //! - [`certs`]: DER → [`certs::CertificateView`] (x509-parser), signature
-//!   links between certificates, digests and the secure random generator.
+//!   links between certificates, digests, RSA keys of any size (the lab's
+//!   legacy ones) and the secure random generator.
 //! - [`tls`]: our TLS stack over rustls: providers, the Mozilla roots, the
 //!   scanner's capturing client, the verifying client (webhooks,
 //!   PostgreSQL), the lab's servers.

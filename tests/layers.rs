@@ -250,6 +250,7 @@ const CRATE_OWNERS: &[(&str, &str)] = &[
     ("sha1", "certs"),
     ("base64", "pem"),
     ("aws_lc_rs", "certs"),
+    ("rsa", "certs"),
     ("cel", "policy"),
     ("croner", "schedule"),
     ("rustix", "platform"),

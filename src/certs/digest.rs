@@ -1,10 +1,9 @@
-//! Message digests by algorithm, and RSA signatures over them: the one place
-//! that names the `sha1` and `sha2` crates. Other stages say which digest
-//! they want ([`DigestAlgorithm`]) and get bytes back: the PostgreSQL
-//! channel binding hashes the server certificate, the lab signs TLS
-//! handshakes and SHA-1 fixtures with RSA keys the `rsa` crate holds.
+//! Message digests by algorithm: other stages say which digest they want
+//! ([`DigestAlgorithm`]) and get bytes back (the PostgreSQL channel binding
+//! hashes the server certificate). RSA signatures over these digests are
+//! [`super::rsa_key`]'s, which also names the `sha1` and `sha2` hash types
+//! for the `rsa` crate's DigestInfo and PSS.
 
-use rsa::{Pkcs1v15Sign, Pss, RsaPrivateKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
@@ -48,53 +47,6 @@ pub fn digest(algorithm: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
     }
 }
 
-/// How an RSA signature pads the digest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RsaPadding {
-    /// PKCS#1 v1.5 (DigestInfo prefix), deterministic.
-    Pkcs1v15,
-    /// RSASSA-PSS with MGF1 of the same digest and a salt as long as the
-    /// digest, randomised from the OS generator.
-    Pss,
-}
-
-/// Signs `message` with `key`: hashes it with `algorithm`, then pads the
-/// digest as `padding` says.
-pub fn rsa_sign(
-    key: &RsaPrivateKey,
-    padding: RsaPadding,
-    algorithm: DigestAlgorithm,
-    message: &[u8],
-) -> Result<Vec<u8>, rsa::Error> {
-    let hashed = digest(algorithm, message);
-    match padding {
-        RsaPadding::Pkcs1v15 => key.sign(pkcs1v15(algorithm), &hashed),
-        RsaPadding::Pss => key.sign_with_rng(&mut rsa::rand_core::OsRng, pss(algorithm), &hashed),
-    }
-}
-
-/// The PKCS#1 v1.5 scheme with `algorithm`'s DigestInfo prefix.
-fn pkcs1v15(algorithm: DigestAlgorithm) -> Pkcs1v15Sign {
-    match algorithm {
-        DigestAlgorithm::Sha1 => Pkcs1v15Sign::new::<Sha1>(),
-        DigestAlgorithm::Sha224 => Pkcs1v15Sign::new::<Sha224>(),
-        DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<Sha256>(),
-        DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<Sha384>(),
-        DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<Sha512>(),
-    }
-}
-
-/// The PSS scheme with `algorithm` for the message digest and MGF1.
-fn pss(algorithm: DigestAlgorithm) -> Pss {
-    match algorithm {
-        DigestAlgorithm::Sha1 => Pss::new::<Sha1>(),
-        DigestAlgorithm::Sha224 => Pss::new::<Sha224>(),
-        DigestAlgorithm::Sha256 => Pss::new::<Sha256>(),
-        DigestAlgorithm::Sha384 => Pss::new::<Sha384>(),
-        DigestAlgorithm::Sha512 => Pss::new::<Sha512>(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,28 +74,5 @@ mod tests {
         for algorithm in ALL {
             assert_eq!(digest(algorithm, b"abc").len(), algorithm.output_len());
         }
-    }
-
-    #[test]
-    fn rsa_signatures_verify_with_the_digest_they_name() {
-        let key = RsaPrivateKey::new(&mut super::super::testgen::TestRng(7), 1024).expect("key");
-        let public = key.to_public_key();
-        for algorithm in [DigestAlgorithm::Sha1, DigestAlgorithm::Sha256] {
-            let signed = rsa_sign(&key, RsaPadding::Pkcs1v15, algorithm, b"tbs").expect("sign");
-            let hashed = digest(algorithm, b"tbs");
-            public
-                .verify(pkcs1v15(algorithm), &hashed, &signed)
-                .expect("PKCS#1 v1.5 verifies");
-            let wrong = digest(algorithm, b"other");
-            assert!(public.verify(pkcs1v15(algorithm), &wrong, &signed).is_err());
-        }
-        let signed = rsa_sign(&key, RsaPadding::Pss, DigestAlgorithm::Sha384, b"tbs").expect("pss");
-        let hashed = digest(DigestAlgorithm::Sha384, b"tbs");
-        public
-            .verify(pss(DigestAlgorithm::Sha384), &hashed, &signed)
-            .expect("PSS verifies");
-        assert!(public
-            .verify(pss(DigestAlgorithm::Sha256), &hashed, &signed)
-            .is_err());
     }
 }

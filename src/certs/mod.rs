@@ -14,6 +14,7 @@ mod name;
 pub mod pq;
 pub mod random;
 pub mod revocation;
+pub mod rsa_key;
 mod signature;
 mod signed_by;
 #[cfg(test)]

@@ -86,7 +86,7 @@ impl CaseFactory {
         let sha256_signed =
             self.approved_leaf(&probe_name(info.name), &key, self.standard_validity())?;
         let issuer_key = self.pki.issuing_ca_rsa_key()?;
-        let leaf = resign_with_sha1(&sha256_signed, issuer_key.private_key())?;
+        let leaf = resign_with_sha1(&sha256_signed, issuer_key.rsa_key())?;
         let chain = self.chain(leaf.into(), ChainShape::WithIssuing);
         self.serve_chain(info, chain, &key, ServerProfile::Standard)
     }

@@ -1,15 +1,14 @@
-//! Legacy-crypto tricks that modern libraries refuse to do, implemented with the `rsa` crate:
-//! RSA keys under 2048 bits (certified by rcgen through their public key only) and
-//! certificates signed with sha1WithRSAEncryption (signed by rcgen with SHA-256, then the
-//! algorithm identifiers are patched and the TBSCertificate is re-signed with SHA-1).
+//! Legacy-crypto tricks that modern libraries refuse to do, with RSA keys `certs` holds
+//! through the `rsa` crate ([`RsaKey`]): RSA keys under 2048 bits (certified by rcgen
+//! through their public key only) and certificates signed with sha1WithRSAEncryption (signed
+//! by rcgen with SHA-256, then the algorithm identifiers are patched and the TBSCertificate
+//! is re-signed with SHA-1).
 
 use rcgen::{PublicKeyData, SignatureAlgorithm, PKCS_RSA_SHA256};
-use rsa::pkcs1::EncodeRsaPublicKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
-use rsa::RsaPrivateKey;
 
 use super::LabError;
-use crate::certs::digest::{rsa_sign, DigestAlgorithm, RsaPadding};
+use crate::certs::digest::DigestAlgorithm;
+use crate::certs::rsa_key::{RsaKey, RsaPadding};
 
 /// DER of OBJECT IDENTIFIER sha256WithRSAEncryption (1.2.840.113549.1.1.11).
 const SHA256_WITH_RSA_OID_DER: [u8; 11] = [
@@ -18,63 +17,39 @@ const SHA256_WITH_RSA_OID_DER: [u8; 11] = [
 /// Last content byte of sha1WithRSAEncryption (1.2.840.113549.1.1.5); the rest is shared.
 const SHA1_WITH_RSA_LAST_ARC: u8 = 0x05;
 
-/// An RSA key pair held by the `rsa` crate, for key sizes aws-lc-rs will not use.
+/// An RSA key pair for key sizes aws-lc-rs will not use.
 ///
 /// Implements rcgen's [`PublicKeyData`] so rcgen can put its public key in a certificate.
 #[derive(Debug, Clone)]
 pub(crate) struct LegacyRsaKey {
-    private_key: RsaPrivateKey,
-    pkcs1_public_der: Vec<u8>,
-    spki_der: Vec<u8>,
+    key: RsaKey,
 }
 
 impl LegacyRsaKey {
     /// Generates a fresh key of `bits` bits (e.g. 1024).
     pub(crate) fn generate(bits: usize) -> Result<Self, LabError> {
-        let private_key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, bits)
-            .map_err(|error| generate_error("RSA key generation", error))?;
-        Self::from_private_key(private_key)
+        Ok(Self {
+            key: RsaKey::generate(bits)?,
+        })
     }
 
     /// Loads a PKCS#8 DER private key, e.g. one exported from rcgen with `serialize_der()`.
     pub(crate) fn from_pkcs8_der(pkcs8_der: &[u8]) -> Result<Self, LabError> {
-        let private_key = RsaPrivateKey::from_pkcs8_der(pkcs8_der)
-            .map_err(|error| generate_error("PKCS#8 RSA key import", error))?;
-        Self::from_private_key(private_key)
-    }
-
-    fn from_private_key(private_key: RsaPrivateKey) -> Result<Self, LabError> {
-        let public_key = private_key.to_public_key();
-        let pkcs1_public_der = public_key
-            .to_pkcs1_der()
-            .map_err(|error| generate_error("RSA public key encoding", error))?
-            .into_vec();
-        let spki_der = public_key
-            .to_public_key_der()
-            .map_err(|error| generate_error("RSA SPKI encoding", error))?
-            .into_vec();
         Ok(Self {
-            private_key,
-            pkcs1_public_der,
-            spki_der,
+            key: RsaKey::from_pkcs8_der(pkcs8_der)?,
         })
     }
 
-    /// The private key, for signing with the `rsa` crate.
-    pub(crate) fn private_key(&self) -> &RsaPrivateKey {
-        &self.private_key
-    }
-
-    /// DER SubjectPublicKeyInfo of the public key.
-    pub(crate) fn spki_der(&self) -> &[u8] {
-        &self.spki_der
+    /// The key pair, for signing.
+    pub(crate) fn rsa_key(&self) -> &RsaKey {
+        &self.key
     }
 }
 
 impl PublicKeyData for LegacyRsaKey {
     /// The PKCS#1 RSAPublicKey, which is what goes into the SPKI bit string.
     fn der_bytes(&self) -> &[u8] {
-        &self.pkcs1_public_der
+        self.key.pkcs1_public_der()
     }
 
     /// rsaEncryption with NULL parameters in the SPKI (the hash is irrelevant there).
@@ -92,15 +67,14 @@ impl PublicKeyData for LegacyRsaKey {
 /// key) is written over the old one.
 pub(crate) fn resign_with_sha1(
     sha256_signed_der: &[u8],
-    issuer_key: &RsaPrivateKey,
+    issuer_key: &RsaKey,
 ) -> Result<Vec<u8>, LabError> {
     let mut certificate = sha256_signed_der.to_vec();
     let layout = CertificateLayout::parse(&certificate)?;
     patch_signature_oid(&mut certificate[layout.tbs.clone()])?;
     patch_signature_oid(&mut certificate[layout.signature_algorithm.clone()])?;
     let tbs = &certificate[layout.tbs.clone()];
-    let signature = rsa_sign(issuer_key, RsaPadding::Pkcs1v15, DigestAlgorithm::Sha1, tbs)
-        .map_err(|error| generate_error("SHA-1 re-signature", error))?;
+    let signature = issuer_key.sign(RsaPadding::Pkcs1v15, DigestAlgorithm::Sha1, tbs)?;
     let old_signature = &mut certificate[layout.signature_value];
     if signature.len() != old_signature.len() {
         return Err(LabError::Generate(format!(
@@ -210,10 +184,6 @@ impl DerElement {
             end,
         })
     }
-}
-
-fn generate_error(what: &str, error: impl std::fmt::Display) -> LabError {
-    LabError::Generate(format!("{what}: {error}"))
 }
 
 #[cfg(test)]

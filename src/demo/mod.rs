@@ -140,6 +140,12 @@ pub enum LabError {
     /// Generating a key or certificate failed.
     #[error("cannot generate lab PKI: {0}")]
     Generate(String),
+    /// Generating, loading or signing with a legacy RSA key failed.
+    #[error("cannot generate lab PKI: {0}")]
+    RsaKey(#[from] crate::certs::rsa_key::RsaKeyError),
+    /// The secure random generator failed (a certificate serial).
+    #[error("cannot generate lab PKI: {0}")]
+    Random(#[from] crate::certs::random::RandomFailed),
     /// Building a TLS server configuration failed.
     #[error("cannot configure lab TLS server: {0}")]
     Tls(#[from] crate::tls::server::ServerError),

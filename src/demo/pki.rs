@@ -15,6 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::legacy_sign::LegacyRsaKey;
 use super::LabError;
+use crate::certs::random::fill_random;
 use crate::tls::{server, CryptoProvider};
 
 /// Common name of the approved root.
@@ -119,10 +120,7 @@ impl LeafKey {
     ) -> Result<Arc<dyn server::SigningKey>, LabError> {
         match self {
             Self::Modern(key_pair) => Ok(server::signing_key(provider, key_pair.serialize_der())?),
-            Self::Legacy(legacy) => Ok(server::rsa_crate_signing_key(
-                legacy.private_key(),
-                legacy.spki_der(),
-            )),
+            Self::Legacy(legacy) => Ok(server::rsa_crate_signing_key(legacy.rsa_key())),
         }
     }
 }
@@ -201,7 +199,7 @@ fn leaf_params(
     let mut params = CertificateParams::default();
     let common_name = request.subject_cn.unwrap_or(request.dns_name);
     params.distinguished_name = distinguished_name(common_name, None);
-    params.serial_number = Some(random_serial());
+    params.serial_number = Some(random_serial()?);
     let names =
         std::iter::once(request.dns_name).chain(request.other_names.iter().map(String::as_str));
     params.subject_alt_names = names
@@ -229,7 +227,7 @@ fn ca_params(
 ) -> Result<CertificateParams, LabError> {
     let mut params = CertificateParams::default();
     params.distinguished_name = distinguished_name(common_name, Some(organization));
-    params.serial_number = Some(random_serial());
+    params.serial_number = Some(random_serial()?);
     params.not_before = validity.not_before;
     params.not_after = validity.not_after;
     params.is_ca = IsCa::Ca(match path_len {
@@ -256,11 +254,11 @@ fn distinguished_name(common_name: &str, organization: Option<&str>) -> Distingu
 
 /// A random positive 16-byte serial, so certificates never share a serial even when they
 /// share a key (rcgen's default serial is derived from the public key).
-fn random_serial() -> SerialNumber {
+fn random_serial() -> Result<SerialNumber, LabError> {
     let mut bytes = [0u8; 16];
-    rsa::rand_core::RngCore::fill_bytes(&mut rsa::rand_core::OsRng, &mut bytes);
+    fill_random(&mut bytes)?;
     bytes[0] = (bytes[0] & 0x7f) | 0x40;
-    SerialNumber::from_slice(&bytes)
+    Ok(SerialNumber::from_slice(&bytes))
 }
 
 fn is_rsa(algorithm: &SignatureAlgorithm) -> bool {

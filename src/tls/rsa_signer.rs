@@ -1,16 +1,15 @@
-//! A rustls [`SigningKey`] backed by the `rsa` crate, so a lab server can present an RSA key
+//! A rustls [`SigningKey`] backed by a [`RsaKey`] (the `rsa` crate, through `certs`), so a lab server can present an RSA key
 //! that aws-lc-rs refuses to sign with (RSA-1024). Supports RSA-PSS (required by TLS 1.3)
 //! and PKCS#1 v1.5 with SHA-256/384/512.
 
 use std::sync::Arc;
 
-use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use rustls::pki_types::SubjectPublicKeyInfoDer;
 use rustls::sign::{Signer, SigningKey};
 use rustls::{SignatureAlgorithm, SignatureScheme};
 
-use crate::certs::digest::{rsa_sign, DigestAlgorithm, RsaPadding};
+use crate::certs::digest::DigestAlgorithm;
+use crate::certs::rsa_key::{RsaKey, RsaPadding};
 
 /// Schemes in order of preference: PSS first (TLS 1.3 allows nothing else for RSA).
 const PREFERRED_SCHEMES: [SignatureScheme; 6] = [
@@ -25,17 +24,14 @@ const PREFERRED_SCHEMES: [SignatureScheme; 6] = [
 /// A TLS signing key for any RSA key size the `rsa` crate accepts.
 #[derive(Debug)]
 pub(crate) struct RsaCrateSigningKey {
-    key: Arc<RsaPrivateKey>,
-    spki_der: Vec<u8>,
+    key: Arc<RsaKey>,
 }
 
 impl RsaCrateSigningKey {
-    /// Wraps a copy of `key`, whose DER SubjectPublicKeyInfo is `spki_der`, for use by a
-    /// rustls server.
-    pub(crate) fn new(key: &RsaPrivateKey, spki_der: &[u8]) -> Self {
+    /// Wraps a copy of `key` for use by a rustls server.
+    pub(crate) fn new(key: &RsaKey) -> Self {
         Self {
             key: Arc::new(key.clone()),
-            spki_der: spki_der.to_vec(),
         }
     }
 
@@ -43,7 +39,7 @@ impl RsaCrateSigningKey {
     /// modulus of at least 2 * hash + 2 bytes, so RSA-1024 cannot do PSS-SHA-512.
     fn can_sign_with(&self, scheme: SignatureScheme) -> bool {
         match pss_hash_len(scheme) {
-            Some(hash_len) => self.key.size() >= 2 * hash_len + 2,
+            Some(hash_len) => self.key.modulus_len() >= 2 * hash_len + 2,
             None => PREFERRED_SCHEMES.contains(&scheme),
         }
     }
@@ -61,7 +57,7 @@ impl SigningKey for RsaCrateSigningKey {
     }
 
     fn public_key(&self) -> Option<SubjectPublicKeyInfoDer<'_>> {
-        Some(SubjectPublicKeyInfoDer::from(self.spki_der.as_slice()))
+        Some(SubjectPublicKeyInfoDer::from(self.key.spki_der()))
     }
 
     fn algorithm(&self) -> SignatureAlgorithm {
@@ -72,7 +68,7 @@ impl SigningKey for RsaCrateSigningKey {
 /// One signing operation's key and chosen scheme.
 #[derive(Debug)]
 struct RsaCrateSigner {
-    key: Arc<RsaPrivateKey>,
+    key: Arc<RsaKey>,
     scheme: SignatureScheme,
 }
 
@@ -87,7 +83,8 @@ impl Signer for RsaCrateSigner {
             SignatureScheme::RSA_PKCS1_SHA512 => (RsaPadding::Pkcs1v15, DigestAlgorithm::Sha512),
             other => return Err(rustls::Error::General(format!("unsupported {other:?}"))),
         };
-        rsa_sign(&self.key, padding, digest, message)
+        self.key
+            .sign(padding, digest, message)
             .map_err(|error| rustls::Error::General(format!("RSA signing failed: {error}")))
     }
 
@@ -111,11 +108,12 @@ mod tests {
     use super::*;
     use crate::demo::legacy_sign::LegacyRsaKey;
     use crate::demo::test_probe::verify_rsa_signature;
+    use rsa::pkcs8::DecodePublicKey;
 
     #[test]
     fn rsa_1024_signs_every_scheme_that_fits() {
         let key = LegacyRsaKey::generate(1024).expect("key");
-        let signing_key = RsaCrateSigningKey::new(key.private_key(), key.spki_der());
+        let signing_key = RsaCrateSigningKey::new(key.rsa_key());
         let message = b"certatlas lab handshake transcript";
         for scheme in PREFERRED_SCHEMES {
             let signer = signing_key.choose_scheme(&[scheme]);
@@ -130,7 +128,8 @@ mod tests {
             assert_eq!(signer.scheme(), scheme);
             let signature = signer.sign(message).expect("sign");
             assert_eq!(signature.len(), 128);
-            let public_key = key.private_key().to_public_key();
+            let public_key =
+                rsa::RsaPublicKey::from_public_key_der(key.rsa_key().spki_der()).expect("spki");
             verify_rsa_signature(&public_key, scheme, message, &signature)
                 .expect("valid signature");
         }
@@ -139,7 +138,7 @@ mod tests {
     #[test]
     fn prefers_pss_and_refuses_non_rsa_schemes() {
         let key = LegacyRsaKey::generate(1024).expect("key");
-        let signing_key = RsaCrateSigningKey::new(key.private_key(), key.spki_der());
+        let signing_key = RsaCrateSigningKey::new(key.rsa_key());
         let offered = [
             SignatureScheme::ECDSA_NISTP256_SHA256,
             SignatureScheme::RSA_PKCS1_SHA256,
@@ -152,7 +151,7 @@ mod tests {
             .is_none());
         assert_eq!(
             signing_key.public_key().expect("spki").as_ref(),
-            key.spki_der()
+            key.rsa_key().spki_der()
         );
     }
 }

@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::rsa_signer::RsaCrateSigningKey;
+use crate::certs::rsa_key::RsaKey;
 
 /// Chooses the chain a server presents for one ClientHello.
 pub(crate) use rustls::server::ResolvesServerCert;
@@ -90,13 +91,9 @@ pub(crate) fn signing_key(
         })
 }
 
-/// The signing key of an RSA key only the `rsa` crate signs with (RSA-1024), with its DER
-/// SubjectPublicKeyInfo.
-pub(crate) fn rsa_crate_signing_key(
-    key: &rsa::RsaPrivateKey,
-    spki_der: &[u8],
-) -> Arc<dyn SigningKey> {
-    Arc::new(RsaCrateSigningKey::new(key, spki_der))
+/// The signing key of an RSA key only the `rsa` crate signs with (RSA-1024).
+pub(crate) fn rsa_crate_signing_key(key: &RsaKey) -> Arc<dyn SigningKey> {
+    Arc::new(RsaCrateSigningKey::new(key))
 }
 
 /// Always presents the same chain.
