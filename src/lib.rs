@@ -21,7 +21,8 @@
 //! record of one probe), [`located`] (the `FILE:LINE:COL: problem`
 //! error), [`time_text`] (instants as text), [`sanitize`] (hostile text for
 //! terminals and CSV), [`document`] (strict TOML files), [`rule_vocabulary`]
-//! (severity and subject kind), [`http`] (HTTP/1.1 over hyper: the bounded
+//! (severity and subject kind), [`exception`] (an accepted exception to
+//! the rules), [`http`] (HTTP/1.1 over hyper: the bounded
 //! client revocation fetches with, the server behind `watch
 //! --metrics-listen`).
 //!
@@ -86,6 +87,7 @@ pub mod config;
 pub mod demo;
 pub mod document;
 pub mod evidence;
+pub mod exception;
 pub mod http;
 pub mod import;
 pub mod inventory;

@@ -37,6 +37,7 @@ const STAGES: &[&str] = &[
     "sanitize",
     "document",
     "rule_vocabulary",
+    "exception",
     "http",
     // the pipeline
     "targets",

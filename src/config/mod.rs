@@ -27,7 +27,7 @@ pub use error::ConfigError;
 pub use scope::ScopeConfig;
 pub use watch::WatchConfig;
 
-use std::fmt;
+use crate::exception::Exception;
 use std::path::{Path, PathBuf};
 
 use crate::inventory::owners::{MatcherKind, OwnerRuleError, OwnerRuleSpec, OwnerRules};
@@ -46,7 +46,7 @@ pub struct Config {
     /// `[[owners]]`: owner rules, in file order (first match wins).
     pub owners: Vec<OwnerRuleConfig>,
     /// `[[exceptions]]`: accepted deviations.
-    pub exceptions: Vec<ExceptionConfig>,
+    pub exceptions: Vec<Exception>,
     /// `[rules]`: extra rule directories and disabled rules.
     pub rules: RulesConfig,
     /// `[maturity]`: ladder directory, window and threshold overrides.
@@ -116,96 +116,6 @@ struct OwnerPositions {
     issuer: Option<Position>,
     subject_o: Option<Position>,
     subject_ou: Option<Position>,
-}
-
-/// One `[[exceptions]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExceptionConfig {
-    /// What the exception covers.
-    pub what: ExceptionTarget,
-    /// Who accepted it.
-    pub owner: Option<String>,
-    /// Why it is accepted.
-    pub reason: String,
-    /// When it must be looked at again; after it, the exception lapses.
-    pub review: Option<time::Date>,
-    /// The rule ids it covers; empty covers every rule.
-    pub rules: Vec<String>,
-}
-
-/// The subject of an exception: `certificate:<sha256>` or `endpoint:<host>:<port>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExceptionTarget {
-    /// A certificate by SHA-256 (lowercase hex).
-    Certificate {
-        /// The fingerprint.
-        sha256: String,
-    },
-    /// An endpoint by host (address or name, IPv6 without brackets) and port.
-    Endpoint {
-        /// Address or host name.
-        host: String,
-        /// TCP port.
-        port: u16,
-    },
-}
-
-/// Why an exception's `what` names nothing.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ExceptionTargetError {
-    /// `certificate:` without a SHA-256.
-    #[error("certificate fingerprint must be 64 hex digits (colons and spaces allowed)")]
-    Fingerprint,
-    /// Neither `certificate:` nor `endpoint:`.
-    #[error("{0:?} must start with certificate: or endpoint:")]
-    Kind(String),
-    /// `endpoint:` without a usable host and port.
-    #[error("{0:?} is not host:port (IPv6 as [addr]:port)")]
-    HostPort(String),
-}
-
-impl ExceptionTarget {
-    /// Parses `certificate:<64 hex>` or `endpoint:<host>:<port>` (IPv6 in
-    /// brackets: `endpoint:[2001:db8::1]:443`). The error says what is wrong.
-    pub fn parse(text: &str) -> Result<ExceptionTarget, ExceptionTargetError> {
-        let text = text.trim();
-        if let Some(sha) = text.strip_prefix("certificate:") {
-            return raw::normalise_sha256(sha)
-                .map(|sha256| ExceptionTarget::Certificate { sha256 })
-                .ok_or(ExceptionTargetError::Fingerprint);
-        }
-        let Some(endpoint) = text.strip_prefix("endpoint:") else {
-            return Err(ExceptionTargetError::Kind(text.to_string()));
-        };
-        let bad = || ExceptionTargetError::HostPort(endpoint.to_string());
-        let (host, port) = endpoint.rsplit_once(':').ok_or_else(bad)?;
-        let host = match host.strip_prefix('[') {
-            Some(inner) => inner.strip_suffix(']').ok_or_else(bad)?,
-            None if host.contains(':') => return Err(bad()),
-            None => host,
-        };
-        let port: u16 = port.parse().ok().filter(|p| *p != 0).ok_or_else(bad)?;
-        if host.is_empty() {
-            return Err(bad());
-        }
-        Ok(ExceptionTarget::Endpoint {
-            host: host.to_string(),
-            port,
-        })
-    }
-}
-
-impl fmt::Display for ExceptionTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ExceptionTarget::Certificate { sha256 } => write!(f, "certificate:{sha256}"),
-            ExceptionTarget::Endpoint { host, port } if host.contains(':') => {
-                write!(f, "endpoint:[{host}]:{port}")
-            }
-            ExceptionTarget::Endpoint { host, port } => write!(f, "endpoint:{host}:{port}"),
-        }
-    }
 }
 
 /// Reads and checks a config file (owner rules included).

@@ -9,10 +9,8 @@ use serde::Deserialize;
 
 use super::error::ConfigError;
 use super::source::Source;
-use super::{
-    AnchorConfig, Config, ExceptionConfig, ExceptionTarget, MaturityConfig, OwnerPositions,
-    OwnerRuleConfig, RulesConfig,
-};
+use super::{AnchorConfig, Config, MaturityConfig, OwnerPositions, OwnerRuleConfig, RulesConfig};
+use crate::exception::{normalise_sha256, Exception, ExceptionTarget};
 use crate::located::Position;
 
 #[derive(Debug, Deserialize)]
@@ -273,7 +271,7 @@ fn check_exception(
     index: usize,
     raw: Spanned<RawException>,
     src: &Source<'_>,
-) -> Result<ExceptionConfig, ConfigError> {
+) -> Result<Exception, ConfigError> {
     let raw = raw.into_inner();
     let label = format!("exceptions[{index}]");
     let what = ExceptionTarget::parse(raw.what.get_ref())
@@ -291,7 +289,7 @@ fn check_exception(
         })?),
         None => None,
     };
-    Ok(ExceptionConfig {
+    Ok(Exception {
         what,
         owner: raw.owner,
         reason: raw.reason.into_inner(),
@@ -334,13 +332,3 @@ fn review_date(value: &TomlValue) -> Option<time::Date> {
 
 /// How a SHA-256 must be written (for messages).
 pub(super) const SHA256_FORM: &str = "must be 64 hex digits (colons and spaces allowed)";
-
-/// Lowercase 64-digit hex with `:` and whitespace removed, or `None`.
-pub(super) fn normalise_sha256(text: &str) -> Option<String> {
-    let hex: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ':')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
-}

@@ -4,7 +4,7 @@
 
 use time::Date;
 
-use crate::config::{ExceptionConfig, ExceptionTarget};
+use crate::exception::{Exception, ExceptionTarget};
 use crate::policy::{RuleSet, Severity};
 use crate::scoring::claims::Claims;
 use crate::scoring::ladder::Profile;
@@ -18,7 +18,7 @@ pub struct PolicyRequest {
     /// Exit 1 when an active finding is at or above this severity.
     pub fail_on: Option<Severity>,
     /// The config's declared exceptions.
-    pub exceptions: Vec<ExceptionConfig>,
+    pub exceptions: Vec<Exception>,
     /// The maturity profile: built-in ladders, the config's `[maturity]`.
     pub profile: Profile,
     /// An imported self-assessment.

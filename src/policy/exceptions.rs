@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::Date;
 
 use super::Finding;
-use crate::config::{ExceptionConfig, ExceptionTarget};
+use crate::exception::{Exception, ExceptionTarget};
 
 /// The exception that applies to a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,7 +29,7 @@ pub struct AppliedException {
 /// The first exception of `exceptions` covering `finding`, judged on `today`.
 pub fn exception_for(
     finding: &Finding,
-    exceptions: &[ExceptionConfig],
+    exceptions: &[Exception],
     today: Date,
 ) -> Option<AppliedException> {
     exceptions
@@ -44,7 +44,7 @@ pub fn exception_for(
         })
 }
 
-fn covers(exception: &ExceptionConfig, finding: &Finding) -> bool {
+fn covers(exception: &Exception, finding: &Finding) -> bool {
     if !exception.rules.is_empty() && !exception.rules.contains(&finding.rule) {
         return false;
     }
@@ -97,8 +97,8 @@ mod tests {
         }
     }
 
-    fn exception(what: &str, rules: &[&str], review: Option<Date>) -> ExceptionConfig {
-        ExceptionConfig {
+    fn exception(what: &str, rules: &[&str], review: Option<Date>) -> Exception {
+        Exception {
             what: ExceptionTarget::parse(what).expect("target"),
             owner: Some("pki".into()),
             reason: "accepted".into(),

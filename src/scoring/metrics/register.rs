@@ -9,7 +9,7 @@
 use time::Date;
 
 use super::Metric;
-use crate::config::ExceptionConfig;
+use crate::exception::Exception;
 
 /// The metric's id.
 pub const ID: &str = "exceptions_documented";
@@ -21,7 +21,7 @@ pub fn not_given() -> Metric {
 
 /// The register's metric on `today`; subjects are the exceptions lacking
 /// something, with what they lack.
-pub fn exceptions_documented(exceptions: &[ExceptionConfig], today: Date) -> Metric {
+pub fn exceptions_documented(exceptions: &[Exception], today: Date) -> Metric {
     let lacking: Vec<String> = exceptions
         .iter()
         .filter_map(|e| {
@@ -50,11 +50,11 @@ pub fn exceptions_documented(exceptions: &[ExceptionConfig], today: Date) -> Met
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ExceptionTarget;
+    use crate::exception::ExceptionTarget;
     use time::macros::date;
 
-    fn exception(owner: Option<&str>, reason: &str, review: Option<Date>) -> ExceptionConfig {
-        ExceptionConfig {
+    fn exception(owner: Option<&str>, reason: &str, review: Option<Date>) -> Exception {
+        Exception {
             what: ExceptionTarget::Endpoint {
                 host: "127.0.0.1".into(),
                 port: 443,
