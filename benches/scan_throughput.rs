@@ -13,7 +13,8 @@
 //! It prints handshakes/s for both, the ratio, and the scanner's peak RSS.
 //! Only 127.0.0.0/8 is contacted.
 //!
-//! `CERTATLAS_BENCH_ROUNDS=N` sets the rounds (3).
+//! `CERTATLAS_BENCH_ROUNDS=N` sets the rounds (3); `CERTATLAS_BENCH_NO_DB=1`
+//! scans with `--no-db` (probing and output only).
 //!
 //! With `CERTATLAS_BENCH_POSTGRES=1` each round also scans into a fresh
 //! PostgreSQL database (created and dropped on the server named by
@@ -285,7 +286,7 @@ async fn scanner_rate(port: u16, run: &Run) -> (f64, i64, usize, f64) {
             .unwrap();
         started.elapsed().as_secs_f64()
     };
-    let args = [
+    let mut args = vec![
         "scan".to_string(),
         "127.1.0.0/21".into(),
         "-p".into(),
@@ -298,10 +299,14 @@ async fn scanner_rate(port: u16, run: &Run) -> (f64, i64, usize, f64) {
         "jsonl".into(),
         "-o".into(),
         out.display().to_string(),
-        "--db".into(),
-        db_arg,
         "-q".into(),
     ];
+    // `CERTATLAS_BENCH_NO_DB=1`: probing and output only (`--no-db`), to
+    // tell the scanner's rate from the store's and the judging's.
+    match std::env::var_os("CERTATLAS_BENCH_NO_DB").is_some_and(|v| v != "0") {
+        true => args.push("--no-db".into()),
+        false => args.extend(["--db".to_string(), db_arg]),
+    }
     let started = Instant::now();
     // Reaped by wait4 below (which also yields the peak RSS), not by Child.
     #[allow(clippy::zombie_processes)]
