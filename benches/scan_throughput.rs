@@ -14,7 +14,8 @@
 //! Only 127.0.0.0/8 is contacted.
 //!
 //! `CERTATLAS_BENCH_ROUNDS=N` sets the rounds (3); `CERTATLAS_BENCH_NO_DB=1`
-//! scans with `--no-db` (probing and output only).
+//! scans with `--no-db` (probing and output only);
+//! `CERTATLAS_BENCH_KEEP_OUTPUT=<dir>` keeps each binary's JSON Lines there.
 //!
 //! With `CERTATLAS_BENCH_POSTGRES=1` each round also scans into a fresh
 //! PostgreSQL database (created and dropped on the server named by
@@ -320,6 +321,16 @@ async fn scanner_rate(port: u16, run: &Run) -> (f64, i64, usize, f64) {
         .unwrap();
     let elapsed = started.elapsed().as_secs_f64();
     let text = std::fs::read_to_string(&out).unwrap_or_default();
+    // `CERTATLAS_BENCH_KEEP_OUTPUT=<dir>`: keep each run's JSON Lines as
+    // `<dir>/<binary name>.jsonl` (the last round's), to compare builds'
+    // output or import it elsewhere.
+    if let Some(dir) = std::env::var_os("CERTATLAS_BENCH_KEEP_OUTPUT") {
+        let name = run.binary.file_name().unwrap_or_default().to_string_lossy();
+        let _ = std::fs::copy(
+            &out,
+            std::path::Path::new(&dir).join(format!("{name}.jsonl")),
+        );
+    }
     let _ = std::fs::remove_file(&out);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
