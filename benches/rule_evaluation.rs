@@ -27,7 +27,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use certatlas::cli::PolicyRequest;
 use certatlas::clock::Clock;
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
@@ -208,14 +207,7 @@ fn time_judge(db: &Path) {
         .expect("latest scan")
         .expect("a complete scan");
     let context = InventoryContext::new(None, Vec::new()).expect("context");
-    let policy = PolicyRequest {
-        rules: RuleSet::builtin().expect("built-in rules"),
-        fail_on: None,
-        exceptions: Vec::new(),
-        profile: certatlas::cli::policy::profile(None).expect("profile"),
-        claims: None,
-        config_digest: None,
-    };
+    let policy = certatlas::cli::policy::builtin().expect("built-in rules and profile");
     let judge = Judge {
         store: &store,
         context: &context,

@@ -14,12 +14,11 @@ use super::{
     anchor_error, cancel_on_signal, note, output_error, stdout_error, AppError, RunStatus,
 };
 use crate::certs;
-use crate::cli::{DemoRequest, PolicyRequest};
+use crate::cli::DemoRequest;
 use crate::clock::Clock;
 use crate::demo::Lab;
 use crate::judge::{InventoryContext, Judged};
 use crate::observation::{Observation, SniSource};
-use crate::policy::RuleSet;
 use crate::probe::{Dialect, ProbeSettings, Prober, TrustStore};
 use crate::report::progress::Progress;
 use crate::report::{self, ListingFormat, ObservationRecord, OutputFormat};
@@ -114,7 +113,7 @@ fn write_lab_report(
     };
     let bundle = Bundle {
         store: &Store::open(db)?,
-        policy: &lab_policy()?,
+        policy: &crate::cli::policy::builtin()?,
         dir,
         signer: None,
         clock,
@@ -214,7 +213,7 @@ async fn scan_lab(
     if let Some(writer) = writer.as_mut() {
         writer.finish(&summary).map_err(stdout_error)?;
     }
-    let policy = lab_policy()?;
+    let policy = crate::cli::policy::builtin()?;
     let owned_summary = summary.clone();
     let stored =
         super::scan::off_runtime(move || recording.finish(&owned_summary, clock, &policy)).await?;
@@ -234,18 +233,6 @@ fn lab_context(lab: &Lab) -> Result<InventoryContext, AppError> {
         .push(crate::demo::lab_owner_rule())
         .map_err(AppError::DemoOwnerRule)?;
     Ok(context)
-}
-
-/// The built-in rules, no exceptions.
-fn lab_policy() -> Result<PolicyRequest, AppError> {
-    Ok(PolicyRequest {
-        rules: RuleSet::builtin()?,
-        fail_on: None,
-        exceptions: Vec::new(),
-        profile: crate::cli::policy::profile(None)?,
-        claims: None,
-        config_digest: None,
-    })
 }
 
 /// Mozilla roots plus the lab's approved root.

@@ -47,6 +47,20 @@ pub fn policy_request(
     })
 }
 
+/// The built-in rules and maturity profile, with no config, exceptions,
+/// claims or `--fail-on`: what the demo lab, the benchmarks and the tests
+/// that judge hand-made scans evaluate.
+pub fn builtin() -> Result<PolicyRequest, PolicyLoadError> {
+    Ok(PolicyRequest {
+        rules: RuleSet::builtin()?,
+        fail_on: None,
+        exceptions: Vec::new(),
+        profile: profile(None)?,
+        claims: None,
+        config_digest: None,
+    })
+}
+
 /// The built-in maturity profile with the config's `[maturity]` applied.
 pub fn profile(config: Option<&Config>) -> Result<Profile, PolicyLoadError> {
     let overrides = config.map_or_else(Overrides::default, |c| Overrides {

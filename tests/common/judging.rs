@@ -7,7 +7,6 @@
 use certatlas::clock::Clock;
 use certatlas::judge::{InventoryContext, Judge, Judged, LeafModels, Persist, PolicyRequest};
 use certatlas::observation::{Observation, Outcome, SniSource, TlsSession};
-use certatlas::policy::RuleSet;
 use certatlas::store::{ScanId, ScanMeta, Store};
 use time::OffsetDateTime;
 
@@ -60,14 +59,7 @@ pub fn store_scan(
 
 /// The built-in rules and maturity profile, no exceptions or claims.
 pub fn builtin_policy() -> PolicyRequest {
-    PolicyRequest {
-        rules: RuleSet::builtin().expect("built-in rules"),
-        fail_on: None,
-        exceptions: Vec::new(),
-        profile: certatlas::cli::policy::profile(None).expect("profile"),
-        claims: None,
-        config_digest: None,
-    }
+    certatlas::cli::policy::builtin().expect("built-in rules and profile")
 }
 
 /// Judges `scan` in memory on a clock at `at` with `context`, leaf models
