@@ -65,16 +65,22 @@ async fn bench() {
     let (port, _servers) = start_servers().await;
     println!("server: {ADDRESSES} loopback addresses (127.1.0.0/21) on port {port}");
     let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_certatlas"));
+    let baseline = baseline();
+    // an earlier build cannot open a newer schema: with a baseline, each
+    // build makes its own inside the timed run
+    let schema_first = baseline.is_none();
     let mut runs = vec![Run {
         name: "this build, SQLite".into(),
         binary: this.clone(),
         backend: Backend::Sqlite,
+        schema_first,
     }];
-    if let Some(baseline) = baseline() {
+    if let Some(baseline) = baseline {
         runs.push(Run {
             name: format!("baseline {}, SQLite", baseline.display()),
             binary: baseline,
             backend: Backend::Sqlite,
+            schema_first,
         });
     }
     if on_postgres() {
@@ -82,8 +88,10 @@ async fn bench() {
             name: "this build, PostgreSQL".into(),
             binary: this,
             backend: Backend::Postgres,
+            schema_first,
         });
     }
+    let rounds = rounds();
     let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
     println!(
         "inventory: a fresh database per round and run ({})",
@@ -91,7 +99,7 @@ async fn bench() {
     );
     let mut ceiling = Vec::new();
     let mut scanner: Vec<Vec<(f64, i64)>> = vec![Vec::new(); runs.len()];
-    for round in 1..=rounds() {
+    for round in 1..=rounds {
         let c = ceiling_rate(port).await;
         ceiling.push(c);
         for (index, run) in runs.iter().enumerate() {
@@ -127,7 +135,7 @@ async fn bench() {
             println!(
                 "result: PostgreSQL stores at {:.2}× the SQLite rate (best of {} rounds each, alternated)",
                 best(index) / best(0),
-                rounds()
+                rounds
             );
         } else {
             let ratios: Vec<String> = scanner[0]
@@ -154,6 +162,8 @@ struct Run {
     name: String,
     binary: std::path::PathBuf,
     backend: Backend,
+    /// Make the empty database's schema before the clock starts.
+    schema_first: bool,
 }
 
 /// The binary `CERTATLAS_BENCH_BASELINE` names, if any.
@@ -274,10 +284,9 @@ async fn scanner_rate(port: u16, run: &Run) -> (f64, i64, usize, f64) {
         .map_or_else(|| db.display().to_string(), |p| p.url.clone());
     // The schema is made before the clock starts, as it is once per
     // inventory in use: the rate is the scanner's and the store's, not
-    // the one-time migration of an empty database (timed apart). When two
-    // builds are compared, each makes its own schema inside the timed run
-    // (an earlier build cannot open a newer schema).
-    let migrate = if baseline().is_some() {
+    // the one-time migration of an empty database (timed apart), unless
+    // two builds are compared (`schema_first` false).
+    let migrate = if !run.schema_first {
         0.0
     } else {
         let database = Database::parse(&db_arg);
