@@ -15,7 +15,10 @@
 //!
 //! `CERTATLAS_BENCH_ROUNDS=N` sets the rounds (3); `CERTATLAS_BENCH_NO_DB=1`
 //! scans with `--no-db` (probing and output only);
-//! `CERTATLAS_BENCH_KEEP_OUTPUT=<dir>` keeps each binary's JSON Lines there.
+//! `CERTATLAS_BENCH_KEEP_OUTPUT=<dir>` keeps each binary's JSON Lines there;
+//! `CERTATLAS_BENCH_SERVE=1` only starts the server, prints its port and
+//! serves until killed, so that a scan can be timed or profiled by hand
+//! (`/usr/bin/time -v certatlas scan 127.1.0.0/21 -p <port> ...`).
 //!
 //! With `CERTATLAS_BENCH_POSTGRES=1` each round also scans into a fresh
 //! PostgreSQL database (created and dropped on the server named by
@@ -24,9 +27,12 @@
 //!
 //! With `CERTATLAS_BENCH_BASELINE=<path to another certatlas binary>`
 //! (an earlier build) each round also scans into SQLite with that binary,
-//! right after this build, and the result gives this build's rate and peak
-//! RSS as ratios to the baseline's, round by round: two builds compared in
-//! one run, alternated, so a drift of the machine's speed falls on both.
+//! and the result gives this build's rate and peak RSS as ratios to the
+//! baseline's, round by round and as a median: two builds compared in one
+//! run, alternated, so a drift of the machine's speed falls on both. The
+//! order of the runs turns every round (the first run after the ceiling
+//! loop is slower), so use an even number of rounds; the baseline set to
+//! this build's own binary is the control (a median near 1.00×).
 //! Each build then makes its own empty schema inside the timed run.
 
 #[path = "support/child.rs"]
@@ -64,6 +70,11 @@ fn main() {
 async fn bench() {
     let (port, _servers) = start_servers().await;
     println!("server: {ADDRESSES} loopback addresses (127.1.0.0/21) on port {port}");
+    if std::env::var_os("CERTATLAS_BENCH_SERVE").is_some_and(|v| v != "0") {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::future::pending::<()>().await;
+    }
     let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_certatlas"));
     let baseline = baseline();
     // an earlier build cannot open a newer schema: with a baseline, each
@@ -102,7 +113,14 @@ async fn bench() {
     for round in 1..=rounds {
         let c = ceiling_rate(port).await;
         ceiling.push(c);
-        for (index, run) in runs.iter().enumerate() {
+        // The run right after the ceiling loop is slower (the server is
+        // still closing that loop's connections): the same binary measured
+        // against itself in a fixed order came out at a median 0.87×. So
+        // the order turns every round, and each run goes first as often.
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        order.rotate_left((round - 1) % runs.len());
+        for index in order {
+            let run = &runs[index];
             let (s, rss_kib, tls_lines, migrate) = scanner_rate(port, run).await;
             println!(
                 "round {round}: ceiling {c:.0} handshakes/s · {} {s:.0} handshakes/s ({:.0} %) · peak RSS {:.1} MB · {tls_lines} chains · schema of the empty database made in {:.2} s beforehand",
@@ -149,8 +167,18 @@ async fn bench() {
                     )
                 })
                 .collect();
+            let mut rates: Vec<f64> = scanner[0]
+                .iter()
+                .zip(&scanner[index])
+                .map(|(a, b)| a.0 / b.0)
+                .collect();
+            rates.sort_by(f64::total_cmp);
+            let median = match rates.len() % 2 {
+                1 => rates[rates.len() / 2],
+                _ => (rates[rates.len() / 2 - 1] + rates[rates.len() / 2]) / 2.0,
+            };
             println!(
-                "result: this build against the baseline, round by round: {}",
+                "result: this build against the baseline, round by round: {}; median {median:.2}× rate",
                 ratios.join("; ")
             );
         }
