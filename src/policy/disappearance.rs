@@ -5,7 +5,9 @@
 
 use std::collections::HashSet;
 
-use super::lifecycle::{Disappearance, FindingKey, FindingStatus, Previous, TrackedFinding};
+use super::lifecycle::{
+    key_of as key, Disappearance, FindingKey, FindingStatus, Previous, TrackedFinding,
+};
 use super::observed::Observation;
 use super::{Finding, RuleSet};
 use crate::store::{FindingOutcome, StoredFinding};
@@ -52,10 +54,6 @@ pub fn disappearance(
         observed: now.observed_keys(candidates),
         policy_changes,
     }
-}
-
-fn key(finding: &Finding) -> FindingKey {
-    (finding.rule.clone(), finding.subject_key.clone())
 }
 
 impl Previous {

@@ -17,7 +17,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::exceptions::AppliedException;
-use super::presence::Presence;
+use super::presence::{KeyDigest, Presence};
 use super::Finding;
 use crate::store::{FindingPresence, ScanId};
 
@@ -137,9 +137,9 @@ impl<'a> History<'a> {
 
     /// `(status, first seen, open since)` of a finding present now.
     fn of_current(&self, finding: &Finding) -> (FindingStatus, OffsetDateTime, OffsetDateTime) {
-        let (rule, key) = (finding.rule.as_str(), finding.subject_key.as_str());
-        let present = |id: &ScanId| self.presence.at(rule, key, *id);
-        let first = self.presence.scans(rule, key, &self.earlier).last();
+        let row = self.presence.row(&finding.rule, &finding.subject_key);
+        let present = |id: &ScanId| row.at(*id);
+        let first = row.scans(&self.earlier).last();
         let status = match (first, self.earlier.first()) {
             (Some(_), Some(previous)) if present(previous) => FindingStatus::Open,
             (Some(_), _) => FindingStatus::Reappeared,
@@ -156,11 +156,13 @@ impl<'a> History<'a> {
     }
 }
 
-/// A finding's identity across scans: `(rule id, subject key)`.
-pub type FindingKey = (String, String);
+/// A finding's identity across scans, `(rule id, subject key)`, in the
+/// compact form the tracking sets hold (see [`KeyDigest`]).
+pub type FindingKey = KeyDigest;
 
-fn key_of(finding: &Finding) -> FindingKey {
-    (finding.rule.clone(), finding.subject_key.clone())
+/// The identity of `finding`.
+pub fn key_of(finding: &Finding) -> FindingKey {
+    KeyDigest::of(&finding.rule, &finding.subject_key)
 }
 
 /// What the scan before the current one on the timeline left open.

@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
 use super::expr::{Bindings, Bound, Expr};
+use super::lifecycle::{key_of, FindingKey};
 use super::model::{LeafModel, SubjectModels};
 use super::subject::Subject;
 use super::{Finding, RuleSet, SubjectKind};
@@ -215,11 +216,11 @@ impl<'a> Observation<'a> {
     pub fn observed_keys<'f>(
         &self,
         findings: impl IntoIterator<Item = &'f Finding>,
-    ) -> HashSet<(String, String)> {
+    ) -> HashSet<FindingKey> {
         findings
             .into_iter()
             .filter(|f| self.observes(f))
-            .map(|f| (f.rule.clone(), f.subject_key.clone()))
+            .map(key_of)
             .collect()
     }
 }

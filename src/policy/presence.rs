@@ -4,28 +4,54 @@
 //! presence rows of every earlier scan are streamed through
 //! [`Presence::add`] and folded into one bit per timeline scan for the
 //! keys asked about, so memory follows the findings of two scans, not the
-//! rows of the whole history.
+//! rows of the whole history. A key is held as its [`KeyDigest`] (16
+//! bytes) and its bits in one shared array, not as the rule's and the
+//! subject's strings: at 700,000 findings the index takes tens of MB.
 
 use std::collections::{BTreeMap, HashMap};
 
 use time::OffsetDateTime;
 
+use crate::certs::digest::{digest, DigestAlgorithm};
 use crate::store::ScanId;
 
 /// The scans on the timeline with their times (see
 /// [`lifecycle::Timeline`](super::lifecycle::Timeline)).
 type Timeline = BTreeMap<ScanId, OffsetDateTime>;
 
-/// One bit per timeline scan before the tracked one.
-type Bits = Vec<u64>;
+/// A finding's identity `(rule, subject key)` in 16 bytes: the first half
+/// of the SHA-256 of the rule, a NUL and the subject key (neither holds a
+/// NUL in a way that could make two pairs one: a rule id is a dotted name).
+/// Two distinct keys share a digest with a chance of about 2⁻¹²⁸ per pair,
+/// and no one can aim for it without breaking SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyDigest(u128);
+
+impl KeyDigest {
+    /// The digest of `(rule, key)`.
+    pub fn of(rule: &str, key: &str) -> KeyDigest {
+        let mut input = Vec::with_capacity(rule.len() + 1 + key.len());
+        input.extend_from_slice(rule.as_bytes());
+        input.push(0);
+        input.extend_from_slice(key.as_bytes());
+        let sha = digest(DigestAlgorithm::Sha256, &input);
+        let mut half = [0u8; 16];
+        half.copy_from_slice(&sha[..16]);
+        KeyDigest(u128::from_be_bytes(half))
+    }
+}
 
 /// The presence of the keys asked about, on the timeline before `scan`.
 #[derive(Debug, Clone)]
 pub struct Presence {
     /// Position of each timeline scan before the tracked one, oldest 0.
     positions: HashMap<ScanId, usize>,
-    /// Rule → subject key → the positions it was present at.
-    keys: HashMap<String, HashMap<String, Bits>>,
+    /// 64-bit words per key: one bit per position.
+    words: usize,
+    /// Each key asked about → its slot in `bits`.
+    slots: HashMap<KeyDigest, u32>,
+    /// `words` words per slot, slot after slot.
+    bits: Vec<u64>,
 }
 
 impl Presence {
@@ -42,17 +68,32 @@ impl Presence {
             .map(|(n, (id, _))| (*id, n))
             .collect();
         let words = positions.len().div_ceil(64);
-        let mut keys: HashMap<String, HashMap<String, Bits>> = HashMap::new();
+        let mut slots = HashMap::new();
         for (rule, key) in wanted {
-            let subjects = match keys.get_mut(rule) {
-                Some(subjects) => subjects,
-                None => keys.entry(rule.to_string()).or_default(),
-            };
-            if !subjects.contains_key(key) {
-                subjects.insert(key.to_string(), vec![0; words]);
-            }
+            let next = slots.len() as u32;
+            slots.entry(KeyDigest::of(rule, key)).or_insert(next);
         }
-        Presence { positions, keys }
+        slots.shrink_to_fit();
+        let bits = vec![0; slots.len() * words];
+        Presence {
+            positions,
+            words,
+            slots,
+            bits,
+        }
+    }
+
+    /// Where `(rule, key)` was present: its digest is taken once, then
+    /// each scan asked about is one bit test.
+    pub fn row(&self, rule: &str, key: &str) -> Row<'_> {
+        let words = self.slots.get(&KeyDigest::of(rule, key)).map(|&slot| {
+            let slot = slot as usize;
+            &self.bits[slot * self.words..(slot + 1) * self.words]
+        });
+        Row {
+            positions: &self.positions,
+            words,
+        }
     }
 
     /// Notes that `(rule, key)` was present (or unobserved) at scan `at`;
@@ -62,10 +103,11 @@ impl Presence {
         let Some(&position) = self.positions.get(&at) else {
             return;
         };
-        let Some(bits) = self.keys.get_mut(rule).and_then(|s| s.get_mut(key)) else {
+        let Some(&slot) = self.slots.get(&KeyDigest::of(rule, key)) else {
             return;
         };
-        bits[position / 64] |= 1 << (position % 64);
+        let word = slot as usize * self.words + position / 64;
+        self.bits[word] |= 1 << (position % 64);
     }
 
     /// The timeline scans before the tracked one (of `earlier`, newest
@@ -76,23 +118,39 @@ impl Presence {
         key: &str,
         earlier: &'e [ScanId],
     ) -> impl Iterator<Item = ScanId> + 'e {
-        let bits = self.keys.get(rule).and_then(|s| s.get(key));
-        earlier.iter().copied().filter(move |id| {
-            let at = self.positions.get(id);
-            match (bits, at) {
-                (Some(bits), Some(&p)) => bits[p / 64] & (1 << (p % 64)) != 0,
-                _ => false,
-            }
-        })
+        self.row(rule, key).scans(earlier)
     }
 
     /// Whether `(rule, key)` was present at the earlier scan `at`.
     pub fn at(&self, rule: &str, key: &str, at: ScanId) -> bool {
-        let bits = self.keys.get(rule).and_then(|s| s.get(key));
-        match (bits, self.positions.get(&at)) {
+        self.row(rule, key).at(at)
+    }
+}
+
+/// The presence of one key ([`Presence::row`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'p> {
+    positions: &'p HashMap<ScanId, usize>,
+    /// `None` for a key not asked about (present nowhere).
+    words: Option<&'p [u64]>,
+}
+
+impl<'p> Row<'p> {
+    /// Whether the key was present at the earlier scan `at`.
+    pub fn at(&self, at: ScanId) -> bool {
+        match (self.words, self.positions.get(&at)) {
             (Some(bits), Some(&p)) => bits[p / 64] & (1 << (p % 64)) != 0,
             _ => false,
         }
+    }
+
+    /// The scans of `earlier` (newest first) at which the key was
+    /// present, newest first.
+    pub fn scans<'e>(self, earlier: &'e [ScanId]) -> impl Iterator<Item = ScanId> + 'e
+    where
+        'p: 'e,
+    {
+        earlier.iter().copied().filter(move |id| self.at(*id))
     }
 }
 

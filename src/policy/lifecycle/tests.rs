@@ -18,7 +18,7 @@ fn finding(rule: &str, key: &str) -> Finding {
 }
 
 fn key(rule: &str, subject: &str) -> FindingKey {
-    (rule.to_string(), subject.to_string())
+    crate::policy::presence::KeyDigest::of(rule, subject)
 }
 
 fn at(scan: i64) -> OffsetDateTime {
