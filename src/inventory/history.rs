@@ -153,7 +153,7 @@ fn changes(old: &[&EndpointLeaf], new: &[&EndpointLeaf]) -> Vec<EndpointChange> 
         }
         let pick = removed
             .iter()
-            .position(|before| shares_a_name(before.leaf.as_ref(), after.leaf.as_ref()))
+            .position(|before| shares_a_name(before.leaf.as_deref(), after.leaf.as_deref()))
             .unwrap_or(0);
         out.push(change(removed.remove(pick), after));
     }
@@ -162,7 +162,7 @@ fn changes(old: &[&EndpointLeaf], new: &[&EndpointLeaf]) -> Vec<EndpointChange> 
 
 /// One change from `before` to `after` at the same endpoint.
 fn change(before: &EndpointLeaf, after: &EndpointLeaf) -> EndpointChange {
-    let renewal = shares_a_name(before.leaf.as_ref(), after.leaf.as_ref());
+    let renewal = shares_a_name(before.leaf.as_deref(), after.leaf.as_deref());
     let rekeyed = match (&before.leaf, &after.leaf) {
         (Some(b), Some(a)) => b.spki_sha256 != a.spki_sha256,
         _ => true,

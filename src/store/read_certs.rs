@@ -246,7 +246,7 @@ impl Store {
             let chain = chains.get(&row.chain_id).cloned().unwrap_or_default();
             leaves.push(EndpointLeaf {
                 leaf_sha256: chain.first().cloned().unwrap_or_default(),
-                leaf: views.get(&row.leaf_id).cloned().flatten(),
+                leaf: views.get(&row.leaf_id).cloned().flatten().map(Box::new),
                 endpoint: row.endpoint,
                 host: row.host,
                 sni_source: row.extra.sni_source,

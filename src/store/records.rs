@@ -191,8 +191,11 @@ pub struct EndpointLeaf {
     pub names: Vec<EndpointName>,
     /// SHA-256 of the leaf certificate.
     pub leaf_sha256: String,
-    /// The parsed leaf; `None` when its DER does not parse.
-    pub leaf: Option<CertificateView>,
+    /// The parsed leaf; `None` when its DER does not parse, or when read
+    /// without views. Boxed: a view is about a kilobyte, and a scan's
+    /// endpoint leaves read without views (a million of them at scale)
+    /// should not each carry that much empty room.
+    pub leaf: Option<Box<CertificateView>>,
     /// SHA-256s of the chain as sent, leaf first.
     pub chain: Vec<String>,
     /// The chain is the leaf alone as a peer tool reported it (every

@@ -37,7 +37,7 @@ fn at(port: u16, view: &CertificateView, observed_at: OffsetDateTime) -> Endpoin
         sni_source: crate::observation::SniSource::None,
         names: Vec::new(),
         leaf_sha256: view.sha256.clone(),
-        leaf: Some(view.clone()),
+        leaf: Some(Box::new(view.clone())),
         chain: vec![view.sha256.clone()],
         leaf_only_chain: false,
         observed_at,

@@ -29,7 +29,7 @@ fn probed(port: u16, sni: Option<&str>, source: SniSource, view: &CertificateVie
         sni_source: source,
         names: Vec::new(),
         leaf_sha256: view.sha256.clone(),
-        leaf: Some(view.clone()),
+        leaf: Some(Box::new(view.clone())),
         chain: vec![view.sha256.clone()],
         leaf_only_chain: false,
         observed_at: datetime!(2026-06-01 12:00 UTC),

@@ -108,7 +108,7 @@ fn endpoint_leaves_list_each_endpoint_with_a_chain() {
         assert_eq!(leaves[0].leaf_sha256, sha256_hex(&pki().leaves[0]));
         assert_eq!(
             leaves[0].leaf,
-            Some(parse_certificate(&pki().leaves[0]).unwrap())
+            Some(Box::new(parse_certificate(&pki().leaves[0]).unwrap()))
         );
         assert_eq!(leaves[0].host, "a.test");
         assert_eq!(leaves[0].observed_at, t0());
