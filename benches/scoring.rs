@@ -319,9 +319,9 @@ fn facts(store: &Store, scan: ScanId) -> Vec<FindingFact> {
             let (_, severity, category) =
                 RULES.iter().find(|(id, _, _)| *id == f.finding.rule_id)?;
             Some(FindingFact {
-                rule: f.finding.rule_id.clone(),
+                rule: f.finding.rule_id.as_str().into(),
                 severity: *severity,
-                categories: vec![category.to_string()],
+                categories: vec![category.to_string()].into(),
                 active: true,
             })
         })

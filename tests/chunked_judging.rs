@@ -123,11 +123,7 @@ fn judging_in_chunks_of_seven_gives_the_same_judgement() {
         leaves.iter().all(|l| l.name_conflicts.len() == 2),
         "each name is served by three leaves at three places"
     );
-    let rules: Vec<&str> = judged
-        .findings
-        .iter()
-        .map(|t| t.finding.rule.as_str())
-        .collect();
+    let rules: Vec<&str> = judged.findings.iter().map(|t| &*t.finding.rule).collect();
     assert!(
         rules.iter().any(|r| r.contains("reuse")),
         "a key-reuse finding: {rules:?}"

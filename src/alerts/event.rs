@@ -134,16 +134,16 @@ fn finding_event(scan: ScanId, tracked: &TrackedFinding) -> AlertEvent {
         severity: Some(f.severity),
         summary: format!("{} finding {}: {}", f.severity, f.rule, f.message),
         rule: Some(AlertRule {
-            id: f.rule.clone(),
-            title: f.title.clone(),
+            id: f.rule.to_string(),
+            title: f.title.to_string(),
         }),
         subject: AlertSubject {
             kind: f.subject.name().to_string(),
-            key: f.subject_key.clone(),
-            label: f.label.clone(),
-            certificate: f.certificate.clone(),
+            key: f.subject_key.to_string(),
+            label: f.label.to_string(),
+            certificate: f.certificate.as_deref().map(String::from),
         },
-        endpoints: f.endpoints.clone(),
+        endpoints: f.endpoints.to_vec(),
         values: serde_json::json!({
             "status": tracked.status.name(),
             "message": f.message,

@@ -114,7 +114,10 @@ fn findings_part(judged: &Judged) -> FindingCounts {
     let mut counts = BTreeMap::new();
     for tracked in judged.findings.iter().filter(|t| t.is_active()) {
         let finding = &tracked.finding;
-        let key = (finding.severity.name().to_string(), finding.rule.clone());
+        let key = (
+            finding.severity.name().to_string(),
+            finding.rule.to_string(),
+        );
         *counts.entry(key).or_default() += 1;
     }
     counts

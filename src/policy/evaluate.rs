@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::expr::Bindings;
-use super::finding::Finding;
+use super::finding::{Finding, RuleParts, SubjectParts};
 use super::model::{CaModel, ChainModel, EndpointModel, InventoryModel, LeafModel, SubjectModels};
 use super::subject::Subject;
 use super::{Rule, RuleSet};
@@ -97,6 +97,7 @@ pub fn over<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> 
     if applicable.is_empty() {
         return evaluation;
     }
+    let shared: Vec<RuleParts> = applicable.iter().map(|r| RuleParts::of(r)).collect();
     let bindings = Bindings::default();
     let now = crate::time_text::rfc3339(at);
     for subject in subjects {
@@ -117,7 +118,9 @@ pub fn over<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> 
             }
         };
         let date = subject.dated(at);
-        for rule in &applicable {
+        // made on the subject's first finding, shared by the others
+        let mut parts: Option<SubjectParts> = None;
+        for (rule, rule_parts) in applicable.iter().zip(&shared) {
             // a rule whose `observed_when` does not hold (or cannot be
             // evaluated) did not observe the subject: it has nothing to say
             // about it, neither a finding nor its absence
@@ -131,9 +134,11 @@ pub fn over<S: Subject>(rules: &RuleSet, subjects: &[S], at: OffsetDateTime) -> 
                 continue;
             }
             match bound.condition(&rule.condition) {
-                Ok(true) => evaluation
-                    .findings
-                    .push(Finding::new(rule, subject, &bound)),
+                Ok(true) => {
+                    let parts = parts.get_or_insert_with(|| SubjectParts::of(subject));
+                    let finding = Finding::new(rule, rule_parts, parts, &bound);
+                    evaluation.findings.push(finding);
+                }
                 Ok(false) => {}
                 Err(error) => evaluation.errors.push(EvaluationError {
                     rule: rule.id.clone(),

@@ -45,7 +45,7 @@ pub fn exception_for(
 }
 
 fn covers(exception: &Exception, finding: &Finding) -> bool {
-    if !exception.rules.is_empty() && !exception.rules.contains(&finding.rule) {
+    if !exception.rules.is_empty() && !exception.rules.iter().any(|r| **r == *finding.rule) {
         return false;
     }
     match &exception.what {
@@ -85,15 +85,19 @@ mod tests {
     fn finding(certificate: Option<&str>, endpoints: &[&str]) -> Finding {
         Finding {
             rule: "rfc5280.expired".into(),
-            title: String::new(),
+            title: "".into(),
             severity: Severity::Critical,
             subject: SubjectKind::Leaf,
             subject_key: "k".into(),
-            label: String::new(),
-            certificate: certificate.map(String::from),
-            endpoints: endpoints.iter().map(|e| e.to_string()).collect(),
+            label: "".into(),
+            certificate: certificate.map(Into::into),
+            endpoints: endpoints
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .into(),
             message: String::new(),
-            categories: Vec::new(),
+            categories: Vec::new().into(),
         }
     }
 

@@ -1,5 +1,11 @@
 //! A [`Finding`]: one rule firing on one subject, with the rendered message
-//! carrying the values that triggered it.
+//! carrying the values that triggered it. What every finding of one rule
+//! repeats (id, title, categories: [`RuleParts`]) and what every finding
+//! on one subject repeats (key, label, certificate, endpoints:
+//! [`SubjectParts`]) is shared between them, not copied into each: a
+//! scan of 100,000 certificates has 700,000 findings.
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -12,25 +18,73 @@ use crate::store::NewFinding;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// The rule's id.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// The rule's title.
-    pub title: String,
+    pub title: Arc<str>,
     /// The rule's severity.
     pub severity: Severity,
     /// What kind of subject.
     pub subject: SubjectKind,
     /// The subject's key: SHA-256, chain fingerprint, endpoint or `inventory`.
-    pub subject_key: String,
+    pub subject_key: Arc<str>,
     /// A short label: common name or endpoint.
-    pub label: String,
+    pub label: Arc<str>,
     /// SHA-256 of the certificate concerned, if any.
-    pub certificate: Option<String>,
+    pub certificate: Option<Arc<str>>,
     /// Where the subject is served.
-    pub endpoints: Vec<String>,
+    pub endpoints: Arc<[String]>,
     /// The message with the triggering values.
     pub message: String,
     /// PKIMM categories the rule bears on.
-    pub categories: Vec<String>,
+    pub categories: Arc<[String]>,
+}
+
+/// What the findings of one rule share.
+#[derive(Debug, Clone)]
+pub struct RuleParts {
+    id: Arc<str>,
+    title: Arc<str>,
+    categories: Arc<[String]>,
+}
+
+impl RuleParts {
+    /// The shared parts of `rule`'s findings.
+    pub fn of(rule: &Rule) -> RuleParts {
+        RuleParts {
+            id: rule.id.as_str().into(),
+            title: rule.title.as_str().into(),
+            categories: rule.categories.as_slice().into(),
+        }
+    }
+}
+
+/// What the findings on one subject share.
+#[derive(Debug, Clone)]
+pub struct SubjectParts {
+    kind: SubjectKind,
+    key: Arc<str>,
+    label: Arc<str>,
+    certificate: Option<Arc<str>>,
+    endpoints: Arc<[String]>,
+}
+
+impl SubjectParts {
+    /// The shared parts of the findings on `subject` (a leaf's
+    /// certificate is its key: one string for both).
+    pub fn of<S: Subject>(subject: &S) -> SubjectParts {
+        let key: Arc<str> = subject.key().into();
+        let certificate = subject.certificate().map(|c| match *c == *key {
+            true => key.clone(),
+            false => c.into(),
+        });
+        SubjectParts {
+            kind: S::KIND,
+            label: subject.label().into(),
+            endpoints: subject.served_at().into(),
+            key,
+            certificate,
+        }
+    }
 }
 
 impl crate::store::Recordable for Finding {
@@ -44,30 +98,36 @@ impl crate::store::Recordable for Finding {
 }
 
 impl Finding {
-    /// The finding of `rule` on `subject`, its message rendered from `bound`.
-    pub fn new<S: Subject>(rule: &Rule, subject: &S, bound: &Bound<'_>) -> Finding {
+    /// The finding of `rule` (whose shared parts are `parts`) on `subject`,
+    /// its message rendered from `bound`.
+    pub fn new(
+        rule: &Rule,
+        parts: &RuleParts,
+        subject: &SubjectParts,
+        bound: &Bound<'_>,
+    ) -> Finding {
         Finding {
-            rule: rule.id.clone(),
-            title: rule.title.clone(),
+            rule: parts.id.clone(),
+            title: parts.title.clone(),
             severity: rule.severity,
-            subject: S::KIND,
-            subject_key: subject.key(),
-            label: subject.label(),
-            certificate: subject.certificate(),
-            endpoints: subject.served_at(),
+            subject: subject.kind,
+            subject_key: subject.key.clone(),
+            label: subject.label.clone(),
+            certificate: subject.certificate.clone(),
+            endpoints: subject.endpoints.clone(),
             message: rule.message.render(bound),
-            categories: rule.categories.clone(),
+            categories: parts.categories.clone(),
         }
     }
 
     /// The form the store keeps.
     pub fn to_stored(&self) -> NewFinding {
         NewFinding {
-            rule_id: self.rule.clone(),
-            subject_key: self.subject_key.clone(),
+            rule_id: self.rule.to_string(),
+            subject_key: self.subject_key.to_string(),
             severity: self.severity.name().to_string(),
             subject_kind: self.subject.name().to_string(),
-            certificate: self.certificate.clone(),
+            certificate: self.certificate.as_deref().map(String::from),
             message: self.message.clone(),
             detail: serde_json::json!({
                 "title": self.title,
@@ -96,16 +156,16 @@ impl Finding {
                 .unwrap_or_default()
         };
         Some(Finding {
-            rule: stored.rule_id.clone(),
-            title: text("title").to_string(),
+            rule: stored.rule_id.as_str().into(),
+            title: text("title").into(),
             severity: Severity::parse(&stored.severity)?,
             subject: SubjectKind::parse(&stored.subject_kind)?,
-            subject_key: stored.subject_key.clone(),
-            label: text("label").to_string(),
-            certificate: stored.certificate.clone(),
-            endpoints: list("endpoints"),
+            subject_key: stored.subject_key.as_str().into(),
+            label: text("label").into(),
+            certificate: stored.certificate.as_deref().map(Arc::from),
+            endpoints: list("endpoints").into(),
             message: stored.message.clone(),
-            categories: list("categories"),
+            categories: list("categories").into(),
         })
     }
 }

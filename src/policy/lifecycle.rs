@@ -218,7 +218,7 @@ pub fn wanted<'f>(
         .iter()
         .chain(&previous.findings)
         .chain(left)
-        .map(|f| (f.rule.as_str(), f.subject_key.as_str()))
+        .map(|f| (&*f.rule, &*f.subject_key))
 }
 
 /// [`track`] with the presence already folded (see [`wanted`]): what the

@@ -145,7 +145,7 @@ impl<'a> Observation<'a> {
     /// Whether this scan observed the subject of `finding` (an earlier
     /// finding, absent now) so that its absence is evidence.
     pub fn observes(&self, finding: &Finding) -> bool {
-        let key = finding.subject_key.as_str();
+        let key = &*finding.subject_key;
         let rule = self.rules.get(&finding.rule);
         let when = rule.and_then(|r| r.observed_when.as_ref());
         let m = self.models;

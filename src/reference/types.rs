@@ -152,6 +152,10 @@ pub fn json_type(ty: &str) -> String {
     if let Some(inner) = unwrap(&ty, "Vec").or_else(|| unwrap(&ty, "BTreeSet")) {
         return format!("list of {}", json_type(inner));
     }
+    // a shared slice (`Arc<[T]>`, whose `Arc` `simplify` drops)
+    if let Some(inner) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        return format!("list of {}", json_type(inner));
+    }
     if let Some(inner) = unwrap(&ty, "BTreeMap").or_else(|| unwrap(&ty, "HashMap")) {
         let value = inner.split_once(',').map_or(inner, |(_, v)| v.trim());
         return format!("map of {}", json_type(value));
@@ -186,6 +190,8 @@ mod tests {
         );
         assert_eq!(simplify("&'a Observation"), "Observation");
         assert_eq!(json_type("Vec<Spanned<String>>"), "list of string");
+        assert_eq!(json_type("Arc<[String]>"), "list of string");
+        assert_eq!(json_type("Arc<str>"), "string");
         assert_eq!(
             json_type("Option<BTreeMap<String, f64>>"),
             "map of number or null"

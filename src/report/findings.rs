@@ -54,11 +54,11 @@ fn csv_cells(t: &TrackedFinding) -> Vec<String> {
     let f = &t.finding;
     vec![
         f.severity.name().into(),
-        f.rule.clone(),
+        f.rule.to_string(),
         t.status.name().into(),
         f.subject.name().into(),
-        f.label.clone(),
-        f.certificate.clone().unwrap_or_default(),
+        f.label.to_string(),
+        f.certificate.as_deref().unwrap_or_default().to_string(),
         f.endpoints.join(" "),
         super::instant_text(t.first_seen),
         super::instant_text(t.open_since),

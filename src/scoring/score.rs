@@ -28,12 +28,12 @@ use crate::policy::Severity;
 /// What scoring needs to know of one finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingFact {
-    /// The rule's id.
-    pub rule: String,
+    /// The rule's id (shared with the finding's).
+    pub rule: std::sync::Arc<str>,
     /// Its severity.
     pub severity: Severity,
-    /// The PKIMM categories the rule bears on.
-    pub categories: Vec<String>,
+    /// The PKIMM categories the rule bears on (shared with the finding's).
+    pub categories: std::sync::Arc<[String]>,
     /// Open and not covered by an exception in force.
     pub active: bool,
 }
@@ -179,7 +179,7 @@ impl Judge<'_> {
             .filter(|f| f.active && f.severity >= Severity::High)
             .filter(|f| f.categories.iter().any(|c| c == self.category.id))
             .collect();
-        let mut rules: Vec<String> = hits.iter().map(|f| f.rule.clone()).collect();
+        let mut rules: Vec<String> = hits.iter().map(|f| f.rule.to_string()).collect();
         rules.dedup();
         let total = self.findings.len() as u64;
         Metric::count(metrics::CATEGORY_FINDINGS.id, hits.len() as u64, total).with_subjects(rules)

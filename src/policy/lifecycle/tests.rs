@@ -5,15 +5,15 @@ use time::macros::datetime;
 fn finding(rule: &str, key: &str) -> Finding {
     Finding {
         rule: rule.into(),
-        title: String::new(),
+        title: "".into(),
         severity: Severity::High,
         subject: SubjectKind::Leaf,
         subject_key: key.into(),
-        label: String::new(),
+        label: "".into(),
         certificate: None,
-        endpoints: Vec::new(),
+        endpoints: Vec::new().into(),
         message: String::new(),
-        categories: Vec::new(),
+        categories: Vec::new().into(),
     }
 }
 
@@ -66,7 +66,7 @@ fn new_open_reappeared_and_fixed() {
     let status = |key: &str| {
         tracked
             .iter()
-            .find(|t| t.finding.subject_key == key)
+            .find(|t| &*t.finding.subject_key == key)
             .expect(key)
     };
     assert_eq!(status("open").status, FindingStatus::Open);

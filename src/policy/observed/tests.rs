@@ -5,15 +5,19 @@ use crate::policy::Severity;
 fn finding(rule: &str, subject: SubjectKind, key: &str, endpoints: &[&str]) -> Finding {
     Finding {
         rule: rule.into(),
-        title: String::new(),
+        title: "".into(),
         severity: Severity::High,
         subject,
         subject_key: key.into(),
-        label: String::new(),
+        label: "".into(),
         certificate: None,
-        endpoints: endpoints.iter().map(|e| e.to_string()).collect(),
+        endpoints: endpoints
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .into(),
         message: String::new(),
-        categories: Vec::new(),
+        categories: Vec::new().into(),
     }
 }
 
@@ -220,7 +224,10 @@ fn a_chain_a_peer_reported_as_the_leaf_alone_is_neither_judged_nor_observed() {
     let incomplete = "ietf.chain-incomplete";
     let fired = |models: &SubjectModels| {
         let evaluation = crate::policy::evaluate::evaluate(&rules, models);
-        let hits = evaluation.findings.iter().filter(|f| f.rule == incomplete);
+        let hits = evaluation
+            .findings
+            .iter()
+            .filter(|f| &*f.rule == incomplete);
         hits.count()
     };
     let mut sent = models();

@@ -123,7 +123,7 @@ fn card(models: &SubjectModels, scans: i64, claims: Option<&Claims>) -> ScoreCar
     let facts = [FindingFact {
         rule: "nist.rsa-key-below-2048".into(),
         severity: Severity::High,
-        categories: vec!["G.cryptography".into()],
+        categories: vec!["G.cryptography".to_string()].into(),
         active: true,
     }];
     let profile = ladder::load(&Default::default()).expect("built-in profile");
@@ -138,15 +138,15 @@ fn finding(rule: &str, severity: Severity, label: &str, message: &str) -> Tracke
     TrackedFinding {
         finding: Finding {
             rule: rule.into(),
-            title: format!("title of {rule}"),
+            title: format!("title of {rule}").into(),
             severity,
             subject: SubjectKind::Leaf,
             subject_key: label.into(),
             label: label.into(),
             certificate: None,
-            endpoints: vec!["127.0.0.3:443".into()],
+            endpoints: vec!["127.0.0.3:443".into()].into(),
             message: message.into(),
-            categories: vec!["G.cryptography".into()],
+            categories: vec!["G.cryptography".into()].into(),
         },
         status: FindingStatus::Open,
         first_seen: day(30),

@@ -25,7 +25,11 @@ fn finding(rule: &str, severity: Severity, categories: &[&str], active: bool) ->
     FindingFact {
         rule: rule.into(),
         severity,
-        categories: categories.iter().map(|c| c.to_string()).collect(),
+        categories: categories
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .into(),
         active,
     }
 }

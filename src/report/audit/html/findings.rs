@@ -55,8 +55,8 @@ pub(super) fn ordered(findings: &[TrackedFinding]) -> Vec<&TrackedFinding> {
         (
             !t.is_active(),
             Reverse(t.finding.severity),
-            t.finding.rule.as_str(),
-            t.finding.label.as_str(),
+            &*t.finding.rule,
+            &*t.finding.label,
         )
     });
     sorted

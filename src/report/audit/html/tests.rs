@@ -166,7 +166,7 @@ fn metrics_inventory_findings_and_trend_are_listed() {
 fn findings_list_active_first_then_by_severity() {
     let findings = findings();
     let ordered = super::findings::ordered(&findings);
-    let rules: Vec<&str> = ordered.iter().map(|t| t.finding.rule.as_str()).collect();
+    let rules: Vec<&str> = ordered.iter().map(|t| &*t.finding.rule).collect();
     assert_eq!(
         rules,
         ["nist.rsa-key-below-2048", "ietf.san-missing", "info.rule"]
