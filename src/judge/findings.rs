@@ -5,7 +5,7 @@
 
 use super::{Judge, JudgeError, LeafModels, Persist};
 use crate::policy::digests::{digest_parts, PolicyDigests};
-use crate::policy::disappearance::disappearance;
+use crate::policy::disappearance::{disappearance, PreviousBuilder};
 use crate::policy::evaluate::{self, Evaluation};
 use crate::policy::exceptions::exception_for;
 use crate::policy::lifecycle::{self, Disappearance, Previous, Timeline, TrackedFinding};
@@ -162,8 +162,9 @@ impl Judge<'_> {
             return Ok((Previous::default(), Disappearance::default()));
         };
         let store = self.store;
-        let findings = store.findings(previous.id)?;
-        let left = Previous::from_stored(&findings, &store.outcomes(previous.id)?);
+        let mut left = PreviousBuilder::default();
+        store.each_finding(previous.id, &mut |stored| left.finding(&stored))?;
+        let left = left.finish(&store.outcomes(previous.id)?);
         let recorded = store.finding_run(previous.id)?.map(|run| run.policy);
         let then = PolicyDigests::from_json(&recorded.unwrap_or_default());
         let changes = digests.changed_since(&then);

@@ -61,19 +61,44 @@ impl Previous {
     /// `unobserved` ones are carried; stored words this version does not
     /// know are skipped).
     pub fn from_stored(findings: &[StoredFinding], outcomes: &[FindingOutcome]) -> Previous {
+        let mut previous = PreviousBuilder::default();
+        findings.iter().for_each(|s| previous.finding(s));
+        previous.finish(outcomes)
+    }
+}
+
+/// [`Previous`] built one stored finding at a time, as the store streams
+/// them, the findings of one rule sharing its parts
+/// ([`StoredParts`](super::finding::StoredParts)).
+#[derive(Debug, Default)]
+pub struct PreviousBuilder {
+    shared: super::finding::StoredParts,
+    findings: Vec<Finding>,
+}
+
+impl PreviousBuilder {
+    /// Adds the next stored finding of the previous scan.
+    pub fn finding(&mut self, stored: &StoredFinding) {
+        let shared = &mut self.shared;
+        self.findings
+            .extend(Finding::from_stored_sharing(&stored.finding, shared));
+    }
+
+    /// [`Previous`], with the scan's recorded `outcomes`.
+    pub fn finish(mut self, outcomes: &[FindingOutcome]) -> Previous {
+        let shared = &mut self.shared;
         let unobserved = outcomes
             .iter()
             .filter(|o| o.status == FindingStatus::Unobserved.name())
             .filter_map(|o| {
-                let finding = Finding::from_stored(&o.finding)?;
+                let finding = Finding::from_stored_sharing(&o.finding, shared)?;
                 Some((finding, o.last_observed.unwrap_or(o.open_since)))
-            });
+            })
+            .collect();
+        self.findings.shrink_to_fit();
         Previous {
-            findings: findings
-                .iter()
-                .filter_map(|s| Finding::from_stored(&s.finding))
-                .collect(),
-            unobserved: unobserved.collect(),
+            findings: self.findings,
+            unobserved,
         }
     }
 }

@@ -58,6 +58,35 @@ impl RuleParts {
     }
 }
 
+/// What the findings rebuilt from the store share, rule by rule
+/// ([`Finding::from_stored_sharing`]): a stored finding carries its rule's
+/// title and categories as text, the same for each of its rule's findings.
+#[derive(Debug, Default)]
+pub struct StoredParts {
+    rules: std::collections::HashMap<Arc<str>, RuleParts>,
+}
+
+impl StoredParts {
+    /// Points `finding`'s rule parts at those of the first finding of its
+    /// rule seen, when they are equal (a rule's text may have changed
+    /// between scans: then its own are kept).
+    fn share(&mut self, finding: &mut Finding) {
+        let parts = self
+            .rules
+            .entry(finding.rule.clone())
+            .or_insert_with(|| RuleParts {
+                id: finding.rule.clone(),
+                title: finding.title.clone(),
+                categories: finding.categories.clone(),
+            });
+        if parts.title == finding.title && parts.categories == finding.categories {
+            finding.rule = parts.id.clone();
+            finding.title = parts.title.clone();
+            finding.categories = parts.categories.clone();
+        }
+    }
+}
+
 /// What the findings on one subject share.
 #[derive(Debug, Clone)]
 pub struct SubjectParts {
@@ -138,6 +167,15 @@ impl Finding {
         }
     }
 
+    /// Rebuilds a finding from its stored form (`None` for unknown words),
+    /// sharing with the findings `shared` rebuilt before it what they
+    /// repeat of the same rule.
+    pub fn from_stored_sharing(stored: &NewFinding, shared: &mut StoredParts) -> Option<Finding> {
+        let mut finding = Finding::from_stored(stored)?;
+        shared.share(&mut finding);
+        Some(finding)
+    }
+
     /// Rebuilds a finding from its stored form (`None` for unknown words).
     pub fn from_stored(stored: &NewFinding) -> Option<Finding> {
         let list = |key: &str| -> Vec<String> {
@@ -167,5 +205,48 @@ impl Finding {
             message: stored.message.clone(),
             categories: list("categories").into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(rule: &str, key: &str, title: &str) -> NewFinding {
+        NewFinding {
+            rule_id: rule.into(),
+            subject_key: key.into(),
+            severity: "high".into(),
+            subject_kind: "leaf".into(),
+            certificate: Some(key.into()),
+            message: format!("{rule} on {key}"),
+            detail: serde_json::json!({
+                "title": title,
+                "label": key,
+                "endpoints": ["127.0.0.1:443"],
+                "categories": ["M.certificate-management"],
+            }),
+        }
+    }
+
+    #[test]
+    fn findings_rebuilt_from_the_store_share_their_rule_only_when_it_is_the_same() {
+        let mut shared = StoredParts::default();
+        let mut rebuild = |s: &NewFinding| Finding::from_stored_sharing(s, &mut shared).unwrap();
+        let a = rebuild(&stored("r", "a", "Title"));
+        let b = rebuild(&stored("r", "b", "Title"));
+        let changed = rebuild(&stored("r", "c", "Another title"));
+        assert!(Arc::ptr_eq(&a.title, &b.title) && Arc::ptr_eq(&a.rule, &b.rule));
+        assert!(Arc::ptr_eq(&a.categories, &b.categories));
+        assert_eq!(
+            &*changed.title, "Another title",
+            "a changed rule text is kept"
+        );
+        for (finding, key) in [(&a, "a"), (&b, "b"), (&changed, "c")] {
+            assert_eq!(
+                finding,
+                &Finding::from_stored(&stored("r", key, &finding.title)).unwrap()
+            );
+        }
     }
 }

@@ -185,6 +185,38 @@ impl Store {
             .collect()
     }
 
+    /// The stored findings of `scan` as [`Store::findings`] reads them,
+    /// each handed to `each` as it is read, none kept (the previous scan's
+    /// findings, which the finding lifecycle rebuilds one by one).
+    pub fn each_finding(
+        &self,
+        scan: ScanId,
+        each: &mut dyn FnMut(StoredFinding),
+    ) -> Result<(), StoreError> {
+        let mut bad = None;
+        self.conn()
+            .query(
+                "SELECT rule_id, subject_key, severity, subject_kind, certificate, message, detail
+                 FROM findings WHERE scan_id = ?1 ORDER BY rule_id, subject_key",
+                params![scan.0],
+                &mut |r| {
+                    let mut finding = finding_columns(r)?;
+                    let detail: String = r.get(6)?;
+                    match json_column(&self.path, "findings.detail", &detail) {
+                        Ok(detail) => finding.detail = detail,
+                        Err(error) => {
+                            bad.get_or_insert(error);
+                            return Ok(());
+                        }
+                    }
+                    each(StoredFinding { scan, finding });
+                    Ok(())
+                },
+            )
+            .map_err(sql(&self.path, "read findings"))?;
+        bad.map_or(Ok(()), Err)
+    }
+
     /// Every `(scan, rule, subject)` with a stored finding, or recorded
     /// `unobserved` there (still open: its subject was not observed), for
     /// scans up to and including `up_to`, oldest scan first.

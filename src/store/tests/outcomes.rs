@@ -42,6 +42,12 @@ fn outcomes_digests_fixes_and_unobserved_presence_round_trip() {
             .record_findings(first, "d", 2, &found, &policy)
             .unwrap();
         assert_eq!(store.finding_run(first).unwrap().unwrap().policy, policy);
+        let mut streamed = Vec::new();
+        store
+            .each_finding(first, &mut |f| streamed.push(f))
+            .unwrap();
+        assert_eq!(streamed, store.findings(first).unwrap(), "streamed as read");
+        assert_eq!(streamed.len(), 2);
 
         store.record_findings(second, "d", 2, &[], &policy).unwrap();
         let outcomes = [
