@@ -206,7 +206,8 @@ impl Judge<'_> {
             }
         }
         let mut tally = self.leaf_tally(scan)?;
-        let (mut sight, mut kept) = (ScanSight::default(), SubjectModels::default());
+        let mut sight = ScanSight::new(&self.policy.rules);
+        let mut kept = SubjectModels::default();
         let (current, mut models) = self.evaluate(scan, &digests, chunk, |part, unobserved| {
             tally.add_chunk(&part);
             sight.fold(&part, unobserved);

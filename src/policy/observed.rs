@@ -23,7 +23,7 @@ use super::{Finding, RuleSet, SubjectKind};
 
 mod sight;
 
-pub use sight::{ScanSight, SubjectSight};
+pub use sight::{ScanSight, Sight, SubjectSight};
 
 /// `when` on `subject` judged at `now` with `bindings` (true when there
 /// is no condition; false when it cannot be evaluated: nothing shows the
@@ -86,10 +86,12 @@ impl<'a> Observation<'a> {
         let m = self.models;
         let present = match finding.subject {
             SubjectKind::Inventory => return self.holds(when, &m.inventory),
-            SubjectKind::Leaf => self.sight.leaves.observes(&finding.rule, key),
+            SubjectKind::Leaf => self.sight.leaves.observes(&finding.rule, key).map(|o| o.0),
             SubjectKind::Ca => self.cas.get(key).map(|&i| self.holds(when, &m.cas[i])),
-            SubjectKind::Chain => self.sight.chains.observes(&finding.rule, key),
-            SubjectKind::Endpoint => self.sight.observes_endpoint(&finding.rule, key),
+            SubjectKind::Chain => self.sight.chains.observes(&finding.rule, key).map(|o| o.0),
+            SubjectKind::Endpoint => (self.sight.endpoints)
+                .observes(&finding.rule, key)
+                .map(|o| o.0),
         };
         match present {
             Some(observed) => observed,
@@ -120,7 +122,7 @@ impl<'a> Observation<'a> {
             Some((endpoint, name)) => (endpoint, Some(name)),
             None => (place, None),
         };
-        let Some(reach) = self.sight.endpoints.get(endpoint) else {
+        let Some(reach) = self.sight.endpoints.kept(endpoint) else {
             return false;
         };
         if chain && reach.chain_leaf_only {

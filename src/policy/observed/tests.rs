@@ -312,7 +312,7 @@ fn the_scan_sight_folded_chunk_by_chunk_is_the_sight_made_by_binding_every_model
     models.endpoints[1].not_served = vec!["a.test".into()];
     models.endpoints[1].chain_leaf_only = true;
     let bound = ScanSight::of(&models, &rules);
-    let mut folded = ScanSight::default();
+    let mut folded = ScanSight::new(&rules);
     let chunks = (models.leaves.iter().cloned()).map(|l| ModelChunk::Leaves(vec![l]));
     let chains = (models.chains.iter().cloned()).map(|c| ModelChunk::Chains(vec![c]));
     let endpoints = models.endpoints.iter().map(|e| {
