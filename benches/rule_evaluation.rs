@@ -6,9 +6,9 @@
 //! from `wait4` is that of judging rather than of the setup), what
 //! `certatlas findings` does for that scan: building every subject model
 //! from the store (graph, classes, owners, relations), evaluating the
-//! built-in rules over them, and storing the findings. First, the leaf
-//! models are built and evaluated chunk by chunk without being kept (as the
-//! judging stage does for an earlier scan: `model::from_store_in_chunks`),
+//! built-in rules over them, and storing the findings. First, the endpoint,
+//! leaf and chain models are built and evaluated chunk by chunk without
+//! being kept (as the judging stage does: `model::from_store_in_chunks`),
 //! and the peak RSS of that alone is printed; then the whole models are
 //! built and kept (as for the judged scan, whose models scoring reads).
 //! Nothing touches the network.
