@@ -120,6 +120,17 @@ pub struct SubjectModels {
     pub inventory: InventoryModel,
 }
 
+impl SubjectModels {
+    /// Appends the models of `chunk` to those of its kind.
+    pub fn keep(&mut self, chunk: ModelChunk) {
+        match chunk {
+            ModelChunk::Leaves(leaves) => self.leaves.extend(leaves),
+            ModelChunk::Chains(chains) => self.chains.extend(chains),
+            ModelChunk::Endpoints(endpoints) => self.endpoints.extend(endpoints.models),
+        }
+    }
+}
+
 /// How many leaf models [`build_in_chunks`] makes at a time.
 pub const LEAF_CHUNK: usize = 4096;
 

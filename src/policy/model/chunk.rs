@@ -2,9 +2,9 @@
 //! and endpoint models are made a chunk at a time ([`super::build_in_chunks`],
 //! [`super::from_store_in_chunks`]) so that a caller can evaluate each
 //! chunk, fold what it needs of it and drop it, or keep it
-//! ([`SubjectModels::keep`]).
+//! ([`super::SubjectModels::keep`]).
 
-use super::{ChainModel, EndpointModel, LeafModel, SubjectModels};
+use super::{ChainModel, EndpointModel, LeafModel};
 
 /// A chunk of one kind of model, in model order.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,16 +42,5 @@ impl ModelChunk {
     /// The chunk holds no model.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-impl SubjectModels {
-    /// Appends the models of `chunk` to those of its kind.
-    pub fn keep(&mut self, chunk: ModelChunk) {
-        match chunk {
-            ModelChunk::Leaves(leaves) => self.leaves.extend(leaves),
-            ModelChunk::Chains(chains) => self.chains.extend(chains),
-            ModelChunk::Endpoints(endpoints) => self.endpoints.extend(endpoints.models),
-        }
     }
 }

@@ -5,7 +5,7 @@
 //! whatever the chunks (endpoints are folded in model order, and the
 //! subjects listed are the first ones in that order).
 
-use super::tally::Share;
+use super::share::Share;
 use super::{Exclusions, Metric};
 use crate::policy::model::EndpointModel;
 

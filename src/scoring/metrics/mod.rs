@@ -16,6 +16,7 @@ mod leaf_facts;
 mod post_quantum;
 mod read;
 pub mod register;
+mod share;
 mod tally;
 
 pub use catalogue::{find, Direction, MetricDef, Scope, Unit, CATALOGUE, CATEGORY_FINDINGS};
@@ -183,7 +184,7 @@ impl Metric {
 
     /// Lists the subjects folded into `listed` (the first
     /// [`SUBJECT_LIMIT`], and how many in all).
-    fn with_listed(mut self, listed: &tally::Listed) -> Metric {
+    fn with_listed(mut self, listed: &share::Listed) -> Metric {
         self.subjects = listed.first.clone();
         self.subjects_total = listed.total;
         self

@@ -14,54 +14,9 @@ use super::endpoint_tally::EndpointTally;
 use super::leaf_facts::{
     chain_correct, chain_measured, expiring_unrenewed, profile_conforms, weak_key, weak_signature,
 };
-use super::{cabf, Exclusions, Metric, SUBJECT_LIMIT};
+use super::share::{Listed, Share};
+use super::{cabf, Exclusions, Metric};
 use crate::policy::model::{parse_rfc3339, EndpointModel, LeafModel, ModelChunk};
-
-/// Subjects of a metric: the first [`SUBJECT_LIMIT`] and how many in all.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Listed {
-    /// The first ones, in leaf order.
-    pub first: Vec<String>,
-    /// How many there are.
-    pub total: u64,
-}
-
-impl Listed {
-    /// Counts one more subject, keeping its name while there is room.
-    fn push(&mut self, name: &str) {
-        if self.first.len() < SUBJECT_LIMIT {
-            self.first.push(name.to_string());
-        }
-        self.total += 1;
-    }
-}
-
-/// Hits out of a number of leaves, with the subjects.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Share {
-    /// Leaves for which the property holds.
-    pub hits: u64,
-    /// Leaves it was looked at on (the denominator).
-    pub of: u64,
-    /// The leaves that need attention.
-    pub subjects: Listed,
-}
-
-impl Share {
-    /// Counts a leaf: a hit or not, and listed or not.
-    pub(super) fn count(&mut self, hit: bool, listed: bool, sha256: &str) {
-        self.of += 1;
-        self.hits += u64::from(hit);
-        if listed {
-            self.subjects.push(sha256);
-        }
-    }
-
-    /// The share as a percentage metric (`why` when there is no leaf).
-    pub fn metric(&self, id: &str, why: &str) -> Metric {
-        Metric::percent(id, self.hits, self.of, why).with_listed(&self.subjects)
-    }
-}
 
 /// Whether a leaf share lists its hits (a problem) or its misses (a
 /// coverage).
@@ -373,16 +328,5 @@ mod tests {
             );
         }
         assert_eq!(median_of_counts(&BTreeMap::new()), None);
-    }
-
-    #[test]
-    fn subjects_keep_the_first_ones_and_count_all() {
-        let mut listed = Listed::default();
-        for i in 0..(SUBJECT_LIMIT + 7) {
-            listed.push(&i.to_string());
-        }
-        assert_eq!(listed.total, SUBJECT_LIMIT as u64 + 7);
-        assert_eq!(listed.first.len(), SUBJECT_LIMIT);
-        assert_eq!(listed.first[0], "0");
     }
 }
