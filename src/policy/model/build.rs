@@ -92,10 +92,17 @@ impl LeafSummary {
             names: relations::names_of(&view.san.dns, &view.subject.common_names),
             cn: view.subject.common_names.first().cloned(),
             is_ca: view.is_ca(),
-            post_quantum: view.key.algorithm.post_quantum().is_some()
-                && view.signature_algorithm.post_quantum().is_some(),
+            post_quantum: post_quantum_ready(view),
         }
     }
+}
+
+/// The key and the signature of `view` are both post-quantum: the
+/// certificate model's `post_quantum`, and the leaf summary's (one
+/// function, so that the endpoint metrics, which read the summary's, and
+/// the leaf metrics, which read the model's, cannot disagree).
+fn post_quantum_ready(view: &CertificateView) -> bool {
+    view.key.algorithm.post_quantum().is_some() && view.signature_algorithm.post_quantum().is_some()
 }
 
 /// Reads the stored certificates with the given SHA-256s (the leaves of one
@@ -417,8 +424,7 @@ pub(super) fn certificate_fields(view: &CertificateView, at: OffsetDateTime) -> 
         ca_issuer_urls: view.ca_issuer_urls.clone(),
         sct_count: i64::from(view.sct_count),
         earliest_sct: view.earliest_sct.map(rfc3339).unwrap_or_default(),
-        post_quantum: view.key.algorithm.post_quantum().is_some()
-            && view.signature_algorithm.post_quantum().is_some(),
+        post_quantum: post_quantum_ready(view),
         self_signed: view.self_signed,
     }
 }
