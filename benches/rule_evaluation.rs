@@ -6,9 +6,9 @@
 //! from `wait4` is that of judging rather than of the setup), what
 //! `certatlas findings` does for that scan: building every subject model
 //! from the store (graph, classes, owners, relations), evaluating the
-//! built-in rules over them, and storing the findings. First, the leaf
-//! models are built and evaluated chunk by chunk without being kept (as the
-//! judging stage does for an earlier scan: `model::from_store_in_chunks`),
+//! built-in rules over them, and storing the findings. First, the endpoint,
+//! leaf and chain models are built and evaluated chunk by chunk without
+//! being kept (as the judging stage does: `model::from_store_in_chunks`),
 //! and the peak RSS of that alone is printed; then the whole models are
 //! built and kept (as for the judged scan, whose models scoring reads).
 //! Nothing touches the network.
@@ -31,8 +31,8 @@ use certatlas::clock::Clock;
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
 use certatlas::judge::{InventoryContext, Judge, Persist};
-use certatlas::policy::evaluate::{evaluate, evaluate_leaves, evaluate_others};
-use certatlas::policy::model::{self, Judgement};
+use certatlas::policy::evaluate::{evaluate, evaluate_chunk, evaluate_others};
+use certatlas::policy::model::{self, Judgement, ModelChunk};
 use certatlas::policy::RuleSet;
 use certatlas::store::{ScanId, Store};
 use time::OffsetDateTime;
@@ -133,24 +133,29 @@ fn time_rules(db: &Path) {
     let (mut leaves, mut findings) = (0, 0);
     let at = record.started_at;
     let chunk = model::LEAF_CHUNK;
+    let (mut chains, mut endpoints) = (0, 0);
     let others = model::from_store_in_chunks(&store, &record, &judgement, chunk, |part| {
-        leaves += part.len();
-        findings += evaluate_leaves(&rules, &part, at).findings.len();
+        match &part {
+            ModelChunk::Leaves(l) => leaves += l.len(),
+            ModelChunk::Chains(c) => chains += c.len(),
+            ModelChunk::Endpoints(e) => endpoints += e.models.len(),
+        }
+        findings += evaluate_chunk(&rules, &part, at).findings.len();
     })
     .expect("models");
     println!(
-        "  built: the models without leaves ({} CAs, {} chains, {} endpoints) hold RSS {}; \
-         peak RSS so far {} (leaf chunks evaluated, their findings counted and dropped)",
+        "  built: the CA and inventory models ({} CAs) hold RSS {}; peak RSS so far {} \
+         ({endpoints} endpoint, {leaves} leaf and {chains} chain models evaluated a chunk at a \
+         time, their findings counted and dropped)",
         others.cas.len(),
-        others.chains.len(),
-        others.endpoints.len(),
         estate::rss("VmRSS:"),
         estate::rss("VmHWM:")
     );
     findings += evaluate_others(&rules, &others).findings.len();
     println!(
-        "streamed: {leaves} leaf models built and evaluated {chunk} at a time, not kept, \
-         with the other models: {findings} findings in {:.2} s; peak RSS so far {}",
+        "streamed: {leaves} leaf, {chains} chain and {endpoints} endpoint models built and \
+         evaluated {chunk} at a time, not kept, with the other models: {findings} findings in \
+         {:.2} s; peak RSS so far {}",
         started.elapsed().as_secs_f64(),
         estate::rss("VmHWM:")
     );

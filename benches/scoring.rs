@@ -33,8 +33,8 @@ use std::time::Instant;
 
 use certatlas::inventory::ca::TrustContext;
 use certatlas::inventory::owners::OwnerRules;
-use certatlas::policy::evaluate::{evaluate_leaves, evaluate_others};
-use certatlas::policy::model::{self, Judgement};
+use certatlas::policy::evaluate::{evaluate_chunk, evaluate_others};
+use certatlas::policy::model::{self, Judgement, ModelChunk};
 use certatlas::scoring::metrics::{self, Exclusions, MetricInput, ScanHistory};
 use certatlas::scoring::{self, FindingFact};
 use certatlas::store::{EventKind, ScanId, Store};
@@ -166,22 +166,26 @@ fn time_scoring(db: &Path) {
     let exclusions = Exclusions::default();
     let mut tally = metrics::leaf_tally(&history, &exclusions, profile.window_days);
     let started = Instant::now();
-    let (mut leaves, mut findings) = (0, 0);
+    let (mut leaves, mut endpoints, mut findings) = (0, 0, 0);
     let at = record.started_at;
     let models =
         model::from_store_in_chunks(&store, &record, &judgement, model::LEAF_CHUNK, |part| {
-            leaves += part.len();
-            findings += evaluate_leaves(&rules, &part, at).findings.len();
-            tally.add(&part);
+            match &part {
+                ModelChunk::Leaves(l) => leaves += l.len(),
+                ModelChunk::Endpoints(e) => endpoints += e.models.len(),
+                ModelChunk::Chains(_) => {}
+            }
+            findings += evaluate_chunk(&rules, &part, at).findings.len();
+            tally.add_chunk(&part);
         })
         .expect("models");
+    // the CAs and the inventory (the chunks' models are not in `models`)
     findings += evaluate_others(&rules, &models).findings.len();
     println!(
-        "models of the last scan ({leaves} leaves, {} endpoints) built {} at a time, the {} \
-         built-in rules evaluated over them ({findings} findings) and the leaves folded into \
-         the metrics' tally, no leaf model kept, in {:.2} s (done by judging before scoring; \
-         not counted below); peak RSS {}",
-        models.endpoints.len(),
+        "models of the last scan ({leaves} leaves, {endpoints} endpoints) built {} at a time, \
+         the {} built-in rules evaluated over them ({findings} findings) and the leaves and \
+         endpoints folded into the metrics' tally, no leaf, chain or endpoint model kept, in \
+         {:.2} s (done by judging before scoring; not counted below); peak RSS {}",
         model::LEAF_CHUNK,
         rules.rules().len(),
         started.elapsed().as_secs_f64(),

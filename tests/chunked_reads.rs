@@ -160,9 +160,18 @@ fn chunked_reads_agree_with_a_graph_over_every_certificate() {
         "a certificate without CA constraints that signed a leaf is a CA of the graph"
     );
 
+    // The endpoint models built from every observation at once.
+    let observations = store.observations(scan).expect("observations");
+    let expected_endpoints = certatlas::policy::model::endpoint_models(&observations, &leaves);
+    assert_eq!(expected_endpoints.len(), 10, "ten endpoints");
+
     for chunk in [1, 2, LEAF_CHUNK] {
         let judged = judge(&store, &context, scan, chunk);
         let models = &judged.models;
+        assert_eq!(
+            models.endpoints, expected_endpoints,
+            "chunk {chunk}: endpoint models built a page at a time"
+        );
         let got: BTreeMap<String, (String, String, Vec<String>)> = models
             .leaves
             .iter()

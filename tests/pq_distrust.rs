@@ -274,6 +274,14 @@ async fn ml_dsa_and_composite_leaves_are_named_with_their_level() {
         (Some(2), Some(2)),
         "{pq}"
     );
+    // Both endpoints are ready by their leaf (judging reads the leaf's
+    // flag from its summary, before the leaf models are built).
+    let ready = find_metric(&metrics, "pq_endpoints").unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        (ready["numerator"].as_u64(), ready["denominator"].as_u64()),
+        (Some(2), Some(2)),
+        "{ready}"
+    );
 }
 
 const PQ_RULE: &str = r#"id = "lab.pq-level"

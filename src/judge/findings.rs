@@ -6,11 +6,11 @@
 use super::{Judge, JudgeError, LeafModels, Persist};
 use crate::policy::digests::{digest_parts, PolicyDigests};
 use crate::policy::disappearance::{disappearance, PreviousBuilder};
-use crate::policy::evaluate::{self, Evaluation};
+use crate::policy::evaluate::{self, ChunkEvaluations, Evaluation};
 use crate::policy::exceptions::exception_for;
 use crate::policy::lifecycle::{self, Disappearance, Previous, Timeline, TrackedFinding};
-use crate::policy::model::{self, Judgement, LeafModel, SubjectModels};
-use crate::policy::observed::{LeafSight, Observation};
+use crate::policy::model::{self, Judgement, ModelChunk, SubjectModels};
+use crate::policy::observed::{Observation, ScanSight};
 use crate::policy::presence::Presence;
 use crate::policy::{Finding, RuleSet, Severity};
 use crate::scoring::metrics::{self, LeafTally, ScanHistory};
@@ -50,9 +50,10 @@ fn log_errors(evaluation: &Evaluation) {
 pub(super) struct Tracked {
     /// The findings with their history and exceptions.
     pub findings: Vec<TrackedFinding>,
-    /// The scan's models (leaf models only with [`LeafModels::Keep`]).
+    /// The scan's models (leaf, chain and endpoint models only with
+    /// [`LeafModels::Keep`]).
     pub models: SubjectModels,
-    /// The scan's leaves as the leaf metrics need them.
+    /// The scan's leaves and endpoints as the metrics need them.
     pub tally: LeafTally,
 }
 
@@ -68,44 +69,42 @@ impl Judge<'_> {
     }
 
     /// Builds the models of one stored scan and evaluates the rules over
-    /// them, leaf models `chunk` at a time; each chunk goes to `each` once
-    /// evaluated, with the `(rule, leaf key)` pairs its evaluation found
-    /// unobserved (the returned models have no leaves, the returned
-    /// evaluation no leaf's unobserved pairs). Rule errors are
-    /// logged as [`evaluate_models`] logs them. The findings are those of
-    /// [`evaluate_models`] over [`model::from_store`], in the same order,
-    /// whatever `chunk`.
+    /// them, endpoint, leaf and chain models `chunk` at a time; each chunk
+    /// goes to `each` once evaluated, with the `(rule, key)` pairs its
+    /// evaluation found unobserved (the returned models have no leaves,
+    /// chains or endpoints, the returned evaluation none of their
+    /// unobserved pairs). Rule errors are logged as [`evaluate_models`]
+    /// logs them. The findings are those of [`evaluate_models`] over
+    /// [`model::from_store`], in the same order, whatever `chunk`.
     pub(super) fn evaluate_scan(
         &self,
         scan: &ScanRecord,
         chunk: usize,
-        mut each: impl FnMut(Vec<LeafModel>, Vec<(String, String)>),
+        mut each: impl FnMut(ModelChunk, Vec<(String, String)>),
     ) -> Result<(Evaluation, SubjectModels), JudgeError> {
         let rules = &self.policy.rules;
         let at = scan.started_at;
-        let mut evaluation = Evaluation::default();
+        let mut chunks = ChunkEvaluations::default();
         let judgement = self.judgement();
         let models = model::from_store_in_chunks(self.store, scan, &judgement, chunk, |part| {
-            let mut found = evaluate::evaluate_leaves(rules, &part, at);
-            let unobserved = std::mem::take(&mut found.unobserved);
-            evaluation.absorb(found);
+            let unobserved = chunks.evaluate(rules, &part, at);
             each(part, unobserved);
         })?;
-        evaluation.absorb(evaluate::evaluate_others(rules, &models));
+        let evaluation = chunks.finish(rules, &models);
         log_errors(&evaluation);
         Ok((evaluation, models))
     }
 
-    /// Evaluates `scan`, handing its leaf models to `each`; with
+    /// Evaluates `scan`, handing its model chunks to `each`; with
     /// [`Persist::Record`] stores its findings, replacing earlier ones,
     /// with the digests of the policy. Returns them with the scan's models
-    /// (without leaves).
+    /// (without leaves, chains or endpoints).
     fn evaluate(
         &self,
         scan: &ScanRecord,
         digests: &PolicyDigests,
         chunk: usize,
-        each: impl FnMut(Vec<LeafModel>, Vec<(String, String)>),
+        each: impl FnMut(ModelChunk, Vec<(String, String)>),
     ) -> Result<(Vec<Finding>, SubjectModels), JudgeError> {
         let rules = &self.policy.rules;
         let (evaluation, models) = self.evaluate_scan(scan, chunk, each)?;
@@ -150,12 +149,12 @@ impl Judge<'_> {
     /// What the previous scan left open, and why what is absent now went:
     /// the policy changed (its findings judged again under the current
     /// policy) or the current scan observed their subjects (`models`, its
-    /// leaves in `leaves`).
+    /// leaves, chains and endpoints in `sight`).
     fn previous_and_gone(
         &self,
         previous: Option<&ScanRecord>,
         digests: &PolicyDigests,
-        (models, leaves): (&SubjectModels, LeafSight),
+        (models, sight): (&SubjectModels, ScanSight),
         chunk: usize,
     ) -> Result<(Previous, Disappearance), JudgeError> {
         let Some(previous) = previous else {
@@ -173,15 +172,15 @@ impl Judge<'_> {
             false => Some(self.evaluate_scan(previous, chunk, |_, _| ())?.0.findings),
         };
         let rules = &self.policy.rules;
-        let now = Observation::with_leaves(models, rules, leaves);
+        let now = Observation::with_sight(models, rules, sight);
         let gone = disappearance(&left, changes, again.as_deref(), rules, &now);
         Ok((left, gone))
     }
 
     /// The findings of `scan` with their history and exceptions, and the
-    /// scan's models (leaf models only with [`LeafModels::Keep`]; they are
-    /// folded into the tally and the sight of the scan's leaves as they are
-    /// built). Earlier judged scans (complete, shard scans left
+    /// scan's models (leaf, chain and endpoint models only with
+    /// [`LeafModels::Keep`]; they are folded into the tally and the sight
+    /// of the scan as they are built). Earlier judged scans (complete, shard scans left
     /// out: their cycle scans stand for them) without stored findings are
     /// evaluated first. Callers pass judged scans only (`judge` checks;
     /// `backfill` reads `judged_scans`).
@@ -208,17 +207,19 @@ impl Judge<'_> {
             }
         }
         let mut tally = self.leaf_tally(scan)?;
-        let (mut sight, mut kept) = (LeafSight::default(), Vec::new());
+        let mut sight = ScanSight::new(&self.policy.rules);
+        let mut kept = SubjectModels::default();
         let (current, mut models) = self.evaluate(scan, &digests, chunk, |part, unobserved| {
-            tally.add(&part);
+            tally.add_chunk(&part);
             sight.fold(&part, unobserved);
             if keep == LeafModels::Keep {
-                kept.extend(part);
+                kept.keep(part);
             }
         })?;
         let now = (&models, sight);
         let (previous, gone) = self.previous_and_gone(earlier.last(), &digests, now, chunk)?;
-        models.leaves = kept;
+        (models.leaves, models.chains) = (kept.leaves, kept.chains);
+        models.endpoints = kept.endpoints;
         let wanted = lifecycle::wanted(&current, &previous);
         let mut presence = Presence::new(scan.id, &timeline, wanted);
         let mut add = |at: ScanId, rule: &str, key: &str| presence.add(at, rule, key);

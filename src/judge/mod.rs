@@ -88,15 +88,18 @@ pub enum Persist {
     InMemory,
 }
 
-/// Whether a judgement keeps the judged scan's leaf models.
+/// Whether a judgement keeps the judged scan's leaf, chain and endpoint
+/// models (built a chunk at a time; the CA and inventory models are
+/// always kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeafModels {
     /// Keep them in [`Judged::models`] (for callers that list or alert on
-    /// leaves: the audit report, webhooks, the demo); memory grows with
-    /// the leaves.
+    /// leaves or endpoints: the audit report, webhooks, the demo); memory
+    /// grows with the estate.
     Keep,
     /// Fold each chunk into what the metrics and the finding lifecycle
-    /// need, then drop it: [`Judged::models`] has no leaf models.
+    /// need, then drop it: [`Judged::models`] has no leaf, chain or
+    /// endpoint models.
     Fold,
 }
 
@@ -107,8 +110,8 @@ pub struct Judged {
     pub record: ScanRecord,
     /// Its findings, tracked across the timeline, with exceptions applied.
     pub findings: Vec<TrackedFinding>,
-    /// The models its rules were evaluated over; the leaf models only when
-    /// judged with [`LeafModels::Keep`].
+    /// The models its rules were evaluated over; the leaf, chain and
+    /// endpoint models only when judged with [`LeafModels::Keep`].
     pub models: SubjectModels,
     /// Its maturity card.
     pub card: ScoreCard,
@@ -148,20 +151,20 @@ pub struct Judge<'a> {
 impl Judge<'_> {
     /// Judges the complete scan `record`: earlier unscored scans are scored
     /// first (the trend stays whole), then its findings are evaluated and
-    /// tracked, and it is scored. The leaf models are folded chunk by chunk
-    /// and not kept ([`LeafModels::Fold`]).
+    /// tracked, and it is scored. The leaf, chain and endpoint models are
+    /// folded chunk by chunk and not kept ([`LeafModels::Fold`]).
     pub fn judge(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
         self.judge_in_chunks(record, LEAF_CHUNK, LeafModels::Fold)
     }
 
-    /// [`Judge::judge`], keeping the judged scan's leaf models in
-    /// [`Judged::models`] ([`LeafModels::Keep`]).
+    /// [`Judge::judge`], keeping the judged scan's leaf, chain and
+    /// endpoint models in [`Judged::models`] ([`LeafModels::Keep`]).
     pub fn judge_with_leaves(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
         self.judge_in_chunks(record, LEAF_CHUNK, LeafModels::Keep)
     }
 
-    /// [`Judge::judge`], building and evaluating the leaf models `chunk` at
-    /// a time (the default is [`LEAF_CHUNK`]) and keeping them or not; the
+    /// [`Judge::judge`], building and evaluating the leaf, chain and
+    /// endpoint models `chunk` at a time (the default is [`LEAF_CHUNK`]) and keeping them or not; the
     /// judgement is the same whatever `chunk` and `keep`, only the memory it
     /// takes changes.
     pub fn judge_in_chunks(

@@ -10,7 +10,9 @@ use time::OffsetDateTime;
 
 use super::expr::Bindings;
 use super::finding::{Finding, RuleParts, SubjectParts};
-use super::model::{CaModel, ChainModel, EndpointModel, InventoryModel, LeafModel, SubjectModels};
+use super::model::{
+    CaModel, ChainModel, EndpointModel, InventoryModel, LeafModel, ModelChunk, SubjectModels,
+};
 use super::subject::Subject;
 use super::{Rule, RuleSet};
 
@@ -59,12 +61,83 @@ pub fn evaluate_leaves(rules: &RuleSet, leaves: &[LeafModel], at: OffsetDateTime
 /// [`evaluate_leaves`] then this.
 pub fn evaluate_others(rules: &RuleSet, models: &SubjectModels) -> Evaluation {
     let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let chains = in_parallel::<ChainModel>(rules, &models.chains, at);
+    let endpoints = in_parallel::<EndpointModel>(rules, &models.endpoints, at);
+    evaluate_others_with(rules, models, (chains, endpoints))
+}
+
+/// [`evaluate_others`] with the chains and the endpoints evaluated
+/// already (chunk by chunk, [`evaluate_chunk`], their evaluations absorbed
+/// in model order): the CAs, then `chains`, `endpoints`, then the
+/// inventory; the chain and endpoint models of `models` are not read.
+pub fn evaluate_others_with(
+    rules: &RuleSet,
+    models: &SubjectModels,
+    (chains, endpoints): (Evaluation, Evaluation),
+) -> Evaluation {
+    let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut evaluation = in_parallel::<CaModel>(rules, &models.cas, at);
-    evaluation.absorb(in_parallel::<ChainModel>(rules, &models.chains, at));
-    evaluation.absorb(in_parallel::<EndpointModel>(rules, &models.endpoints, at));
+    evaluation.absorb(chains);
+    evaluation.absorb(endpoints);
     let inventory = std::slice::from_ref(&models.inventory);
     evaluation.absorb(over::<InventoryModel>(rules, inventory, at));
     evaluation
+}
+
+/// Evaluates the rules of `rules` about the kind of `chunk` over its
+/// models, judged at `at`: evaluating a kind's chunks one after the other
+/// gives what evaluating all its models at once does, in the same order.
+pub fn evaluate_chunk(rules: &RuleSet, chunk: &ModelChunk, at: OffsetDateTime) -> Evaluation {
+    match chunk {
+        ModelChunk::Leaves(leaves) => in_parallel::<LeafModel>(rules, leaves, at),
+        ModelChunk::Chains(chains) => in_parallel::<ChainModel>(rules, chains, at),
+        ModelChunk::Endpoints(endpoints) => {
+            in_parallel::<EndpointModel>(rules, &endpoints.models, at)
+        }
+    }
+}
+
+/// The evaluations of a scan's model chunks ([`ModelChunk`]), kept by
+/// kind so that, whatever order the kinds' chunks come in, the whole
+/// evaluation ([`ChunkEvaluations::finish`]) is in the order of
+/// [`evaluate`]: leaves, CAs, chains, endpoints, the inventory.
+#[derive(Debug, Clone, Default)]
+pub struct ChunkEvaluations {
+    leaves: Evaluation,
+    chains: Evaluation,
+    endpoints: Evaluation,
+}
+
+impl ChunkEvaluations {
+    /// Evaluates the rules about the kind of `chunk` over it, judged at
+    /// `at`, and keeps the findings and errors; returns the `(rule, key)`
+    /// pairs it found unobserved ([`Evaluation::unobserved`]), which the
+    /// finished evaluation leaves out.
+    pub fn evaluate(
+        &mut self,
+        rules: &RuleSet,
+        chunk: &ModelChunk,
+        at: OffsetDateTime,
+    ) -> Vec<(String, String)> {
+        let mut found = evaluate_chunk(rules, chunk, at);
+        let unobserved = std::mem::take(&mut found.unobserved);
+        match chunk {
+            ModelChunk::Leaves(_) => self.leaves.absorb(found),
+            ModelChunk::Chains(_) => self.chains.absorb(found),
+            ModelChunk::Endpoints(_) => self.endpoints.absorb(found),
+        }
+        unobserved
+    }
+
+    /// The whole evaluation: the chunks' with the CAs and the inventory
+    /// of `models` evaluated (its leaf, chain and endpoint models are not
+    /// read).
+    pub fn finish(self, rules: &RuleSet, models: &SubjectModels) -> Evaluation {
+        let mut evaluation = self.leaves;
+        let others = evaluate_others_with(rules, models, (self.chains, self.endpoints));
+        evaluation.absorb(others);
+        evaluation
+    }
 }
 
 impl Evaluation {

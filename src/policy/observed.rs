@@ -18,66 +18,13 @@ use time::OffsetDateTime;
 
 use super::expr::{Bindings, Bound, Expr};
 use super::lifecycle::{key_of, FindingKey};
-use super::model::{LeafModel, SubjectModels};
+use super::model::SubjectModels;
 use super::subject::Subject;
 use super::{Finding, RuleSet, SubjectKind};
 
-/// The leaves of one scan as [`Observation`] needs them, folded chunk by
-/// chunk ([`LeafSight::add`]) so that the leaf models need not be kept:
-/// their keys, and the leaves on which a leaf rule's `observed_when` does
-/// not hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LeafSight {
-    /// Keys of the scan's leaves.
-    keys: HashSet<String>,
-    /// `(rule, leaf key)`: the rule's `observed_when` does not hold there.
-    unmet: HashSet<(String, String)>,
-}
+mod sight;
 
-impl LeafSight {
-    /// Folds in the next `leaves` of a scan judged at `at`, with `rules`.
-    pub fn add(&mut self, leaves: &[LeafModel], rules: &RuleSet, at: OffsetDateTime) {
-        let now = super::model::rfc3339(at);
-        let conditional: Vec<(&str, &Expr)> = rules
-            .rules()
-            .iter()
-            .filter(|r| r.subject == SubjectKind::Leaf)
-            .filter_map(|r| Some((r.id.as_str(), r.observed_when.as_ref()?)))
-            .collect();
-        // one CEL environment for the chunk, each leaf bound once for all
-        // the conditions (binding converts the whole model)
-        let bindings = Bindings::default();
-        for leaf in leaves {
-            let key = leaf.key();
-            if !conditional.is_empty() {
-                let bound = bindings.bind(SubjectKind::Leaf.name(), leaf, &now).ok();
-                for (rule, when) in &conditional {
-                    if !bound_holds(bound.as_ref(), when) {
-                        self.unmet.insert((rule.to_string(), key.clone()));
-                    }
-                }
-            }
-            self.keys.insert(key);
-        }
-    }
-
-    /// Folds in the next `leaves` of a scan with what their evaluation
-    /// found unobserved (`(rule, leaf key)`, [`Evaluation::unobserved`]):
-    /// the same sight as [`LeafSight::add`], without binding the leaves
-    /// again.
-    ///
-    /// [`Evaluation::unobserved`]: super::evaluate::Evaluation::unobserved
-    pub fn fold(&mut self, leaves: &[LeafModel], unobserved: Vec<(String, String)>) {
-        self.keys.extend(leaves.iter().map(|leaf| leaf.key()));
-        self.unmet.extend(unobserved);
-    }
-
-    /// `Some(observed)` for a leaf of the scan; `None` when it is not.
-    fn observes(&self, rule: &str, key: &str) -> Option<bool> {
-        let unmet = |r: &str| self.unmet.contains(&(r.to_string(), key.to_string()));
-        self.keys.contains(key).then(|| !unmet(rule))
-    }
-}
+pub use sight::{ScanSight, Sight, SubjectSight};
 
 /// `when` on `subject` judged at `now` with `bindings` (true when there
 /// is no condition; false when it cannot be evaluated: nothing shows the
@@ -100,43 +47,32 @@ fn bound_holds(bound: Option<&Bound<'_>>, when: &Expr) -> bool {
 pub struct Observation<'a> {
     models: &'a SubjectModels,
     rules: &'a RuleSet,
-    leaves: LeafSight,
+    sight: ScanSight,
     cas: HashMap<String, usize>,
-    chains: HashMap<String, usize>,
-    endpoints: HashMap<String, usize>,
     now: String,
     /// One CEL environment for every condition asked.
     bindings: Bindings,
 }
 
 impl<'a> Observation<'a> {
-    /// Indexes `models` (the current scan's, leaf models included),
-    /// judged with `rules`.
+    /// Indexes `models` (the current scan's, leaf, chain and endpoint
+    /// models included), judged with `rules`.
     pub fn new(models: &'a SubjectModels, rules: &'a RuleSet) -> Self {
-        let mut leaves = LeafSight::default();
-        let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        leaves.add(&models.leaves, rules, at);
-        Observation::with_leaves(models, rules, leaves)
+        let sight = ScanSight::of(models, rules);
+        Observation::with_sight(models, rules, sight)
     }
 
-    /// Indexes `models` (the current scan's) whose leaves were folded into
-    /// `leaves` instead of kept, judged with `rules`.
-    pub fn with_leaves(models: &'a SubjectModels, rules: &'a RuleSet, leaves: LeafSight) -> Self {
-        fn index<S: Subject>(subjects: &[S]) -> HashMap<String, usize> {
-            subjects
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.key(), i))
-                .collect()
-        }
+    /// Indexes `models` (the current scan's) whose leaves, chains and
+    /// endpoints were folded into `sight` instead of kept (their models
+    /// in `models` are not read), judged with `rules`.
+    pub fn with_sight(models: &'a SubjectModels, rules: &'a RuleSet, sight: ScanSight) -> Self {
+        let cas = models.cas.iter().enumerate();
         let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
         Observation {
             models,
             rules,
-            leaves,
-            cas: index(&models.cas),
-            chains: index(&models.chains),
-            endpoints: index(&models.endpoints),
+            sight,
+            cas: cas.map(|(i, s)| (s.key(), i)).collect(),
             now: crate::time_text::rfc3339(at),
             bindings: Bindings::default(),
         }
@@ -151,16 +87,12 @@ impl<'a> Observation<'a> {
         let m = self.models;
         let present = match finding.subject {
             SubjectKind::Inventory => return self.holds(when, &m.inventory),
-            SubjectKind::Leaf => self.leaves.observes(&finding.rule, key),
+            SubjectKind::Leaf => self.sight.leaves.observes(&finding.rule, key).map(|o| o.0),
             SubjectKind::Ca => self.cas.get(key).map(|&i| self.holds(when, &m.cas[i])),
-            SubjectKind::Chain => self
-                .chains
-                .get(key)
-                .map(|&i| self.holds(when, &m.chains[i])),
-            SubjectKind::Endpoint => self
-                .endpoints
-                .get(key)
-                .map(|&i| self.holds(when, &m.endpoints[i])),
+            SubjectKind::Chain => self.sight.chains.observes(&finding.rule, key).map(|o| o.0),
+            SubjectKind::Endpoint => (self.sight.endpoints)
+                .observes(&finding.rule, key)
+                .map(|o| o.0),
         };
         match present {
             Some(observed) => observed,
@@ -191,20 +123,13 @@ impl<'a> Observation<'a> {
             Some((endpoint, name)) => (endpoint, Some(name)),
             None => (place, None),
         };
-        let Some(&i) = self.endpoints.get(endpoint) else {
+        let Some(reach) = self.sight.endpoints.kept(endpoint) else {
             return false;
         };
-        let model = &self.models.endpoints[i];
-        if chain && model.chain_leaf_only {
+        if chain && reach.chain_leaf_only {
             return false;
         }
-        name.is_none_or(|name| {
-            model
-                .names
-                .iter()
-                .chain(&model.not_served)
-                .any(|n| n == name)
-        })
+        name.is_none_or(|name| reach.names.iter().any(|n| n == name))
     }
 
     /// `when` on `subject` at the scan's time.

@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 
 use super::{
     relations, served_at, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
-    EndpointRef, InventoryModel, KeyModel, LeafModel, NameModel, SanModel, SignatureModel,
+    EndpointRef, InventoryModel, KeyModel, LeafModel, ModelChunk, NameModel, SanModel,
+    SignatureModel,
 };
 use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
@@ -77,6 +78,10 @@ pub struct LeafSummary {
     pub cn: Option<String>,
     /// Basic constraints say CA.
     pub is_ca: bool,
+    /// Its key and signature are both post-quantum (the leaf model's
+    /// `post_quantum`), known before its chunk is built: what an endpoint
+    /// model's metrics read of its leaf.
+    pub post_quantum: bool,
 }
 
 impl LeafSummary {
@@ -87,8 +92,17 @@ impl LeafSummary {
             names: relations::names_of(&view.san.dns, &view.subject.common_names),
             cn: view.subject.common_names.first().cloned(),
             is_ca: view.is_ca(),
+            post_quantum: post_quantum_ready(view),
         }
     }
+}
+
+/// The key and the signature of `view` are both post-quantum: the
+/// certificate model's `post_quantum`, and the leaf summary's (one
+/// function, so that the endpoint metrics, which read the summary's, and
+/// the leaf metrics, which read the model's, cannot disagree).
+fn post_quantum_ready(view: &CertificateView) -> bool {
+    view.key.algorithm.post_quantum().is_some() && view.signature_algorithm.post_quantum().is_some()
 }
 
 /// Reads the stored certificates with the given SHA-256s (the leaves of one
@@ -113,24 +127,37 @@ pub struct SubjectModels {
     pub inventory: InventoryModel,
 }
 
+impl SubjectModels {
+    /// Appends the models of `chunk` to those of its kind.
+    pub fn keep(&mut self, chunk: ModelChunk) {
+        match chunk {
+            ModelChunk::Leaves(leaves) => self.leaves.extend(leaves),
+            ModelChunk::Chains(chains) => self.chains.extend(chains),
+            ModelChunk::Endpoints(endpoints) => self.endpoints.extend(endpoints.models),
+        }
+    }
+}
+
 /// How many leaf models [`build_in_chunks`] makes at a time.
 pub const LEAF_CHUNK: usize = 4096;
 
 /// Builds the models of the scan in `facts`, handing the leaf models to
-/// `each` in model order, at most `chunk` at a time (the returned models
-/// have no leaves). `graph` holds the scan's certificates that can issue;
+/// `each` in model order, at most `chunk` at a time, then the chain models
+/// the same way ([`ModelChunk::Leaves`], then [`ModelChunk::Chains`]; the
+/// returned models have neither). `graph` holds the scan's certificates that can issue;
 /// each chunk's leaves are read with `load`, attached to it, judged and
 /// detached, so only one chunk of leaf certificates, inventory rows and
 /// leaf models is alive at once; the relations between leaves come from a
 /// compact index built first. The same leaves, in the same order, whatever
 /// `chunk`. The endpoint models are left empty: they are built from the
-/// observations a page at a time (`endpoint::EndpointPages`).
+/// observations a page at a time (`endpoint::EndpointPages`), before the
+/// leaves ([`from_store_in_chunks`](super::from_store_in_chunks)).
 pub fn build_in_chunks(
     facts: &ScanFacts<'_>,
     graph: &mut CaGraph,
     load: &mut LoadCertificates<'_>,
     chunk: usize,
-    mut each: impl FnMut(Vec<LeafModel>),
+    mut each: impl FnMut(ModelChunk),
 ) -> Result<SubjectModels, StoreError> {
     let at = facts.scan.started_at;
     let index = Index::new(facts);
@@ -183,14 +210,19 @@ pub fn build_in_chunks(
                 model
             })
             .collect();
-        each(leaves);
+        each(ModelChunk::Leaves(leaves));
     }
     attach(graph, index.strays(facts).into_iter(), load, facts.trust)?;
     graph.detach_leaves();
+    let cas = cas(graph, usage, at);
+    let known = (&index, classes.as_slice(), &shapes);
+    chains(facts, known, chunk, &mut |part| {
+        each(ModelChunk::Chains(part))
+    });
     Ok(SubjectModels {
         at: Some(at),
-        cas: cas(graph, usage, at),
-        chains: chains(facts, &index, &classes, &shapes),
+        cas,
+        chains: Vec::new(),
         endpoints: Vec::new(),
         inventory: tally.inventory(facts),
         leaves: Vec::new(),
@@ -392,8 +424,7 @@ pub(super) fn certificate_fields(view: &CertificateView, at: OffsetDateTime) -> 
         ca_issuer_urls: view.ca_issuer_urls.clone(),
         sct_count: i64::from(view.sct_count),
         earliest_sct: view.earliest_sct.map(rfc3339).unwrap_or_default(),
-        post_quantum: view.key.algorithm.post_quantum().is_some()
-            && view.signature_algorithm.post_quantum().is_some(),
+        post_quantum: post_quantum_ready(view),
         self_signed: view.self_signed,
     }
 }
@@ -557,63 +588,79 @@ fn cas(graph: &CaGraph, usage: CaUsage, at: OffsetDateTime) -> Vec<CaModel> {
         .collect()
 }
 
-/// One model per distinct chain as sent; the leaf's CA class comes from
-/// its inventory row (a leaf without one did not parse: `unknown`).
+/// The leaves' index, their CA classes in model order and the shapes of
+/// their chains: what the chain models are built from.
+type ChainFacts<'k, 'a> = (
+    &'k Index<'a>,
+    &'k [CaClass],
+    &'k HashMap<&'a [String], Option<ChainShape>>,
+);
+
+/// One model per distinct chain as sent, in chain order, handed to `each`
+/// at most `chunk` at a time; the leaf's CA class comes from its inventory
+/// row (a leaf without one did not parse: `unknown`).
 fn chains(
     facts: &ScanFacts<'_>,
-    index: &Index<'_>,
-    classes: &[CaClass],
-    shapes: &HashMap<&[String], Option<ChainShape>>,
-) -> Vec<ChainModel> {
+    (index, classes, shapes): ChainFacts<'_, '_>,
+    chunk: usize,
+    each: &mut dyn FnMut(Vec<ChainModel>),
+) {
     let class_of = |sha: &str| index.served.get(sha).map(|&i| classes[i]);
     let mut by_chain: BTreeMap<&[String], Vec<&EndpointLeaf>> = BTreeMap::new();
     for leaf in facts.leaves.iter().filter(|l| !l.chain.is_empty()) {
         by_chain.entry(&leaf.chain).or_default().push(leaf);
     }
-    by_chain
-        .into_iter()
-        .filter_map(|(chain, at)| {
-            let mut shape = shapes.get(chain).copied().flatten()?;
-            // one observation that recorded the chain as sent shows its shape
-            let as_sent = at.iter().any(|l| !l.leaf_only_chain);
-            if !as_sent {
-                shape = Default::default();
-            }
-            let first = at[0];
-            let cn = facts
-                .summaries
-                .get(&first.leaf_sha256)
-                .and_then(|s| s.cn.clone());
-            let served: BTreeSet<String> = at
-                .iter()
-                .map(|l| {
-                    served_at(
-                        &l.endpoint.address,
-                        i64::from(l.endpoint.port),
-                        l.endpoint.sni.as_deref(),
-                    )
-                })
-                .collect();
-            Some(ChainModel {
-                leaf: ChainLeaf {
-                    sha256: first.leaf_sha256.clone(),
-                    cn: cn.unwrap_or_default(),
-                },
-                certificates: chain.to_vec(),
-                length: chain.len() as i64,
-                as_sent,
-                incomplete: shape.incomplete,
-                out_of_order: shape.out_of_order,
-                root_included: shape.root_included,
-                unrelated: shape.unrelated as i64,
-                ca_class: class_of(first.leaf_sha256.as_str())
-                    .unwrap_or(CaClass::Unknown)
-                    .name()
-                    .into(),
-                served_at: served.into_iter().collect(),
+    let models = by_chain.into_iter().filter_map(|(chain, at)| {
+        let mut shape = shapes.get(chain).copied().flatten()?;
+        // one observation that recorded the chain as sent shows its shape
+        let as_sent = at.iter().any(|l| !l.leaf_only_chain);
+        if !as_sent {
+            shape = Default::default();
+        }
+        let first = at[0];
+        let cn = facts
+            .summaries
+            .get(&first.leaf_sha256)
+            .and_then(|s| s.cn.clone());
+        let served: BTreeSet<String> = at
+            .iter()
+            .map(|l| {
+                served_at(
+                    &l.endpoint.address,
+                    i64::from(l.endpoint.port),
+                    l.endpoint.sni.as_deref(),
+                )
             })
+            .collect();
+        Some(ChainModel {
+            leaf: ChainLeaf {
+                sha256: first.leaf_sha256.clone(),
+                cn: cn.unwrap_or_default(),
+            },
+            certificates: chain.to_vec(),
+            length: chain.len() as i64,
+            as_sent,
+            incomplete: shape.incomplete,
+            out_of_order: shape.out_of_order,
+            root_included: shape.root_included,
+            unrelated: shape.unrelated as i64,
+            ca_class: class_of(first.leaf_sha256.as_str())
+                .unwrap_or(CaClass::Unknown)
+                .name()
+                .into(),
+            served_at: served.into_iter().collect(),
         })
-        .collect()
+    });
+    let mut part = Vec::new();
+    for model in models {
+        part.push(model);
+        if part.len() >= chunk.max(1) {
+            each(std::mem::take(&mut part));
+        }
+    }
+    if !part.is_empty() {
+        each(part);
+    }
 }
 
 #[cfg(test)]

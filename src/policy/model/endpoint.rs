@@ -48,21 +48,19 @@ pub(super) fn models_with(
     leaves: &[EndpointLeaf],
     cn: &dyn Fn(&EndpointLeaf) -> Option<String>,
 ) -> Vec<EndpointModel> {
-    let mut pages = EndpointPages::new(leaves, cn);
-    pages.add(observations);
-    pages.finish().0
+    EndpointPages::new(leaves, cn).add(observations)
 }
 
 /// Endpoint models built a page of observations at a time (every
-/// observation of an endpoint in one page, as
-/// [`crate::store::Store::observations_by_endpoint`] hands them): the
-/// same models, in the same order, as [`models_with`] over every
-/// observation at once, and the STARTTLS dialect of each endpoint that
-/// used one, without holding every observation.
+/// observation of an endpoint in one page, the pages in endpoint order, as
+/// [`crate::store::Store::observations_by_endpoint`] hands them): each
+/// page's models are returned, so that the pages' models, one after the
+/// other, are those of [`models_with`] over every observation at once, in
+/// the same order; and the STARTTLS dialect of each endpoint that used
+/// one, without holding every observation or model.
 pub(super) struct EndpointPages<'a> {
     leaves_of: LeavesOf<'a>,
     cn: &'a dyn Fn(&EndpointLeaf) -> Option<String>,
-    models: BTreeMap<Place, EndpointModel>,
     starttls: BTreeMap<Place, String>,
 }
 
@@ -82,13 +80,13 @@ impl<'a> EndpointPages<'a> {
         EndpointPages {
             leaves_of,
             cn,
-            models: BTreeMap::new(),
             starttls: BTreeMap::new(),
         }
     }
 
-    /// Adds one page: every observation of its endpoints, in writing order.
-    pub(super) fn add(&mut self, observations: &[Observation]) {
+    /// Reads one page (every observation of its endpoints, in writing
+    /// order) and returns its endpoints' models, in endpoint order.
+    pub(super) fn add(&mut self, observations: &[Observation]) -> Vec<EndpointModel> {
         self.starttls.extend(starttls_by_endpoint(observations));
         let mut grouped: BTreeMap<Place, Vec<&Observation>> = BTreeMap::new();
         for observation in observations.iter().filter(|o| o.tls.is_some()) {
@@ -97,20 +95,16 @@ impl<'a> EndpointPages<'a> {
                 .or_default()
                 .push(observation);
         }
-        for (key, probes) in grouped {
-            let at = self
-                .leaves_of
-                .get(&key)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let model = model(&key, &probes, at, self.cn);
-            self.models.insert(key, model);
-        }
+        let model_of = |(key, probes): (Place, Vec<&Observation>)| {
+            let at = self.leaves_of.get(&key).map(Vec::as_slice);
+            model(&key, &probes, at.unwrap_or_default(), self.cn)
+        };
+        grouped.into_iter().map(model_of).collect()
     }
 
-    /// The models in endpoint order, and the STARTTLS dialects.
-    pub(super) fn finish(self) -> (Vec<EndpointModel>, BTreeMap<Place, String>) {
-        (self.models.into_values().collect(), self.starttls)
+    /// The STARTTLS dialect of every endpoint read that used one.
+    pub(super) fn finish(self) -> BTreeMap<Place, String> {
+        self.starttls
     }
 }
 

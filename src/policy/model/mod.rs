@@ -6,6 +6,7 @@
 //! same fields; [`build_in_chunks`] computes them from a stored scan.
 
 mod build;
+mod chunk;
 mod endpoint;
 mod relations;
 mod revocation;
@@ -17,6 +18,7 @@ pub use build::{
     build_in_chunks, LeafSummaries, LeafSummary, LoadCertificates, ScanFacts, Seen, SubjectModels,
     LEAF_CHUNK,
 };
+pub use chunk::{EndpointChunk, ModelChunk};
 pub use endpoint::models as endpoint_models;
 pub use relations::RELATED_LIMIT;
 pub use revocation::RevocationModel;

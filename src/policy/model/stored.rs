@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::build::{build_in_chunks, LeafSummaries, LeafSummary, Seen, LEAF_CHUNK};
 use super::endpoint::EndpointPages;
-use super::{LeafModel, ScanFacts, SubjectModels};
+use super::{EndpointChunk, EndpointModel, ModelChunk, ScanFacts, SubjectModels};
 use crate::inventory::ca::{always_in_graph, CaGraph, IssuerNames, NameHashes, TrustContext};
 use crate::inventory::owners::OwnerRules;
 use crate::policy::distrust::DistrustList;
@@ -30,17 +30,24 @@ pub fn from_store(
     scan: &ScanRecord,
     judgement: &Judgement<'_>,
 ) -> Result<SubjectModels, StoreError> {
-    let mut leaves = Vec::new();
+    let mut kept = SubjectModels::default();
     let mut models = from_store_in_chunks(store, scan, judgement, LEAF_CHUNK, |chunk| {
-        leaves.extend(chunk);
+        kept.keep(chunk);
     })?;
-    models.leaves = leaves;
+    models.leaves = kept.leaves;
+    models.chains = kept.chains;
+    models.endpoints = kept.endpoints;
     Ok(models)
 }
 
-/// Reads `scan` from `store` and builds its models as
-/// [`build_in_chunks`] does: the leaf models go to `each`, at most `chunk`
-/// at a time, with their revocation status; the rest is returned. Every
+/// Reads `scan` from `store` and builds its models a chunk at a time,
+/// handing each chunk to `each`: first the endpoint models, a page of at
+/// most `chunk` observations at a time ([`ModelChunk::Endpoints`]), then,
+/// as [`build_in_chunks`] does, the leaf models, at most `chunk` at a time,
+/// with their revocation status, and the chain models; the CA and
+/// inventory models are returned (the leaf, chain and endpoint models of
+/// the returned models are empty). Each kind comes in model order, the
+/// same models whatever `chunk`. Every
 /// read goes `chunk` at a time too: the scan's certificates are read a
 /// page at a time ([`ScanCertificates`]):
 /// the CA graph holds those that can issue, and each chunk's leaves are
@@ -52,7 +59,7 @@ pub fn from_store_in_chunks(
     scan: &ScanRecord,
     judgement: &Judgement<'_>,
     chunk: usize,
-    mut each: impl FnMut(Vec<LeafModel>),
+    mut each: impl FnMut(ModelChunk),
 ) -> Result<SubjectModels, StoreError> {
     let leaves = store.endpoint_leaves_without_views(scan.id, chunk)?;
     let files = store.at_rest(scan.id)?;
@@ -60,8 +67,19 @@ pub fn from_store_in_chunks(
     let mut graph = read.graph;
     let cn = |l: &EndpointLeaf| read.summaries.get(&l.leaf_sha256)?.cn.clone();
     let mut pages = EndpointPages::new(&leaves, &cn);
-    store.observations_by_endpoint(scan.id, chunk, |page| pages.add(&page))?;
-    let (endpoints, starttls) = pages.finish();
+    let leaf_pq = |e: &EndpointModel| {
+        let summary = read.summaries.get(&e.leaf_sha256);
+        summary.is_some_and(|s| s.post_quantum)
+    };
+    store.observations_by_endpoint(scan.id, chunk, |page| {
+        let models = pages.add(&page);
+        let leaf_post_quantum = models.iter().map(leaf_pq).collect();
+        each(ModelChunk::Endpoints(EndpointChunk {
+            models,
+            leaf_post_quantum,
+        }));
+    })?;
+    let starttls = pages.finish();
     let revocations = store.revocation_checks_as_of(scan.id)?;
     let facts = ScanFacts {
         scan,
@@ -76,12 +94,12 @@ pub fn from_store_in_chunks(
         distrust: judgement.distrust,
     };
     let mut load = |shas: &[&str]| store.certificates_by_sha256(shas);
-    let mut models = build_in_chunks(&facts, &mut graph, &mut load, chunk, |mut part| {
-        super::revocation::fill(&mut part, &revocations, scan.started_at);
+    build_in_chunks(&facts, &mut graph, &mut load, chunk, |mut part| {
+        if let ModelChunk::Leaves(leaves) = &mut part {
+            super::revocation::fill(leaves, &revocations, scan.started_at);
+        }
         each(part);
-    })?;
-    models.endpoints = endpoints;
-    Ok(models)
+    })
 }
 
 /// What one pass over a scan's stored certificates keeps: the CA graph of

@@ -288,14 +288,108 @@ fn the_sight_folded_from_an_evaluation_is_the_sight_made_by_binding_each_leaf() 
         port: 1,
         ..Default::default()
     }];
-    let mut bound = LeafSight::default();
+    let mut bound = SubjectSight::default();
     bound.add(&leaves, &rules, at);
     let evaluation = crate::policy::evaluate::evaluate_leaves(&rules, &leaves, at);
     assert!(
         !evaluation.unobserved.is_empty(),
         "some leaf rule did not observe some leaf"
     );
-    let mut folded = LeafSight::default();
+    let mut folded = SubjectSight::default();
     folded.fold(&leaves, evaluation.unobserved);
     assert_eq!(folded, bound);
+}
+
+#[test]
+fn the_scan_sight_folded_chunk_by_chunk_is_the_sight_made_by_binding_every_model() {
+    // chains as sent and reported alone, endpoints probed with --versions
+    // or not, with names served and not served and a leaf-only chain:
+    // folded one model at a time from their evaluations, and at once by
+    // binding each model
+    use crate::policy::evaluate::evaluate_chunk;
+    use crate::policy::model::{EndpointChunk, ModelChunk};
+    let rules = RuleSet::builtin().unwrap();
+    let at = time::macros::datetime!(2026-06-08 12:00 UTC);
+    let mut models = models();
+    models.at = Some(at);
+    let mut other = lone_chain(false);
+    other.certificates = vec!["bb".into()];
+    models.chains = vec![lone_chain(true), other];
+    models.endpoints[0].names = vec!["b.test".into(), "a.test".into()];
+    models.endpoints[1].not_served = vec!["a.test".into()];
+    models.endpoints[1].chain_leaf_only = true;
+    let bound = ScanSight::of(&models, &rules);
+    let mut folded = ScanSight::new(&rules);
+    let chunks = (models.leaves.iter().cloned()).map(|l| ModelChunk::Leaves(vec![l]));
+    let chains = (models.chains.iter().cloned()).map(|c| ModelChunk::Chains(vec![c]));
+    let endpoints = models.endpoints.iter().map(|e| {
+        ModelChunk::Endpoints(EndpointChunk {
+            models: vec![e.clone()],
+            leaf_post_quantum: vec![false],
+        })
+    });
+    let mut unobserved = 0;
+    for chunk in endpoints.chain(chunks).chain(chains) {
+        let found = evaluate_chunk(&rules, &chunk, at).unobserved;
+        unobserved += found.len();
+        folded.fold(&chunk, found);
+    }
+    assert!(
+        unobserved > 1,
+        "some chain and endpoint rules observed nothing"
+    );
+    assert_eq!(folded, bound);
+    // and the sight answers as the models do
+    let folded = Observation::with_sight(&models, &rules, folded);
+    let whole = Observation::new(&models, &rules);
+    let earlier = [
+        finding(
+            "ietf.tls10-tls11-accepted",
+            SubjectKind::Endpoint,
+            "127.0.0.1:1",
+            &[],
+        ),
+        finding(
+            "ietf.tls10-tls11-accepted",
+            SubjectKind::Endpoint,
+            "127.0.0.1:2",
+            &[],
+        ),
+        finding(
+            "ietf.tls10-tls11-accepted",
+            SubjectKind::Endpoint,
+            "127.0.0.9:2",
+            &[],
+        ),
+        finding(
+            "ietf.chain-incomplete",
+            SubjectKind::Chain,
+            "gone",
+            &["127.0.0.1:1 (a.test)"],
+        ),
+        finding(
+            "ietf.chain-incomplete",
+            SubjectKind::Chain,
+            "gone",
+            &["127.0.0.1:1 (c.test)"],
+        ),
+        finding(
+            "ietf.chain-incomplete",
+            SubjectKind::Chain,
+            "gone",
+            &["127.0.0.1:2 (a.test)"],
+        ),
+        finding(
+            "ietf.chain-incomplete",
+            SubjectKind::Leaf,
+            "gone",
+            &["127.0.0.1:2 (a.test)"],
+        ),
+    ];
+    let answers = |o: &Observation<'_>| earlier.iter().map(|f| o.observes(f)).collect::<Vec<_>>();
+    assert_eq!(
+        answers(&folded),
+        vec![false, true, false, true, false, false, true]
+    );
+    assert_eq!(answers(&folded), answers(&whole));
 }

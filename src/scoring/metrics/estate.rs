@@ -3,41 +3,29 @@
 
 use super::tally::LeafTally;
 use super::{Metric, MetricInput};
-use crate::policy::model::{EndpointModel, SubjectModels};
+use crate::policy::model::SubjectModels;
 
-/// The scored scan's subjects that count: its leaves as a [`LeafTally`]
-/// (folded chunk by chunk while judging), its endpoints as models.
+/// The scored scan's subjects that count: its leaves and endpoints as a
+/// [`LeafTally`] (folded chunk by chunk while judging), its CAs and
+/// inventory as models.
 pub struct Estate<'a> {
     models: &'a SubjectModels,
     tally: &'a LeafTally,
-    endpoints: Vec<&'a EndpointModel>,
 }
 
 impl<'a> Estate<'a> {
-    /// Splits the scan's endpoints into counted and excepted; the leaves
-    /// are those folded into `tally` (with the same exclusions).
+    /// The scan of `input` with its leaves and endpoints folded into
+    /// `tally` (with the exclusions of `input`).
     pub fn new(input: &MetricInput<'a>, tally: &'a LeafTally) -> Self {
-        let models = input.models;
-        let endpoints = models
-            .endpoints
-            .iter()
-            .filter(|e| !input.exclusions.covers_endpoint(e))
-            .collect();
         Estate {
-            models,
+            models: input.models,
             tally,
-            endpoints,
         }
     }
 
-    /// The counted leaves, folded.
+    /// The counted leaves and endpoints, folded.
     pub fn leaves(&self) -> &'a LeafTally {
         self.tally
-    }
-
-    /// The counted endpoints.
-    pub fn endpoints(&self) -> &[&'a EndpointModel] {
-        &self.endpoints
     }
 
     /// SHA-256s of the excepted leaves.
@@ -47,28 +35,17 @@ impl<'a> Estate<'a> {
 
     /// The excepted endpoints.
     pub fn excluded_endpoints(&self) -> Vec<String> {
-        let counted: std::collections::HashSet<&str> = self
-            .endpoints
-            .iter()
-            .map(|e| e.served_at.as_str())
-            .collect();
-        let all = self.models.endpoints.iter().map(|e| &e.served_at);
-        all.filter(|s| !counted.contains(s.as_str()))
-            .cloned()
-            .collect()
+        self.tally.endpoints.excluded.clone()
     }
 
     /// Every scan-scoped metric but the post-quantum ones (`post_quantum`
     /// reads the estate).
     pub fn metrics(&self) -> Vec<Metric> {
         let leaves = self.tally.counted;
+        let endpoints = self.tally.endpoints.counted;
         let mut metrics = vec![
             Metric::count("leaves", leaves, leaves),
-            Metric::count(
-                "endpoints",
-                self.endpoints.len() as u64,
-                self.endpoints.len() as u64,
-            ),
+            Metric::count("endpoints", endpoints, endpoints),
         ];
         metrics.extend(self.tally.share_metrics(NO_LEAVES));
         metrics.push(self.largest_key_cluster());
@@ -131,62 +108,29 @@ impl<'a> Estate<'a> {
     /// would leave the endpoint out of `pq_hybrid_share` for the very
     /// property it measures.
     fn endpoint_shares(&self) -> Vec<Metric> {
-        let probed = |e: &EndpointModel| e.versions_probed;
-        let tls13_known = |e: &EndpointModel| e.versions_probed && e.tls13 != "unknown";
-        let on_tls13 = |e: &EndpointModel| e.versions_probed && e.tls_version == "TLSv1.3";
+        let endpoints = &self.tally.endpoints;
+        let all = endpoints.counted;
+        let gap = ("accepted versions probed", "endpoints", VERSIONS_FIX);
         vec![
-            self.endpoint_share(
+            endpoints.legacy_tls.metric(
                 "legacy_tls",
-                (probed, probed),
-                legacy,
-                true,
                 "no endpoint had its accepted versions probed",
+                all,
+                gap,
             ),
-            self.endpoint_share(
+            endpoints.tls13.metric(
                 "tls13_share",
-                (tls13_known, tls13_known),
-                |e| e.tls13 == "yes",
-                false,
                 "no endpoint had its TLS 1.3 support probed",
+                all,
+                gap,
             ),
-            self.endpoint_share(
+            endpoints.pq_hybrid.metric(
                 "pq_hybrid_share",
-                (probed, on_tls13),
-                |e| e.post_quantum_hybrid,
-                false,
                 "no endpoint whose versions were probed negotiated TLS 1.3",
+                all,
+                gap,
             ),
         ]
-    }
-
-    /// Of the counted endpoints, those where `measured` holds are the
-    /// measured ones (the coverage); among those where `of` holds (the
-    /// denominator, a subset of the measured), the share where `hit`
-    /// holds. The subjects are the hits when `hits_are_subjects`, else
-    /// the misses.
-    fn endpoint_share(
-        &self,
-        id: &str,
-        (measured, of): (
-            impl Fn(&EndpointModel) -> bool,
-            impl Fn(&EndpointModel) -> bool,
-        ),
-        hit: impl Fn(&EndpointModel) -> bool,
-        hits_are_subjects: bool,
-        why: &str,
-    ) -> Metric {
-        let measured_count = self.endpoints.iter().filter(|e| measured(e)).count() as u64;
-        let known: Vec<&&EndpointModel> = self.endpoints.iter().filter(|e| of(e)).collect();
-        let hits = known.iter().filter(|e| hit(e)).count() as u64;
-        let subjects = known
-            .iter()
-            .filter(|e| hit(e) == hits_are_subjects)
-            .map(|e| e.served_at.clone());
-        let all = self.endpoints.len() as u64;
-        let gap = ("accepted versions probed", "endpoints", VERSIONS_FIX);
-        Metric::percent(id, hits, known.len() as u64, why)
-            .with_subjects(subjects)
-            .measured_on(measured_count, all, gap)
     }
 
     fn lifetime_median(&self) -> Metric {
@@ -203,10 +147,3 @@ impl<'a> Estate<'a> {
 const NO_LEAVES: &str = "no leaf certificates in the scan";
 /// How to measure the endpoint protocol metrics.
 const VERSIONS_FIX: &str = "scan with --versions";
-
-/// Accepts or negotiated SSLv3, TLS 1.0 or TLS 1.1 (read only on
-/// endpoints whose versions were probed).
-fn legacy(endpoint: &EndpointModel) -> bool {
-    let old = |v: &str| matches!(v, "SSLv3" | "TLSv1.0" | "TLSv1.1");
-    old(&endpoint.tls_version) || endpoint.accepted_versions.iter().any(|v| old(v))
-}

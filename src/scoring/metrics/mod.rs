@@ -8,6 +8,7 @@
 pub mod alerting;
 mod cabf;
 mod catalogue;
+mod endpoint_tally;
 mod estate;
 mod history;
 mod input;
@@ -15,9 +16,11 @@ mod leaf_facts;
 mod post_quantum;
 mod read;
 pub mod register;
+mod share;
 mod tally;
 
 pub use catalogue::{find, Direction, MetricDef, Scope, Unit, CATALOGUE, CATEGORY_FINDINGS};
+pub use endpoint_tally::EndpointTally;
 pub use input::{EndpointReach, Exclusions, HistoryDepth, MetricInput, ScanHistory, ScanPoint};
 pub use leaf_facts::{expiry_horizon_days, within_expiry_horizon, EXPIRY_HORIZON_DAYS};
 pub use tally::LeafTally;
@@ -181,7 +184,7 @@ impl Metric {
 
     /// Lists the subjects folded into `listed` (the first
     /// [`SUBJECT_LIMIT`], and how many in all).
-    fn with_listed(mut self, listed: &tally::Listed) -> Metric {
+    fn with_listed(mut self, listed: &share::Listed) -> Metric {
         self.subjects = listed.first.clone();
         self.subjects_total = listed.total;
         self
@@ -251,25 +254,30 @@ impl MetricSet {
 }
 
 /// Computes every metric of the catalogue from the models in `input`,
-/// leaf models included.
+/// leaf and endpoint models included.
 pub fn compute(input: &MetricInput<'_>) -> MetricSet {
     let mut tally = leaf_tally(input.history, input.exclusions, input.window_days);
     tally.add(&input.models.leaves);
+    let endpoints = &input.models.endpoints;
+    let pq: Vec<bool> = (endpoints.iter())
+        .map(|e| tally.is_post_quantum(&e.leaf_sha256))
+        .collect();
+    tally.add_endpoints(endpoints, &pq);
     compute_with(input, &tally)
 }
 
-/// An empty [`LeafTally`] for the scored scan of `history`: leaves covered
-/// by `exclusions` left out, new leaves told by the window of
-/// `window_days`. Fold the scan's leaf models into it, then
-/// [`compute_with`].
+/// An empty [`LeafTally`] for the scored scan of `history`: leaves and
+/// endpoints covered by `exclusions` left out, new leaves told by the
+/// window of `window_days`. Fold the scan's leaf and endpoint models into
+/// it, then [`compute_with`].
 pub fn leaf_tally(history: &ScanHistory, exclusions: &Exclusions, window_days: i64) -> LeafTally {
     LeafTally::new(exclusions, history.detection_since(window_days))
 }
 
-/// Computes every metric of the catalogue with the leaves folded into
-/// `leaves` (made by [`leaf_tally`] with the same history, exclusions and
-/// window as `input`); the leaf models of `input` are not read, so the
-/// judge need not keep them.
+/// Computes every metric of the catalogue with the leaves and endpoints
+/// folded into `leaves` (made by [`leaf_tally`] with the same history,
+/// exclusions and window as `input`); the leaf and endpoint models of
+/// `input` are not read, so the judge need not keep them.
 pub fn compute_with(input: &MetricInput<'_>, leaves: &LeafTally) -> MetricSet {
     let mut set = MetricSet::default();
     let estate = estate::Estate::new(input, leaves);

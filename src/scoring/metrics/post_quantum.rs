@@ -6,7 +6,6 @@
 
 use super::estate::Estate;
 use super::Metric;
-use crate::policy::model::EndpointModel;
 
 /// What to do to measure more endpoints.
 const GROUP_FIX: &str = "scan again: the key-exchange group is recorded by the TLS 1.3 handshake";
@@ -31,31 +30,12 @@ fn certificates(estate: &Estate<'_>) -> Metric {
 /// or a version below TLS 1.3 (no hybrid group exists there, and the
 /// scanner offers one first). The others are the subjects.
 fn endpoints(estate: &Estate<'_>) -> Metric {
-    let tally = estate.leaves();
-    let leaf_ready = |e: &EndpointModel| tally.is_post_quantum(&e.leaf_sha256);
-    // `--groups` answers: a hybrid group accepted when offered alone
-    let accepts_hybrid = |e: &EndpointModel| e.groups.probed && !e.groups.hybrid_pq.is_empty();
-    let ready = |e: &EndpointModel| leaf_ready(e) || e.post_quantum_hybrid || accepts_hybrid(e);
-    let measured = |e: &EndpointModel| {
-        leaf_ready(e)
-            || e.groups.probed
-            || !e.key_exchange_group.is_empty()
-            || (!e.tls_version.is_empty() && e.tls_version != "TLSv1.3")
-    };
-    let all = estate.endpoints();
-    let known: Vec<_> = all.iter().filter(|e| measured(e)).collect();
-    let hits = known.iter().filter(|e| ready(e)).count() as u64;
-    let subjects = known
-        .iter()
-        .filter(|e| !ready(e))
-        .map(|e| e.served_at.clone());
+    let endpoints = &estate.leaves().endpoints;
     let gap = ("key exchange known", "endpoints", GROUP_FIX);
-    Metric::percent(
+    endpoints.pq_ready.metric(
         "pq_endpoints",
-        hits,
-        known.len() as u64,
         "no endpoint whose key exchange or leaf is known",
+        endpoints.counted,
+        gap,
     )
-    .with_subjects(subjects)
-    .measured_on(known.len() as u64, all.len() as u64, gap)
 }

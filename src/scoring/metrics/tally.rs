@@ -1,5 +1,5 @@
-//! The leaf metrics as an accumulator: [`LeafTally`] folds leaf models in,
-//! a chunk at a time, keeping only counts, the first subjects of each
+//! The leaf metrics as an accumulator: [`LeafTally`] folds leaf models in
+//! (and endpoint models, into its [`EndpointTally`]), a chunk at a time, keeping only counts, the first subjects of each
 //! metric, the key-reuse clusters and the few values whose median or
 //! union a metric needs, so that scoring never holds every leaf model. The
 //! figures are those of the whole list of leaves, whatever the chunks
@@ -10,57 +10,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use time::OffsetDateTime;
 
+use super::endpoint_tally::EndpointTally;
 use super::leaf_facts::{
     chain_correct, chain_measured, expiring_unrenewed, profile_conforms, weak_key, weak_signature,
 };
-use super::{cabf, Exclusions, Metric, SUBJECT_LIMIT};
-use crate::policy::model::{parse_rfc3339, LeafModel};
-
-/// Subjects of a metric: the first [`SUBJECT_LIMIT`] and how many in all.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Listed {
-    /// The first ones, in leaf order.
-    pub first: Vec<String>,
-    /// How many there are.
-    pub total: u64,
-}
-
-impl Listed {
-    /// Counts one more subject, keeping its name while there is room.
-    fn push(&mut self, name: &str) {
-        if self.first.len() < SUBJECT_LIMIT {
-            self.first.push(name.to_string());
-        }
-        self.total += 1;
-    }
-}
-
-/// Hits out of a number of leaves, with the subjects.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Share {
-    /// Leaves for which the property holds.
-    pub hits: u64,
-    /// Leaves it was looked at on (the denominator).
-    pub of: u64,
-    /// The leaves that need attention.
-    pub subjects: Listed,
-}
-
-impl Share {
-    /// Counts a leaf: a hit or not, and listed or not.
-    fn count(&mut self, hit: bool, listed: bool, sha256: &str) {
-        self.of += 1;
-        self.hits += u64::from(hit);
-        if listed {
-            self.subjects.push(sha256);
-        }
-    }
-
-    /// The share as a percentage metric (`why` when there is no leaf).
-    pub fn metric(&self, id: &str, why: &str) -> Metric {
-        Metric::percent(id, self.hits, self.of, why).with_listed(&self.subjects)
-    }
-}
+use super::share::{Listed, Share};
+use super::{cabf, Exclusions, Metric};
+use crate::policy::model::{parse_rfc3339, EndpointModel, LeafModel, ModelChunk};
 
 /// Whether a leaf share lists its hits (a problem) or its misses (a
 /// coverage).
@@ -137,6 +93,8 @@ pub struct LeafTally {
     /// SHA-256s of every post-quantum leaf, excepted ones included (an
     /// endpoint is ready by its leaf).
     pq_leaves: HashSet<String>,
+    /// The scan's endpoints, folded ([`LeafTally::add_endpoints`]).
+    pub(super) endpoints: EndpointTally,
     /// Lifetimes in days, with how many leaves have each.
     lifetimes: BTreeMap<i64, u64>,
     /// SHA-256s of the expired counted leaves.
@@ -165,6 +123,7 @@ impl LeafTally {
             revocation_known: Share::default(),
             post_quantum: Share::default(),
             pq_leaves: HashSet::new(),
+            endpoints: EndpointTally::default(),
             lifetimes: BTreeMap::new(),
             expired: BTreeSet::new(),
             detection_days: Vec::new(),
@@ -176,6 +135,24 @@ impl LeafTally {
     pub fn add(&mut self, leaves: &[LeafModel]) {
         for leaf in leaves {
             self.add_leaf(leaf);
+        }
+    }
+
+    /// Folds in the next `endpoints`, in model order, with whether each
+    /// one's leaf is post-quantum (`leaf_post_quantum`, aligned): the
+    /// endpoint metrics (endpoints excepted are left out but listed).
+    pub fn add_endpoints(&mut self, endpoints: &[EndpointModel], leaf_post_quantum: &[bool]) {
+        (self.endpoints).add(endpoints, leaf_post_quantum, &self.exclusions);
+    }
+
+    /// Folds in the next chunk of models: leaves ([`LeafTally::add`]) or
+    /// endpoints ([`LeafTally::add_endpoints`]); no metric reads the
+    /// chain models.
+    pub fn add_chunk(&mut self, chunk: &ModelChunk) {
+        match chunk {
+            ModelChunk::Leaves(leaves) => self.add(leaves),
+            ModelChunk::Endpoints(e) => self.add_endpoints(&e.models, &e.leaf_post_quantum),
+            ModelChunk::Chains(_) => {}
         }
     }
 
@@ -285,7 +262,7 @@ impl LeafTally {
     }
 
     /// Whether the leaf with this SHA-256 is post-quantum.
-    pub(super) fn is_post_quantum(&self, sha256: &str) -> bool {
+    pub fn is_post_quantum(&self, sha256: &str) -> bool {
         self.pq_leaves.contains(sha256)
     }
 
@@ -351,16 +328,5 @@ mod tests {
             );
         }
         assert_eq!(median_of_counts(&BTreeMap::new()), None);
-    }
-
-    #[test]
-    fn subjects_keep_the_first_ones_and_count_all() {
-        let mut listed = Listed::default();
-        for i in 0..(SUBJECT_LIMIT + 7) {
-            listed.push(&i.to_string());
-        }
-        assert_eq!(listed.total, SUBJECT_LIMIT as u64 + 7);
-        assert_eq!(listed.first.len(), SUBJECT_LIMIT);
-        assert_eq!(listed.first[0], "0");
     }
 }
