@@ -349,8 +349,8 @@ fn statuses(judged: &Judged, rule: &str) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = judged
         .findings
         .iter()
-        .filter(|t| t.finding.rule == rule)
-        .map(|t| (t.status.name().to_string(), t.finding.label.clone()))
+        .filter(|t| &*t.finding.rule == rule)
+        .map(|t| (t.status.name().to_string(), t.finding.label.to_string()))
         .collect();
     found.sort();
     found

@@ -113,9 +113,11 @@ pub fn import(
     let started = Instant::now();
     let writer = store.writer(scan).expect("writer");
     for i in 0..count {
-        writer
-            .write(observation(i, at, intermediate, leaves))
-            .expect("write");
+        if let Err(gone) = writer.write(observation(i, at, intermediate, leaves)) {
+            // the writer thread stopped: its own error says why
+            let why = writer.finish().err();
+            panic!("write {i}: {gone}; the writer stopped on: {why:?}");
+        }
     }
     let stats = writer.finish().expect("finish writer");
     let elapsed = started.elapsed().as_secs_f64();
