@@ -28,7 +28,14 @@ use crate::certs::{parse_certificate, sha256_hex, CertificateView};
 use crate::observation::Observation;
 
 /// Remembered ids are forgotten past this many entries (bounds memory).
+#[cfg(not(test))]
 const CACHE_LIMIT: usize = 200_000;
+/// In the unit tests a handful, so that every store test that writes
+/// chains also writes them across forgotten caches (a scan of more than
+/// 200,000 distinct certificates did not store before the caches were
+/// only emptied between batches).
+#[cfg(test)]
+const CACHE_LIMIT: usize = 3;
 
 /// Earliest and latest observation time of a certificate within a batch.
 #[derive(Clone)]
@@ -130,6 +137,7 @@ impl ObservationInserter {
         conn: &dyn Session,
         batch: &[Observation],
     ) -> Result<(), SqlError> {
+        self.trim_caches();
         let rows = self.count_unresponsive(conn, batch)?;
         if rows.is_empty() {
             return Ok(());
@@ -465,6 +473,17 @@ impl ObservationInserter {
         Ok(())
     }
 
+    /// Between batches: starts the id caches over once they hold
+    /// [`CACHE_LIMIT`] entries (bounds memory; a batch adds at most its
+    /// own certificates and chains beyond the limit).
+    fn trim_caches(&mut self) {
+        for cache in [&mut self.certificates, &mut self.chains] {
+            if cache.len() >= CACHE_LIMIT {
+                *cache = HashMap::new();
+            }
+        }
+    }
+
     /// After an aborted transaction: forgets every id learned in it (they
     /// may name rows that were rolled back) and restores `stats`.
     pub(super) fn forget(&mut self, stats: WriteStats) {
@@ -756,11 +775,10 @@ fn payload_digest(parts: &[&str]) -> i64 {
     u64::from_str_radix(&hex[..16], 16).map_or(0, |v| v as i64)
 }
 
-/// Caches `key -> id`, starting over when the cache is full.
+/// Caches `key -> id`. Never forgets within a batch: the chains of a
+/// batch are linked by the ids its certificates were given a moment
+/// before (see [`ObservationInserter::trim_caches`]).
 fn remember(cache: &mut HashMap<String, i64>, key: &str, id: i64) {
-    if cache.len() >= CACHE_LIMIT {
-        cache.clear();
-    }
     cache.entry(key.to_string()).or_insert(id);
 }
 
