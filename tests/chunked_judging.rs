@@ -16,7 +16,7 @@
 
 mod common;
 
-use certatlas::judge::{InventoryContext, Judged, LeafModels, LEAF_CHUNK};
+use certatlas::judge::{InventoryContext, Judged, ModelRetention, LEAF_CHUNK};
 use certatlas::observation::SniSource;
 use certatlas::store::{ScanId, Store};
 use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
@@ -72,7 +72,7 @@ fn synthetic_scan(store: &Store) -> ScanId {
 
 /// Judges `scan` in memory on the synthetic scan's clock, leaf models
 /// `chunk` at a time, kept or folded as `keep` says.
-fn judge(store: &Store, scan: ScanId, chunk: usize, keep: LeafModels) -> Judged {
+fn judge(store: &Store, scan: ScanId, chunk: usize, keep: ModelRetention) -> Judged {
     let context = InventoryContext::new(None, Vec::new()).expect("context");
     common::judging::judge(store, &context, scan, THIRD, (chunk, keep))
 }
@@ -99,7 +99,7 @@ fn judging_in_chunks_of_seven_gives_the_same_judgement() {
     let store = Store::open(&db).expect("open store");
     let third = synthetic_scan(&store);
     for scan in [ScanId(1), ScanId(2), third] {
-        let whole = judge(&store, scan, LEAF_CHUNK, LeafModels::Keep);
+        let whole = judge(&store, scan, LEAF_CHUNK, ModelRetention::Keep);
         let leaves = whole.models.leaves.len();
         assert!(
             leaves > 14,
@@ -107,7 +107,7 @@ fn judging_in_chunks_of_seven_gives_the_same_judgement() {
         );
         assert!(!whole.findings.is_empty(), "scan {scan} has findings");
         for chunk in [7, 1] {
-            let chunked = judge(&store, scan, chunk, LeafModels::Keep);
+            let chunked = judge(&store, scan, chunk, ModelRetention::Keep);
             let (a, b) = (outcome(&whole), outcome(&chunked));
             assert_eq!(a.0, b.0, "scan {scan}, chunk {chunk}: leaf models");
             assert_eq!(a.1, b.1, "scan {scan}, chunk {chunk}: chains and endpoints");
@@ -117,7 +117,7 @@ fn judging_in_chunks_of_seven_gives_the_same_judgement() {
         }
     }
     // The synthetic scan exercises the relations the index computes.
-    let judged = judge(&store, third, 7, LeafModels::Keep);
+    let judged = judge(&store, third, 7, ModelRetention::Keep);
     let leaves = &judged.models.leaves;
     assert_eq!(leaves.len(), LEAVES);
     assert!(
@@ -193,7 +193,7 @@ fn judging_without_keeping_leaf_models_gives_the_same_judgement() {
     let store = Store::open(&db).expect("open store");
     let third = synthetic_scan(&store);
     for scan in [ScanId(1), ScanId(2), third] {
-        let kept = judge(&store, scan, LEAF_CHUNK, LeafModels::Keep);
+        let kept = judge(&store, scan, LEAF_CHUNK, ModelRetention::Keep);
         assert!(!kept.models.leaves.is_empty(), "scan {scan} has leaves");
         let (folded_metrics, at_once) = metrics_both_ways(&store, &kept);
         assert_eq!(
@@ -210,7 +210,7 @@ fn judging_without_keeping_leaf_models_gives_the_same_judgement() {
             "scan {scan}: every endpoint counted"
         );
         for chunk in [LEAF_CHUNK, 7] {
-            let folded = judge(&store, scan, chunk, LeafModels::Fold);
+            let folded = judge(&store, scan, chunk, ModelRetention::Fold);
             let dropped = &folded.models;
             assert!(
                 dropped.leaves.is_empty() && dropped.chains.is_empty(),
@@ -365,7 +365,7 @@ fn chain_and_endpoint_findings_keep_their_lifecycle_whatever_the_chunks() {
         let context = InventoryContext::new(None, Vec::new()).expect("context");
         common::judging::judge(&store, &context, after, AFTER, (chunk, keep))
     };
-    let whole = judge(LEAF_CHUNK, LeafModels::Keep);
+    let whole = judge(LEAF_CHUNK, ModelRetention::Keep);
     // the cases are there: chains replaced at endpoints judged elsewhere,
     // chains and endpoints not observed, endpoint findings fixed
     let count = |rule: &str, status: &str| {
@@ -396,19 +396,21 @@ fn chain_and_endpoint_findings_keep_their_lifecycle_whatever_the_chunks() {
     assert_eq!(whole.models.endpoints.len(), PLACES - 2);
     assert_eq!(whole.models.chains.len(), PLACES - 2);
     for (chunk, keep) in [
-        (1, LeafModels::Keep),
-        (3, LeafModels::Keep),
-        (1, LeafModels::Fold),
-        (4, LeafModels::Fold),
-        (LEAF_CHUNK, LeafModels::Fold),
+        (1, ModelRetention::Keep),
+        (3, ModelRetention::Keep),
+        (1, ModelRetention::Fold),
+        (4, ModelRetention::Fold),
+        (LEAF_CHUNK, ModelRetention::Fold),
     ] {
         let chunked = judge(chunk, keep);
         let (a, b) = (outcome(&whole), outcome(&chunked));
         assert_eq!(a.2, b.2, "chunk {chunk}, {keep:?}: card and metrics");
         assert_eq!(a.3, b.3, "chunk {chunk}, {keep:?}: tracked findings");
         match keep {
-            LeafModels::Keep => assert_eq!(a.1, b.1, "chunk {chunk}: chain and endpoint models"),
-            LeafModels::Fold => {
+            ModelRetention::Keep => {
+                assert_eq!(a.1, b.1, "chunk {chunk}: chain and endpoint models")
+            }
+            ModelRetention::Fold => {
                 let kept = &chunked.models;
                 assert!(kept.leaves.is_empty() && kept.chains.is_empty());
                 assert!(kept.endpoints.is_empty(), "chunk {chunk}: nothing kept");

@@ -16,7 +16,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use certatlas::inventory::view;
-use certatlas::judge::{InventoryContext, Judged, LeafModels, LEAF_CHUNK};
+use certatlas::judge::{InventoryContext, Judged, ModelRetention, LEAF_CHUNK};
 use certatlas::store::{ScanId, Store};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use time::macros::datetime;
@@ -102,7 +102,7 @@ fn store_scan(store: &Store, chains: Vec<Vec<Vec<u8>>>) -> ScanId {
 
 /// Judges `scan` in memory with leaf chunks of `chunk`, keeping the leaves.
 fn judge(store: &Store, context: &InventoryContext, scan: ScanId, chunk: usize) -> Judged {
-    common::judging::judge(store, context, scan, AT, (chunk, LeafModels::Keep))
+    common::judging::judge(store, context, scan, AT, (chunk, ModelRetention::Keep))
 }
 
 #[test]

@@ -11,7 +11,7 @@ use super::{output_error, stdout_error, AppError, RunStatus};
 use crate::cli::{PolicyRequest, ReportArgs, VerifyArgs};
 use crate::clock::Clock;
 use crate::evidence::{self, Digests, ManifestHeader, ManifestScan, Signer, Verification};
-use crate::judge::{scored_history, Judged, LeafModels};
+use crate::judge::{scored_history, Judged, ModelRetention};
 use crate::report::audit::{self, AuditReport, PreviousScore, ReportDigests, REPORT_SCHEMA};
 use crate::report::cbom::{self, types::Bom, SpecVersion, CBOM_FILE};
 use crate::report::ListingFormat;
@@ -27,7 +27,7 @@ pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {
     prepare_dir(&args.out)?;
     let opened = Opened::new(&args.store, &args.policy)?;
     // the report lists every leaf
-    let judged = opened.judge_keeping(args.scan, clock, LeafModels::Keep)?;
+    let judged = opened.judge_keeping(args.scan, clock, ModelRetention::Keep)?;
     let bundle = Bundle {
         store: &opened.store,
         policy: &opened.policy,

@@ -8,7 +8,7 @@ use crate::cli::policy::policy_request;
 use crate::cli::{PolicyArgs, PolicyRequest, StoreArgs};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::judge::{InventoryContext, Judge, Judged, LeafModels, Persist, LEAF_CHUNK};
+use crate::judge::{InventoryContext, Judge, Judged, ModelRetention, Persist, LEAF_CHUNK};
 use crate::store::Store;
 
 /// A scan judged in memory, with what went into it.
@@ -40,7 +40,7 @@ impl Opened {
     /// Judges the scan asked for (default: the latest complete one) in
     /// memory, without keeping its leaf models.
     pub fn judge(&self, scan: Option<i64>, clock: Clock) -> Result<Judged, AppError> {
-        self.judge_keeping(scan, clock, LeafModels::Fold)
+        self.judge_keeping(scan, clock, ModelRetention::Fold)
     }
 
     /// [`Opened::judge`], keeping the leaf models as `keep` says.
@@ -48,7 +48,7 @@ impl Opened {
         &self,
         scan: Option<i64>,
         clock: Clock,
-        keep: LeafModels,
+        keep: ModelRetention,
     ) -> Result<Judged, AppError> {
         let record = pick_record(&self.store, scan)?;
         let judge = Judge {

@@ -9,7 +9,7 @@ use crate::cli::{PolicyRequest, ScanRequest};
 use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
 use crate::inventory::view::InventorySummary;
-use crate::judge::{cycles, InventoryContext, Judge, LeafModels, Persist};
+use crate::judge::{cycles, InventoryContext, Judge, ModelRetention, Persist};
 use crate::observation::Observation;
 use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::SubjectModels;
@@ -50,7 +50,7 @@ pub(super) struct Recording {
     revocation: Option<Arc<Pairings>>,
     /// Whether the judged scan keeps its leaf models (webhooks and the
     /// demo's report read them).
-    leaves: LeafModels,
+    leaves: ModelRetention,
 }
 
 impl Recording {
@@ -102,7 +102,7 @@ impl Recording {
             context,
             shard: None,
             revocation: None,
-            leaves: LeafModels::Keep,
+            leaves: ModelRetention::Keep,
         })
     }
 
@@ -127,7 +127,7 @@ impl Recording {
             // an imported scan's certificates are not checked here: its
             // revocation status stays unknown to the rules (not "good")
             revocation: None,
-            leaves: LeafModels::Keep,
+            leaves: ModelRetention::Keep,
         })
     }
 
@@ -135,7 +135,7 @@ impl Recording {
     /// import, a scan without webhooks): judging then holds one chunk of
     /// leaf models at a time.
     pub fn fold_leaves(mut self) -> Self {
-        self.leaves = LeafModels::Fold;
+        self.leaves = ModelRetention::Fold;
         self
     }
 

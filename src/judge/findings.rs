@@ -3,7 +3,7 @@
 //! across the timeline of judged scans (evaluating earlier scans that have
 //! none stored yet).
 
-use super::{Judge, JudgeError, LeafModels, Persist};
+use super::{Judge, JudgeError, ModelRetention, Persist};
 use crate::policy::digests::{digest_parts, PolicyDigests};
 use crate::policy::disappearance::{disappearance, PreviousBuilder};
 use crate::policy::evaluate::{self, ChunkEvaluations, Evaluation};
@@ -51,7 +51,7 @@ pub(super) struct Tracked {
     /// The findings with their history and exceptions.
     pub findings: Vec<TrackedFinding>,
     /// The scan's models (leaf, chain and endpoint models only with
-    /// [`LeafModels::Keep`]).
+    /// [`ModelRetention::Keep`]).
     pub models: SubjectModels,
     /// The scan's leaves and endpoints as the metrics need them.
     pub tally: LeafTally,
@@ -179,7 +179,7 @@ impl Judge<'_> {
 
     /// The findings of `scan` with their history and exceptions, and the
     /// scan's models (leaf, chain and endpoint models only with
-    /// [`LeafModels::Keep`]; they are folded into the tally and the sight
+    /// [`ModelRetention::Keep`]; they are folded into the tally and the sight
     /// of the scan as they are built). Earlier judged scans (complete, shard scans left
     /// out: their cycle scans stand for them) without stored findings are
     /// evaluated first. Callers pass judged scans only (`judge` checks;
@@ -188,7 +188,7 @@ impl Judge<'_> {
         &self,
         scan: &ScanRecord,
         chunk: usize,
-        keep: LeafModels,
+        keep: ModelRetention,
     ) -> Result<Tracked, JudgeError> {
         let earlier: Vec<ScanRecord> = self
             .store
@@ -212,7 +212,7 @@ impl Judge<'_> {
         let (current, mut models) = self.evaluate(scan, &digests, chunk, |part, unobserved| {
             tally.add_chunk(&part);
             sight.fold(&part, unobserved);
-            if keep == LeafModels::Keep {
+            if keep == ModelRetention::Keep {
                 kept.keep(part);
             }
         })?;

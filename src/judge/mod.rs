@@ -92,7 +92,7 @@ pub enum Persist {
 /// models (built a chunk at a time; the CA and inventory models are
 /// always kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeafModels {
+pub enum ModelRetention {
     /// Keep them in [`Judged::models`] (for callers that list or alert on
     /// leaves or endpoints: the audit report, webhooks, the demo); memory
     /// grows with the estate.
@@ -111,7 +111,7 @@ pub struct Judged {
     /// Its findings, tracked across the timeline, with exceptions applied.
     pub findings: Vec<TrackedFinding>,
     /// The models its rules were evaluated over; the leaf, chain and
-    /// endpoint models only when judged with [`LeafModels::Keep`].
+    /// endpoint models only when judged with [`ModelRetention::Keep`].
     pub models: SubjectModels,
     /// Its maturity card.
     pub card: ScoreCard,
@@ -152,15 +152,15 @@ impl Judge<'_> {
     /// Judges the complete scan `record`: earlier unscored scans are scored
     /// first (the trend stays whole), then its findings are evaluated and
     /// tracked, and it is scored. The leaf, chain and endpoint models are
-    /// folded chunk by chunk and not kept ([`LeafModels::Fold`]).
+    /// folded chunk by chunk and not kept ([`ModelRetention::Fold`]).
     pub fn judge(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
-        self.judge_in_chunks(record, LEAF_CHUNK, LeafModels::Fold)
+        self.judge_in_chunks(record, LEAF_CHUNK, ModelRetention::Fold)
     }
 
     /// [`Judge::judge`], keeping the judged scan's leaf, chain and
-    /// endpoint models in [`Judged::models`] ([`LeafModels::Keep`]).
-    pub fn judge_with_leaves(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
-        self.judge_in_chunks(record, LEAF_CHUNK, LeafModels::Keep)
+    /// endpoint models in [`Judged::models`] ([`ModelRetention::Keep`]).
+    pub fn judge_keeping_models(&self, record: ScanRecord) -> Result<Judged, JudgeError> {
+        self.judge_in_chunks(record, LEAF_CHUNK, ModelRetention::Keep)
     }
 
     /// [`Judge::judge`], building and evaluating the leaf, chain and
@@ -171,7 +171,7 @@ impl Judge<'_> {
         &self,
         record: ScanRecord,
         chunk: usize,
-        keep: LeafModels,
+        keep: ModelRetention,
     ) -> Result<Judged, JudgeError> {
         if record.status != ScanStatus::Complete {
             return Err(JudgeError::NotComplete {
@@ -200,7 +200,7 @@ impl Judge<'_> {
         &self,
         scan: ScanId,
         shard: Option<&ShardPart>,
-        keep: LeafModels,
+        keep: ModelRetention,
     ) -> Result<AfterScan, JudgeError> {
         let (scan, cycle_note) = match shard {
             None => (scan, None),

@@ -13,7 +13,7 @@ use super::{Judge, JudgeError, Persist};
 use crate::policy::lifecycle::TrackedFinding;
 use crate::scoring::metrics::{self, MetricInput, ScanHistory};
 
-use super::LeafModels;
+use super::ModelRetention;
 use crate::scoring::{self, FindingFact, ScoreCard};
 use crate::store::{ScanId, ScanRecord, Store};
 
@@ -85,7 +85,7 @@ impl Judge<'_> {
         let mut made = Vec::new();
         for record in earlier {
             if !self.store.has_score(record.id)? {
-                let tracked = self.track(&record, chunk, LeafModels::Fold)?;
+                let tracked = self.track(&record, chunk, ModelRetention::Fold)?;
                 let card = self.score(&record, &tracked)?;
                 made.push((record.id, record.started_at, card));
             }

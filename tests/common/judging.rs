@@ -5,7 +5,7 @@
 //! fixed clock, leaf models `chunk` at a time.
 
 use certatlas::clock::Clock;
-use certatlas::judge::{InventoryContext, Judge, Judged, LeafModels, Persist, PolicyRequest};
+use certatlas::judge::{InventoryContext, Judge, Judged, ModelRetention, Persist, PolicyRequest};
 use certatlas::observation::{Observation, Outcome, SniSource, TlsSession};
 use certatlas::store::{ScanId, ScanMeta, Store};
 use time::OffsetDateTime;
@@ -69,7 +69,7 @@ pub fn judge(
     context: &InventoryContext,
     scan: ScanId,
     at: OffsetDateTime,
-    (chunk, keep): (usize, LeafModels),
+    (chunk, keep): (usize, ModelRetention),
 ) -> Judged {
     let policy = builtin_policy();
     let judge = Judge {
