@@ -135,9 +135,10 @@ impl<'a> History<'a> {
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
-    /// `(status, first seen, open since)` of a finding present now.
-    fn of_current(&self, finding: &Finding) -> (FindingStatus, OffsetDateTime, OffsetDateTime) {
-        let row = self.presence.row(&finding.rule, &finding.subject_key);
+    /// `(status, first seen, open since)` of a finding present now, by
+    /// its key.
+    fn of_current(&self, key: FindingKey) -> (FindingStatus, OffsetDateTime, OffsetDateTime) {
+        let row = self.presence.row_of(key);
         let present = |id: &ScanId| row.at(*id);
         let first = row.scans(&self.earlier).last();
         let status = match (first, self.earlier.first()) {
@@ -233,19 +234,20 @@ pub fn track_with(
 ) -> Vec<TrackedFinding> {
     let history = History::new(scan, presence, timeline);
     let now = history.time_of(scan);
-    let mut seen: HashSet<FindingKey> = current.iter().map(key_of).collect();
-    let mut tracked: Vec<TrackedFinding> = current
-        .into_iter()
-        .map(|finding| {
-            let (status, first_seen, open_since) = history.of_current(&finding);
-            TrackedFinding {
-                status,
-                first_seen,
-                open_since,
-                ..TrackedFinding::blank(finding)
-            }
-        })
-        .collect();
+    // each finding's key digested once, for `seen` and its presence
+    let mut seen: HashSet<FindingKey> = HashSet::with_capacity(current.len());
+    let mut tracked: Vec<TrackedFinding> = Vec::with_capacity(current.len());
+    for finding in current {
+        let key = key_of(&finding);
+        seen.insert(key);
+        let (status, first_seen, open_since) = history.of_current(key);
+        tracked.push(TrackedFinding {
+            status,
+            first_seen,
+            open_since,
+            ..TrackedFinding::blank(finding)
+        });
+    }
     let previous_time = history.earlier.first().map(|id| history.time_of(*id));
     let candidates = previous
         .findings
@@ -253,18 +255,18 @@ pub fn track_with(
         .map(|f| (f, previous_time))
         .chain(previous.unobserved.into_iter().map(|(f, at)| (f, Some(at))));
     for (finding, last_observed) in candidates {
-        if !seen.insert(key_of(&finding)) {
+        let key = key_of(&finding);
+        if !seen.insert(key) {
             continue;
         }
         // Present (or unobserved) in the previous scan: `of_current`
         // measures its last run.
-        let (_, first_seen, open_since) = history.of_current(&finding);
+        let (_, first_seen, open_since) = history.of_current(key);
         let mut t = TrackedFinding {
             first_seen,
             open_since,
             ..TrackedFinding::blank(finding)
         };
-        let key = key_of(&t.finding);
         if gone.withdrawn.contains(&key) {
             t.status = FindingStatus::Withdrawn;
             t.withdrawn_by = gone.policy_changes.clone();

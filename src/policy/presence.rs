@@ -86,7 +86,12 @@ impl Presence {
     /// Where `(rule, key)` was present: its digest is taken once, then
     /// each scan asked about is one bit test.
     pub fn row(&self, rule: &str, key: &str) -> Row<'_> {
-        let words = self.slots.get(&KeyDigest::of(rule, key)).map(|&slot| {
+        self.row_of(KeyDigest::of(rule, key))
+    }
+
+    /// [`Presence::row`] of a key whose digest the caller holds already.
+    pub fn row_of(&self, key: KeyDigest) -> Row<'_> {
+        let words = self.slots.get(&key).map(|&slot| {
             let slot = slot as usize;
             &self.bits[slot * self.words..(slot + 1) * self.words]
         });
