@@ -56,20 +56,11 @@ pub fn disappearance(
     }
 }
 
-impl Previous {
-    /// From the previous scan's stored findings and recorded outcomes (its
-    /// `unobserved` ones are carried; stored words this version does not
-    /// know are skipped).
-    pub fn from_stored(findings: &[StoredFinding], outcomes: &[FindingOutcome]) -> Previous {
-        let mut previous = PreviousBuilder::default();
-        findings.iter().for_each(|s| previous.finding(s));
-        previous.finish(outcomes)
-    }
-}
-
-/// [`Previous`] built one stored finding at a time, as the store streams
-/// them, the findings of one rule sharing its parts
-/// ([`StoredParts`](super::finding::StoredParts)).
+/// [`Previous`] built from the previous scan's stored findings, one at a
+/// time as the store streams them, the findings of one rule sharing its
+/// parts ([`StoredParts`](super::finding::StoredParts)), then its recorded
+/// outcomes (its `unobserved` ones are carried; stored words this version
+/// does not know are skipped).
 #[derive(Debug, Default)]
 pub struct PreviousBuilder {
     shared: super::finding::StoredParts,

@@ -168,26 +168,14 @@ impl Store {
 
     /// The stored findings of `scan`, by rule and subject.
     pub fn findings(&self, scan: ScanId) -> Result<Vec<StoredFinding>, StoreError> {
-        let rows = self
-            .conn()
-            .rows(
-                "SELECT rule_id, subject_key, severity, subject_kind, certificate, message, detail
-                 FROM findings WHERE scan_id = ?1 ORDER BY rule_id, subject_key",
-                params![scan.0],
-                |r| Ok((finding_columns(r)?, r.get::<String>(6)?)),
-            )
-            .map_err(sql(&self.path, "read findings"))?;
-        rows.into_iter()
-            .map(|(mut finding, detail)| {
-                finding.detail = json_column(&self.path, "findings.detail", &detail)?;
-                Ok(StoredFinding { scan, finding })
-            })
-            .collect()
+        let mut findings = Vec::new();
+        self.each_finding(scan, &mut |f| findings.push(f))?;
+        Ok(findings)
     }
 
-    /// The stored findings of `scan` as [`Store::findings`] reads them,
-    /// each handed to `each` as it is read, none kept (the previous scan's
-    /// findings, which the finding lifecycle rebuilds one by one).
+    /// The stored findings of `scan`, by rule and subject, each handed to
+    /// `each` as it is read, none kept (the previous scan's findings,
+    /// which the finding lifecycle rebuilds one by one).
     pub fn each_finding(
         &self,
         scan: ScanId,
