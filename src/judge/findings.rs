@@ -218,8 +218,7 @@ impl Judge<'_> {
         })?;
         let now = (&models, sight);
         let (previous, gone) = self.previous_and_gone(earlier.last(), &digests, now, chunk)?;
-        (models.leaves, models.chains) = (kept.leaves, kept.chains);
-        models.endpoints = kept.endpoints;
+        models.take_kept(kept);
         let wanted = lifecycle::wanted(&current, &previous);
         let mut presence = Presence::new(scan.id, &timeline, wanted);
         let mut add = |at: ScanId, rule: &str, key: &str| presence.add(at, rule, key);

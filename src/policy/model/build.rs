@@ -136,6 +136,15 @@ impl SubjectModels {
             ModelChunk::Endpoints(endpoints) => self.endpoints.extend(endpoints.models),
         }
     }
+
+    /// Takes the leaf, chain and endpoint models `kept` ([`Self::keep`])
+    /// as its own, in place of its own (the models a chunked build
+    /// returns have none).
+    pub fn take_kept(&mut self, kept: SubjectModels) {
+        self.leaves = kept.leaves;
+        self.chains = kept.chains;
+        self.endpoints = kept.endpoints;
+    }
 }
 
 /// How many leaf models [`build_in_chunks`] makes at a time.

@@ -34,9 +34,7 @@ pub fn from_store(
     let mut models = from_store_in_chunks(store, scan, judgement, LEAF_CHUNK, |chunk| {
         kept.keep(chunk);
     })?;
-    models.leaves = kept.leaves;
-    models.chains = kept.chains;
-    models.endpoints = kept.endpoints;
+    models.take_kept(kept);
     Ok(models)
 }
 
