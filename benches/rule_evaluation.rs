@@ -14,8 +14,9 @@
 //! Nothing touches the network.
 //!
 //! Last, in another fresh process, the whole judgement `certatlas findings`
-//! makes in memory (`Judge::judge`: models, rules, finding lifecycle,
-//! metrics and the score) is timed with its own peak RSS.
+//! makes in memory (`Judge::judge_streaming`: models, rules, finding
+//! lifecycle, metrics and the score, each tracked finding handed on and
+//! counted, none kept) is timed with its own peak RSS.
 //! `RULES_BENCH_DB=<file>` builds the database there and keeps it, or, when
 //! the file exists, skips the setup (one size only).
 //!
@@ -239,11 +240,21 @@ fn time_judge(db: &Path) {
         persist: Persist::InMemory,
     };
     let started = Instant::now();
-    let judged = judge.judge(record).expect("judged");
+    // each tracked finding counted as it comes, as a command that writes
+    // them out takes them (`Judge::judge` would collect them)
+    let (mut findings, mut active) = (0u64, 0u64);
+    let mut sink = |t: certatlas::policy::lifecycle::TrackedFinding| {
+        findings += 1;
+        active += u64::from(t.is_active());
+    };
+    let keep = certatlas::judge::ModelRetention::Fold;
+    let judged = judge
+        .judge_streaming(record, certatlas::judge::LEAF_CHUNK, keep, &mut sink)
+        .expect("judged");
     println!(
-        "judged in memory in {:.2} s: {} findings tracked, {} leaf models kept, score {:?}; peak RSS {}",
+        "judged in memory in {:.2} s: {findings} findings tracked ({active} active) and handed \
+         on one by one, {} leaf models kept, score {:?}; peak RSS {}",
         started.elapsed().as_secs_f64(),
-        judged.findings.len(),
         judged.models.leaves.len(),
         judged.card.overall_value,
         estate::rss("VmHWM:")

@@ -327,6 +327,7 @@ fn facts(store: &Store, scan: ScanId) -> Vec<FindingFact> {
                 severity: *severity,
                 categories: vec![category.to_string()].into(),
                 active: true,
+                count: 1,
             })
         })
         .collect()

@@ -109,6 +109,7 @@ fn write_lab_report(
         findings: stored.findings,
         models,
         card,
+        counts: stored.counts,
         backfilled: Vec::new(),
     };
     let bundle = Bundle {

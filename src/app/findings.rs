@@ -6,27 +6,47 @@ use super::judged::Opened;
 use super::{stdout_error, AppError, RunStatus};
 use crate::cli::FindingsArgs;
 use crate::clock::Clock;
+use crate::policy::lifecycle::TrackedFinding;
 use crate::report::findings as present;
+use crate::report::listing::ListingFormat;
 
 /// `certatlas findings`.
 pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let opened = Opened::new(&args.listing.store, &args.policy)?;
-    let mut tracked = opened.judge(args.scan, clock)?.findings;
-    let status = gate(&tracked, &opened.policy);
-    if let Some(minimum) = args.severity {
-        tracked.retain(|t| t.finding.severity >= minimum);
+    let format = args.listing.format;
+    let wanted = |t: &TrackedFinding| args.severity.is_none_or(|min| t.finding.severity >= min);
+    if format == ListingFormat::Table {
+        // sorted by severity over every finding: collected
+        let judged = opened.judge(args.scan, clock)?;
+        let mut tracked = judged.findings;
+        tracked.retain(wanted);
+        present::write_findings(&mut io::stdout().lock(), format, &tracked)
+            .map_err(stdout_error)?;
+        return Ok(gate(&judged.counts, &opened.policy));
     }
-    present::write_findings(&mut io::stdout().lock(), args.listing.format, &tracked)
-        .map_err(stdout_error)?;
-    Ok(status)
+    // JSON and CSV are written as the findings are tracked, never all held
+    let mut out = io::stdout().lock();
+    let mut stream = present::findings_stream(&mut out, format).map_err(stdout_error)?;
+    let mut failed = None;
+    let mut sink = |t: TrackedFinding| {
+        if failed.is_none() && wanted(&t) {
+            failed = stream.item(&t).err();
+        }
+    };
+    let judged = opened.judge_streaming(args.scan, clock, &mut sink)?;
+    if let Some(error) = failed {
+        return Err(stdout_error(error));
+    }
+    stream.finish().map_err(stdout_error)?;
+    Ok(gate(&judged.counts, &opened.policy))
 }
 
 /// Exit status for `--fail-on`: failed when an active finding reaches it.
 pub(super) fn gate(
-    tracked: &[crate::policy::lifecycle::TrackedFinding],
+    counts: &crate::policy::lifecycle::FindingCounts,
     policy: &crate::cli::PolicyRequest,
 ) -> RunStatus {
-    match crate::judge::fails(tracked, policy.fail_on) {
+    match counts.fails(policy.fail_on) {
         true => RunStatus::Failed,
         false => RunStatus::Complete,
     }

@@ -43,6 +43,34 @@ impl Opened {
         self.judge_keeping(scan, clock, ModelRetention::Fold)
     }
 
+    /// Judges the scan as [`Opened::judge`] does, handing each tracked
+    /// finding to `sink` as it is tracked instead of collecting them
+    /// (`findings` then empty): what `findings --format json|csv` writes
+    /// out one by one.
+    pub fn judge_streaming(
+        &self,
+        scan: Option<i64>,
+        clock: Clock,
+        sink: &mut dyn FnMut(crate::policy::lifecycle::TrackedFinding),
+    ) -> Result<Judged, AppError> {
+        let record = pick_record(&self.store, scan)?;
+        let keep = ModelRetention::Fold;
+        Ok(self
+            .judge_with(clock)
+            .judge_streaming(record, LEAF_CHUNK, keep, sink)?)
+    }
+
+    /// The in-memory judge of this inventory and policy.
+    fn judge_with(&self, clock: Clock) -> Judge<'_> {
+        Judge {
+            store: &self.store,
+            context: &self.context,
+            policy: &self.policy,
+            clock,
+            persist: Persist::InMemory,
+        }
+    }
+
     /// [`Opened::judge`], keeping the leaf models as `keep` says.
     pub fn judge_keeping(
         &self,
@@ -51,13 +79,8 @@ impl Opened {
         keep: ModelRetention,
     ) -> Result<Judged, AppError> {
         let record = pick_record(&self.store, scan)?;
-        let judge = Judge {
-            store: &self.store,
-            context: &self.context,
-            policy: &self.policy,
-            clock,
-            persist: Persist::InMemory,
-        };
-        Ok(judge.judge_in_chunks(record, LEAF_CHUNK, keep)?)
+        Ok(self
+            .judge_with(clock)
+            .judge_in_chunks(record, LEAF_CHUNK, keep)?)
     }
 }

@@ -11,7 +11,7 @@ use crate::inventory::history::ScanDiff;
 use crate::inventory::view::InventorySummary;
 use crate::judge::{cycles, InventoryContext, Judge, ModelRetention, Persist};
 use crate::observation::Observation;
-use crate::policy::lifecycle::TrackedFinding;
+use crate::policy::lifecycle::{FindingCounts, TrackedFinding};
 use crate::policy::model::SubjectModels;
 use crate::report;
 use crate::revocation;
@@ -203,6 +203,7 @@ impl Recording {
             revocation_note: revocation,
             outcome: Some((diff, inventory)),
             findings: judged.findings,
+            counts: judged.counts,
             score: Some(judged.card),
             models: Some((judged.record, judged.models)),
         })
@@ -221,8 +222,12 @@ pub(super) struct StoredScan {
     pub revocation_note: Option<String>,
     /// The diff and inventory summary, for a complete scan.
     pub outcome: Option<(ScanDiff, InventorySummary)>,
-    /// Its findings with their history (empty for an interrupted scan).
+    /// Its findings with their history, when the scan keeps its models
+    /// ([`ModelRetention::Keep`]: webhooks and the demo read them; empty
+    /// otherwise, and for an interrupted scan).
     pub findings: Vec<TrackedFinding>,
+    /// Its findings counted (all of them, kept or not).
+    pub counts: FindingCounts,
     /// Its maturity score (none for an interrupted scan).
     pub score: Option<ScoreCard>,
     /// Its record and models, for a report (none for an interrupted scan).
@@ -240,6 +245,7 @@ impl StoredScan {
             revocation_note: None,
             outcome: None,
             findings: Vec::new(),
+            counts: FindingCounts::default(),
             score: None,
             models: None,
         }
@@ -260,7 +266,7 @@ impl StoredScan {
                 writeln!(
                     out,
                     "{}  (details: certatlas findings)",
-                    report::findings::summary_line(&self.findings)
+                    report::findings::summary_line(&self.counts)
                 )?;
                 match &self.score {
                     Some(card) => report::score::write_summary_line(out, card),

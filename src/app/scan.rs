@@ -214,7 +214,7 @@ async fn finish_stored(
     }
     after_stored(env, &stored)?;
     let status = match status {
-        RunStatus::Complete => super::findings::gate(&stored.findings, &request.policy),
+        RunStatus::Complete => super::findings::gate(&stored.counts, &request.policy),
         other => other,
     };
     Ok(ScanRun {

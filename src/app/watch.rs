@@ -273,12 +273,9 @@ fn finish_line(env: &ScanEnv, number: u64, report: &RunReport, next: Option<Next
         run: number,
         outcome: report.outcome,
         scan: stored.map(|s| s.scan.0),
-        new_findings: stored.filter(|s| s.outcome.is_some()).map(|s| {
-            s.findings
-                .iter()
-                .filter(|f| f.status == FindingStatus::New)
-                .count()
-        }),
+        new_findings: stored
+            .filter(|s| s.outcome.is_some())
+            .map(|s| s.counts.with_status(FindingStatus::New) as usize),
         level: stored
             .and_then(|s| s.score.as_ref())
             .and_then(|c| c.overall_level),

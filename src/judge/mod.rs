@@ -26,11 +26,12 @@ pub mod cycles;
 mod findings;
 mod policy;
 mod score;
+mod tracking;
 
 use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
 use crate::inventory::view::InventorySummary;
-use crate::policy::lifecycle::TrackedFinding;
+use crate::policy::lifecycle::{FindingCounts, TrackedFinding};
 use crate::policy::model::SubjectModels;
 use crate::scoring::ScoreCard;
 use crate::store::{ScanId, ScanRecord, ScanStatus, ShardPart, Store, StoreError};
@@ -38,7 +39,7 @@ use crate::store::{ScanId, ScanRecord, ScanStatus, ShardPart, Store, StoreError}
 pub use crate::policy::model::LEAF_CHUNK;
 pub use context::InventoryContext;
 pub use cycles::CycleStep;
-pub use findings::{evaluate_models, fails};
+pub use findings::evaluate_models;
 pub use policy::PolicyRequest;
 pub use score::{scored_history, ScoredScan};
 
@@ -115,6 +116,9 @@ pub struct Judged {
     pub models: SubjectModels,
     /// Its maturity card.
     pub card: ScoreCard,
+    /// Its findings counted by status and severity (whether or not
+    /// `findings` holds them).
+    pub counts: FindingCounts,
     /// Cards computed in memory for earlier scans that had none stored
     /// (with [`Persist::InMemory`]), for the trend.
     pub backfilled: Vec<ScoredScan>,
@@ -173,6 +177,26 @@ impl Judge<'_> {
         chunk: usize,
         keep: ModelRetention,
     ) -> Result<Judged, JudgeError> {
+        let mut findings = Vec::new();
+        let mut judged = self.judge_streaming(record, chunk, keep, &mut |t| findings.push(t))?;
+        judged.findings = findings;
+        Ok(judged)
+    }
+
+    /// [`Judge::judge_in_chunks`] handing each tracked finding to `sink`
+    /// as it is tracked instead of collecting them ([`Judged::findings`]
+    /// is left empty): what a caller that writes or counts findings uses,
+    /// so that no one holds a large scan's findings. The findings come
+    /// model chunk by model chunk (endpoints, leaves, chains, then CAs and
+    /// the inventory), then those the previous scan left open that went,
+    /// by rule and subject.
+    pub fn judge_streaming(
+        &self,
+        record: ScanRecord,
+        chunk: usize,
+        keep: ModelRetention,
+        sink: &mut dyn FnMut(TrackedFinding),
+    ) -> Result<Judged, JudgeError> {
         if record.status != ScanStatus::Complete {
             return Err(JudgeError::NotComplete {
                 scan: record.id,
@@ -181,21 +205,24 @@ impl Judge<'_> {
         }
         cycles::require_judged(self.store, record.id)?;
         let backfilled = self.backfill(record.id, chunk)?;
-        let tracked = self.track(&record, chunk, keep)?;
+        let tracked = self.track(&record, chunk, keep, sink)?;
         let card = self.score(&record, &tracked)?;
         Ok(Judged {
             record,
-            findings: tracked.findings,
+            findings: Vec::new(),
             models: tracked.models,
             card,
+            counts: tracked.counts,
             backfilled,
         })
     }
 
     /// After a complete scan `scan` was stored: completes its shard cycle
     /// (when `shard` is given), diffs it and records its change events,
-    /// and judges it (or the cycle scan it completed), keeping its leaf
-    /// models or not as `keep` says.
+    /// and judges it (or the cycle scan it completed), keeping its models
+    /// and its findings ([`Judged::findings`]) or not as `keep` says (the
+    /// findings are stored, and counted in [`Judged::counts`], either
+    /// way).
     pub fn after_scan(
         &self,
         scan: ScanId,
@@ -218,7 +245,10 @@ impl Judge<'_> {
         let (diff, summary) =
             changes::analyse(self.store, scan, self.context, self.clock, self.persist)?;
         let record = self.store.scan(scan)?.ok_or(JudgeError::Vanished(scan))?;
-        let judged = self.judge_in_chunks(record, LEAF_CHUNK, keep)?;
+        let judged = match keep {
+            ModelRetention::Keep => self.judge_in_chunks(record, LEAF_CHUNK, keep)?,
+            ModelRetention::Fold => self.judge_streaming(record, LEAF_CHUNK, keep, &mut |_| ())?,
+        };
         Ok(AfterScan {
             scan,
             cycle_note,

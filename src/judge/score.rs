@@ -10,11 +10,10 @@ use time::OffsetDateTime;
 
 use super::findings::Tracked;
 use super::{Judge, JudgeError, Persist};
-use crate::policy::lifecycle::TrackedFinding;
 use crate::scoring::metrics::{self, MetricInput, ScanHistory};
 
 use super::ModelRetention;
-use crate::scoring::{self, FindingFact, ScoreCard};
+use crate::scoring::{self, ScoreCard};
 use crate::store::{ScanId, ScanRecord, Store};
 
 /// How many missed endpoints a score lists.
@@ -52,10 +51,9 @@ impl Judge<'_> {
         let outbox = self.store.alert_outbox()?;
         let window = history.window(window_days);
         metrics.set(metrics::alerting::alerts_delivered(&outbox, window));
-        let facts = finding_facts(&tracked.findings);
         let card = scoring::score(
             &metrics,
-            &facts,
+            &tracked.facts,
             &policy.profile,
             depth,
             policy.claims.as_ref(),
@@ -85,28 +83,13 @@ impl Judge<'_> {
         let mut made = Vec::new();
         for record in earlier {
             if !self.store.has_score(record.id)? {
-                let tracked = self.track(&record, chunk, ModelRetention::Fold)?;
+                let tracked = self.track(&record, chunk, ModelRetention::Fold, &mut |_| ())?;
                 let card = self.score(&record, &tracked)?;
                 made.push((record.id, record.started_at, card));
             }
         }
         Ok(made)
     }
-}
-
-/// The findings present in the scan (fixed, withdrawn and unobserved ones
-/// left out) as scoring sees them.
-fn finding_facts(tracked: &[TrackedFinding]) -> Vec<FindingFact> {
-    tracked
-        .iter()
-        .filter(|t| t.status.is_present())
-        .map(|t| FindingFact {
-            rule: t.finding.rule.clone(),
-            severity: t.finding.severity,
-            categories: t.finding.categories.clone(),
-            active: t.is_active(),
-        })
-        .collect()
 }
 
 /// Every scored scan up to `up_to`, oldest first, with its start time and

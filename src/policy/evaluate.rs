@@ -97,49 +97,6 @@ pub fn evaluate_chunk(rules: &RuleSet, chunk: &ModelChunk, at: OffsetDateTime) -
     }
 }
 
-/// The evaluations of a scan's model chunks ([`ModelChunk`]), kept by
-/// kind so that, whatever order the kinds' chunks come in, the whole
-/// evaluation ([`ChunkEvaluations::finish`]) is in the order of
-/// [`evaluate`]: leaves, CAs, chains, endpoints, the inventory.
-#[derive(Debug, Clone, Default)]
-pub struct ChunkEvaluations {
-    leaves: Evaluation,
-    chains: Evaluation,
-    endpoints: Evaluation,
-}
-
-impl ChunkEvaluations {
-    /// Evaluates the rules about the kind of `chunk` over it, judged at
-    /// `at`, and keeps the findings and errors; returns the `(rule, key)`
-    /// pairs it found unobserved ([`Evaluation::unobserved`]), which the
-    /// finished evaluation leaves out.
-    pub fn evaluate(
-        &mut self,
-        rules: &RuleSet,
-        chunk: &ModelChunk,
-        at: OffsetDateTime,
-    ) -> Vec<(String, String)> {
-        let mut found = evaluate_chunk(rules, chunk, at);
-        let unobserved = std::mem::take(&mut found.unobserved);
-        match chunk {
-            ModelChunk::Leaves(_) => self.leaves.absorb(found),
-            ModelChunk::Chains(_) => self.chains.absorb(found),
-            ModelChunk::Endpoints(_) => self.endpoints.absorb(found),
-        }
-        unobserved
-    }
-
-    /// The whole evaluation: the chunks' with the CAs and the inventory
-    /// of `models` evaluated (its leaf, chain and endpoint models are not
-    /// read).
-    pub fn finish(self, rules: &RuleSet, models: &SubjectModels) -> Evaluation {
-        let mut evaluation = self.leaves;
-        let others = evaluate_others_with(rules, models, (self.chains, self.endpoints));
-        evaluation.absorb(others);
-        evaluation
-    }
-}
-
 impl Evaluation {
     /// Appends what `other` found.
     pub fn absorb(&mut self, other: Evaluation) {

@@ -112,22 +112,12 @@ pub type Timeline = BTreeMap<ScanId, OffsetDateTime>;
 struct History<'a> {
     presence: &'a Presence,
     /// Timeline scans before the current one, newest first.
-    earlier: Vec<ScanId>,
+    earlier: &'a [ScanId],
     timeline: &'a Timeline,
     scan: ScanId,
 }
 
-impl<'a> History<'a> {
-    fn new(scan: ScanId, presence: &'a Presence, timeline: &'a Timeline) -> Self {
-        let earlier = timeline.range(..scan).map(|(id, _)| *id).rev().collect();
-        History {
-            presence,
-            earlier,
-            timeline,
-            scan,
-        }
-    }
-
+impl History<'_> {
     fn time_of(&self, id: ScanId) -> OffsetDateTime {
         self.timeline
             .get(&id)
@@ -140,7 +130,7 @@ impl<'a> History<'a> {
     fn of_current(&self, key: FindingKey) -> (FindingStatus, OffsetDateTime, OffsetDateTime) {
         let row = self.presence.row_of(key);
         let present = |id: &ScanId| row.at(*id);
-        let first = row.scans(&self.earlier).last();
+        let first = row.scans(self.earlier).last();
         let status = match (first, self.earlier.first()) {
             (Some(_), Some(previous)) if present(previous) => FindingStatus::Open,
             (Some(_), _) => FindingStatus::Reappeared,
@@ -222,8 +212,8 @@ pub fn wanted<'f>(
         .map(|f| (&*f.rule, &*f.subject_key))
 }
 
-/// [`track`] with the presence already folded (see [`wanted`]): what the
-/// judge streams from the store.
+/// [`track`] with the presence already folded (see [`wanted`]): the
+/// whole of [`Tracker`] over findings held in memory.
 pub fn track_with(
     scan: ScanId,
     current: Vec<Finding>,
@@ -232,23 +222,11 @@ pub fn track_with(
     presence: &Presence,
     timeline: &Timeline,
 ) -> Vec<TrackedFinding> {
-    let history = History::new(scan, presence, timeline);
-    let now = history.time_of(scan);
-    // each finding's key digested once, for `seen` and its presence
-    let mut seen: HashSet<FindingKey> = HashSet::with_capacity(current.len());
-    let mut tracked: Vec<TrackedFinding> = Vec::with_capacity(current.len());
-    for finding in current {
-        let key = key_of(&finding);
-        seen.insert(key);
-        let (status, first_seen, open_since) = history.of_current(key);
-        tracked.push(TrackedFinding {
-            status,
-            first_seen,
-            open_since,
-            ..TrackedFinding::blank(finding)
-        });
-    }
-    let previous_time = history.earlier.first().map(|id| history.time_of(*id));
+    let left = previous.findings.iter().map(key_of);
+    let left = left.chain(previous.unobserved.iter().map(|(f, _)| key_of(f)));
+    let mut tracker = Tracker::new(scan, timeline, LeftOpen::new(left.collect()));
+    let mut tracked = tracker.current(current, presence);
+    let previous_time = tracker.previous_time();
     let candidates = previous
         .findings
         .into_iter()
@@ -256,31 +234,218 @@ pub fn track_with(
         .chain(previous.unobserved.into_iter().map(|(f, at)| (f, Some(at))));
     for (finding, last_observed) in candidates {
         let key = key_of(&finding);
-        if !seen.insert(key) {
-            continue;
+        let status = if gone.withdrawn.contains(&key) {
+            FindingStatus::Withdrawn
+        } else if gone.observed.contains(&key) {
+            FindingStatus::Fixed
+        } else {
+            FindingStatus::Unobserved
+        };
+        let went = Went {
+            status,
+            last_observed,
+            policy_changes: &gone.policy_changes,
+        };
+        tracked.extend(tracker.gone(finding, went, presence));
+    }
+    tracked
+}
+
+/// The keys of what the previous scan left open (its findings, and those
+/// unobserved at it), each with what tracking learns of it: whether the
+/// current scan has it, whether the current policy still yields it at the
+/// previous scan, whether it was tracked as gone already. 16 bytes and a
+/// byte per key: at 7,000,000 findings about 120 MB, where the findings
+/// themselves would take gigabytes.
+#[derive(Debug, Clone, Default)]
+pub struct LeftOpen {
+    /// Sorted, each once.
+    keys: Vec<FindingKey>,
+    /// One per key: [`SEEN_NOW`], [`STILL`], [`TRACKED`] bits.
+    marks: Vec<u8>,
+}
+
+/// The current scan has the key.
+const SEEN_NOW: u8 = 1;
+/// The current policy still yields it at the previous scan.
+const STILL: u8 = 2;
+/// Tracked as gone already (a key stored twice is tracked once).
+const TRACKED: u8 = 4;
+
+impl LeftOpen {
+    /// The keys `keys` (in any order, repeats allowed), nothing marked.
+    pub fn new(mut keys: Vec<FindingKey>) -> LeftOpen {
+        keys.sort_unstable();
+        keys.dedup();
+        keys.shrink_to_fit();
+        let marks = vec![0; keys.len()];
+        LeftOpen { keys, marks }
+    }
+
+    /// How many keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// No key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn mark(&mut self, key: FindingKey, bit: u8) {
+        if let Ok(at) = self.keys.binary_search(&key) {
+            self.marks[at] |= bit;
         }
-        // Present (or unobserved) in the previous scan: `of_current`
-        // measures its last run.
+    }
+
+    fn has(&self, key: FindingKey, bit: u8) -> bool {
+        self.keys
+            .binary_search(&key)
+            .is_ok_and(|at| self.marks[at] & bit != 0)
+    }
+
+    /// Notes that the current policy, judging the previous scan again,
+    /// still yields `key` there.
+    pub fn still_yielded(&mut self, key: FindingKey) {
+        self.mark(key, STILL);
+    }
+
+    /// Whether the current policy still yields `key` at the previous scan
+    /// (see [`LeftOpen::still_yielded`]).
+    pub fn is_still_yielded(&self, key: FindingKey) -> bool {
+        self.has(key, STILL)
+    }
+}
+
+/// How a finding the previous scan left open went ([`Tracker::gone`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Went<'a> {
+    /// [`FindingStatus::Withdrawn`], [`FindingStatus::Fixed`] or
+    /// [`FindingStatus::Unobserved`].
+    pub status: FindingStatus,
+    /// The last scan that observed it: the previous one for its findings,
+    /// the recorded one for those unobserved at it.
+    pub last_observed: Option<OffsetDateTime>,
+    /// The parts of the policy that changed (for a withdrawn finding).
+    pub policy_changes: &'a [String],
+}
+
+/// Tracks the findings of one scan a slice at a time: the current scan's
+/// as they are evaluated ([`Tracker::current`]), then what the previous
+/// scan left open and the current one does not have ([`Tracker::is_gone`],
+/// [`Tracker::gone`]), each slice against the presence of its own keys.
+/// What it holds besides is the keys of [`LeftOpen`], so that tracking
+/// never holds a scan's findings.
+#[derive(Debug)]
+pub struct Tracker<'t> {
+    scan: ScanId,
+    timeline: &'t Timeline,
+    /// Timeline scans before the current one, newest first.
+    earlier: Vec<ScanId>,
+    left: LeftOpen,
+}
+
+impl<'t> Tracker<'t> {
+    /// Tracking `scan` on `timeline`, the previous scan having left `left`
+    /// open.
+    pub fn new(scan: ScanId, timeline: &'t Timeline, left: LeftOpen) -> Self {
+        let earlier = timeline.range(..scan).map(|(id, _)| *id).rev().collect();
+        Tracker {
+            scan,
+            timeline,
+            earlier,
+            left,
+        }
+    }
+
+    /// What the previous scan left open, as marked so far.
+    pub fn left(&mut self) -> &mut LeftOpen {
+        &mut self.left
+    }
+
+    /// The time of the previous scan on the timeline, if any.
+    pub fn previous_time(&self) -> Option<OffsetDateTime> {
+        let at = |id: &ScanId| self.timeline.get(id).copied();
+        self.earlier
+            .first()
+            .map(|id| at(id).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+    }
+
+    fn history<'p>(&'p self, presence: &'p Presence) -> History<'p> {
+        History {
+            presence,
+            earlier: &self.earlier,
+            timeline: self.timeline,
+            scan: self.scan,
+        }
+    }
+
+    /// Tracks findings of the current scan (`presence` holds at least
+    /// their keys): new, open or reappeared.
+    pub fn current(&mut self, findings: Vec<Finding>, presence: &Presence) -> Vec<TrackedFinding> {
+        let mut tracked = Vec::with_capacity(findings.len());
+        for finding in findings {
+            let key = key_of(&finding);
+            self.left.mark(key, SEEN_NOW);
+            let (status, first_seen, open_since) = self.history(presence).of_current(key);
+            tracked.push(TrackedFinding {
+                status,
+                first_seen,
+                open_since,
+                ..TrackedFinding::blank(finding)
+            });
+        }
+        tracked
+    }
+
+    /// Whether `key`, left open by the previous scan, is absent now and not
+    /// tracked yet: call after every current finding went through
+    /// [`Tracker::current`].
+    pub fn is_gone(&self, key: FindingKey) -> bool {
+        self.left
+            .keys
+            .binary_search(&key)
+            .is_ok_and(|at| self.left.marks[at] & (SEEN_NOW | TRACKED) == 0)
+    }
+
+    /// Tracks `finding`, left open by the previous scan, as gone the way
+    /// `went` says (`presence` holds at least its key); `None` when the
+    /// current scan has it or it was tracked already.
+    pub fn gone(
+        &mut self,
+        finding: Finding,
+        went: Went<'_>,
+        presence: &Presence,
+    ) -> Option<TrackedFinding> {
+        let key = key_of(&finding);
+        if !self.is_gone(key) {
+            return None;
+        }
+        self.left.mark(key, TRACKED);
+        let history = self.history(presence);
+        let now = history.time_of(self.scan);
+        // present (or unobserved) at the previous scan: `of_current`
+        // measures its last run
         let (_, first_seen, open_since) = history.of_current(key);
         let mut t = TrackedFinding {
             first_seen,
             open_since,
+            status: went.status,
             ..TrackedFinding::blank(finding)
         };
-        if gone.withdrawn.contains(&key) {
-            t.status = FindingStatus::Withdrawn;
-            t.withdrawn_by = gone.policy_changes.clone();
-        } else if gone.observed.contains(&key) {
-            t.status = FindingStatus::Fixed;
-            t.fixed_at = Some(now);
-            t.days_to_fix = Some((now - open_since).whole_days());
-        } else {
-            t.status = FindingStatus::Unobserved;
-            t.last_observed = last_observed;
+        match went.status {
+            FindingStatus::Withdrawn => t.withdrawn_by = went.policy_changes.to_vec(),
+            FindingStatus::Fixed => {
+                t.fixed_at = Some(now);
+                t.days_to_fix = Some((now - open_since).whole_days());
+            }
+            _ => {
+                t.status = FindingStatus::Unobserved;
+                t.last_observed = went.last_observed;
+            }
         }
-        tracked.push(t);
+        Some(t)
     }
-    tracked
 }
 
 impl TrackedFinding {
@@ -299,6 +464,10 @@ impl TrackedFinding {
         }
     }
 }
+
+mod counts;
+
+pub use counts::FindingCounts;
 
 #[cfg(test)]
 mod tests;

@@ -37,7 +37,7 @@ mod subject;
 
 pub use crate::rule_vocabulary::{Severity, SubjectKind};
 pub use error::RuleError;
-pub use finding::Finding;
+pub use finding::{Finding, StoredParts};
 pub use rule::sample as model_sample;
 pub use rule::{Example, Expectation, Origin, Rule, RuleSummary};
 pub use ruleset::{Disabled, RuleSet};

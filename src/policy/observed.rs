@@ -12,12 +12,11 @@
 //!   was served at sent a certificate in this scan: it was replaced there;
 //! - always for the `inventory` subject (every scan has one).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
 use super::expr::{Bindings, Bound, Expr};
-use super::lifecycle::{key_of, FindingKey};
 use super::model::SubjectModels;
 use super::subject::Subject;
 use super::{Finding, RuleSet, SubjectKind};
@@ -135,18 +134,6 @@ impl<'a> Observation<'a> {
     /// `when` on `subject` at the scan's time.
     fn holds<S: Subject>(&self, when: Option<&Expr>, subject: &S) -> bool {
         holds(&self.bindings, when, subject, &self.now)
-    }
-
-    /// The keys (`rule`, `subject`) of those of `findings` this scan observes.
-    pub fn observed_keys<'f>(
-        &self,
-        findings: impl IntoIterator<Item = &'f Finding>,
-    ) -> HashSet<FindingKey> {
-        findings
-            .into_iter()
-            .filter(|f| self.observes(f))
-            .map(key_of)
-            .collect()
     }
 }
 

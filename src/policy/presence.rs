@@ -62,6 +62,18 @@ impl Presence {
         timeline: &Timeline,
         wanted: impl IntoIterator<Item = (&'k str, &'k str)>,
     ) -> Presence {
+        let wanted = wanted
+            .into_iter()
+            .map(|(rule, key)| KeyDigest::of(rule, key));
+        Presence::of_digests(scan, timeline, wanted)
+    }
+
+    /// [`Presence::new`] of keys whose digests the caller holds already.
+    pub fn of_digests(
+        scan: ScanId,
+        timeline: &Timeline,
+        wanted: impl IntoIterator<Item = KeyDigest>,
+    ) -> Presence {
         let positions: HashMap<ScanId, usize> = timeline
             .range(..scan)
             .enumerate()
@@ -69,9 +81,9 @@ impl Presence {
             .collect();
         let words = positions.len().div_ceil(64);
         let mut slots = HashMap::new();
-        for (rule, key) in wanted {
+        for key in wanted {
             let next = slots.len() as u32;
-            slots.entry(KeyDigest::of(rule, key)).or_insert(next);
+            slots.entry(key).or_insert(next);
         }
         slots.shrink_to_fit();
         let bits = vec![0; slots.len() * words];
@@ -105,10 +117,15 @@ impl Presence {
     /// nothing for a key not asked about or a scan not on the timeline
     /// before the tracked one.
     pub fn add(&mut self, at: ScanId, rule: &str, key: &str) {
+        self.add_digest(at, KeyDigest::of(rule, key));
+    }
+
+    /// [`Presence::add`] of a key whose digest the caller holds already.
+    pub fn add_digest(&mut self, at: ScanId, key: KeyDigest) {
         let Some(&position) = self.positions.get(&at) else {
             return;
         };
-        let Some(&slot) = self.slots.get(&KeyDigest::of(rule, key)) else {
+        let Some(&slot) = self.slots.get(&key) else {
             return;
         };
         let word = slot as usize * self.words + position / 64;

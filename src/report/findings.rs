@@ -4,12 +4,11 @@
 //! Messages hold certificate fields: escaped for the terminal, CSV cells
 //! neutralised, never cut in JSON or CSV.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::listing::{write_json, write_listing, Listing, ListingFormat};
+use super::listing::{write_json, write_listing, Listing, ListingFormat, ListingStream};
 use crate::policy::examples::ExampleResult;
-use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
+use crate::policy::lifecycle::{FindingCounts, FindingStatus, TrackedFinding};
 use crate::policy::{RuleSummary, Severity};
 use crate::sanitize::terminal;
 
@@ -27,27 +26,40 @@ pub fn write_findings(
             format,
             &Listing {
                 kind: "findings",
-                headers: &[
-                    "severity",
-                    "rule",
-                    "status",
-                    "subject",
-                    "label",
-                    "certificate",
-                    "endpoints",
-                    "first_seen",
-                    "open_since",
-                    "days_to_fix",
-                    "last_observed",
-                    "withdrawn_by",
-                    "exception",
-                    "message",
-                ],
+                headers: HEADERS,
                 items: findings,
                 cells: &csv_cells,
             },
         ),
     }
+}
+
+/// The CSV columns of a finding.
+const HEADERS: &[&str] = &[
+    "severity",
+    "rule",
+    "status",
+    "subject",
+    "label",
+    "certificate",
+    "endpoints",
+    "first_seen",
+    "open_since",
+    "days_to_fix",
+    "last_observed",
+    "withdrawn_by",
+    "exception",
+    "message",
+];
+
+/// Starts writing tracked findings one by one as they are tracked, in
+/// `format` (JSON or CSV: the bytes [`write_findings`] writes; a table
+/// sorts every finding first, so it is not streamed).
+pub fn findings_stream(
+    out: &mut dyn Write,
+    format: ListingFormat,
+) -> io::Result<ListingStream<'_, TrackedFinding>> {
+    ListingStream::begin(out, format, ("findings", HEADERS), &csv_cells)
 }
 
 fn csv_cells(t: &TrackedFinding) -> Vec<String> {
@@ -118,7 +130,7 @@ fn write_findings_table(out: &mut dyn Write, findings: &[TrackedFinding]) -> io:
             write_one(out, t)?;
         }
     }
-    writeln!(out, "{}", summary_line(findings))
+    writeln!(out, "{}", summary_line(&FindingCounts::of(findings)))
 }
 
 fn write_one(out: &mut dyn Write, t: &TrackedFinding) -> io::Result<()> {
@@ -175,16 +187,14 @@ fn exception_text_of(e: &crate::policy::exceptions::AppliedException) -> String 
 }
 
 /// `findings: 1 critical, 3 high, ... active; 2 excepted; 1 fixed`.
-pub fn summary_line(findings: &[TrackedFinding]) -> String {
-    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
-    for t in findings.iter().filter(|t| t.is_active()) {
-        *by_severity.entry(t.finding.severity).or_default() += 1;
-    }
+pub fn summary_line(findings: &FindingCounts) -> String {
     let counts: Vec<String> = Severity::most_severe_first()
-        .filter_map(|s| by_severity.get(&s).map(|n| format!("{n} {s}")))
+        .map(|s| (s, findings.active(s)))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
         .collect();
-    let count = |status: FindingStatus| findings.iter().filter(|t| t.status == status).count();
-    let excepted = findings.iter().filter(|t| is_excepted(t)).count();
+    let count = |status: FindingStatus| findings.with_status(status);
+    let excepted = findings.excepted();
     let active = if counts.is_empty() {
         "none active".to_string()
     } else {

@@ -75,21 +75,86 @@ pub fn write_json<T: Serialize + ?Sized>(
     writeln!(out)
 }
 
+/// A listing written item by item as the items come, never all held: the
+/// same bytes [`write_listing`] writes for JSON and CSV (a table aligns
+/// its columns over every item, so it is not streamed).
+pub struct ListingStream<'w, T> {
+    out: &'w mut dyn Write,
+    format: ListingFormat,
+    kind: &'static str,
+    cells: &'w dyn Fn(&T) -> Vec<String>,
+    written: usize,
+}
+
+impl<'w, T: Serialize> ListingStream<'w, T> {
+    /// Starts the listing `kind` with `headers` in `format` (JSON or
+    /// CSV; a table is refused as `io::ErrorKind::Unsupported`).
+    pub fn begin(
+        out: &'w mut dyn Write,
+        format: ListingFormat,
+        (kind, headers): (&'static str, &[&str]),
+        cells: &'w dyn Fn(&T) -> Vec<String>,
+    ) -> io::Result<Self> {
+        match format {
+            ListingFormat::Json => write!(out, "{{\n  \"items\": [")?,
+            ListingFormat::Csv => writeln!(out, "{}", csv_line(headers.iter().copied()))?,
+            ListingFormat::Table => return Err(io::ErrorKind::Unsupported.into()),
+        }
+        Ok(ListingStream {
+            out,
+            format,
+            kind,
+            cells,
+            written: 0,
+        })
+    }
+
+    /// Writes the next item.
+    pub fn item(&mut self, item: &T) -> io::Result<()> {
+        if self.format == ListingFormat::Csv {
+            let cells = (self.cells)(item);
+            return writeln!(self.out, "{}", csv_line(cells.iter().map(String::as_str)));
+        }
+        // as the envelope's `json!` has it: a value (keys sorted), pretty,
+        // four spaces in
+        let value = serde_json::to_value(item)?;
+        let text = serde_json::to_string_pretty(&value)?;
+        let comma = if self.written == 0 { "" } else { "," };
+        write!(self.out, "{comma}")?;
+        for line in text.lines() {
+            write!(self.out, "\n    {line}")?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the listing.
+    pub fn finish(self) -> io::Result<()> {
+        if self.format == ListingFormat::Csv {
+            return Ok(());
+        }
+        let close = if self.written == 0 { "]" } else { "\n  ]" };
+        let kind = serde_json::to_string(self.kind)?;
+        writeln!(
+            self.out,
+            "{close},\n  \"kind\": {kind},\n  \"schema_version\": {LISTING_SCHEMA_VERSION}\n}}"
+        )
+    }
+}
+
+/// One CSV line of `cells`.
+fn csv_line<'c>(cells: impl Iterator<Item = &'c str>) -> String {
+    cells
+        .map(|c| csv_cell(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn write_csv<T>(out: &mut dyn Write, listing: &Listing<'_, T>) -> io::Result<()> {
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .map(|c| csv_cell(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    writeln!(
-        out,
-        "{}",
-        line(listing.headers.iter().map(|h| h.to_string()).collect())
-    )?;
+    writeln!(out, "{}", csv_line(listing.headers.iter().copied()))?;
     for item in listing.items {
-        writeln!(out, "{}", line((listing.cells)(item)))?;
+        let cells = (listing.cells)(item);
+        writeln!(out, "{}", csv_line(cells.iter().map(String::as_str)))?;
     }
     Ok(())
 }
@@ -162,5 +227,55 @@ mod tests {
             serde_json::from_str(&render(ListingFormat::Json, "x")).unwrap();
         assert_eq!(json["kind"], "things");
         assert_eq!(json["items"][0]["name"], "x");
+    }
+
+    #[test]
+    fn a_streamed_listing_is_byte_for_byte_the_whole_one() {
+        #[derive(Serialize)]
+        struct Nested {
+            zeta: u8,
+            alpha: Vec<&'static str>,
+        }
+        let items = [
+            Nested {
+                zeta: 1,
+                alpha: vec!["=x", "\"q\""],
+            },
+            Nested {
+                zeta: 2,
+                alpha: Vec::new(),
+            },
+            Nested {
+                zeta: 3,
+                alpha: vec!["a\nb"],
+            },
+        ];
+        let cells = |i: &Nested| vec![i.zeta.to_string(), i.alpha.join(" ")];
+        for n in 0..=items.len() {
+            for format in [ListingFormat::Json, ListingFormat::Csv] {
+                let listing = Listing {
+                    kind: "things",
+                    headers: &["zeta", "alpha"],
+                    items: &items[..n],
+                    cells: &cells,
+                };
+                let mut whole = Vec::new();
+                write_listing(&mut whole, format, &listing).unwrap();
+                let mut streamed = Vec::new();
+                let heads = ("things", &["zeta", "alpha"][..]);
+                let mut stream =
+                    ListingStream::begin(&mut streamed, format, heads, &cells).unwrap();
+                items[..n].iter().for_each(|i| stream.item(i).unwrap());
+                stream.finish().unwrap();
+                assert_eq!(
+                    String::from_utf8(streamed).unwrap(),
+                    String::from_utf8(whole).unwrap(),
+                    "{n} items, {format:?}"
+                );
+            }
+        }
+        let mut out = Vec::new();
+        let refused = ListingStream::begin(&mut out, ListingFormat::Table, ("t", &[]), &cells);
+        assert!(refused.is_err(), "a table aligns over every item");
     }
 }

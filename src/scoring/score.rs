@@ -36,6 +36,10 @@ pub struct FindingFact {
     pub categories: std::sync::Arc<[String]>,
     /// Open and not covered by an exception in force.
     pub active: bool,
+    /// How many findings of this rule, severity, categories and activity
+    /// it stands for (the judge folds a scan's findings into one fact per
+    /// rule and activity, so that scoring never holds them one by one).
+    pub count: u64,
 }
 
 /// Scores one scan.
@@ -180,9 +184,11 @@ impl Judge<'_> {
             .filter(|f| f.categories.iter().any(|c| c == self.category.id))
             .collect();
         let mut rules: Vec<String> = hits.iter().map(|f| f.rule.to_string()).collect();
+        rules.sort_unstable();
         rules.dedup();
-        let total = self.findings.len() as u64;
-        Metric::count(metrics::CATEGORY_FINDINGS.id, hits.len() as u64, total).with_subjects(rules)
+        let hits = hits.iter().map(|f| f.count).sum();
+        let total = self.findings.iter().map(|f| f.count).sum();
+        Metric::count(metrics::CATEGORY_FINDINGS.id, hits, total).with_subjects(rules)
     }
 }
 

@@ -116,29 +116,98 @@ impl Store {
     ) -> Result<(), StoreError> {
         let conn = self.conn();
         conn.transaction(true, sql(&self.path, "record findings"), |tx| {
-            self.require_scan(tx, scan)?;
-            tx.execute("DELETE FROM findings WHERE scan_id = ?1", params![scan.0])
-                .map_err(sql(&self.path, "clear findings"))?;
+            self.clear_findings_in(tx, scan)?;
             insert_findings(tx, scan, findings).map_err(sql(&self.path, "record findings"))?;
-            tx.execute(
-                "INSERT INTO finding_runs (scan_id, ruleset_digest, evaluated_at, rules, findings,
-                     policy)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (scan_id) DO UPDATE SET ruleset_digest = excluded.ruleset_digest,
-                     evaluated_at = excluded.evaluated_at, rules = excluded.rules,
-                     findings = excluded.findings, policy = excluded.policy",
-                params![
-                    scan.0,
-                    ruleset_digest,
-                    format_instant(OffsetDateTime::now_utc()),
-                    rules,
-                    findings.len(),
-                    json_text(policy)
-                ],
-            )
-            .map_err(sql(&self.path, "record finding run"))?;
-            Ok(())
+            let run = (ruleset_digest, rules, findings.len() as u64, policy);
+            self.insert_finding_run(tx, scan, run)
         })
+    }
+
+    /// Starts storing the findings of `scan` a slice at a time: removes
+    /// what an earlier evaluation stored, findings and run alike, so that
+    /// until [`Store::finish_findings`] the scan counts as not evaluated
+    /// (a judgement cut short is evaluated again, never half read as
+    /// whole). Each slice ([`Store::append_findings`]) is its own short
+    /// write transaction, so other writers are not held off for the
+    /// length of a large scan's judgement.
+    pub fn clear_findings(&self, scan: ScanId) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.transaction(true, sql(&self.path, "clear findings"), |tx| {
+            self.clear_findings_in(tx, scan)
+        })
+    }
+
+    /// Stores one slice of the findings of `scan` (see
+    /// [`Store::clear_findings`]); a key stored before is replaced.
+    pub fn append_findings<F: Recordable>(
+        &self,
+        scan: ScanId,
+        findings: &[F],
+    ) -> Result<(), StoreError> {
+        if findings.is_empty() {
+            return Ok(());
+        }
+        let conn = self.conn();
+        conn.transaction(true, sql(&self.path, "record findings"), |tx| {
+            self.require_scan(tx, scan)?;
+            insert_findings(tx, scan, findings).map_err(sql(&self.path, "record findings"))
+        })
+    }
+
+    /// Records that the findings of `scan` stored since
+    /// [`Store::clear_findings`] are whole: `findings` of them, from
+    /// `rules` rules of the set digested `ruleset_digest`, under `policy`.
+    pub fn finish_findings(
+        &self,
+        scan: ScanId,
+        (ruleset_digest, rules, findings): (&str, u64, u64),
+        policy: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.transaction(true, sql(&self.path, "record finding run"), |tx| {
+            self.require_scan(tx, scan)?;
+            self.insert_finding_run(tx, scan, (ruleset_digest, rules, findings, policy))
+        })
+    }
+
+    /// Removes the findings and the run of `scan`, inside `tx`.
+    fn clear_findings_in(&self, tx: &dyn Session, scan: ScanId) -> Result<(), StoreError> {
+        self.require_scan(tx, scan)?;
+        tx.execute("DELETE FROM findings WHERE scan_id = ?1", params![scan.0])
+            .map_err(sql(&self.path, "clear findings"))?;
+        tx.execute(
+            "DELETE FROM finding_runs WHERE scan_id = ?1",
+            params![scan.0],
+        )
+        .map_err(sql(&self.path, "clear finding run"))?;
+        Ok(())
+    }
+
+    /// Writes the run row of `scan`, inside `tx`.
+    fn insert_finding_run(
+        &self,
+        tx: &dyn Session,
+        scan: ScanId,
+        (ruleset_digest, rules, findings, policy): (&str, u64, u64, &serde_json::Value),
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO finding_runs (scan_id, ruleset_digest, evaluated_at, rules, findings,
+                 policy)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (scan_id) DO UPDATE SET ruleset_digest = excluded.ruleset_digest,
+                 evaluated_at = excluded.evaluated_at, rules = excluded.rules,
+                 findings = excluded.findings, policy = excluded.policy",
+            params![
+                scan.0,
+                ruleset_digest,
+                format_instant(OffsetDateTime::now_utc()),
+                rules,
+                findings,
+                json_text(policy)
+            ],
+        )
+        .map_err(sql(&self.path, "record finding run"))?;
+        Ok(())
     }
 
     /// The evaluation stored for `scan`, if any.
@@ -205,6 +274,51 @@ impl Store {
         bad.map_or(Ok(()), Err)
     }
 
+    /// A page of the stored findings of `scan`, by rule and subject: at
+    /// most `limit` of them after the key `after` (from the first when
+    /// `None`). Reading page by page holds no read open between pages, so
+    /// the caller may use the store in between.
+    pub fn findings_page(
+        &self,
+        scan: ScanId,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<StoredFinding>, StoreError> {
+        let columns = "SELECT rule_id, subject_key, severity, subject_kind, certificate, \
+                       message, detail FROM findings WHERE scan_id = ?1";
+        let (statement, values) = match after {
+            None => (
+                format!("{columns} ORDER BY rule_id, subject_key LIMIT ?2"),
+                params![scan.0, limit as i64].to_vec(),
+            ),
+            Some((rule, key)) => (
+                format!(
+                    "{columns} AND (rule_id, subject_key) > (?2, ?3) \
+                     ORDER BY rule_id, subject_key LIMIT ?4"
+                ),
+                params![scan.0, rule, key, limit as i64].to_vec(),
+            ),
+        };
+        let mut bad = None;
+        let mut page = Vec::new();
+        self.conn()
+            .query(&statement, &values, &mut |r| {
+                let mut finding = finding_columns(r)?;
+                let detail: String = r.get(6)?;
+                match json_column(&self.path, "findings.detail", &detail) {
+                    Ok(detail) => finding.detail = detail,
+                    Err(error) => {
+                        bad.get_or_insert(error);
+                        return Ok(());
+                    }
+                }
+                page.push(StoredFinding { scan, finding });
+                Ok(())
+            })
+            .map_err(sql(&self.path, "read findings"))?;
+        bad.map_or(Ok(page), Err)
+    }
+
     /// Every `(scan, rule, subject)` with a stored finding, or recorded
     /// `unobserved` there (still open: its subject was not observed), for
     /// scans up to and including `up_to`, oldest scan first.
@@ -244,6 +358,55 @@ impl Store {
                 },
             )
             .map_err(sql(&self.path, "read finding presence"))
+    }
+}
+
+/// How many subject keys one presence lookup asks about.
+const PRESENCE_BATCH: usize = 500;
+
+impl Store {
+    /// The rows of [`Store::finding_presence`] before `before` (not at it)
+    /// of the findings keyed `(rule id, subject key)` in `keys` only, each
+    /// handed to `each` as `(scan, rule, subject key)`, in no particular
+    /// order: what tracking a slice of findings reads, through the
+    /// `(rule_id, subject_key, scan_id)` indexes, instead of every
+    /// presence row of the timeline.
+    pub fn each_presence_of(
+        &self,
+        before: ScanId,
+        keys: &[(&str, &str)],
+        each: &mut dyn FnMut(ScanId, &str, &str),
+    ) -> Result<(), StoreError> {
+        let mut by_rule: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for (rule, key) in keys {
+            by_rule.entry(rule).or_default().push(key);
+        }
+        let conn = self.conn();
+        for (rule, subjects) in &mut by_rule {
+            subjects.sort_unstable();
+            subjects.dedup();
+            for batch in subjects.chunks(PRESENCE_BATCH) {
+                let list: Vec<String> = (0..batch.len()).map(|n| format!("?{}", n + 3)).collect();
+                let list = list.join(", ");
+                let statement = format!(
+                    "SELECT scan_id, subject_key FROM findings
+                     WHERE rule_id = ?1 AND subject_key IN ({list}) AND scan_id < ?2
+                     UNION ALL
+                     SELECT scan_id, subject_key FROM finding_outcomes
+                     WHERE rule_id = ?1 AND subject_key IN ({list}) AND scan_id < ?2
+                         AND status = 'unobserved'"
+                );
+                let mut values: Vec<Value> = params![*rule, before.0].to_vec();
+                values.extend(batch.iter().map(|key| Value::Text(key.to_string())));
+                conn.query(&statement, &values, &mut |r| {
+                    let key: String = r.get(1)?;
+                    each(ScanId(r.get(0)?), rule, &key);
+                    Ok(())
+                })
+                .map_err(sql(&self.path, "read finding presence"))?;
+            }
+        }
+        Ok(())
     }
 }
 

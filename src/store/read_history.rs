@@ -105,7 +105,9 @@ impl Store {
         page: usize,
         mut each: impl FnMut(Vec<Observation>),
     ) -> Result<(), StoreError> {
-        let conn = self.conn();
+        // the connection is taken for each read, not held while `each`
+        // runs: `each` may use the store (the judge stores a page's
+        // findings before the next page is read)
         let order = format!(
             "SELECT o.id, e.address, e.port
              FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
@@ -114,16 +116,17 @@ impl Store {
         // the ids in order, and where each endpoint's run of ids starts
         let (mut ids, mut starts) = (Vec::new(), Vec::new());
         let mut last: Option<(String, i64)> = None;
-        conn.query(&order, params![scan.0], &mut |row| {
-            let place: (String, i64) = (row.get(1)?, row.get(2)?);
-            if last.as_ref() != Some(&place) {
-                starts.push(ids.len());
-                last = Some(place);
-            }
-            ids.push(row.get::<i64>(0)?);
-            Ok(())
-        })
-        .map_err(sql(&self.path, "read observations"))?;
+        self.conn()
+            .query(&order, params![scan.0], &mut |row| {
+                let place: (String, i64) = (row.get(1)?, row.get(2)?);
+                if last.as_ref() != Some(&place) {
+                    starts.push(ids.len());
+                    last = Some(place);
+                }
+                ids.push(row.get::<i64>(0)?);
+                Ok(())
+            })
+            .map_err(sql(&self.path, "read observations"))?;
         starts.push(ids.len());
         let mut from = 0;
         for &end in starts.iter().skip(1) {
@@ -132,7 +135,7 @@ impl Store {
             }
             let part = &ids[from..end];
             from = end;
-            let mut found = self.observations_by_id(conn.as_ref(), scan, part)?;
+            let mut found = self.observations_by_id(self.conn().as_ref(), scan, part)?;
             let position: HashMap<i64, usize> =
                 part.iter().enumerate().map(|(at, id)| (*id, at)).collect();
             found.sort_by_key(|(id, _)| position.get(id).copied());

@@ -82,7 +82,7 @@
 //!   `profile`), `{}` for evaluations made before version 6.
 //! - `finding_outcomes(scan_id, rule_id, subject_key, status, open_since,
 //!   last_observed, days_to_fix, severity, subject_kind, certificate,
-//!   message, detail)` (version 6): for each tracked scan, the findings it
+//!   message, detail)` (version 6; indexed by key, version 11): for each tracked scan, the findings it
 //!   no longer has and how they went: `fixed` (subject observed again, the
 //!   rule no longer fires; `days_to_fix` set), `withdrawn` (the policy made
 //!   it go) or `unobserved` (subject not observed: still open;
@@ -220,6 +220,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "certificates at rest",
         sqlite: include_str!("migrations/sqlite/v10.sql"),
         postgres: include_str!("migrations/postgres/v10.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "finding presence by key",
+        sqlite: include_str!("migrations/sqlite/v11.sql"),
+        postgres: include_str!("migrations/postgres/v11.sql"),
     },
 ];
 

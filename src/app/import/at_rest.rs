@@ -71,7 +71,7 @@ pub(super) fn run(
     let stored = recording.finish_with(true, close, clock, &request.policy)?;
     report(request.json, &collected, &stored, quiet)?;
     Ok(super::super::findings::gate(
-        &stored.findings,
+        &stored.counts,
         &request.policy,
     ))
 }
@@ -161,7 +161,7 @@ fn summary_object(collected: &Collected, stored: &StoredScan) -> serde_json::Val
         "unverified": collected.unverified,
         "scan": stored.scan.0,
         "status": "complete",
-        "findings": stored.findings.len(),
+        "findings": stored.counts.total(),
         "db": stored.db,
     })
 }

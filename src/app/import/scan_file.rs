@@ -65,7 +65,7 @@ pub(super) fn run(request: &ImportRequest, quiet: bool) -> Result<RunStatus, App
     )?;
     report(request, &checked, &stored, options_change.as_ref(), quiet)?;
     Ok(match checked.complete() {
-        true => super::super::findings::gate(&stored.findings, &request.policy),
+        true => super::super::findings::gate(&stored.counts, &request.policy),
         false => RunStatus::Complete,
     })
 }
@@ -232,7 +232,7 @@ fn summary_object(checked: &Checked, stored: &StoredScan) -> serde_json::Value {
         "header": checked.header.is_some(),
         "scan": stored.scan.0,
         "status": if checked.complete() { "complete" } else { "interrupted" },
-        "findings": stored.findings.len(),
+        "findings": stored.counts.total(),
         "db": stored.db,
     })
 }

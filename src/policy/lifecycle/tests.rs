@@ -2,7 +2,7 @@ use super::*;
 use crate::policy::{Severity, SubjectKind};
 use time::macros::datetime;
 
-fn finding(rule: &str, key: &str) -> Finding {
+pub(super) fn finding(rule: &str, key: &str) -> Finding {
     Finding {
         rule: rule.into(),
         title: "".into(),

@@ -125,6 +125,7 @@ fn card(models: &SubjectModels, scans: i64, claims: Option<&Claims>) -> ScoreCar
         severity: Severity::High,
         categories: vec!["G.cryptography".to_string()].into(),
         active: true,
+        count: 1,
     }];
     let profile = ladder::load(&Default::default()).expect("built-in profile");
     let depth = HistoryDepth {

@@ -31,6 +31,7 @@ fn finding(rule: &str, severity: Severity, categories: &[&str], active: bool) ->
             .collect::<Vec<_>>()
             .into(),
         active,
+        count: 1,
     }
 }
 
