@@ -176,7 +176,9 @@ impl Store {
         let rows =
             leaf_rows(conn.as_ref(), scan).map_err(sql(&self.path, "read endpoint leaves"))?;
         let chains = self.scan_chains(conn.as_ref(), scan)?;
-        let mut folded = Vec::new();
+        // at most one folded leaf per row: room for all at once, rather than
+        // a doubling (the old and the new buffer both alive) near the end
+        let mut folded = Vec::with_capacity(rows.len());
         // the rows are taken a batch at a time (one endpoint's rows in one
         // batch), not split off: the rest is not copied for each batch
         let mut rows = rows.into_iter().peekable();
@@ -202,10 +204,15 @@ impl Store {
         }
         // one endpoint's leaves stay together and in order: the order a
         // fold of every leaf at once gives
-        folded.sort_by(|a, b| {
-            let (a, b) = (&a.endpoint, &b.endpoint);
-            (&a.address, a.port).cmp(&(&b.address, b.port))
-        });
+        // (they come sorted from SQLite: a stable sort of a million leaves
+        // would take scratch room for half of them)
+        fn endpoint_of(l: &EndpointLeaf) -> (&str, u16) {
+            (l.endpoint.address.as_str(), l.endpoint.port)
+        }
+        if !folded.is_sorted_by_key(endpoint_of) {
+            folded.sort_by(|a, b| endpoint_of(a).cmp(&endpoint_of(b)));
+        }
+        folded.shrink_to_fit();
         Ok(folded)
     }
 
