@@ -115,7 +115,7 @@ impl<'a> EndpointPages<'a> {
         let start = (self.by_place).partition_point(|i| key_of(leaf(i)) < wanted);
         let rest = &self.by_place[start..];
         let end = rest.partition_point(|i| key_of(leaf(i)) == wanted);
-        rest[..end].iter().map(|i| leaf(i)).collect()
+        rest[..end].iter().map(leaf).collect()
     }
 
     /// The STARTTLS dialect of every endpoint read that used one.
