@@ -173,20 +173,26 @@ impl Store {
         batch: usize,
     ) -> Result<Vec<EndpointLeaf>, StoreError> {
         let conn = self.conn();
-        let mut rows =
+        let rows =
             leaf_rows(conn.as_ref(), scan).map_err(sql(&self.path, "read endpoint leaves"))?;
         let chains = self.scan_chains(conn.as_ref(), scan)?;
-        let mut folded = Vec::new();
-        while !rows.is_empty() {
-            let place = |r: &LeafRow| (r.endpoint.address.clone(), r.endpoint.port);
-            let mut end = batch.max(1).min(rows.len());
-            while end < rows.len() && place(&rows[end]) == place(&rows[end - 1]) {
-                end += 1;
+        // at most one folded leaf per row: room for all at once, rather than
+        // a doubling (the old and the new buffer both alive) near the end
+        let mut folded = Vec::with_capacity(rows.len());
+        // the rows are taken a batch at a time (one endpoint's rows in one
+        // batch), not split off: the rest is not copied for each batch
+        let mut rows = rows.into_iter().peekable();
+        let place = |r: &LeafRow| (r.endpoint.address.clone(), r.endpoint.port);
+        while rows.peek().is_some() {
+            let mut part: Vec<LeafRow> = Vec::with_capacity(batch.max(1));
+            while let Some(row) = rows.next_if(|r| {
+                part.len() < batch.max(1) || part.last().is_some_and(|l| place(l) == place(r))
+            }) {
+                part.push(row);
             }
-            let rest = rows.split_off(end);
-            let ids: Vec<i64> = rows.iter().map(|r| r.leaf_id).collect();
+            let ids: Vec<i64> = part.iter().map(|r| r.leaf_id).collect();
             let views = self.views_by_id(conn.as_ref(), &ids)?;
-            let part = self.as_probed(std::mem::replace(&mut rows, rest), &chains, &views)?;
+            let part = self.as_probed(part, &chains, &views)?;
             folded.extend(
                 crate::store::endpoints::fold(part)
                     .into_iter()
@@ -198,10 +204,15 @@ impl Store {
         }
         // one endpoint's leaves stay together and in order: the order a
         // fold of every leaf at once gives
-        folded.sort_by(|a, b| {
-            let (a, b) = (&a.endpoint, &b.endpoint);
-            (&a.address, a.port).cmp(&(&b.address, b.port))
-        });
+        // (they come sorted from SQLite: a stable sort of a million leaves
+        // would take scratch room for half of them)
+        fn endpoint_of(l: &EndpointLeaf) -> (&str, u16) {
+            (l.endpoint.address.as_str(), l.endpoint.port)
+        }
+        if !folded.is_sorted_by_key(endpoint_of) {
+            folded.sort_by(|a, b| endpoint_of(a).cmp(&endpoint_of(b)));
+        }
+        folded.shrink_to_fit();
         Ok(folded)
     }
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use time::OffsetDateTime;
 
+use super::facts::{post_quantum_ready, LeafSummaries, Seen};
 use super::{
     relations, served_at, CaModel, CertificateFields, ChainLeaf, ChainModel, EndpointModel,
     EndpointRef, InventoryModel, KeyModel, LeafModel, ModelChunk, NameModel, SanModel,
@@ -55,54 +56,6 @@ pub struct ScanFacts<'a> {
     pub approved_anchors: u64,
     /// The root programs' distrust events.
     pub distrust: &'a DistrustList,
-}
-
-/// First and last time the inventory saw each parsed certificate, by
-/// SHA-256: what building needs of the stored certificates besides their
-/// DER and views.
-pub type Seen = HashMap<String, (OffsetDateTime, OffsetDateTime)>;
-
-/// [`LeafSummary`] by SHA-256.
-pub type LeafSummaries = HashMap<String, LeafSummary>;
-
-/// What building needs of a leaf before its chunk is read: its key, names
-/// and first common name (to relate it to the other leaves, and name it in
-/// the chain and endpoint models) and whether it is a CA.
-#[derive(Debug, Clone)]
-pub struct LeafSummary {
-    /// SHA-256 of its SubjectPublicKeyInfo.
-    pub spki_sha256: String,
-    /// The names it speaks for (lowercase SAN DNS names, else CNs).
-    pub names: BTreeSet<String>,
-    /// Its first common name.
-    pub cn: Option<String>,
-    /// Basic constraints say CA.
-    pub is_ca: bool,
-    /// Its key and signature are both post-quantum (the leaf model's
-    /// `post_quantum`), known before its chunk is built: what an endpoint
-    /// model's metrics read of its leaf.
-    pub post_quantum: bool,
-}
-
-impl LeafSummary {
-    /// The summary of `view`.
-    pub fn of(view: &CertificateView) -> LeafSummary {
-        LeafSummary {
-            spki_sha256: view.spki_sha256.clone(),
-            names: relations::names_of(&view.san.dns, &view.subject.common_names),
-            cn: view.subject.common_names.first().cloned(),
-            is_ca: view.is_ca(),
-            post_quantum: post_quantum_ready(view),
-        }
-    }
-}
-
-/// The key and the signature of `view` are both post-quantum: the
-/// certificate model's `post_quantum`, and the leaf summary's (one
-/// function, so that the endpoint metrics, which read the summary's, and
-/// the leaf metrics, which read the model's, cannot disagree).
-fn post_quantum_ready(view: &CertificateView) -> bool {
-    view.key.algorithm.post_quantum().is_some() && view.signature_algorithm.post_quantum().is_some()
 }
 
 /// Reads the stored certificates with the given SHA-256s (the leaves of one
@@ -171,6 +124,10 @@ pub fn build_in_chunks(
     let at = facts.scan.started_at;
     let index = Index::new(facts);
     let relations = relation_index(&index, facts);
+    let named = Named {
+        index: &index,
+        summaries: facts.summaries,
+    };
     let mut tally = Tally::default();
     let mut usage = CaUsage::default();
     let mut shapes: HashMap<&[String], Option<ChainShape>> = HashMap::new();
@@ -180,14 +137,15 @@ pub fn build_in_chunks(
         let graph = &*graph;
         let mut rows: Vec<InventoryRow> = part
             .iter()
-            .map(|(sha, served)| {
+            .map(|&(sha, served)| {
                 let view = graph
                     .certificate(sha)
                     .expect("indexed leaves are attached to the graph");
+                let seen = facts.seen.get(sha).expect("indexed leaves were seen");
                 view::leaf_row(
                     view,
-                    facts.seen[*sha],
-                    served,
+                    seen,
+                    index.leaves(served),
                     index.files.get(sha).cloned().unwrap_or_default(),
                     graph,
                     facts.owners,
@@ -195,7 +153,8 @@ pub fn build_in_chunks(
                 )
             })
             .collect();
-        for (sha, served) in part {
+        for &(sha, served) in part {
+            let served = index.leaves(served);
             graph.count_usage(&mut usage, sha, served.len() as u64);
             for leaf in served.iter().filter(|l| !l.chain.is_empty()) {
                 shapes
@@ -215,13 +174,14 @@ pub fn build_in_chunks(
                     distrust: distrust_hits(row, facts, graph),
                     ..leaf(row, &index, at)
                 };
-                relations.apply(first + k, &mut model);
+                relations.apply(first + k, &mut model, &named);
                 model
             })
             .collect();
         each(ModelChunk::Leaves(leaves));
     }
-    attach(graph, index.strays(facts).into_iter(), load, facts.trust)?;
+    let strays = index.strays(facts);
+    attach(graph, strays.iter().map(String::as_str), load, facts.trust)?;
     graph.detach_leaves();
     let cas = cas(graph, usage, at);
     let known = (&index, classes.as_slice(), &shapes);
@@ -262,27 +222,47 @@ fn attach<'s>(
 /// The relation index of the leaves in `index`, in model order.
 fn relation_index(index: &Index<'_>, facts: &ScanFacts<'_>) -> relations::RelationIndex {
     let mut builder = relations::RelationBuilder::default();
-    for (sha, _) in &index.ordered {
-        let summary = &facts.summaries[*sha];
-        let cn = summary.cn.as_deref().unwrap_or("");
-        let endpoints: Vec<EndpointRef> = served_refs(index, sha).into_iter().collect();
-        builder.add(
-            (sha, cn),
-            &summary.spki_sha256,
-            summary.names.clone(),
-            &endpoints,
-        );
+    let endpoints =
+        |sha: &str| -> Vec<EndpointRef> { served_refs(index, sha).into_iter().collect() };
+    for &(sha, _) in &index.ordered {
+        let summary = facts.summaries.get(sha);
+        let key = summary.expect("indexed leaves are summarised").key();
+        builder.add(key, &endpoints(sha));
     }
-    builder.finish()
+    builder.finish(&|i| endpoints(index.ordered[i as usize].0))
+}
+
+/// The leaves of `index` by number (model order), as their relations name
+/// them.
+struct Named<'x, 'a> {
+    index: &'x Index<'a>,
+    summaries: &'x LeafSummaries,
+}
+
+impl relations::RelatedLeaves for Named<'_, '_> {
+    fn sha256(&self, i: u32) -> &str {
+        self.index.ordered[i as usize].0
+    }
+
+    fn cn(&self, i: u32) -> &str {
+        let summary = self.summaries.get(self.sha256(i));
+        summary.and_then(|s| s.cn()).unwrap_or_default()
+    }
+
+    fn names(&self, i: u32) -> Vec<&str> {
+        let summary = self.summaries.get(self.sha256(i));
+        summary.map(|s| s.names().collect()).unwrap_or_default()
+    }
 }
 
 /// Lookups built once per scan, so that building stays linear.
 struct Index<'a> {
-    /// Each distinct parsed leaf (by SHA-256, in order) with the endpoint
-    /// leaves serving it: the inventory rows' order, and the models'.
-    ordered: Vec<(&'a str, Vec<&'a EndpointLeaf>)>,
-    /// Where each leaf is served, with the target's name.
-    served: BTreeMap<&'a str, usize>,
+    /// Each distinct parsed leaf (by SHA-256, in order), with where the
+    /// endpoint leaves serving it are in `at` (start, end): the inventory
+    /// rows' order, and the models'.
+    ordered: Vec<(&'a str, (u32, u32))>,
+    /// The endpoint leaves, by leaf SHA-256 and then in scan order.
+    at: Vec<&'a EndpointLeaf>,
     /// Where each leaf was found at rest (an import of files: never
     /// endpoints).
     files: BTreeMap<&'a str, Vec<FileLocation>>,
@@ -292,34 +272,39 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(facts: &ScanFacts<'a>) -> Self {
-        let mut by_sha: BTreeMap<&str, Vec<&EndpointLeaf>> = BTreeMap::new();
-        for leaf in facts.leaves {
-            by_sha
-                .entry(leaf.leaf_sha256.as_str())
-                .or_default()
-                .push(leaf);
+        // (leaf, position of an endpoint leaf serving it, if any)
+        let mut entries: Vec<(&str, Option<u32>)> = Vec::with_capacity(facts.leaves.len());
+        for (k, leaf) in facts.leaves.iter().enumerate() {
+            let k = u32::try_from(k).expect("fewer than 2^32 endpoint leaves in one scan");
+            entries.push((leaf.leaf_sha256.as_str(), Some(k)));
         }
         let mut files: BTreeMap<&str, Vec<FileLocation>> = BTreeMap::new();
-        let leaf_at_rest = |f: &&FilePlacement| {
-            (facts.summaries.get(&f.sha256)).is_some_and(|summary| !summary.is_ca)
-        };
+        let leaf_at_rest =
+            |f: &&FilePlacement| (facts.summaries.get(&f.sha256)).is_some_and(|s| !s.is_ca());
         for file in facts.files.iter().filter(leaf_at_rest) {
-            by_sha.entry(file.sha256.as_str()).or_default();
+            entries.push((file.sha256.as_str(), None));
             let listed = files.entry(file.sha256.as_str()).or_default();
             listed.push(file.location.clone());
         }
-        let ordered: Vec<(&str, Vec<&EndpointLeaf>)> = by_sha
-            .into_iter()
-            .filter(|(sha, _)| facts.seen.contains_key(*sha) && facts.summaries.contains_key(*sha))
-            .collect();
-        let served = ordered
-            .iter()
-            .enumerate()
-            .map(|(i, (sha, _))| (*sha, i))
-            .collect();
+        entries.sort_unstable();
+        let mut ordered = Vec::new();
+        let mut at = Vec::with_capacity(facts.leaves.len());
+        for group in entries.chunk_by(|a, b| a.0 == b.0) {
+            let sha = group[0].0;
+            if !(facts.seen.contains(sha) && facts.summaries.contains(sha)) {
+                continue;
+            }
+            let start = at.len() as u32;
+            at.extend(
+                group
+                    .iter()
+                    .filter_map(|e| Some(&facts.leaves[e.1? as usize])),
+            );
+            ordered.push((sha, (start, at.len() as u32)));
+        }
         Index {
             ordered,
-            served,
+            at,
             files,
             starttls: facts.starttls,
         }
@@ -327,15 +312,22 @@ impl<'a> Index<'a> {
 }
 
 impl Index<'_> {
+    /// The endpoint leaves at `(start, end)` of `at`.
+    fn leaves(&self, (start, end): (u32, u32)) -> &[&EndpointLeaf] {
+        &self.at[start as usize..end as usize]
+    }
+
+    /// The number of the leaf `sha` (its place in `ordered`), if indexed.
+    fn position(&self, sha: &str) -> Option<usize> {
+        self.ordered.binary_search_by(|(s, _)| (*s).cmp(sha)).ok()
+    }
+
     /// The parsed certificates of the scan that are neither leaves in
     /// `ordered` nor CAs: what the graph over every certificate would also
     /// have linked to their issuers (they count in what each CA signed).
-    fn strays<'f>(&self, facts: &'f ScanFacts<'_>) -> Vec<&'f str> {
-        let mut strays: Vec<&str> = facts
-            .seen
-            .keys()
-            .map(String::as_str)
-            .filter(|sha| !self.served.contains_key(sha))
+    fn strays(&self, facts: &ScanFacts<'_>) -> Vec<String> {
+        let mut strays: Vec<String> = (facts.seen.shas())
+            .filter(|sha| self.position(sha).is_none())
             .collect();
         strays.sort_unstable();
         strays
@@ -370,11 +362,11 @@ impl Tally {
 
     /// The totals of the scan.
     fn inventory(self, facts: &ScanFacts<'_>) -> InventoryModel {
-        let endpoints: BTreeSet<_> = facts
-            .leaves
-            .iter()
-            .map(|l| (&l.endpoint.address, l.endpoint.port))
+        let mut endpoints: Vec<(&str, u16)> = (facts.leaves.iter())
+            .map(|l| (l.endpoint.address.as_str(), l.endpoint.port))
             .collect();
+        endpoints.sort_unstable();
+        endpoints.dedup();
         InventoryModel {
             scan_id: facts.scan.id.0,
             complete: facts.scan.status == ScanStatus::Complete,
@@ -517,7 +509,9 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
 
 /// Where the leaf `sha` is served, as endpoint references.
 fn served_refs(index: &Index<'_>, sha: &str) -> BTreeSet<EndpointRef> {
-    let served = index.served.get(sha).map(|&i| &index.ordered[i].1);
+    let served = index
+        .position(sha)
+        .map(|i| index.leaves(index.ordered[i].1));
     served
         .into_iter()
         .flatten()
@@ -614,12 +608,15 @@ fn chains(
     chunk: usize,
     each: &mut dyn FnMut(Vec<ChainModel>),
 ) {
-    let class_of = |sha: &str| index.served.get(sha).map(|&i| classes[i]);
-    let mut by_chain: BTreeMap<&[String], Vec<&EndpointLeaf>> = BTreeMap::new();
-    for leaf in facts.leaves.iter().filter(|l| !l.chain.is_empty()) {
-        by_chain.entry(&leaf.chain).or_default().push(leaf);
-    }
-    let models = by_chain.into_iter().filter_map(|(chain, at)| {
+    let class_of = |sha: &str| index.position(sha).map(|i| classes[i]);
+    // the leaves by chain, in scan order within one (a stable sort)
+    let mut by_chain: Vec<&EndpointLeaf> = (facts.leaves.iter())
+        .filter(|l| !l.chain.is_empty())
+        .collect();
+    by_chain.sort_by(|a, b| a.chain.cmp(&b.chain));
+    let groups = by_chain.chunk_by(|a, b| a.chain == b.chain);
+    let models = groups.filter_map(|at| {
+        let chain = at[0].chain.as_slice();
         let mut shape = shapes.get(chain).copied().flatten()?;
         // one observation that recorded the chain as sent shows its shape
         let as_sent = at.iter().any(|l| !l.leaf_only_chain);
@@ -627,10 +624,9 @@ fn chains(
             shape = Default::default();
         }
         let first = at[0];
-        let cn = facts
-            .summaries
-            .get(&first.leaf_sha256)
-            .and_then(|s| s.cn.clone());
+        let cn = (facts.summaries.get(&first.leaf_sha256))
+            .and_then(|s| s.cn())
+            .map(str::to_string);
         let served: BTreeSet<String> = at
             .iter()
             .map(|l| {

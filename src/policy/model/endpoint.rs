@@ -22,6 +22,12 @@ fn place(key: &EndpointKey) -> Place {
     (key.address.clone(), key.port)
 }
 
+/// The address and port of `leaf`'s endpoint, borrowed: how leaves are
+/// ordered by endpoint.
+fn key_of(leaf: &EndpointLeaf) -> (&str, u16) {
+    (leaf.endpoint.address.as_str(), leaf.endpoint.port)
+}
+
 /// The STARTTLS dialect of every endpoint that used one.
 pub(super) fn starttls_by_endpoint(observations: &[Observation]) -> BTreeMap<Place, String> {
     observations
@@ -29,9 +35,6 @@ pub(super) fn starttls_by_endpoint(observations: &[Observation]) -> BTreeMap<Pla
         .filter_map(|o| Some((place(&EndpointKey::of(o)), o.starttls.clone()?)))
         .collect()
 }
-
-/// The folded leaves of one endpoint: its default chain(s) first.
-type LeavesOf<'a> = BTreeMap<Place, Vec<&'a EndpointLeaf>>;
 
 /// One model per endpoint (address, port) with a TLS session, in endpoint
 /// order, from the scan's observations and its folded leaves (as
@@ -59,7 +62,12 @@ pub(super) fn models_with(
 /// the same order; and the STARTTLS dialect of each endpoint that used
 /// one, without holding every observation or model.
 pub(super) struct EndpointPages<'a> {
-    leaves_of: LeavesOf<'a>,
+    /// The folded leaves.
+    leaves: &'a [EndpointLeaf],
+    /// Their positions in `leaves`, by endpoint (address, port) and then in
+    /// order (so an endpoint's default chain(s) first): what a map from
+    /// each endpoint to its leaves would hold, as 4 bytes a leaf.
+    by_place: Vec<u32>,
     cn: &'a dyn Fn(&EndpointLeaf) -> Option<String>,
     starttls: BTreeMap<Place, String>,
 }
@@ -70,15 +78,13 @@ impl<'a> EndpointPages<'a> {
         leaves: &'a [EndpointLeaf],
         cn: &'a dyn Fn(&EndpointLeaf) -> Option<String>,
     ) -> Self {
-        let mut leaves_of: LeavesOf<'_> = BTreeMap::new();
-        for leaf in leaves {
-            leaves_of
-                .entry(place(&leaf.endpoint))
-                .or_default()
-                .push(leaf);
-        }
+        let count = u32::try_from(leaves.len()).expect("fewer than 2^32 endpoint leaves");
+        let mut by_place: Vec<u32> = (0..count).collect();
+        // stable: one endpoint's leaves stay in order
+        by_place.sort_by(|&a, &b| key_of(&leaves[a as usize]).cmp(&key_of(&leaves[b as usize])));
         EndpointPages {
-            leaves_of,
+            leaves,
+            by_place,
             cn,
             starttls: BTreeMap::new(),
         }
@@ -96,10 +102,20 @@ impl<'a> EndpointPages<'a> {
                 .push(observation);
         }
         let model_of = |(key, probes): (Place, Vec<&Observation>)| {
-            let at = self.leaves_of.get(&key).map(Vec::as_slice);
-            model(&key, &probes, at.unwrap_or_default(), self.cn)
+            let at = self.leaves_at(&key);
+            model(&key, &probes, &at, self.cn)
         };
         grouped.into_iter().map(model_of).collect()
+    }
+
+    /// The folded leaves of the endpoint `key`, in order.
+    fn leaves_at(&self, key: &Place) -> Vec<&'a EndpointLeaf> {
+        let wanted = (key.0.as_str(), key.1);
+        let leaf = |i: &u32| &self.leaves[*i as usize];
+        let start = (self.by_place).partition_point(|i| key_of(leaf(i)) < wanted);
+        let rest = &self.by_place[start..];
+        let end = rest.partition_point(|i| key_of(leaf(i)) == wanted);
+        rest[..end].iter().map(leaf).collect()
     }
 
     /// The STARTTLS dialect of every endpoint read that used one.

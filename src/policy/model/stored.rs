@@ -2,10 +2,11 @@
 //! `scan` and the fixture generator share, with the revocation checks
 //! stored for the scan's leaves and the certificates it found at rest.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use super::build::{build_in_chunks, LeafSummaries, LeafSummary, Seen, LEAF_CHUNK};
+use super::build::{build_in_chunks, LEAF_CHUNK};
 use super::endpoint::EndpointPages;
+use super::facts::{LeafSummaries, Seen, Sha};
 use super::{EndpointChunk, EndpointModel, ModelChunk, ScanFacts, SubjectModels};
 use crate::inventory::ca::{always_in_graph, CaGraph, IssuerNames, NameHashes, TrustContext};
 use crate::inventory::owners::OwnerRules;
@@ -63,11 +64,11 @@ pub fn from_store_in_chunks(
     let files = store.at_rest(scan.id)?;
     let read = ScanCertificates::read(store, scan, (&leaves, &files), judgement.trust, chunk)?;
     let mut graph = read.graph;
-    let cn = |l: &EndpointLeaf| read.summaries.get(&l.leaf_sha256)?.cn.clone();
+    let cn = |l: &EndpointLeaf| Some(read.summaries.get(&l.leaf_sha256)?.cn()?.to_string());
     let mut pages = EndpointPages::new(&leaves, &cn);
     let leaf_pq = |e: &EndpointModel| {
         let summary = read.summaries.get(&e.leaf_sha256);
-        summary.is_some_and(|s| s.post_quantum)
+        summary.is_some_and(|s| s.post_quantum())
     };
     store.observations_by_endpoint(scan.id, chunk, |page| {
         let models = pages.add(&page);
@@ -119,40 +120,46 @@ impl ScanCertificates {
         trust: &TrustContext,
         page: usize,
     ) -> Result<ScanCertificates, StoreError> {
-        let leaf_shas: HashSet<&str> = leaves
+        // sorted, not hashed: 16 bytes a leaf
+        let mut leaf_shas: Vec<&str> = leaves
             .iter()
             .map(|l| l.leaf_sha256.as_str())
             .chain(files.iter().map(|f| f.sha256.as_str()))
             .collect();
-        let mut seen = Seen::new();
-        let mut summaries = LeafSummaries::new();
+        leaf_shas.sort_unstable();
+        leaf_shas.dedup();
+        let mut seen = Seen::default();
+        let mut summaries = LeafSummaries::default();
         let mut names = IssuerNames::default();
         // (position in the scan's order, certificate) of the graph's
         let mut kept: Vec<(usize, StoredCertificate)> = Vec::new();
-        let mut maybe: Vec<(usize, String, NameHashes)> = Vec::new();
+        let mut maybe: Vec<(usize, Sha, NameHashes)> = Vec::new();
         let mut position = 0;
         store.certificates_in_scan_paged(scan.id, page, |certificate, above_a_leaf| {
             position += 1;
             let Some(view) = &certificate.view else {
                 return;
             };
-            let sha = certificate.sha256.clone();
-            seen.insert(sha.clone(), (certificate.first_seen, certificate.last_seen));
-            if leaf_shas.contains(sha.as_str()) {
-                summaries.insert(sha.clone(), LeafSummary::of(view));
+            let sha = certificate.sha256.as_str();
+            seen.insert(sha, (certificate.first_seen, certificate.last_seen));
+            if leaf_shas.binary_search(&sha).is_ok() {
+                summaries.insert(sha, view);
             }
             let hashes = NameHashes::of(view);
             names.note(hashes);
             if always_in_graph(view, above_a_leaf, trust) {
                 kept.push((position, certificate));
             } else {
-                maybe.push((position, sha, hashes));
+                maybe.push((position, Sha::of(&certificate.sha256), hashes));
             }
         })?;
+        drop(leaf_shas);
+        seen.seal();
+        summaries.seal();
         let issuing: Vec<(usize, String)> = maybe
             .into_iter()
             .filter(|(_, _, hashes)| names.may_issue(*hashes))
-            .map(|(at, sha, _)| (at, sha))
+            .map(|(at, sha, _)| (at, seen.text_of(sha)))
             .collect();
         let shas: Vec<&str> = issuing.iter().map(|(_, sha)| sha.as_str()).collect();
         let positions: HashMap<&str, usize> = issuing

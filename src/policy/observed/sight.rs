@@ -3,7 +3,10 @@
 //! models need not be kept: the subjects' keys, where a rule's
 //! `observed_when` does not hold (a bit per rule), and, per endpoint,
 //! only what tells whether a place was reached again (its names and
-//! whether its chain was recorded as sent).
+//! whether its chain was recorded as sent). A subject's key is held as a
+//! 16-byte digest ([`KeyDigest`] of the key alone), not as its text (a
+//! leaf's or chain's is 64 hex characters): the sight holds every subject
+//! of the scan at once, and answers by key text as before.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,6 +15,7 @@ use time::OffsetDateTime;
 use super::bound_holds;
 use crate::policy::expr::{Bindings, Expr};
 use crate::policy::model::{EndpointModel, ModelChunk, SubjectModels};
+use crate::policy::presence::KeyDigest;
 use crate::policy::subject::Subject;
 use crate::policy::{RuleSet, SubjectKind};
 
@@ -26,9 +30,10 @@ pub struct Sight<V> {
     /// The kind's rules with an `observed_when`, in rule-set order: the
     /// first [`BITS`] are numbered by their position.
     conditional: Vec<String>,
-    /// Each subject's key, with a bit per numbered rule whose condition
-    /// does not hold there, and what else is kept of it.
-    subjects: HashMap<Box<str>, (u64, V)>,
+    /// Each subject's key (as [`subject_digest`] gives it), with a bit per
+    /// numbered rule whose condition does not hold there, and what else is
+    /// kept of it.
+    subjects: HashMap<KeyDigest, (u64, V)>,
     /// `(rule, key)`: the condition of a rule without a bit does not hold
     /// there.
     overflow: HashSet<(String, String)>,
@@ -74,11 +79,11 @@ impl<V> Sight<V> {
         unobserved: Vec<(String, String)>,
     ) {
         for (key, kept) in subjects {
-            self.subjects.insert(key.into_boxed_str(), (0, kept));
+            self.subjects.insert(subject_digest(&key), (0, kept));
         }
         for (rule, key) in unobserved {
             let bit = self.bit(&rule);
-            match (bit, self.subjects.get_mut(key.as_str())) {
+            match (bit, self.subjects.get_mut(&subject_digest(&key))) {
                 (Some(bit), Some((unmet, _))) => *unmet |= bit,
                 _ => {
                     self.overflow.insert((rule, key));
@@ -90,7 +95,7 @@ impl<V> Sight<V> {
     /// `Some((observed, what is kept))` for a subject of the scan; `None`
     /// when it is not.
     pub(super) fn observes(&self, rule: &str, key: &str) -> Option<(bool, &V)> {
-        let (unmet, kept) = self.subjects.get(key)?;
+        let (unmet, kept) = self.subjects.get(&subject_digest(key))?;
         let by_bit = self.bit(rule).is_some_and(|bit| unmet & bit != 0);
         let paired = || (self.overflow).contains(&(rule.to_string(), key.to_string()));
         Some((!by_bit && !paired(), kept))
@@ -98,8 +103,15 @@ impl<V> Sight<V> {
 
     /// What is kept of the subject with this key.
     pub(super) fn kept(&self, key: &str) -> Option<&V> {
-        self.subjects.get(key).map(|(_, kept)| kept)
+        let kept = self.subjects.get(&subject_digest(key));
+        kept.map(|(_, kept)| kept)
     }
+}
+
+/// The digest a subject's key is held under: [`KeyDigest`] with no rule
+/// (two distinct keys share it with a chance of about 2⁻¹²⁸ per pair).
+fn subject_digest(key: &str) -> KeyDigest {
+    KeyDigest::of("", key)
 }
 
 impl SubjectSight {
