@@ -172,26 +172,27 @@ impl Store {
         scan: ScanId,
         batch: usize,
     ) -> Result<Vec<EndpointLeaf>, StoreError> {
-        let conn = self.conn();
-        let rows =
-            leaf_rows(conn.as_ref(), scan).map_err(sql(&self.path, "read endpoint leaves"))?;
-        let chains = self.scan_chains(conn.as_ref(), scan)?;
+        // the rows' ids in order first (8 bytes a row), then the rows, their
+        // chains and their leaves' views a page of endpoints at a time: only
+        // the folded leaves are held for the whole scan
+        let order = format!(
+            "SELECT o.id, e.address, e.port {LEAF_ROWS_FROM} WHERE o.scan_id = ?1 \
+             AND o.chain_id IS NOT NULL ORDER BY {LEAF_ROWS_ORDER}"
+        );
+        let runs = self.endpoint_runs(&order, scan)?;
         // at most one folded leaf per row: room for all at once, rather than
         // a doubling (the old and the new buffer both alive) near the end
-        let mut folded = Vec::with_capacity(rows.len());
-        // the rows are taken a batch at a time (one endpoint's rows in one
-        // batch), not split off: the rest is not copied for each batch
-        let mut rows = rows.into_iter().peekable();
-        let place = |r: &LeafRow| (r.endpoint.address.clone(), r.endpoint.port);
-        while rows.peek().is_some() {
-            let mut part: Vec<LeafRow> = Vec::with_capacity(batch.max(1));
-            while let Some(row) = rows.next_if(|r| {
-                part.len() < batch.max(1) || part.last().is_some_and(|l| place(l) == place(r))
-            }) {
-                part.push(row);
-            }
-            let ids: Vec<i64> = part.iter().map(|r| r.leaf_id).collect();
-            let views = self.views_by_id(conn.as_ref(), &ids)?;
+        let mut folded = Vec::with_capacity(runs.len());
+        for ids in runs.pages(batch) {
+            let conn = self.conn();
+            let part = leaf_rows_by_id(conn.as_ref(), scan, ids)
+                .map_err(sql(&self.path, "read endpoint leaves"))?;
+            let mut chain_ids: Vec<i64> = part.iter().map(|r| r.chain_id).collect();
+            chain_ids.sort_unstable();
+            chain_ids.dedup();
+            let chains = self.chains_by_id(conn.as_ref(), &chain_ids)?;
+            let leaf_ids: Vec<i64> = part.iter().map(|r| r.leaf_id).collect();
+            let views = self.views_by_id(conn.as_ref(), &leaf_ids)?;
             let part = self.as_probed(part, &chains, &views)?;
             folded.extend(
                 crate::store::endpoints::fold(part)
@@ -214,6 +215,24 @@ impl Store {
         }
         folded.shrink_to_fit();
         Ok(folded)
+    }
+
+    /// The chains with these ids, by chain id.
+    fn chains_by_id(
+        &self,
+        conn: &dyn Session,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+        let mut chains = HashMap::with_capacity(ids.len());
+        for part in ids.chunks(500) {
+            let marks: Vec<String> = (1..=part.len()).map(|n| format!("?{n}")).collect();
+            let filter = format!("WHERE cl.chain_id IN ({})", marks.join(", "));
+            let values: Vec<Value> = part.iter().map(ToValue::to_value).collect();
+            let found = chain_sha256s(conn, &filter, &values)
+                .map_err(sql(&self.path, "read chains of scan"))?;
+            chains.extend(found);
+        }
+        Ok(chains)
     }
 
     /// The chains of `scan`'s observations, by chain id.
@@ -347,6 +366,8 @@ impl Store {
 
 /// One observation row of [`leaf_rows`].
 struct LeafRow {
+    /// The observation's id.
+    id: i64,
     endpoint: EndpointKey,
     host: String,
     chain_id: i64,
@@ -375,25 +396,57 @@ fn extra_of(extra: &str) -> Extra {
 }
 
 /// Observations with a chain in `scan`, by endpoint, newest first within one.
+/// What the leaf rows are read from.
+const LEAF_ROWS_FROM: &str = "FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id";
+/// The leaf rows' order: by endpoint, newest first within one.
+const LEAF_ROWS_ORDER: &str = "e.address, e.port, e.sni, o.observed_at DESC, o.id DESC";
+/// The leaf rows' columns.
+const LEAF_ROWS_COLUMNS: &str = "e.address, e.port, e.sni, o.host, o.chain_id, \
+                                 o.leaf_certificate_id, o.observed_at, o.extra, o.id";
+
 fn leaf_rows(conn: &dyn Session, scan: ScanId) -> Result<Vec<LeafRow>, SqlError> {
-    let query = "SELECT e.address, e.port, e.sni, o.host, o.chain_id, o.leaf_certificate_id,
-             o.observed_at, o.extra
-         FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
-         WHERE o.scan_id = ?1 AND o.chain_id IS NOT NULL
-         ORDER BY e.address, e.port, e.sni, o.observed_at DESC, o.id DESC";
-    conn.rows(query, params![scan.0], |row| {
-        Ok(LeafRow {
-            endpoint: EndpointKey {
-                address: row.get(0)?,
-                port: row.get(1)?,
-                sni: sni_option(row.get(2)?),
-            },
-            host: row.get(3)?,
-            chain_id: row.get(4)?,
-            leaf_id: row.get(5)?,
-            observed_at: row.get(6)?,
-            extra: extra_of(&row.get::<String>(7)?),
-        })
+    let query = format!(
+        "SELECT {LEAF_ROWS_COLUMNS} {LEAF_ROWS_FROM}
+         WHERE o.scan_id = ?1 AND o.chain_id IS NOT NULL ORDER BY {LEAF_ROWS_ORDER}"
+    );
+    conn.rows(&query, params![scan.0], leaf_row)
+}
+
+/// The leaf rows of `scan` with these observation ids, in the order of
+/// `ids` (looked up by id: the unary `+` keeps the planner from reading
+/// every observation of the scan instead).
+fn leaf_rows_by_id(conn: &dyn Session, scan: ScanId, ids: &[i64]) -> Result<Vec<LeafRow>, SqlError> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for part in ids.chunks(500) {
+        let marks: Vec<String> = (2..part.len() + 2).map(|n| format!("?{n}")).collect();
+        let query = format!(
+            "SELECT {LEAF_ROWS_COLUMNS} {LEAF_ROWS_FROM}
+             WHERE +o.scan_id = ?1 AND o.id IN ({})",
+            marks.join(", ")
+        );
+        let mut values = vec![scan.0.to_value()];
+        values.extend(part.iter().map(ToValue::to_value));
+        rows.extend(conn.rows(&query, &values, leaf_row)?);
+    }
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+    rows.sort_by_key(|r| position.get(&r.id).copied());
+    Ok(rows)
+}
+
+/// One leaf row ([`LEAF_ROWS_COLUMNS`]).
+fn leaf_row(row: &Row) -> Result<LeafRow, SqlError> {
+    Ok(LeafRow {
+        endpoint: EndpointKey {
+            address: row.get(0)?,
+            port: row.get(1)?,
+            sni: sni_option(row.get(2)?),
+        },
+        host: row.get(3)?,
+        chain_id: row.get(4)?,
+        leaf_id: row.get(5)?,
+        observed_at: row.get(6)?,
+        extra: extra_of(&row.get::<String>(7)?),
+        id: row.get(8)?,
     })
 }
 

@@ -113,28 +113,8 @@ impl Store {
              FROM scan_observations o JOIN endpoints e ON e.id = o.endpoint_id
              WHERE o.scan_id = ?1 AND {ANSWERED} ORDER BY e.address, e.port, o.id"
         );
-        // the ids in order, and where each endpoint's run of ids starts
-        let (mut ids, mut starts) = (Vec::new(), Vec::new());
-        let mut last: Option<(String, i64)> = None;
-        self.conn()
-            .query(&order, params![scan.0], &mut |row| {
-                let place: (String, i64) = (row.get(1)?, row.get(2)?);
-                if last.as_ref() != Some(&place) {
-                    starts.push(ids.len());
-                    last = Some(place);
-                }
-                ids.push(row.get::<i64>(0)?);
-                Ok(())
-            })
-            .map_err(sql(&self.path, "read observations"))?;
-        starts.push(ids.len());
-        let mut from = 0;
-        for &end in starts.iter().skip(1) {
-            if end - from < page.max(1) && end < ids.len() {
-                continue;
-            }
-            let part = &ids[from..end];
-            from = end;
+        let runs = self.endpoint_runs(&order, scan)?;
+        for part in runs.pages(page) {
             let mut found = self.observations_by_id(self.conn().as_ref(), scan, part)?;
             let position: HashMap<i64, usize> =
                 part.iter().enumerate().map(|(at, id)| (*id, at)).collect();
@@ -146,6 +126,32 @@ impl Store {
             each(observations);
         }
         Ok(())
+    }
+
+    /// The ids `order` selects for `scan` (its columns: an id, then the
+    /// endpoint's address and port; `?1` the scan), in its order, with
+    /// where each endpoint's run of ids starts: a scan's rows read in
+    /// pages that never split an endpoint, 8 bytes per row held.
+    pub(super) fn endpoint_runs(
+        &self,
+        order: &str,
+        scan: ScanId,
+    ) -> Result<EndpointRuns, StoreError> {
+        let (mut ids, mut starts) = (Vec::new(), Vec::new());
+        let mut last: Option<(String, i64)> = None;
+        self.conn()
+            .query(order, params![scan.0], &mut |row| {
+                let place: (String, i64) = (row.get(1)?, row.get(2)?);
+                if last.as_ref() != Some(&place) {
+                    starts.push(ids.len());
+                    last = Some(place);
+                }
+                ids.push(row.get::<i64>(0)?);
+                Ok(())
+            })
+            .map_err(sql(&self.path, "read observations"))?;
+        starts.push(ids.len());
+        Ok(EndpointRuns { ids, starts })
     }
 
     /// The observations of `scan` with these ids, with their ids, in no
@@ -303,4 +309,33 @@ fn chain_ders(conn: &dyn Session, scan: ScanId) -> Result<HashMap<i64, Vec<Vec<u
         Ok(())
     })?;
     Ok(chains)
+}
+
+/// A scan's row ids in endpoint order, with where each endpoint's run
+/// starts ([`Store::endpoint_runs`]).
+pub(super) struct EndpointRuns {
+    ids: Vec<i64>,
+    /// Where each run starts, then the number of ids.
+    starts: Vec<usize>,
+}
+
+impl EndpointRuns {
+    /// How many ids.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The ids in pages of at least `page` ids (the last may be smaller),
+    /// whole endpoints each.
+    pub fn pages(&self, page: usize) -> impl Iterator<Item = &[i64]> {
+        let mut from = 0;
+        self.starts.iter().skip(1).filter_map(move |&end| {
+            if end - from < page.max(1) && end < self.ids.len() {
+                return None;
+            }
+            let part = &self.ids[from..end];
+            from = end;
+            Some(part)
+        })
+    }
 }
