@@ -418,3 +418,56 @@ fn chain_and_endpoint_findings_keep_their_lifecycle_whatever_the_chunks() {
         }
     }
 }
+
+#[test]
+fn findings_handed_on_one_by_one_are_those_collected_and_those_recorded() {
+    use certatlas::clock::Clock;
+    use certatlas::judge::{Judge, Persist};
+    use certatlas::policy::lifecycle::FindingCounts;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("stream.db")).expect("open store");
+    let after = lifecycle_scans(&store);
+    let context = InventoryContext::new(None, Vec::new()).expect("context");
+    let policy = common::judging::builtin_policy();
+    let judge = |persist| Judge {
+        store: &store,
+        context: &context,
+        policy: &policy,
+        clock: Clock::starting_at(AFTER),
+        persist,
+    };
+    let record = || store.scan(after).expect("read").expect("scan");
+    let collected = judge(Persist::InMemory)
+        .judge_in_chunks(record(), 3, ModelRetention::Fold)
+        .expect("judged");
+    let mut streamed = Vec::new();
+    let judged = judge(Persist::InMemory)
+        .judge_streaming(record(), 3, ModelRetention::Fold, &mut |t| streamed.push(t))
+        .expect("judged");
+    assert!(judged.findings.is_empty(), "handed on, not kept");
+    assert_eq!(streamed, collected.findings);
+    assert_eq!(judged.counts, FindingCounts::of(&streamed));
+    assert_eq!(judged.counts, collected.counts);
+    let card = |j: &Judged| serde_json::to_value(&j.card).expect("card");
+    assert_eq!(card(&judged), card(&collected));
+
+    // recorded a slice of two at a time: the present findings as the
+    // scan's findings, the gone ones as its outcomes, the run counting them
+    let mut recorded = Vec::new();
+    judge(Persist::Record)
+        .judge_streaming(record(), 2, ModelRetention::Fold, &mut |t| recorded.push(t))
+        .expect("recorded");
+    assert_eq!(recorded, streamed, "the same judgement, stored");
+    let present = streamed.iter().filter(|t| t.status.is_present()).count();
+    let gone = streamed.len() - present;
+    assert!(present > 0 && gone > 0, "both kinds are there");
+    assert_eq!(store.findings(after).expect("findings").len(), present);
+    assert_eq!(store.outcomes(after).expect("outcomes").len(), gone);
+    let run = store.finding_run(after).expect("run").expect("evaluated");
+    assert_eq!(run.findings, present as u64);
+    // judged again from what was stored: the same findings
+    let again = judge(Persist::InMemory)
+        .judge_in_chunks(record(), 5, ModelRetention::Fold)
+        .expect("judged again");
+    assert_eq!(again.findings, streamed);
+}

@@ -415,7 +415,11 @@ fn leaf_rows(conn: &dyn Session, scan: ScanId) -> Result<Vec<LeafRow>, SqlError>
 /// The leaf rows of `scan` with these observation ids, in the order of
 /// `ids` (looked up by id: the unary `+` keeps the planner from reading
 /// every observation of the scan instead).
-fn leaf_rows_by_id(conn: &dyn Session, scan: ScanId, ids: &[i64]) -> Result<Vec<LeafRow>, SqlError> {
+fn leaf_rows_by_id(
+    conn: &dyn Session,
+    scan: ScanId,
+    ids: &[i64],
+) -> Result<Vec<LeafRow>, SqlError> {
     let mut rows = Vec::with_capacity(ids.len());
     for part in ids.chunks(500) {
         let marks: Vec<String> = (2..part.len() + 2).map(|n| format!("?{n}")).collect();
