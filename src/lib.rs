@@ -73,7 +73,12 @@
 
 /// mimalloc as the global allocator: building and evaluating the models of
 /// a large scan makes millions of small allocations, and the system
-/// allocator spent a third of that time in malloc and free.
+/// allocator spent a third of that time in malloc and free. Its version 2
+/// line (the crate's `v2` feature): it gives freed memory back to the
+/// system after 10 ms where version 3 waits a second, and judging frees a
+/// chunk of models every few milliseconds, so with version 3 the peak RSS
+/// of judging 100,000 certificates was 376 MB against 231 MB (and the
+/// system allocator's 213 MB), for no gain in time.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
