@@ -86,6 +86,11 @@ pub struct FindingRun {
     pub policy: serde_json::Value,
 }
 
+/// The findings of one scan (`?1`), as [`finding_columns`] and the detail
+/// read them.
+const FINDING_READ: &str = "SELECT rule_id, subject_key, severity, subject_kind, certificate, \
+                            message, detail FROM findings WHERE scan_id = ?1";
+
 /// Where one finding key was present: `(scan, rule id, subject key)`.
 pub type FindingPresence = (ScanId, String, String);
 
@@ -250,26 +255,35 @@ impl Store {
         scan: ScanId,
         each: &mut dyn FnMut(StoredFinding),
     ) -> Result<(), StoreError> {
+        let statement = format!("{FINDING_READ} ORDER BY rule_id, subject_key");
+        self.read_findings(scan, &statement, params![scan.0], each)
+    }
+
+    /// The findings of `scan` a `statement` over [`FINDING_READ`] reads,
+    /// each decoded and handed to `each` (the first undecodable detail is
+    /// the error, after the others).
+    fn read_findings(
+        &self,
+        scan: ScanId,
+        statement: &str,
+        values: &[Value],
+        each: &mut dyn FnMut(StoredFinding),
+    ) -> Result<(), StoreError> {
         let mut bad = None;
         self.conn()
-            .query(
-                "SELECT rule_id, subject_key, severity, subject_kind, certificate, message, detail
-                 FROM findings WHERE scan_id = ?1 ORDER BY rule_id, subject_key",
-                params![scan.0],
-                &mut |r| {
-                    let mut finding = finding_columns(r)?;
-                    let detail: String = r.get(6)?;
-                    match json_column(&self.path, "findings.detail", &detail) {
-                        Ok(detail) => finding.detail = detail,
-                        Err(error) => {
-                            bad.get_or_insert(error);
-                            return Ok(());
-                        }
+            .query(statement, values, &mut |r| {
+                let mut finding = finding_columns(r)?;
+                let detail: String = r.get(6)?;
+                match json_column(&self.path, "findings.detail", &detail) {
+                    Ok(detail) => finding.detail = detail,
+                    Err(error) => {
+                        bad.get_or_insert(error);
+                        return Ok(());
                     }
-                    each(StoredFinding { scan, finding });
-                    Ok(())
-                },
-            )
+                }
+                each(StoredFinding { scan, finding });
+                Ok(())
+            })
             .map_err(sql(&self.path, "read findings"))?;
         bad.map_or(Ok(()), Err)
     }
@@ -284,39 +298,22 @@ impl Store {
         after: Option<(&str, &str)>,
         limit: usize,
     ) -> Result<Vec<StoredFinding>, StoreError> {
-        let columns = "SELECT rule_id, subject_key, severity, subject_kind, certificate, \
-                       message, detail FROM findings WHERE scan_id = ?1";
         let (statement, values) = match after {
             None => (
-                format!("{columns} ORDER BY rule_id, subject_key LIMIT ?2"),
+                format!("{FINDING_READ} ORDER BY rule_id, subject_key LIMIT ?2"),
                 params![scan.0, limit as i64].to_vec(),
             ),
             Some((rule, key)) => (
                 format!(
-                    "{columns} AND (rule_id, subject_key) > (?2, ?3) \
+                    "{FINDING_READ} AND (rule_id, subject_key) > (?2, ?3) \
                      ORDER BY rule_id, subject_key LIMIT ?4"
                 ),
                 params![scan.0, rule, key, limit as i64].to_vec(),
             ),
         };
-        let mut bad = None;
         let mut page = Vec::new();
-        self.conn()
-            .query(&statement, &values, &mut |r| {
-                let mut finding = finding_columns(r)?;
-                let detail: String = r.get(6)?;
-                match json_column(&self.path, "findings.detail", &detail) {
-                    Ok(detail) => finding.detail = detail,
-                    Err(error) => {
-                        bad.get_or_insert(error);
-                        return Ok(());
-                    }
-                }
-                page.push(StoredFinding { scan, finding });
-                Ok(())
-            })
-            .map_err(sql(&self.path, "read findings"))?;
-        bad.map_or(Ok(page), Err)
+        self.read_findings(scan, &statement, &values, &mut |f| page.push(f))?;
+        Ok(page)
     }
 
     /// Every `(scan, rule, subject)` with a stored finding, or recorded
