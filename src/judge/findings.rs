@@ -222,73 +222,69 @@ impl Judge<'_> {
         let previous_time = stream.tracker.previous_time();
         let mut shared = StoredParts::default();
         // the previous scan's findings, then those unobserved at it
-        let mut after: Option<(String, String)> = None;
-        loop {
-            let from = after.as_ref().map(|(r, k)| (r.as_str(), k.as_str()));
-            let page = store.findings_page(previous.id, from, chunk.max(1))?;
-            let Some(last) = page.last() else { break };
-            after = Some((
-                last.finding.rule_id.clone(),
-                last.finding.subject_key.clone(),
-            ));
-            let mut candidates = Vec::new();
-            for stored in &page {
-                let Some(f) = Finding::from_stored_sharing(&stored.finding, &mut shared) else {
-                    continue;
-                };
-                let key = key_of(&f);
-                if !stream.tracker.is_gone(key) {
-                    continue;
-                }
-                let status = match () {
-                    _ if changed && !stream.tracker.left().is_still_yielded(key) => {
-                        FindingStatus::Withdrawn
+        let page = chunk.max(1);
+        let read = |from: Option<(&str, &str)>| store.findings_page(previous.id, from, page);
+        by_pages(
+            read,
+            |s| &s.finding,
+            |found| {
+                let mut candidates = Vec::new();
+                for stored in &found {
+                    let Some(f) = Finding::from_stored_sharing(&stored.finding, &mut shared) else {
+                        continue;
+                    };
+                    let key = key_of(&f);
+                    if !stream.tracker.is_gone(key) {
+                        continue;
                     }
-                    _ if now.observes(&f) => FindingStatus::Fixed,
-                    _ => FindingStatus::Unobserved,
-                };
-                let went = Went {
-                    status,
-                    last_observed: previous_time,
-                    policy_changes: &changes,
-                };
-                candidates.push((f, went));
-            }
-            stream.gone(candidates)?;
-        }
-        let mut after: Option<(String, String)> = None;
-        loop {
-            let from = after.as_ref().map(|(r, k)| (r.as_str(), k.as_str()));
-            let page = store.unobserved_page(previous.id, from, chunk.max(1))?;
-            let Some(last) = page.last() else { break };
-            after = Some((
-                last.finding.rule_id.clone(),
-                last.finding.subject_key.clone(),
-            ));
-            let mut candidates = Vec::new();
-            for outcome in &page {
-                let Some(f) = Finding::from_stored_sharing(&outcome.finding, &mut shared) else {
-                    continue;
-                };
-                if !stream.tracker.is_gone(key_of(&f)) {
-                    continue;
+                    let status = match () {
+                        _ if changed && !stream.tracker.left().is_still_yielded(key) => {
+                            FindingStatus::Withdrawn
+                        }
+                        _ if now.observes(&f) => FindingStatus::Fixed,
+                        _ => FindingStatus::Unobserved,
+                    };
+                    let went = Went {
+                        status,
+                        last_observed: previous_time,
+                        policy_changes: &changes,
+                    };
+                    candidates.push((f, went));
                 }
-                // a carried unobserved finding is withdrawn when its rule
-                // is no longer in the rule set
-                let status = match () {
-                    _ if changed && rules.get(&f.rule).is_none() => FindingStatus::Withdrawn,
-                    _ if now.observes(&f) => FindingStatus::Fixed,
-                    _ => FindingStatus::Unobserved,
-                };
-                let went = Went {
-                    status,
-                    last_observed: Some(outcome.last_observed.unwrap_or(outcome.open_since)),
-                    policy_changes: &changes,
-                };
-                candidates.push((f, went));
-            }
-            stream.gone(candidates)?;
-        }
+                stream.gone(candidates)
+            },
+        )?;
+        let read = |from: Option<(&str, &str)>| store.unobserved_page(previous.id, from, page);
+        by_pages(
+            read,
+            |o| &o.finding,
+            |found| {
+                let mut candidates = Vec::new();
+                for outcome in &found {
+                    let Some(f) = Finding::from_stored_sharing(&outcome.finding, &mut shared)
+                    else {
+                        continue;
+                    };
+                    if !stream.tracker.is_gone(key_of(&f)) {
+                        continue;
+                    }
+                    // a carried unobserved finding is withdrawn when its rule
+                    // is no longer in the rule set
+                    let status = match () {
+                        _ if changed && rules.get(&f.rule).is_none() => FindingStatus::Withdrawn,
+                        _ if now.observes(&f) => FindingStatus::Fixed,
+                        _ => FindingStatus::Unobserved,
+                    };
+                    let went = Went {
+                        status,
+                        last_observed: Some(outcome.last_observed.unwrap_or(outcome.open_since)),
+                        policy_changes: &changes,
+                    };
+                    candidates.push((f, went));
+                }
+                stream.gone(candidates)
+            },
+        )?;
         Ok(())
     }
 
@@ -382,5 +378,26 @@ impl Judge<'_> {
             models,
             tally,
         })
+    }
+}
+
+/// Reads rows by rule and subject a page at a time (`read` gives the page
+/// after a key, from the first with `None`; an empty page ends it), each
+/// page handed to `each` before the next is read: the keyset paging of the
+/// previous scan's findings and of its unobserved outcomes.
+fn by_pages<T>(
+    mut read: impl FnMut(Option<(&str, &str)>) -> Result<Vec<T>, StoreError>,
+    finding: impl Fn(&T) -> &NewFinding,
+    mut each: impl FnMut(Vec<T>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let from = after.as_ref().map(|(r, k)| (r.as_str(), k.as_str()));
+        let page = read(from)?;
+        let Some(last) = page.last().map(&finding) else {
+            return Ok(());
+        };
+        after = Some((last.rule_id.clone(), last.subject_key.clone()));
+        each(page)?;
     }
 }

@@ -126,7 +126,8 @@ impl FindingStream<'_> {
         }
         let presence = self.presence_of(findings.iter())?;
         let tracked = self.tracker.current(findings, &presence);
-        self.hand_on(tracked)
+        self.hand_on(tracked);
+        Ok(())
     }
 
     /// Tracks a slice of what the previous scan left open and the current
@@ -144,7 +145,8 @@ impl FindingStream<'_> {
             let outcomes: Vec<_> = tracked.iter().filter_map(|t| t.to_outcome()).collect();
             self.store.append_outcomes(self.scan, &outcomes)?;
         }
-        self.hand_on(tracked)
+        self.hand_on(tracked);
+        Ok(())
     }
 
     /// The presence before the scan of the keys of `findings`, from the
@@ -168,13 +170,12 @@ impl FindingStream<'_> {
 
     /// Gives each tracked finding its exception, folds it into the facts
     /// and hands it on.
-    fn hand_on(&mut self, tracked: Vec<TrackedFinding>) -> Result<(), StoreError> {
+    fn hand_on(&mut self, tracked: Vec<TrackedFinding>) {
         for mut t in tracked {
             t.exception = exception_for(&t.finding, self.exceptions, self.today);
             self.facts.add(&t);
             self.counts.add(&t);
             (self.sink)(t);
         }
-        Ok(())
     }
 }

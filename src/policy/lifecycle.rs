@@ -282,16 +282,6 @@ impl LeftOpen {
         LeftOpen { keys, marks }
     }
 
-    /// How many keys.
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// No key.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
     fn mark(&mut self, key: FindingKey, bit: u8) {
         if let Ok(at) = self.keys.binary_search(&key) {
             self.marks[at] |= bit;

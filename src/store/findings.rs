@@ -332,30 +332,6 @@ impl Store {
             )
             .map_err(sql(&self.path, "read finding presence"))
     }
-
-    /// The rows of [`Store::finding_presence`], in no particular order,
-    /// each handed to `each` as `(scan, rule, subject key)` as it is read,
-    /// none kept.
-    pub fn each_finding_presence(
-        &self,
-        up_to: ScanId,
-        each: &mut dyn FnMut(ScanId, &str, &str),
-    ) -> Result<(), StoreError> {
-        self.conn()
-            .query(
-                "SELECT scan_id, rule_id, subject_key FROM findings WHERE scan_id <= ?1
-                 UNION ALL
-                 SELECT scan_id, rule_id, subject_key FROM finding_outcomes
-                 WHERE scan_id <= ?1 AND status = 'unobserved'",
-                params![up_to.0],
-                &mut |r| {
-                    let (rule, key): (String, String) = (r.get(1)?, r.get(2)?);
-                    each(ScanId(r.get(0)?), &rule, &key);
-                    Ok(())
-                },
-            )
-            .map_err(sql(&self.path, "read finding presence"))
-    }
 }
 
 /// How many subject keys one presence lookup asks about.
