@@ -46,6 +46,7 @@ mod findings;
 mod fingerprint;
 mod imports;
 mod insert;
+mod leaf_table;
 mod lifecycle;
 mod lock;
 mod outcomes;
@@ -75,6 +76,7 @@ pub use fingerprint::{
 };
 pub use imports::{ImportRecord, ImportStart, NewImport};
 pub use insert::WriterOptions;
+pub use leaf_table::{EndpointLeafTable, EndpointLeaves};
 pub use lock::ScopeLock;
 pub use outcomes::{FindingFix, FindingOutcome};
 pub use records::{

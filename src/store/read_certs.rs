@@ -9,6 +9,7 @@ use super::sql::{params, Row, Session, SqlError, ToValue, Value};
 
 use super::codec::{json_column, sni_option, stored_time};
 use super::error::{sql, StoreError};
+use super::leaf_table::EndpointLeafTable;
 use super::records::{EndpointKey, EndpointLeaf, ScanId, StoredCertificate};
 use super::Store;
 use crate::certs::CertificateView;
@@ -164,25 +165,24 @@ impl Store {
     }
 
     /// What [`Store::endpoint_leaves`] returns, in the same order, without
-    /// the leaves' parsed views (`leaf` is `None`): the views the fold
-    /// needs are read and dropped a batch of `batch` endpoints at a time,
-    /// so they are never all in memory at once.
-    pub fn endpoint_leaves_without_views(
+    /// the leaves' parsed views, held compactly ([`EndpointLeafTable`]):
+    /// the views the fold needs are read and dropped a batch of `batch`
+    /// endpoints at a time, so they are never all in memory at once, and
+    /// each batch's folded leaves go into the table as they come.
+    pub fn endpoint_leaf_table(
         &self,
         scan: ScanId,
         batch: usize,
-    ) -> Result<Vec<EndpointLeaf>, StoreError> {
+    ) -> Result<EndpointLeafTable, StoreError> {
         // the rows' ids in order first (8 bytes a row), then the rows, their
         // chains and their leaves' views a page of endpoints at a time: only
-        // the folded leaves are held for the whole scan
+        // the table is held for the whole scan
         let order = format!(
             "SELECT o.id, e.address, e.port {LEAF_ROWS_FROM} WHERE o.scan_id = ?1 \
              AND o.chain_id IS NOT NULL ORDER BY {LEAF_ROWS_ORDER}"
         );
         let runs = self.endpoint_runs(&order, scan)?;
-        // at most one folded leaf per row: room for all at once, rather than
-        // a doubling (the old and the new buffer both alive) near the end
-        let mut folded = Vec::with_capacity(runs.len());
+        let mut table = EndpointLeafTable::default();
         for ids in runs.pages(batch) {
             let conn = self.conn();
             let part = leaf_rows_by_id(conn.as_ref(), scan, ids)
@@ -194,27 +194,14 @@ impl Store {
             let leaf_ids: Vec<i64> = part.iter().map(|r| r.leaf_id).collect();
             let views = self.views_by_id(conn.as_ref(), &leaf_ids)?;
             let part = self.as_probed(part, &chains, &views)?;
-            folded.extend(
-                crate::store::endpoints::fold(part)
-                    .into_iter()
-                    .map(|mut l| {
-                        l.leaf = None;
-                        l
-                    }),
-            );
+            for leaf in crate::store::endpoints::fold(part) {
+                table.push(&leaf);
+            }
         }
+        table.seal();
         // one endpoint's leaves stay together and in order: the order a
         // fold of every leaf at once gives
-        // (they come sorted from SQLite: a stable sort of a million leaves
-        // would take scratch room for half of them)
-        fn endpoint_of(l: &EndpointLeaf) -> (&str, u16) {
-            (l.endpoint.address.as_str(), l.endpoint.port)
-        }
-        if !folded.is_sorted_by_key(endpoint_of) {
-            folded.sort_by(|a, b| endpoint_of(a).cmp(&endpoint_of(b)));
-        }
-        folded.shrink_to_fit();
-        Ok(folded)
+        Ok(table.by_place())
     }
 
     /// The chains with these ids, by chain id.

@@ -320,11 +320,6 @@ pub(super) struct EndpointRuns {
 }
 
 impl EndpointRuns {
-    /// How many ids.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
     /// The ids in pages of at least `page` ids (the last may be smaller),
     /// whole endpoints each.
     pub fn pages(&self, page: usize) -> impl Iterator<Item = &[i64]> {

@@ -17,6 +17,7 @@ use super::{
 use crate::at_rest::FileLocation;
 use crate::certs::hostname as names;
 use crate::certs::{CertificateView, DistinguishedName};
+use crate::columns::Sha;
 use crate::inventory::ca::{CaClass, CaGraph, CaUsage, ChainShape, TrustContext};
 use crate::inventory::owners::OwnerRules;
 use crate::inventory::view::{self, InventoryRow};
@@ -24,8 +25,8 @@ use crate::observation::SniSource;
 use crate::policy::distrust::{self, DistrustList};
 use crate::store::endpoints;
 use crate::store::{
-    EndpointLeaf, EndpointName, FilePlacement, ScanRecord, ScanStatus, StoreError,
-    StoredCertificate,
+    EndpointLeaf, EndpointLeafTable, EndpointLeaves, EndpointName, FilePlacement, ScanRecord,
+    ScanStatus, StoreError, StoredCertificate,
 };
 use crate::time_text::rfc3339;
 
@@ -33,9 +34,9 @@ use crate::time_text::rfc3339;
 pub struct ScanFacts<'a> {
     /// The scan.
     pub scan: &'a ScanRecord,
-    /// Its endpoint leaves (their parsed views may be dropped: building
-    /// reads the leaves' certificates a chunk at a time).
-    pub leaves: &'a [EndpointLeaf],
+    /// Its endpoint leaves, without views (building reads the leaves'
+    /// certificates a chunk at a time), compactly.
+    pub leaves: &'a EndpointLeafTable,
     /// The certificates it found at rest (never endpoints).
     pub files: &'a [FilePlacement],
     /// When the inventory first and last saw each parsed certificate of the
@@ -130,36 +131,42 @@ pub fn build_in_chunks(
     };
     let mut tally = Tally::default();
     let mut usage = CaUsage::default();
-    let mut shapes: HashMap<&[String], Option<ChainShape>> = HashMap::new();
+    let mut shapes: HashMap<&[u32], Option<ChainShape>> = HashMap::new();
     let mut classes = Vec::with_capacity(index.ordered.len());
     for (n, part) in index.ordered.chunks(chunk.max(1)).enumerate() {
-        attach(graph, part.iter().map(|(sha, _)| *sha), load, facts.trust)?;
+        let shas: Vec<String> = part.iter().map(|(sha, _)| index.text(*sha)).collect();
+        attach(graph, shas.iter().map(String::as_str), load, facts.trust)?;
         let graph = &*graph;
         let mut rows: Vec<InventoryRow> = part
             .iter()
-            .map(|&(sha, served)| {
+            .zip(&shas)
+            .map(|(&(key, served), sha)| {
                 let view = graph
                     .certificate(sha)
                     .expect("indexed leaves are attached to the graph");
-                let seen = facts.seen.get(sha).expect("indexed leaves were seen");
+                let seen = facts.seen.get_by(key).expect("indexed leaves were seen");
+                let served = index.leaves(served);
                 view::leaf_row(
                     view,
                     seen,
-                    index.leaves(served),
-                    index.files.get(sha).cloned().unwrap_or_default(),
+                    &served.iter().collect::<Vec<_>>(),
+                    index.files.get(sha.as_str()).cloned().unwrap_or_default(),
                     graph,
                     facts.owners,
                     at,
                 )
             })
             .collect();
-        for &(sha, served) in part {
-            let served = index.leaves(served);
+        for (&(_, served), sha) in part.iter().zip(&shas) {
+            let served = index.positions(served);
             graph.count_usage(&mut usage, sha, served.len() as u64);
-            for leaf in served.iter().filter(|l| !l.chain.is_empty()) {
-                shapes
-                    .entry(&leaf.chain)
-                    .or_insert_with(|| graph.chain_shape(&leaf.chain));
+            for &k in served {
+                let chain = facts.leaves.chain(k as usize);
+                if !chain.is_empty() {
+                    shapes.entry(chain).or_insert_with(|| {
+                        graph.chain_shape(&facts.leaves.chain_texts(k as usize))
+                    });
+                }
             }
         }
         fill_earliest_sct(&mut rows, |sha| graph.der(sha));
@@ -223,9 +230,9 @@ fn attach<'s>(
 fn relation_index(index: &Index<'_>, facts: &ScanFacts<'_>) -> relations::RelationIndex {
     let mut builder = relations::RelationBuilder::default();
     let endpoints =
-        |sha: &str| -> Vec<EndpointRef> { served_refs(index, sha).into_iter().collect() };
+        |sha: Sha| -> Vec<EndpointRef> { served_refs(index, sha).into_iter().collect() };
     for &(sha, _) in &index.ordered {
-        let summary = facts.summaries.get(sha);
+        let summary = facts.summaries.get_by(sha);
         let key = summary.expect("indexed leaves are summarised").key();
         builder.add(key, &endpoints(sha));
     }
@@ -239,18 +246,24 @@ struct Named<'x, 'a> {
     summaries: &'x LeafSummaries,
 }
 
+impl Named<'_, '_> {
+    /// The summary of leaf `i`.
+    fn summary(&self, i: u32) -> Option<super::facts::LeafSummary<'_>> {
+        self.summaries.get_by(self.index.ordered[i as usize].0)
+    }
+}
+
 impl relations::RelatedLeaves for Named<'_, '_> {
-    fn sha256(&self, i: u32) -> &str {
-        self.index.ordered[i as usize].0
+    fn sha256(&self, i: u32) -> String {
+        self.index.text(self.index.ordered[i as usize].0)
     }
 
     fn cn(&self, i: u32) -> &str {
-        let summary = self.summaries.get(self.sha256(i));
-        summary.and_then(|s| s.cn()).unwrap_or_default()
+        self.summary(i).and_then(|s| s.cn()).unwrap_or_default()
     }
 
     fn names(&self, i: u32) -> Vec<&str> {
-        let summary = self.summaries.get(self.sha256(i));
+        let summary = self.summary(i);
         summary.map(|s| s.names().collect()).unwrap_or_default()
     }
 }
@@ -260,9 +273,14 @@ struct Index<'a> {
     /// Each distinct parsed leaf (by SHA-256, in order), with where the
     /// endpoint leaves serving it are in `at` (start, end): the inventory
     /// rows' order, and the models'.
-    ordered: Vec<(&'a str, (u32, u32))>,
-    /// The endpoint leaves, by leaf SHA-256 and then in scan order.
-    at: Vec<&'a EndpointLeaf>,
+    ordered: Vec<(Sha, (u32, u32))>,
+    /// The positions of the endpoint leaves in `leaves`, by leaf SHA-256
+    /// and then in scan order.
+    at: Vec<u32>,
+    /// The scan's endpoint leaves.
+    leaves: &'a EndpointLeafTable,
+    /// When each certificate was seen: also the text of each SHA-256.
+    seen: &'a Seen,
     /// Where each leaf was found at rest (an import of files: never
     /// endpoints).
     files: BTreeMap<&'a str, Vec<FileLocation>>,
@@ -273,38 +291,40 @@ struct Index<'a> {
 impl<'a> Index<'a> {
     fn new(facts: &ScanFacts<'a>) -> Self {
         // (leaf, position of an endpoint leaf serving it, if any)
-        let mut entries: Vec<(&str, Option<u32>)> = Vec::with_capacity(facts.leaves.len());
-        for (k, leaf) in facts.leaves.iter().enumerate() {
-            let k = u32::try_from(k).expect("fewer than 2^32 endpoint leaves in one scan");
-            entries.push((leaf.leaf_sha256.as_str(), Some(k)));
+        let mut entries: Vec<(Sha, Option<u32>)> = Vec::with_capacity(facts.leaves.len());
+        for k in 0..facts.leaves.len() {
+            let n = u32::try_from(k).expect("fewer than 2^32 endpoint leaves in one scan");
+            if let Some(sha) = facts.leaves.leaf_sha(k) {
+                entries.push((sha, Some(n)));
+            }
         }
         let mut files: BTreeMap<&str, Vec<FileLocation>> = BTreeMap::new();
         let leaf_at_rest =
             |f: &&FilePlacement| (facts.summaries.get(&f.sha256)).is_some_and(|s| !s.is_ca());
         for file in facts.files.iter().filter(leaf_at_rest) {
-            entries.push((file.sha256.as_str(), None));
+            entries.push((Sha::of(&file.sha256), None));
             let listed = files.entry(file.sha256.as_str()).or_default();
             listed.push(file.location.clone());
         }
         entries.sort_unstable();
         let mut ordered = Vec::new();
-        let mut at = Vec::with_capacity(facts.leaves.len());
+        let mut at = Vec::with_capacity(entries.len());
         for group in entries.chunk_by(|a, b| a.0 == b.0) {
             let sha = group[0].0;
-            if !(facts.seen.contains(sha) && facts.summaries.contains(sha)) {
+            let known = facts.seen.get_by(sha).is_some() && facts.summaries.get_by(sha).is_some();
+            if !known {
                 continue;
             }
             let start = at.len() as u32;
-            at.extend(
-                group
-                    .iter()
-                    .filter_map(|e| Some(&facts.leaves[e.1? as usize])),
-            );
+            at.extend(group.iter().filter_map(|e| e.1));
             ordered.push((sha, (start, at.len() as u32)));
         }
+        at.shrink_to_fit();
         Index {
             ordered,
             at,
+            leaves: facts.leaves,
+            seen: facts.seen,
             files,
             starttls: facts.starttls,
         }
@@ -312,14 +332,25 @@ impl<'a> Index<'a> {
 }
 
 impl Index<'_> {
-    /// The endpoint leaves at `(start, end)` of `at`.
-    fn leaves(&self, (start, end): (u32, u32)) -> &[&EndpointLeaf] {
+    /// The positions of the endpoint leaves at `(start, end)` of `at`.
+    fn positions(&self, (start, end): (u32, u32)) -> &[u32] {
         &self.at[start as usize..end as usize]
     }
 
+    /// The endpoint leaves at `(start, end)` of `at`, whole.
+    fn leaves(&self, served: (u32, u32)) -> Vec<EndpointLeaf> {
+        let positions = self.positions(served).iter();
+        positions.map(|&k| self.leaves.get(k as usize)).collect()
+    }
+
     /// The number of the leaf `sha` (its place in `ordered`), if indexed.
-    fn position(&self, sha: &str) -> Option<usize> {
-        self.ordered.binary_search_by(|(s, _)| (*s).cmp(sha)).ok()
+    fn position(&self, sha: Sha) -> Option<usize> {
+        self.ordered.binary_search_by(|(s, _)| s.cmp(&sha)).ok()
+    }
+
+    /// The text of the SHA-256 `sha` of a certificate of the scan.
+    fn text(&self, sha: Sha) -> String {
+        self.seen.text_of(sha)
     }
 
     /// The parsed certificates of the scan that are neither leaves in
@@ -327,7 +358,7 @@ impl Index<'_> {
     /// have linked to their issuers (they count in what each CA signed).
     fn strays(&self, facts: &ScanFacts<'_>) -> Vec<String> {
         let mut strays: Vec<String> = (facts.seen.shas())
-            .filter(|sha| self.position(sha).is_none())
+            .filter(|sha| self.position(Sha::of(sha)).is_none())
             .collect();
         strays.sort_unstable();
         strays
@@ -362,8 +393,9 @@ impl Tally {
 
     /// The totals of the scan.
     fn inventory(self, facts: &ScanFacts<'_>) -> InventoryModel {
-        let mut endpoints: Vec<(&str, u16)> = (facts.leaves.iter())
-            .map(|l| (l.endpoint.address.as_str(), l.endpoint.port))
+        let leaves = facts.leaves;
+        let mut endpoints: Vec<(&str, u16)> = (0..leaves.len())
+            .map(|k| EndpointLeaves::place(leaves, k))
             .collect();
         endpoints.sort_unstable();
         endpoints.dedup();
@@ -470,7 +502,7 @@ fn validity_days(view: &CertificateView) -> i64 {
 /// The leaf model of one inventory row (relations filled later).
 fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel {
     let view = &row.certificate;
-    let endpoints = served_refs(index, &row.sha256);
+    let endpoints = served_refs(index, Sha::of(&row.sha256));
     let requested: BTreeSet<String> = endpoints
         .iter()
         .flat_map(|e| e.target_names.iter().cloned())
@@ -508,14 +540,14 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
 }
 
 /// Where the leaf `sha` is served, as endpoint references.
-fn served_refs(index: &Index<'_>, sha: &str) -> BTreeSet<EndpointRef> {
+fn served_refs(index: &Index<'_>, sha: Sha) -> BTreeSet<EndpointRef> {
     let served = index
         .position(sha)
         .map(|i| index.leaves(index.ordered[i].1));
     served
         .into_iter()
         .flatten()
-        .map(|l| endpoint_ref(l, index))
+        .map(|l| endpoint_ref(&l, index))
         .collect()
 }
 
@@ -596,7 +628,7 @@ fn cas(graph: &CaGraph, usage: CaUsage, at: OffsetDateTime) -> Vec<CaModel> {
 type ChainFacts<'k, 'a> = (
     &'k Index<'a>,
     &'k [CaClass],
-    &'k HashMap<&'a [String], Option<ChainShape>>,
+    &'k HashMap<&'a [u32], Option<ChainShape>>,
 );
 
 /// One model per distinct chain as sent, in chain order, handed to `each`
@@ -608,51 +640,48 @@ fn chains(
     chunk: usize,
     each: &mut dyn FnMut(Vec<ChainModel>),
 ) {
-    let class_of = |sha: &str| index.position(sha).map(|i| classes[i]);
-    // the leaves by chain, in scan order within one (a stable sort)
-    let mut by_chain: Vec<&EndpointLeaf> = (facts.leaves.iter())
-        .filter(|l| !l.chain.is_empty())
+    let class_of = |sha: Sha| index.position(sha).map(|i| classes[i]);
+    let leaves = facts.leaves;
+    // the leaves by chain, in scan order within one (a stable sort; the
+    // chains in the order of their SHA-256s' texts)
+    let mut by_chain: Vec<usize> = (0..leaves.len())
+        .filter(|&k| !leaves.chain(k).is_empty())
         .collect();
-    by_chain.sort_by(|a, b| a.chain.cmp(&b.chain));
-    let groups = by_chain.chunk_by(|a, b| a.chain == b.chain);
+    let shas = |k: usize| leaves.chain(k).iter().map(|n| leaves.certificate(*n));
+    by_chain.sort_by(|&a, &b| shas(a).cmp(shas(b)));
+    let groups = by_chain.chunk_by(|&a, &b| leaves.chain(a) == leaves.chain(b));
     let models = groups.filter_map(|at| {
-        let chain = at[0].chain.as_slice();
-        let mut shape = shapes.get(chain).copied().flatten()?;
+        let mut shape = shapes.get(leaves.chain(at[0])).copied().flatten()?;
         // one observation that recorded the chain as sent shows its shape
-        let as_sent = at.iter().any(|l| !l.leaf_only_chain);
+        let as_sent = at.iter().any(|&k| !leaves.leaf_only_chain(k));
         if !as_sent {
             shape = Default::default();
         }
-        let first = at[0];
-        let cn = (facts.summaries.get(&first.leaf_sha256))
+        let chain = leaves.chain_texts(at[0]);
+        let leaf_sha = leaves.leaf_sha(at[0]).expect("a chain has a leaf");
+        let cn = (facts.summaries.get_by(leaf_sha))
             .and_then(|s| s.cn())
             .map(str::to_string);
         let served: BTreeSet<String> = at
             .iter()
-            .map(|l| {
-                served_at(
-                    &l.endpoint.address,
-                    i64::from(l.endpoint.port),
-                    l.endpoint.sni.as_deref(),
-                )
+            .map(|&k| {
+                let (address, port) = EndpointLeaves::place(leaves, k);
+                served_at(address, i64::from(port), leaves.sni(k))
             })
             .collect();
         Some(ChainModel {
             leaf: ChainLeaf {
-                sha256: first.leaf_sha256.clone(),
+                sha256: chain[0].clone(),
                 cn: cn.unwrap_or_default(),
             },
-            certificates: chain.to_vec(),
             length: chain.len() as i64,
+            certificates: chain,
             as_sent,
             incomplete: shape.incomplete,
             out_of_order: shape.out_of_order,
             root_included: shape.root_included,
             unrelated: shape.unrelated as i64,
-            ca_class: class_of(first.leaf_sha256.as_str())
-                .unwrap_or(CaClass::Unknown)
-                .name()
-                .into(),
+            ca_class: class_of(leaf_sha).unwrap_or(CaClass::Unknown).name().into(),
             served_at: served.into_iter().collect(),
         })
     });

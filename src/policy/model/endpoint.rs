@@ -5,6 +5,7 @@
 //! answers, weak suites, `--groups` answers). The session fields come from the probe without
 //! SNI, else from a probe of a name on the default chain.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::served_at;
@@ -12,7 +13,7 @@ use super::{EndpointModel, GroupsModel};
 use crate::observation::{CaptureMethod, Observation, VersionSupport};
 use crate::probe::groups::is_hybrid;
 use crate::store::endpoints::served_names;
-use crate::store::{EndpointKey, EndpointLeaf, NameStatus};
+use crate::store::{EndpointKey, EndpointLeaf, EndpointLeaves, NameStatus};
 
 /// An endpoint's address (as the store files it) and port.
 pub(super) type Place = (String, u16);
@@ -20,12 +21,6 @@ pub(super) type Place = (String, u16);
 /// The address and port of `key`.
 fn place(key: &EndpointKey) -> Place {
     (key.address.clone(), key.port)
-}
-
-/// The address and port of `leaf`'s endpoint, borrowed: how leaves are
-/// ordered by endpoint.
-fn key_of(leaf: &EndpointLeaf) -> (&str, u16) {
-    (leaf.endpoint.address.as_str(), leaf.endpoint.port)
 }
 
 /// The STARTTLS dialect of every endpoint that used one.
@@ -61,9 +56,9 @@ pub(super) fn models_with(
 /// other, are those of [`models_with`] over every observation at once, in
 /// the same order; and the STARTTLS dialect of each endpoint that used
 /// one, without holding every observation or model.
-pub(super) struct EndpointPages<'a> {
+pub(super) struct EndpointPages<'a, L: EndpointLeaves + ?Sized> {
     /// The folded leaves.
-    leaves: &'a [EndpointLeaf],
+    leaves: &'a L,
     /// Their positions in `leaves`, by endpoint (address, port) and then in
     /// order (so an endpoint's default chain(s) first): what a map from
     /// each endpoint to its leaves would hold, as 4 bytes a leaf.
@@ -72,16 +67,16 @@ pub(super) struct EndpointPages<'a> {
     starttls: BTreeMap<Place, String>,
 }
 
-impl<'a> EndpointPages<'a> {
+impl<'a, L: EndpointLeaves + ?Sized> EndpointPages<'a, L> {
     /// Nothing read yet, for the scan's folded `leaves`.
-    pub(super) fn new(
-        leaves: &'a [EndpointLeaf],
-        cn: &'a dyn Fn(&EndpointLeaf) -> Option<String>,
-    ) -> Self {
-        let count = u32::try_from(leaves.len()).expect("fewer than 2^32 endpoint leaves");
+    pub(super) fn new(leaves: &'a L, cn: &'a dyn Fn(&EndpointLeaf) -> Option<String>) -> Self {
+        let count = u32::try_from(leaves.count()).expect("fewer than 2^32 endpoint leaves");
         let mut by_place: Vec<u32> = (0..count).collect();
         // stable: one endpoint's leaves stay in order
-        by_place.sort_by(|&a, &b| key_of(&leaves[a as usize]).cmp(&key_of(&leaves[b as usize])));
+        let place = |k: u32| leaves.place(k as usize);
+        if !by_place.is_sorted_by_key(|&k| place(k)) {
+            by_place.sort_by(|&a, &b| place(a).cmp(&place(b)));
+        }
         EndpointPages {
             leaves,
             by_place,
@@ -103,19 +98,24 @@ impl<'a> EndpointPages<'a> {
         }
         let model_of = |(key, probes): (Place, Vec<&Observation>)| {
             let at = self.leaves_at(&key);
+            let at: Vec<&EndpointLeaf> = at.iter().map(|l| l.as_ref()).collect();
             model(&key, &probes, &at, self.cn)
         };
         grouped.into_iter().map(model_of).collect()
     }
 
     /// The folded leaves of the endpoint `key`, in order.
-    fn leaves_at(&self, key: &Place) -> Vec<&'a EndpointLeaf> {
+    fn leaves_at(&self, key: &Place) -> Vec<Cow<'a, EndpointLeaf>> {
         let wanted = (key.0.as_str(), key.1);
-        let leaf = |i: &u32| &self.leaves[*i as usize];
-        let start = (self.by_place).partition_point(|i| key_of(leaf(i)) < wanted);
+        let place = |i: &u32| self.leaves.place(*i as usize);
+        let start = (self.by_place).partition_point(|i| place(i) < wanted);
         let rest = &self.by_place[start..];
-        let end = rest.partition_point(|i| key_of(leaf(i)) == wanted);
-        rest[..end].iter().map(leaf).collect()
+        let end = rest.partition_point(|i| place(i) == wanted);
+        let leaves = self.leaves;
+        rest[..end]
+            .iter()
+            .map(|i| leaves.leaf(*i as usize))
+            .collect()
     }
 
     /// The STARTTLS dialect of every endpoint read that used one.

@@ -8,57 +8,10 @@
 //! hundred bytes a leaf, where the hash maps of strings took about a
 //! kilobyte.
 
-use std::collections::HashMap;
-
 use time::OffsetDateTime;
 
 use crate::certs::CertificateView;
-
-/// A SHA-256 as 32 bytes: a certificate's (or a key's) fingerprint
-/// decoded from the lowercase hex text the store writes. Text that is not
-/// such hex (never written by the store) is named by the SHA-256 of the
-/// text itself, which no hex fingerprint can equal without a preimage of
-/// SHA-256; [`Seen`] keeps such text to give it back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Sha([u8; 32]);
-
-impl Sha {
-    /// The SHA-256 named by `text`.
-    pub fn of(text: &str) -> Sha {
-        Sha::decode(text).unwrap_or_else(|| Sha(crate::certs::sha256(text.as_bytes())))
-    }
-
-    /// The bytes of `text` when it is 64 lowercase hex digits.
-    fn decode(text: &str) -> Option<Sha> {
-        let digit = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
-        let text = text.as_bytes();
-        if text.len() != 64 {
-            return None;
-        }
-        let mut bytes = [0u8; 32];
-        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
-            *byte = digit(pair[0])? << 4 | digit(pair[1])?;
-        }
-        Some(Sha(bytes))
-    }
-
-    /// The text `self` was made of, when it was lowercase hex.
-    fn hex(&self) -> String {
-        crate::certs::hex_lower(&self.0)
-    }
-
-    /// The first half: enough to tell two keys apart (two distinct keys
-    /// share it with a chance of about 2⁻¹²⁸ per pair).
-    fn half(&self) -> u128 {
-        let mut half = [0u8; 16];
-        half.copy_from_slice(&self.0[..16]);
-        u128::from_be_bytes(half)
-    }
-}
+use crate::columns::{OddShas, Sha, TextColumn};
 
 /// What tells the key whose SubjectPublicKeyInfo has the SHA-256 `spki`
 /// (hex) apart from other keys: the first half of that SHA-256.
@@ -75,17 +28,14 @@ pub struct Seen {
     /// By SHA-256, sorted once sealed.
     rows: Vec<(Sha, OffsetDateTime, OffsetDateTime)>,
     /// The text of the SHA-256s that were not lowercase hex.
-    odd: HashMap<Sha, Box<str>>,
+    odd: OddShas,
 }
 
 impl Seen {
     /// Notes when the certificate `sha` was first and last seen (a later
     /// note of the same certificate wins).
     pub fn insert(&mut self, sha: &str, (first, last): (OffsetDateTime, OffsetDateTime)) {
-        let key = Sha::of(sha);
-        if Sha::decode(sha).is_none() {
-            self.odd.insert(key, sha.into());
-        }
+        let key = self.odd.note(sha);
         self.rows.push((key, first, last));
     }
 
@@ -106,7 +56,11 @@ impl Seen {
     /// When `sha` was first and last seen, if it is a parsed certificate
     /// of the scan.
     pub fn get(&self, sha: &str) -> Option<(OffsetDateTime, OffsetDateTime)> {
-        let key = Sha::of(sha);
+        self.get_by(Sha::of(sha))
+    }
+
+    /// [`Seen::get`] by the SHA-256 as bytes.
+    pub fn get_by(&self, key: Sha) -> Option<(OffsetDateTime, OffsetDateTime)> {
         let at = self.rows.binary_search_by_key(&key, |row| row.0).ok()?;
         let (_, first, last) = self.rows[at];
         Some((first, last))
@@ -125,9 +79,7 @@ impl Seen {
 
     /// The text of `sha`, noted here.
     pub fn text_of(&self, sha: Sha) -> String {
-        self.odd
-            .get(&sha)
-            .map_or_else(|| sha.hex(), |t| t.to_string())
+        self.odd.text_of(sha)
     }
 }
 
@@ -152,9 +104,7 @@ pub struct LeafSummaries {
     /// By SHA-256, sorted once sealed.
     rows: Vec<(Sha, SummaryRow)>,
     /// The names and common names, one piece after another.
-    text: String,
-    /// Where each piece of `text` ends.
-    ends: Vec<u32>,
+    text: TextColumn,
 }
 
 /// One leaf's facts, its texts as pieces of [`LeafSummaries::text`].
@@ -175,16 +125,13 @@ impl LeafSummaries {
     /// the same certificate wins).
     pub fn insert(&mut self, sha: &str, view: &CertificateView) {
         let names = super::relations::names_of(&view.san.dns, &view.subject.common_names);
-        let first = self.pieces();
+        let first = self.text.len();
         for name in &names {
-            self.push(name);
+            self.text.push(name);
         }
-        let names = (first, self.pieces());
+        let names = (first, self.text.len());
         let cn = match view.subject.common_names.first() {
-            Some(cn) => {
-                self.push(cn);
-                names.1
-            }
+            Some(cn) => self.text.push(cn),
             None => NO_TEXT,
         };
         let row = SummaryRow {
@@ -195,19 +142,6 @@ impl LeafSummaries {
             post_quantum: post_quantum_ready(view),
         };
         self.rows.push((Sha::of(sha), row));
-    }
-
-    /// How many pieces of text there are.
-    fn pieces(&self) -> u32 {
-        u32::try_from(self.ends.len()).expect("fewer than 2^32 leaf names in one scan")
-    }
-
-    /// Appends a piece of text.
-    fn push(&mut self, piece: &str) {
-        self.text.push_str(piece);
-        let end =
-            u32::try_from(self.text.len()).expect("less than 4 GiB of leaf names in one scan");
-        self.ends.push(end);
     }
 
     /// Sorts the summaries for reading, the last note of each certificate
@@ -223,12 +157,15 @@ impl LeafSummaries {
         });
         self.rows.shrink_to_fit();
         self.text.shrink_to_fit();
-        self.ends.shrink_to_fit();
     }
 
     /// The summary of the leaf `sha`, if it is one.
     pub fn get(&self, sha: &str) -> Option<LeafSummary<'_>> {
-        let key = Sha::of(sha);
+        self.get_by(Sha::of(sha))
+    }
+
+    /// [`LeafSummaries::get`] by the SHA-256 as bytes.
+    pub fn get_by(&self, key: Sha) -> Option<LeafSummary<'_>> {
         let at = self.rows.binary_search_by_key(&key, |row| row.0).ok()?;
         Some(LeafSummary {
             summaries: self,
@@ -239,13 +176,6 @@ impl LeafSummaries {
     /// `sha` is a leaf summarised here.
     pub fn contains(&self, sha: &str) -> bool {
         self.get(sha).is_some()
-    }
-
-    /// Piece `n` of the text.
-    fn piece(&self, n: u32) -> &str {
-        let n = n as usize;
-        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize };
-        &self.text[start..self.ends[n] as usize]
     }
 }
 
@@ -270,12 +200,12 @@ impl<'a> LeafSummary<'a> {
     /// sorted, each once.
     pub fn names(&self) -> impl ExactSizeIterator<Item = &'a str> + Clone + 'a {
         let summaries = self.summaries;
-        (self.row.names.0..self.row.names.1).map(move |n| summaries.piece(n))
+        (self.row.names.0..self.row.names.1).map(move |n| summaries.text.get(n))
     }
 
     /// Its first common name.
     pub fn cn(&self) -> Option<&'a str> {
-        (self.row.cn != NO_TEXT).then(|| self.summaries.piece(self.row.cn))
+        (self.row.cn != NO_TEXT).then(|| self.summaries.text.get(self.row.cn))
     }
 
     /// Basic constraints say CA.
@@ -304,15 +234,6 @@ mod tests {
     use super::*;
 
     const A: &str = "00aa000000000000000000000000000000000000000000000000000000000001";
-
-    #[test]
-    fn hex_text_is_named_by_its_bytes_and_other_text_by_its_digest() {
-        assert_eq!(Sha::of(A).hex(), A);
-        let upper = A.to_uppercase();
-        assert_ne!(Sha::of(&upper), Sha::of(A), "upper case is other text");
-        assert_ne!(Sha::of(&A[..63]), Sha::of(A), "a prefix is other text");
-        assert_ne!(Sha::of(&A[..62]), Sha::of(&A[..63]));
-    }
 
     #[test]
     fn seen_answers_by_text_and_gives_the_text_back() {

@@ -48,8 +48,8 @@ pub(super) fn fill(leaves: &mut [LeafModel]) {
 
 #[cfg(test)]
 impl RelatedLeaves for &[(String, String, Vec<String>)] {
-    fn sha256(&self, i: u32) -> &str {
-        &self[i as usize].0
+    fn sha256(&self, i: u32) -> String {
+        self[i as usize].0.clone()
     }
     fn cn(&self, i: u32) -> &str {
         &self[i as usize].1
@@ -68,7 +68,7 @@ pub(super) fn names_of(dns: &[String], common_names: &[String]) -> BTreeSet<Stri
 /// What a relation says of the other leaf, by leaf number.
 pub(super) trait RelatedLeaves {
     /// Its SHA-256.
-    fn sha256(&self, i: u32) -> &str;
+    fn sha256(&self, i: u32) -> String;
     /// Its first common name, or `""`.
     fn cn(&self, i: u32) -> &str;
     /// Its names (see [`names_of`]), sorted, each once.
@@ -215,7 +215,7 @@ impl RelationIndex {
             let names = leaves.names(j);
             if disjoint(&names) {
                 list.push(KeyReuse {
-                    sha256: leaves.sha256(j).to_string(),
+                    sha256: leaves.sha256(j),
                     cn: leaves.cn(j).to_string(),
                     names: names.into_iter().map(str::to_string).collect(),
                 });
@@ -235,7 +235,7 @@ impl RelationIndex {
                 .take(RELATED_LIMIT)
                 .map(|(&j, other)| NameConflict {
                     name: name.clone(),
-                    sha256: leaves.sha256(j).to_string(),
+                    sha256: leaves.sha256(j),
                     served_at: other.iter().cloned().collect(),
                 });
             list.extend(others);

@@ -6,12 +6,16 @@ use std::collections::HashMap;
 
 use super::build::{build_in_chunks, LEAF_CHUNK};
 use super::endpoint::EndpointPages;
-use super::facts::{LeafSummaries, Seen, Sha};
+use super::facts::{LeafSummaries, Seen};
 use super::{EndpointChunk, EndpointModel, ModelChunk, ScanFacts, SubjectModels};
+use crate::columns::Sha;
 use crate::inventory::ca::{always_in_graph, CaGraph, IssuerNames, NameHashes, TrustContext};
 use crate::inventory::owners::OwnerRules;
 use crate::policy::distrust::DistrustList;
-use crate::store::{EndpointLeaf, FilePlacement, ScanRecord, Store, StoreError, StoredCertificate};
+use crate::store::{
+    EndpointLeaf, EndpointLeafTable, FilePlacement, ScanRecord, Store, StoreError,
+    StoredCertificate,
+};
 
 /// What a scan's certificates are judged against.
 pub struct Judgement<'a> {
@@ -60,7 +64,7 @@ pub fn from_store_in_chunks(
     chunk: usize,
     mut each: impl FnMut(ModelChunk),
 ) -> Result<SubjectModels, StoreError> {
-    let leaves = store.endpoint_leaves_without_views(scan.id, chunk)?;
+    let leaves = store.endpoint_leaf_table(scan.id, chunk)?;
     let files = store.at_rest(scan.id)?;
     let read = ScanCertificates::read(store, scan, (&leaves, &files), judgement.trust, chunk)?;
     let mut graph = read.graph;
@@ -116,15 +120,14 @@ impl ScanCertificates {
     fn read(
         store: &Store,
         scan: &ScanRecord,
-        (leaves, files): (&[EndpointLeaf], &[FilePlacement]),
+        (leaves, files): (&EndpointLeafTable, &[FilePlacement]),
         trust: &TrustContext,
         page: usize,
     ) -> Result<ScanCertificates, StoreError> {
-        // sorted, not hashed: 16 bytes a leaf
-        let mut leaf_shas: Vec<&str> = leaves
-            .iter()
-            .map(|l| l.leaf_sha256.as_str())
-            .chain(files.iter().map(|f| f.sha256.as_str()))
+        // sorted, not hashed: 32 bytes a leaf
+        let mut leaf_shas: Vec<Sha> = (0..leaves.len())
+            .filter_map(|k| leaves.leaf_sha(k))
+            .chain(files.iter().map(|f| Sha::of(&f.sha256)))
             .collect();
         leaf_shas.sort_unstable();
         leaf_shas.dedup();
@@ -142,7 +145,7 @@ impl ScanCertificates {
             };
             let sha = certificate.sha256.as_str();
             seen.insert(sha, (certificate.first_seen, certificate.last_seen));
-            if leaf_shas.binary_search(&sha).is_ok() {
+            if leaf_shas.binary_search(&Sha::of(sha)).is_ok() {
                 summaries.insert(sha, view);
             }
             let hashes = NameHashes::of(view);

@@ -8,8 +8,8 @@ use super::{backends, complete_scan, failed_observation, meta, pki, t0, tls_obse
 use crate::certs::{parse_certificate, sha256_hex};
 use crate::observation::{Observation, Outcome, SniSource};
 use crate::store::{
-    EndpointKey, EventKind, NameStatus, NewEvent, ScanId, ScanStatus, Store, StoreError,
-    StoredCertificate,
+    EndpointKey, EndpointLeaf, EventKind, NameStatus, NewEvent, ScanId, ScanStatus, Store,
+    StoreError, StoredCertificate,
 };
 
 /// Two complete scans and one running: in the first, .1 serves leaf 0 and
@@ -158,7 +158,8 @@ fn paged_reads_give_what_the_whole_scan_reads_give() {
                 assert_eq!(got, whole, "scan {scan}, page {page}: certificates");
                 assert_eq!(flags, above, "scan {scan}, page {page}: sent above a leaf");
 
-                let lean = e.store.endpoint_leaves_without_views(scan, page).unwrap();
+                let table = e.store.endpoint_leaf_table(scan, page).unwrap();
+                let lean: Vec<EndpointLeaf> = table.iter().collect();
                 let mut folded = e.store.endpoint_leaves(scan).unwrap();
                 folded.iter_mut().for_each(|l| l.leaf = None);
                 assert_eq!(lean, folded, "scan {scan}, page {page}: endpoint leaves");
