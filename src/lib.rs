@@ -88,6 +88,7 @@ pub mod at_rest;
 pub mod certs;
 pub mod cli;
 pub mod clock;
+pub mod columns;
 pub mod config;
 pub mod demo;
 pub mod document;

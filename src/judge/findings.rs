@@ -344,13 +344,16 @@ impl Judge<'_> {
             sink,
         };
         let mut tally = self.leaf_tally(scan)?;
-        let mut sight = ScanSight::new(rules);
+        // what the scan observed is asked only of a previous scan's findings
+        let mut sight = previous.map(|_| ScanSight::new(rules));
         let mut kept = SubjectModels::default();
         let mut failed = None::<StoreError>;
         let mut models = self.evaluate_scan(scan, chunk, |part, mut evaluation| {
             if let Some(part) = part {
                 tally.add_chunk(&part);
-                sight.fold(&part, std::mem::take(&mut evaluation.unobserved));
+                if let Some(sight) = &mut sight {
+                    sight.fold(&part, std::mem::take(&mut evaluation.unobserved));
+                }
                 if keep == ModelRetention::Keep {
                     kept.keep(part);
                 }
@@ -367,7 +370,7 @@ impl Judge<'_> {
             self.store
                 .finish_findings(scan.id, run, &digests.to_json())?;
         }
-        if let Some(previous) = previous {
+        if let (Some(previous), Some(sight)) = (previous, sight) {
             let now = Observation::with_sight(&models, rules, sight);
             self.track_gone(previous, &digests, &now, chunk, &mut stream)?;
         }

@@ -64,7 +64,8 @@ impl<'a> Observation<'a> {
     /// Indexes `models` (the current scan's) whose leaves, chains and
     /// endpoints were folded into `sight` instead of kept (their models
     /// in `models` are not read), judged with `rules`.
-    pub fn with_sight(models: &'a SubjectModels, rules: &'a RuleSet, sight: ScanSight) -> Self {
+    pub fn with_sight(models: &'a SubjectModels, rules: &'a RuleSet, mut sight: ScanSight) -> Self {
+        sight.seal();
         let cas = models.cas.iter().enumerate();
         let at = models.at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
         Observation {
@@ -128,7 +129,7 @@ impl<'a> Observation<'a> {
         if chain && reach.chain_leaf_only {
             return false;
         }
-        name.is_none_or(|name| reach.names.iter().any(|n| n == name))
+        name.is_none_or(|name| reach.tried(name))
     }
 
     /// `when` on `subject` at the scan's time.

@@ -39,6 +39,12 @@ impl KeyDigest {
         half.copy_from_slice(&sha[..16]);
         KeyDigest(u128::from_be_bytes(half))
     }
+
+    /// The digest as two words, high first (ordered as the digest is):
+    /// 16 bytes aligned to 8, where a `u128` is aligned to 16.
+    pub fn words(self) -> [u64; 2] {
+        [(self.0 >> 64) as u64, self.0 as u64]
+    }
 }
 
 /// The presence of the keys asked about, on the timeline before `scan`.

@@ -25,15 +25,21 @@ const BITS: usize = u64::BITS as usize;
 
 /// The subjects of one kind of a scan: their keys, each with where a
 /// rule's `observed_when` does not hold and what else is kept of it (`V`).
+/// Folded chunk by chunk, then [`Sight::seal`]ed before it is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sight<V> {
     /// The kind's rules with an `observed_when`, in rule-set order: the
     /// first [`BITS`] are numbered by their position.
     conditional: Vec<String>,
-    /// Each subject's key (as [`subject_digest`] gives it), with a bit per
-    /// numbered rule whose condition does not hold there, and what else is
-    /// kept of it.
-    subjects: HashMap<KeyDigest, (u64, V)>,
+    /// Each subject: its key (as [`subject_digest`] gives it, in two
+    /// words: 24 bytes a subject with the bits, where a `u128` would be
+    /// aligned to 32), a bit per numbered rule whose condition does not
+    /// hold there, and what else is kept of it. In folding order until
+    /// sealed, then sorted by key, each key once (the last folded).
+    subjects: Vec<([u64; 2], u64, V)>,
+    /// `(rule, key)` pairs whose key was not among its chunk's subjects:
+    /// given their bit when sealed.
+    late: Vec<(String, String)>,
     /// `(rule, key)`: the condition of a rule without a bit does not hold
     /// there.
     overflow: HashSet<(String, String)>,
@@ -48,7 +54,8 @@ impl<V> Default for Sight<V> {
     fn default() -> Self {
         Sight {
             conditional: Vec::new(),
-            subjects: HashMap::new(),
+            subjects: Vec::new(),
+            late: Vec::new(),
             overflow: HashSet::new(),
         }
     }
@@ -71,20 +78,24 @@ impl<V> Sight<V> {
         Some(1 << at)
     }
 
-    /// Folds in subjects (`(key, what is kept)`) and the `(rule, key)`
-    /// pairs where a condition does not hold on them.
+    /// Folds in one chunk's subjects (`(key, what is kept)`) and the
+    /// `(rule, key)` pairs where a condition does not hold on them.
     fn insert(
         &mut self,
         subjects: impl Iterator<Item = (String, V)>,
         unobserved: Vec<(String, String)>,
     ) {
+        let mut chunk: HashMap<[u64; 2], usize> = HashMap::new();
         for (key, kept) in subjects {
-            self.subjects.insert(subject_digest(&key), (0, kept));
+            let key = subject_digest(&key);
+            chunk.insert(key, self.subjects.len());
+            self.subjects.push((key, 0, kept));
         }
         for (rule, key) in unobserved {
             let bit = self.bit(&rule);
-            match (bit, self.subjects.get_mut(&subject_digest(&key))) {
-                (Some(bit), Some((unmet, _))) => *unmet |= bit,
+            match (bit, chunk.get(&subject_digest(&key))) {
+                (Some(bit), Some(&at)) => self.subjects[at].1 |= bit,
+                (Some(_), None) => self.late.push((rule, key)),
                 _ => {
                     self.overflow.insert((rule, key));
                 }
@@ -92,10 +103,41 @@ impl<V> Sight<V> {
         }
     }
 
+    /// Sorts the subjects for asking, the last fold of a key kept, and
+    /// gives the pairs of subjects folded in another chunk their bits.
+    pub fn seal(&mut self) {
+        // stable: of a key folded twice, the last is kept (as a map would)
+        self.subjects.sort_by_key(|s| s.0);
+        let mut kept: Vec<([u64; 2], u64, V)> = Vec::with_capacity(self.subjects.len());
+        for subject in self.subjects.drain(..) {
+            match kept.last_mut() {
+                Some(last) if last.0 == subject.0 => *last = subject,
+                _ => kept.push(subject),
+            }
+        }
+        self.subjects = kept;
+        for (rule, key) in std::mem::take(&mut self.late) {
+            let bit = self.bit(&rule);
+            match (bit, self.position(&key)) {
+                (Some(bit), Some(at)) => self.subjects[at].1 |= bit,
+                _ => {
+                    self.overflow.insert((rule, key));
+                }
+            }
+        }
+    }
+
+    /// Where the subject `key` is, once sealed.
+    fn position(&self, key: &str) -> Option<usize> {
+        debug_assert!(self.late.is_empty(), "a sight is sealed before it is asked");
+        let key = subject_digest(key);
+        self.subjects.binary_search_by_key(&key, |s| s.0).ok()
+    }
+
     /// `Some((observed, what is kept))` for a subject of the scan; `None`
     /// when it is not.
     pub(super) fn observes(&self, rule: &str, key: &str) -> Option<(bool, &V)> {
-        let (unmet, kept) = self.subjects.get(&subject_digest(key))?;
+        let (_, unmet, kept) = &self.subjects[self.position(key)?];
         let by_bit = self.bit(rule).is_some_and(|bit| unmet & bit != 0);
         let paired = || (self.overflow).contains(&(rule.to_string(), key.to_string()));
         Some((!by_bit && !paired(), kept))
@@ -103,15 +145,15 @@ impl<V> Sight<V> {
 
     /// What is kept of the subject with this key.
     pub(super) fn kept(&self, key: &str) -> Option<&V> {
-        let kept = self.subjects.get(&subject_digest(key));
-        kept.map(|(_, kept)| kept)
+        Some(&self.subjects[self.position(key)?].2)
     }
 }
 
 /// The digest a subject's key is held under: [`KeyDigest`] with no rule
-/// (two distinct keys share it with a chance of about 2⁻¹²⁸ per pair).
-fn subject_digest(key: &str) -> KeyDigest {
-    KeyDigest::of("", key)
+/// (two distinct keys share it with a chance of about 2⁻¹²⁸ per pair),
+/// as two words.
+fn subject_digest(key: &str) -> [u64; 2] {
+    KeyDigest::of("", key).words()
 }
 
 impl SubjectSight {
@@ -168,8 +210,11 @@ fn unmet_by_binding<S: Subject>(
 /// What tells whether an endpoint was reached again with a name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Reach {
-    /// The names tried there: served, or not served (sorted, once each).
-    pub names: Box<[String]>,
+    /// The names tried there, served or not, as 64-bit hashes
+    /// ([`Reach::name_hash`]; sorted, once each): a name not tried there
+    /// passes for one tried only if its hash equals one of these few, a
+    /// chance of about 2⁻⁶⁴ for each.
+    names: Box<[u64]>,
     /// Its default chain is the leaf alone as a peer reported it.
     pub chain_leaf_only: bool,
 }
@@ -177,9 +222,9 @@ pub(super) struct Reach {
 impl Reach {
     /// The reach of `endpoint`.
     fn of(endpoint: &EndpointModel) -> Reach {
-        let mut names: Vec<String> = (endpoint.names.iter())
+        let mut names: Vec<u64> = (endpoint.names.iter())
             .chain(&endpoint.not_served)
-            .cloned()
+            .map(|n| Reach::name_hash(n))
             .collect();
         names.sort_unstable();
         names.dedup();
@@ -187,6 +232,17 @@ impl Reach {
             names: names.into_boxed_slice(),
             chain_leaf_only: endpoint.chain_leaf_only,
         }
+    }
+
+    /// The name was tried there.
+    pub fn tried(&self, name: &str) -> bool {
+        self.names.binary_search(&Reach::name_hash(name)).is_ok()
+    }
+
+    /// The hash a name is held under (the same in one process).
+    fn name_hash(name: &str) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
     }
 }
 
@@ -221,7 +277,15 @@ impl ScanSight {
         sight.chains.add(&models.chains, rules, at);
         let unmet = unmet_by_binding(&models.endpoints, rules, at);
         sight.fold_endpoints(&models.endpoints, unmet);
+        sight.seal();
         sight
+    }
+
+    /// Done folding: see [`Sight::seal`].
+    pub fn seal(&mut self) {
+        self.leaves.seal();
+        self.chains.seal();
+        self.endpoints.seal();
     }
 
     /// Folds in the next chunk of a scan's models with what its

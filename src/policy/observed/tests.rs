@@ -338,6 +338,7 @@ fn the_scan_sight_folded_chunk_by_chunk_is_the_sight_made_by_binding_every_model
         unobserved > 1,
         "some chain and endpoint rules observed nothing"
     );
+    folded.seal();
     assert_eq!(folded, bound);
     // and the sight answers as the models do
     let folded = Observation::with_sight(&models, &rules, folded);
