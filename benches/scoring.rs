@@ -308,19 +308,24 @@ fn scan_history(store: &Store, scan: ScanId, window_days: i64) -> (ScanHistory, 
 /// The last scan's stored findings as scoring sees them (all active; at
 /// the end of a scan they come from the tracked findings).
 fn facts(store: &Store, scan: ScanId) -> Vec<FindingFact> {
+    // streamed and folded into one fact per rule with a count, as the
+    // judge folds a scan's findings: never every finding at once
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
     store
-        .findings(scan)
-        .expect("findings")
-        .iter()
-        .filter_map(|f| {
-            let (_, severity, category) =
-                RULES.iter().find(|(id, _, _)| *id == f.finding.rule_id)?;
+        .each_finding(scan, &mut |f| {
+            *counts.entry(f.finding.rule_id).or_default() += 1;
+        })
+        .expect("findings");
+    counts
+        .into_iter()
+        .filter_map(|(rule, count)| {
+            let (_, severity, category) = RULES.iter().find(|(id, _, _)| *id == rule)?;
             Some(FindingFact {
-                rule: f.finding.rule_id.as_str().into(),
+                rule: rule.as_str().into(),
                 severity: *severity,
                 categories: vec![category.to_string()].into(),
                 active: true,
-                count: 1,
+                count,
             })
         })
         .collect()

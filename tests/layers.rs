@@ -42,6 +42,8 @@ const STAGES: &[&str] = &[
     // the pipeline
     "targets",
     "certs",
+    // vocabulary over certs: SHA-256s as bytes, texts in one column
+    "columns",
     "tls",
     "probe",
     "scan",

@@ -111,6 +111,7 @@ fn write_lab_report(
         card,
         counts: stored.counts,
         backfilled: Vec::new(),
+        inventory: Default::default(),
     };
     let bundle = Bundle {
         store: &Store::open(db)?,

@@ -139,8 +139,9 @@ fn only_in(these: &[EndpointLeaf], those: &[EndpointLeaf]) -> Vec<CertificateRef
 }
 
 /// Pairs the leaves an endpoint stopped serving with those it started
-/// serving, preferring pairs that share a name.
-fn changes(old: &[&EndpointLeaf], new: &[&EndpointLeaf]) -> Vec<EndpointChange> {
+/// serving, preferring pairs that share a name (the leaves with their
+/// views: renewal, re-key and lead time read them).
+pub fn changes(old: &[&EndpointLeaf], new: &[&EndpointLeaf]) -> Vec<EndpointChange> {
     let kept = |l: &&&EndpointLeaf, other: &[&EndpointLeaf]| {
         other.iter().any(|o| o.leaf_sha256 == l.leaf_sha256)
     };
@@ -209,29 +210,39 @@ fn certificate_ref(leaf: &EndpointLeaf) -> CertificateRef {
 /// every endpoint serving an expired leaf.
 pub fn events(diff: &ScanDiff, newer: &[EndpointLeaf]) -> Vec<NewEvent> {
     let mut events = Vec::new();
-    let plain = |kind, old: Option<&CertificateRef>, new: Option<&CertificateRef>| NewEvent {
-        kind,
-        endpoint: None,
-        old_sha256: old.map(|c| c.sha256.clone()),
-        new_sha256: new.map(|c| c.sha256.clone()),
-        lead_days: None,
-        detail: serde_json::Value::Null,
-    };
     for cert in &diff.new_certificates {
-        events.push(plain(EventKind::NewCertificate, None, Some(cert)));
+        events.push(certificate_event(EventKind::NewCertificate, cert));
     }
     for cert in &diff.gone_certificates {
-        events.push(plain(EventKind::CertificateGone, Some(cert), None));
+        events.push(certificate_event(EventKind::CertificateGone, cert));
     }
     for change in &diff.changed {
         events.extend(change_events(change));
     }
-    events.extend(expired_in_service(newer));
+    events.extend(newer.iter().filter_map(expired_in_service));
     events
 }
 
+/// The event of a certificate new in a scan
+/// ([`EventKind::NewCertificate`]) or gone from it (any other kind).
+pub fn certificate_event(kind: EventKind, cert: &CertificateRef) -> NewEvent {
+    let sha = Some(cert.sha256.clone());
+    let (old_sha256, new_sha256) = match kind {
+        EventKind::NewCertificate => (None, sha),
+        _ => (sha, None),
+    };
+    NewEvent {
+        kind,
+        endpoint: None,
+        old_sha256,
+        new_sha256,
+        lead_days: None,
+        detail: serde_json::Value::Null,
+    }
+}
+
 /// A renewal (with its lead time) or a replacement, plus a re-key event.
-fn change_events(change: &EndpointChange) -> Vec<NewEvent> {
+pub fn change_events(change: &EndpointChange) -> Vec<NewEvent> {
     let kind = match change.kind {
         ChangeKind::Renewal => EventKind::Renewal,
         ChangeKind::Replacement => EventKind::CertificateChanged,
@@ -251,20 +262,24 @@ fn change_events(change: &EndpointChange) -> Vec<NewEvent> {
     out
 }
 
-/// Endpoints serving a leaf already expired when observed.
-fn expired_in_service(newer: &[EndpointLeaf]) -> Vec<NewEvent> {
-    newer
-        .iter()
-        .filter(|l| l.leaf.as_ref().is_some_and(|v| v.not_after < l.observed_at))
-        .map(|l| NewEvent {
-            kind: EventKind::ExpiredInService,
-            endpoint: Some(l.endpoint.clone()),
-            old_sha256: None,
-            new_sha256: Some(l.leaf_sha256.clone()),
-            lead_days: None,
-            detail: serde_json::Value::Null,
-        })
-        .collect()
+/// The event of an endpoint leaf already expired when observed, if it
+/// was (its view, or its `not_after`, says when it expires).
+pub fn expired_in_service(leaf: &EndpointLeaf) -> Option<NewEvent> {
+    let not_after = leaf.leaf.as_ref().map(|v| v.not_after);
+    expired_at(leaf, not_after)
+}
+
+/// [`expired_in_service`] with the leaf's notAfter given apart (a leaf
+/// read without its view).
+pub fn expired_at(leaf: &EndpointLeaf, not_after: Option<OffsetDateTime>) -> Option<NewEvent> {
+    (not_after? < leaf.observed_at).then(|| NewEvent {
+        kind: EventKind::ExpiredInService,
+        endpoint: Some(leaf.endpoint.clone()),
+        old_sha256: None,
+        new_sha256: Some(leaf.leaf_sha256.clone()),
+        lead_days: None,
+        detail: serde_json::Value::Null,
+    })
 }
 
 #[cfg(test)]

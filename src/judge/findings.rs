@@ -59,6 +59,8 @@ pub(super) struct Tracked {
     pub models: SubjectModels,
     /// The scan's leaves and endpoints as the metrics need them.
     pub tally: LeafTally,
+    /// The scan's leaves as the inventory summary needs them.
+    pub summary: super::summary::SummaryFold,
 }
 
 impl Judge<'_> {
@@ -344,6 +346,7 @@ impl Judge<'_> {
             sink,
         };
         let mut tally = self.leaf_tally(scan)?;
+        let mut summary = super::summary::SummaryFold::at(self.clock.now());
         // what the scan observed is asked only of a previous scan's findings
         let mut sight = previous.map(|_| ScanSight::new(rules));
         let mut kept = SubjectModels::default();
@@ -351,6 +354,7 @@ impl Judge<'_> {
         let mut models = self.evaluate_scan(scan, chunk, |part, mut evaluation| {
             if let Some(part) = part {
                 tally.add_chunk(&part);
+                summary.add_chunk(&part);
                 if let Some(sight) = &mut sight {
                     sight.fold(&part, std::mem::take(&mut evaluation.unobserved));
                 }
@@ -380,6 +384,7 @@ impl Judge<'_> {
             facts: stream.facts.finish(),
             models,
             tally,
+            summary,
         })
     }
 }

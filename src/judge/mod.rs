@@ -26,6 +26,7 @@ pub mod cycles;
 mod findings;
 mod policy;
 mod score;
+pub mod summary;
 mod tracking;
 
 use crate::clock::Clock;
@@ -122,6 +123,8 @@ pub struct Judged {
     /// Cards computed in memory for earlier scans that had none stored
     /// (with [`Persist::InMemory`]), for the trend.
     pub backfilled: Vec<ScoredScan>,
+    /// Its leaves folded for the inventory summary.
+    pub inventory: summary::SummaryFold,
 }
 
 /// What was made of a freshly stored complete scan.
@@ -214,6 +217,7 @@ impl Judge<'_> {
             card,
             counts: tracked.counts,
             backfilled,
+            inventory: tracked.summary,
         })
     }
 
@@ -242,17 +246,18 @@ impl Judge<'_> {
                 }
             },
         };
-        let (diff, summary) =
-            changes::analyse(self.store, scan, self.context, self.clock, self.persist)?;
+        let kept = keep == ModelRetention::Keep;
+        let changes = changes::analyse(self.store, scan, self.persist, kept)?;
         let record = self.store.scan(scan)?.ok_or(JudgeError::Vanished(scan))?;
-        let judged = match keep {
+        let mut judged = match keep {
             ModelRetention::Keep => self.judge_in_chunks(record, LEAF_CHUNK, keep)?,
             ModelRetention::Fold => self.judge_streaming(record, LEAF_CHUNK, keep, &mut |_| ())?,
         };
+        let summary = std::mem::take(&mut judged.inventory).finish(changes.counts);
         Ok(AfterScan {
             scan,
             cycle_note,
-            judged: Some((diff, summary, judged)),
+            judged: Some((changes.diff, summary, judged)),
         })
     }
 }

@@ -211,6 +211,11 @@ impl EndpointLeafTable {
         self.rows[k].marks & LEAF_ONLY_CHAIN != 0
     }
 
+    /// When leaf `k` was observed.
+    pub fn observed_at(&self, k: usize) -> OffsetDateTime {
+        self.rows[k].observed_at
+    }
+
     /// Leaf `k`, whole (without its view).
     pub fn get(&self, k: usize) -> EndpointLeaf {
         let row = &self.rows[k];

@@ -80,8 +80,9 @@ pub use leaf_table::{EndpointLeafTable, EndpointLeaves};
 pub use lock::ScopeLock;
 pub use outcomes::{FindingFix, FindingOutcome};
 pub use records::{
-    EndpointKey, EndpointLeaf, EndpointName, EventKind, EventRecord, HistoryEntry, NameStatus,
-    NewEvent, ScanId, ScanMeta, ScanRecord, ScanStatus, StoredCertificate, WriteStats,
+    CertificateHeadline, EndpointKey, EndpointLeaf, EndpointName, EventKind, EventRecord,
+    HistoryEntry, NameStatus, NewEvent, ScanId, ScanMeta, ScanRecord, ScanStatus,
+    StoredCertificate, WriteStats,
 };
 pub use revocation::{NewRevocationCheck, StoredRevocationCheck};
 pub use schema::supported_version;

@@ -10,7 +10,7 @@ use super::sql::{params, Row, Session, SqlError, ToValue, Value};
 use super::codec::{json_column, sni_option, stored_time};
 use super::error::{sql, StoreError};
 use super::leaf_table::EndpointLeafTable;
-use super::records::{EndpointKey, EndpointLeaf, ScanId, StoredCertificate};
+use super::records::{CertificateHeadline, EndpointKey, EndpointLeaf, ScanId, StoredCertificate};
 use super::Store;
 use crate::certs::CertificateView;
 use crate::observation::SniSource;
@@ -122,6 +122,43 @@ impl Store {
             let tail = format!("WHERE sha256 IN ({})", marks.join(", "));
             let values: Vec<Value> = part.iter().map(|sha| sha.to_value()).collect();
             found.extend(self.query_certificates(&tail, &values)?);
+        }
+        Ok(found)
+    }
+
+    /// The subject DN and notAfter of the certificates with these SHA-256s
+    /// (both `None` for one that did not parse; a SHA-256 not stored is
+    /// left out), from their columns: what a diff says of a certificate,
+    /// without reading its DER or parsing its view.
+    pub fn certificate_headlines(
+        &self,
+        sha256s: &[&str],
+    ) -> Result<Vec<CertificateHeadline>, StoreError> {
+        let mut found = Vec::with_capacity(sha256s.len());
+        let conn = self.conn();
+        for part in sha256s.chunks(500) {
+            let marks: Vec<String> = (1..=part.len()).map(|n| format!("?{n}")).collect();
+            let query = format!(
+                "SELECT sha256, subject_dn, not_after FROM certificates WHERE sha256 IN ({})",
+                marks.join(", ")
+            );
+            let values: Vec<Value> = part.iter().map(|sha| sha.to_value()).collect();
+            let rows: Vec<(String, Option<String>, Option<String>)> = conn
+                .rows(&query, &values, |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .map_err(sql(&self.path, "read certificate headlines"))?;
+            for (sha256, subject_dn, not_after) in rows {
+                let not_after = match not_after {
+                    Some(text) => Some(stored_time(&self.path, "certificates.not_after", &text)?),
+                    None => None,
+                };
+                found.push(CertificateHeadline {
+                    sha256,
+                    subject_dn,
+                    not_after,
+                });
+            }
         }
         Ok(found)
     }

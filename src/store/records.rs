@@ -209,6 +209,18 @@ pub struct EndpointLeaf {
     pub observed_at: OffsetDateTime,
 }
 
+/// What a diff says of a stored certificate, read from its columns
+/// ([`super::Store::certificate_headlines`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateHeadline {
+    /// SHA-256 of the DER.
+    pub sha256: String,
+    /// Subject DN, when it parsed.
+    pub subject_dn: Option<String>,
+    /// notAfter, when it parsed.
+    pub not_after: Option<OffsetDateTime>,
+}
+
 /// One distinct stored certificate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredCertificate {
