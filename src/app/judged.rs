@@ -61,7 +61,7 @@ impl Opened {
     }
 
     /// The in-memory judge of this inventory and policy.
-    fn judge_with(&self, clock: Clock) -> Judge<'_> {
+    pub fn judge_with(&self, clock: Clock) -> Judge<'_> {
         Judge {
             store: &self.store,
             context: &self.context,

@@ -400,8 +400,6 @@ fn render_scan(
         clock,
         persist: Persist::InMemory,
     };
-    let judged = judge.judge(latest)?;
-    let text =
-        super::metrics::exposition_text(&store, &context, config, &judged, max_series, clock)?;
+    let text = super::metrics::exposition_text(&judge, latest, config, max_series)?;
     Ok(Some(text))
 }

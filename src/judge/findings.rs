@@ -307,6 +307,7 @@ impl Judge<'_> {
         chunk: usize,
         keep: ModelRetention,
         sink: &mut dyn FnMut(TrackedFinding),
+        on_chunk: &mut dyn FnMut(&ModelChunk),
     ) -> Result<Tracked, JudgeError> {
         let earlier: Vec<ScanRecord> = self
             .store
@@ -355,6 +356,7 @@ impl Judge<'_> {
             if let Some(part) = part {
                 tally.add_chunk(&part);
                 summary.add_chunk(&part);
+                on_chunk(&part);
                 if let Some(sight) = &mut sight {
                     sight.fold(&part, std::mem::take(&mut evaluation.unobserved));
                 }

@@ -33,7 +33,7 @@ use crate::clock::Clock;
 use crate::inventory::history::ScanDiff;
 use crate::inventory::view::InventorySummary;
 use crate::policy::lifecycle::{FindingCounts, TrackedFinding};
-use crate::policy::model::SubjectModels;
+use crate::policy::model::{ModelChunk, SubjectModels};
 use crate::scoring::ScoreCard;
 use crate::store::{ScanId, ScanRecord, ScanStatus, ShardPart, Store, StoreError};
 
@@ -200,6 +200,20 @@ impl Judge<'_> {
         keep: ModelRetention,
         sink: &mut dyn FnMut(TrackedFinding),
     ) -> Result<Judged, JudgeError> {
+        self.judge_watching(record, (chunk, keep), sink, &mut |_| ())
+    }
+
+    /// [`Judge::judge_streaming`], also showing each chunk of leaf, chain
+    /// and endpoint models to `on_chunk` as it is judged: what a caller
+    /// that needs more of the models than the judgement keeps folds them
+    /// with (the metrics exposition's certificate series).
+    pub fn judge_watching(
+        &self,
+        record: ScanRecord,
+        (chunk, keep): (usize, ModelRetention),
+        sink: &mut dyn FnMut(TrackedFinding),
+        on_chunk: &mut dyn FnMut(&ModelChunk),
+    ) -> Result<Judged, JudgeError> {
         if record.status != ScanStatus::Complete {
             return Err(JudgeError::NotComplete {
                 scan: record.id,
@@ -208,7 +222,7 @@ impl Judge<'_> {
         }
         cycles::require_judged(self.store, record.id)?;
         let backfilled = self.backfill(record.id, chunk)?;
-        let tracked = self.track(&record, chunk, keep, sink)?;
+        let tracked = self.track(&record, chunk, keep, sink, on_chunk)?;
         let card = self.score(&record, &tracked)?;
         Ok(Judged {
             record,

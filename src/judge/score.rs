@@ -83,7 +83,13 @@ impl Judge<'_> {
         let mut made = Vec::new();
         for record in earlier {
             if !self.store.has_score(record.id)? {
-                let tracked = self.track(&record, chunk, ModelRetention::Fold, &mut |_| ())?;
+                let tracked = self.track(
+                    &record,
+                    chunk,
+                    ModelRetention::Fold,
+                    &mut |_| (),
+                    &mut |_| (),
+                )?;
                 let card = self.score(&record, &tracked)?;
                 made.push((record.id, record.started_at, card));
             }
