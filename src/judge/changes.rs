@@ -15,6 +15,7 @@
 //! The inventory summary is folded from the judged leaf models
 //! ([`super::summary`]).
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -24,8 +25,8 @@ use crate::columns::Sha;
 use crate::inventory::history::{self, CertificateRef, ScanDiff};
 use crate::policy::model::LEAF_CHUNK;
 use crate::store::{
-    EndpointLeaf, EndpointLeafTable, EndpointLeaves, EventKind, NewEvent, ScanId, ScanSource,
-    Store, StoreError,
+    EndpointKey, EndpointLeaf, EndpointLeafTable, EndpointLeaves, EventKind, NewEvent, ScanId,
+    ScanSource, Store, StoreError,
 };
 
 /// How many certificates are read at a time.
@@ -188,28 +189,24 @@ impl Differ<'_> {
         loop {
             let order = match (old.peek(), new.peek()) {
                 (None, None) => break,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
                 (Some(o), Some(n)) => before.place(o.start).cmp(&after.place(n.start)),
             };
             match order {
-                std::cmp::Ordering::Less => {
+                Ordering::Less => {
                     let run = old.next().expect("peeked");
                     if self.keep {
-                        let gone = first_of_each_name(before, run).into_iter();
-                        (self.changes.diff.gone_endpoints)
-                            .extend(gone.map(|k| before.get(k).endpoint));
+                        self.changes.diff.gone_endpoints.extend(keys(before, run));
                     }
                 }
-                std::cmp::Ordering::Greater => {
+                Ordering::Greater => {
                     let run = new.next().expect("peeked");
                     if self.keep {
-                        let new = first_of_each_name(after, run).into_iter();
-                        (self.changes.diff.new_endpoints)
-                            .extend(new.map(|k| after.get(k).endpoint));
+                        self.changes.diff.new_endpoints.extend(keys(after, run));
                     }
                 }
-                std::cmp::Ordering::Equal => {
+                Ordering::Equal => {
                     let (was, is) = (old.next().expect("peeked"), new.next().expect("peeked"));
                     pending.add_place((before, was), (after, is));
                     if pending.leaves >= BATCH {
@@ -383,6 +380,12 @@ fn runs(table: &EndpointLeafTable) -> impl Iterator<Item = Range<usize>> + '_ {
         start = end;
         Some(run)
     })
+}
+
+/// The endpoint keys of `run`, each name once, in key order.
+fn keys(table: &EndpointLeafTable, run: Range<usize>) -> impl Iterator<Item = EndpointKey> + '_ {
+    let firsts = first_of_each_name(table, run).into_iter();
+    firsts.map(|k| table.get(k).endpoint)
 }
 
 /// The first leaf of each name sent (or none) in `run`, ordered by name
