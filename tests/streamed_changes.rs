@@ -130,7 +130,7 @@ fn the_streamed_diff_events_and_summary_are_those_of_every_leaf_at_once() {
     let context = InventoryContext::new(None, Vec::new()).expect("context");
     let policy = common::judging::builtin_policy();
     let mut previous = Vec::new();
-    for (scan, at) in scans.into_iter().zip([FIRST, SECOND]) {
+    for (&scan, at) in scans.iter().zip([FIRST, SECOND]) {
         let now = at + Duration::hours(1);
         // the whole way
         let leaves = store.endpoint_leaves(scan).expect("leaves");
@@ -208,6 +208,14 @@ fn the_streamed_diff_events_and_summary_are_those_of_every_leaf_at_once() {
         );
         previous = leaves;
     }
+    // the diff command's diff of two scans is the same diff
+    let between = changes::between(&store, scans[0], scans[1]).expect("between");
+    let whole = history::diff(
+        &store.endpoint_leaves(scans[0]).expect("leaves"),
+        &store.endpoint_leaves(scans[1]).expect("leaves"),
+    );
+    assert_eq!(between, whole);
+    assert!(!whole.changed.is_empty() && !whole.gone_endpoints.is_empty());
 
     // the fixture is what it says: each kind of change happened
     let second = store.events(None).expect("events");

@@ -8,7 +8,6 @@ use super::{stdout_error, AppError, RunStatus};
 use crate::cli::settings::store_request;
 use crate::cli::{CasArgs, DiffArgs, HistoryArgs, InventoryArgs, ScansArgs, StoreArgs};
 use crate::clock::Clock;
-use crate::inventory::history;
 use crate::inventory::view::{self, InventoryFilter};
 use crate::judge::InventoryContext;
 use crate::report::inventory as present;
@@ -103,7 +102,7 @@ pub fn diff(args: DiffArgs) -> Result<RunStatus, AppError> {
             }
         },
     };
-    let changes = history::diff(&store.endpoint_leaves(from)?, &store.endpoint_leaves(to)?);
+    let changes = crate::judge::changes::between(&store, from, to)?;
     present::write_diff(
         &mut io::stdout().lock(),
         args.listing.format,

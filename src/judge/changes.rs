@@ -60,17 +60,7 @@ pub fn analyse(
         Some(record) => store.scan_source(&record)? == ScanSource::Peer,
         None => false,
     };
-    let mut out = Differ {
-        store,
-        keep,
-        changes: Changes::default(),
-        events: Events {
-            store,
-            scan,
-            record: persist == Persist::Record,
-            pending: Vec::new(),
-        },
-    };
+    let mut out = Differ::new(store, scan, persist == Persist::Record, keep);
     if store.at_rest(scan)?.is_empty() && !peer {
         let before = match store.previous_comparable_scan(scan)? {
             Some(previous) => store.endpoint_leaf_table(previous.id, LEAF_CHUNK)?,
@@ -82,6 +72,20 @@ pub fn analyse(
     out.expired_in_service(&after)?;
     out.events.flush()?;
     Ok(out.changes)
+}
+
+/// The diff of scan `to` against scan `from`, with its items (what the
+/// `diff` command lists), streamed as [`analyse`] diffs a scan; nothing
+/// is written.
+pub fn between(store: &Store, from: ScanId, to: ScanId) -> Result<ScanDiff, JudgeError> {
+    let (before, after) = (
+        store.endpoint_leaf_table(from, LEAF_CHUNK)?,
+        store.endpoint_leaf_table(to, LEAF_CHUNK)?,
+    );
+    let mut out = Differ::new(store, to, false, true);
+    out.certificates(&before, &after)?;
+    out.endpoints(&before, &after)?;
+    Ok(out.changes.diff)
 }
 
 /// Events written a batch at a time.
@@ -120,7 +124,24 @@ struct Differ<'s> {
     events: Events<'s>,
 }
 
-impl Differ<'_> {
+impl<'s> Differ<'s> {
+    /// Nothing diffed yet for `scan`; its events written when `record`,
+    /// the diff's items kept when `keep`.
+    fn new(store: &'s Store, scan: ScanId, record: bool, keep: bool) -> Differ<'s> {
+        let events = Events {
+            store,
+            scan,
+            record,
+            pending: Vec::new(),
+        };
+        Differ {
+            store,
+            keep,
+            changes: Changes::default(),
+            events,
+        }
+    }
+
     /// The leaves served in only one of the scans, new then gone, each
     /// once, in the order of the scan that has them.
     fn certificates(
