@@ -254,8 +254,8 @@ impl<'s> Differ<'s> {
         }
         let mut texts: Vec<String> = Vec::new();
         for (old, new) in &groups {
-            texts.extend(old.iter().map(|&k| before.get(k).leaf_sha256));
-            texts.extend(new.iter().map(|&k| after.get(k).leaf_sha256));
+            texts.extend(old.iter().filter_map(|&k| leaf_text(before, k)));
+            texts.extend(new.iter().filter_map(|&k| leaf_text(after, k)));
         }
         texts.sort_unstable();
         texts.dedup();
@@ -298,7 +298,8 @@ impl<'s> Differ<'s> {
         while start < after.len() {
             let batch = start..(start + BATCH).min(after.len());
             start = batch.end;
-            let mut texts: Vec<String> = batch.clone().map(|k| after.get(k).leaf_sha256).collect();
+            let mut texts: Vec<String> =
+                batch.clone().filter_map(|k| leaf_text(after, k)).collect();
             texts.sort_unstable();
             texts.dedup();
             let shas: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -307,8 +308,7 @@ impl<'s> Differ<'s> {
                 .filter_map(|h| Some((h.sha256, h.not_after?)))
                 .collect();
             for k in batch {
-                let sha = after.leaf_sha(k).map(|sha| after.text_of(sha));
-                let not_after = sha.and_then(|sha| expiry.get(&sha).copied());
+                let not_after = leaf_text(after, k).and_then(|sha| expiry.get(&sha).copied());
                 if not_after.is_some_and(|at| at < after.observed_at(k)) {
                     let leaf = after.get(k);
                     if let Some(event) = history::expired_at(&leaf, not_after) {
@@ -361,6 +361,11 @@ impl Pending {
             }
         }
     }
+}
+
+/// The text of the SHA-256 of leaf `k` of `table`, if it has a chain.
+fn leaf_text(table: &EndpointLeafTable, k: usize) -> Option<String> {
+    table.leaf_sha(k).map(|sha| table.text_of(sha))
 }
 
 /// The distinct SHA-256s of `table`'s leaves, sorted.
