@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BinaryHeap};
 use std::io::{self, Write};
 
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::judged::Opened;
@@ -24,6 +23,7 @@ use crate::report::inventory::endpoint_key_text;
 use crate::report::prometheus::{self, AlertSeries, CertificateSeries, Exposition, FindingCounts};
 use crate::scan::summary::ScanSummary;
 use crate::store::{EndpointKey, OutboxStatus, ScanRecord, Store};
+use crate::time_text::parse_rfc3339;
 
 /// `certatlas metrics`.
 pub fn metrics(args: MetricsArgs, clock: Clock) -> Result<RunStatus, AppError> {
@@ -158,8 +158,7 @@ impl SeriesFold {
             *self.classes.entry(leaf.ca_class.clone()).or_default() += 1;
             let c = &leaf.certificate;
             let issuer = c.issuer.common_names.first().unwrap_or(&c.issuer.dn);
-            let not_after = OffsetDateTime::parse(&c.not_after, &Rfc3339)
-                .map_or(0, OffsetDateTime::unix_timestamp);
+            let not_after = parse_rfc3339(&c.not_after).map_or(0, OffsetDateTime::unix_timestamp);
             for endpoint in &leaf.endpoints {
                 let key = EndpointKey {
                     address: endpoint.address.clone(),

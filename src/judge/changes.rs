@@ -298,17 +298,16 @@ impl<'s> Differ<'s> {
         while start < after.len() {
             let batch = start..(start + BATCH).min(after.len());
             start = batch.end;
-            let mut texts: Vec<String> =
-                batch.clone().filter_map(|k| leaf_text(after, k)).collect();
-            texts.sort_unstable();
-            texts.dedup();
-            let shas: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let texts: Vec<Option<String>> = batch.clone().map(|k| leaf_text(after, k)).collect();
+            let mut shas: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
+            shas.sort_unstable();
+            shas.dedup();
             let expiry: HashMap<String, _> = (self.store.certificate_headlines(&shas)?)
                 .into_iter()
                 .filter_map(|h| Some((h.sha256, h.not_after?)))
                 .collect();
-            for k in batch {
-                let not_after = leaf_text(after, k).and_then(|sha| expiry.get(&sha).copied());
+            for (k, sha) in batch.zip(&texts) {
+                let not_after = sha.as_ref().and_then(|sha| expiry.get(sha).copied());
                 if not_after.is_some_and(|at| at < after.observed_at(k)) {
                     let leaf = after.get(k);
                     if let Some(event) = history::expired_at(&leaf, not_after) {

@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
-use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::inventory::ca::CaClass;
 use crate::inventory::view::InventorySummary;
 use crate::policy::model::{LeafModel, ModelChunk};
 use crate::policy::presence::KeyDigest;
+use crate::time_text::parse_rfc3339;
 
 /// The leaf facts of the summary, folded a chunk of leaf models at a time.
 #[derive(Debug, Default)]
@@ -64,7 +64,7 @@ impl SummaryFold {
         let now = self.now.unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let c = &leaf.certificate;
         self.certificates += 1;
-        if let Ok(not_after) = OffsetDateTime::parse(&c.not_after, &Rfc3339) {
+        if let Some(not_after) = parse_rfc3339(&c.not_after) {
             self.expired += u64::from(not_after < now);
             let soon = not_after >= now && not_after <= now + Duration::days(30);
             self.expiring_30_days += u64::from(soon);

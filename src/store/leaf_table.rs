@@ -251,7 +251,7 @@ impl EndpointLeafTable {
     /// endpoints in byte order of their addresses (SQLite), else made so
     /// with a second table for a moment (PostgreSQL orders text by its
     /// collation).
-    pub fn by_place(mut self) -> EndpointLeafTable {
+    pub fn by_place(self) -> EndpointLeafTable {
         let place = |k: usize| EndpointLeaves::place(&self, k);
         if (1..self.len()).all(|k| place(k - 1) <= place(k)) {
             return self;
@@ -263,7 +263,6 @@ impl EndpointLeafTable {
             sorted.push(&self.get(k));
         }
         sorted.seal();
-        self.seal();
         sorted
     }
 

@@ -137,6 +137,8 @@ pub fn build_in_chunks(
         let shas: Vec<String> = part.iter().map(|(sha, _)| index.text(*sha)).collect();
         attach(graph, shas.iter().map(String::as_str), load, facts.trust)?;
         let graph = &*graph;
+        // where each leaf is served, made whole once for its row and model
+        let mut places = Vec::with_capacity(part.len());
         let mut rows: Vec<InventoryRow> = part
             .iter()
             .zip(&shas)
@@ -146,6 +148,7 @@ pub fn build_in_chunks(
                     .expect("indexed leaves are attached to the graph");
                 let seen = facts.seen.get_by(key).expect("indexed leaves were seen");
                 let served = index.leaves(served);
+                places.push(served.iter().map(|l| endpoint_ref(l, &index)).collect());
                 view::leaf_row(
                     view,
                     seen,
@@ -175,11 +178,12 @@ pub fn build_in_chunks(
         let first = n * chunk.max(1);
         let leaves = rows
             .iter()
+            .zip(places)
             .enumerate()
-            .map(|(k, row)| {
+            .map(|(k, (row, endpoints))| {
                 let mut model = LeafModel {
                     distrust: distrust_hits(row, facts, graph),
-                    ..leaf(row, &index, at)
+                    ..leaf(row, endpoints, at)
                 };
                 relations.apply(first + k, &mut model, &named);
                 model
@@ -230,13 +234,13 @@ fn attach<'s>(
 fn relation_index(index: &Index<'_>, facts: &ScanFacts<'_>) -> relations::RelationIndex {
     let mut builder = relations::RelationBuilder::default();
     let endpoints =
-        |sha: Sha| -> Vec<EndpointRef> { served_refs(index, sha).into_iter().collect() };
-    for &(sha, _) in &index.ordered {
+        |served| -> Vec<EndpointRef> { served_refs(index, served).into_iter().collect() };
+    for &(sha, served) in &index.ordered {
         let summary = facts.summaries.get_by(sha);
         let key = summary.expect("indexed leaves are summarised").key();
-        builder.add(key, &endpoints(sha));
+        builder.add(key, &endpoints(served));
     }
-    builder.finish(&|i| endpoints(index.ordered[i as usize].0))
+    builder.finish(&|i| endpoints(index.ordered[i as usize].1))
 }
 
 /// The leaves of `index` by number (model order), as their relations name
@@ -499,10 +503,10 @@ fn validity_days(view: &CertificateView) -> i64 {
     seconds.div_euclid(86_400) + i64::from(seconds.rem_euclid(86_400) != 0)
 }
 
-/// The leaf model of one inventory row (relations filled later).
-fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel {
+/// The leaf model of one inventory row served at `endpoints` (relations
+/// filled later).
+fn leaf(row: &InventoryRow, endpoints: BTreeSet<EndpointRef>, at: OffsetDateTime) -> LeafModel {
     let view = &row.certificate;
-    let endpoints = served_refs(index, Sha::of(&row.sha256));
     let requested: BTreeSet<String> = endpoints
         .iter()
         .flat_map(|e| e.target_names.iter().cloned())
@@ -539,16 +543,11 @@ fn leaf(row: &InventoryRow, index: &Index<'_>, at: OffsetDateTime) -> LeafModel 
     }
 }
 
-/// Where the leaf `sha` is served, as endpoint references.
-fn served_refs(index: &Index<'_>, sha: Sha) -> BTreeSet<EndpointRef> {
-    let served = index
-        .position(sha)
-        .map(|i| index.leaves(index.ordered[i].1));
-    served
-        .into_iter()
-        .flatten()
-        .map(|l| endpoint_ref(&l, index))
-        .collect()
+/// Where the endpoint leaves at `served` of the index serve, as endpoint
+/// references.
+fn served_refs(index: &Index<'_>, served: (u32, u32)) -> BTreeSet<EndpointRef> {
+    let leaves = index.leaves(served);
+    leaves.iter().map(|l| endpoint_ref(l, index)).collect()
 }
 
 /// Views stored before the earliest SCT was recorded have SCTs but no
