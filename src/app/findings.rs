@@ -3,7 +3,7 @@
 use std::io;
 
 use super::judged::Opened;
-use super::{stdout_error, AppError, RunStatus};
+use super::{spill_error, stdout_error, AppError, RunStatus};
 use crate::cli::FindingsArgs;
 use crate::clock::Clock;
 use crate::policy::lifecycle::TrackedFinding;
@@ -15,29 +15,37 @@ pub fn findings(args: FindingsArgs, clock: Clock) -> Result<RunStatus, AppError>
     let opened = Opened::new(&args.listing.store, &args.policy)?;
     let format = args.listing.format;
     let wanted = |t: &TrackedFinding| args.severity.is_none_or(|min| t.finding.severity >= min);
-    if format == ListingFormat::Table {
-        // sorted by severity over every finding: collected
-        let judged = opened.judge(args.scan, clock)?;
-        let mut tracked = judged.findings;
-        tracked.retain(wanted);
-        present::write_findings(&mut io::stdout().lock(), format, &tracked)
-            .map_err(stdout_error)?;
-        return Ok(gate(&judged.counts, &opened.policy));
-    }
-    // JSON and CSV are written as the findings are tracked, never all held
     let mut out = io::stdout().lock();
-    let mut stream = present::findings_stream(&mut out, format).map_err(stdout_error)?;
     let mut failed = None;
-    let mut sink = |t: TrackedFinding| {
-        if failed.is_none() && wanted(&t) {
-            failed = stream.item(&t).err();
+    let judged = if format == ListingFormat::Table {
+        // sorted by severity over every finding: spilled, then written
+        let mut table = present::FindingsTable::new().map_err(spill_error)?;
+        let mut sink = |t: TrackedFinding| {
+            if failed.is_none() && wanted(&t) {
+                failed = table.push(&t).err().map(spill_error);
+            }
+        };
+        let judged = opened.judge_streaming(args.scan, clock, &mut sink)?;
+        if let Some(error) = failed {
+            return Err(error);
         }
+        table.finish(&mut out).map_err(stdout_error)?;
+        judged
+    } else {
+        // JSON and CSV are written as the findings are tracked
+        let mut stream = present::findings_stream(&mut out, format).map_err(stdout_error)?;
+        let mut sink = |t: TrackedFinding| {
+            if failed.is_none() && wanted(&t) {
+                failed = stream.item(&t).err().map(stdout_error);
+            }
+        };
+        let judged = opened.judge_streaming(args.scan, clock, &mut sink)?;
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        stream.finish().map_err(stdout_error)?;
+        judged
     };
-    let judged = opened.judge_streaming(args.scan, clock, &mut sink)?;
-    if let Some(error) = failed {
-        return Err(stdout_error(error));
-    }
-    stream.finish().map_err(stdout_error)?;
     Ok(gate(&judged.counts, &opened.policy))
 }
 

@@ -301,6 +301,13 @@ fn stdout_error(source: io::Error) -> AppError {
     output_error("stdout", source)
 }
 
+/// A temporary file that holds what a listing sorts (`report::spill`)
+/// cannot be written.
+fn spill_error(source: io::Error) -> AppError {
+    let dir = std::env::temp_dir();
+    output_error(&format!("a temporary file in {}", dir.display()), source)
+}
+
 /// Writes a line to stderr unless quiet (progress notes).
 fn note(quiet: bool, text: &str) {
     if !quiet {

@@ -4,9 +4,12 @@
 //! Messages hold certificate fields: escaped for the terminal, CSV cells
 //! neutralised, never cut in JSON or CSV.
 
+use std::cmp::Reverse;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::listing::{write_json, write_listing, Listing, ListingFormat, ListingStream};
+use super::spill::SortedSpill;
 use crate::policy::examples::ExampleResult;
 use crate::policy::lifecycle::{FindingCounts, FindingStatus, TrackedFinding};
 use crate::policy::{RuleSummary, Severity};
@@ -55,10 +58,10 @@ const HEADERS: &[&str] = &[
 /// Starts writing tracked findings one by one as they are tracked, in
 /// `format` (JSON or CSV: the bytes [`write_findings`] writes; a table
 /// sorts every finding first, so it is not streamed).
-pub fn findings_stream(
-    out: &mut dyn Write,
+pub fn findings_stream<W: Write>(
+    out: W,
     format: ListingFormat,
-) -> io::Result<ListingStream<'_, TrackedFinding>> {
+) -> io::Result<ListingStream<'static, W, TrackedFinding>> {
     ListingStream::begin(out, format, ("findings", HEADERS), &csv_cells)
 }
 
@@ -97,40 +100,83 @@ fn exception_text(t: &TrackedFinding) -> String {
 /// subject not observed), fixed and withdrawn (by a policy change); each
 /// finding on two lines: what and where, then the message.
 fn write_findings_table(out: &mut dyn Write, findings: &[TrackedFinding]) -> io::Result<()> {
-    let mut sorted: Vec<&TrackedFinding> = findings.iter().collect();
-    sorted.sort_by(|a, b| {
-        b.finding
-            .severity
-            .cmp(&a.finding.severity)
-            .then_with(|| a.finding.rule.cmp(&b.finding.rule))
-    });
-    let active: Vec<_> = sorted.iter().copied().filter(|t| t.is_active()).collect();
-    let excepted: Vec<_> = sorted.iter().copied().filter(|t| is_excepted(t)).collect();
-    let of = |status: FindingStatus| -> Vec<&TrackedFinding> {
-        sorted
-            .iter()
-            .copied()
-            .filter(|t| t.status == status)
-            .collect()
-    };
-    let (unobserved, fixed) = (of(FindingStatus::Unobserved), of(FindingStatus::Fixed));
-    let withdrawn = of(FindingStatus::Withdrawn);
-    for (title, group) in [
-        ("active findings", &active),
-        ("excepted", &excepted),
-        ("unobserved this scan, still open", &unobserved),
-        ("fixed since the previous scan", &fixed),
-        ("withdrawn by a policy change", &withdrawn),
-    ] {
-        if group.is_empty() && title != "active findings" {
-            continue;
-        }
-        writeln!(out, "{title} ({}):", group.len())?;
-        for t in group.iter() {
-            write_one(out, t)?;
-        }
+    let mut table = FindingsTable::new()?;
+    for t in findings {
+        table.push(t)?;
     }
-    writeln!(out, "{}", summary_line(&FindingCounts::of(findings)))
+    table.finish(out)
+}
+
+/// The groups of the findings table, in the order they are shown.
+const GROUPS: [&str; 5] = [
+    "active findings",
+    "excepted",
+    "unobserved this scan, still open",
+    "fixed since the previous scan",
+    "withdrawn by a policy change",
+];
+
+/// The findings table written as findings come, in any order, never all
+/// held: each finding's lines spill to a temporary file under its place
+/// (group, severity from critical down, rule; then the order it came in)
+/// and the counts are folded. The same bytes as over every finding.
+pub struct FindingsTable {
+    spill: SortedSpill<(usize, Reverse<Severity>, Arc<str>)>,
+    groups: [u64; GROUPS.len()],
+    counts: FindingCounts,
+}
+
+impl FindingsTable {
+    /// An empty table.
+    pub fn new() -> io::Result<Self> {
+        Ok(FindingsTable {
+            spill: SortedSpill::new()?,
+            groups: [0; GROUPS.len()],
+            counts: FindingCounts::default(),
+        })
+    }
+
+    /// Adds a finding.
+    pub fn push(&mut self, t: &TrackedFinding) -> io::Result<()> {
+        let group = match t.status {
+            _ if t.is_active() => 0,
+            _ if is_excepted(t) => 1,
+            FindingStatus::Unobserved => 2,
+            FindingStatus::Fixed => 3,
+            _ => 4,
+        };
+        let mut lines = Vec::new();
+        write_one(&mut lines, t)?;
+        let f = &t.finding;
+        let key = (group, Reverse(f.severity), Arc::clone(&f.rule));
+        self.spill.push(key, &lines)?;
+        self.groups[group] += 1;
+        self.counts.add(t);
+        Ok(())
+    }
+
+    /// Writes the table: each group's title and count, its findings, then
+    /// the summary line.
+    pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
+        let groups = self.groups;
+        let mut titled = 0; // groups whose title is written
+        let mut title_up_to = |out: &mut dyn Write, group: usize| -> io::Result<()> {
+            while titled <= group.min(GROUPS.len() - 1) {
+                let n = groups[titled];
+                if n > 0 || titled == 0 {
+                    writeln!(out, "{} ({n}):", GROUPS[titled])?;
+                }
+                titled += 1;
+            }
+            Ok(())
+        };
+        self.spill.drain(|(group, _, _), lines| {
+            title_up_to(out, *group)?;
+            out.write_all(lines)
+        })?;
+        title_up_to(out, GROUPS.len())?;
+        writeln!(out, "{}", summary_line(&self.counts))
+    }
 }
 
 fn write_one(out: &mut dyn Write, t: &TrackedFinding) -> io::Result<()> {

@@ -17,6 +17,7 @@ pub mod progress;
 pub mod prometheus;
 pub mod record;
 pub mod score;
+pub mod spill;
 pub mod starter;
 pub mod table;
 pub mod watch;
