@@ -8,7 +8,8 @@
 //! their root) is judged with chunks of 1, 2 and the default, and every
 //! class, anchor, chain problem, CA count and chain shape is compared with
 //! what a graph over every certificate of the scan at once says (the
-//! `inventory` command's way). Certificates are made by rcgen at test
+//! `inventory` command's way once; its rows are now read a chunk at a
+//! time too, and must equal that graph's). Certificates are made by rcgen at test
 //! time; nothing leaves 127.0.0.0/8.
 
 mod common;
@@ -227,6 +228,25 @@ fn chunked_reads_agree_with_a_graph_over_every_certificate() {
             shared.iter().all(|l| l.key_reuse.len() == 1),
             "chunk {chunk}: key reuse across chunks"
         );
+    }
+    // The `inventory` listing's rows, read a chunk at a time, are the rows
+    // of the graph over every certificate, in the same order.
+    let record = store.scan(scan).expect("read").expect("scan");
+    let judged_against = (&context.trust, &context.owners);
+    for chunk in [1, 2, LEAF_CHUNK] {
+        let mut streamed = Vec::new();
+        certatlas::policy::model::inventory_rows_in_chunks(
+            &store,
+            &record,
+            judged_against,
+            (chunk, AT),
+            |part| {
+                assert!(part.len() <= chunk, "chunk {chunk}: {} rows", part.len());
+                streamed.extend(part);
+            },
+        )
+        .expect("rows");
+        assert_eq!(streamed, rows, "chunk {chunk}: inventory rows");
     }
     // The cases the scan was built for do happen.
     let by_cn = |cn: &str| {

@@ -4,12 +4,13 @@
 
 use std::io;
 
-use super::{stdout_error, AppError, RunStatus};
+use super::{spill_error, stdout_error, AppError, RunStatus};
 use crate::cli::settings::store_request;
 use crate::cli::{CasArgs, DiffArgs, HistoryArgs, InventoryArgs, ScansArgs, StoreArgs};
 use crate::clock::Clock;
 use crate::inventory::view::{self, InventoryFilter};
-use crate::judge::InventoryContext;
+use crate::judge::{InventoryContext, LEAF_CHUNK};
+use crate::policy::model::inventory_rows_in_chunks;
 use crate::report::inventory as present;
 use crate::store::FingerprintPrefix;
 use crate::store::{ScanId, ScanRecord, Store};
@@ -46,13 +47,12 @@ pub(super) fn pick_record(store: &Store, id: Option<i64>) -> Result<ScanRecord, 
     }
 }
 
-/// `certatlas inventory`.
+/// `certatlas inventory`: the rows come from the store a chunk of leaves
+/// at a time and spill, sorted by notAfter, to a temporary file, so a
+/// million leaves never live in memory at once.
 pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let (store, context, _) = open(&args.listing.store)?;
-    let scan = pick_scan(&store, args.scan)?;
-    let leaves = store.endpoint_leaves(scan)?;
-    let certificates = store.certificates_in_scan(scan)?;
-    let graph = view::graph(&certificates, &context.trust);
+    let record = pick_record(&store, args.scan)?;
     let now = clock.now();
     let filter = InventoryFilter {
         expiring_within: args.expiring.and_then(|d| time::Duration::try_from(d).ok()),
@@ -61,12 +61,21 @@ pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppErro
         ca_class: args.ca_class,
         key_type: args.key_type,
     };
-    let files = store.at_rest(scan)?;
-    let owners = &context.owners;
-    let mut rows = view::rows_with_files(&leaves, &files, &certificates, &graph, owners, now);
-    rows.retain(|row| filter.keeps(row, now));
-    rows.sort_by_key(|row| row.certificate.not_after);
-    present::write_inventory(&mut io::stdout().lock(), args.listing.format, &rows)
+    let mut listing = present::inventory_listing(args.listing.format).map_err(spill_error)?;
+    let mut failed = None;
+    let judged_against = (&context.trust, &context.owners);
+    inventory_rows_in_chunks(&store, &record, judged_against, (LEAF_CHUNK, now), |rows| {
+        for row in rows.iter().filter(|row| filter.keeps(row, now)) {
+            if failed.is_none() {
+                failed = listing.push(row.certificate.not_after, row).err();
+            }
+        }
+    })?;
+    if let Some(error) = failed {
+        return Err(spill_error(error));
+    }
+    listing
+        .finish(&mut io::stdout().lock())
         .map_err(stdout_error)?;
     Ok(RunStatus::Complete)
 }

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::listing::{write_json, write_listing, Listing, ListingFormat};
+use super::listing::{write_json, write_listing, Listing, ListingFormat, SortedListing};
 use crate::inventory::ca::CaSummary;
 use crate::inventory::history::{ChangeKind, EndpointChange, ScanDiff};
 use crate::inventory::view::{InventoryRow, InventorySummary};
@@ -28,30 +28,45 @@ pub fn write_inventory(
     format: ListingFormat,
     rows: &[InventoryRow],
 ) -> io::Result<()> {
-    let headers = [
-        "subject",
-        "names",
-        "issuer",
-        "not_after",
-        "days_left",
-        "key",
-        "signature",
-        "ca_class",
-        "owner",
-        "owner_rule",
-        "endpoints",
-        "at_rest",
-        "chain",
-        "sha256",
-    ];
     let listing = Listing {
-        kind: "certificates",
-        headers: &headers,
+        kind: INVENTORY_KIND,
+        headers: &INVENTORY_HEADERS,
         items: rows,
         cells: &inventory_cells,
     };
     write_listing(out, format, &listing)
 }
+
+/// The inventory listing written as the rows come, in any order, sorted
+/// by the key each row is pushed with, never all held: the bytes
+/// [`write_inventory`] writes for the rows sorted (stably) by key.
+pub fn inventory_listing<K: Ord>(
+    format: ListingFormat,
+) -> io::Result<SortedListing<'static, InventoryRow, K>> {
+    let heads = (INVENTORY_KIND, &INVENTORY_HEADERS[..]);
+    SortedListing::new(format, heads, &inventory_cells)
+}
+
+/// The inventory listing's `kind` in JSON.
+const INVENTORY_KIND: &str = "certificates";
+
+/// The inventory listing's columns.
+const INVENTORY_HEADERS: [&str; 14] = [
+    "subject",
+    "names",
+    "issuer",
+    "not_after",
+    "days_left",
+    "key",
+    "signature",
+    "ca_class",
+    "owner",
+    "owner_rule",
+    "endpoints",
+    "at_rest",
+    "chain",
+    "sha256",
+];
 
 /// The cells of one inventory row, in header order.
 fn inventory_cells(r: &InventoryRow) -> Vec<String> {

@@ -139,27 +139,9 @@ pub fn build_in_chunks(
         let graph = &*graph;
         // where each leaf is served, made whole once for its row and model
         let mut places = Vec::with_capacity(part.len());
-        let mut rows: Vec<InventoryRow> = part
-            .iter()
-            .zip(&shas)
-            .map(|(&(key, served), sha)| {
-                let view = graph
-                    .certificate(sha)
-                    .expect("indexed leaves are attached to the graph");
-                let seen = facts.seen.get_by(key).expect("indexed leaves were seen");
-                let served = index.leaves(served);
-                places.push(served.iter().map(|l| endpoint_ref(l, &index)).collect());
-                view::leaf_row(
-                    view,
-                    seen,
-                    &served.iter().collect::<Vec<_>>(),
-                    index.files.get(sha.as_str()).cloned().unwrap_or_default(),
-                    graph,
-                    facts.owners,
-                    at,
-                )
-            })
-            .collect();
+        let rows = chunk_rows(facts, &index, graph, (part, &shas), at, |served| {
+            places.push(served.iter().map(|l| endpoint_ref(l, &index)).collect());
+        });
         for (&(_, served), sha) in part.iter().zip(&shas) {
             let served = index.positions(served);
             graph.count_usage(&mut usage, sha, served.len() as u64);
@@ -172,7 +154,6 @@ pub fn build_in_chunks(
                 }
             }
         }
-        fill_earliest_sct(&mut rows, |sha| graph.der(sha));
         tally.add(&rows);
         classes.extend(rows.iter().map(|r| r.ca_class));
         let first = n * chunk.max(1);
@@ -207,6 +188,65 @@ pub fn build_in_chunks(
         inventory: tally.inventory(facts),
         leaves: Vec::new(),
     })
+}
+
+/// The inventory rows of the scan in `facts`, judged at `at`, handed to
+/// `each` at most `chunk` at a time in SHA-256 order: the rows
+/// [`build_in_chunks`] makes its leaf models of (judged at the scan's
+/// start), for a caller that lists them (`inventory`, as of now). Each
+/// chunk's leaves are read with `load` and attached to `graph`, then
+/// detached, as building does.
+pub fn rows_in_chunks(
+    facts: &ScanFacts<'_>,
+    graph: &mut CaGraph,
+    load: &mut LoadCertificates<'_>,
+    (chunk, at): (usize, OffsetDateTime),
+    mut each: impl FnMut(Vec<InventoryRow>),
+) -> Result<(), StoreError> {
+    let index = Index::new(facts);
+    for part in index.ordered.chunks(chunk.max(1)) {
+        let shas: Vec<String> = part.iter().map(|(sha, _)| index.text(*sha)).collect();
+        attach(graph, shas.iter().map(String::as_str), load, facts.trust)?;
+        each(chunk_rows(facts, &index, graph, (part, &shas), at, |_| ()));
+    }
+    graph.detach_leaves();
+    Ok(())
+}
+
+/// The inventory rows, judged at `at`, of the leaves `part` of `index`
+/// (whose SHA-256 texts are `shas`, attached to `graph`); each leaf's
+/// endpoint leaves are handed to `served` as they are made whole.
+fn chunk_rows(
+    facts: &ScanFacts<'_>,
+    index: &Index<'_>,
+    graph: &CaGraph,
+    (part, shas): (&[IndexedLeaf], &[String]),
+    at: OffsetDateTime,
+    mut served: impl FnMut(&[EndpointLeaf]),
+) -> Vec<InventoryRow> {
+    let mut rows: Vec<InventoryRow> = part
+        .iter()
+        .zip(shas)
+        .map(|(&(key, at_endpoints), sha)| {
+            let view = graph
+                .certificate(sha)
+                .expect("indexed leaves are attached to the graph");
+            let seen = facts.seen.get_by(key).expect("indexed leaves were seen");
+            let leaves = index.leaves(at_endpoints);
+            served(&leaves);
+            view::leaf_row(
+                view,
+                seen,
+                &leaves.iter().collect::<Vec<_>>(),
+                index.files.get(sha.as_str()).cloned().unwrap_or_default(),
+                graph,
+                facts.owners,
+                at,
+            )
+        })
+        .collect();
+    fill_earliest_sct(&mut rows, |sha| graph.der(sha));
+    rows
 }
 
 /// Reads the certificates `shas` the graph does not hold and attaches them
@@ -272,12 +312,16 @@ impl relations::RelatedLeaves for Named<'_, '_> {
     }
 }
 
+/// A leaf of the index: its SHA-256, and where the endpoint leaves serving
+/// it are in the index's positions (start, end).
+type IndexedLeaf = (Sha, (u32, u32));
+
 /// Lookups built once per scan, so that building stays linear.
 struct Index<'a> {
     /// Each distinct parsed leaf (by SHA-256, in order), with where the
     /// endpoint leaves serving it are in `at` (start, end): the inventory
     /// rows' order, and the models'.
-    ordered: Vec<(Sha, (u32, u32))>,
+    ordered: Vec<IndexedLeaf>,
     /// The positions of the endpoint leaves in `leaves`, by leaf SHA-256
     /// and then in scan order.
     at: Vec<u32>,

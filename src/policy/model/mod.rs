@@ -15,13 +15,15 @@ mod stored;
 
 pub use crate::certs::hostname::name_matches;
 pub use crate::time_text::{parse_rfc3339, rfc3339};
-pub use build::{build_in_chunks, LoadCertificates, ScanFacts, SubjectModels, LEAF_CHUNK};
+pub use build::{
+    build_in_chunks, rows_in_chunks, LoadCertificates, ScanFacts, SubjectModels, LEAF_CHUNK,
+};
 pub use chunk::{EndpointChunk, ModelChunk};
 pub use endpoint::models as endpoint_models;
 pub use facts::{LeafSummaries, LeafSummary, Seen};
 pub use relations::RELATED_LIMIT;
 pub use revocation::RevocationModel;
-pub use stored::{from_store, from_store_in_chunks, Judgement};
+pub use stored::{from_store, from_store_in_chunks, inventory_rows_in_chunks, Judgement};
 
 use serde::{Deserialize, Serialize};
 

@@ -2,15 +2,16 @@
 //! `scan` and the fixture generator share, with the revocation checks
 //! stored for the scan's leaves and the certificates it found at rest.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::build::{build_in_chunks, LEAF_CHUNK};
+use super::build::{build_in_chunks, rows_in_chunks, LEAF_CHUNK};
 use super::endpoint::EndpointPages;
 use super::facts::{LeafSummaries, Seen};
 use super::{EndpointChunk, EndpointModel, ModelChunk, ScanFacts, SubjectModels};
 use crate::columns::Sha;
 use crate::inventory::ca::{always_in_graph, CaGraph, IssuerNames, NameHashes, TrustContext};
 use crate::inventory::owners::OwnerRules;
+use crate::inventory::view::InventoryRow;
 use crate::policy::distrust::DistrustList;
 use crate::store::{
     EndpointLeaf, EndpointLeafTable, FilePlacement, ScanRecord, Store, StoreError,
@@ -103,6 +104,38 @@ pub fn from_store_in_chunks(
         }
         each(part);
     })
+}
+
+/// Reads `scan` from `store` and hands its inventory rows, judged at
+/// `now`, to `each` at most `chunk` at a time, in SHA-256 order (see
+/// [`rows_in_chunks`]): the reads are those of [`from_store_in_chunks`]
+/// without the observations, so a listing of a million leaves holds one
+/// chunk of rows, the CA graph and the compact leaf table.
+pub fn inventory_rows_in_chunks(
+    store: &Store,
+    scan: &ScanRecord,
+    (trust, owners): (&TrustContext, &OwnerRules),
+    (chunk, now): (usize, time::OffsetDateTime),
+    each: impl FnMut(Vec<InventoryRow>),
+) -> Result<(), StoreError> {
+    let leaves = store.endpoint_leaf_table(scan.id, chunk)?;
+    let files = store.at_rest(scan.id)?;
+    let read = ScanCertificates::read(store, scan, (&leaves, &files), trust, chunk)?;
+    let mut graph = read.graph;
+    let facts = ScanFacts {
+        scan,
+        leaves: &leaves,
+        files: &files,
+        seen: &read.seen,
+        summaries: &read.summaries,
+        starttls: &BTreeMap::new(),
+        trust,
+        owners,
+        approved_anchors: 0,
+        distrust: &DistrustList::default(),
+    };
+    let mut load = |shas: &[&str]| store.certificates_by_sha256(shas);
+    rows_in_chunks(&facts, &mut graph, &mut load, (chunk, now), each)
 }
 
 /// What one pass over a scan's stored certificates keeps: the CA graph of
