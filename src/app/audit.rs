@@ -2,20 +2,28 @@
 //! a scored scan (report files from `report::audit`, then the manifest and
 //! optional signature from `evidence`), and checking one.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::path::Path;
 
 use super::judged::Opened;
+use super::listings::pick_record;
 use super::score::trend_of;
 use super::{output_error, stdout_error, AppError, RunStatus};
 use crate::cli::{PolicyRequest, ReportArgs, VerifyArgs};
 use crate::clock::Clock;
 use crate::evidence::{self, Digests, ManifestHeader, ManifestScan, Signer, Verification};
-use crate::judge::{scored_history, Judged, ModelRetention};
-use crate::report::audit::{self, AuditReport, PreviousScore, ReportDigests, REPORT_SCHEMA};
+use crate::judge::{scored_history, Judge, Judged, ModelRetention, LEAF_CHUNK};
+use crate::policy::lifecycle::TrackedFinding;
+use crate::policy::model::ModelChunk;
+use crate::report::audit::{self, write_certificate, AuditReport, ListFiles, PreviousScore};
+use crate::report::audit::{ReportDigests, ReportTables, REPORT_SCHEMA};
 use crate::report::cbom::{self, types::Bom, SpecVersion, CBOM_FILE};
 use crate::report::ListingFormat;
-use crate::store::Store;
+use crate::store::{ScanRecord, Store};
+
+/// How many certificates the bundle reads from the store at a time.
+const CERTIFICATE_PAGE: usize = 4096;
 
 /// `certatlas report`.
 pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {
@@ -26,8 +34,7 @@ pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {
         .transpose()?;
     prepare_dir(&args.out)?;
     let opened = Opened::new(&args.store, &args.policy)?;
-    // the report lists every leaf
-    let judged = opened.judge_keeping(args.scan, clock, ModelRetention::Keep)?;
+    let record = pick_record(&opened.store, args.scan)?;
     let bundle = Bundle {
         store: &opened.store,
         policy: &opened.policy,
@@ -35,7 +42,7 @@ pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {
         signer: signer.as_ref(),
         clock,
     };
-    let written = bundle.write(judged)?;
+    let written = bundle.judge_and_write(&opened.judge_with(clock), record)?;
     let mut out = io::stdout().lock();
     writeln!(out, "{written}").map_err(stdout_error)?;
     Ok(RunStatus::Complete)
@@ -87,21 +94,80 @@ pub(super) struct Bundle<'a> {
 }
 
 impl Bundle<'_> {
-    /// Writes the bundle of a judged scan; returns the line to print. The
-    /// scan's models move into the report rather than being copied.
+    /// Judges the scan `record` with `judge` and writes its bundle as the
+    /// judgement goes: each leaf and endpoint model and each finding is
+    /// written to the bundle's lists as it comes and dropped
+    /// ([`ModelRetention::Fold`]), so the bundle of a million leaves is
+    /// written in bounded memory. Returns the line to print.
+    pub fn judge_and_write(
+        &self,
+        judge: &Judge<'_>,
+        record: ScanRecord,
+    ) -> Result<String, AppError> {
+        let files = ListFiles::create(self.dir).map_err(|e| self.dir_error(e))?;
+        // the findings and the model chunks come to two closures
+        let state = RefCell::new((files, None::<io::Error>));
+        let write = |add: &mut dyn FnMut(&mut ListFiles) -> io::Result<()>| {
+            let (files, failed) = &mut *state.borrow_mut();
+            if failed.is_none() {
+                *failed = add(files).err();
+            }
+        };
+        let mut sink = |t: TrackedFinding| write(&mut |files| files.finding(&t));
+        let mut on_chunk = |chunk: &ModelChunk| match chunk {
+            ModelChunk::Leaves(leaves) => {
+                write(&mut |files| leaves.iter().try_for_each(|l| files.leaf(l)))
+            }
+            ModelChunk::Endpoints(part) => {
+                write(&mut |files| part.models.iter().try_for_each(|e| files.endpoint(e)))
+            }
+            ModelChunk::Chains(_) => {}
+        };
+        let keep = (LEAF_CHUNK, ModelRetention::Fold);
+        let judged = judge.judge_watching(record, keep, &mut sink, &mut on_chunk)?;
+        let (files, failed) = state.into_inner();
+        if let Some(error) = failed {
+            return Err(self.dir_error(error));
+        }
+        self.finish(judged, files)
+    }
+
+    /// Writes the bundle of a scan judged with its models and findings
+    /// kept (the demo's); returns the line to print.
     pub fn write(&self, judged: Judged) -> Result<String, AppError> {
+        let mut files = ListFiles::create(self.dir).map_err(|e| self.dir_error(e))?;
+        let models = &judged.models;
+        (models.leaves.iter().try_for_each(|l| files.leaf(l)))
+            .and_then(|()| models.endpoints.iter().try_for_each(|e| files.endpoint(e)))
+            .and_then(|()| judged.findings.iter().try_for_each(|t| files.finding(t)))
+            .map_err(|e| self.dir_error(e))?;
+        self.finish(judged, files)
+    }
+
+    /// Writes the rest of the bundle once the lists are: the scan's
+    /// certificates (a page at a time), the report, the CBOM and the
+    /// manifest.
+    fn finish(&self, judged: Judged, files: ListFiles) -> Result<String, AppError> {
         let dir = self.dir;
-        let certificates: Vec<(String, Vec<u8>)> = self
-            .store
-            .certificates_in_scan(judged.record.id)?
-            .into_iter()
-            .map(|c| (c.sha256, c.der))
-            .collect();
+        let (tables, lists) = files.finish().map_err(|e| self.dir_error(e))?;
+        let mut certificates = 0;
+        let mut failed = None;
+        let scan = judged.record.id;
+        self.store
+            .certificates_in_scan_paged(scan, CERTIFICATE_PAGE, |certificate, _| {
+                if failed.is_none() {
+                    certificates += 1;
+                    failed = write_certificate(dir, &certificate.sha256, &certificate.der).err();
+                }
+            })?;
+        if let Some(error) = failed {
+            return Err(self.dir_error(error));
+        }
         let bom = super::cbom::scan_cbom(self.store, &judged.record, SpecVersion::V1_6)?;
-        let report = self.audit_report(judged)?;
-        audit::write_bundle(dir, &report, &certificates)
+        let report = self.audit_report(judged, tables)?;
+        audit::write_report(dir, &report, lists)
             .and_then(|()| write_cbom_file(&dir.join(CBOM_FILE), &bom))
-            .map_err(|e| output_error(&dir.display().to_string(), e))?;
+            .map_err(|e| self.dir_error(e))?;
         let r = &report.scan;
         let header = ManifestHeader {
             tool_version: report.tool_version.clone(),
@@ -126,13 +192,19 @@ impl Bundle<'_> {
             "report: {} ({} files, {} certificates{signed}); check it with: certatlas verify {}",
             dir.join("report.html").display(),
             manifest.files.len(),
-            certificates.len(),
+            certificates,
             dir.display()
         ))
     }
 
-    /// Everything the report shows, from a judged scan (consumed).
-    fn audit_report(&self, judged: Judged) -> Result<AuditReport, AppError> {
+    /// The bundle directory's write error.
+    fn dir_error(&self, error: io::Error) -> AppError {
+        output_error(&self.dir.display().to_string(), error)
+    }
+
+    /// Everything the report shows, from a judged scan (consumed) and the
+    /// tables folded from its lists.
+    fn audit_report(&self, judged: Judged, tables: ReportTables) -> Result<AuditReport, AppError> {
         let id = judged.record.id;
         let mut extra = judged.backfilled;
         extra.push((id, judged.record.started_at, judged.card.clone()));
@@ -157,11 +229,9 @@ impl Bundle<'_> {
             score: judged.card,
             previous,
             trend,
-            leaves: judged.models.leaves,
             cas: judged.models.cas,
-            endpoints: judged.models.endpoints,
-            findings: judged.findings,
             digests,
+            tables,
         })
     }
 }

@@ -30,7 +30,7 @@ const ROOTS: [(&str, &str, &str); 6] = [
         "`certatlas score --format json` (as `items` of the listing envelope) and the score of `report.json`.",
     ),
     (
-        "AuditReport",
+        "ReportJson",
         "src/report/audit/mod.rs",
         "`report.json` of `certatlas report` (schema `certatlas-report/1`).",
     ),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use time::{Duration, OffsetDateTime};
 
-use super::{AuditReport, PreviousScore, ReportDigests, TrendPoint, REPORT_SCHEMA};
+use super::{AuditReport, PreviousScore, ReportDigests, ReportTables, TrendPoint, REPORT_SCHEMA};
 use crate::policy::exceptions::AppliedException;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::model::{
@@ -188,8 +188,32 @@ pub(crate) fn findings() -> Vec<TrackedFinding> {
     ]
 }
 
-/// The fixture report: scan 3 on day 60, previous scan 2, trend of 3.
+/// The fixture's leaves, endpoints and findings: what `report.json`
+/// lists, and the tables of `report.html` are folded from.
+pub(crate) struct Lists {
+    pub leaves: Vec<LeafModel>,
+    pub endpoints: Vec<EndpointModel>,
+    pub findings: Vec<TrackedFinding>,
+}
+
+/// The fixture's lists.
+pub(crate) fn lists() -> Lists {
+    let models = models(60);
+    Lists {
+        leaves: models.leaves,
+        endpoints: models.endpoints,
+        findings: findings(),
+    }
+}
+
+/// The fixture report, its tables folded from [`lists`].
 pub(crate) fn report() -> AuditReport {
+    report_with(&lists())
+}
+
+/// The fixture report: scan 3 on day 60, previous scan 2, trend of 3,
+/// its tables folded from `lists`.
+pub(crate) fn report_with(lists: &Lists) -> AuditReport {
     let current = card(&models(60), 3, Some(&claims()));
     let mut earlier = models(30);
     earlier.leaves[1].certificate.key.bits = 1024;
@@ -211,15 +235,13 @@ pub(crate) fn report() -> AuditReport {
             TrendPoint::of(ScanId(2), day(30), &previous),
             TrendPoint::of(ScanId(3), day(60), &current),
         ],
-        leaves: models.leaves,
         cas: models.cas,
-        endpoints: models.endpoints,
-        findings: findings(),
         digests: ReportDigests {
             rules: "a".repeat(64),
             ladders: "b".repeat(64),
             config: None,
         },
+        tables: ReportTables::of(&lists.leaves, &lists.endpoints, &lists.findings),
         score: current,
     }
 }

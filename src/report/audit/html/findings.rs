@@ -1,19 +1,18 @@
 //! The findings section of `report.html`: counts per severity, then every
 //! finding — active ones first, each group from critical to info — with
 //! its status, rule, subject, message and exception, capped at
-//! [`ROW_LIMIT`] rows.
-
-use std::cmp::Reverse;
+//! [`ROW_LIMIT`](super::ROW_LIMIT) rows (kept as they came, `tables`).
 
 use maud::{html, Markup};
 
-use super::{table, Rows, ROW_LIMIT};
+use super::super::tables::ReportTables;
+use super::{table, Rows};
 use crate::policy::exceptions::AppliedException;
 use crate::policy::lifecycle::{FindingStatus, TrackedFinding};
 use crate::policy::Severity;
 
 /// The findings section.
-pub(super) fn section(findings: &[TrackedFinding]) -> Markup {
+pub(super) fn section(tables: &ReportTables) -> Markup {
     let headers = [
         "Severity",
         "Status",
@@ -22,48 +21,32 @@ pub(super) fn section(findings: &[TrackedFinding]) -> Markup {
         "Message",
         "Exception",
     ];
-    let sorted = ordered(findings);
-    let shown = sorted.len().min(ROW_LIMIT);
+    let sorted = tables.findings.shown();
     let rows = html! {
-        @for finding in sorted.iter().take(shown) {
+        @for finding in &sorted {
             (row(finding))
         }
     };
     let rows_shown = Rows {
-        shown,
-        total: sorted.len(),
+        shown: sorted.len(),
+        total: tables.findings.total(),
         files: "findings.csv / report.json",
     };
     html! {
         section id="findings-section" {
             h2 { "Findings" }
-            @if findings.is_empty() {
+            @if tables.findings.total() == 0 {
                 p.muted { "No finding." }
             } @else {
-                (counts(findings))
+                (counts(tables))
                 (table("findings", &headers, rows, rows_shown))
             }
         }
     }
 }
 
-/// Active findings first, then by severity (critical first), rule and
-/// subject.
-pub(super) fn ordered(findings: &[TrackedFinding]) -> Vec<&TrackedFinding> {
-    let mut sorted: Vec<&TrackedFinding> = findings.iter().collect();
-    sorted.sort_by_key(|t| {
-        (
-            !t.is_active(),
-            Reverse(t.finding.severity),
-            &*t.finding.rule,
-            &*t.finding.label,
-        )
-    });
-    sorted
-}
-
 /// Active, excepted, unobserved, fixed and withdrawn findings per severity.
-fn counts(findings: &[TrackedFinding]) -> Markup {
+fn counts(tables: &ReportTables) -> Markup {
     let headers = [
         "Severity",
         "Active",
@@ -74,19 +57,11 @@ fn counts(findings: &[TrackedFinding]) -> Markup {
     ];
     let rows = html! {
         @for severity in Severity::most_severe_first() {
-            @let of = |keep: &dyn Fn(&TrackedFinding) -> bool| {
-                findings
-                    .iter()
-                    .filter(|t| t.finding.severity == severity && keep(t))
-                    .count()
-            };
             tr {
                 td class={ "sev " (severity.name()) } { (severity.name()) }
-                td.num { (of(&|t| t.is_active())) }
-                td.num { (of(&|t| !t.is_active() && t.status.is_present())) }
-                td.num { (of(&|t| t.status == FindingStatus::Unobserved)) }
-                td.num { (of(&|t| t.status == FindingStatus::Fixed)) }
-                td.num { (of(&|t| t.status == FindingStatus::Withdrawn)) }
+                @for n in tables.counts_of(severity) {
+                    td.num { (n) }
+                }
             }
         }
     };

@@ -1,12 +1,14 @@
 //! The inventory tables of `report.html`: leaf certificates (soonest
 //! expiry first), CA certificates grouped by class, and endpoints, each
-//! table capped at [`ROW_LIMIT`] rows with a pointer to the complete
-//! files. The revoked certificates before them are `revocation`'s.
+//! table capped at [`ROW_LIMIT`] rows (the leaves and endpoints kept as
+//! they came, `tables`) with a pointer to the complete files. The revoked
+//! certificates before them are `revocation`'s.
 
 use std::collections::BTreeMap;
 
 use maud::{html, Markup};
 
+use super::super::tables::TopRows;
 use super::{table, Rows, ROW_LIMIT};
 use crate::policy::model::{CaModel, CertificateFields, EndpointModel, LeafModel};
 
@@ -17,7 +19,7 @@ const FULL_FILES: &str = "inventory.csv / report.json";
 const SOON_DAYS: i64 = 30;
 
 /// The leaf certificates, soonest expiry first.
-pub(super) fn leaves(leaves: &[LeafModel]) -> Markup {
+pub(super) fn leaves<K: Ord>(leaves: &TopRows<K, LeafModel>) -> Markup {
     let headers = [
         "Subject",
         "Issuer",
@@ -29,25 +31,20 @@ pub(super) fn leaves(leaves: &[LeafModel]) -> Markup {
         "Owner",
         "Served at",
     ];
-    let mut sorted: Vec<&LeafModel> = leaves.iter().collect();
-    sorted.sort_by(|a, b| {
-        let (a, b) = (&a.certificate, &b.certificate);
-        a.days_left.cmp(&b.days_left).then(a.sha256.cmp(&b.sha256))
-    });
-    let shown = sorted.len().min(ROW_LIMIT);
+    let sorted = leaves.shown();
     let rows = html! {
-        @for leaf in sorted.iter().take(shown) {
+        @for leaf in &sorted {
             (leaf_row(leaf))
         }
     };
     let rows_shown = Rows {
-        shown,
-        total: sorted.len(),
+        shown: sorted.len(),
+        total: leaves.total(),
         files: FULL_FILES,
     };
     html! {
-        h3 { "Certificates (" (leaves.len()) ")" }
-        @if leaves.is_empty() {
+        h3 { "Certificates (" (leaves.total()) ")" }
+        @if leaves.total() == 0 {
             p.muted { "No leaf certificate was served." }
         } @else {
             p.note { "Soonest expiry first." }
@@ -194,7 +191,7 @@ fn ca_row(ca: &CaModel) -> Markup {
 }
 
 /// The endpoints that completed a handshake, by address.
-pub(super) fn endpoints(endpoints: &[EndpointModel]) -> Markup {
+pub(super) fn endpoints<K: Ord>(endpoints: &TopRows<K, EndpointModel>) -> Markup {
     let headers = [
         "Served at",
         "Host",
@@ -205,22 +202,20 @@ pub(super) fn endpoints(endpoints: &[EndpointModel]) -> Markup {
         "Accepted versions",
         "Certificate",
     ];
-    let mut sorted: Vec<&EndpointModel> = endpoints.iter().collect();
-    sorted.sort_by(|a, b| a.served_at.cmp(&b.served_at));
-    let shown = sorted.len().min(ROW_LIMIT);
+    let sorted = endpoints.shown();
     let rows = html! {
-        @for endpoint in sorted.iter().take(shown) {
+        @for endpoint in &sorted {
             (endpoint_row(endpoint))
         }
     };
     let rows_shown = Rows {
-        shown,
-        total: sorted.len(),
+        shown: sorted.len(),
+        total: endpoints.total(),
         files: "report.json",
     };
     html! {
-        h3 { "Endpoints (" (endpoints.len()) ")" }
-        @if endpoints.is_empty() {
+        h3 { "Endpoints (" (endpoints.total()) ")" }
+        @if endpoints.total() == 0 {
             p.muted { "No endpoint completed a handshake." }
         } @else {
             (table("endpoints", &headers, rows, rows_shown))

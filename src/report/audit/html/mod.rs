@@ -37,8 +37,7 @@ use crate::policy::model::rfc3339;
 use crate::scoring::metrics::Unit;
 use crate::scoring::ScoreCard;
 
-/// Rows shown per table before pointing at the complete files.
-const ROW_LIMIT: usize = 1000;
+use super::tables::ROW_LIMIT;
 
 /// Targets listed in the header before summarising the rest.
 const TARGET_LIMIT: usize = 20;
@@ -66,12 +65,12 @@ pub fn render(report: &AuditReport) -> String {
                 (metrics::section(&report.score.metrics))
                 section id="inventory-section" {
                     h2 { "Inventory" }
-                    (revocation::part(&report.leaves))
-                    (inventory::leaves(&report.leaves))
+                    (revocation::part(&report.tables))
+                    (inventory::leaves(&report.tables.leaves))
                     (inventory::cas(&report.cas))
-                    (inventory::endpoints(&report.endpoints))
+                    (inventory::endpoints(&report.tables.endpoints))
                 }
-                (findings::section(&report.findings))
+                (findings::section(&report.tables))
                 (trend::section(&report.trend))
                 (footer(report))
             }

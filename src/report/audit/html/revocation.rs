@@ -5,23 +5,20 @@
 
 use maud::{html, Markup};
 
-use super::{table, Rows, ROW_LIMIT};
+use super::super::tables::ReportTables;
+use super::{table, Rows};
 use crate::policy::model::LeafModel;
 
 /// The revoked-certificates part; nothing when no leaf was checked.
-pub(super) fn part(leaves: &[LeafModel]) -> Markup {
-    let checked = leaves.iter().filter(|l| l.revocation.checked).count();
+pub(super) fn part(tables: &ReportTables) -> Markup {
+    let checked = tables.revocation_checked;
     if checked == 0 {
         return html! {};
     }
-    let revoked: Vec<&LeafModel> = leaves
-        .iter()
-        .filter(|l| l.revocation.status == "revoked")
-        .collect();
-    let unknown = leaves
-        .iter()
-        .filter(|l| l.revocation.status == "unknown")
-        .count();
+    let revoked = tables.revoked.shown();
+    let unknown = tables.revocation_unknown;
+    let total = tables.revoked.total();
+    let leaves = tables.leaves.total();
     let headers = [
         "Subject",
         "Reason",
@@ -30,21 +27,20 @@ pub(super) fn part(leaves: &[LeafModel]) -> Markup {
         "Checked at",
         "Served at",
     ];
-    let shown = revoked.len().min(ROW_LIMIT);
     let rows = html! {
-        @for leaf in revoked.iter().take(shown) {
+        @for leaf in &revoked {
             (row(leaf))
         }
     };
     let rows_shown = Rows {
-        shown,
-        total: revoked.len(),
+        shown: revoked.len(),
+        total,
         files: "report.json",
     };
     html! {
-        h3 id="revoked" { "Revoked certificates (" (revoked.len()) ")" }
+        h3 id="revoked" { "Revoked certificates (" (total) ")" }
         p.note {
-            "Revocation checked for " (checked) " of " (leaves.len()) " leaves; "
+            "Revocation checked for " (checked) " of " (leaves) " leaves; "
             (unknown) " without a usable answer."
         }
         @if revoked.is_empty() {

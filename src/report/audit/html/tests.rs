@@ -5,7 +5,7 @@
 
 use base64::Engine as _;
 
-use super::super::fixture::{findings, leaf, report};
+use super::super::fixture::{findings, leaf, lists, report, report_with};
 use super::super::AuditReport;
 use super::render;
 use crate::policy::model::LeafModel;
@@ -15,14 +15,15 @@ const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;";
 
 /// The fixture with hostile text in a subject, a finding and a target.
 fn hostile() -> AuditReport {
-    let mut report = report();
-    report.leaves[0].certificate.subject.cn = HOSTILE.into();
-    report.leaves[0].certificate.subject.dn = format!("CN={HOSTILE}");
-    report.leaves[0].owner = HOSTILE.into();
-    report.findings[2].finding.message = HOSTILE.into();
-    report.findings[2].finding.label = HOSTILE.into();
+    let mut lists = lists();
+    lists.leaves[0].certificate.subject.cn = HOSTILE.into();
+    lists.leaves[0].certificate.subject.dn = format!("CN={HOSTILE}");
+    lists.leaves[0].owner = HOSTILE.into();
+    lists.findings[2].finding.message = HOSTILE.into();
+    lists.findings[2].finding.label = HOSTILE.into();
+    lists.endpoints[0].host = HOSTILE.into();
+    let mut report = report_with(&lists);
     report.scan.targets.push(HOSTILE.into());
-    report.endpoints[0].host = HOSTILE.into();
     report.score.metrics.excluded_endpoints.push(HOSTILE.into());
     report
 }
@@ -164,8 +165,8 @@ fn metrics_inventory_findings_and_trend_are_listed() {
 
 #[test]
 fn findings_list_active_first_then_by_severity() {
-    let findings = findings();
-    let ordered = super::findings::ordered(&findings);
+    let tables = super::super::ReportTables::of(&[], &[], &findings());
+    let ordered = tables.findings.shown();
     let rules: Vec<&str> = ordered.iter().map(|t| &*t.finding.rule).collect();
     assert_eq!(
         rules,
@@ -175,12 +176,12 @@ fn findings_list_active_first_then_by_severity() {
 
 #[test]
 fn large_tables_are_capped_with_a_pointer_to_the_files() {
-    let mut report = report();
+    let mut lists = lists();
     let extra: Vec<LeafModel> = (10..1015).map(leaf).collect();
-    report.leaves.extend(extra);
-    let many = report.findings[2].clone();
-    report.findings = vec![many; 1003];
-    let html = render(&report);
+    lists.leaves.extend(extra);
+    let many = lists.findings[2].clone();
+    lists.findings = vec![many; 1003];
+    let html = render(&report_with(&lists));
     assert!(html.contains("<p class=\"more\">10 more in inventory.csv / report.json</p>"));
     assert!(html.contains("<p class=\"more\">3 more in findings.csv / report.json</p>"));
 }
@@ -196,11 +197,11 @@ fn trend_chart_needs_two_points() {
 
 #[test]
 fn markup_quotes_and_hidden_characters_in_data_are_escaped() {
-    let mut report = report();
-    report.leaves[0].certificate.subject.cn = "a&b<c>\"d'".into();
-    report.leaves[1].certificate.subject.cn = "x\u{202e}y\u{1b}z".into();
-    report.findings[2].finding.message = "\" style=\"color:red\" x=\"".into();
-    let html = render(&report);
+    let mut lists = lists();
+    lists.leaves[0].certificate.subject.cn = "a&b<c>\"d'".into();
+    lists.leaves[1].certificate.subject.cn = "x\u{202e}y\u{1b}z".into();
+    lists.findings[2].finding.message = "\" style=\"color:red\" x=\"".into();
+    let html = render(&report_with(&lists));
     assert!(html.contains("a&amp;b&lt;c&gt;&quot;d"), "markup escaped");
     assert!(
         html.contains("x\\u{202e}y\\u{1b}z"),
