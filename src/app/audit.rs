@@ -18,7 +18,7 @@ use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::ModelChunk;
 use crate::report::audit::{self, write_certificate, AuditReport, ListFiles, PreviousScore};
 use crate::report::audit::{ReportDigests, ReportTables, REPORT_SCHEMA};
-use crate::report::cbom::{self, types::Bom, SpecVersion, CBOM_FILE};
+use crate::report::cbom::{SpecVersion, CBOM_FILE};
 use crate::report::ListingFormat;
 use crate::store::{ScanRecord, Store};
 
@@ -163,11 +163,9 @@ impl Bundle<'_> {
         if let Some(error) = failed {
             return Err(self.dir_error(error));
         }
-        let bom = super::cbom::scan_cbom(self.store, &judged.record, SpecVersion::V1_6)?;
+        self.write_cbom(&judged.record)?;
         let report = self.audit_report(judged, tables)?;
-        audit::write_report(dir, &report, lists)
-            .and_then(|()| write_cbom_file(&dir.join(CBOM_FILE), &bom))
-            .map_err(|e| self.dir_error(e))?;
+        audit::write_report(dir, &report, lists).map_err(|e| self.dir_error(e))?;
         let r = &report.scan;
         let header = ManifestHeader {
             tool_version: report.tool_version.clone(),
@@ -195,6 +193,16 @@ impl Bundle<'_> {
             certificates,
             dir.display()
         ))
+    }
+
+    /// Writes the bundle's CBOM file, read from the store as it is written.
+    fn write_cbom(&self, record: &ScanRecord) -> Result<(), AppError> {
+        let path = self.dir.join(CBOM_FILE);
+        let target = path.display().to_string();
+        let file = std::fs::File::create(&path).map_err(|e| output_error(&target, e))?;
+        let mut out = io::BufWriter::new(file);
+        super::cbom::write_scan_cbom(self.store, record, SpecVersion::V1_6, (&mut out, &target))?;
+        out.flush().map_err(|e| output_error(&target, e))
     }
 
     /// The bundle directory's write error.
@@ -234,13 +242,6 @@ impl Bundle<'_> {
             tables,
         })
     }
-}
-
-/// Writes the bundle's CBOM file.
-fn write_cbom_file(path: &Path, bom: &Bom) -> io::Result<()> {
-    let mut out = io::BufWriter::new(std::fs::File::create(path)?);
-    cbom::write_cbom(&mut out, bom)?;
-    out.flush()
 }
 
 /// `certatlas verify`.

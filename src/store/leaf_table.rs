@@ -266,6 +266,24 @@ impl EndpointLeafTable {
         sorted
     }
 
+    /// Where the leaves at `place` (address, port) are: a range of
+    /// positions of a table in endpoint order ([`EndpointLeafTable::by_place`]),
+    /// empty when none is there.
+    pub fn at_place(&self, place: (&str, u16)) -> std::ops::Range<usize> {
+        let first_not = |before: &dyn Fn((&str, u16)) -> bool| {
+            let (mut low, mut high) = (0, self.len());
+            while low < high {
+                let mid = low + (high - low) / 2;
+                match before(EndpointLeaves::place(self, mid)) {
+                    true => low = mid + 1,
+                    false => high = mid,
+                }
+            }
+            low
+        };
+        first_not(&|p| p < place)..first_not(&|p| p <= place)
+    }
+
     /// Every leaf, whole, in order.
     pub fn iter(&self) -> impl Iterator<Item = EndpointLeaf> + '_ {
         (0..self.len()).map(|k| self.get(k))
@@ -357,7 +375,8 @@ mod tests {
         assert_eq!(place(2), ("host.test", 8443));
         assert_eq!(leaves[..].place(2), place(2));
         // ordered by endpoint, one endpoint's leaves in their order
-        let sorted: Vec<EndpointLeaf> = table.by_place().iter().collect();
+        let table = table.by_place();
+        let sorted: Vec<EndpointLeaf> = table.iter().collect();
         let mut expected = leaves.clone();
         expected.sort_by(|a, b| {
             let place = |l: &EndpointLeaf| (l.endpoint.address.clone(), l.endpoint.port);
@@ -365,6 +384,18 @@ mod tests {
         });
         assert_eq!(sorted, expected);
         assert_ne!(sorted, leaves, "the test's leaves were out of order");
+        // the leaves at each place, and none where there are none
+        for l in &leaves {
+            let place = (l.endpoint.address.as_str(), l.endpoint.port);
+            let at = table.at_place(place);
+            let want: Vec<&EndpointLeaf> = (expected.iter())
+                .filter(|e| (e.endpoint.address.as_str(), e.endpoint.port) == place)
+                .collect();
+            let got: Vec<EndpointLeaf> = at.map(|k| table.get(k)).collect();
+            assert_eq!(got.iter().collect::<Vec<_>>(), want, "{place:?}");
+        }
+        assert!(table.at_place(("0.0.0.0", 1)).is_empty());
+        assert!(table.at_place(("zzz", 1)).is_empty());
     }
 
     #[test]

@@ -103,6 +103,30 @@ impl Store {
         &self,
         scan: ScanId,
         page: usize,
+        each: impl FnMut(Vec<Observation>),
+    ) -> Result<(), StoreError> {
+        self.observation_pages(scan, page, false, each)
+    }
+
+    /// [`Store::observations_by_endpoint`] with each observation's chain
+    /// DER restored, a page's chains read with the page (what the CBOM
+    /// matches deployments by).
+    pub fn observations_by_endpoint_with_chains(
+        &self,
+        scan: ScanId,
+        page: usize,
+        each: impl FnMut(Vec<Observation>),
+    ) -> Result<(), StoreError> {
+        self.observation_pages(scan, page, true, each)
+    }
+
+    /// The pages of [`Store::observations_by_endpoint`], with their chains'
+    /// DER when `chains` says so.
+    fn observation_pages(
+        &self,
+        scan: ScanId,
+        page: usize,
+        chains: bool,
         mut each: impl FnMut(Vec<Observation>),
     ) -> Result<(), StoreError> {
         // the connection is taken for each read, not held while `each`
@@ -115,13 +139,25 @@ impl Store {
         );
         let runs = self.endpoint_runs(&order, scan)?;
         for part in runs.pages(page) {
-            let mut found = self.observations_by_id(self.conn().as_ref(), scan, part)?;
+            let conn = self.conn();
+            let mut found = self.observations_by_id(conn.as_ref(), scan, part)?;
             let position: HashMap<i64, usize> =
                 part.iter().enumerate().map(|(at, id)| (*id, at)).collect();
-            found.sort_by_key(|(id, _)| position.get(id).copied());
+            found.sort_by_key(|(id, _, _)| position.get(id).copied());
+            let ders = match chains {
+                true => {
+                    let ids: Vec<i64> = found.iter().filter_map(|(_, chain, _)| *chain).collect();
+                    chain_ders_of(conn.as_ref(), &ids).map_err(sql(&self.path, "read chains"))?
+                }
+                false => HashMap::new(),
+            };
+            drop(conn);
             let observations = found
                 .into_iter()
-                .map(|(_, columns)| columns.rebuild(&self.path, Vec::new()))
+                .map(|(_, chain, columns)| {
+                    let der = chain.and_then(|id| ders.get(&id).cloned());
+                    columns.rebuild(&self.path, der.unwrap_or_default())
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             each(observations);
         }
@@ -154,15 +190,15 @@ impl Store {
         Ok(EndpointRuns { ids, starts })
     }
 
-    /// The observations of `scan` with these ids, with their ids, in no
-    /// particular order (looked up by id: the unary `+` keeps the planner
+    /// The observations of `scan` with these ids, with their ids and chain
+    /// ids, in no particular order (looked up by id: the unary `+` keeps the planner
     /// from reading every observation of the scan instead).
     fn observations_by_id(
         &self,
         conn: &dyn Session,
         scan: ScanId,
         ids: &[i64],
-    ) -> Result<Vec<(i64, ObservationColumns)>, StoreError> {
+    ) -> Result<Vec<(i64, Option<i64>, ObservationColumns)>, StoreError> {
         let mut found = Vec::with_capacity(ids.len());
         for part in ids.chunks(500) {
             let marks: Vec<String> = (2..part.len() + 2).map(|n| format!("?{n}")).collect();
@@ -176,7 +212,8 @@ impl Store {
             values.extend(part.iter().map(ToValue::to_value));
             let rows = conn
                 .rows(&query, &values, |row| {
-                    Ok((row.get::<i64>(12)?, observation_columns(row)?.1))
+                    let (chain, columns) = observation_columns(row)?;
+                    Ok((row.get::<i64>(12)?, chain, columns))
                 })
                 .map_err(sql(&self.path, "read observations"))?;
             found.extend(rows);
@@ -308,6 +345,30 @@ fn chain_ders(conn: &dyn Session, scan: ScanId) -> Result<HashMap<i64, Vec<Vec<u
         chains.entry(row.get(0)?).or_default().push(row.get(1)?);
         Ok(())
     })?;
+    Ok(chains)
+}
+
+/// Chain id → ordered DER, for the chains `ids` (repeats allowed), read
+/// 500 chains a statement.
+fn chain_ders_of(conn: &dyn Session, ids: &[i64]) -> Result<HashMap<i64, Vec<Vec<u8>>>, SqlError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut chains: HashMap<i64, Vec<Vec<u8>>> = HashMap::new();
+    for part in ids.chunks(500) {
+        let marks: Vec<String> = (1..=part.len()).map(|n| format!("?{n}")).collect();
+        let query = format!(
+            "SELECT cl.chain_id, c.der FROM chain_links cl
+             JOIN certificates c ON c.id = cl.certificate_id
+             WHERE cl.chain_id IN ({}) ORDER BY cl.chain_id, cl.position",
+            marks.join(", ")
+        );
+        let values: Vec<Value> = part.iter().map(ToValue::to_value).collect();
+        conn.query(&query, &values, &mut |row| {
+            chains.entry(row.get(0)?).or_default().push(row.get(1)?);
+            Ok(())
+        })?;
+    }
     Ok(chains)
 }
 

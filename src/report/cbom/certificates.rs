@@ -6,7 +6,7 @@
 
 use crate::time_text::rfc3339;
 
-use super::registry::Registry;
+use super::registry::Gather;
 use super::types::{CertificateProperties, Component, CryptoProperties, Hash, KeyProperties};
 use super::SpecVersion;
 use crate::certs::{CertificateView, KeyAlgorithm, PublicKeyInfo};
@@ -24,7 +24,7 @@ pub fn key_ref(spki_sha256: &str) -> String {
 
 /// Adds `certificate`, its key and algorithms to `registry`.
 pub fn add_certificate(
-    registry: &mut Registry,
+    registry: &mut dyn Gather,
     certificate: &StoredCertificate,
     spec: SpecVersion,
 ) {
@@ -67,7 +67,7 @@ pub fn add_certificate(
 
 /// The parsed fields of a certificate, its key and signature algorithm.
 fn fill_from_view(
-    registry: &mut Registry,
+    registry: &mut dyn Gather,
     properties: &mut CertificateProperties,
     bom_ref: &str,
     view: &CertificateView,
@@ -105,7 +105,7 @@ fn signature_name(name: &str, oid: &str) -> String {
 
 /// Adds the public key (once per SPKI) and its algorithm; returns its ref.
 fn add_key(
-    registry: &mut Registry,
+    registry: &mut dyn Gather,
     spki_sha256: &str,
     key: &PublicKeyInfo,
     spec: SpecVersion,

@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use crate::time_text::rfc3339;
 
 pub use algorithms::{classify, AlgorithmClass};
-use registry::Registry;
+use registry::SpilledRegistry;
 use types::{Bom, Metadata, Property, ToolComponent, Tools};
 
 use crate::observation::Observation;
@@ -50,7 +50,83 @@ impl SpecVersion {
     }
 }
 
-/// What a CBOM is made of: one scan's facts, as the store returns them.
+/// A scan's CBOM written as its facts come, in bounded memory: every
+/// certificate of the scan ([`CbomWriter::certificate`], in SHA-256
+/// order, as [`crate::store::Store::certificates_in_scan_paged`] reads
+/// them), then its deployments with the observations at their endpoints
+/// ([`CbomWriter::deployments`], a page of endpoints at a time); what they
+/// add is gathered in temporary files ([`registry::SpilledRegistry`]) and
+/// [`CbomWriter::finish`] writes the BOM, pretty, with a final newline.
+pub struct CbomWriter {
+    head: Bom,
+    spec: SpecVersion,
+    registry: SpilledRegistry,
+}
+
+impl CbomWriter {
+    /// A BOM of `scan` in `spec`, nothing added yet.
+    pub fn new(scan: &ScanRecord, spec: SpecVersion) -> CbomWriter {
+        CbomWriter {
+            head: head(scan, spec),
+            spec,
+            registry: SpilledRegistry::default(),
+        }
+    }
+
+    /// [`CbomWriter::new`], writing a run to a temporary file every
+    /// `run_bytes` (the tests' way to make many runs of a small BOM).
+    #[cfg(test)]
+    pub fn with_run_bytes(scan: &ScanRecord, spec: SpecVersion, run_bytes: usize) -> CbomWriter {
+        CbomWriter {
+            registry: SpilledRegistry::with_run_bytes(run_bytes),
+            ..CbomWriter::new(scan, spec)
+        }
+    }
+
+    /// Adds a certificate of the scan, its key and algorithms.
+    pub fn certificate(&mut self, certificate: &StoredCertificate) {
+        certificates::add_certificate(&mut self.registry, certificate, self.spec);
+    }
+
+    /// Adds the deployments `leaves`, given `observations`: every
+    /// observation of the scan at their endpoints (those of other
+    /// endpoints are not looked at).
+    pub fn deployments<'l>(
+        &mut self,
+        leaves: impl IntoIterator<Item = &'l EndpointLeaf>,
+        observations: &[Observation],
+    ) {
+        let observations = protocols::Observations::new(observations);
+        for leaf in leaves {
+            protocols::add_deployment(&mut self.registry, leaf, &observations, self.spec);
+        }
+    }
+
+    /// Writes the BOM to `out`: the head, then the components and the
+    /// dependencies merged from the temporary files.
+    pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
+        let head = serde_json::to_string_pretty(&self.head)?;
+        // `components` and `dependencies` (empty here) are the last fields
+        let cut = head
+            .find("\n  \"components\": []")
+            .ok_or_else(|| io::Error::other("no components in the BOM's head"))?;
+        out.write_all(&head.as_bytes()[..cut])?;
+        out.write_all(b"\n  \"components\": [")?;
+        let mut between = |out: &mut dyn Write, components: usize| {
+            let end: &[u8] = if components == 0 { b"]," } else { b"\n  ],\n" };
+            out.write_all(end)?;
+            out.write_all(if components == 0 { b"\n" } else { b"" })?;
+            out.write_all(b"  \"dependencies\": [")
+        };
+        let dependencies = self.registry.write(out, &mut between)?;
+        out.write_all(if dependencies == 0 { b"]" } else { b"\n  ]" })?;
+        out.write_all(b"\n}\n")
+    }
+}
+
+/// What a CBOM is made of, all in memory: one scan's facts, as the store
+/// returns them (the tests' input; the commands stream [`CbomWriter`]).
+#[cfg(test)]
 #[derive(Debug, Clone, Copy)]
 pub struct CbomInput<'a> {
     /// The scan.
@@ -63,9 +139,27 @@ pub struct CbomInput<'a> {
     pub observations: &'a [Observation],
 }
 
-/// Builds the BOM of `input` in `spec`.
+/// Writes the BOM of `input` in `spec` through a [`CbomWriter`].
+#[cfg(test)]
+pub fn write_cbom_of(
+    out: &mut dyn Write,
+    input: CbomInput<'_>,
+    spec: SpecVersion,
+) -> io::Result<()> {
+    let mut writer = CbomWriter::new(input.scan, spec);
+    input
+        .certificates
+        .iter()
+        .for_each(|c| writer.certificate(c));
+    writer.deployments(input.leaves, input.observations);
+    writer.finish(out)
+}
+
+/// Builds the BOM of `input` in `spec` in memory, as the CBOM was first
+/// written: what the tests hold [`CbomWriter`] to.
+#[cfg(test)]
 pub fn build(input: CbomInput<'_>, spec: SpecVersion) -> Bom {
-    let mut registry = Registry::default();
+    let mut registry = registry::Registry::default();
     for certificate in input.certificates {
         certificates::add_certificate(&mut registry, certificate, spec);
     }
@@ -75,17 +169,27 @@ pub fn build(input: CbomInput<'_>, spec: SpecVersion) -> Bom {
     }
     let (components, dependencies) = registry.finish();
     Bom {
-        bom_format: "CycloneDX",
-        spec_version: spec.as_str(),
-        serial_number: serial_number(input.scan),
-        version: 1,
-        metadata: metadata(input.scan),
         components,
         dependencies,
+        ..head(input.scan, spec)
+    }
+}
+
+/// The BOM of `scan` in `spec` without components or dependencies.
+fn head(scan: &ScanRecord, spec: SpecVersion) -> Bom {
+    Bom {
+        bom_format: "CycloneDX",
+        spec_version: spec.as_str(),
+        serial_number: serial_number(scan),
+        version: 1,
+        metadata: metadata(scan),
+        components: Vec::new(),
+        dependencies: Vec::new(),
     }
 }
 
 /// Writes `bom` as pretty JSON, with a final newline.
+#[cfg(test)]
 pub fn write_cbom(out: &mut dyn Write, bom: &Bom) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, bom)?;
     writeln!(out)

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::certificates::certificate_ref;
-use super::registry::Registry;
+use super::registry::Gather;
 use super::types::{CipherSuite, Component, CryptoProperties, Occurrence, ProtocolProperties};
 use super::SpecVersion;
 use crate::certs::sha256_hex;
@@ -32,7 +32,7 @@ pub fn protocol_ref(leaf: &EndpointLeaf) -> String {
 
 /// Adds the deployment `leaf`, given every observation of the scan.
 pub fn add_deployment(
-    registry: &mut Registry,
+    registry: &mut dyn Gather,
     leaf: &EndpointLeaf,
     observations: &Observations<'_>,
     spec: SpecVersion,
@@ -151,7 +151,7 @@ fn groups_seen(seen: &[&Observation]) -> BTreeSet<String> {
 
 /// The negotiated suites, each with the algorithms of its name.
 fn suites_seen(
-    registry: &mut Registry,
+    registry: &mut dyn Gather,
     seen: &[&Observation],
     groups: &BTreeSet<String>,
     spec: SpecVersion,

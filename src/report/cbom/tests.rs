@@ -1,12 +1,14 @@
-//! Unit tests of the CBOM builder: hostile certificate fields round-trip
+//! Unit tests of the CBOM writer: hostile certificate fields round-trip
 //! as JSON strings, the same scan gives the same BOM, an unknown algorithm
-//! is still emitted, and the dependencies link certificate → key →
-//! algorithm and protocol → certificate.
+//! is still emitted, the dependencies link certificate → key → algorithm
+//! and protocol → certificate, and the BOM written through temporary
+//! files, whatever their run size, is byte for byte the BOM built in
+//! memory.
 
 use serde_json::{json, Value};
 use time::macros::datetime;
 
-use super::{build, serial_number, write_cbom, CbomInput, SpecVersion};
+use super::{build, serial_number, write_cbom, write_cbom_of, CbomInput, CbomWriter, SpecVersion};
 use crate::certs::CertificateView;
 use crate::observation::{Observation, Outcome, SniSource, TlsSession};
 use crate::store::{EndpointKey, EndpointLeaf, ScanId, ScanRecord, ScanStatus, StoredCertificate};
@@ -129,7 +131,7 @@ fn bom_of(view: CertificateView, der: Vec<u8>, spec: SpecVersion) -> Value {
         observations: &observations,
     };
     let mut out = Vec::new();
-    write_cbom(&mut out, &build(input, spec)).expect("written");
+    write_cbom_of(&mut out, input, spec).expect("written");
     serde_json::from_slice(&out).expect("the CBOM is JSON")
 }
 
@@ -248,4 +250,99 @@ fn a_post_quantum_certificate_names_its_algorithm_and_level() {
     assert_eq!(properties["primitive"], "signature");
     assert_eq!(properties["parameterSetIdentifier"], "65");
     assert_eq!(properties["nistQuantumSecurityLevel"], 3);
+}
+
+#[test]
+fn the_bom_written_through_temporary_files_is_the_bom_built_in_memory() {
+    // two leaves under one CA, one leaf at two endpoints (its occurrences
+    // merge), one served by name, keys and algorithms shared
+    let der = |n: u8| vec![0x30, n];
+    let sha = |n: u8| crate::certs::sha256_hex(&der(n));
+    let rsa = json!("rsa");
+    let mut ca = view(&sha(1), "CN=Issuer", rsa.clone(), "1.2.840.113549.1.1.11");
+    ca.spki_sha256 = "ca-spki".into();
+    let mut first = view(&sha(2), "CN=one", rsa.clone(), "1.2.840.113549.1.1.11");
+    first.spki_sha256 = "shared-spki".into();
+    let mut second = view(&sha(3), "CN=two", json!("ec"), "1.2.840.10045.4.3.2");
+    second.key.curve = Some("P-256".into());
+    let mut third = view(&sha(4), "CN=three", rsa, "1.2.840.113549.1.1.11");
+    third.spki_sha256 = "shared-spki".into();
+    third.key.bits = 4096; // the same algorithm name, another size: the first wins
+    let certificates: Vec<StoredCertificate> = [(ca, 1), (first, 2), (second, 3), (third, 4)]
+        .into_iter()
+        .map(|(view, n)| StoredCertificate {
+            der: der(n),
+            ..stored(view)
+        })
+        .collect();
+    let deployed = |n: u8, address: &str, sni: Option<&str>| {
+        let mut leaf = leaf(&sha(n));
+        leaf.endpoint.address = address.into();
+        leaf.endpoint.sni = sni.map(str::to_string);
+        leaf.chain = vec![sha(n), sha(1)];
+        let mut seen = observation(der(n));
+        seen.address = Some(address.parse().expect("ip"));
+        seen.host = address.into();
+        seen.sni = sni.map(str::to_string);
+        seen.chain_der.push(der(1));
+        (leaf, seen)
+    };
+    let (leaves, mut observations): (Vec<EndpointLeaf>, Vec<Observation>) = [
+        deployed(2, "127.0.0.2", None),
+        deployed(3, "127.0.0.3", None),
+        deployed(2, "127.0.0.4", None),
+        deployed(4, "127.0.0.4", Some("three.test")),
+        // a second default chain there: the CA occurs there twice alike
+        deployed(3, "127.0.0.4", None),
+    ]
+    .into_iter()
+    .unzip();
+    // a probe seen twice, and one of another cipher suite
+    observations.push(observations[0].clone());
+    let mut other = observations[1].clone();
+    if let Some(tls) = &mut other.tls {
+        tls.cipher_suite = Some("TLS13_AES_128_GCM_SHA256".into());
+    }
+    observations.push(other);
+    let record = scan(3);
+    let input = CbomInput {
+        scan: &record,
+        certificates: &certificates,
+        leaves: &leaves,
+        observations: &observations,
+    };
+    for spec in [SpecVersion::V1_6, SpecVersion::V1_7] {
+        let mut whole = Vec::new();
+        write_cbom(&mut whole, &build(input, spec)).expect("built");
+        let whole = String::from_utf8(whole).expect("utf-8");
+        assert!(
+            whole.contains("\"occurrences\""),
+            "the fixture has evidence"
+        );
+        for run_bytes in [1, 700, 5000, usize::MAX] {
+            let mut writer = CbomWriter::with_run_bytes(&record, spec, run_bytes);
+            certificates.iter().for_each(|c| writer.certificate(c));
+            // the deployments come a page at a time, as the store reads them
+            writer.deployments(&leaves[..2], &observations);
+            writer.deployments(&leaves[2..], &observations);
+            let mut streamed = Vec::new();
+            writer.finish(&mut streamed).expect("written");
+            assert_eq!(
+                String::from_utf8(streamed).expect("utf-8"),
+                whole,
+                "{spec:?}, runs of {run_bytes} bytes"
+            );
+        }
+        // nothing at all is the empty BOM
+        let empty = CbomInput {
+            scan: &record,
+            certificates: &[],
+            leaves: &[],
+            observations: &[],
+        };
+        let (mut built, mut streamed) = (Vec::new(), Vec::new());
+        write_cbom(&mut built, &build(empty, spec)).expect("built");
+        write_cbom_of(&mut streamed, empty, spec).expect("written");
+        assert_eq!(streamed, built);
+    }
 }
