@@ -233,20 +233,30 @@ fn chunked_reads_agree_with_a_graph_over_every_certificate() {
     // of the graph over every certificate, in the same order.
     let record = store.scan(scan).expect("read").expect("scan");
     let judged_against = (&context.trust, &context.owners);
+    // The `cas` listing counts each CA's leaves and endpoints from them as
+    // they come, and its graph then counts what each CA signed: the same
+    // CAs and counts.
     for chunk in [1, 2, LEAF_CHUNK] {
         let mut streamed = Vec::new();
-        certatlas::policy::model::inventory_rows_in_chunks(
+        let mut usage = certatlas::inventory::ca::CaUsage::default();
+        let chunked_graph = certatlas::policy::model::inventory_rows_in_chunks(
             &store,
             &record,
             judged_against,
             (chunk, AT),
-            |part| {
+            |graph, part| {
                 assert!(part.len() <= chunk, "chunk {chunk}: {} rows", part.len());
+                for row in &part {
+                    graph.count_usage(&mut usage, &row.sha256, row.endpoints.len() as u64);
+                }
                 streamed.extend(part);
             },
         )
         .expect("rows");
         assert_eq!(streamed, rows, "chunk {chunk}: inventory rows");
+        let mut listed = chunked_graph.cas();
+        usage.fill(&mut listed);
+        assert_eq!(listed, cas, "chunk {chunk}: the cas listing");
     }
     // The cases the scan was built for do happen.
     let by_cn = |cn: &str| {

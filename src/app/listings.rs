@@ -8,7 +8,8 @@ use super::{spill_error, stdout_error, AppError, RunStatus};
 use crate::cli::settings::store_request;
 use crate::cli::{CasArgs, DiffArgs, HistoryArgs, InventoryArgs, ScansArgs, StoreArgs};
 use crate::clock::Clock;
-use crate::inventory::view::{self, InventoryFilter};
+use crate::inventory::ca::CaUsage;
+use crate::inventory::view::InventoryFilter;
 use crate::judge::{InventoryContext, LEAF_CHUNK};
 use crate::policy::model::inventory_rows_in_chunks;
 use crate::report::inventory as present;
@@ -64,13 +65,19 @@ pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppErro
     let mut listing = present::inventory_listing(args.listing.format).map_err(spill_error)?;
     let mut failed = None;
     let judged_against = (&context.trust, &context.owners);
-    inventory_rows_in_chunks(&store, &record, judged_against, (LEAF_CHUNK, now), |rows| {
-        for row in rows.iter().filter(|row| filter.keeps(row, now)) {
-            if failed.is_none() {
-                failed = listing.push(row.certificate.not_after, row).err();
+    inventory_rows_in_chunks(
+        &store,
+        &record,
+        judged_against,
+        (LEAF_CHUNK, now),
+        |_, rows| {
+            for row in rows.iter().filter(|row| filter.keeps(row, now)) {
+                if failed.is_none() {
+                    failed = listing.push(row.certificate.not_after, row).err();
+                }
             }
-        }
-    })?;
+        },
+    )?;
     if let Some(error) = failed {
         return Err(spill_error(error));
     }
@@ -80,17 +87,21 @@ pub fn inventory(args: InventoryArgs, clock: Clock) -> Result<RunStatus, AppErro
     Ok(RunStatus::Complete)
 }
 
-/// `certatlas cas`.
-pub fn cas(args: CasArgs) -> Result<RunStatus, AppError> {
+/// `certatlas cas`: what each CA issued is counted a chunk of leaves at a
+/// time, as the inventory's rows are read.
+pub fn cas(args: CasArgs, clock: Clock) -> Result<RunStatus, AppError> {
     let (store, context, _) = open(&args.listing.store)?;
-    let scan = pick_scan(&store, args.scan)?;
-    let leaves = store.endpoint_leaves(scan)?;
-    let certificates = store.certificates_in_scan(scan)?;
-    let graph = view::graph(&certificates, &context.trust);
-    let files = store.at_rest(scan)?;
-    let endpoints = view::leaf_usage(&leaves, &files, &graph);
+    let record = pick_record(&store, args.scan)?;
+    let mut usage = CaUsage::default();
+    let judged_against = (&context.trust, &context.owners);
+    let chunk = (LEAF_CHUNK, clock.now());
+    let graph = inventory_rows_in_chunks(&store, &record, judged_against, chunk, |graph, rows| {
+        for row in rows {
+            graph.count_usage(&mut usage, &row.sha256, row.endpoints.len() as u64);
+        }
+    })?;
     let mut cas = graph.cas();
-    graph.fill_usage(&mut cas, endpoints);
+    usage.fill(&mut cas);
     cas.sort_by(|a, b| a.class.cmp(&b.class).then(b.leaves.cmp(&a.leaves)));
     present::write_cas(&mut io::stdout().lock(), args.listing.format, &cas)
         .map_err(stdout_error)?;

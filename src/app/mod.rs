@@ -239,7 +239,7 @@ pub async fn run(cli: Cli) -> Result<RunStatus, AppError> {
         Command::Inventory(args) => listings::inventory(args, clock),
         Command::Cas(args) => match args.export.clone() {
             Some(fingerprint) => init::export_ca(&args, &fingerprint),
-            None => listings::cas(args),
+            None => listings::cas(args, clock),
         },
         Command::Init(args) => init::init(args),
         Command::Diff(args) => listings::diff(args),

@@ -191,24 +191,30 @@ pub fn build_in_chunks(
 }
 
 /// The inventory rows of the scan in `facts`, judged at `at`, handed to
-/// `each` at most `chunk` at a time in SHA-256 order: the rows
-/// [`build_in_chunks`] makes its leaf models of (judged at the scan's
-/// start), for a caller that lists them (`inventory`, as of now). Each
+/// `each` at most `chunk` at a time in SHA-256 order, with the graph their
+/// leaves are attached to: the rows [`build_in_chunks`] makes its leaf
+/// models of (judged at the scan's start), for a caller that lists them
+/// (`inventory`, as of now) or counts what each CA issued (`cas`). Each
 /// chunk's leaves are read with `load` and attached to `graph`, then
-/// detached, as building does.
+/// detached, as building does; the scan's other parsed certificates are
+/// attached last, so that `graph` then counts every certificate each CA
+/// signed, as a graph over every certificate would.
 pub fn rows_in_chunks(
     facts: &ScanFacts<'_>,
     graph: &mut CaGraph,
     load: &mut LoadCertificates<'_>,
     (chunk, at): (usize, OffsetDateTime),
-    mut each: impl FnMut(Vec<InventoryRow>),
+    mut each: impl FnMut(&CaGraph, Vec<InventoryRow>),
 ) -> Result<(), StoreError> {
     let index = Index::new(facts);
     for part in index.ordered.chunks(chunk.max(1)) {
         let shas: Vec<String> = part.iter().map(|(sha, _)| index.text(*sha)).collect();
         attach(graph, shas.iter().map(String::as_str), load, facts.trust)?;
-        each(chunk_rows(facts, &index, graph, (part, &shas), at, |_| ()));
+        let rows = chunk_rows(facts, &index, graph, (part, &shas), at, |_| ());
+        each(graph, rows);
     }
+    let strays = index.strays(facts);
+    attach(graph, strays.iter().map(String::as_str), load, facts.trust)?;
     graph.detach_leaves();
     Ok(())
 }

@@ -107,17 +107,19 @@ pub fn from_store_in_chunks(
 }
 
 /// Reads `scan` from `store` and hands its inventory rows, judged at
-/// `now`, to `each` at most `chunk` at a time, in SHA-256 order (see
-/// [`rows_in_chunks`]): the reads are those of [`from_store_in_chunks`]
-/// without the observations, so a listing of a million leaves holds one
-/// chunk of rows, the CA graph and the compact leaf table.
+/// `now`, to `each` at most `chunk` at a time, in SHA-256 order, with the
+/// CA graph their leaves are attached to (see [`rows_in_chunks`]); returns
+/// that graph, every leaf detached. The reads are those of
+/// [`from_store_in_chunks`] without the observations, so a listing of a
+/// million leaves holds one chunk of rows, the CA graph and the compact
+/// leaf table.
 pub fn inventory_rows_in_chunks(
     store: &Store,
     scan: &ScanRecord,
     (trust, owners): (&TrustContext, &OwnerRules),
     (chunk, now): (usize, time::OffsetDateTime),
-    each: impl FnMut(Vec<InventoryRow>),
-) -> Result<(), StoreError> {
+    each: impl FnMut(&CaGraph, Vec<InventoryRow>),
+) -> Result<CaGraph, StoreError> {
     let leaves = store.endpoint_leaf_table(scan.id, chunk)?;
     let files = store.at_rest(scan.id)?;
     let read = ScanCertificates::read(store, scan, (&leaves, &files), trust, chunk)?;
@@ -135,7 +137,8 @@ pub fn inventory_rows_in_chunks(
         distrust: &DistrustList::default(),
     };
     let mut load = |shas: &[&str]| store.certificates_by_sha256(shas);
-    rows_in_chunks(&facts, &mut graph, &mut load, (chunk, now), each)
+    rows_in_chunks(&facts, &mut graph, &mut load, (chunk, now), each)?;
+    Ok(graph)
 }
 
 /// What one pass over a scan's stored certificates keeps: the CA graph of
