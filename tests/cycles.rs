@@ -192,6 +192,15 @@ fn sharded_inventory_equals_an_unsharded_scan(shard_db: ShardDb) {
         inventory["items"].as_array().unwrap().len(),
         SERVER_ADDRESSES.len()
     );
+    // the cycle scan's summary counts the leaves of its shards once each
+    let distinct = |db: &str, id: i64| {
+        let scans = listing("scans", db);
+        let items = scans["items"].as_array().unwrap().clone();
+        let found = items.into_iter().find(|s| s["id"] == id).expect("the scan");
+        found["summary"]["distinct_leaves"].clone()
+    };
+    assert_eq!(distinct(&shard_db.0, 5), distinct(single_db, 1));
+    assert_eq!(distinct(&shard_db.0, 5), SERVER_ADDRESSES.len());
     judged_cycle(&shard_db);
     drop(servers);
 }

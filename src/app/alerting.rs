@@ -18,9 +18,8 @@ use crate::cli::StoreRequest;
 use crate::clock::Clock;
 use crate::config::WebhookEvent;
 use crate::inventory::ca::CaClass;
-use crate::inventory::view;
-use crate::judge::InventoryContext;
-use crate::policy::model::CaModel;
+use crate::judge::{InventoryContext, LEAF_CHUNK};
+use crate::policy::model::{inventory_rows_in_chunks, CaModel};
 use crate::store::{ScanId, Store};
 
 /// The webhooks, the outbox's store and the delivery task of one process.
@@ -105,8 +104,12 @@ impl Alerting {
         let Some(previous) = self.store.previous_comparable_scan(scan)? else {
             return Ok(BTreeSet::new());
         };
-        let certificates = self.store.certificates_in_scan(previous.id)?;
-        let graph = view::graph(&certificates, &self.context.trust);
+        // the graph the previous scan's leaves were classified over, read
+        // a chunk of leaves at a time (the rows themselves are not kept)
+        let judged_against = (&self.context.trust, &self.context.owners);
+        let chunk = (LEAF_CHUNK, previous.started_at);
+        let graph =
+            inventory_rows_in_chunks(&self.store, &previous, judged_against, chunk, |_, _| ())?;
         Ok(graph
             .cas()
             .into_iter()

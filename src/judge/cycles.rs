@@ -155,11 +155,12 @@ fn combined_summary(store: &Store, cycle: &Cycle) -> Result<ScanSummary, JudgeEr
             *total.outcomes.entry(reason).or_default() += count;
         }
     }
-    let leaves: std::collections::BTreeSet<String> = store
-        .endpoint_leaves(cycle.scan)?
-        .into_iter()
-        .map(|leaf| leaf.leaf_sha256)
-        .collect();
+    // the compact table: 33 bytes a leaf, no views (a leaf without a chain
+    // counts once, as its empty SHA-256 text did)
+    let table = store.endpoint_leaf_table(cycle.scan, crate::policy::model::LEAF_CHUNK)?;
+    let mut leaves: Vec<_> = (0..table.len()).map(|k| table.leaf_sha(k)).collect();
+    leaves.sort_unstable();
+    leaves.dedup();
     total.distinct_leaves = leaves.len() as u64;
     Ok(total)
 }
