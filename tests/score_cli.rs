@@ -360,6 +360,33 @@ fn bad_overrides_claims_keys_and_directories_exit_2_before_writing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(&busy).unwrap().count(), 1);
+
+    // a report whose judgement fails once the bundle is begun (the scan
+    // is still running) leaves no part of a bundle
+    let store = certatlas::store::Store::open(Path::new(&db)).unwrap();
+    let meta = certatlas::store::ScanMeta {
+        started_at: time::OffsetDateTime::now_utc(),
+        targets: vec!["127.0.0.1".into()],
+        options: serde_json::json!({}),
+        tool_version: "0.1.0".into(),
+    };
+    let running = store.begin_scan(&meta).unwrap();
+    drop(store);
+    let cut = dir.path().join("cut");
+    let scan = running.0.to_string();
+    let out = certatlas_in(
+        &db,
+        "report",
+        &["--out", cut.to_str().unwrap(), "--scan", &scan],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("only complete scans"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<_> = std::fs::read_dir(&cut).map_or(Vec::new(), |d| d.collect());
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

@@ -42,14 +42,27 @@ pub fn report(args: ReportArgs, clock: Clock) -> Result<RunStatus, AppError> {
         signer: signer.as_ref(),
         clock,
     };
-    let written = bundle.judge_and_write(&opened.judge_with(clock), record)?;
+    let written = bundle
+        .judge_and_write(&opened.judge_with(clock), record)
+        .inspect_err(|_| {
+            // the directory held nothing of value (prepare_dir): leave no
+            // part of a bundle
+            let _ = prepare_dir(&args.out);
+        })?;
     let mut out = io::stdout().lock();
     writeln!(out, "{written}").map_err(stdout_error)?;
     Ok(RunStatus::Complete)
 }
 
-/// Refuses a non-empty directory that is not an earlier bundle; clears an
-/// earlier bundle's files, so nothing stale is listed in the new manifest.
+/// The file that marks a bundle being written (removed just before its
+/// manifest is): a directory holding it is a bundle cut short (a failed
+/// judgement, a kill), which the next `report` into it clears as it clears
+/// an earlier bundle.
+const PARTIAL_MARKER: &str = ".certatlas-bundle-partial";
+
+/// Refuses a non-empty directory that is not an earlier bundle (or one cut
+/// short); clears an earlier bundle's files, so nothing stale is listed in
+/// the new manifest.
 pub(super) fn prepare_dir(dir: &Path) -> Result<(), AppError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(()); // created when written
@@ -60,7 +73,10 @@ pub(super) fn prepare_dir(dir: &Path) -> Result<(), AppError> {
     if names.is_empty() {
         return Ok(());
     }
-    if !names.iter().any(|n| n == evidence::MANIFEST_FILE) {
+    if !names
+        .iter()
+        .any(|n| n == evidence::MANIFEST_FILE || n == PARTIAL_MARKER)
+    {
         return Err(AppError::NotABundleDir {
             dir: dir.to_path_buf(),
         });
@@ -104,7 +120,7 @@ impl Bundle<'_> {
         judge: &Judge<'_>,
         record: ScanRecord,
     ) -> Result<String, AppError> {
-        let files = ListFiles::create(self.dir).map_err(|e| self.dir_error(e))?;
+        let files = self.start()?;
         // the findings and the model chunks come to two closures
         let state = RefCell::new((files, None::<io::Error>));
         let write = |add: &mut dyn FnMut(&mut ListFiles) -> io::Result<()>| {
@@ -135,13 +151,23 @@ impl Bundle<'_> {
     /// Writes the bundle of a scan judged with its models and findings
     /// kept (the demo's); returns the line to print.
     pub fn write(&self, judged: Judged) -> Result<String, AppError> {
-        let mut files = ListFiles::create(self.dir).map_err(|e| self.dir_error(e))?;
+        let mut files = self.start()?;
         let models = &judged.models;
         (models.leaves.iter().try_for_each(|l| files.leaf(l)))
             .and_then(|()| models.endpoints.iter().try_for_each(|e| files.endpoint(e)))
             .and_then(|()| judged.findings.iter().try_for_each(|t| files.finding(t)))
             .map_err(|e| self.dir_error(e))?;
         self.finish(judged, files)
+    }
+
+    /// Creates the bundle directory, marks it as being written, and starts
+    /// its lists.
+    fn start(&self) -> Result<ListFiles, AppError> {
+        let marker = b"a certatlas report is being written here; certatlas report clears it\n";
+        std::fs::create_dir_all(self.dir)
+            .and_then(|()| std::fs::write(self.dir.join(PARTIAL_MARKER), marker))
+            .and_then(|()| ListFiles::create(self.dir))
+            .map_err(|e| self.dir_error(e))
     }
 
     /// Writes the rest of the bundle once the lists are: the scan's
@@ -166,6 +192,8 @@ impl Bundle<'_> {
         self.write_cbom(&judged.record)?;
         let report = self.audit_report(judged, tables)?;
         audit::write_report(dir, &report, lists).map_err(|e| self.dir_error(e))?;
+        let marker = dir.join(PARTIAL_MARKER);
+        std::fs::remove_file(&marker).map_err(|e| self.dir_error(e))?;
         let r = &report.scan;
         let header = ManifestHeader {
             tool_version: report.tool_version.clone(),
@@ -286,4 +314,30 @@ fn write_verification(
         dir.display(),
         v.files_checked
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{prepare_dir, PARTIAL_MARKER};
+    use crate::app::AppError;
+
+    #[test]
+    fn a_bundle_cut_short_is_cleared_and_other_files_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bundle = dir.path().join("evidence");
+        std::fs::create_dir_all(bundle.join("certificates")).expect("dir");
+        std::fs::write(bundle.join("inventory.csv"), "sha256\n").expect("file");
+        // neither the marker nor a manifest: someone else's files
+        let refused = prepare_dir(&bundle);
+        assert!(
+            matches!(refused, Err(AppError::NotABundleDir { .. })),
+            "{refused:?}"
+        );
+        assert!(bundle.join("inventory.csv").exists(), "nothing removed");
+        // with the marker: a bundle cut short, cleared
+        std::fs::write(bundle.join(PARTIAL_MARKER), "").expect("marker");
+        prepare_dir(&bundle).expect("cleared");
+        let left: Vec<_> = std::fs::read_dir(&bundle).expect("read").collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }
