@@ -231,16 +231,24 @@ fn close(out: &mut dyn Write, format: ListingFormat, kind: &str, written: usize)
 }
 
 /// One item as the envelope's `json!` has it: a value (keys sorted),
-/// pretty, four spaces in, each line after a line break.
+/// pretty, as an [`array_item`].
 fn json_item<T: Serialize>(item: &T) -> io::Result<String> {
     let value = serde_json::to_value(item)?;
-    let text = serde_json::to_string_pretty(&value)?;
-    let mut out = String::with_capacity(text.len() + 64);
+    Ok(array_item(&serde_json::to_string_pretty(&value)?))
+}
+
+/// `text`, one pretty JSON value, as an item of an array one field into a
+/// pretty document (`{"items": [...]}`) is laid out by serde_json's pretty
+/// printer: each line after a line break and four spaces. What the
+/// streamed documents (listings, `report.json`, the CBOM) write their
+/// items with.
+pub fn array_item(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8 + 8);
     for line in text.lines() {
         out.push_str("\n    ");
         out.push_str(line);
     }
-    Ok(out)
+    out
 }
 
 /// One item's CSV line, with its line break.

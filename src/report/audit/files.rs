@@ -17,7 +17,7 @@ use super::AuditReport;
 use crate::policy::lifecycle::TrackedFinding;
 use crate::policy::model::{EndpointModel, LeafModel};
 use crate::report::findings::findings_stream;
-use crate::report::listing::ListingStream;
+use crate::report::listing::{array_item, ListingStream};
 use crate::report::spill::SortedSpill;
 use crate::report::ListingFormat;
 
@@ -144,16 +144,10 @@ fn write_list(out: &mut dyn Write, name: &str, items: SortedSpill<()>) -> io::Re
     out.write_all(if empty { b"]," } else { b"\n  ]," })
 }
 
-/// One item of a `report.json` list: pretty, four spaces in, each line
-/// after a line break (as serialising the whole report would have it).
+/// One item of a `report.json` list, in its fields' order (as
+/// serialising the whole report would have it).
 fn item_text<T: Serialize>(item: &T) -> io::Result<String> {
-    let text = serde_json::to_string_pretty(item)?;
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for line in text.lines() {
-        out.push_str("\n    ");
-        out.push_str(line);
-    }
-    Ok(out)
+    Ok(array_item(&serde_json::to_string_pretty(item)?))
 }
 
 /// Writes `certificates/<sha256>.pem` of one certificate into `dir`.

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::algorithms::classify;
 use super::types::{AlgorithmProperties, Component, CryptoProperties, Dependency, Occurrence};
+use crate::report::listing::array_item;
 use crate::report::spill::ExternalSort;
 
 /// The bom-ref of the algorithm component called `name`.
@@ -336,11 +337,9 @@ fn separate(out: &mut dyn Write, written: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// `text` as an item of an array two levels in: each line after a line
-/// break and four spaces.
+/// `text` as an item of the BOM's arrays ([`array_item`]).
 fn item_lines(out: &mut dyn Write, text: &str) -> io::Result<()> {
-    text.lines()
-        .try_for_each(|line| write!(out, "\n    {line}"))
+    out.write_all(array_item(text).as_bytes())
 }
 
 /// Components and dependencies gathered in memory (the CBOM as first
